@@ -1,0 +1,86 @@
+from __future__ import annotations
+
+from django import forms
+from django.contrib import admin
+from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
+
+from contracts.models import Contact, Customer
+from contracts.services import contact_add
+from core.admin_base import TenantScopedAdmin, is_platform_admin
+from core.roles import ContactRole
+
+
+class ContactInline(admin.TabularInline):
+    model = Contact
+    fields = ["user", "role", "is_active"]
+    readonly_fields = ["user", "role", "is_active"]
+    extra = 0
+    can_delete = False
+    show_change_link = True
+
+    def has_add_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False  # contacts are added by e-mail address on the contact page
+
+
+@admin.register(Customer)
+class CustomerAdmin(TenantScopedAdmin):
+    view_action = "customer.view"
+    add_action = "customer.add"
+    change_action = "customer.change"
+    delete_action = "customer.delete"
+    audit_name = "customer"
+    list_display = ["name", "number", "language", "created_at"]
+    search_fields = ["name", "number"]
+    fields = ["tenant", "name", "number", "language"]
+    inlines = [ContactInline]
+
+
+class ContactAddForm(forms.ModelForm):
+    email = forms.EmailField(label=_("E-mail address"))
+    full_name = forms.CharField(label=_("Full name"), required=False)
+
+    class Meta:
+        model = Contact
+        fields = ["customer", "email", "full_name", "role"]
+
+
+@admin.register(Contact)
+class ContactAdmin(TenantScopedAdmin):
+    view_action = "contact.view"
+    add_action = change_action = delete_action = "contact.manage"
+    audit_name = "contact"
+    list_display = ["user", "customer", "role", "is_active"]
+    list_filter = ["role", "is_active"]
+    search_fields = ["user__email", "user__full_name", "customer__name", "customer__number"]
+    autocomplete_fields = ["customer"]
+    list_select_related = ["user", "customer", "tenant"]
+
+    def get_form(self, request: HttpRequest, obj=None, change=False, **kwargs):
+        if obj is None:
+            kwargs["form"] = ContactAddForm
+        return super().get_form(request, obj, change=change, **kwargs)
+
+    def get_fields(self, request: HttpRequest, obj=None):
+        if obj is None:
+            return ["customer", "email", "full_name", "role"]
+        return ["customer", "user", "role", "is_active"]
+
+    def get_readonly_fields(self, request: HttpRequest, obj=None):
+        return ["customer", "user"] if obj else []
+
+    def get_exclude(self, request: HttpRequest, obj=None):
+        return ["tenant"]  # always the customer's
+
+    def save_model(self, request, obj, form, change) -> None:
+        if change:
+            return super().save_model(request, obj, form, change)
+        contact = contact_add(
+            customer=form.cleaned_data["customer"], email=form.cleaned_data["email"],
+            full_name=form.cleaned_data["full_name"],
+            role=ContactRole(form.cleaned_data["role"]), actor=request.user,
+        )
+        obj.pk = contact.pk
+
+    def get_list_display(self, request: HttpRequest):
+        return self.list_display if not is_platform_admin(request) else [*self.list_display, "tenant"]

@@ -1,0 +1,171 @@
+from __future__ import annotations
+
+from django import forms
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.db.models import QuerySet
+from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
+
+from core.admin_base import TenantScopedAdmin, is_platform_admin
+from core.models import AuditEntry, Domain, StaffMembership, Tenant, User
+from core.roles import StaffRole
+from core.services import staff_add
+from core.tenancy import tenant_cache_clear
+
+
+class DomainInline(admin.TabularInline):
+    model = Domain
+    extra = 0
+
+    def has_add_permission(self, request: HttpRequest, obj=None) -> bool:
+        return is_platform_admin(request)
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        return is_platform_admin(request)
+
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+        return is_platform_admin(request)
+
+
+@admin.register(Tenant)
+class TenantAdmin(TenantScopedAdmin):
+    view_action = "tenant.view"
+    change_action = "tenant.change"
+    audit_name = "tenant"
+    list_display = ["name", "slug", "default_currency", "locale", "is_active"]
+    search_fields = ["name", "slug"]
+    inlines = [DomainInline]
+    fieldsets = [
+        (None, {"fields": ["name", "slug", "is_active"]}),
+        (_("Branding"), {"fields": ["logo", "primary_colour"]}),
+        (_("Language and currency"), {"fields": ["locale", "timezone", "default_currency"]}),
+        (_("Legal identity"), {"fields": [
+            "legal_name", "address", "country", "vat_id", "registration_number",
+            "bank_account_holder", "iban", "bic",
+        ]}),
+        (_("Documents and terms"), {"fields": [
+            "invoice_number_format", "payment_terms_days", "late_payment_interest_rate",
+        ]}),
+        (_("Access"), {"fields": ["self_registration_enabled", "staff_mfa_required"]}),
+    ]
+
+    def scope(self, request: HttpRequest, qs: QuerySet) -> QuerySet:
+        return qs.filter(pk=request.tenant.pk)
+
+    def _tenant_of(self, obj: Tenant) -> Tenant:
+        return obj
+
+    def get_readonly_fields(self, request: HttpRequest, obj=None):
+        # The slug is the tenant's address: only the platform operator moves it.
+        return [] if is_platform_admin(request) else ["slug", "is_active"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return is_platform_admin(request)
+
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+        return is_platform_admin(request)
+
+    def save_model(self, request, obj, form, change) -> None:
+        super().save_model(request, obj, form, change)
+        tenant_cache_clear()
+
+
+class StaffMembershipAddForm(forms.ModelForm):
+    email = forms.EmailField(label=_("E-mail address"))
+
+    class Meta:
+        model = StaffMembership
+        fields = ["email", "role"]
+
+
+@admin.register(StaffMembership)
+class StaffMembershipAdmin(TenantScopedAdmin):
+    view_action = "staff.view"
+    add_action = change_action = delete_action = "staff.manage"
+    audit_name = "staff"
+    list_display = ["user", "role", "is_active", "created_at"]
+    list_filter = ["role", "is_active"]
+    search_fields = ["user__email", "user__full_name"]
+    list_select_related = ["user", "tenant"]
+
+    def get_form(self, request: HttpRequest, obj=None, change=False, **kwargs):
+        if obj is None:
+            kwargs["form"] = StaffMembershipAddForm
+        return super().get_form(request, obj, change=change, **kwargs)
+
+    def get_fields(self, request: HttpRequest, obj=None):
+        if obj is None:
+            fields = ["email", "role"]
+            return ["tenant", *fields] if is_platform_admin(request) else fields
+        return ["role", "is_active"]
+
+    def get_readonly_fields(self, request: HttpRequest, obj=None):
+        return ["user"] if obj else []
+
+    def save_model(self, request, obj, form, change) -> None:
+        if change:
+            return super().save_model(request, obj, form, change)
+        tenant = obj.tenant if is_platform_admin(request) and obj.tenant_id else request.tenant
+        membership = staff_add(
+            tenant=tenant, email=form.cleaned_data["email"],
+            role=StaffRole(form.cleaned_data["role"]), actor=request.user,
+        )
+        obj.pk = membership.pk  # so the admin's "added" message links to the real row
+
+
+@admin.register(AuditEntry)
+class AuditEntryAdmin(TenantScopedAdmin):
+    view_action = "audit.view"
+    list_display = ["created_at", "actor_label", "action", "object_repr", "ip_address"]
+    list_filter = ["action"]
+    search_fields = ["actor_label", "action", "object_repr", "object_id"]
+    date_hierarchy = "created_at"
+    list_select_related = ["tenant"]
+    readonly_fields = [
+        "created_at", "actor", "actor_label", "action", "object_type", "object_id", "object_repr",
+        "before", "after", "ip_address",
+    ]
+
+    # The audit log is written by services only, never edited, not even by superusers.
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+
+@admin.register(User)
+class UserAdmin(DjangoUserAdmin):
+    """Platform operators only: people are global; tenants manage them as staff or contacts."""
+
+    ordering = ["email"]
+    list_display = ["email", "full_name", "is_active", "is_superuser", "date_joined"]
+    list_filter = ["is_active", "is_superuser"]
+    search_fields = ["email", "full_name"]
+    fieldsets = [
+        (None, {"fields": ["email", "password"]}),
+        (_("Personal info"), {"fields": ["full_name", "language"]}),
+        (_("Permissions"), {"fields": ["is_active", "is_superuser"]}),
+        (_("Important dates"), {"fields": ["last_login", "date_joined"]}),
+    ]
+    add_fieldsets = [(None, {"classes": ["wide"], "fields": ["email", "password1", "password2"]})]
+    filter_horizontal: list[str] = []
+
+    def has_module_permission(self, request: HttpRequest) -> bool:
+        return is_platform_admin(request)
+
+    def has_view_permission(self, request: HttpRequest, obj=None) -> bool:
+        return is_platform_admin(request)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return is_platform_admin(request)
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        return is_platform_admin(request)
+
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+        return is_platform_admin(request)

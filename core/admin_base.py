@@ -1,0 +1,174 @@
+"""The base of every back-office page for tenant-owned rows.
+
+Staff see and touch only their tenant's rows — in lists, change views, search, autocomplete and
+foreign-key choices — and only what the role matrix grants them. Superusers see every tenant,
+with a filter to pick one. Each save and delete writes an audit entry.
+"""
+
+from __future__ import annotations
+
+from django.contrib import admin
+from django.db import models
+from django.db.models import Q, QuerySet
+from django.forms import ModelForm
+from django.http import Http404, HttpRequest
+
+from core.audit import audit_record, snapshot
+from core.models import Tenant, User
+from core.roles import may
+
+
+def is_platform_admin(request: HttpRequest) -> bool:
+    return request.user.is_active and request.user.is_superuser
+
+
+class TenantScopedAdmin(admin.ModelAdmin):
+    """Subclasses name the role-matrix actions that gate them; `None` means nobody but a
+    superuser (e.g. rows only the system creates)."""
+
+    view_action: str = ""
+    add_action: str | None = None
+    change_action: str | None = None
+    delete_action: str | None = None
+    audit_name: str = ""  # prefix of audit actions, e.g. "customer"
+
+    # --- scoping -----------------------------------------------------------------------
+    def scope(self, request: HttpRequest, qs: QuerySet) -> QuerySet:
+        return qs.filter(tenant=request.tenant)
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
+        qs = super().get_queryset(request)
+        if is_platform_admin(request):
+            return qs
+        if request.tenant is None:
+            return qs.none()
+        return self.scope(request, qs)
+
+    def _tenant_of(self, obj: models.Model) -> Tenant | None:
+        return getattr(obj, "tenant", None)
+
+    def _object_in_scope(self, request: HttpRequest, obj: models.Model | None) -> bool:
+        if obj is None or is_platform_admin(request):
+            return True
+        tenant = self._tenant_of(obj)
+        return tenant is not None and request.tenant is not None and tenant.pk == request.tenant.pk
+
+    def get_object(self, request: HttpRequest, object_id: str, from_field=None):
+        # Outsiders get a 404 — never a "does not exist" redirect that differs from a real miss.
+        obj = super().get_object(request, object_id, from_field)
+        if obj is None:
+            raise Http404
+        return obj
+
+    def formfield_for_foreignkey(self, db_field, request: HttpRequest, **kwargs):
+        if not is_platform_admin(request):
+            kwargs["queryset"] = self._scoped_choices(request, db_field.remote_field.model)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def formfield_for_manytomany(self, db_field, request: HttpRequest, **kwargs):
+        if not is_platform_admin(request):
+            kwargs["queryset"] = self._scoped_choices(request, db_field.remote_field.model)
+        return super().formfield_for_manytomany(db_field, request, **kwargs)
+
+    @staticmethod
+    def _scoped_choices(request: HttpRequest, model: type[models.Model]) -> QuerySet:
+        tenant = request.tenant
+        if model is Tenant:
+            return Tenant.objects.filter(pk=getattr(tenant, "pk", None))
+        if issubclass(model, User):
+            return User.objects.filter(
+                Q(staff_memberships__tenant=tenant) | Q(contacts__tenant=tenant)
+            ).distinct()
+        if any(f.name == "tenant" for f in model._meta.get_fields()):
+            return model._default_manager.filter(tenant=tenant)
+        # A related model with no tenant of its own (e.g. a content type) is shared data.
+        return model._default_manager.all()
+
+    # --- the tenant column, for superusers only -------------------------------------
+    def get_list_display(self, request: HttpRequest):
+        display = list(super().get_list_display(request))
+        if is_platform_admin(request) and self._has_tenant_field():
+            display.append("tenant")
+        return display
+
+    def get_list_filter(self, request: HttpRequest):
+        filters = list(super().get_list_filter(request))
+        if is_platform_admin(request) and self._has_tenant_field():
+            filters.insert(0, "tenant")
+        return filters
+
+    def get_fields(self, request: HttpRequest, obj=None):
+        fields = list(super().get_fields(request, obj))
+        if not is_platform_admin(request) and "tenant" in fields:
+            fields.remove("tenant")
+        return fields
+
+    def get_exclude(self, request: HttpRequest, obj=None):
+        exclude = list(super().get_exclude(request, obj) or [])
+        if not is_platform_admin(request) and self._has_tenant_field():
+            exclude.append("tenant")
+        return exclude
+
+    def _has_tenant_field(self) -> bool:
+        return any(f.name == "tenant" for f in self.model._meta.fields)
+
+    # --- permissions from the role matrix ------------------------------------------
+    def _may(self, request: HttpRequest, action: str | None) -> bool:
+        if is_platform_admin(request):
+            return True
+        if not action or request.tenant is None:
+            return False
+        return may(request.user, action, tenant=request.tenant)
+
+    def has_module_permission(self, request: HttpRequest) -> bool:
+        return self._may(request, self.view_action)
+
+    def has_view_permission(self, request: HttpRequest, obj=None) -> bool:
+        return (
+            self._may(request, self.view_action) or self.has_change_permission(request, obj)
+        ) and self._object_in_scope(request, obj)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return self._may(request, self.add_action)
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        return self._may(request, self.change_action) and self._object_in_scope(request, obj)
+
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+        return self._may(request, self.delete_action) and self._object_in_scope(request, obj)
+
+    # --- writes, audited -------------------------------------------------------------
+    def _audit_name(self) -> str:
+        return self.audit_name or self.model._meta.model_name
+
+    def save_model(self, request: HttpRequest, obj, form: ModelForm, change: bool) -> None:
+        if not is_platform_admin(request) and self._has_tenant_field():
+            obj.tenant = request.tenant
+        before = snapshot(type(obj)._default_manager.get(pk=obj.pk)) if change else None
+        super().save_model(request, obj, form, change)
+        audit_record(
+            tenant=self._tenant_of(obj) or request.tenant,
+            actor=request.user,
+            action=f"{self._audit_name()}.{'change' if change else 'create'}",
+            obj=obj,
+            before=before,
+            after=snapshot(obj),
+        )
+
+    def delete_model(self, request: HttpRequest, obj) -> None:
+        self._audit_delete(request, obj)
+        super().delete_model(request, obj)
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet) -> None:
+        for obj in queryset:
+            self._audit_delete(request, obj)
+        super().delete_queryset(request, queryset)
+
+    def _audit_delete(self, request: HttpRequest, obj) -> None:
+        audit_record(
+            tenant=self._tenant_of(obj) or request.tenant,
+            actor=request.user,
+            action=f"{self._audit_name()}.delete",
+            obj=obj,
+            before=snapshot(obj),
+        )

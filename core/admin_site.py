@@ -1,0 +1,85 @@
+"""The back office: Django admin at /manage/, scoped to the tenant of the host it is opened on.
+
+Access is decided by the role matrix (`core.roles`), not by Django's global `is_staff` and
+model permissions: a staff member's role at *this* tenant says what they may see and do.
+Superusers may pick any tenant (a filter on every list).
+"""
+
+from __future__ import annotations
+
+from django.contrib import admin
+from django.contrib.admin.apps import AdminConfig
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import resolve_url
+from django.utils.http import urlencode
+from django.utils.translation import gettext_lazy as _
+
+from core.roles import may
+
+
+class KontorAdminSite(admin.AdminSite):
+    site_title = _("Kontor back office")
+    site_header = _("Kontor back office")
+    index_title = _("Back office")
+    enable_nav_sidebar = True
+
+    def has_permission(self, request: HttpRequest) -> bool:
+        user = request.user
+        if not user.is_active or not user.is_authenticated:
+            return False
+        if user.is_superuser:
+            return True
+        tenant = getattr(request, "tenant", None)
+        return tenant is not None and may(user, "backoffice.enter", tenant=tenant)
+
+    def login(self, request: HttpRequest, extra_context=None) -> HttpResponse:
+        """Log in through allauth (rate limits, login by code, MFA), never admin's own form."""
+        if request.user.is_authenticated:
+            if self.has_permission(request):
+                return HttpResponseRedirect(resolve_url("admin:index"))
+            raise PermissionDenied
+        next_url = request.GET.get("next") or resolve_url("admin:index")
+        return HttpResponseRedirect(f"{resolve_url('account_login')}?{urlencode({'next': next_url})}")
+
+    def admin_view(self, view, cacheable=False):
+        inner = super().admin_view(view, cacheable)
+
+        def guarded(request: HttpRequest, *args, **kwargs):
+            tenant = getattr(request, "tenant", None)
+            user = request.user
+            if (
+                tenant is not None and tenant.staff_mfa_required and user.is_authenticated
+                and self.has_permission(request) and not _has_mfa(user)
+            ):
+                # The tenant requires a second factor for its staff: set one up first.
+                from django.contrib import messages
+
+                messages.warning(
+                    request, _("This business requires two-factor authentication for staff. "
+                               "Please set it up to continue.")
+                )
+                return HttpResponseRedirect(resolve_url("mfa_activate_totp"))
+            return inner(request, *args, **kwargs)
+
+        guarded.__wrapped__ = inner
+        return guarded
+
+    def each_context(self, request: HttpRequest) -> dict:
+        context = super().each_context(request)
+        tenant = getattr(request, "tenant", None)
+        if tenant is not None:
+            context["site_header"] = tenant.name
+            context["site_title"] = tenant.name
+        context["tenant"] = tenant
+        return context
+
+
+def _has_mfa(user) -> bool:
+    from allauth.mfa.models import Authenticator
+
+    return Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists()
+
+
+class KontorAdminConfig(AdminConfig):
+    default_site = "core.admin_site.KontorAdminSite"

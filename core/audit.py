@@ -1,0 +1,68 @@
+"""The one way to write an audit entry. Every service that changes state calls `audit_record`."""
+
+from __future__ import annotations
+
+import contextvars
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from django.contrib.contenttypes.models import ContentType
+from django.db import models
+from django.forms.models import model_to_dict
+
+from core.models import AuditEntry, Tenant, User
+
+# Set by `core.middleware.RequestContextMiddleware` so services need not take the request.
+current_ip: contextvars.ContextVar[str | None] = contextvars.ContextVar("current_ip", default=None)
+
+
+def snapshot(obj: models.Model, fields: Iterable[str] | None = None) -> dict[str, Any]:
+    """The audited state of a model instance: its concrete field values, JSON-friendly."""
+    data = model_to_dict(obj, fields=list(fields) if fields is not None else None)
+    return {key: _jsonable(value) for key, value in data.items()}
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, models.Model):
+        return value.pk
+    if isinstance(value, list | tuple | set):
+        return [_jsonable(v) for v in value]
+    if hasattr(value, "name") and hasattr(value, "url"):  # FieldFile
+        return value.name or ""
+    return value
+
+
+def diff(before: Mapping[str, Any] | None, after: Mapping[str, Any] | None) -> tuple[dict, dict]:
+    """Keep only the keys whose values changed, so entries stay readable."""
+    before, after = dict(before or {}), dict(after or {})
+    keys = {k for k in before.keys() | after.keys() if before.get(k) != after.get(k)}
+    return {k: before.get(k) for k in keys if k in before}, {k: after.get(k) for k in keys if k in after}
+
+
+def audit_record(
+    *,
+    tenant: Tenant,
+    actor: User | None,
+    action: str,
+    obj: models.Model | None = None,
+    before: Mapping[str, Any] | None = None,
+    after: Mapping[str, Any] | None = None,
+    actor_label: str | None = None,
+    ip_address: str | None = None,
+) -> AuditEntry:
+    """Write one audit entry. `actor=None` means a job; give it an `actor_label`."""
+    if before is not None and after is not None:
+        before, after = diff(before, after)
+    label = actor_label or (actor.email if actor is not None else "system")
+    return AuditEntry.objects.create(
+        tenant=tenant,
+        actor=actor if actor is not None and actor.is_authenticated else None,
+        actor_label=label[:254],
+        action=action,
+        object_type=ContentType.objects.get_for_model(obj) if obj is not None else None,
+        object_id=str(obj.pk) if obj is not None else "",
+        object_repr=str(obj)[:200] if obj is not None else "",
+        before=dict(before) if before is not None else None,
+        after=dict(after) if after is not None else None,
+        ip_address=ip_address or current_ip.get(),
+    )

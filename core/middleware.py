@@ -1,0 +1,104 @@
+from __future__ import annotations
+
+import zoneinfo
+from collections.abc import Callable
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse, HttpResponseNotFound
+from django.template.loader import render_to_string
+from django.utils import timezone, translation
+
+from core.audit import current_ip
+from core.tenancy import is_platform_host, tenant_for_host
+
+# Paths that work on any host, tenant or not: load-balancer probes and static assets.
+HOSTLESS_PREFIXES = ("/healthz", "/static/")
+# Paths the bare platform host serves, for superusers (who pick a tenant in the back office).
+PLATFORM_PREFIXES = ("/manage/", "/accounts/", "/i18n/")
+
+
+def _not_found(request: HttpRequest) -> HttpResponse:
+    # Rendered here rather than raised, so that the page is the plain 404 even under DEBUG,
+    # in the visitor's language although no tenant (and so no tenant language) is known.
+    with translation.override(TenantLocaleMiddleware.language_for(request)):
+        return HttpResponseNotFound(render_to_string("404.html", {"request": request}))
+
+
+class TenantMiddleware:
+    """Sets `request.tenant` from the host; unknown hosts get a plain 404 page."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        request.tenant = None
+        path = request.path_info
+        if path.startswith(HOSTLESS_PREFIXES):
+            return self.get_response(request)
+        host = request.get_host()
+        tenant = tenant_for_host(host)
+        if tenant is None:
+            if is_platform_host(host) and path.startswith(PLATFORM_PREFIXES):
+                return self.get_response(request)
+            return _not_found(request)
+        request.tenant = tenant
+        with timezone.override(zoneinfo.ZoneInfo(tenant.timezone)):
+            return self.get_response(request)
+
+
+class TenantLocaleMiddleware:
+    """Language: the visitor's choice (cookie), else their browser's, else the tenant's.
+
+    Replaces Django's LocaleMiddleware, which would fall back to the project default instead of
+    the tenant's language.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        language = self.language_for(request)
+        translation.activate(language)
+        request.LANGUAGE_CODE = translation.get_language()
+        response = self.get_response(request)
+        response.headers.setdefault("Content-Language", request.LANGUAGE_CODE)
+        vary = response.headers.get("Vary", "")
+        if "accept-language" not in vary.lower():
+            response.headers["Vary"] = f"{vary}, Accept-Language" if vary else "Accept-Language"
+        translation.deactivate()
+        return response
+
+    @staticmethod
+    def language_for(request: HttpRequest) -> str:
+        supported = dict(settings.LANGUAGES)
+        cookie = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME)
+        if cookie in supported:
+            return cookie
+        if request.headers.get("Accept-Language"):
+            return translation.get_language_from_request(request)
+        tenant = getattr(request, "tenant", None)
+        if tenant is not None and tenant.locale in supported:
+            return tenant.locale
+        return settings.LANGUAGE_CODE
+
+
+class RequestContextMiddleware:
+    """Makes the client IP available to `core.audit.audit_record` without passing the request."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        token = current_ip.set(client_ip(request))
+        try:
+            return self.get_response(request)
+        finally:
+            current_ip.reset(token)
+
+
+def client_ip(request: HttpRequest) -> str | None:
+    if settings.KONTOR_TRUST_X_FORWARDED_FOR:
+        forwarded = request.headers.get("X-Forwarded-For", "")
+        if forwarded:
+            return forwarded.split(",")[0].strip() or None
+    return request.META.get("REMOTE_ADDR") or None

@@ -1,0 +1,6 @@
+from core.models.audit import AuditEntry
+from core.models.membership import StaffMembership
+from core.models.tenant import Domain, Tenant
+from core.models.user import User
+
+__all__ = ["AuditEntry", "Domain", "StaffMembership", "Tenant", "User"]

@@ -1,0 +1,142 @@
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MinValueValidator, RegexValidator
+from django.db import models
+from django.db.models.functions import Lower
+from django.utils.translation import gettext_lazy as _
+
+from core.validators import validate_currency, validate_timezone
+
+slug_validator = RegexValidator(
+    r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$",
+    _("Use lower-case letters, digits and hyphens; it becomes part of the address."),
+)
+colour_validator = RegexValidator(
+    r"^#[0-9a-fA-F]{6}$", _("Enter a colour as #RRGGBB, for example #1f6feb.")
+)
+# Reserved for the platform itself; a tenant with such a slug would shadow it.
+RESERVED_SLUGS = frozenset({"www", "admin", "manage", "static", "media", "api", "mail"})
+
+
+def normalize_host(host: str) -> str:
+    """Host names compare case-insensitively, without port and trailing dot."""
+    return host.strip().lower().split(":", 1)[0].rstrip(".")
+
+
+def validate_slug_not_reserved(value: str) -> None:
+    if value in RESERVED_SLUGS:
+        raise ValidationError(_("This address is reserved."), code="reserved")
+
+
+def tenant_logo_path(instance: Tenant, filename: str) -> str:
+    return f"tenants/{instance.slug}/logo/{filename}"
+
+
+class Tenant(models.Model):
+    """A business that uses Kontor to bill its own customers."""
+
+    name = models.CharField(_("name"), max_length=200)
+    slug = models.SlugField(
+        _("address name"),
+        max_length=63,
+        unique=True,
+        validators=[slug_validator, validate_slug_not_reserved],
+        help_text=_("The portal is served at <address name>.<base domain>."),
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+
+    # Branding
+    logo = models.ImageField(_("logo"), upload_to=tenant_logo_path, blank=True)
+    primary_colour = models.CharField(
+        _("primary colour"), max_length=7, default="#1f6feb", validators=[colour_validator]
+    )
+
+    # Locale
+    default_currency = models.CharField(
+        _("default currency"), max_length=3, default="EUR", validators=[validate_currency]
+    )
+    locale = models.CharField(
+        _("language"), max_length=8, choices=settings.LANGUAGES, default="en"
+    )
+    timezone = models.CharField(
+        _("time zone"), max_length=64, default="Europe/Berlin", validators=[validate_timezone]
+    )
+
+    # Legal identity, printed on every document
+    legal_name = models.CharField(_("legal name"), max_length=200, blank=True)
+    address = models.TextField(_("address"), blank=True)
+    country = models.CharField(_("country"), max_length=2, blank=True, help_text="ISO 3166-1")
+    vat_id = models.CharField(_("VAT number"), max_length=32, blank=True)
+    registration_number = models.CharField(
+        _("registration number"), max_length=64, blank=True,
+        help_text=_("Commercial register, SIREN/SIRET, codice fiscale…"),
+    )
+    bank_account_holder = models.CharField(_("account holder"), max_length=200, blank=True)
+    iban = models.CharField(_("IBAN"), max_length=34, blank=True)
+    bic = models.CharField(_("BIC"), max_length=11, blank=True)
+
+    # Documents and terms
+    invoice_number_format = models.CharField(
+        _("invoice number format"),
+        max_length=64,
+        default="INV-{year}-{number:06d}",
+        help_text=_("Placeholders: {year}, {number}."),
+    )
+    payment_terms_days = models.PositiveSmallIntegerField(
+        _("payment terms (days)"), default=14, validators=[MinValueValidator(0)]
+    )
+    late_payment_interest_rate = models.DecimalField(
+        _("late-payment interest rate (%)"), max_digits=5, decimal_places=2, default=Decimal("0"),
+    )
+
+    # Access
+    self_registration_enabled = models.BooleanField(
+        _("customers may register themselves"), default=False
+    )
+    staff_mfa_required = models.BooleanField(
+        _("staff must use two-factor authentication"), default=False
+    )
+
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("business")
+        verbose_name_plural = _("businesses")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Domain(models.Model):
+    """A custom host name under which a tenant's portal is served (besides <slug>.<base>)."""
+
+    tenant = models.ForeignKey(
+        Tenant, on_delete=models.CASCADE, related_name="domains", verbose_name=_("business")
+    )
+    host = models.CharField(
+        _("host name"),
+        max_length=253,
+        # A host can only ever point at one tenant; the lookup relies on it.
+        unique=True,
+        help_text=_("For example billing.example.com, without port or scheme."),
+    )
+
+    class Meta:
+        verbose_name = _("custom domain")
+        verbose_name_plural = _("custom domains")
+        ordering = ["host"]
+        constraints = [
+            # Requests are looked up by their lower-cased host; a mixed-case row would never match.
+            models.CheckConstraint(condition=models.Q(host=Lower("host")), name="domain_host_lower"),
+        ]
+
+    def __str__(self) -> str:
+        return self.host
+
+    def clean(self) -> None:
+        self.host = normalize_host(self.host)

@@ -1,0 +1,127 @@
+"""The role matrix: which action needs which least role, and the one function that answers.
+
+Every gated action in Kontor — in the back office, the portal, services and jobs — asks
+`may(user, action, tenant=…, customer=…)`. The matrix below is the single source of truth and
+`tests/core/test_roles.py` walks it row by row.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+if TYPE_CHECKING:
+    from core.models import Tenant, User
+
+
+class StaffRole(models.TextChoices):
+    # Declared from least to most powerful: the order is the ranking.
+    SUPPORT = "support", _("Support")
+    BILLING = "billing", _("Billing")
+    MANAGER = "manager", _("Manager")
+    OWNER = "owner", _("Owner")
+
+
+class ContactRole(models.TextChoices):
+    MEMBER = "member", _("Member")
+    BILLING = "billing", _("Billing")
+    OWNER = "owner", _("Account owner")
+
+
+_STAFF_RANK = {role: rank for rank, role in enumerate(StaffRole)}
+_CONTACT_RANK = {role: rank for rank, role in enumerate(ContactRole)}
+
+# Back office: action -> least staff role that may take it.
+STAFF_ACTIONS: dict[str, StaffRole] = {
+    "backoffice.enter": StaffRole.SUPPORT,
+    "audit.view": StaffRole.SUPPORT,
+    "customer.view": StaffRole.SUPPORT,
+    "customer.add": StaffRole.BILLING,
+    "customer.change": StaffRole.BILLING,
+    "customer.delete": StaffRole.MANAGER,
+    "contact.view": StaffRole.SUPPORT,
+    "contact.manage": StaffRole.BILLING,
+    # Contract terms that change what the customer owes or how they are treated.
+    "customer.payment_terms.change": StaffRole.MANAGER,
+    "customer.test_account.change": StaffRole.MANAGER,
+    "customer.contract_partner.change": StaffRole.MANAGER,
+    "subscription.termination_date.choose": StaffRole.MANAGER,
+    "subscription.option.manage": StaffRole.MANAGER,
+    "staff.view": StaffRole.MANAGER,
+    "staff.manage": StaffRole.OWNER,
+    "tenant.view": StaffRole.SUPPORT,
+    "tenant.change": StaffRole.OWNER,
+}
+
+# Customer portal: action -> least contact role that may take it (for that customer).
+CONTACT_ACTIONS: dict[str, ContactRole] = {
+    "portal.view": ContactRole.MEMBER,
+    "invoice.view": ContactRole.MEMBER,
+    "invoice.pay": ContactRole.BILLING,
+    "payment_method.manage": ContactRole.BILLING,
+    "quote.approve": ContactRole.BILLING,
+    "contract.edit": ContactRole.BILLING,
+    "subscription.change": ContactRole.OWNER,
+    "subscription.cancel": ContactRole.OWNER,
+    "contact.manage": ContactRole.OWNER,
+    "account.delete": ContactRole.OWNER,
+}
+
+
+class UnknownAction(KeyError):
+    """Raised for an action missing from the matrix: a typo must fail loudly, never allow."""
+
+
+def staff_role_at_least(role: str | None, least: StaffRole) -> bool:
+    return role is not None and _STAFF_RANK[StaffRole(role)] >= _STAFF_RANK[least]
+
+
+def contact_role_at_least(role: str | None, least: ContactRole) -> bool:
+    return role is not None and _CONTACT_RANK[ContactRole(role)] >= _CONTACT_RANK[least]
+
+
+def staff_role(user: User, tenant: Tenant) -> str | None:
+    """The user's staff role at this tenant, memoised on the user object for the request."""
+    cache = user.__dict__.setdefault("_kontor_staff_roles", {})
+    if tenant.pk not in cache:
+        cache[tenant.pk] = (
+            user.staff_memberships.filter(tenant=tenant, is_active=True)
+            .values_list("role", flat=True)
+            .first()
+        )
+    return cache[tenant.pk]
+
+
+def contact_role(user: User, tenant: Tenant, customer_id: int) -> str | None:
+    """The user's contact role for that customer (via the reverse relation, so that `core`
+    does not import `contracts`, which sits above it)."""
+    cache = user.__dict__.setdefault("_kontor_contact_roles", {})
+    if customer_id not in cache:
+        cache[customer_id] = (
+            user.contacts.filter(tenant=tenant, customer_id=customer_id, is_active=True)
+            .values_list("role", flat=True)
+            .first()
+        )
+    return cache[customer_id]
+
+
+def may(user: User | None, action: str, *, tenant: Tenant, customer_id: int | None = None) -> bool:
+    """May this user take this action at this tenant (for this customer, for portal actions)?
+
+    Superusers may take every back-office action; they act as no customer's contact.
+    """
+    if action in STAFF_ACTIONS:
+        if user is None or not user.is_authenticated or not user.is_active:
+            return False
+        if user.is_superuser:
+            return True
+        return staff_role_at_least(staff_role(user, tenant), STAFF_ACTIONS[action])
+    if action in CONTACT_ACTIONS:
+        if user is None or not user.is_authenticated or not user.is_active:
+            return False
+        if customer_id is None:
+            raise ValueError(f"portal action {action!r} needs the customer it applies to")
+        return contact_role_at_least(contact_role(user, tenant, customer_id), CONTACT_ACTIONS[action])
+    raise UnknownAction(action)

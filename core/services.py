@@ -1,0 +1,52 @@
+"""Writes on tenants, users and staff: one transaction each, audited."""
+
+from __future__ import annotations
+
+from django.db import transaction
+
+from core.audit import audit_record, snapshot
+from core.models import StaffMembership, Tenant, User
+from core.roles import StaffRole
+
+
+def user_get_or_create(*, email: str, full_name: str = "") -> User:
+    """The person with this e-mail address; created without a usable password when new
+    (they set one through "forgot password" or log in by e-mailed code)."""
+    email = User.objects.normalize_email(email).lower()
+    user = User.objects.filter(email__iexact=email).first()
+    if user is None:
+        user = User.objects.create_user(email=email, password=None, full_name=full_name)
+        _email_address_record(user)
+    return user
+
+
+def _email_address_record(user: User, *, verified: bool = False) -> None:
+    # allauth keeps its own table of addresses; keep it in step so login by code and
+    # password reset find the user.
+    from allauth.account.models import EmailAddress
+
+    EmailAddress.objects.update_or_create(
+        user=user, email=user.email, defaults={"primary": True, "verified": verified}
+    )
+
+
+@transaction.atomic
+def staff_add(*, tenant: Tenant, email: str, role: StaffRole, actor: User | None) -> StaffMembership:
+    user = user_get_or_create(email=email)
+    membership, created = StaffMembership.objects.get_or_create(
+        tenant=tenant, user=user, defaults={"role": role}
+    )
+    if created:
+        audit_record(
+            tenant=tenant, actor=actor, action="staff.add", obj=membership,
+            after={"email": user.email, "role": role},
+        )
+    elif membership.role != role or not membership.is_active:
+        before = snapshot(membership, ["role", "is_active"])
+        membership.role, membership.is_active = role, True
+        membership.save(update_fields=["role", "is_active"])
+        audit_record(
+            tenant=tenant, actor=actor, action="staff.change", obj=membership,
+            before=before, after=snapshot(membership, ["role", "is_active"]),
+        )
+    return membership

@@ -1,0 +1,13 @@
+from celery import shared_task
+from django.core.cache import cache
+from django.utils import timezone
+
+HEARTBEAT_KEY = "kontor:worker-heartbeat"
+
+
+@shared_task(ignore_result=True)
+def heartbeat() -> str:
+    """Scheduled every minute by beat; /healthz reports when a worker last ran it."""
+    now = timezone.now().isoformat()
+    cache.set(HEARTBEAT_KEY, now, timeout=None)
+    return now

@@ -1,0 +1,40 @@
+"""The portal's sections, in menu order. A section whose feature has not landed yet is served by
+`views.section_pending`, which says so politely (never a 404)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
+
+@dataclass(frozen=True)
+class Section:
+    key: str
+    path: str
+    label: Promise
+    icon: str  # a glyph from static/css/portal.css's small icon set
+    intro: Promise
+
+
+SECTIONS: tuple[Section, ...] = (
+    Section("dashboard", "/", _("Dashboard"), "home", _("An overview of your account.")),
+    Section("subscriptions", "/subscriptions/", _("Subscriptions"), "repeat",
+            _("The modules and tariffs you subscribe to, with renewal dates.")),
+    Section("invoices", "/invoices/", _("Invoices"), "file",
+            _("Your invoices and credit notes, to view, download and pay.")),
+    Section("payments", "/payments/", _("Payments"), "check",
+            _("Every payment you made and the invoices it settled.")),
+    Section("quotes", "/quotes/", _("Quotes"), "edit",
+            _("Quotes waiting for your approval, and those you approved.")),
+    Section("credits", "/credits/", _("Credits"), "star",
+            _("Your credit balance, credit packages and their use.")),
+    Section("payment_methods", "/payment-methods/", _("Payment methods"), "card",
+            _("The cards and accounts your invoices are paid with.")),
+    Section("orders", "/orders/", _("Orders"), "box",
+            _("Your orders and how far their delivery has come.")),
+    Section("contract", "/contract/", _("Contract"), "user",
+            _("Your contract data, contacts and billing details.")),
+)
+SECTIONS_BY_KEY = {section.key: section for section in SECTIONS}

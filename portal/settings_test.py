@@ -1,0 +1,34 @@
+"""Test settings: real PostgreSQL and Redis when DATABASE_URL / REDIS_URL are set (always in CI),
+SQLite, an in-memory cache and eager tasks otherwise."""
+
+import os
+
+os.environ.setdefault("KONTOR_TESTING", "true")
+
+from portal.settings import *  # noqa: E402, F403
+from portal.settings import CACHES, DATA_DIR, REDIS_URL, env  # noqa: E402
+
+DEBUG = False
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # fast, tests only
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+SECURE_SSL_REDIRECT = False
+SESSION_COOKIE_SECURE = False
+CSRF_COOKIE_SECURE = False
+SECURE_HSTS_SECONDS = 0
+KONTOR_TENANT_CACHE_SECONDS = 0
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.InMemoryStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_AUTOREFRESH = True
+
+if REDIS_URL:
+    # Each xdist worker gets its own key prefix so rate-limit counters do not collide.
+    CACHES["default"]["KEY_PREFIX"] = f"kontor-test-{os.environ.get('PYTEST_XDIST_WORKER', 'main')}"
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default=REDIS_URL or "memory://")
+CELERY_TASK_ALWAYS_EAGER = not REDIS_URL
+CELERY_BEAT_SCHEDULE_FILENAME = str(DATA_DIR / "test-celerybeat-schedule")

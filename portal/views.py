@@ -1,0 +1,50 @@
+from __future__ import annotations
+
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_POST
+
+from contracts.selectors import contact_list_for_customer
+from core.roles import may
+from portal.customer import SESSION_KEY, customer_required
+from portal.navigation import SECTIONS, SECTIONS_BY_KEY
+
+
+@customer_required
+def dashboard(request: HttpRequest) -> HttpResponse:
+    return render(request, "portal/dashboard.html", {
+        "section": SECTIONS_BY_KEY["dashboard"],
+        "tiles": [s for s in SECTIONS if s.key != "dashboard"],
+    })
+
+
+@customer_required
+def contract(request: HttpRequest) -> HttpResponse:
+    customer = request.customer
+    return render(request, "portal/contract.html", {
+        "section": SECTIONS_BY_KEY["contract"],
+        "contacts": contact_list_for_customer(customer=customer),
+        "may_manage_contacts": may(
+            request.user, "contact.manage", tenant=request.tenant, customer_id=customer.pk
+        ),
+    })
+
+
+@customer_required
+def section_pending(request: HttpRequest, key: str) -> HttpResponse:
+    """A portal section whose feature has not been released yet: a polite page, not an error."""
+    return render(request, "portal/section_pending.html", {"section": SECTIONS_BY_KEY[key]})
+
+
+@require_POST
+@customer_required
+def customer_switch(request: HttpRequest, customer_id: int) -> HttpResponse:
+    """Act for another customer this person is a contact of. Anyone else's id is a 404."""
+    if not any(c.customer_id == customer_id for c in request.contacts):
+        raise Http404
+    request.session[SESSION_KEY] = customer_id
+    next_url = request.POST.get("next", "/")
+    if not url_has_allowed_host_and_scheme(next_url, {request.get_host()}, request.is_secure()):
+        next_url = "/"
+    return redirect(next_url)
