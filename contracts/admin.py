@@ -72,15 +72,23 @@ class ContactAdmin(TenantScopedAdmin):
     def get_exclude(self, request: HttpRequest, obj=None):
         return ["tenant"]  # always the customer's
 
-    def save_model(self, request, obj, form, change) -> None:
+    def save_form(self, request, form, change):
         if change:
-            return super().save_model(request, obj, form, change)
-        contact = contact_add(
+            return super().save_form(request, form, change)
+        # A new contact is a person found or created by e-mail: the service does it all.
+        return contact_add(
             customer=form.cleaned_data["customer"], email=form.cleaned_data["email"],
             full_name=form.cleaned_data["full_name"],
             role=ContactRole(form.cleaned_data["role"]), actor=request.user,
         )
-        obj.pk = contact.pk
+
+    def save_model(self, request, obj, form, change) -> None:
+        if change:
+            super().save_model(request, obj, form, change)
+
+    def save_related(self, request, form, formsets, change) -> None:
+        if change:
+            super().save_related(request, form, formsets, change)
 
     def get_list_display(self, request: HttpRequest):
         return self.list_display if not is_platform_admin(request) else [*self.list_display, "tenant"]

@@ -103,15 +103,24 @@ class StaffMembershipAdmin(TenantScopedAdmin):
     def get_readonly_fields(self, request: HttpRequest, obj=None):
         return ["user"] if obj else []
 
+    def save_form(self, request, form, change):
+        if change:
+            return super().save_form(request, form, change)
+        # A new staff member is a person found or created by e-mail: the service does it all.
+        chosen = form.cleaned_data.get("tenant")
+        return staff_add(
+            tenant=chosen if is_platform_admin(request) and chosen else request.tenant,
+            email=form.cleaned_data["email"], role=StaffRole(form.cleaned_data["role"]),
+            actor=request.user,
+        )
+
     def save_model(self, request, obj, form, change) -> None:
         if change:
-            return super().save_model(request, obj, form, change)
-        tenant = obj.tenant if is_platform_admin(request) and obj.tenant_id else request.tenant
-        membership = staff_add(
-            tenant=tenant, email=form.cleaned_data["email"],
-            role=StaffRole(form.cleaned_data["role"]), actor=request.user,
-        )
-        obj.pk = membership.pk  # so the admin's "added" message links to the real row
+            super().save_model(request, obj, form, change)
+
+    def save_related(self, request, form, formsets, change) -> None:
+        if change:
+            super().save_related(request, form, formsets, change)
 
 
 @admin.register(AuditEntry)

@@ -65,7 +65,7 @@ CONTACT_ACTIONS: dict[str, ContactRole] = {
     "contract.edit": ContactRole.BILLING,
     "subscription.change": ContactRole.OWNER,
     "subscription.cancel": ContactRole.OWNER,
-    "contact.manage": ContactRole.OWNER,
+    "account.contacts.manage": ContactRole.OWNER,
     "account.delete": ContactRole.OWNER,
 }
 
@@ -98,13 +98,14 @@ def contact_role(user: User, tenant: Tenant, customer_id: int) -> str | None:
     """The user's contact role for that customer (via the reverse relation, so that `core`
     does not import `contracts`, which sits above it)."""
     cache = user.__dict__.setdefault("_kontor_contact_roles", {})
-    if customer_id not in cache:
-        cache[customer_id] = (
+    key = (tenant.pk, customer_id)
+    if key not in cache:
+        cache[key] = (
             user.contacts.filter(tenant=tenant, customer_id=customer_id, is_active=True)
             .values_list("role", flat=True)
             .first()
         )
-    return cache[customer_id]
+    return cache[key]
 
 
 def may(user: User | None, action: str, *, tenant: Tenant, customer_id: int | None = None) -> bool:

@@ -6,3 +6,9 @@ class PortalConfig(AppConfig):
     name = "portal"
     verbose_name = _("Customer portal")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        # Web, worker and beat all need the filesystem broker's folders (a no-op on Redis).
+        from portal.celery import ensure_broker_folders
+
+        ensure_broker_folders()

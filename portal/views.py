@@ -26,7 +26,7 @@ def contract(request: HttpRequest) -> HttpResponse:
         "section": SECTIONS_BY_KEY["contract"],
         "contacts": contact_list_for_customer(customer=customer),
         "may_manage_contacts": may(
-            request.user, "contact.manage", tenant=request.tenant, customer_id=customer.pk
+            request.user, "account.contacts.manage", tenant=request.tenant, customer_id=customer.pk
         ),
     })
 

@@ -1,0 +1,120 @@
+"""Shared fixtures. `world` is the two-tenant setup with outsider personas that every module
+touching tenant data uses:
+
+- acme and globex, two tenants; one staff user per role in each (`world.staff["acme", "owner"]`);
+- alice: owner contact of acme's customer A ("Alpha") — the one whose data is under test;
+- bob: owner contact of acme's customer B ("Bravo") — same tenant, other customer;
+- charlie: owner contact of globex's customer C ("Charlie") — other tenant.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+
+import pytest
+from django.conf import settings
+from django.test import Client
+
+from core.roles import StaffRole
+from core.tenancy import tenant_cache_clear
+from tests.factories import (
+    ContactFactory,
+    CustomerFactory,
+    StaffMembershipFactory,
+    TenantFactory,
+    UserFactory,
+)
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    """Under CI the suite must run on PostgreSQL and Redis: refuse to pass quietly without."""
+    if os.environ.get("CI") != "true":
+        return
+    engine = settings.DATABASES["default"]["ENGINE"]
+    if "postgresql" not in engine:
+        pytest.exit(f"CI=true but the database engine is {engine}; set DATABASE_URL", 3)
+    if not settings.REDIS_URL:
+        pytest.exit("CI=true but REDIS_URL is not set", 3)
+    import redis
+
+    try:
+        redis.Redis.from_url(settings.REDIS_URL, socket_connect_timeout=3).ping()
+    except redis.RedisError as exc:
+        pytest.exit(f"CI=true but Redis at {settings.REDIS_URL} is unreachable: {exc}", 3)
+
+
+def pytest_report_header(config: pytest.Config) -> list[str]:
+    db = settings.DATABASES["default"]
+    where = db["ENGINE"].rsplit(".", 1)[-1]
+    return [
+        f"kontor: database {where} ({db.get('HOST') or db.get('NAME')}), "
+        f"cache {'redis' if settings.REDIS_URL else 'locmem'}, "
+        f"broker {settings.CELERY_BROKER_URL.split('://')[0]}, "
+        f"browser {os.environ.get('KONTOR_BROWSER') or 'none (browser tests skipped)'}"
+    ]
+
+
+@pytest.fixture(autouse=True)
+def _fresh_tenant_cache():
+    tenant_cache_clear()
+    yield
+    tenant_cache_clear()
+
+
+@pytest.fixture(autouse=True)
+def _clear_cache():
+    # Rate-limit counters and heartbeats must not leak from one test into the next.
+    from django.core.cache import cache
+
+    cache.clear()
+
+
+def host_of(tenant) -> str:
+    return f"{tenant.slug}.{settings.KONTOR_BASE_DOMAIN}"
+
+
+def client_for(user, tenant) -> Client:
+    """A test client logged in as `user`, talking to `tenant`'s host."""
+    client = Client(HTTP_HOST=host_of(tenant))
+    if user is not None:
+        client.force_login(user, backend="portal.accounts.TenantAuthenticationBackend")
+    return client
+
+
+@dataclass
+class World:
+    acme: object
+    globex: object
+    alpha: object  # acme's customer A
+    bravo: object  # acme's customer B
+    charlie_co: object  # globex's customer C
+    alice: object
+    bob: object
+    charlie: object
+    staff: dict = field(default_factory=dict)
+
+    def client(self, user, tenant=None) -> Client:
+        if tenant is None:
+            tenant = self.globex if user == self.charlie else self.acme
+        return client_for(user, tenant)
+
+
+@pytest.fixture
+def world(db) -> World:
+    acme = TenantFactory(slug="acme", name="Acme", primary_colour="#d1242f",
+                         self_registration_enabled=True)
+    globex = TenantFactory(slug="globex", name="Globex", primary_colour="#0a7d55", locale="fr")
+    alpha = CustomerFactory(tenant=acme, name="Alpha Corp", number="A-1")
+    bravo = CustomerFactory(tenant=acme, name="Bravo Corp", number="B-1")
+    charlie_co = CustomerFactory(tenant=globex, name="Charlie SA", number="C-1")
+    alice = ContactFactory(customer=alpha, user__email="alice@example.test").user
+    bob = ContactFactory(customer=bravo, user__email="bob@example.test").user
+    charlie = ContactFactory(customer=charlie_co, user__email="charlie@example.test").user
+    w = World(acme, globex, alpha, bravo, charlie_co, alice, bob, charlie)
+    for tenant in (acme, globex):
+        for role in StaffRole:
+            user = UserFactory(email=f"{role.value}@{tenant.slug}.test")
+            StaffMembershipFactory(tenant=tenant, user=user, role=role)
+            w.staff[tenant.slug, role.value] = user
+    return w

@@ -1,0 +1,227 @@
+"""Back office: staff of acme can never list, open, search, autocomplete or post to globex's rows,
+and can only do what their role grants."""
+
+import json
+
+import pytest
+
+from contracts.models import Contact, Customer
+from core.models import AuditEntry, StaffMembership
+from tests.conftest import client_for
+from tests.factories import UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def staff_client(world, role, tenant=None):
+    tenant = tenant or world.acme
+    return client_for(world.staff[tenant.slug, role], tenant)
+
+
+class TestEntering:
+    def test_staff_enter_their_own_back_office_with_the_tenant_name_in_the_header(self, world):
+        response = staff_client(world, "support").get("/manage/")
+        assert response.status_code == 200
+        assert b'<div id="site-name"><a href="/manage/">Acme</a>' in response.content
+
+    def test_staff_of_another_tenant_are_refused(self, world):
+        client = client_for(world.staff["globex", "owner"], world.acme)
+        assert client.get("/manage/", follow=True).status_code == 403
+        assert client.get("/manage/contracts/customer/", follow=True).status_code == 403
+
+    def test_customers_are_refused(self, world):
+        assert world.client(world.alice).get("/manage/", follow=True).status_code == 403
+
+    def test_anonymous_visitors_are_sent_to_the_allauth_login(self, world):
+        response = world.client(None).get("/manage/contracts/customer/", follow=True)
+        assert response.redirect_chain[-1][0].startswith("/accounts/login/?next=")
+        assert response.status_code == 200
+
+    def test_admins_own_login_form_is_not_used(self, world):
+        response = world.client(None).get("/manage/login/?next=/manage/")
+        assert response.status_code == 302
+        assert response["Location"].startswith("/accounts/login/")
+
+
+class TestScoping:
+    def test_lists_show_only_the_tenants_rows(self, world):
+        response = staff_client(world, "support").get("/manage/contracts/customer/")
+        assert response.status_code == 200
+        assert b"Alpha Corp" in response.content
+        assert b"Charlie SA" not in response.content
+
+    def test_search_does_not_reach_other_tenants(self, world):
+        response = staff_client(world, "support").get("/manage/contracts/customer/?q=Charlie")
+        assert b"Charlie SA" not in response.content
+        assert b"0 customers" in response.content or b"0 results" in response.content
+
+    def test_opening_another_tenants_row_is_a_404(self, world):
+        client = staff_client(world, "owner")
+        for path in (
+            f"/manage/contracts/customer/{world.charlie_co.pk}/change/",
+            f"/manage/contracts/customer/{world.charlie_co.pk}/delete/",
+            f"/manage/contracts/customer/{world.charlie_co.pk}/history/",
+            f"/manage/core/tenant/{world.globex.pk}/change/",
+        ):
+            assert client.get(path).status_code == 404, path
+
+    def test_posting_to_another_tenants_row_changes_nothing(self, world):
+        client = staff_client(world, "owner")
+        response = client.post(
+            f"/manage/contracts/customer/{world.charlie_co.pk}/change/",
+            {"name": "Hijacked", "number": "X", "language": ""},
+        )
+        assert response.status_code == 404
+        world.charlie_co.refresh_from_db()
+        assert world.charlie_co.name == "Charlie SA"
+
+    def test_bulk_delete_cannot_reach_another_tenants_rows(self, world):
+        client = staff_client(world, "owner")
+        client.post("/manage/contracts/customer/", {
+            "action": "delete_selected", "_selected_action": [world.charlie_co.pk], "post": "yes",
+        })
+        assert Customer.objects.filter(pk=world.charlie_co.pk).exists()
+
+    def test_autocomplete_offers_only_the_tenants_customers(self, world):
+        response = staff_client(world, "billing").get("/manage/autocomplete/", {
+            "app_label": "contracts", "model_name": "contact", "field_name": "customer",
+            "term": "",
+        })
+        assert response.status_code == 200
+        names = {row["text"] for row in json.loads(response.content)["results"]}
+        assert any("Alpha Corp" in n for n in names)
+        assert not any("Charlie" in n for n in names)
+
+    def test_foreign_key_choices_are_scoped(self, world):
+        response = staff_client(world, "owner").get("/manage/contracts/contact/add/")
+        assert response.status_code == 200
+        form = response.context["adminform"].form
+        assert set(form.fields["customer"].queryset) == {world.alpha, world.bravo}
+
+    def test_a_customer_created_by_staff_belongs_to_their_tenant(self, world):
+        response = staff_client(world, "billing").post("/manage/contracts/customer/add/", {
+            "name": "Delta GmbH", "number": "D-1", "language": "de",
+            "contacts-TOTAL_FORMS": "0", "contacts-INITIAL_FORMS": "0",
+        })
+        assert response.status_code == 302, response.content[:2000]
+        assert Customer.objects.get(name="Delta GmbH").tenant == world.acme
+
+    def test_the_tenant_page_shows_only_the_own_tenant(self, world):
+        response = staff_client(world, "support").get("/manage/core/tenant/")
+        assert b"Acme" in response.content and b"Globex" not in response.content
+
+    def test_staff_and_audit_lists_are_scoped(self, world):
+        client = staff_client(world, "owner")
+        staff = client.get("/manage/core/staffmembership/")
+        assert b"owner@acme.test" in staff.content and b"owner@globex.test" not in staff.content
+
+    def test_contacts_added_by_email_join_the_staff_members_tenant(self, world):
+        response = staff_client(world, "billing").post("/manage/contracts/contact/add/", {
+            "customer": world.alpha.pk, "email": "New.Person@Example.test", "full_name": "New",
+            "role": "billing",
+        })
+        assert response.status_code == 302
+        contact = Contact.objects.get(user__email="new.person@example.test")
+        assert contact.tenant == world.acme and contact.customer == world.alpha
+
+    def test_a_contact_cannot_be_added_to_another_tenants_customer(self, world):
+        response = staff_client(world, "owner").post("/manage/contracts/contact/add/", {
+            "customer": world.charlie_co.pk, "email": "x@example.test", "role": "owner",
+        })
+        assert response.status_code == 200  # the form shows an error
+        assert "customer" in response.context["adminform"].form.errors
+        assert not Contact.objects.filter(user__email="x@example.test").exists()
+
+
+class TestRoles:
+    def test_support_may_look_but_not_change(self, world):
+        client = staff_client(world, "support")
+        url = f"/manage/contracts/customer/{world.alpha.pk}/change/"
+        assert client.get(url).status_code == 200
+        response = client.post(url, {"name": "Changed", "number": "A-1", "language": ""})
+        assert response.status_code == 403
+        world.alpha.refresh_from_db()
+        assert world.alpha.name == "Alpha Corp"
+
+    def test_billing_is_not_offered_delete_and_a_forced_delete_does_nothing(self, world):
+        client = staff_client(world, "billing")
+        listing = client.get("/manage/contracts/customer/")
+        assert b"delete_selected" not in listing.content
+        client.post("/manage/contracts/customer/", {
+            "action": "delete_selected", "_selected_action": [world.alpha.pk], "post": "yes",
+        })
+        assert client.post(f"/manage/contracts/customer/{world.alpha.pk}/delete/",
+                           {"post": "yes"}).status_code == 403
+        assert Customer.objects.filter(pk=world.alpha.pk).exists()
+
+    def test_manager_may_delete_customers(self, world):
+        client = staff_client(world, "manager")
+        assert b"delete_selected" in client.get("/manage/contracts/customer/").content
+        client.post(f"/manage/contracts/customer/{world.bravo.pk}/delete/", {"post": "yes"})
+        assert not Customer.objects.filter(pk=world.bravo.pk).exists()
+
+    @pytest.mark.parametrize("role,status", [
+        ("support", 403), ("billing", 403), ("manager", 200), ("owner", 200),
+    ])
+    def test_only_managers_and_up_see_the_staff_list(self, world, role, status):
+        assert staff_client(world, role).get("/manage/core/staffmembership/").status_code == status
+
+    def test_only_owners_add_staff(self, world):
+        data = {"email": "new.staff@acme.test", "role": "support"}
+        assert staff_client(world, "manager").post(
+            "/manage/core/staffmembership/add/", data).status_code == 403
+        response = staff_client(world, "owner").post("/manage/core/staffmembership/add/", data)
+        assert response.status_code == 302
+        assert StaffMembership.objects.filter(
+            tenant=world.acme, user__email="new.staff@acme.test").exists()
+
+    def test_only_owners_change_the_tenants_settings(self, world):
+        url = f"/manage/core/tenant/{world.acme.pk}/change/"
+        assert staff_client(world, "manager").post(url, {"name": "X"}).status_code == 403
+        client = staff_client(world, "owner")
+        form = client.get(url).context["adminform"].form
+        data = {k: v for k, v in form.initial.items() if v is not None and k != "logo"}
+        data.update({"name": "Acme Renamed", "domains-TOTAL_FORMS": "0",
+                     "domains-INITIAL_FORMS": "0"})
+        for key in ("self_registration_enabled", "staff_mfa_required"):
+            if not data.get(key):
+                data.pop(key, None)
+        response = client.post(url, data)
+        assert response.status_code == 302, response.context["adminform"].form.errors
+        world.acme.refresh_from_db()
+        assert world.acme.name == "Acme Renamed"
+
+    def test_the_audit_log_is_read_only_for_everyone(self, world):
+        client = staff_client(world, "owner")
+        client.post("/manage/contracts/customer/add/", {
+            "name": "Echo", "number": "", "language": "",
+            "contacts-TOTAL_FORMS": "0", "contacts-INITIAL_FORMS": "0",
+        })
+        entry = AuditEntry.objects.filter(tenant=world.acme).first()
+        assert client.get("/manage/core/auditentry/").status_code == 200
+        assert client.get(f"/manage/core/auditentry/{entry.pk}/change/").status_code == 200
+        response = client.post(f"/manage/core/auditentry/{entry.pk}/change/", {"action": "x"})
+        assert response.status_code == 403
+        assert client.post(f"/manage/core/auditentry/{entry.pk}/delete/",
+                           {"post": "yes"}).status_code == 403
+
+    def test_the_user_table_is_for_platform_superusers_only(self, world):
+        assert staff_client(world, "owner").get("/manage/core/user/").status_code == 403
+
+
+class TestSuperusers:
+    def test_superusers_see_every_tenant_and_can_pick_one(self, world):
+        root = UserFactory(is_superuser=True)
+        client = client_for(root, world.acme)
+        everything = client.get("/manage/contracts/customer/")
+        assert b"Alpha Corp" in everything.content and b"Charlie SA" in everything.content
+        picked = client.get(f"/manage/contracts/customer/?tenant__id__exact={world.globex.pk}")
+        assert b"Charlie SA" in picked.content and b"Alpha Corp" not in picked.content
+
+    def test_superusers_use_the_platform_host_too(self, world):
+        from django.test import Client
+
+        root = UserFactory(is_superuser=True)
+        client = Client(HTTP_HOST="localhost")
+        client.force_login(root, backend="portal.accounts.TenantAuthenticationBackend")
+        assert client.get("/manage/core/tenant/").status_code == 200

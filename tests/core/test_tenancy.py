@@ -1,0 +1,61 @@
+import pytest
+from django.test import Client
+
+from core.models import Domain
+from core.tenancy import tenant_for_host
+from tests.factories import TenantFactory
+
+
+@pytest.mark.django_db
+class TestHostResolution:
+    def test_it_finds_the_tenant_by_subdomain_of_the_base_domain(self):
+        acme = TenantFactory(slug="acme")
+        assert tenant_for_host("acme.localhost") == acme
+        assert tenant_for_host("ACME.localhost:8000") == acme
+
+    def test_it_finds_the_tenant_by_custom_domain(self):
+        acme = TenantFactory(slug="acme")
+        Domain.objects.create(tenant=acme, host="billing.acme.example")
+        assert tenant_for_host("Billing.Acme.Example:443") == acme
+
+    @pytest.mark.parametrize("host", [
+        "nobody.localhost", "localhost", "a.b.localhost", "acme.localhost.evil.test", "evil.test",
+    ])
+    def test_it_returns_none_for_unknown_hosts(self, host):
+        TenantFactory(slug="acme")
+        assert tenant_for_host(host) is None
+
+    def test_an_inactive_tenant_is_not_served(self):
+        TenantFactory(slug="acme", is_active=False)
+        assert tenant_for_host("acme.localhost") is None
+
+
+@pytest.mark.django_db
+class TestUnknownHostPage:
+    def test_it_answers_a_plain_404_page_not_a_500(self):
+        response = Client(HTTP_HOST="nobody.localhost").get("/")
+        assert response.status_code == 404
+        assert b"Page not found" in response.content
+
+    def test_the_404_page_speaks_the_visitors_language(self):
+        response = Client(HTTP_HOST="nobody.localhost", HTTP_ACCEPT_LANGUAGE="de").get("/")
+        assert response.status_code == 404
+        assert "Seite nicht gefunden".encode() in response.content
+
+    def test_the_platform_host_serves_only_the_back_office_and_health(self):
+        client = Client(HTTP_HOST="localhost")
+        assert client.get("/").status_code == 404
+        assert client.get("/manage/").status_code == 302  # to the login page
+        assert client.get("/healthz").status_code in (200, 503)
+
+    def test_a_known_tenant_host_is_served_in_its_branding(self):
+        TenantFactory(slug="acme", name="Acme", primary_colour="#d1242f")
+        response = Client(HTTP_HOST="acme.localhost").get("/accounts/login/")
+        assert response.status_code == 200
+        assert b"--brand: #d1242f" in response.content
+        assert b"Acme" in response.content
+
+    def test_the_tenant_language_is_the_fallback_when_the_browser_says_nothing(self):
+        TenantFactory(slug="globex", locale="fr")
+        response = Client(HTTP_HOST="globex.localhost").get("/accounts/login/")
+        assert response["Content-Language"] == "fr"
