@@ -77,9 +77,11 @@ class ContactAdmin(TenantScopedAdmin):
             return super().save_form(request, form, change)
         # A new contact is a person found or created by e-mail: the service does it all.
         return contact_add(
-            customer=form.cleaned_data["customer"], email=form.cleaned_data["email"],
+            customer=form.cleaned_data["customer"],
+            email=form.cleaned_data["email"],
             full_name=form.cleaned_data["full_name"],
-            role=ContactRole(form.cleaned_data["role"]), actor=request.user,
+            role=ContactRole(form.cleaned_data["role"]),
+            actor=request.user,
         )
 
     def save_model(self, request, obj, form, change) -> None:
@@ -91,4 +93,6 @@ class ContactAdmin(TenantScopedAdmin):
             super().save_related(request, form, formsets, change)
 
     def get_list_display(self, request: HttpRequest):
-        return self.list_display if not is_platform_admin(request) else [*self.list_display, "tenant"]
+        return (
+            self.list_display if not is_platform_admin(request) else [*self.list_display, "tenant"]
+        )

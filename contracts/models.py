@@ -22,7 +22,10 @@ class Customer(models.Model):
     # Free text, often the number in the tenant's accounting system.
     number = models.CharField(_("customer number"), max_length=64, blank=True)
     language = models.CharField(
-        _("document language"), max_length=8, choices=settings.LANGUAGES, blank=True,
+        _("document language"),
+        max_length=8,
+        choices=settings.LANGUAGES,
+        blank=True,
         help_text=_("Invoices and e-mails use this language; empty means the business's."),
     )
     # Salt of every signed link sent to this customer; rotating it revokes them all.
@@ -57,7 +60,9 @@ class Contact(models.Model):
         Customer, on_delete=models.CASCADE, related_name="contacts", verbose_name=_("customer")
     )
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="contacts",
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="contacts",
         verbose_name=_("user"),
     )
     role = models.CharField(
@@ -71,7 +76,9 @@ class Contact(models.Model):
         verbose_name_plural = _("contacts")
         ordering = ["customer", "user__email"]
         constraints = [
-            models.UniqueConstraint(fields=["customer", "user"], name="contact_unique_per_customer"),
+            models.UniqueConstraint(
+                fields=["customer", "user"], name="contact_unique_per_customer"
+            ),
         ]
 
     def __str__(self) -> str:

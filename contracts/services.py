@@ -15,7 +15,10 @@ from core.services import user_get_or_create
 def customer_create(*, tenant: Tenant, name: str, number: str = "", actor: User | None) -> Customer:
     customer = Customer.objects.create(tenant=tenant, name=name, number=number)
     audit_record(
-        tenant=tenant, actor=actor, action="customer.create", obj=customer,
+        tenant=tenant,
+        actor=actor,
+        action="customer.create",
+        obj=customer,
         after=snapshot(customer, ["name", "number"]),
     )
     return customer
@@ -40,12 +43,19 @@ def contact_add(
         contact.role, contact.is_active = role, True
         contact.save(update_fields=["role", "is_active"])
         audit_record(
-            tenant=customer.tenant, actor=actor, action="contact.change", obj=contact,
-            before=before, after=snapshot(contact, ["role", "is_active"]),
+            tenant=customer.tenant,
+            actor=actor,
+            action="contact.change",
+            obj=contact,
+            before=before,
+            after=snapshot(contact, ["role", "is_active"]),
         )
     elif created:
         audit_record(
-            tenant=customer.tenant, actor=actor, action="contact.add", obj=contact,
+            tenant=customer.tenant,
+            actor=actor,
+            action="contact.add",
+            obj=contact,
             after={"email": user.email, "role": role},
         )
     return contact

@@ -40,13 +40,31 @@ class TenantAdmin(TenantScopedAdmin):
         (None, {"fields": ["name", "slug", "is_active"]}),
         (_("Branding"), {"fields": ["logo", "primary_colour"]}),
         (_("Language and currency"), {"fields": ["locale", "timezone", "default_currency"]}),
-        (_("Legal identity"), {"fields": [
-            "legal_name", "address", "country", "vat_id", "registration_number",
-            "bank_account_holder", "iban", "bic",
-        ]}),
-        (_("Documents and terms"), {"fields": [
-            "invoice_number_format", "payment_terms_days", "late_payment_interest_rate",
-        ]}),
+        (
+            _("Legal identity"),
+            {
+                "fields": [
+                    "legal_name",
+                    "address",
+                    "country",
+                    "vat_id",
+                    "registration_number",
+                    "bank_account_holder",
+                    "iban",
+                    "bic",
+                ]
+            },
+        ),
+        (
+            _("Documents and terms"),
+            {
+                "fields": [
+                    "invoice_number_format",
+                    "payment_terms_days",
+                    "late_payment_interest_rate",
+                ]
+            },
+        ),
         (_("Access"), {"fields": ["self_registration_enabled", "staff_mfa_required"]}),
     ]
 
@@ -110,7 +128,8 @@ class StaffMembershipAdmin(TenantScopedAdmin):
         chosen = form.cleaned_data.get("tenant")
         return staff_add(
             tenant=chosen if is_platform_admin(request) and chosen else request.tenant,
-            email=form.cleaned_data["email"], role=StaffRole(form.cleaned_data["role"]),
+            email=form.cleaned_data["email"],
+            role=StaffRole(form.cleaned_data["role"]),
             actor=request.user,
         )
 
@@ -132,8 +151,16 @@ class AuditEntryAdmin(TenantScopedAdmin):
     date_hierarchy = "created_at"
     list_select_related = ["tenant"]
     readonly_fields = [
-        "created_at", "actor", "actor_label", "action", "object_type", "object_id", "object_repr",
-        "before", "after", "ip_address",
+        "created_at",
+        "actor",
+        "actor_label",
+        "action",
+        "object_type",
+        "object_id",
+        "object_repr",
+        "before",
+        "after",
+        "ip_address",
     ]
 
     # The audit log is written by services only, never edited, not even by superusers.

@@ -40,7 +40,13 @@ class KontorAdminSite(admin.AdminSite):
                 return HttpResponseRedirect(resolve_url("admin:index"))
             raise PermissionDenied
         next_url = request.GET.get("next") or resolve_url("admin:index")
-        return HttpResponseRedirect(f"{resolve_url('account_login')}?{urlencode({'next': next_url})}")
+        return HttpResponseRedirect(
+            f"{resolve_url('account_login')}?{urlencode({'next': next_url})}"
+        )
+
+    def password_change(self, request: HttpRequest, extra_context=None) -> HttpResponse:
+        # One place to change a password: allauth's page (it signs other sessions out).
+        return HttpResponseRedirect(resolve_url("account_change_password"))
 
     def admin_view(self, view, cacheable=False):
         inner = super().admin_view(view, cacheable)
@@ -49,15 +55,21 @@ class KontorAdminSite(admin.AdminSite):
             tenant = getattr(request, "tenant", None)
             user = request.user
             if (
-                tenant is not None and tenant.staff_mfa_required and user.is_authenticated
-                and self.has_permission(request) and not _has_mfa(user)
+                tenant is not None
+                and tenant.staff_mfa_required
+                and user.is_authenticated
+                and self.has_permission(request)
+                and not _has_mfa(user)
             ):
                 # The tenant requires a second factor for its staff: set one up first.
                 from django.contrib import messages
 
                 messages.warning(
-                    request, _("This business requires two-factor authentication for staff. "
-                               "Please set it up to continue.")
+                    request,
+                    _(
+                        "This business requires two-factor authentication for staff. "
+                        "Please set it up to continue."
+                    ),
                 )
                 return HttpResponseRedirect(resolve_url("mfa_activate_totp"))
             return inner(request, *args, **kwargs)

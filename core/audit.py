@@ -37,7 +37,9 @@ def diff(before: Mapping[str, Any] | None, after: Mapping[str, Any] | None) -> t
     """Keep only the keys whose values changed, so entries stay readable."""
     before, after = dict(before or {}), dict(after or {})
     keys = {k for k in before.keys() | after.keys() if before.get(k) != after.get(k)}
-    return {k: before.get(k) for k in keys if k in before}, {k: after.get(k) for k in keys if k in after}
+    return {k: before.get(k) for k in keys if k in before}, {
+        k: after.get(k) for k in keys if k in after
+    }
 
 
 def audit_record(

@@ -29,8 +29,9 @@ def broker_status() -> str:
         return "ok (tasks run in-process)"
     url = conf.broker_url or ""
     if url.startswith("filesystem://"):
-        folders = [Path(p) for p in (conf.broker_transport_options or {}).values()
-                   if isinstance(p, str)]
+        folders = [
+            Path(p) for p in (conf.broker_transport_options or {}).values() if isinstance(p, str)
+        ]
         missing = [str(p) for p in folders if not p.is_dir()]
         return f"error: missing {', '.join(missing)}" if missing else "ok"
     try:

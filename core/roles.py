@@ -124,5 +124,7 @@ def may(user: User | None, action: str, *, tenant: Tenant, customer_id: int | No
             return False
         if customer_id is None:
             raise ValueError(f"portal action {action!r} needs the customer it applies to")
-        return contact_role_at_least(contact_role(user, tenant, customer_id), CONTACT_ACTIONS[action])
+        return contact_role_at_least(
+            contact_role(user, tenant, customer_id), CONTACT_ACTIONS[action]
+        )
     raise UnknownAction(action)

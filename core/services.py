@@ -31,14 +31,19 @@ def _email_address_record(user: User, *, verified: bool = False) -> None:
 
 
 @transaction.atomic
-def staff_add(*, tenant: Tenant, email: str, role: StaffRole, actor: User | None) -> StaffMembership:
+def staff_add(
+    *, tenant: Tenant, email: str, role: StaffRole, actor: User | None
+) -> StaffMembership:
     user = user_get_or_create(email=email)
     membership, created = StaffMembership.objects.get_or_create(
         tenant=tenant, user=user, defaults={"role": role}
     )
     if created:
         audit_record(
-            tenant=tenant, actor=actor, action="staff.add", obj=membership,
+            tenant=tenant,
+            actor=actor,
+            action="staff.add",
+            obj=membership,
             after={"email": user.email, "role": role},
         )
     elif membership.role != role or not membership.is_active:
@@ -46,7 +51,11 @@ def staff_add(*, tenant: Tenant, email: str, role: StaffRole, actor: User | None
         membership.role, membership.is_active = role, True
         membership.save(update_fields=["role", "is_active"])
         audit_record(
-            tenant=tenant, actor=actor, action="staff.change", obj=membership,
-            before=before, after=snapshot(membership, ["role", "is_active"]),
+            tenant=tenant,
+            actor=actor,
+            action="staff.change",
+            obj=membership,
+            before=before,
+            after=snapshot(membership, ["role", "is_active"]),
         )
     return membership

@@ -10,7 +10,8 @@ _CURRENCIES = frozenset(list_currencies())
 def validate_currency(value: str) -> None:
     if value not in _CURRENCIES:
         raise ValidationError(
-            _("%(value)s is not an ISO 4217 currency code."), params={"value": value},
+            _("%(value)s is not an ISO 4217 currency code."),
+            params={"value": value},
             code="currency",
         )
 

@@ -30,6 +30,14 @@ class TenantAuthenticationBackend(AuthenticationBackend):
         return user if user_has_access(tenant=tenant, user=user) else None
 
 
+class _TenantSite:
+    """What allauth's mail templates read as `current_site`."""
+
+    def __init__(self, tenant, host: str) -> None:
+        self.name = tenant.name
+        self.domain = host
+
+
 class AccountAdapter(DefaultAccountAdapter):
     def is_open_for_signup(self, request: HttpRequest) -> bool:
         tenant = getattr(request, "tenant", None)
@@ -52,6 +60,13 @@ class AccountAdapter(DefaultAccountAdapter):
             messages.error(request, _("This account has no access to this portal."))
             return HttpResponseRedirect(resolve_url("account_login"))
         return super().pre_login(request, user, **kwargs)
+
+    def send_mail(self, template_prefix: str, email: str, context: dict) -> None:
+        # allauth's mails greet "from <site name>": that is the tenant, not the host name.
+        tenant = getattr(self.request, "tenant", None) if self.request else None
+        if tenant is not None:
+            context = {**context, "current_site": _TenantSite(tenant, self.request.get_host())}
+        super().send_mail(template_prefix, email, context)
 
     def format_email_subject(self, subject: str) -> str:
         tenant = getattr(self.request, "tenant", None) if self.request else None

@@ -39,9 +39,16 @@ def customer_required(view):
     def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
         contact = current_contact(request)
         if contact is None:
-            return render(request, "portal/no_customer.html", {
-                "may_enter_backoffice": may(request.user, "backoffice.enter", tenant=request.tenant),
-            }, status=403)
+            return render(
+                request,
+                "portal/no_customer.html",
+                {
+                    "may_enter_backoffice": may(
+                        request.user, "backoffice.enter", tenant=request.tenant
+                    ),
+                },
+                status=403,
+            )
         request.contact = contact
         request.customer = contact.customer
         return view(request, *args, **kwargs)

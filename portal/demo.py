@@ -34,30 +34,50 @@ class DemoTenant:
 
 DEMO_TENANTS = (
     DemoTenant(
-        slug="acme", name="Acme", colour="#d1242f", locale="en", currency="EUR",
+        slug="acme",
+        name="Acme",
+        colour="#d1242f",
+        locale="en",
+        currency="EUR",
         timezone="Europe/Berlin",
         legal={
             "legal_name": "Acme Software GmbH",
             "address": "Hauptstraße 1\n10115 Berlin",
-            "country": "DE", "vat_id": "DE123456789", "registration_number": "HRB 123456 B",
+            "country": "DE",
+            "vat_id": "DE123456789",
+            "registration_number": "HRB 123456 B",
             "bank_account_holder": "Acme Software GmbH",
-            "iban": "DE89370400440532013000", "bic": "COBADEFFXXX",
+            "iban": "DE89370400440532013000",
+            "bic": "COBADEFFXXX",
         },
-        customers=(("Northwind Traders", "C-1001"), ("Contoso Ltd", "C-1002"),
-                   ("Fabrikam AG", "C-1003")),
+        customers=(
+            ("Northwind Traders", "C-1001"),
+            ("Contoso Ltd", "C-1002"),
+            ("Fabrikam AG", "C-1003"),
+        ),
     ),
     DemoTenant(
-        slug="globex", name="Globex", colour="#0a7d55", locale="fr", currency="EUR",
+        slug="globex",
+        name="Globex",
+        colour="#0a7d55",
+        locale="fr",
+        currency="EUR",
         timezone="Europe/Paris",
         legal={
             "legal_name": "Globex SAS",
             "address": "12 rue de la Paix\n75002 Paris",
-            "country": "FR", "vat_id": "FR40303265045", "registration_number": "SIREN 303 265 045",
+            "country": "FR",
+            "vat_id": "FR40303265045",
+            "registration_number": "SIREN 303 265 045",
             "bank_account_holder": "Globex SAS",
-            "iban": "FR1420041010050500013M02606", "bic": "PSSTFRPPPAR",
+            "iban": "FR1420041010050500013M02606",
+            "bic": "PSSTFRPPPAR",
         },
-        customers=(("Initech SARL", "G-2001"), ("Umbrella SpA", "G-2002"),
-                   ("Stark Industries", "G-2003")),
+        customers=(
+            ("Initech SARL", "G-2001"),
+            ("Umbrella SpA", "G-2002"),
+            ("Stark Industries", "G-2003"),
+        ),
     ),
 )
 
@@ -93,8 +113,11 @@ def seed_demo() -> dict[str, int]:
         tenant, made = Tenant.objects.get_or_create(
             slug=spec.slug,
             defaults={
-                "name": spec.name, "primary_colour": spec.colour, "locale": spec.locale,
-                "default_currency": spec.currency, "timezone": spec.timezone,
+                "name": spec.name,
+                "primary_colour": spec.colour,
+                "locale": spec.locale,
+                "default_currency": spec.currency,
+                "timezone": spec.timezone,
                 "self_registration_enabled": spec.slug == "acme",
                 **spec.legal,
             },
@@ -111,16 +134,21 @@ def seed_demo() -> dict[str, int]:
                 customer = customer_create(tenant=tenant, name=name, number=number, actor=None)
                 created["customers"] += 1
             owner = contact_add(
-                customer=customer, email=f"customer{n}@{spec.slug}.test",
-                full_name=f"{name.split()[0]} Owner", role=ContactRole.OWNER, actor=None,
+                customer=customer,
+                email=f"customer{n}@{spec.slug}.test",
+                full_name=f"{name.split()[0]} Owner",
+                role=ContactRole.OWNER,
+                actor=None,
             )
             _activate(owner.user)
             if n == 1:
                 # The first customer also has a member and a billing contact, to show the roles.
                 for role in (ContactRole.BILLING, ContactRole.MEMBER):
                     extra = contact_add(
-                        customer=customer, email=f"{role.value}1@{spec.slug}.test",
-                        role=role, actor=None,
+                        customer=customer,
+                        email=f"{role.value}1@{spec.slug}.test",
+                        role=role,
+                        actor=None,
                     )
                     _activate(extra.user)
     return created

@@ -5,8 +5,8 @@ import os
 
 os.environ.setdefault("KONTOR_TESTING", "true")
 
-from portal.settings import *  # noqa: E402, F403
-from portal.settings import CACHES, DATA_DIR, REDIS_URL, env  # noqa: E402
+from portal.settings import *  # noqa: F403
+from portal.settings import CACHES, DATA_DIR, REDIS_URL, env
 
 DEBUG = False
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # fast, tests only
@@ -32,3 +32,5 @@ else:
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default=REDIS_URL or "memory://")
 CELERY_TASK_ALWAYS_EAGER = not REDIS_URL
 CELERY_BEAT_SCHEDULE_FILENAME = str(DATA_DIR / "test-celerybeat-schedule")
+# Each xdist worker has its own queue, so one worker's test Celery worker never takes another's.
+CELERY_TASK_DEFAULT_QUEUE = f"kontor-test-{os.environ.get('PYTEST_XDIST_WORKER', 'main')}"

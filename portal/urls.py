@@ -8,8 +8,15 @@ from portal import views
 from portal.navigation import SECTIONS
 
 # Sections whose own app has not landed yet; each later issue replaces its entry here.
-PENDING_SECTIONS = ["subscriptions", "invoices", "payments", "quotes", "credits",
-                    "payment_methods", "orders"]
+PENDING_SECTIONS = [
+    "subscriptions",
+    "invoices",
+    "payments",
+    "quotes",
+    "credits",
+    "payment_methods",
+    "orders",
+]
 
 urlpatterns = [
     path("", views.dashboard, name="dashboard"),
@@ -17,7 +24,8 @@ urlpatterns = [
     path("customer/<int:customer_id>/switch/", views.customer_switch, name="customer_switch"),
     *[
         path(s.path.lstrip("/"), views.section_pending, {"key": s.key}, name=s.key)
-        for s in SECTIONS if s.key in PENDING_SECTIONS
+        for s in SECTIONS
+        if s.key in PENDING_SECTIONS
     ],
     path("healthz", healthz, name="healthz"),
     path("i18n/setlang/", set_language, name="set_language"),

@@ -13,22 +13,33 @@ from portal.navigation import SECTIONS, SECTIONS_BY_KEY
 
 @customer_required
 def dashboard(request: HttpRequest) -> HttpResponse:
-    return render(request, "portal/dashboard.html", {
-        "section": SECTIONS_BY_KEY["dashboard"],
-        "tiles": [s for s in SECTIONS if s.key != "dashboard"],
-    })
+    return render(
+        request,
+        "portal/dashboard.html",
+        {
+            "section": SECTIONS_BY_KEY["dashboard"],
+            "tiles": [s for s in SECTIONS if s.key != "dashboard"],
+        },
+    )
 
 
 @customer_required
 def contract(request: HttpRequest) -> HttpResponse:
     customer = request.customer
-    return render(request, "portal/contract.html", {
-        "section": SECTIONS_BY_KEY["contract"],
-        "contacts": contact_list_for_customer(customer=customer),
-        "may_manage_contacts": may(
-            request.user, "account.contacts.manage", tenant=request.tenant, customer_id=customer.pk
-        ),
-    })
+    return render(
+        request,
+        "portal/contract.html",
+        {
+            "section": SECTIONS_BY_KEY["contract"],
+            "contacts": contact_list_for_customer(customer=customer),
+            "may_manage_contacts": may(
+                request.user,
+                "account.contacts.manage",
+                tenant=request.tenant,
+                customer_id=customer.pk,
+            ),
+        },
+    )
 
 
 @customer_required

@@ -102,8 +102,9 @@ class World:
 
 @pytest.fixture
 def world(db) -> World:
-    acme = TenantFactory(slug="acme", name="Acme", primary_colour="#d1242f",
-                         self_registration_enabled=True)
+    acme = TenantFactory(
+        slug="acme", name="Acme", primary_colour="#d1242f", self_registration_enabled=True
+    )
     globex = TenantFactory(slug="globex", name="Globex", primary_colour="#0a7d55", locale="fr")
     alpha = CustomerFactory(tenant=acme, name="Alpha Corp", number="A-1")
     bravo = CustomerFactory(tenant=acme, name="Bravo Corp", number="B-1")

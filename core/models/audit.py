@@ -14,18 +14,28 @@ class AuditEntry(models.Model):
     """
 
     tenant = models.ForeignKey(
-        Tenant, on_delete=models.CASCADE, related_name="audit_entries",
+        Tenant,
+        on_delete=models.CASCADE,
+        related_name="audit_entries",
         verbose_name=_("business"),
     )
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
-        related_name="+", verbose_name=_("actor"),
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("actor"),
     )
     # Kept as text too: the actor may be a job ("system: billing run") or a deleted user.
     actor_label = models.CharField(_("actor"), max_length=254)
     action = models.CharField(_("action"), max_length=100)
     object_type = models.ForeignKey(
-        ContentType, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        ContentType,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
         verbose_name=_("object type"),
     )
     object_id = models.CharField(_("object id"), max_length=64, blank=True)

@@ -10,11 +10,15 @@ class StaffMembership(models.Model):
     """A user working in a tenant's back office, with a role."""
 
     tenant = models.ForeignKey(
-        Tenant, on_delete=models.CASCADE, related_name="staff_memberships",
+        Tenant,
+        on_delete=models.CASCADE,
+        related_name="staff_memberships",
         verbose_name=_("business"),
     )
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="staff_memberships",
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="staff_memberships",
         verbose_name=_("user"),
     )
     role = models.CharField(_("role"), max_length=16, choices=StaffRole.choices)

@@ -59,9 +59,7 @@ class Tenant(models.Model):
     default_currency = models.CharField(
         _("default currency"), max_length=3, default="EUR", validators=[validate_currency]
     )
-    locale = models.CharField(
-        _("language"), max_length=8, choices=settings.LANGUAGES, default="en"
-    )
+    locale = models.CharField(_("language"), max_length=8, choices=settings.LANGUAGES, default="en")
     timezone = models.CharField(
         _("time zone"), max_length=64, default="Europe/Berlin", validators=[validate_timezone]
     )
@@ -72,7 +70,9 @@ class Tenant(models.Model):
     country = models.CharField(_("country"), max_length=2, blank=True, help_text="ISO 3166-1")
     vat_id = models.CharField(_("VAT number"), max_length=32, blank=True)
     registration_number = models.CharField(
-        _("registration number"), max_length=64, blank=True,
+        _("registration number"),
+        max_length=64,
+        blank=True,
         help_text=_("Commercial register, SIREN/SIRET, codice fiscale…"),
     )
     bank_account_holder = models.CharField(_("account holder"), max_length=200, blank=True)
@@ -90,7 +90,10 @@ class Tenant(models.Model):
         _("payment terms (days)"), default=14, validators=[MinValueValidator(0)]
     )
     late_payment_interest_rate = models.DecimalField(
-        _("late-payment interest rate (%)"), max_digits=5, decimal_places=2, default=Decimal("0"),
+        _("late-payment interest rate (%)"),
+        max_digits=5,
+        decimal_places=2,
+        default=Decimal("0"),
     )
 
     # Access
@@ -132,7 +135,9 @@ class Domain(models.Model):
         ordering = ["host"]
         constraints = [
             # Requests are looked up by their lower-cased host; a mixed-case row would never match.
-            models.CheckConstraint(condition=models.Q(host=Lower("host")), name="domain_host_lower"),
+            models.CheckConstraint(
+                condition=models.Q(host=Lower("host")), name="domain_host_lower"
+            ),
         ]
 
     def __str__(self) -> str:

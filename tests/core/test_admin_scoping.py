@@ -77,16 +77,26 @@ class TestScoping:
 
     def test_bulk_delete_cannot_reach_another_tenants_rows(self, world):
         client = staff_client(world, "owner")
-        client.post("/manage/contracts/customer/", {
-            "action": "delete_selected", "_selected_action": [world.charlie_co.pk], "post": "yes",
-        })
+        client.post(
+            "/manage/contracts/customer/",
+            {
+                "action": "delete_selected",
+                "_selected_action": [world.charlie_co.pk],
+                "post": "yes",
+            },
+        )
         assert Customer.objects.filter(pk=world.charlie_co.pk).exists()
 
     def test_autocomplete_offers_only_the_tenants_customers(self, world):
-        response = staff_client(world, "billing").get("/manage/autocomplete/", {
-            "app_label": "contracts", "model_name": "contact", "field_name": "customer",
-            "term": "",
-        })
+        response = staff_client(world, "billing").get(
+            "/manage/autocomplete/",
+            {
+                "app_label": "contracts",
+                "model_name": "contact",
+                "field_name": "customer",
+                "term": "",
+            },
+        )
         assert response.status_code == 200
         names = {row["text"] for row in json.loads(response.content)["results"]}
         assert any("Alpha Corp" in n for n in names)
@@ -99,10 +109,16 @@ class TestScoping:
         assert set(form.fields["customer"].queryset) == {world.alpha, world.bravo}
 
     def test_a_customer_created_by_staff_belongs_to_their_tenant(self, world):
-        response = staff_client(world, "billing").post("/manage/contracts/customer/add/", {
-            "name": "Delta GmbH", "number": "D-1", "language": "de",
-            "contacts-TOTAL_FORMS": "0", "contacts-INITIAL_FORMS": "0",
-        })
+        response = staff_client(world, "billing").post(
+            "/manage/contracts/customer/add/",
+            {
+                "name": "Delta GmbH",
+                "number": "D-1",
+                "language": "de",
+                "contacts-TOTAL_FORMS": "0",
+                "contacts-INITIAL_FORMS": "0",
+            },
+        )
         assert response.status_code == 302, response.content[:2000]
         assert Customer.objects.get(name="Delta GmbH").tenant == world.acme
 
@@ -116,18 +132,28 @@ class TestScoping:
         assert b"owner@acme.test" in staff.content and b"owner@globex.test" not in staff.content
 
     def test_contacts_added_by_email_join_the_staff_members_tenant(self, world):
-        response = staff_client(world, "billing").post("/manage/contracts/contact/add/", {
-            "customer": world.alpha.pk, "email": "New.Person@Example.test", "full_name": "New",
-            "role": "billing",
-        })
+        response = staff_client(world, "billing").post(
+            "/manage/contracts/contact/add/",
+            {
+                "customer": world.alpha.pk,
+                "email": "New.Person@Example.test",
+                "full_name": "New",
+                "role": "billing",
+            },
+        )
         assert response.status_code == 302
         contact = Contact.objects.get(user__email="new.person@example.test")
         assert contact.tenant == world.acme and contact.customer == world.alpha
 
     def test_a_contact_cannot_be_added_to_another_tenants_customer(self, world):
-        response = staff_client(world, "owner").post("/manage/contracts/contact/add/", {
-            "customer": world.charlie_co.pk, "email": "x@example.test", "role": "owner",
-        })
+        response = staff_client(world, "owner").post(
+            "/manage/contracts/contact/add/",
+            {
+                "customer": world.charlie_co.pk,
+                "email": "x@example.test",
+                "role": "owner",
+            },
+        )
         assert response.status_code == 200  # the form shows an error
         assert "customer" in response.context["adminform"].form.errors
         assert not Contact.objects.filter(user__email="x@example.test").exists()
@@ -147,11 +173,20 @@ class TestRoles:
         client = staff_client(world, "billing")
         listing = client.get("/manage/contracts/customer/")
         assert b"delete_selected" not in listing.content
-        client.post("/manage/contracts/customer/", {
-            "action": "delete_selected", "_selected_action": [world.alpha.pk], "post": "yes",
-        })
-        assert client.post(f"/manage/contracts/customer/{world.alpha.pk}/delete/",
-                           {"post": "yes"}).status_code == 403
+        client.post(
+            "/manage/contracts/customer/",
+            {
+                "action": "delete_selected",
+                "_selected_action": [world.alpha.pk],
+                "post": "yes",
+            },
+        )
+        assert (
+            client.post(
+                f"/manage/contracts/customer/{world.alpha.pk}/delete/", {"post": "yes"}
+            ).status_code
+            == 403
+        )
         assert Customer.objects.filter(pk=world.alpha.pk).exists()
 
     def test_manager_may_delete_customers(self, world):
@@ -160,20 +195,31 @@ class TestRoles:
         client.post(f"/manage/contracts/customer/{world.bravo.pk}/delete/", {"post": "yes"})
         assert not Customer.objects.filter(pk=world.bravo.pk).exists()
 
-    @pytest.mark.parametrize("role,status", [
-        ("support", 403), ("billing", 403), ("manager", 200), ("owner", 200),
-    ])
+    @pytest.mark.parametrize(
+        "role,status",
+        [
+            ("support", 403),
+            ("billing", 403),
+            ("manager", 200),
+            ("owner", 200),
+        ],
+    )
     def test_only_managers_and_up_see_the_staff_list(self, world, role, status):
         assert staff_client(world, role).get("/manage/core/staffmembership/").status_code == status
 
     def test_only_owners_add_staff(self, world):
         data = {"email": "new.staff@acme.test", "role": "support"}
-        assert staff_client(world, "manager").post(
-            "/manage/core/staffmembership/add/", data).status_code == 403
+        assert (
+            staff_client(world, "manager")
+            .post("/manage/core/staffmembership/add/", data)
+            .status_code
+            == 403
+        )
         response = staff_client(world, "owner").post("/manage/core/staffmembership/add/", data)
         assert response.status_code == 302
         assert StaffMembership.objects.filter(
-            tenant=world.acme, user__email="new.staff@acme.test").exists()
+            tenant=world.acme, user__email="new.staff@acme.test"
+        ).exists()
 
     def test_only_owners_change_the_tenants_settings(self, world):
         url = f"/manage/core/tenant/{world.acme.pk}/change/"
@@ -181,8 +227,9 @@ class TestRoles:
         client = staff_client(world, "owner")
         form = client.get(url).context["adminform"].form
         data = {k: v for k, v in form.initial.items() if v is not None and k != "logo"}
-        data.update({"name": "Acme Renamed", "domains-TOTAL_FORMS": "0",
-                     "domains-INITIAL_FORMS": "0"})
+        data.update(
+            {"name": "Acme Renamed", "domains-TOTAL_FORMS": "0", "domains-INITIAL_FORMS": "0"}
+        )
         for key in ("self_registration_enabled", "staff_mfa_required"):
             if not data.get(key):
                 data.pop(key, None)
@@ -193,17 +240,25 @@ class TestRoles:
 
     def test_the_audit_log_is_read_only_for_everyone(self, world):
         client = staff_client(world, "owner")
-        client.post("/manage/contracts/customer/add/", {
-            "name": "Echo", "number": "", "language": "",
-            "contacts-TOTAL_FORMS": "0", "contacts-INITIAL_FORMS": "0",
-        })
+        client.post(
+            "/manage/contracts/customer/add/",
+            {
+                "name": "Echo",
+                "number": "",
+                "language": "",
+                "contacts-TOTAL_FORMS": "0",
+                "contacts-INITIAL_FORMS": "0",
+            },
+        )
         entry = AuditEntry.objects.filter(tenant=world.acme).first()
         assert client.get("/manage/core/auditentry/").status_code == 200
         assert client.get(f"/manage/core/auditentry/{entry.pk}/change/").status_code == 200
         response = client.post(f"/manage/core/auditentry/{entry.pk}/change/", {"action": "x"})
         assert response.status_code == 403
-        assert client.post(f"/manage/core/auditentry/{entry.pk}/delete/",
-                           {"post": "yes"}).status_code == 403
+        assert (
+            client.post(f"/manage/core/auditentry/{entry.pk}/delete/", {"post": "yes"}).status_code
+            == 403
+        )
 
     def test_the_user_table_is_for_platform_superusers_only(self, world):
         assert staff_client(world, "owner").get("/manage/core/user/").status_code == 403

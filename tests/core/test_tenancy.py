@@ -18,9 +18,16 @@ class TestHostResolution:
         Domain.objects.create(tenant=acme, host="billing.acme.example")
         assert tenant_for_host("Billing.Acme.Example:443") == acme
 
-    @pytest.mark.parametrize("host", [
-        "nobody.localhost", "localhost", "a.b.localhost", "acme.localhost.evil.test", "evil.test",
-    ])
+    @pytest.mark.parametrize(
+        "host",
+        [
+            "nobody.localhost",
+            "localhost",
+            "a.b.localhost",
+            "acme.localhost.evil.test",
+            "evil.test",
+        ],
+    )
     def test_it_returns_none_for_unknown_hosts(self, host):
         TenantFactory(slug="acme")
         assert tenant_for_host(host) is None
@@ -40,7 +47,7 @@ class TestUnknownHostPage:
     def test_the_404_page_speaks_the_visitors_language(self):
         response = Client(HTTP_HOST="nobody.localhost", HTTP_ACCEPT_LANGUAGE="de").get("/")
         assert response.status_code == 404
-        assert "Seite nicht gefunden".encode() in response.content
+        assert b"Seite nicht gefunden" in response.content
 
     def test_the_platform_host_serves_only_the_back_office_and_health(self):
         client = Client(HTTP_HOST="localhost")

@@ -10,7 +10,8 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser) -> None:
         parser.add_argument(
-            "--if-empty", action="store_true",
+            "--if-empty",
+            action="store_true",
             help="Only seed when the database has no tenant yet (used by `make run`).",
         )
 
@@ -19,18 +20,17 @@ class Command(BaseCommand):
             self.stdout.write("Database already has data; demo not re-seeded.")
         else:
             created = seed_demo()
-            self.stdout.write(self.style.SUCCESS(
-                f"Demo ready ({created['tenants']} tenants and {created['customers']} customers "
-                "created this time)."
-            ))
+            made = f"{created['tenants']} tenants and {created['customers']} customers"
+            self.stdout.write(self.style.SUCCESS(f"Demo ready ({made} created this time)."))
         port = self._port()
         self.stdout.write("")
         self.stdout.write(f"Demo logins (password for all: {DEMO_PASSWORD}):")
         last_slug = None
         for slug, email, what in demo_logins():
             if slug != last_slug:
-                self.stdout.write(f"  http://{slug}.{settings.KONTOR_BASE_DOMAIN}{port}/  "
-                                  f"(back office: /manage/)")
+                self.stdout.write(
+                    f"  http://{slug}.{settings.KONTOR_BASE_DOMAIN}{port}/  (back office: /manage/)"
+                )
                 last_slug = slug
             self.stdout.write(f"    {email:<24} {what}")
 

@@ -1,0 +1,70 @@
+import pytest
+
+from contracts.services import contact_add, customer_create, customer_links_revoke
+from core.audit import audit_record
+from core.models import AuditEntry
+from core.services import staff_add
+from tests.conftest import client_for
+
+pytestmark = pytest.mark.django_db
+
+
+def test_services_write_who_what_and_the_new_values(world):
+    owner = world.staff["acme", "owner"]
+    customer = customer_create(tenant=world.acme, name="Foxtrot", number="F-1", actor=owner)
+    entry = AuditEntry.objects.get(action="customer.create")
+    assert entry.tenant == world.acme
+    assert entry.actor == owner and entry.actor_label == owner.email
+    assert entry.object_id == str(customer.pk) and entry.object_repr == "Foxtrot (F-1)"
+    assert entry.after == {"name": "Foxtrot", "number": "F-1"}
+
+
+def test_a_change_records_only_what_changed_before_and_after(world):
+    staff_add(tenant=world.acme, email="pat@acme.test", role="support", actor=None)
+    staff_add(tenant=world.acme, email="pat@acme.test", role="billing", actor=None)
+    entry = AuditEntry.objects.get(action="staff.change")
+    assert entry.before == {"role": "support"} and entry.after == {"role": "billing"}
+    assert entry.actor is None and entry.actor_label == "system"
+
+
+def test_a_job_names_itself(world):
+    entry = audit_record(
+        tenant=world.acme, actor=None, action="billing.run", actor_label="job: billing run"
+    )
+    assert entry.actor_label == "job: billing run"
+
+
+def test_revoking_links_and_adding_contacts_are_audited(world):
+    contact_add(customer=world.alpha, email="dora@example.test", role="billing", actor=None)
+    customer_links_revoke(customer=world.alpha, actor=world.alice)
+    actions = set(AuditEntry.objects.values_list("action", flat=True))
+    assert {"contact.add", "customer.links_revoke"} <= actions
+
+
+def test_back_office_edits_are_audited_with_the_ip_address(world):
+    client = client_for(world.staff["acme", "billing"], world.acme)
+    response = client.post(
+        f"/manage/contracts/customer/{world.alpha.pk}/change/",
+        {
+            "name": "Alpha Renamed",
+            "number": "A-1",
+            "language": "",
+            "contacts-TOTAL_FORMS": "1",
+            "contacts-INITIAL_FORMS": "1",
+            "contacts-0-id": world.alpha.contacts.get().pk,
+            "contacts-0-customer": world.alpha.pk,
+        },
+        REMOTE_ADDR="203.0.113.7",
+    )
+    assert response.status_code == 302
+    entry = AuditEntry.objects.get(action="customer.change")
+    assert entry.before == {"name": "Alpha Corp"} and entry.after == {"name": "Alpha Renamed"}
+    assert entry.ip_address == "203.0.113.7"
+    assert entry.actor == world.staff["acme", "billing"]
+
+
+def test_back_office_deletes_are_audited(world):
+    client = client_for(world.staff["acme", "manager"], world.acme)
+    client.post(f"/manage/contracts/customer/{world.bravo.pk}/delete/", {"post": "yes"})
+    entry = AuditEntry.objects.get(action="customer.delete")
+    assert entry.before["name"] == "Bravo Corp" and entry.tenant == world.acme

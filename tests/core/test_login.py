@@ -1,0 +1,213 @@
+"""Login flows through allauth, made tenant-aware."""
+
+import re
+
+import pytest
+import time_machine
+from allauth.account.models import EmailAddress
+from allauth.mfa.models import Authenticator
+from django.core import mail
+from django.test import Client
+
+from contracts.models import Contact
+from tests.conftest import client_for, host_of
+from tests.factories import PASSWORD
+
+pytestmark = pytest.mark.django_db
+
+
+def anonymous(tenant) -> Client:
+    return Client(HTTP_HOST=host_of(tenant))
+
+
+def login(client: Client, email: str, password: str = PASSWORD):
+    return client.post("/accounts/login/", {"login": email, "password": password})
+
+
+class TestPasswordLogin:
+    def test_a_contact_logs_in_and_lands_on_the_dashboard(self, world):
+        client = anonymous(world.acme)
+        response = login(client, "ALICE@example.test")
+        assert response.status_code == 302 and response["Location"] == "/"
+        dashboard = client.get("/")
+        assert dashboard.status_code == 200
+        assert b"Alpha Corp" in dashboard.content
+
+    def test_a_wrong_password_is_refused_with_a_clear_error(self, world):
+        response = login(anonymous(world.acme), "alice@example.test", "wrong password")
+        assert response.status_code == 200
+        assert b"not correct" in response.content
+
+    def test_a_person_of_another_tenant_gets_the_same_answer_as_a_wrong_password(self, world):
+        response = login(anonymous(world.acme), "charlie@example.test")
+        assert response.status_code == 200
+        assert b"not correct" in response.content
+        assert "_auth_user_id" not in response.wsgi_request.session
+
+    def test_staff_log_in_and_open_the_back_office(self, world):
+        client = anonymous(world.acme)
+        response = client.post(
+            "/accounts/login/?next=/manage/",
+            {"login": "manager@acme.test", "password": PASSWORD, "next": "/manage/"},
+        )
+        assert response["Location"] == "/manage/"
+        assert client.get("/manage/").status_code == 200
+
+    def test_an_unverified_address_must_be_confirmed_first(self, world):
+        EmailAddress.objects.filter(user=world.alice).update(verified=False)
+        response = login(anonymous(world.acme), "alice@example.test")
+        assert response["Location"] == "/accounts/confirm-email/"
+        assert len(mail.outbox) == 1
+
+    def test_logging_out_ends_the_session(self, world):
+        client = world.client(world.alice)
+        client.post("/accounts/logout/")
+        assert client.get("/")["Location"].startswith("/accounts/login/")
+
+    def test_failed_logins_are_rate_limited(self, world):
+        client = anonymous(world.acme)
+        for _ in range(5):
+            login(client, "alice@example.test", "wrong password")
+        response = login(client, "alice@example.test")  # even the right password now
+        assert response.status_code in (200, 429)
+        assert b"Too many failed login attempts" in response.content
+        assert "_auth_user_id" not in client.session
+
+
+class TestLoginByCode:
+    def _request_code(self, client, email):
+        response = client.post("/accounts/login/code/", {"email": email})
+        assert response.status_code == 302
+        return response
+
+    def test_a_contact_logs_in_with_a_code_sent_by_email(self, world):
+        client = anonymous(world.acme)
+        self._request_code(client, "alice@example.test")
+        assert len(mail.outbox) == 1
+        assert mail.outbox[0].subject.startswith("[Acme]")
+        assert "Hello from Acme!" in mail.outbox[0].body
+        code = re.search(r"^\s*([A-Z0-9]{4}-[A-Z0-9]{4})\s*$", mail.outbox[0].body, re.M).group(1)
+        response = client.post("/accounts/login/code/confirm/", {"code": code})
+        assert response.status_code == 302
+        assert client.get("/").status_code == 200
+
+    def test_a_person_of_another_tenant_cannot_log_in_with_a_code(self, world):
+        client = anonymous(world.acme)
+        self._request_code(client, "charlie@example.test")
+        if mail.outbox:  # a code may be sent; it must not open acme's portal
+            code = re.search(r"^\s*([A-Z0-9]{4}-[A-Z0-9]{4})\s*$", mail.outbox[0].body, re.M).group(
+                1
+            )
+            client.post("/accounts/login/code/confirm/", {"code": code})
+        assert "_auth_user_id" not in client.session
+        assert client.get("/").status_code == 302
+
+
+class TestPasswordReset:
+    def test_a_reset_link_is_mailed_and_sets_a_new_password(self, world):
+        client = anonymous(world.acme)
+        client.post("/accounts/password/reset/", {"email": "alice@example.test"})
+        assert len(mail.outbox) == 1
+        link = (
+            re.search(
+                r"http://acme\.localhost(/accounts/password/reset/key/\S+)/", mail.outbox[0].body
+            ).group(1)
+            + "/"
+        )
+        form_page = client.get(link, follow=True)
+        action = form_page.redirect_chain[-1][0] if form_page.redirect_chain else link
+        response = client.post(
+            action, {"password1": "a brand new secret 42", "password2": "a brand new secret 42"}
+        )
+        assert response.status_code == 302
+        assert (
+            login(anonymous(world.acme), "alice@example.test", "a brand new secret 42").status_code
+            == 302
+        )
+
+
+class TestSignup:
+    def test_a_tenant_that_allows_it_lets_a_new_customer_register(self, world):
+        client = anonymous(world.acme)
+        response = client.post(
+            "/accounts/signup/",
+            {
+                "email": "newco@example.test",
+                "password1": "a long enough secret 7",
+                "password2": "a long enough secret 7",
+            },
+        )
+        assert response.status_code == 302
+        contact = Contact.objects.get(user__email="newco@example.test")
+        assert contact.tenant == world.acme and contact.role == "owner"
+        assert contact.customer.tenant == world.acme
+
+    def test_a_tenant_that_does_not_allow_it_shows_that_signup_is_closed(self, world):
+        client = anonymous(world.globex)
+        page = client.get("/accounts/signup/")
+        assert page.status_code == 200
+        assert b"closed" in page.content.lower() or "fermées".encode() in page.content
+        client.post(
+            "/accounts/signup/",
+            {
+                "email": "sneaky@example.test",
+                "password1": "a long enough secret 7",
+                "password2": "a long enough secret 7",
+            },
+        )
+        assert not Contact.objects.filter(user__email="sneaky@example.test").exists()
+
+    def test_the_login_page_offers_signup_only_where_it_is_open(self, world):
+        assert b"/accounts/signup/" in anonymous(world.acme).get("/accounts/login/").content
+        assert b"/accounts/signup/" not in anonymous(world.globex).get("/accounts/login/").content
+
+
+class TestTwoFactor:
+    @staticmethod
+    def _code(secret: str) -> str:
+        from allauth.mfa.totp.internal.auth import (
+            format_hotp_value,
+            hotp_value,
+            yield_hotp_counters_from_time,
+        )
+
+        counters = list(yield_hotp_counters_from_time())
+        return format_hotp_value(hotp_value(secret, counters[len(counters) // 2]))
+
+    def _activate_totp(self, client) -> str:
+        # Activating asks for the password again, even straight after login.
+        client.post("/accounts/reauthenticate/", {"password": PASSWORD})
+        page = client.get("/accounts/2fa/totp/activate/")
+        assert page.status_code == 200
+        secret = page.context["form"].secret
+        response = client.post("/accounts/2fa/totp/activate/", {"code": self._code(secret)})
+        assert response.status_code == 302
+        return secret
+
+    def test_staff_with_totp_must_give_a_code_at_login(self, world):
+        manager = world.staff["acme", "manager"]
+        with time_machine.travel("2026-11-22 10:00:00", tick=False):
+            secret = self._activate_totp(client_for(manager, world.acme))
+        assert Authenticator.objects.filter(user=manager, type="totp").exists()
+
+        # A later period: the code used to activate must not be replayed.
+        with time_machine.travel("2026-11-22 10:05:00", tick=False):
+            fresh = anonymous(world.acme)
+            response = login(fresh, "manager@acme.test")
+            assert response["Location"] == "/accounts/2fa/authenticate/"
+            assert "_auth_user_id" not in fresh.session
+            assert fresh.get("/manage/").status_code == 302
+            wrong = fresh.post("/accounts/2fa/authenticate/", {"code": "000000"})
+            assert wrong.status_code == 200 and "_auth_user_id" not in fresh.session
+            fresh.post("/accounts/2fa/authenticate/", {"code": self._code(secret)})
+            assert fresh.get("/manage/").status_code == 200
+
+    def test_a_tenant_requiring_mfa_sends_staff_without_it_to_set_it_up(self, world):
+        world.acme.staff_mfa_required = True
+        world.acme.save()
+        client = client_for(world.staff["acme", "support"], world.acme)
+        response = client.get("/manage/")
+        assert response.status_code == 302
+        assert response["Location"] == "/accounts/2fa/totp/activate/"
+        self._activate_totp(client)
+        assert client.get("/manage/").status_code == 200

@@ -1,0 +1,69 @@
+"""Real headless Chromium (Debian's), driven by Playwright against pytest-django's live server.
+
+No Chromium: skipped with a notice — except under CI=true, where that is a failure.
+"""
+
+import os
+from pathlib import Path
+
+import pytest
+
+# Playwright's sync API runs an event loop in this thread; Django's ORM must still be allowed.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
+
+
+def _chromium_path() -> str | None:
+    path = os.environ.get("KONTOR_BROWSER", "/usr/bin/chromium")
+    return path if path and Path(path).exists() else None
+
+
+@pytest.fixture(scope="session")
+def chromium():
+    path = _chromium_path()
+    if path is None:
+        if os.environ.get("CI") == "true":
+            pytest.fail("CI=true: Chromium is required for the browser tests")
+        pytest.skip("no Chromium on this machine: browser tests skipped")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=path, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(chromium):
+    context = chromium.new_context(viewport={"width": 1280, "height": 860}, locale="en-GB")
+    page = context.new_page()
+    yield page
+    context.close()
+
+
+@pytest.fixture
+def shoot(page):
+    """Saves a full-page screenshot under test-artifacts/ and returns its path."""
+    ARTIFACTS.mkdir(exist_ok=True)
+
+    def _shoot(name: str) -> Path:
+        path = ARTIFACTS / f"{name}.png"
+        page.screenshot(path=str(path), full_page=True)
+        return path
+
+    return _shoot
+
+
+def tenant_url(live_server, slug: str, path: str = "/") -> str:
+    port = live_server.url.rsplit(":", 1)[1]
+    return f"http://{slug}.localhost:{port}{path}"
