@@ -8,6 +8,8 @@ os.environ.setdefault("KONTOR_TESTING", "true")
 from portal.settings import *  # noqa: F403
 from portal.settings import CACHES, DATA_DIR, REDIS_URL, env
 
+_XDIST_WORKER = os.environ.get("PYTEST_XDIST_WORKER", "gw0")
+
 DEBUG = False
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # fast, tests only
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
@@ -24,8 +26,15 @@ WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True
 
 if REDIS_URL:
-    # Each xdist worker gets its own key prefix so rate-limit counters do not collide.
-    CACHES["default"]["KEY_PREFIX"] = f"kontor-test-{os.environ.get('PYTEST_XDIST_WORKER', 'main')}"
+    # Each xdist worker gets a Redis database of its own: tests clear the cache (FLUSHDB), which
+    # must never wipe another worker's rate-limit counters, heartbeats or queued tasks.
+    from urllib.parse import urlsplit, urlunsplit
+
+    _parts = urlsplit(REDIS_URL)
+    _base = int(_parts.path.strip("/") or 0)
+    _db = (_base + int(_XDIST_WORKER.removeprefix("gw") or 0)) % 16
+    REDIS_URL = urlunsplit(_parts._replace(path=f"/{_db}"))
+    CACHES["default"]["LOCATION"] = REDIS_URL
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
@@ -33,4 +42,4 @@ CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default=REDIS_URL or "memory://
 CELERY_TASK_ALWAYS_EAGER = not REDIS_URL
 CELERY_BEAT_SCHEDULE_FILENAME = str(DATA_DIR / "test-celerybeat-schedule")
 # Each xdist worker has its own queue, so one worker's test Celery worker never takes another's.
-CELERY_TASK_DEFAULT_QUEUE = f"kontor-test-{os.environ.get('PYTEST_XDIST_WORKER', 'main')}"
+CELERY_TASK_DEFAULT_QUEUE = f"kontor-test-{_XDIST_WORKER}"

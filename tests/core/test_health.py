@@ -78,7 +78,13 @@ def test_a_real_worker_runs_the_heartbeat_through_redis():
     assert cache.get(HEARTBEAT_KEY) is not None
 
 
-@pytest.mark.skipif(bool(settings.REDIS_URL), reason="eager mode is the no-Redis fallback")
-def test_without_redis_tasks_run_in_process():
-    heartbeat.delay()
+def test_in_eager_mode_tasks_run_in_process():
+    """The no-Redis fallback: the task runs inside the caller, no broker involved."""
+    conf = current_app.conf
+    saved = conf.task_always_eager
+    conf.task_always_eager = True
+    try:
+        heartbeat.delay()
+    finally:
+        conf.task_always_eager = saved
     assert cache.get(HEARTBEAT_KEY) is not None
