@@ -21,3 +21,17 @@ def validate_timezone(value: str) -> None:
         raise ValidationError(
             _("%(value)s is not a known time zone."), params={"value": value}, code="timezone"
         )
+
+
+def validate_number_format(value: str) -> None:
+    """A document number pattern such as INV-{year}-{number:06d}: it must use {number} and
+    format cleanly, or numbering would fail at the worst moment (finalizing an invoice)."""
+    try:
+        value.format(year=2026, number=1)
+    except (KeyError, IndexError, ValueError) as exc:
+        raise ValidationError(
+            _("Use only the placeholders {year} and {number}, e.g. INV-{year}-{number:06d}."),
+            code="number_format",
+        ) from exc
+    if "{number" not in value:
+        raise ValidationError(_("The format must contain {number}."), code="number_format")

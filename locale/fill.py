@@ -477,6 +477,36 @@ T: dict[str, tuple[str, str, str, str]] = {
         "%(value)s non è un codice valuta ISO 4217.",
         "%(value)s bir ISO 4217 para birimi kodu değil.",
     ),
+    "Business and staff": (
+        "Entreprise et personnel",
+        "Unternehmen und Mitarbeitende",
+        "Azienda e personale",
+        "İşletme ve çalışanlar",
+    ),
+    "Part of the portal's address: “acme” serves acme.example.com.": (
+        "Partie de l'adresse du portail : « acme » donne acme.example.com.",
+        "Teil der Portaladresse: „acme“ ergibt acme.example.com.",
+        "Parte dell'indirizzo del portale: «acme» dà acme.example.com.",
+        "Portal adresinin bir parçası: “acme”, acme.example.com adresini verir.",
+    ),
+    "Use only the placeholders {year} and {number}, e.g. INV-{year}-{number:06d}.": (
+        "Utilisez uniquement les variables {year} et {number}, par ex. INV-{year}-{number:06d}.",
+        "Verwenden Sie nur die Platzhalter {year} und {number}, z. B. INV-{year}-{number:06d}.",
+        "Usa solo i segnaposto {year} e {number}, ad es. INV-{year}-{number:06d}.",
+        "Yalnızca {year} ve {number} yer tutucularını kullanın, ör. INV-{year}-{number:06d}.",
+    ),
+    "The format must contain {number}.": (
+        "Le format doit contenir {number}.",
+        "Das Format muss {number} enthalten.",
+        "Il formato deve contenere {number}.",
+        "Biçim {number} içermelidir.",
+    ),
+    "audit entries": (
+        "entrées du journal d'audit",
+        "Protokolleinträge",
+        "voci del registro di controllo",
+        "denetim kayıtları",
+    ),
     "%(value)s is not a known time zone.": (
         "%(value)s n'est pas un fuseau horaire connu.",
         "%(value)s ist keine bekannte Zeitzone.",

@@ -2,12 +2,21 @@ import os
 from pathlib import Path
 
 from celery import Celery
+from celery.signals import worker_ready
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
 
 app = Celery("kontor")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+
+
+@worker_ready.connect
+def _beat_once_at_start(**kwargs) -> None:
+    """/healthz shows a worker at once, not only after beat's first minute."""
+    from core.tasks import heartbeat
+
+    heartbeat()
 
 
 def ensure_broker_folders() -> None:

@@ -9,7 +9,7 @@ from django.db import models
 from django.db.models.functions import Lower
 from django.utils.translation import gettext_lazy as _
 
-from core.validators import validate_currency, validate_timezone
+from core.validators import validate_currency, validate_number_format, validate_timezone
 
 slug_validator = RegexValidator(
     r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$",
@@ -45,7 +45,7 @@ class Tenant(models.Model):
         max_length=63,
         unique=True,
         validators=[slug_validator, validate_slug_not_reserved],
-        help_text=_("The portal is served at <address name>.<base domain>."),
+        help_text=_("Part of the portal's address: “acme” serves acme.example.com."),
     )
     is_active = models.BooleanField(_("active"), default=True)
 
@@ -84,6 +84,7 @@ class Tenant(models.Model):
         _("invoice number format"),
         max_length=64,
         default="INV-{year}-{number:06d}",
+        validators=[validate_number_format],
         help_text=_("Placeholders: {year}, {number}."),
     )
     payment_terms_days = models.PositiveSmallIntegerField(

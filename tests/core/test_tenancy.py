@@ -66,3 +66,26 @@ class TestUnknownHostPage:
         TenantFactory(slug="globex", locale="fr")
         response = Client(HTTP_HOST="globex.localhost").get("/accounts/login/")
         assert response["Content-Language"] == "fr"
+
+
+@pytest.mark.parametrize(
+    "pattern,valid",
+    [
+        ("INV-{year}-{number:06d}", True),
+        ("{number}", True),
+        ("INV-{year}", False),  # no number: every invoice would get the same one
+        ("INV-{yaer}-{number}", False),
+        ("INV-{number:06q}", False),
+        ("INV-{0}", False),
+    ],
+)
+def test_invoice_number_formats_are_checked(pattern, valid):
+    from django.core.exceptions import ValidationError
+
+    from core.validators import validate_number_format
+
+    if valid:
+        validate_number_format(pattern)
+    else:
+        with pytest.raises(ValidationError):
+            validate_number_format(pattern)
