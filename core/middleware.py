@@ -21,7 +21,9 @@ def _not_found(request: HttpRequest) -> HttpResponse:
     # Rendered here rather than raised, so that the page is the plain 404 even under DEBUG,
     # in the visitor's language although no tenant (and so no tenant language) is known.
     with translation.override(TenantLocaleMiddleware.language_for(request)):
-        return HttpResponseNotFound(render_to_string("404.html", {"request": request}))
+        return HttpResponseNotFound(
+            render_to_string("404.html", {"unknown_host": True}, request=request)
+        )
 
 
 class TenantMiddleware:
