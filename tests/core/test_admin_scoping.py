@@ -280,3 +280,30 @@ class TestSuperusers:
         client = Client(HTTP_HOST="localhost")
         client.force_login(root, backend="portal.accounts.TenantAuthenticationBackend")
         assert client.get("/manage/core/tenant/").status_code == 200
+
+
+class TestQueryCounts:
+    @pytest.mark.parametrize(
+        "path",
+        [
+            "/manage/contracts/customer/",
+            "/manage/contracts/contact/",
+            "/manage/core/staffmembership/",
+            "/manage/core/auditentry/",
+        ],
+    )
+    def test_back_office_lists_cost_the_same_with_more_rows(self, world, path):
+        from contracts.services import contact_add, customer_create
+        from tests.helpers import assert_max_queries
+
+        client = staff_client(world, "owner")
+        client.get(path)
+        with assert_max_queries(50) as few:
+            assert client.get(path).status_code == 200
+        baseline = len(few.captured_queries)
+        for n in range(15):
+            customer = customer_create(tenant=world.acme, name=f"Bulk {n}", actor=None)
+            contact_add(customer=customer, email=f"bulk{n}@example.test", actor=None)
+            StaffMembership.objects.create(tenant=world.acme, user=UserFactory(), role="support")
+        with assert_max_queries(baseline):
+            assert client.get(path).status_code == 200
