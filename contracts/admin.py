@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from contracts.models import Contact, Customer
 from contracts.services import contact_add
-from core.admin_base import TenantScopedAdmin, is_platform_admin
+from core.admin_base import CreatedByServiceAdmin, TenantScopedAdmin
 from core.roles import ContactRole
 
 
@@ -46,7 +46,7 @@ class ContactAddForm(forms.ModelForm):
 
 
 @admin.register(Contact)
-class ContactAdmin(TenantScopedAdmin):
+class ContactAdmin(CreatedByServiceAdmin):
     view_action = "contact.view"
     add_action = change_action = delete_action = "contact.manage"
     audit_name = "contact"
@@ -72,27 +72,11 @@ class ContactAdmin(TenantScopedAdmin):
     def get_exclude(self, request: HttpRequest, obj=None):
         return ["tenant"]  # always the customer's
 
-    def save_form(self, request, form, change):
-        if change:
-            return super().save_form(request, form, change)
-        # A new contact is a person found or created by e-mail: the service does it all.
+    def create(self, request: HttpRequest, data: dict) -> Contact:
         return contact_add(
-            customer=form.cleaned_data["customer"],
-            email=form.cleaned_data["email"],
-            full_name=form.cleaned_data["full_name"],
-            role=ContactRole(form.cleaned_data["role"]),
+            customer=data["customer"],
+            email=data["email"],
+            full_name=data["full_name"],
+            role=ContactRole(data["role"]),
             actor=request.user,
-        )
-
-    def save_model(self, request, obj, form, change) -> None:
-        if change:
-            super().save_model(request, obj, form, change)
-
-    def save_related(self, request, form, formsets, change) -> None:
-        if change:
-            super().save_related(request, form, formsets, change)
-
-    def get_list_display(self, request: HttpRequest):
-        return (
-            self.list_display if not is_platform_admin(request) else [*self.list_display, "tenant"]
         )

@@ -7,7 +7,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
-from core.admin_base import TenantScopedAdmin, is_platform_admin
+from core.admin_base import CreatedByServiceAdmin, TenantScopedAdmin, is_platform_admin
 from core.models import AuditEntry, Domain, StaffMembership, Tenant, User
 from core.roles import StaffRole
 from core.services import staff_add
@@ -98,7 +98,7 @@ class StaffMembershipAddForm(forms.ModelForm):
 
 
 @admin.register(StaffMembership)
-class StaffMembershipAdmin(TenantScopedAdmin):
+class StaffMembershipAdmin(CreatedByServiceAdmin):
     view_action = "staff.view"
     add_action = change_action = delete_action = "staff.manage"
     audit_name = "staff"
@@ -121,25 +121,14 @@ class StaffMembershipAdmin(TenantScopedAdmin):
     def get_readonly_fields(self, request: HttpRequest, obj=None):
         return ["user"] if obj else []
 
-    def save_form(self, request, form, change):
-        if change:
-            return super().save_form(request, form, change)
-        # A new staff member is a person found or created by e-mail: the service does it all.
-        chosen = form.cleaned_data.get("tenant")
+    def create(self, request: HttpRequest, data: dict) -> StaffMembership:
+        chosen = data.get("tenant")
         return staff_add(
             tenant=chosen if is_platform_admin(request) and chosen else request.tenant,
-            email=form.cleaned_data["email"],
-            role=StaffRole(form.cleaned_data["role"]),
+            email=data["email"],
+            role=StaffRole(data["role"]),
             actor=request.user,
         )
-
-    def save_model(self, request, obj, form, change) -> None:
-        if change:
-            super().save_model(request, obj, form, change)
-
-    def save_related(self, request, form, formsets, change) -> None:
-        if change:
-            super().save_related(request, form, formsets, change)
 
 
 @admin.register(AuditEntry)

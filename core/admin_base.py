@@ -172,3 +172,24 @@ class TenantScopedAdmin(admin.ModelAdmin):
             obj=obj,
             before=snapshot(obj),
         )
+
+
+class CreatedByServiceAdmin(TenantScopedAdmin):
+    """For rows whose creation is a service call (e.g. a person found or created by e-mail and
+    given a role): on add, `create` does the whole write, audited; edits go the usual way."""
+
+    def create(self, request: HttpRequest, data: dict) -> models.Model:
+        raise TypeError(f"{type(self).__name__} must define create(request, data)")
+
+    def save_form(self, request: HttpRequest, form: ModelForm, change: bool):
+        if change:
+            return super().save_form(request, form, change)
+        return self.create(request, form.cleaned_data)
+
+    def save_model(self, request: HttpRequest, obj, form: ModelForm, change: bool) -> None:
+        if change:
+            super().save_model(request, obj, form, change)
+
+    def save_related(self, request: HttpRequest, form: ModelForm, formsets, change: bool) -> None:
+        if change:
+            super().save_related(request, form, formsets, change)
