@@ -7,20 +7,21 @@ from django.utils.translation import gettext_lazy as _
 
 from contracts.models import Contact, Customer
 from contracts.services import contact_add
-from core.admin_base import CreatedByServiceAdmin, TenantScopedAdmin
+from core.admin_base import CreatedByServiceAdmin, TenantScopedAdmin, TenantScopedInline
 from core.roles import ContactRole
 
 
-class ContactInline(admin.TabularInline):
+class ContactInline(TenantScopedInline):
+    """The customer's contacts, listed on its page; they are added and changed on the contact
+    page (by e-mail address, through the service), so here they are read-only."""
+
     model = Contact
     fields = ["user", "role", "is_active"]
     readonly_fields = ["user", "role", "is_active"]
     extra = 0
     can_delete = False
     show_change_link = True
-
-    def has_add_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False  # contacts are added by e-mail address on the contact page
+    view_action = "contact.view"
 
 
 @admin.register(Customer)

@@ -82,7 +82,8 @@ class TenantAdmin(TenantScopedAdmin):
         return is_platform_admin(request)
 
     def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
-        return is_platform_admin(request)
+        # A business's invoices and audit trail must outlive it: deactivate it instead.
+        return False
 
     def save_model(self, request, obj, form, change) -> None:
         super().save_model(request, obj, form, change)

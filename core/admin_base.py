@@ -22,6 +22,25 @@ def is_platform_admin(request: HttpRequest) -> bool:
     return request.user.is_active and request.user.is_superuser
 
 
+def has_tenant_field(model: type[models.Model]) -> bool:
+    return any(f.name == "tenant" for f in model._meta.fields)
+
+
+def scoped_choices(request: HttpRequest, model: type[models.Model]) -> QuerySet:
+    """The rows of `model` a staff member may pick in a form: their tenant's, and nothing of a
+    model this function does not know how to scope (deny by default)."""
+    tenant = request.tenant
+    if model is Tenant:
+        return Tenant.objects.filter(pk=getattr(tenant, "pk", None))
+    if issubclass(model, User):
+        return User.objects.filter(
+            Q(staff_memberships__tenant=tenant) | Q(contacts__tenant=tenant)
+        ).distinct()
+    if has_tenant_field(model):
+        return model._default_manager.filter(tenant=tenant)
+    return model._default_manager.none()
+
+
 class TenantScopedAdmin(admin.ModelAdmin):
     """Subclasses name the role-matrix actions that gate them; `None` means nobody but a
     superuser (e.g. rows only the system creates)."""
@@ -62,27 +81,44 @@ class TenantScopedAdmin(admin.ModelAdmin):
 
     def formfield_for_foreignkey(self, db_field, request: HttpRequest, **kwargs):
         if not is_platform_admin(request):
-            kwargs["queryset"] = self._scoped_choices(request, db_field.remote_field.model)
+            kwargs["queryset"] = scoped_choices(request, db_field.remote_field.model)
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     def formfield_for_manytomany(self, db_field, request: HttpRequest, **kwargs):
         if not is_platform_admin(request):
-            kwargs["queryset"] = self._scoped_choices(request, db_field.remote_field.model)
+            kwargs["queryset"] = scoped_choices(request, db_field.remote_field.model)
         return super().formfield_for_manytomany(db_field, request, **kwargs)
 
-    @staticmethod
-    def _scoped_choices(request: HttpRequest, model: type[models.Model]) -> QuerySet:
+    def get_form(self, request: HttpRequest, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change=change, **kwargs)
+        if is_platform_admin(request) or not self._has_tenant_field():
+            return form
         tenant = request.tenant
-        if model is Tenant:
-            return Tenant.objects.filter(pk=getattr(tenant, "pk", None))
-        if issubclass(model, User):
-            return User.objects.filter(
-                Q(staff_memberships__tenant=tenant) | Q(contacts__tenant=tenant)
-            ).distinct()
-        if any(f.name == "tenant" for f in model._meta.get_fields()):
-            return model._default_manager.filter(tenant=tenant)
-        # A related model with no tenant of its own (e.g. a content type) is shared data.
-        return model._default_manager.all()
+
+        class TenantBoundForm(form):
+            """Staff do not see the tenant field, yet constraints that include it (a customer
+            number unique per tenant) must be checked as form errors, not end in a 500."""
+
+            def __init__(self, *args, **kwargs) -> None:
+                super().__init__(*args, **kwargs)
+                if self.instance.tenant_id is None:
+                    self.instance.tenant = tenant
+
+            def _get_validation_exclusions(self):
+                exclusions = super()._get_validation_exclusions()
+                exclusions.discard("tenant")
+                return exclusions
+
+        TenantBoundForm.__name__ = form.__name__
+        return TenantBoundForm
+
+    def get_readonly_fields(self, request: HttpRequest, obj=None):
+        readonly = list(super().get_readonly_fields(request, obj))
+        if obj is not None and self._has_tenant_field() and "tenant" not in readonly:
+            # A row never moves to another tenant: its contacts, documents and audit trail
+            # would stay behind, visible to the wrong business.
+            readonly.append("tenant")
+        return readonly
 
     # --- the tenant column, for superusers only -------------------------------------
     def get_list_display(self, request: HttpRequest):
@@ -110,7 +146,7 @@ class TenantScopedAdmin(admin.ModelAdmin):
         return exclude
 
     def _has_tenant_field(self) -> bool:
-        return any(f.name == "tenant" for f in self.model._meta.fields)
+        return has_tenant_field(self.model)
 
     # --- permissions from the role matrix ------------------------------------------
     def _may(self, request: HttpRequest, action: str | None) -> bool:
@@ -193,3 +229,43 @@ class CreatedByServiceAdmin(TenantScopedAdmin):
     def save_related(self, request: HttpRequest, form: ModelForm, formsets, change: bool) -> None:
         if change:
             super().save_related(request, form, formsets, change)
+
+
+class TenantScopedInline(admin.TabularInline):
+    """An inline of tenant-owned rows on a tenant-scoped page: rows and choices scoped the same
+    way, permissions from the role matrix (named like the admin's)."""
+
+    view_action: str = ""
+    add_action: str | None = None
+    change_action: str | None = None
+    delete_action: str | None = None
+
+    def _may(self, request: HttpRequest, action: str | None) -> bool:
+        if is_platform_admin(request):
+            return True
+        if not action or request.tenant is None:
+            return False
+        return may(request.user, action, tenant=request.tenant)
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
+        qs = super().get_queryset(request)
+        if is_platform_admin(request):
+            return qs
+        return qs.filter(tenant=request.tenant) if request.tenant else qs.none()
+
+    def formfield_for_foreignkey(self, db_field, request: HttpRequest, **kwargs):
+        if not is_platform_admin(request):
+            kwargs["queryset"] = scoped_choices(request, db_field.remote_field.model)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def has_view_permission(self, request: HttpRequest, obj=None) -> bool:
+        return self._may(request, self.view_action) or self.has_change_permission(request, obj)
+
+    def has_add_permission(self, request: HttpRequest, obj=None) -> bool:
+        return self._may(request, self.add_action)
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        return self._may(request, self.change_action)
+
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+        return self._may(request, self.delete_action)

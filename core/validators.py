@@ -1,4 +1,5 @@
 import zoneinfo
+from string import Formatter
 
 from babel.numbers import list_currencies
 from django.core.exceptions import ValidationError
@@ -24,14 +25,16 @@ def validate_timezone(value: str) -> None:
 
 
 def validate_number_format(value: str) -> None:
-    """A document number pattern such as INV-{year}-{number:06d}: it must use {number} and
-    format cleanly, or numbering would fail at the worst moment (finalizing an invoice)."""
+    """A document number pattern such as INV-{year}-{number:06d}: only {year} and {number}, each
+    with at most a format spec, and {number} present — or numbering would fail at the worst
+    moment (finalizing an invoice)."""
+    message = _("Use only the placeholders {year} and {number}, e.g. INV-{year}-{number:06d}.")
     try:
+        fields = [name for _text, name, _spec, _conv in Formatter().parse(value) if name is not None]
+        if any(name not in ("year", "number") for name in fields):
+            raise ValueError(fields)
         value.format(year=2026, number=1)
-    except (KeyError, IndexError, ValueError) as exc:
-        raise ValidationError(
-            _("Use only the placeholders {year} and {number}, e.g. INV-{year}-{number:06d}."),
-            code="number_format",
-        ) from exc
-    if "{number" not in value:
+    except (ValueError, TypeError) as exc:
+        raise ValidationError(message, code="number_format") from exc
+    if "number" not in fields:
         raise ValidationError(_("The format must contain {number}."), code="number_format")

@@ -307,3 +307,106 @@ class TestQueryCounts:
             StaffMembership.objects.create(tenant=world.acme, user=UserFactory(), role="support")
         with assert_max_queries(baseline):
             assert client.get(path).status_code == 200
+
+
+class TestEveryModelIsScoped:
+    """Each back-office page of tenant-owned rows: globex's row is a 404 for acme's owner to
+    open, change, delete or view the history of, and never turns up in acme's lists or search."""
+
+    @pytest.fixture
+    def globex_rows(self, world):
+        charlie_contact = Contact.objects.get(user=world.charlie)
+        globex_owner = StaffMembership.objects.get(tenant=world.globex, role="owner")
+        from core.audit import audit_record
+
+        entry = audit_record(tenant=world.globex, actor=None, action="probe.globex")
+        return {
+            "contracts/customer": (world.charlie_co, "Charlie"),
+            "contracts/contact": (charlie_contact, "charlie@example.test"),
+            "core/staffmembership": (globex_owner, "owner@globex.test"),
+            "core/auditentry": (entry, "probe.globex"),
+        }
+
+    @pytest.mark.parametrize(
+        "page",
+        ["contracts/customer", "contracts/contact", "core/staffmembership", "core/auditentry"],
+    )
+    def test_another_tenants_row_is_out_of_reach(self, world, globex_rows, page):
+        row, text = globex_rows[page]
+        client = staff_client(world, "owner")
+        for view in ("change", "delete", "history"):
+            assert client.get(f"/manage/{page}/{row.pk}/{view}/").status_code == 404, view
+        assert client.post(f"/manage/{page}/{row.pk}/change/", {}).status_code == 404
+        assert client.post(f"/manage/{page}/{row.pk}/delete/", {"post": "yes"}).status_code == 404
+        listing = client.get(f"/manage/{page}/", {"q": text})
+        assert listing.status_code == 200
+        assert row not in listing.context["cl"].result_list
+        assert listing.context["cl"].full_result_count == type(row).objects.filter(
+            tenant=world.acme
+        ).count()
+        assert type(row).objects.filter(pk=row.pk).exists()
+
+
+class TestForms:
+    def test_a_duplicate_customer_number_is_a_form_error_not_a_500(self, world):
+        client = staff_client(world, "billing")
+        response = client.post(
+            "/manage/contracts/customer/add/",
+            {
+                "name": "Copycat",
+                "number": "A-1",  # Alpha's
+                "language": "",
+                "contacts-TOTAL_FORMS": "0",
+                "contacts-INITIAL_FORMS": "0",
+            },
+        )
+        assert response.status_code == 200
+        assert response.context["adminform"].form.non_field_errors()
+        assert not Customer.objects.filter(name="Copycat").exists()
+
+    def test_the_same_customer_number_is_fine_at_another_tenant(self, world):
+        response = staff_client(world, "billing", world.globex).post(
+            "/manage/contracts/customer/add/",
+            {
+                "name": "Twin",
+                "number": "A-1",
+                "language": "",
+                "contacts-TOTAL_FORMS": "0",
+                "contacts-INITIAL_FORMS": "0",
+            },
+        )
+        assert response.status_code == 302
+
+    def test_staff_see_the_customers_contacts_on_its_page(self, world):
+        response = staff_client(world, "support").get(
+            f"/manage/contracts/customer/{world.alpha.pk}/change/"
+        )
+        assert world.alice.full_name.encode() in response.content
+
+    def test_not_even_a_superuser_moves_a_customer_to_another_tenant(self, world):
+        root = UserFactory(is_superuser=True)
+        client = client_for(root, world.acme)
+        page = client.get(f"/manage/contracts/customer/{world.alpha.pk}/change/")
+        assert "tenant" not in page.context["adminform"].form.fields
+        client.post(
+            f"/manage/contracts/customer/{world.alpha.pk}/change/",
+            {
+                "tenant": world.globex.pk,
+                "name": "Alpha Corp",
+                "number": "A-1",
+                "language": "",
+                "contacts-TOTAL_FORMS": "1",
+                "contacts-INITIAL_FORMS": "1",
+                "contacts-0-id": Contact.objects.get(user=world.alice).pk,
+                "contacts-0-customer": world.alpha.pk,
+            },
+        )
+        world.alpha.refresh_from_db()
+        assert world.alpha.tenant == world.acme
+
+    def test_businesses_are_never_deleted_only_deactivated(self, world):
+        root = UserFactory(is_superuser=True)
+        response = client_for(root, world.acme).post(
+            f"/manage/core/tenant/{world.globex.pk}/delete/", {"post": "yes"}
+        )
+        assert response.status_code == 403

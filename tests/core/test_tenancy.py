@@ -77,6 +77,11 @@ class TestUnknownHostPage:
         ("INV-{yaer}-{number}", False),
         ("INV-{number:06q}", False),
         ("INV-{0}", False),
+        ("INV-{number[0]}", False),
+        ("INV-{number.real}", False),
+        ("INV-{number.__class__}", False),
+        ("INV-{number!r}", True),
+        ("INV-{", False),
     ],
 )
 def test_invoice_number_formats_are_checked(pattern, valid):
