@@ -21,17 +21,7 @@ def contact_list_for_user(*, tenant: Tenant, user: User) -> QuerySet[Contact]:
     )
 
 
-def contact_list_for_customer(*, customer: Customer) -> QuerySet[Contact]:
-    return Contact.objects.filter(customer=customer, is_active=True).select_related("user")
-
-
-def user_has_access(*, tenant: Tenant, user: User) -> bool:
-    """May this person log in on this tenant's host at all (staff, contact or superuser)?"""
-    if not user.is_active:
-        return False
-    if user.is_superuser:
-        return True
-    return (
-        user.staff_memberships.filter(tenant=tenant, is_active=True).exists()
-        or Contact.objects.filter(tenant=tenant, user=user, is_active=True).exists()
+def contact_list_for_customer(*, tenant: Tenant, customer: Customer) -> QuerySet[Contact]:
+    return Contact.objects.filter(tenant=tenant, customer=customer, is_active=True).select_related(
+        "user"
     )

@@ -100,7 +100,9 @@ class RequestContextMiddleware:
 
 def client_ip(request: HttpRequest) -> str | None:
     if settings.KONTOR_TRUST_X_FORWARDED_FOR:
+        # The right-most entry is the one our own proxy appended; anything left of it came
+        # from the client and may be forged.
         forwarded = request.headers.get("X-Forwarded-For", "")
         if forwarded:
-            return forwarded.split(",")[0].strip() or None
+            return forwarded.rsplit(",", 1)[-1].strip() or None
     return request.META.get("REMOTE_ADDR") or None

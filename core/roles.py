@@ -108,6 +108,21 @@ def contact_role(user: User, tenant: Tenant, customer_id: int) -> str | None:
     return cache[key]
 
 
+def may_log_in(user: User, tenant: Tenant | None) -> bool:
+    """May this person log in on this host at all? On a tenant's host: its staff and the
+    contacts of its customers. On the bare platform host: superusers only."""
+    if not user.is_active:
+        return False
+    if user.is_superuser:
+        return True
+    if tenant is None:
+        return False
+    return (
+        staff_role(user, tenant) is not None
+        or user.contacts.filter(tenant=tenant, is_active=True).exists()
+    )
+
+
 def may(user: User | None, action: str, *, tenant: Tenant, customer_id: int | None = None) -> bool:
     """May this user take this action at this tenant (for this customer, for portal actions)?
 

@@ -10,14 +10,17 @@ from __future__ import annotations
 
 import threading
 import time
+from collections import OrderedDict
 
 from django.conf import settings
 
 from core.models import Domain, Tenant
 from core.models.tenant import normalize_host
 
+# Bounded: every distinct Host header a client sends would otherwise stay here for good.
+MAX_CACHED_HOSTS = 1024
 _lock = threading.Lock()
-_cache: dict[str, tuple[float, Tenant | None]] = {}
+_cache: OrderedDict[str, tuple[float, Tenant | None]] = OrderedDict()
 
 
 def tenant_cache_clear() -> None:
@@ -59,4 +62,7 @@ def tenant_for_host(host: str) -> Tenant | None:
     if ttl > 0:
         with _lock:
             _cache[host] = (now + ttl, tenant)
+            _cache.move_to_end(host)
+            while len(_cache) > MAX_CACHED_HOSTS:
+                _cache.popitem(last=False)
     return tenant

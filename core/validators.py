@@ -30,7 +30,8 @@ def validate_number_format(value: str) -> None:
     moment (finalizing an invoice)."""
     message = _("Use only the placeholders {year} and {number}, e.g. INV-{year}-{number:06d}.")
     try:
-        fields = [name for _text, name, _spec, _conv in Formatter().parse(value) if name is not None]
+        parsed = Formatter().parse(value)
+        fields = [name for _text, name, _spec, _conv in parsed if name is not None]
         if any(name not in ("year", "number") for name in fields):
             raise ValueError(fields)
         value.format(year=2026, number=1)

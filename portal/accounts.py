@@ -11,9 +11,9 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import resolve_url
 from django.utils.translation import gettext as _
 
-from contracts.selectors import user_has_access
 from contracts.services import customer_register_self
 from core.models import User
+from core.roles import may_log_in
 
 
 class TenantAuthenticationBackend(AuthenticationBackend):
@@ -24,10 +24,7 @@ class TenantAuthenticationBackend(AuthenticationBackend):
         user = super().authenticate(request, **credentials)
         if user is None or request is None:
             return user
-        tenant = getattr(request, "tenant", None)
-        if tenant is None:
-            return user if user.is_superuser else None
-        return user if user_has_access(tenant=tenant, user=user) else None
+        return user if may_log_in(user, getattr(request, "tenant", None)) else None
 
 
 class _TenantSite:
@@ -51,9 +48,7 @@ class AccountAdapter(DefaultAccountAdapter):
 
     def pre_login(self, request: HttpRequest, user: User, **kwargs: Any) -> HttpResponse | None:
         # Login by e-mailed code does not pass through the backend above: check here too.
-        tenant = getattr(request, "tenant", None)
-        allowed = user.is_superuser if tenant is None else user_has_access(tenant=tenant, user=user)
-        if not allowed:
+        if not may_log_in(user, getattr(request, "tenant", None)):
             from allauth.account.internal.stagekit import clear_login
 
             clear_login(request)

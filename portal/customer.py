@@ -38,7 +38,9 @@ def customer_required(view):
     @wraps(view)
     def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
         contact = current_contact(request)
-        if contact is None:
+        if contact is None or not may(
+            request.user, "portal.view", tenant=request.tenant, customer_id=contact.customer_id
+        ):
             return render(
                 request,
                 "portal/no_customer.html",

@@ -11,7 +11,22 @@ import environ
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
-env = environ.Env()
+
+
+class StrictEnv(environ.Env):
+    """django-environ reads any unknown word as False; a typo in a security setting
+    (SECURE_SSL_REDIRECT=ture) must stop the start, not switch the protection off."""
+
+    BOOLEAN_WORDS = frozenset({"true", "false", "1", "0", "yes", "no", "on", "off", "y", "n"})
+
+    def bool(self, var, default=environ.Env.NOTSET):
+        raw = self.ENVIRON.get(var)
+        if raw is not None and raw.strip().lower() not in self.BOOLEAN_WORDS:
+            raise ImproperlyConfigured(f"{var}={raw!r} is not a boolean: use true or false.")
+        return super().bool(var, default=default)
+
+
+env = StrictEnv()
 if (BASE_DIR / ".env").exists():
     # Real environment variables win over the file.
     env.read_env(BASE_DIR / ".env", overwrite=False)

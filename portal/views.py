@@ -31,7 +31,7 @@ def contract(request: HttpRequest) -> HttpResponse:
         "portal/contract.html",
         {
             "section": SECTIONS_BY_KEY["contract"],
-            "contacts": contact_list_for_customer(customer=customer),
+            "contacts": contact_list_for_customer(tenant=request.tenant, customer=customer),
             "may_manage_contacts": may(
                 request.user,
                 "account.contacts.manage",
