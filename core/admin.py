@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from core.admin_base import CreatedByServiceAdmin, TenantScopedAdmin, is_platform_admin
 from core.models import AuditEntry, Domain, StaffMembership, Tenant, User
 from core.roles import StaffRole
-from core.services import staff_add
+from core.services import ensure_an_owner_remains, staff_add, staff_change
 from core.tenancy import tenant_cache_clear
 
 
@@ -90,6 +90,22 @@ class TenantAdmin(TenantScopedAdmin):
         tenant_cache_clear()
 
 
+class StaffMembershipChangeForm(forms.ModelForm):
+    class Meta:
+        model = StaffMembership
+        fields = ["role", "is_active"]
+
+    def clean(self):
+        data = super().clean()
+        if self.instance.pk and "role" in data:
+            # Checked against the row as stored, not as this form has already changed it.
+            stored = StaffMembership.objects.get(pk=self.instance.pk)
+            ensure_an_owner_remains(
+                membership=stored, role=data["role"], is_active=data.get("is_active", False)
+            )
+        return data
+
+
 class StaffMembershipAddForm(forms.ModelForm):
     email = forms.EmailField(label=_("E-mail address"))
 
@@ -109,8 +125,7 @@ class StaffMembershipAdmin(CreatedByServiceAdmin):
     list_select_related = ["user", "tenant"]
 
     def get_form(self, request: HttpRequest, obj=None, change=False, **kwargs):
-        if obj is None:
-            kwargs["form"] = StaffMembershipAddForm
+        kwargs["form"] = StaffMembershipAddForm if obj is None else StaffMembershipChangeForm
         return super().get_form(request, obj, change=change, **kwargs)
 
     def get_fields(self, request: HttpRequest, obj=None):
@@ -121,6 +136,15 @@ class StaffMembershipAdmin(CreatedByServiceAdmin):
 
     def get_readonly_fields(self, request: HttpRequest, obj=None):
         return ["user"] if obj else []
+
+    def save_model(self, request, obj, form, change) -> None:
+        if change:
+            staff_change(
+                membership=obj,
+                role=form.cleaned_data["role"],
+                is_active=form.cleaned_data["is_active"],
+                actor=request.user,
+            )
 
     def create(self, request: HttpRequest, data: dict) -> StaffMembership:
         chosen = data.get("tenant")

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils.translation import gettext_lazy as _
 
 from core.audit import audit_record, snapshot
 from core.models import StaffMembership, Tenant, User
@@ -59,3 +61,45 @@ def staff_add(
             after=snapshot(membership, ["role", "is_active"]),
         )
     return membership
+
+
+def ensure_an_owner_remains(*, membership: StaffMembership, role: str, is_active: bool) -> None:
+    """A business always keeps one active owner: without one nobody could manage its staff or
+    settings any more."""
+    stays_owner = role == StaffRole.OWNER and is_active
+    if stays_owner or membership.role != StaffRole.OWNER or not membership.is_active:
+        return
+    others = StaffMembership.objects.filter(
+        tenant_id=membership.tenant_id, role=StaffRole.OWNER, is_active=True
+    ).exclude(pk=membership.pk)
+    if not others.exists():
+        raise ValidationError(
+            _("This is the business's last active owner. Make someone else owner first."),
+            code="last_owner",
+        )
+
+
+@transaction.atomic
+def staff_change(
+    *, membership: StaffMembership, role: str, is_active: bool, actor: User | None
+) -> StaffMembership:
+    # Lock the tenant's owner rows so two owners cannot demote each other at the same time.
+    list(
+        StaffMembership.objects.select_for_update()
+        .filter(tenant_id=membership.tenant_id, role=StaffRole.OWNER)
+        .values_list("pk", flat=True)
+    )
+    current = StaffMembership.objects.get(pk=membership.pk)
+    ensure_an_owner_remains(membership=current, role=role, is_active=is_active)
+    before = snapshot(current, ["role", "is_active"])
+    current.role, current.is_active = role, is_active
+    current.save(update_fields=["role", "is_active"])
+    audit_record(
+        tenant=current.tenant,
+        actor=actor,
+        action="staff.change",
+        obj=current,
+        before=before,
+        after=snapshot(current, ["role", "is_active"]),
+    )
+    return current

@@ -30,9 +30,13 @@ if REDIS_URL:
     # must never wipe another worker's rate-limit counters, heartbeats or queued tasks.
     from urllib.parse import urlsplit, urlunsplit
 
+    from django.core.exceptions import ImproperlyConfigured
+
     _parts = urlsplit(REDIS_URL)
     _base = int(_parts.path.strip("/") or 0)
-    _db = (_base + int(_XDIST_WORKER.removeprefix("gw") or 0)) % 16
+    _db = _base + int(_XDIST_WORKER.removeprefix("gw") or 0)
+    if _db > 15:  # Redis has databases 0-15: sharing one would let workers flush each other
+        raise ImproperlyConfigured(f"xdist worker {_XDIST_WORKER} has no Redis database left")
     REDIS_URL = urlunsplit(_parts._replace(path=f"/{_db}"))
     CACHES["default"]["LOCATION"] = REDIS_URL
 else:

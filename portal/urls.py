@@ -1,4 +1,3 @@
-from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 from django.views.i18n import set_language
@@ -21,6 +20,7 @@ PENDING_SECTIONS = [
 urlpatterns = [
     path("", views.dashboard, name="dashboard"),
     path("contract/", views.contract, name="contract"),
+    path("branding/logo", views.tenant_logo, name="tenant_logo"),
     path("customer/<int:customer_id>/switch/", views.customer_switch, name="customer_switch"),
     *[
         path(s.path.lstrip("/"), views.section_pending, {"key": s.key}, name=s.key)
@@ -32,8 +32,3 @@ urlpatterns = [
     path("accounts/", include("allauth.urls")),
     path("manage/", admin.site.urls),
 ]
-
-if settings.DEBUG:
-    from django.conf.urls.static import static
-
-    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)

@@ -1,14 +1,32 @@
 from __future__ import annotations
 
-from django.http import Http404, HttpRequest, HttpResponse
+import mimetypes
+
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.views.decorators.http import require_POST
+from django.views.decorators.cache import cache_control
+from django.views.decorators.http import require_POST, require_safe
 
 from contracts.selectors import contact_list_for_customer
 from core.roles import may
 from portal.customer import SESSION_KEY, customer_required
 from portal.navigation import SECTIONS, SECTIONS_BY_KEY
+
+
+@require_safe
+@cache_control(public=True, max_age=3600)
+def tenant_logo(request: HttpRequest) -> FileResponse:
+    """The tenant's logo, read through the storage API: works the same on a local disk and on
+    object storage, with no public media folder to configure."""
+    logo = request.tenant.logo
+    if not logo:
+        raise Http404
+    try:
+        handle = logo.open("rb")
+    except FileNotFoundError as exc:
+        raise Http404 from exc
+    return FileResponse(handle, content_type=mimetypes.guess_type(logo.name)[0])
 
 
 @customer_required

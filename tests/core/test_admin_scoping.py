@@ -411,3 +411,31 @@ class TestForms:
             f"/manage/core/tenant/{world.globex.pk}/delete/", {"post": "yes"}
         )
         assert response.status_code == 403
+
+
+class TestOwners:
+    def _post(self, world, membership, role, active=True):
+        data = {"role": role}
+        if active:
+            data["is_active"] = "on"
+        return staff_client(world, "owner").post(
+            f"/manage/core/staffmembership/{membership.pk}/change/", data
+        )
+
+    def test_the_last_owner_cannot_be_demoted_or_deactivated(self, world):
+        owner = StaffMembership.objects.get(tenant=world.acme, role="owner")
+        for role, active in (("manager", True), ("owner", False)):
+            response = self._post(world, owner, role, active)
+            assert response.status_code == 200
+            assert "last active owner" in str(response.context["adminform"].form.errors)
+        owner.refresh_from_db()
+        assert owner.role == "owner" and owner.is_active
+
+    def test_with_a_second_owner_the_first_may_step_down(self, world):
+        manager = StaffMembership.objects.get(tenant=world.acme, role="manager")
+        assert self._post(world, manager, "owner").status_code == 302
+        owner = StaffMembership.objects.get(tenant=world.acme, user__email="owner@acme.test")
+        assert self._post(world, owner, "manager").status_code == 302
+        owner.refresh_from_db()
+        assert owner.role == "manager"
+        assert AuditEntry.objects.filter(action="staff.change", object_id=str(owner.pk)).exists()

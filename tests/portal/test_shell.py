@@ -136,3 +136,21 @@ def test_the_dashboard_costs_a_constant_number_of_queries(world):
         ContactFactory(customer=CustomerFactory(tenant=world.acme), user=world.alice)
     with assert_max_queries(len(few.captured_queries)):
         client.get("/")
+
+
+def test_a_tenants_logo_is_served_on_its_own_host_only(world):
+    from django.core.files.base import ContentFile
+
+    png = (
+        b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00"
+        b"\x00\x1f\x15\xc4\x89\x00\x00\x00\rIDATx\x9cc\xf8\x0f\x00\x00\x01\x01\x00\x05\x18\xd8N"
+        b"\x00\x00\x00\x00IEND\xaeB`\x82"
+    )
+    world.acme.logo.save("logo.png", ContentFile(png))
+    page = world.client(None).get("/accounts/login/")
+    assert b'src="/branding/logo?v=' in page.content
+    response = world.client(None).get("/branding/logo")
+    assert response.status_code == 200
+    assert response["Content-Type"] == "image/png"
+    assert b"".join(response.streaming_content) == png
+    assert world.client(None, world.globex).get("/branding/logo").status_code == 404
