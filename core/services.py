@@ -11,6 +11,22 @@ from core.models import StaffMembership, Tenant, User
 from core.roles import StaffRole
 
 
+@transaction.atomic
+def tenant_create(*, slug: str, name: str, actor: User | None, **fields) -> Tenant:
+    """A new business, checked like the back office checks it (slug, colour, currency…)."""
+    tenant = Tenant(slug=slug, name=name, **fields)
+    tenant.full_clean()
+    tenant.save()
+    audit_record(
+        tenant=tenant,
+        actor=actor,
+        action="tenant.create",
+        obj=tenant,
+        after={"slug": slug, "name": name},
+    )
+    return tenant
+
+
 def user_get_or_create(*, email: str, full_name: str = "") -> User:
     """The person with this e-mail address; created without a usable password when new
     (they set one through "forgot password" or log in by e-mailed code)."""

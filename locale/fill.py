@@ -507,7 +507,12 @@ T: dict[str, tuple[str, str, str, str]] = {
         "voci del registro di controllo",
         "denetim kayıtları",
     ),
-    "This is the business's last active owner. Make someone else owner first.": ("C'est le dernier propriétaire actif de l'entreprise. Nommez d'abord quelqu'un d'autre propriétaire.", "Dies ist der letzte aktive Inhaber des Unternehmens. Machen Sie zuerst jemand anderen zum Inhaber.", "È l'ultimo titolare attivo dell'azienda. Nomina prima un altro titolare.", "Bu, işletmenin son etkin sahibi. Önce başka birini sahip yapın."),
+    "This is the business's last active owner. Make someone else owner first.": (
+        "C'est le dernier propriétaire actif de l'entreprise. Nommez d'abord quelqu'un d'autre propriétaire.",
+        "Dies ist der letzte aktive Inhaber des Unternehmens. Machen Sie zuerst jemand anderen zum Inhaber.",
+        "È l'ultimo titolare attivo dell'azienda. Nomina prima un altro titolare.",
+        "Bu, işletmenin son etkin sahibi. Önce başka birini sahip yapın.",
+    ),
     "%(value)s is not a known time zone.": (
         "%(value)s n'est pas un fuseau horaire connu.",
         "%(value)s ist keine bekannte Zeitzone.",

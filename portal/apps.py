@@ -12,3 +12,7 @@ class PortalConfig(AppConfig):
         from portal.celery import ensure_broker_folders
 
         ensure_broker_folders()
+
+        from portal import account_audit
+
+        account_audit.connect()

@@ -15,7 +15,7 @@ from contracts.models import Customer
 from contracts.services import contact_add, customer_create
 from core.models import Tenant, User
 from core.roles import ContactRole, StaffRole
-from core.services import staff_add
+from core.services import staff_add, tenant_create
 
 DEMO_PASSWORD = "kontor-demo"  # noqa: S105 — documented in the README, demo data only
 
@@ -110,19 +110,20 @@ def _activate(user: User) -> None:
 def seed_demo() -> dict[str, int]:
     created = {"tenants": 0, "customers": 0}
     for spec in DEMO_TENANTS:
-        tenant, made = Tenant.objects.get_or_create(
-            slug=spec.slug,
-            defaults={
-                "name": spec.name,
-                "primary_colour": spec.colour,
-                "locale": spec.locale,
-                "default_currency": spec.currency,
-                "timezone": spec.timezone,
-                "self_registration_enabled": spec.slug == "acme",
+        tenant = Tenant.objects.filter(slug=spec.slug).first()
+        if tenant is None:
+            tenant = tenant_create(
+                slug=spec.slug,
+                name=spec.name,
+                actor=None,
+                primary_colour=spec.colour,
+                locale=spec.locale,
+                default_currency=spec.currency,
+                timezone=spec.timezone,
+                self_registration_enabled=spec.slug == "acme",
                 **spec.legal,
-            },
-        )
-        created["tenants"] += made
+            )
+            created["tenants"] += 1
         for role in StaffRole:
             membership = staff_add(
                 tenant=tenant, email=f"{role.value}@{spec.slug}.test", role=role, actor=None

@@ -68,3 +68,26 @@ def test_back_office_deletes_are_audited(world):
     client.post(f"/manage/contracts/customer/{world.bravo.pk}/delete/", {"post": "yes"})
     entry = AuditEntry.objects.get(action="customer.delete")
     assert entry.before["name"] == "Bravo Corp" and entry.tenant == world.acme
+
+
+def test_logins_and_password_changes_are_audited_under_the_hosts_tenant(world):
+    from django.test import Client
+
+    from tests.factories import PASSWORD
+
+    client = Client(HTTP_HOST="acme.localhost", REMOTE_ADDR="198.51.100.9")
+    client.post("/accounts/login/", {"login": "alice@example.test", "password": PASSWORD})
+    client.post(
+        "/accounts/password/change/",
+        {
+            "oldpassword": PASSWORD,
+            "password1": "another long secret 9",
+            "password2": "another long secret 9",
+        },
+    )
+    entries = AuditEntry.objects.filter(tenant=world.acme, actor=world.alice)
+    assert set(entries.values_list("action", flat=True)) >= {
+        "account.login",
+        "account.password_change",
+    }
+    assert entries.first().ip_address == "198.51.100.9"

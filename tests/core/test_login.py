@@ -94,11 +94,10 @@ class TestLoginByCode:
     def test_a_person_of_another_tenant_cannot_log_in_with_a_code(self, world):
         client = anonymous(world.acme)
         self._request_code(client, "charlie@example.test")
-        if mail.outbox:  # a code may be sent; it must not open acme's portal
-            code = re.search(r"^\s*([A-Z0-9]{4}-[A-Z0-9]{4})\s*$", mail.outbox[0].body, re.M).group(
-                1
-            )
-            client.post("/accounts/login/code/confirm/", {"code": code})
+        # allauth mails the code (it knows the address); the code must not open acme's portal.
+        code = re.search(r"^\s*([A-Z0-9]{4}-[A-Z0-9]{4})\s*$", mail.outbox[0].body, re.M)
+        response = client.post("/accounts/login/code/confirm/", {"code": code.group(1)})
+        assert response.status_code == 302
         assert "_auth_user_id" not in client.session
         assert client.get("/").status_code == 302
 

@@ -15,10 +15,50 @@ from tests.factories import ContactFactory, StaffMembershipFactory, UserFactory
 STAFF_ORDER = list(StaffRole)
 CONTACT_ORDER = list(ContactRole)
 
+# The matrix as the business decided it, written out a second time on purpose: a change to
+# core/roles.py must be made here too, so nobody widens a role by accident.
+EXPECTED_STAFF = {
+    "backoffice.enter": "support",
+    "audit.view": "support",
+    "customer.view": "support",
+    "customer.add": "billing",
+    "customer.change": "billing",
+    "customer.delete": "manager",
+    "contact.view": "support",
+    "contact.manage": "billing",
+    "customer.payment_terms.change": "manager",
+    "customer.test_account.change": "manager",
+    "customer.contract_partner.change": "manager",
+    "subscription.termination_date.choose": "manager",
+    "subscription.option.manage": "manager",
+    "staff.view": "manager",
+    "staff.manage": "owner",
+    "tenant.view": "support",
+    "tenant.change": "owner",
+}
+EXPECTED_CONTACT = {
+    "portal.view": "member",
+    "invoice.view": "member",
+    "invoice.pay": "billing",
+    "payment_method.manage": "billing",
+    "quote.approve": "billing",
+    "contract.edit": "billing",
+    "subscription.change": "owner",
+    "subscription.cancel": "owner",
+    "account.contacts.manage": "owner",
+    "account.delete": "owner",
+}
+
+
+def test_the_matrix_is_the_one_the_business_decided():
+    assert {a: r.value for a, r in STAFF_ACTIONS.items()} == EXPECTED_STAFF
+    assert {a: r.value for a, r in CONTACT_ACTIONS.items()} == EXPECTED_CONTACT
+
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("action,least", sorted(STAFF_ACTIONS.items()))
+@pytest.mark.parametrize("action,least", sorted(EXPECTED_STAFF.items()))
 def test_staff_actions_follow_the_matrix(world, action, least):
+    least = StaffRole(least)
     for role in STAFF_ORDER:
         user = world.staff["acme", role.value]
         expected = STAFF_ORDER.index(role) >= STAFF_ORDER.index(least)
@@ -28,8 +68,9 @@ def test_staff_actions_follow_the_matrix(world, action, least):
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("action,least", sorted(CONTACT_ACTIONS.items()))
+@pytest.mark.parametrize("action,least", sorted(EXPECTED_CONTACT.items()))
 def test_contact_actions_follow_the_matrix(world, action, least):
+    least = ContactRole(least)
     for role in CONTACT_ORDER:
         contact = ContactFactory(customer=world.alpha, role=role)
         expected = CONTACT_ORDER.index(role) >= CONTACT_ORDER.index(least)

@@ -1,0 +1,41 @@
+"""Every portal URL that carries an object id is checked with the outsider personas.
+
+A new URL with an id must be added to OBJECT_URLS below (how to reach alice's object there):
+the first test fails until it is, so no page can skip the check.
+"""
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver
+
+from tests.helpers import assert_hidden_from_outsiders
+
+# url name -> (path to alice's object at acme, method, POST data)
+OBJECT_URLS = {
+    "customer_switch": lambda w: (f"/customer/{w.alpha.pk}/switch/", "post", {"next": "/"}),
+}
+# Not portal pages: the back office is scoped and tested on its own (tests/core), allauth's
+# URLs carry keys and codes of the person's own login, not objects of a customer.
+NOT_PORTAL = ("manage/", "accounts/")
+
+
+def _urls_with_ids(patterns, prefix=""):
+    for entry in patterns:
+        route = prefix + str(entry.pattern)
+        if isinstance(entry, URLResolver):
+            if not route.startswith(NOT_PORTAL):
+                yield from _urls_with_ids(entry.url_patterns, route)
+        elif isinstance(entry, URLPattern) and entry.pattern.converters:
+            yield entry.name
+
+
+def test_every_portal_url_with_an_object_id_is_covered():
+    found = set(_urls_with_ids(get_resolver().url_patterns))
+    assert found, "the walk found no URL with an id: it is broken"
+    assert found == set(OBJECT_URLS), f"add these to OBJECT_URLS: {found - set(OBJECT_URLS)}"
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("name", sorted(OBJECT_URLS))
+def test_outsiders_get_404(world, name):
+    path, method, data = OBJECT_URLS[name](world)
+    assert_hidden_from_outsiders(world, path, method=method, data=data)
