@@ -27,6 +27,11 @@ class TenantAuthenticationBackend(AuthenticationBackend):
         return user if may_log_in(user, getattr(request, "tenant", None)) else None
 
 
+MAILS_THAT_OPEN_A_LOGIN = frozenset(
+    {"account/email/login_code", "account/email/password_reset_key"}
+)
+
+
 class _TenantSite:
     """What allauth's mail templates read as `current_site`."""
 
@@ -57,8 +62,14 @@ class AccountAdapter(DefaultAccountAdapter):
         return super().pre_login(request, user, **kwargs)
 
     def send_mail(self, template_prefix: str, email: str, context: dict) -> None:
-        # allauth's mails greet "from <site name>": that is the tenant, not the host name.
         tenant = getattr(self.request, "tenant", None) if self.request else None
+        if tenant is not None and template_prefix in MAILS_THAT_OPEN_A_LOGIN:
+            # Only to people who may log in here: another business's customer must not get a
+            # code or reset link branded as this one (the page reads the same either way).
+            user = context.get("user") or User.objects.filter(email__iexact=email).first()
+            if user is None or not may_log_in(user, tenant):
+                return
+        # allauth's mails greet "from <site name>": that is the tenant, not the host name.
         if tenant is not None:
             context = {**context, "current_site": _TenantSite(tenant, self.request.get_host())}
         super().send_mail(template_prefix, email, context)
