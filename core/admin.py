@@ -8,15 +8,25 @@ from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from core.admin_base import CreatedByServiceAdmin, TenantScopedAdmin, is_platform_admin
+from core.audit import audit_record
 from core.models import AuditEntry, Domain, StaffMembership, Tenant, User
-from core.roles import StaffRole
+from core.roles import StaffRole, may
 from core.services import ensure_an_owner_remains, staff_add, staff_change
 from core.tenancy import tenant_cache_clear
 
 
 class DomainInline(admin.TabularInline):
+    """Where the business is served: shown to its staff, set by the platform operator (DNS and
+    certificates are theirs)."""
+
     model = Domain
     extra = 0
+
+    def has_view_permission(self, request: HttpRequest, obj=None) -> bool:
+        tenant = request.tenant
+        return is_platform_admin(request) or (
+            tenant is not None and may(request.user, "tenant.view", tenant=tenant)
+        )
 
     def has_add_permission(self, request: HttpRequest, obj=None) -> bool:
         return is_platform_admin(request)
@@ -87,6 +97,22 @@ class TenantAdmin(TenantScopedAdmin):
 
     def save_model(self, request, obj, form, change) -> None:
         super().save_model(request, obj, form, change)
+        tenant_cache_clear()
+
+    def save_formset(self, request, form, formset, change) -> None:
+        super().save_formset(request, form, formset, change)
+        # Custom domains decide where a business is served: every change is audited.
+        changes = [("add", d) for d in formset.new_objects]
+        changes += [("change", d) for d, _fields in formset.changed_objects]
+        changes += [("remove", d) for d in formset.deleted_objects]
+        for verb, domain in changes:
+            audit_record(
+                tenant=form.instance,
+                actor=request.user,
+                action=f"tenant.domain_{verb}",
+                obj=domain,
+                after={"host": domain.host},
+            )
         tenant_cache_clear()
 
 

@@ -439,3 +439,29 @@ class TestOwners:
         owner.refresh_from_db()
         assert owner.role == "manager"
         assert AuditEntry.objects.filter(action="staff.change", object_id=str(owner.pk)).exists()
+
+
+def test_custom_domains_are_set_by_superusers_and_audited(world):
+    from core.models import Domain
+
+    root = UserFactory(is_superuser=True)
+    client = client_for(root, world.acme)
+    url = f"/manage/core/tenant/{world.acme.pk}/change/"
+    form = client.get(url).context["adminform"].form
+    data = {k: v for k, v in form.initial.items() if v is not None and k != "logo"}
+    for key in ("self_registration_enabled", "staff_mfa_required", "is_active"):
+        if not data.get(key):
+            data.pop(key, None)
+    data.update(
+        {
+            "domains-TOTAL_FORMS": "1",
+            "domains-INITIAL_FORMS": "0",
+            "domains-0-host": "billing.acme.example",
+        }
+    )
+    assert client.post(url, data).status_code == 302
+    assert Domain.objects.get(host="billing.acme.example").tenant == world.acme
+    assert AuditEntry.objects.filter(tenant=world.acme, action="tenant.domain_add").exists()
+    # A tenant's own staff cannot touch domains: they decide where the business is served.
+    owner_page = staff_client(world, "owner").get(url)
+    assert owner_page.context["inline_admin_formsets"][0].has_add_permission is False
