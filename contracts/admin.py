@@ -5,9 +5,17 @@ from django.contrib import admin
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
-from contracts.models import Contact, Customer
-from contracts.services import contact_add
-from core.admin_base import CreatedByServiceAdmin, TenantScopedAdmin, TenantScopedInline
+from contracts.models import Contact, Customer, LegalAcceptance, LegalDocument
+from contracts.services import (
+    STAFF_FIELD_ACTIONS,
+    contact_add,
+    customer_create,
+    customer_fields_allowed,
+    customer_update,
+    legal_document_publish,
+)
+from core.admin_base import CreatedByServiceAdmin, TenantScopedInline, is_platform_admin
+from core.forms import EmailListField
 from core.roles import ContactRole
 
 
@@ -24,17 +32,125 @@ class ContactInline(TenantScopedInline):
     view_action = "contact.view"
 
 
+class LegalAcceptanceInline(TenantScopedInline):
+    model = LegalAcceptance
+    fields = ["document", "accepted_at", "accepted_by"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+    view_action = "customer.view"
+
+
+class CustomerForm(forms.ModelForm):
+    invoice_recipients = EmailListField(label=_("Invoice recipients"), required=False)
+
+    class Meta:
+        model = Customer
+        fields = ["tenant", *STAFF_FIELD_ACTIONS]
+
+
 @admin.register(Customer)
-class CustomerAdmin(TenantScopedAdmin):
+class CustomerAdmin(CreatedByServiceAdmin):
+    """Contract data. Fields a staff member's role may not change are shown read-only (payment
+    terms, test account, contract partner: Manager and up); writes go through the services."""
+
     view_action = "customer.view"
     add_action = "customer.add"
     change_action = "customer.change"
     delete_action = "customer.delete"
     audit_name = "customer"
-    list_display = ["name", "number", "language", "created_at"]
-    search_fields = ["name", "number"]
-    fields = ["tenant", "name", "number", "language"]
-    inlines = [ContactInline]
+    form = CustomerForm
+    list_display = ["name", "number", "vat_regime", "is_test_account", "created_at"]
+    list_filter = ["vat_regime", "is_test_account"]
+    search_fields = ["name", "number", "vat_id", "po_number"]
+    fieldsets = [
+        (None, {"fields": ["tenant", "name", "number", "language", "is_test_account"]}),
+        (_("Contract"), {"fields": ["contract_partner", "payment_terms_days"]}),
+        (
+            _("Billing address"),
+            {
+                "fields": [
+                    "billing_company",
+                    "billing_street",
+                    "billing_street_2",
+                    "billing_postal_code",
+                    "billing_city",
+                    "billing_country",
+                ]
+            },
+        ),
+        (_("Tax"), {"fields": ["vat_regime", "vat_id"]}),
+        (
+            _("Invoice delivery"),
+            {"fields": ["invoice_recipients", "document_delivery", "po_number"]},
+        ),
+    ]
+    inlines = [ContactInline, LegalAcceptanceInline]
+
+    def get_readonly_fields(self, request: HttpRequest, obj=None):
+        readonly = list(super().get_readonly_fields(request, obj))
+        if is_platform_admin(request):
+            return readonly
+        allowed = customer_fields_allowed(customer=obj, tenant=request.tenant, actor=request.user)
+        if obj is None:
+            # Creating needs at least the name; a new customer has no contacts to choose from.
+            allowed |= {"name"}
+            allowed.discard("contract_partner")
+        return readonly + [f for f in STAFF_FIELD_ACTIONS if f not in allowed]
+
+    def get_form(self, request: HttpRequest, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change=change, **kwargs)
+        if "contract_partner" in form.base_fields:
+            # The partner is one of this customer's own contacts.
+            form.base_fields["contract_partner"].queryset = (
+                Contact.objects.filter(customer=obj) if obj else Contact.objects.none()
+            )
+        return form
+
+    def create(self, request: HttpRequest, data: dict) -> Customer:
+        tenant = data.get("tenant") if is_platform_admin(request) else request.tenant
+        fields = {k: v for k, v in data.items() if k in STAFF_FIELD_ACTIONS and k != "name"}
+        fields.pop("contract_partner", None)
+        return customer_create(
+            tenant=tenant or request.tenant, name=data["name"], actor=request.user, **fields
+        )
+
+    def save_model(self, request, obj, form, change) -> None:
+        if change:
+            changes = {
+                f: form.cleaned_data[f] for f in form.changed_data if f in STAFF_FIELD_ACTIONS
+            }
+            if changes:
+                customer_update(customer=obj, actor=request.user, changes=changes)
+
+
+@admin.register(LegalDocument)
+class LegalDocumentAdmin(CreatedByServiceAdmin):
+    """Terms and privacy policies. A published version is never edited: publish a new one."""
+
+    view_action = "customer.view"
+    add_action = "tenant.change"
+    audit_name = "legal"
+    list_display = ["kind", "version", "title", "published_at"]
+    list_filter = ["kind"]
+    fields = ["tenant", "kind", "version", "title", "body", "published_at"]
+    readonly_fields = ["published_at"]
+
+    def get_readonly_fields(self, request: HttpRequest, obj=None):
+        if obj is not None:
+            return ["kind", "version", "title", "body", "published_at"]
+        return ["published_at"]
+
+    def create(self, request: HttpRequest, data: dict) -> LegalDocument:
+        tenant = data.get("tenant") if is_platform_admin(request) else request.tenant
+        return legal_document_publish(
+            tenant=tenant or request.tenant,
+            kind=data["kind"],
+            version=data["version"],
+            title=data["title"],
+            body=data["body"],
+            actor=request.user,
+        )
 
 
 class ContactAddForm(forms.ModelForm):

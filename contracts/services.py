@@ -2,26 +2,111 @@
 
 from __future__ import annotations
 
-from django.db import transaction
+from collections.abc import Mapping
+from typing import Any
 
-from contracts.models import Contact, Customer, new_link_secret
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from contracts.models import (
+    Contact,
+    Customer,
+    LegalAcceptance,
+    LegalDocument,
+    new_link_secret,
+)
 from core.audit import audit_record, snapshot
 from core.models import Tenant, User
-from core.roles import ContactRole
+from core.roles import ContactRole, may
 from core.services import user_get_or_create
+
+_ADDRESS = [
+    "billing_company",
+    "billing_street",
+    "billing_street_2",
+    "billing_postal_code",
+    "billing_city",
+    "billing_country",
+]
+_DELIVERY = ["po_number", "invoice_recipients", "document_delivery"]
+
+# Which action of the role matrix changing each contract field takes, for the business's staff
+# and for the customer's own contacts. A field missing from a table cannot be changed that way.
+STAFF_FIELD_ACTIONS: dict[str, str] = {
+    **dict.fromkeys(
+        ["name", "number", "language", "vat_regime", "vat_id", *_ADDRESS, *_DELIVERY],
+        "customer.change",
+    ),
+    "payment_terms_days": "customer.payment_terms.change",
+    "is_test_account": "customer.test_account.change",
+    "contract_partner": "customer.contract_partner.change",
+}
+CONTACT_FIELD_ACTIONS: dict[str, str] = dict.fromkeys([*_ADDRESS, *_DELIVERY], "contract.edit")
+
+
+def customer_fields_allowed(
+    *, customer: Customer | None, tenant: Tenant, actor: User, as_contact: bool = False
+) -> set[str]:
+    """The contract fields this person may change on this customer."""
+    table = CONTACT_FIELD_ACTIONS if as_contact else STAFF_FIELD_ACTIONS
+    customer_id = customer.pk if as_contact and customer is not None else None
+    return {
+        field
+        for field, action in table.items()
+        if may(actor, action, tenant=tenant, customer_id=customer_id)
+    }
 
 
 @transaction.atomic
-def customer_create(*, tenant: Tenant, name: str, number: str = "", actor: User | None) -> Customer:
-    customer = Customer.objects.create(tenant=tenant, name=name, number=number)
+def customer_create(
+    *, tenant: Tenant, name: str, actor: User | None, number: str = "", **fields: Any
+) -> Customer:
+    customer = Customer(tenant=tenant, name=name, number=number, **fields)
+    customer.full_clean(exclude=["contract_partner"])
+    customer.save()
     audit_record(
         tenant=tenant,
         actor=actor,
         action="customer.create",
         obj=customer,
-        after=snapshot(customer, ["name", "number"]),
+        after=snapshot(customer, ["name", "number", *fields]),
     )
     return customer
+
+
+@transaction.atomic
+def customer_update(
+    *, customer: Customer, actor: User, changes: Mapping[str, Any], as_contact: bool = False
+) -> Customer:
+    """Change contract data. Staff change what their role allows (payment terms, test account
+    and contract partner: Manager and up); the customer's contacts only the billing address,
+    PO number and invoice recipients. Anything else is refused, not silently dropped."""
+    allowed = customer_fields_allowed(
+        customer=customer, tenant=customer.tenant, actor=actor, as_contact=as_contact
+    )
+    refused = set(changes) - allowed
+    if refused:
+        raise PermissionDenied(f"may not change {', '.join(sorted(refused))}")
+    locked = Customer.objects.select_for_update().get(pk=customer.pk)
+    before = snapshot(locked, list(changes))
+    for field, value in changes.items():
+        setattr(locked, field, value)
+    partner = changes.get("contract_partner")
+    if partner is not None and partner.customer_id != locked.pk:
+        raise ValidationError({"contract_partner": _("Choose one of this customer's contacts.")})
+    locked.full_clean()
+    locked.save(update_fields=list(changes))
+    audit_record(
+        tenant=locked.tenant,
+        actor=actor,
+        action="customer.change",
+        obj=locked,
+        before=before,
+        after=snapshot(locked, list(changes)),
+    )
+    return locked
 
 
 @transaction.atomic
@@ -77,3 +162,54 @@ def customer_links_revoke(*, customer: Customer, actor: User | None) -> Customer
     customer.save(update_fields=["link_secret"])
     audit_record(tenant=customer.tenant, actor=actor, action="customer.links_revoke", obj=customer)
     return customer
+
+
+@transaction.atomic
+def legal_document_publish(
+    *, tenant: Tenant, kind: str, version: str, title: str, body: str, actor: User | None
+) -> LegalDocument:
+    """A new version of the terms or privacy policy; every customer is asked to accept it."""
+    document = LegalDocument(
+        tenant=tenant,
+        kind=kind,
+        version=version,
+        title=title,
+        body=body,
+        published_at=timezone.now(),
+    )
+    document.full_clean()
+    document.save()
+    audit_record(
+        tenant=tenant,
+        actor=actor,
+        action="legal.publish",
+        obj=document,
+        after={"kind": kind, "version": version},
+    )
+    return document
+
+
+@transaction.atomic
+def legal_accept(
+    *, contact: Contact, documents: list[LegalDocument], actor: User
+) -> list[LegalAcceptance]:
+    """The contact accepts these document versions for their customer (once each)."""
+    accepted = []
+    for document in documents:
+        if document.tenant_id != contact.tenant_id:
+            raise PermissionDenied("document of another business")
+        acceptance, created = LegalAcceptance.objects.get_or_create(
+            customer=contact.customer,
+            document=document,
+            defaults={"tenant": contact.tenant, "accepted_by": contact},
+        )
+        if created:
+            audit_record(
+                tenant=contact.tenant,
+                actor=actor,
+                action="legal.accept",
+                obj=contact.customer,
+                after={"document": str(document)},
+            )
+        accepted.append(acceptance)
+    return accepted

@@ -139,6 +139,15 @@ class TenantScopedAdmin(admin.ModelAdmin):
             fields.remove("tenant")
         return fields
 
+    def get_fieldsets(self, request: HttpRequest, obj=None):
+        fieldsets = super().get_fieldsets(request, obj)
+        if is_platform_admin(request):
+            return fieldsets
+        return [
+            (name, {**options, "fields": [f for f in options["fields"] if f != "tenant"]})
+            for name, options in fieldsets
+        ]
+
     def get_exclude(self, request: HttpRequest, obj=None):
         exclude = list(super().get_exclude(request, obj) or [])
         if not is_platform_admin(request) and self._has_tenant_field():
@@ -229,6 +238,11 @@ class CreatedByServiceAdmin(TenantScopedAdmin):
     def save_related(self, request: HttpRequest, form: ModelForm, formsets, change: bool) -> None:
         if change:
             super().save_related(request, form, formsets, change)
+            return
+        # The service wrote the new row and all it needs; inlines add nothing on creation
+        # (the admin's change message still asks what they saved).
+        for formset in formsets:
+            formset.new_objects, formset.changed_objects, formset.deleted_objects = [], [], []
 
 
 class TenantScopedInline(admin.TabularInline):

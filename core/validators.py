@@ -1,3 +1,4 @@
+import re
 import zoneinfo
 from string import Formatter
 
@@ -39,3 +40,58 @@ def validate_number_format(value: str) -> None:
         raise ValidationError(message, code="number_format") from exc
     if "number" not in fields:
         raise ValidationError(_("The format must contain {number}."), code="number_format")
+
+
+# EU VAT identification numbers (and the UK's and Switzerland's), by country prefix. Format only:
+# whether a number is registered is VIES's business, not ours.
+VAT_ID_FORMATS = {
+    "AT": r"U\d{8}",
+    "BE": r"[01]\d{9}",
+    "BG": r"\d{9,10}",
+    "CY": r"\d{8}[A-Z]",
+    "CZ": r"\d{8,10}",
+    "DE": r"\d{9}",
+    "DK": r"\d{8}",
+    "EE": r"\d{9}",
+    "EL": r"\d{9}",
+    "ES": r"[A-Z0-9]\d{7}[A-Z0-9]",
+    "FI": r"\d{8}",
+    "FR": r"[A-HJ-NP-Z0-9]{2}\d{9}",
+    "HR": r"\d{11}",
+    "HU": r"\d{8}",
+    "IE": r"\d{7}[A-W][A-I]?|\d[A-Z+*]\d{5}[A-W]",
+    "IT": r"\d{11}",
+    "LT": r"\d{9}|\d{12}",
+    "LU": r"\d{8}",
+    "LV": r"\d{11}",
+    "MT": r"\d{8}",
+    "NL": r"\d{9}B\d{2}",
+    "PL": r"\d{10}",
+    "PT": r"\d{9}",
+    "RO": r"\d{2,10}",
+    "SE": r"\d{12}",
+    "SI": r"\d{8}",
+    "SK": r"\d{10}",
+    "XI": r"\d{9}|\d{12}|GD\d{3}|HA\d{3}",
+    "GB": r"\d{9}|\d{12}|GD\d{3}|HA\d{3}",
+    "CH": r"E\d{9}(MWST|TVA|IVA)?",
+}
+_VAT_PATTERNS = {cc: re.compile(rf"(?:{rx})") for cc, rx in VAT_ID_FORMATS.items()}
+
+
+def normalize_vat_id(value: str) -> str:
+    """DE 123.456-789 → DE123456789."""
+    return re.sub(r"[\s.\-/]", "", value or "").upper()
+
+
+def validate_vat_id(value: str) -> None:
+    if not value:
+        return
+    vat_id = normalize_vat_id(value)
+    pattern = _VAT_PATTERNS.get(vat_id[:2])
+    if pattern is None or not pattern.fullmatch(vat_id[2:]):
+        raise ValidationError(
+            _("%(value)s is not a valid VAT number (expected e.g. DE123456789)."),
+            params={"value": value},
+            code="vat_id",
+        )

@@ -252,6 +252,76 @@ T: dict[str, tuple[str, str, str, str]] = {
         "Inviami un codice di accesso",
         "Bana oturum açma kodu gönder",
     ),
+    # contract data
+    "Invoice recipients": ("Destinataires des factures", "Rechnungsempfänger", "Destinatari delle fatture", "Fatura alıcıları"),
+    "invoice recipients": ("destinataires des factures", "Rechnungsempfänger", "destinatari delle fatture", "fatura alıcıları"),
+    "Billing address": ("Adresse de facturation", "Rechnungsadresse", "Indirizzo di fatturazione", "Fatura adresi"),
+    "Tax": ("Fiscalité", "Steuer", "Imposte", "Vergi"),
+    "Invoice delivery": ("Envoi des factures", "Rechnungsversand", "Invio delle fatture", "Fatura gönderimi"),
+    "Use the two-letter country code, e.g. DE or FR.": ("Utilisez le code pays à deux lettres, par ex. DE ou FR.", "Verwenden Sie den zweibuchstabigen Ländercode, z. B. DE oder FR.", "Usa il codice paese di due lettere, ad es. DE o FR.", "İki harfli ülke kodunu kullanın, ör. DE veya FR."),
+    "Two-letter code, e.g. DE or FR.": ("Code à deux lettres, par ex. DE ou FR.", "Zweibuchstabiger Code, z. B. DE oder FR.", "Codice di due lettere, ad es. DE o FR.", "İki harfli kod, ör. DE veya FR."),
+    "I have read these documents and accept them for my company.": ("J'ai lu ces documents et je les accepte pour mon entreprise.", "Ich habe diese Dokumente gelesen und akzeptiere sie für mein Unternehmen.", "Ho letto questi documenti e li accetto per la mia azienda.", "Bu belgeleri okudum ve şirketim adına kabul ediyorum."),
+    "Please tick the box to accept the documents.": ("Veuillez cocher la case pour accepter les documents.", "Bitte setzen Sie das Häkchen, um die Dokumente zu akzeptieren.", "Spunta la casella per accettare i documenti.", "Belgeleri kabul etmek için lütfen kutuyu işaretleyin."),
+    "Standard VAT": ("TVA standard", "Regelbesteuerung", "IVA ordinaria", "Standart KDV"),
+    "Reverse charge": ("Autoliquidation", "Steuerschuldnerschaft des Leistungsempfängers", "Inversione contabile", "Sorumlu sıfatıyla KDV"),
+    "Not taxable": ("Non assujetti", "Nicht steuerbar", "Non imponibile", "Vergiye tabi değil"),
+    "PDF attached to the e-mail": ("PDF joint à l'e-mail", "PDF als E-Mail-Anhang", "PDF allegato all'e-mail", "E-postaya ekli PDF"),
+    "Download link in the e-mail": ("Lien de téléchargement dans l'e-mail", "Download-Link in der E-Mail", "Link per il download nell'e-mail", "E-postada indirme bağlantısı"),
+    "contract partner": ("partenaire contractuel", "Vertragspartner", "controparte contrattuale", "sözleşme tarafı"),
+    "company": ("société", "Firma", "azienda", "şirket"),
+    "street and number": ("rue et numéro", "Straße und Hausnummer", "via e numero civico", "sokak ve numara"),
+    "address line 2": ("complément d'adresse", "Adresszusatz", "riga indirizzo 2", "adres satırı 2"),
+    "postal code": ("code postal", "Postleitzahl", "CAP", "posta kodu"),
+    "city": ("ville", "Ort", "città", "şehir"),
+    "Empty: the business's general terms.": ("Vide : les conditions générales de l'entreprise.", "Leer: die allgemeinen Bedingungen des Unternehmens.", "Vuoto: le condizioni generali dell'azienda.", "Boş: işletmenin genel koşulları."),
+    "VAT regime": ("Régime de TVA", "Umsatzsteuerbehandlung", "Regime IVA", "KDV rejimi"),
+    "E-mail addresses that receive invoices and credit notes.": ("Adresses e-mail qui reçoivent les factures et les avoirs.", "E-Mail-Adressen, die Rechnungen und Rechnungskorrekturen erhalten.", "Indirizzi e-mail che ricevono fatture e note di credito.", "Faturaları ve iade faturalarını alan e-posta adresleri."),
+    "documents are sent as": ("les documents sont envoyés en tant que", "Dokumente werden versendet als", "i documenti vengono inviati come", "belgeler şu şekilde gönderilir"),
+    "Documents are sent as": ("Les documents sont envoyés en tant que", "Dokumente werden versendet als", "I documenti vengono inviati come", "Belgeler şu şekilde gönderilir"),
+    "PO number": ("Numéro de bon de commande", "Bestellnummer", "Numero d'ordine d'acquisto", "Satın alma sipariş numarası"),
+    "test account": ("compte de test", "Testkonto", "account di prova", "test hesabı"),
+    "Never charged for real; left out of revenue figures.": ("Jamais réellement débité ; exclu du chiffre d'affaires.", "Wird nie wirklich belastet; zählt nicht zum Umsatz.", "Mai addebitato davvero; escluso dai ricavi.", "Asla gerçekten ücretlendirilmez; gelir rakamlarına dahil edilmez."),
+    "Reverse charge needs the customer's VAT number.": ("L'autoliquidation exige le numéro de TVA du client.", "Die Steuerschuldnerschaft des Leistungsempfängers erfordert die USt-IdNr. des Kunden.", "L'inversione contabile richiede la partita IVA del cliente.", "Sorumlu sıfatıyla KDV için müşterinin vergi numarası gerekir."),
+    "Terms and conditions": ("Conditions générales", "Allgemeine Geschäftsbedingungen", "Termini e condizioni", "Şartlar ve koşullar"),
+    "Privacy policy": ("Politique de confidentialité", "Datenschutzerklärung", "Informativa sulla privacy", "Gizlilik politikası"),
+    "kind": ("type", "Art", "tipo", "tür"),
+    "version": ("version", "Version", "versione", "sürüm"),
+    "title": ("titre", "Titel", "titolo", "başlık"),
+    "text": ("texte", "Text", "testo", "metin"),
+    "published": ("publié le", "veröffentlicht", "pubblicato il", "yayımlanma"),
+    "legal document": ("document juridique", "Rechtsdokument", "documento legale", "yasal belge"),
+    "legal documents": ("documents juridiques", "Rechtsdokumente", "documenti legali", "yasal belgeler"),
+    "document": ("document", "Dokument", "documento", "belge"),
+    "accepted by": ("accepté par", "akzeptiert von", "accettato da", "kabul eden"),
+    "accepted": ("accepté le", "akzeptiert am", "accettato il", "kabul tarihi"),
+    "legal acceptance": ("acceptation juridique", "Zustimmung", "accettazione", "yasal onay"),
+    "legal acceptances": ("acceptations juridiques", "Zustimmungen", "accettazioni", "yasal onaylar"),
+    "Choose one of this customer's contacts.": ("Choisissez l'un des contacts de ce client.", "Wählen Sie einen Ansprechpartner dieses Kunden.", "Scegli uno dei contatti di questo cliente.", "Bu müşterinin iletişim kişilerinden birini seçin."),
+    "Your contract data has been saved.": ("Les données de votre contrat ont été enregistrées.", "Ihre Vertragsdaten wurden gespeichert.", "I dati del tuo contratto sono stati salvati.", "Sözleşme bilgileriniz kaydedildi."),
+    "One e-mail address per line.": ("Une adresse e-mail par ligne.", "Eine E-Mail-Adresse pro Zeile.", "Un indirizzo e-mail per riga.", "Her satıra bir e-posta adresi."),
+    "Not an e-mail address: %(addresses)s": ("Adresse e-mail invalide : %(addresses)s", "Keine E-Mail-Adresse: %(addresses)s", "Indirizzo e-mail non valido: %(addresses)s", "E-posta adresi değil: %(addresses)s"),
+    "At most %(n)s addresses.": ("%(n)s adresses au maximum.", "Höchstens %(n)s Adressen.", "Al massimo %(n)s indirizzi.", "En fazla %(n)s adres."),
+    "%(value)s is not a valid VAT number (expected e.g. DE123456789).": ("%(value)s n'est pas un numéro de TVA valide (par ex. FR40303265045).", "%(value)s ist keine gültige USt-IdNr. (z. B. DE123456789).", "%(value)s non è una partita IVA valida (ad es. IT12345678901).", "%(value)s geçerli bir vergi numarası değil (ör. DE123456789)."),
+    "Edit billing details": ("Modifier la facturation", "Rechnungsangaben bearbeiten", "Modifica i dati di fatturazione", "Fatura bilgilerini düzenle"),
+    "This is a test account: it is never charged.": ("Ceci est un compte de test : il n'est jamais débité.", "Dies ist ein Testkonto: Es wird nie belastet.", "Questo è un account di prova: non viene mai addebitato.", "Bu bir test hesabıdır: asla ücretlendirilmez."),
+    "Terms": ("Conditions", "Konditionen", "Condizioni", "Koşullar"),
+    "Payment terms": ("Conditions de paiement", "Zahlungsbedingungen", "Termini di pagamento", "Ödeme koşulları"),
+    "The account owner": ("Le propriétaire du compte", "Der Kontoinhaber", "Il titolare dell'account", "Hesap sahibi"),
+    "Legal": ("Mentions légales", "Rechtliches", "Note legali", "Yasal"),
+    "Document": ("Document", "Dokument", "Documento", "Belge"),
+    "Version": ("Version", "Version", "Versione", "Sürüm"),
+    "Accepted": ("Accepté le", "Akzeptiert am", "Accettato il", "Kabul tarihi"),
+    "By": ("Par", "Von", "Da", "Kabul eden"),
+    "No terms have been published yet.": ("Aucune condition n'a encore été publiée.", "Es wurden noch keine Bedingungen veröffentlicht.", "Non sono ancora state pubblicate condizioni.", "Henüz yayımlanmış koşul yok."),
+    "Changes apply to documents issued from now on; invoices already issued keep the details they were issued with.": ("Les modifications s'appliquent aux documents émis à partir de maintenant ; les factures déjà émises gardent les informations d'origine.", "Änderungen gelten für ab jetzt ausgestellte Dokumente; bereits ausgestellte Rechnungen behalten ihre Angaben.", "Le modifiche valgono per i documenti emessi d'ora in poi; le fatture già emesse mantengono i dati originali.", "Değişiklikler bundan sonra düzenlenen belgeler için geçerlidir; düzenlenmiş faturalar kendi bilgilerini korur."),
+    "Save": ("Enregistrer", "Speichern", "Salva", "Kaydet"),
+    "Cancel": ("Annuler", "Abbrechen", "Annulla", "Vazgeç"),
+    "Please accept the new terms": ("Veuillez accepter les nouvelles conditions", "Bitte akzeptieren Sie die neuen Bedingungen", "Accetta le nuove condizioni", "Lütfen yeni koşulları kabul edin"),
+    "%(tenant)s has published new versions of these documents. Please read them and accept them to continue.": ("%(tenant)s a publié de nouvelles versions de ces documents. Veuillez les lire et les accepter pour continuer.", "%(tenant)s hat neue Fassungen dieser Dokumente veröffentlicht. Bitte lesen und akzeptieren Sie sie, um fortzufahren.", "%(tenant)s ha pubblicato nuove versioni di questi documenti. Leggile e accettale per continuare.", "%(tenant)s bu belgelerin yeni sürümlerini yayımladı. Devam etmek için lütfen okuyup kabul edin."),
+    "version %(version)s": ("version %(version)s", "Fassung %(version)s", "versione %(version)s", "sürüm %(version)s"),
+    "Accept and continue": ("Accepter et continuer", "Akzeptieren und fortfahren", "Accetta e continua", "Kabul et ve devam et"),
+    "Version %(version)s, published %(date)s": ("Version %(version)s, publiée le %(date)s", "Fassung %(version)s, veröffentlicht am %(date)s", "Versione %(version)s, pubblicata il %(date)s", "Sürüm %(version)s, yayımlanma tarihi %(date)s"),
+    "%(days)s day": (("%(days)s jour", "%(days)s jours"), ("%(days)s Tag", "%(days)s Tage"), ("%(days)s giorno", "%(days)s giorni"), ("%(days)s gün", "%(days)s gün")),
     # back office
     "Kontor back office": (
         "Back-office Kontor",
@@ -534,9 +604,11 @@ def fill() -> list[str]:
                 continue
             key = message.id if isinstance(message.id, str) else message.id[0]
             if key in T:
-                message.string = T[key][index]
+                value = T[key][index]
+                # Plural entries carry (singular, plural) in every language.
+                message.string = tuple(value) if message.pluralizable else value
                 message.flags.discard("fuzzy")
-            elif not message.string:
+            elif not message.string or message.fuzzy:
                 missing.append(f"{lang}: {key}")
         with path.open("wb") as f:
             write_po(f, catalog, width=100, omit_header=False)

@@ -19,7 +19,7 @@ PENDING_SECTIONS = [
 
 urlpatterns = [
     path("", views.dashboard, name="dashboard"),
-    path("contract/", views.contract, name="contract"),
+    path("", include("contracts.urls")),
     path("branding/logo", views.tenant_logo, name="tenant_logo"),
     path("customer/<int:customer_id>/switch/", views.customer_switch, name="customer_switch"),
     *[

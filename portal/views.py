@@ -8,9 +8,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_POST, require_safe
 
-from contracts.selectors import contact_list_for_customer
-from core.roles import may
-from portal.customer import SESSION_KEY, customer_required
+from contracts.access import SESSION_KEY, customer_required
 from portal.navigation import SECTIONS, SECTIONS_BY_KEY
 
 
@@ -35,27 +33,8 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         request,
         "portal/dashboard.html",
         {
-            "section": SECTIONS_BY_KEY["dashboard"],
+            "section_key": "dashboard",
             "tiles": [s for s in SECTIONS if s.key != "dashboard"],
-        },
-    )
-
-
-@customer_required
-def contract(request: HttpRequest) -> HttpResponse:
-    customer = request.customer
-    return render(
-        request,
-        "portal/contract.html",
-        {
-            "section": SECTIONS_BY_KEY["contract"],
-            "contacts": contact_list_for_customer(tenant=request.tenant, customer=customer),
-            "may_manage_contacts": may(
-                request.user,
-                "account.contacts.manage",
-                tenant=request.tenant,
-                customer_id=customer.pk,
-            ),
         },
     )
 
@@ -63,7 +42,11 @@ def contract(request: HttpRequest) -> HttpResponse:
 @customer_required
 def section_pending(request: HttpRequest, key: str) -> HttpResponse:
     """A portal section whose feature has not been released yet: a polite page, not an error."""
-    return render(request, "portal/section_pending.html", {"section": SECTIONS_BY_KEY[key]})
+    return render(
+        request,
+        "portal/section_pending.html",
+        {"section": SECTIONS_BY_KEY[key], "section_key": key},
+    )
 
 
 @require_POST

@@ -21,6 +21,15 @@ def assert_hidden_from_outsiders(world, path: str, *, method: str = "get", data=
         )
 
 
+def assert_hidden_from_other_tenants(world, path: str) -> None:
+    """For pages every customer of a tenant may see (its terms, its catalogue): alice and bob
+    reach them, charlie — another tenant's customer, on his own host — gets 404."""
+    for insider in (world.alice, world.bob):
+        response = world.client(insider).get(path)
+        assert response.status_code == 200, f"{insider.email} got {response.status_code}"
+    assert world.client(world.charlie).get(path).status_code == 404
+
+
 @contextmanager
 def assert_max_queries(n: int):
     """Query counts, not timings: list pages must stay flat as rows grow."""
@@ -30,3 +39,32 @@ def assert_max_queries(n: int):
     assert executed <= n, f"{executed} queries (allowed {n}):\n" + "\n".join(
         q["sql"] for q in ctx.captured_queries
     )
+
+
+def admin_form_data(response, **overrides) -> dict:
+    """What the browser would POST back for an admin add/change page as it stands (fields and
+    every inline's management form), with `overrides` applied; `None` removes a key."""
+    data: dict = {}
+
+    def put(prefix: str, form) -> None:
+        for bound in form:
+            value = bound.value()
+            key = f"{prefix}{bound.name}"
+            if isinstance(value, bool):
+                if value:
+                    data[key] = "on"
+            elif value is not None:
+                data[key] = value
+
+    put("", response.context["adminform"].form)
+    for inline in response.context["inline_admin_formsets"]:
+        formset = inline.formset
+        put(f"{formset.prefix}-", formset.management_form)
+        for form in formset.initial_forms:
+            put(f"{form.prefix}-", form)
+    for key, value in overrides.items():
+        if value is None:
+            data.pop(key, None)
+        else:
+            data[key] = value
+    return data

@@ -7,11 +7,16 @@ the first test fails until it is, so no page can skip the check.
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver
 
-from tests.helpers import assert_hidden_from_outsiders
+from contracts.services import legal_document_publish
+from tests.helpers import assert_hidden_from_other_tenants, assert_hidden_from_outsiders
 
 # url name -> (path to alice's object at acme, method, POST data)
 OBJECT_URLS = {
     "customer_switch": lambda w: (f"/customer/{w.alpha.pk}/switch/", "post", {"next": "/"}),
+}
+# Pages of things the whole tenant shares (its terms, its catalogue): url name -> path to acme's.
+TENANT_WIDE_URLS = {
+    "legal_document": lambda w: f"/legal/{w.acme_terms.pk}/",
 }
 # Not portal pages: the back office is scoped and tested on its own (tests/core), allauth's
 # URLs carry keys and codes of the person's own login, not objects of a customer.
@@ -31,7 +36,8 @@ def _urls_with_ids(patterns, prefix=""):
 def test_every_portal_url_with_an_object_id_is_covered():
     found = set(_urls_with_ids(get_resolver().url_patterns))
     assert found, "the walk found no URL with an id: it is broken"
-    assert found == set(OBJECT_URLS), f"add these to OBJECT_URLS: {found - set(OBJECT_URLS)}"
+    covered = set(OBJECT_URLS) | set(TENANT_WIDE_URLS)
+    assert found == covered, f"add these to OBJECT_URLS or TENANT_WIDE_URLS: {found - covered}"
 
 
 @pytest.mark.django_db
@@ -39,3 +45,18 @@ def test_every_portal_url_with_an_object_id_is_covered():
 def test_outsiders_get_404(world, name):
     path, method, data = OBJECT_URLS[name](world)
     assert_hidden_from_outsiders(world, path, method=method, data=data)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("name", sorted(TENANT_WIDE_URLS))
+def test_other_tenants_get_404(world, name):
+    from contracts.models import LegalAcceptance
+
+    world.acme_terms = legal_document_publish(
+        tenant=world.acme, kind="terms", version="1", title="Terms", body="…", actor=None
+    )
+    for customer in (world.alpha, world.bravo):  # accepted, so no acceptance page comes first
+        LegalAcceptance.objects.create(
+            tenant=world.acme, customer=customer, document=world.acme_terms
+        )
+    assert_hidden_from_other_tenants(world, TENANT_WIDE_URLS[name](world))

@@ -1,4 +1,7 @@
-"""Which customer a logged-in contact is acting for (a person may be contact of several)."""
+"""Who may see a customer's portal pages: the gate every portal view of every app goes through.
+
+A logged-in person acts for one customer at a time (they may be contact of several); pending
+legal documents are accepted before anything else is shown."""
 
 from __future__ import annotations
 
@@ -6,10 +9,11 @@ from functools import wraps
 
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.utils.http import urlencode
 
 from contracts.models import Contact
-from contracts.selectors import contact_list_for_user
+from contracts.selectors import contact_list_for_user, legal_documents_pending
 from core.roles import may
 
 SESSION_KEY = "kontor_customer_id"
@@ -29,10 +33,13 @@ def current_contact(request: HttpRequest) -> Contact | None:
     return contact
 
 
-def customer_required(view):
+def customer_required(view=None, *, legal_exempt: bool = False):
     """Login required, and the user must be a contact of a customer of this tenant. Sets
     `request.contact` and `request.customer` for the view; staff without a customer account
-    are pointed to the back office."""
+    are pointed to the back office. New versions of the business's terms are accepted first
+    (`legal_exempt` for the pages that show and accept them)."""
+    if view is None:
+        return lambda v: customer_required(v, legal_exempt=legal_exempt)
 
     @login_required
     @wraps(view)
@@ -53,6 +60,10 @@ def customer_required(view):
             )
         request.contact = contact
         request.customer = contact.customer
+        if not legal_exempt and legal_documents_pending(
+            tenant=request.tenant, customer=contact.customer
+        ):
+            return redirect(f"/legal/accept/?{urlencode({'next': request.get_full_path()})}")
         return view(request, *args, **kwargs)
 
     return wrapper

@@ -1,0 +1,14 @@
+from contracts.models.contact import Contact
+from contracts.models.customer import Customer, DocumentDelivery, VatRegime, new_link_secret
+from contracts.models.legal import LegalAcceptance, LegalDocument, LegalDocumentKind
+
+__all__ = [
+    "Contact",
+    "Customer",
+    "DocumentDelivery",
+    "LegalAcceptance",
+    "LegalDocument",
+    "LegalDocumentKind",
+    "VatRegime",
+    "new_link_secret",
+]

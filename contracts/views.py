@@ -1,0 +1,96 @@
+"""Portal pages of the contract: its data, what the customer may edit, the legal documents."""
+
+from __future__ import annotations
+
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+
+from contracts import selectors, services
+from contracts.access import customer_required
+from contracts.forms import ContractEditForm, LegalAcceptForm
+from contracts.models import LegalDocument
+from core.roles import ContactRole, may
+
+
+@customer_required
+def contract(request: HttpRequest) -> HttpResponse:
+    customer = request.customer
+    contacts = list(selectors.contact_list_for_customer(tenant=request.tenant, customer=customer))
+    return render(
+        request,
+        "contracts/contract.html",
+        {
+            "section_key": "contract",
+            "contacts": contacts,
+            "owners": [c for c in contacts if c.role == ContactRole.OWNER],
+            "partner": next((c for c in contacts if c.pk == customer.contract_partner_id), None),
+            "acceptances": selectors.legal_acceptance_list(
+                tenant=request.tenant, customer=customer
+            ),
+            "may_edit": _may_edit(request),
+            "may_manage_contacts": may(
+                request.user,
+                "account.contacts.manage",
+                tenant=request.tenant,
+                customer_id=customer.pk,
+            ),
+        },
+    )
+
+
+@customer_required
+def contract_edit(request: HttpRequest) -> HttpResponse:
+    if not _may_edit(request):
+        raise PermissionDenied
+    form = ContractEditForm(request.POST or None, instance=request.customer)
+    if request.method == "POST" and form.is_valid():
+        changes = {field: form.cleaned_data[field] for field in form.changed_data}
+        if changes:
+            services.customer_update(
+                customer=request.customer, actor=request.user, changes=changes, as_contact=True
+            )
+        from django.contrib import messages
+
+        messages.success(request, _("Your contract data has been saved."))
+        return redirect("contract")
+    return render(
+        request, "contracts/contract_edit.html", {"section_key": "contract", "form": form}
+    )
+
+
+@customer_required(legal_exempt=True)
+def legal_accept(request: HttpRequest) -> HttpResponse:
+    pending = selectors.legal_documents_pending(tenant=request.tenant, customer=request.customer)
+    next_url = request.POST.get("next") or request.GET.get("next") or "/"
+    if not url_has_allowed_host_and_scheme(next_url, {request.get_host()}, request.is_secure()):
+        next_url = "/"
+    if not pending:
+        return redirect(next_url)
+    form = LegalAcceptForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        services.legal_accept(contact=request.contact, documents=pending, actor=request.user)
+        return redirect(next_url)
+    return render(
+        request,
+        "contracts/legal_accept.html",
+        {"documents": pending, "form": form, "next": next_url},
+    )
+
+
+@customer_required(legal_exempt=True)
+def legal_document(request: HttpRequest, document_id: int) -> HttpResponse:
+    """One version of the business's terms or privacy policy (another business's: 404)."""
+    try:
+        document = selectors.legal_document_get(tenant=request.tenant, pk=document_id)
+    except LegalDocument.DoesNotExist as exc:
+        raise Http404 from exc
+    return render(request, "contracts/legal_document.html", {"document": document})
+
+
+def _may_edit(request: HttpRequest) -> bool:
+    return may(
+        request.user, "contract.edit", tenant=request.tenant, customer_id=request.customer.pk
+    )
