@@ -12,7 +12,13 @@ from allauth.account.models import EmailAddress
 from django.db import transaction
 
 from contracts.models import Customer
-from contracts.services import contact_add, customer_create
+from contracts.selectors import legal_documents_current
+from contracts.services import (
+    contact_add,
+    customer_create,
+    legal_accept,
+    legal_document_publish,
+)
 from core.models import Tenant, User
 from core.roles import ContactRole, StaffRole
 from core.services import staff_add, tenant_create
@@ -29,7 +35,7 @@ class DemoTenant:
     currency: str
     timezone: str
     legal: dict
-    customers: tuple[tuple[str, str], ...]  # (name, customer number)
+    customers: tuple[tuple[str, str, dict], ...]  # (name, customer number, contract data)
 
 
 DEMO_TENANTS = (
@@ -51,9 +57,47 @@ DEMO_TENANTS = (
             "bic": "COBADEFFXXX",
         },
         customers=(
-            ("Northwind Traders", "C-1001"),
-            ("Contoso Ltd", "C-1002"),
-            ("Fabrikam AG", "C-1003"),
+            (
+                "Northwind Traders",
+                "C-1001",
+                {
+                    "billing_company": "Northwind Traders GmbH",
+                    "billing_street": "Marktplatz 5",
+                    "billing_postal_code": "80331",
+                    "billing_city": "München",
+                    "billing_country": "DE",
+                    "vat_id": "DE811907980",
+                    "po_number": "NW-2026-17",
+                    "invoice_recipients": ["ap@northwind.test"],
+                },
+            ),
+            (
+                "Contoso Ltd",
+                "C-1002",
+                {
+                    "billing_street": "1 Harbour Road",
+                    "billing_postal_code": "D02 X285",
+                    "billing_city": "Dublin",
+                    "billing_country": "IE",
+                    "vat_id": "IE6388047V",
+                    "vat_regime": "reverse_charge",
+                    "language": "en",
+                },
+            ),
+            (
+                "Fabrikam AG",
+                "C-1003",
+                {
+                    "billing_street": "Bahnhofstrasse 10",
+                    "billing_postal_code": "8001",
+                    "billing_city": "Zürich",
+                    "billing_country": "CH",
+                    "vat_regime": "not_taxable",
+                    "payment_terms_days": 30,
+                    "document_delivery": "link",
+                    "language": "de",
+                },
+            ),
         ),
     ),
     DemoTenant(
@@ -74,9 +118,44 @@ DEMO_TENANTS = (
             "bic": "PSSTFRPPPAR",
         },
         customers=(
-            ("Initech SARL", "G-2001"),
-            ("Umbrella SpA", "G-2002"),
-            ("Stark Industries", "G-2003"),
+            (
+                "Initech SARL",
+                "G-2001",
+                {
+                    "billing_street": "8 avenue Foch",
+                    "billing_postal_code": "69006",
+                    "billing_city": "Lyon",
+                    "billing_country": "FR",
+                    "vat_id": "FR83404833048",
+                    "language": "fr",
+                },
+            ),
+            (
+                "Umbrella SpA",
+                "G-2002",
+                {
+                    "billing_street": "Via Roma 1",
+                    "billing_postal_code": "20121",
+                    "billing_city": "Milano",
+                    "billing_country": "IT",
+                    "vat_id": "IT00743110157",
+                    "vat_regime": "reverse_charge",
+                    "language": "it",
+                },
+            ),
+            (
+                "Stark Industries",
+                "G-2003",
+                {
+                    "billing_street": "Büyükdere Cd. 100",
+                    "billing_postal_code": "34394",
+                    "billing_city": "İstanbul",
+                    "billing_country": "TR",
+                    "vat_regime": "not_taxable",
+                    "language": "tr",
+                    "is_test_account": True,
+                },
+            ),
         ),
     ),
 )
@@ -88,8 +167,9 @@ def demo_logins() -> list[tuple[str, str, str]]:
     for t in DEMO_TENANTS:
         for role in reversed(StaffRole):
             rows.append((t.slug, f"{role.value}@{t.slug}.test", f"staff, {role.label}"))
-        for n, (name, _number) in enumerate(t.customers, start=1):
-            rows.append((t.slug, f"customer{n}@{t.slug}.test", f"contact, owner of {name}"))
+        for n, (name, _number, _contract) in enumerate(t.customers, start=1):
+            note = " (is asked to accept the terms first)" if n == 2 else ""
+            rows.append((t.slug, f"customer{n}@{t.slug}.test", f"contact, owner of {name}{note}"))
         first = t.customers[0][0]
         rows.append((t.slug, f"billing1@{t.slug}.test", f"contact, billing role at {first}"))
         rows.append((t.slug, f"member1@{t.slug}.test", f"contact, member role at {first}"))
@@ -129,10 +209,15 @@ def seed_demo() -> dict[str, int]:
                 tenant=tenant, email=f"{role.value}@{spec.slug}.test", role=role, actor=None
             )
             _activate(membership.user)
-        for n, (name, number) in enumerate(spec.customers, start=1):
+        documents = legal_documents_current(tenant=tenant) or [
+            legal_document_publish(tenant=tenant, actor=None, **doc) for doc in _legal_texts(spec)
+        ]
+        for n, (name, number, contract) in enumerate(spec.customers, start=1):
             customer = Customer.objects.filter(tenant=tenant, number=number).first()
             if customer is None:
-                customer = customer_create(tenant=tenant, name=name, number=number, actor=None)
+                customer = customer_create(
+                    tenant=tenant, name=name, number=number, actor=None, **contract
+                )
                 created["customers"] += 1
             owner = contact_add(
                 customer=customer,
@@ -142,6 +227,12 @@ def seed_demo() -> dict[str, int]:
                 actor=None,
             )
             _activate(owner.user)
+            if customer.contract_partner_id is None:
+                # Seeding: the first owner signed the contract (no staff member to act as).
+                Customer.objects.filter(pk=customer.pk).update(contract_partner=owner)
+            if n != 2:
+                # The second customer has not accepted the terms yet: its owner is asked first.
+                legal_accept(contact=owner, documents=documents, actor=owner.user)
             if n == 1:
                 # The first customer also has a member and a billing contact, to show the roles.
                 for role in (ContactRole.BILLING, ContactRole.MEMBER):
@@ -153,3 +244,30 @@ def seed_demo() -> dict[str, int]:
                     )
                     _activate(extra.user)
     return created
+
+
+def _legal_texts(spec: DemoTenant) -> list[dict]:
+    return [
+        {
+            "kind": "terms",
+            "version": "2026-01",
+            "title": f"{spec.name} — Terms and conditions",
+            "body": (
+                f"1. Scope. These terms govern every subscription and order placed with "
+                f"{spec.legal['legal_name']}.\n\n2. Prices and payment. Invoices are due within "
+                "the payment terms agreed in your contract.\n\n3. Term and termination. "
+                "Subscriptions renew at the end of each period unless cancelled with the notice "
+                "period of the tariff."
+            ),
+        },
+        {
+            "kind": "privacy",
+            "version": "2026-01",
+            "title": f"{spec.name} — Privacy policy",
+            "body": (
+                f"{spec.legal['legal_name']} processes the contact and billing data you give us "
+                "to provide and invoice our services (GDPR art. 6(1)(b)). We keep invoices for "
+                "the period the law requires."
+            ),
+        },
+    ]

@@ -55,4 +55,4 @@ def test_every_printed_demo_login_works():
         target = (
             "/manage/" if email.split("@")[0] in {"owner", "manager", "billing", "support"} else "/"
         )
-        assert client.get(target).status_code == 200, email
+        assert client.get(target, follow=True).status_code == 200, email
