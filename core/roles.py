@@ -47,6 +47,9 @@ STAFF_ACTIONS: dict[str, StaffRole] = {
     "customer.payment_terms.change": StaffRole.MANAGER,
     "customer.test_account.change": StaffRole.MANAGER,
     "customer.contract_partner.change": StaffRole.MANAGER,
+    "subscription.view": StaffRole.SUPPORT,
+    # Order, change tariff and cancel on a customer's behalf, at the dates the terms allow.
+    "subscription.manage": StaffRole.BILLING,
     "subscription.termination_date.choose": StaffRole.MANAGER,
     "subscription.option.manage": StaffRole.MANAGER,
     "staff.view": StaffRole.MANAGER,

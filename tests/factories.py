@@ -59,3 +59,52 @@ class ContactFactory(factory.django.DjangoModelFactory):
     tenant = factory.SelfAttribute("customer.tenant")
     user = factory.SubFactory(UserFactory)
     role = ContactRole.OWNER
+
+
+class ModuleFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "subscriptions.Module"
+
+    tenant = factory.SubFactory(TenantFactory)
+    name = factory.Sequence(lambda n: f"Module {n}")
+    description = "Does useful things."
+
+
+class TariffFactory(factory.django.DjangoModelFactory):
+    """A tariff with one price line (`price`), monthly unless told otherwise."""
+
+    class Meta:
+        model = "subscriptions.Tariff"
+        skip_postgeneration_save = True
+
+    module = factory.SubFactory(ModuleFactory)
+    tenant = factory.SelfAttribute("module.tenant")
+    name = factory.Sequence(lambda n: f"Tariff {n}")
+    currency = "EUR"
+    interval_months = 1
+    minimum_term_months = 0
+    notice_period_days = 30
+    change_notice_days = 0
+
+    @factory.post_generation
+    def price(self, create, extracted, **kwargs):
+        from decimal import Decimal
+
+        from subscriptions.models import TariffPrice
+
+        if create:
+            TariffPrice.objects.create(
+                tenant=self.tenant,
+                tariff=self,
+                description=self.name,
+                unit_price=Decimal(extracted or "10.00"),
+            )
+
+
+class OptionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "subscriptions.Option"
+
+    tenant = factory.SubFactory(TenantFactory)
+    name = factory.Sequence(lambda n: f"Option {n}")
+    unit_price = "5.00"

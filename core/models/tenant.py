@@ -97,6 +97,17 @@ class Tenant(models.Model):
         default=Decimal("0"),
     )
 
+    # Subscriptions
+    proration_policy = models.CharField(
+        _("upgrades take effect"),
+        max_length=16,
+        choices=[
+            ("immediate", _("at once, the rest of the period charged pro rata")),
+            ("period_end", _("at the end of the current period")),
+        ],
+        default="immediate",
+    )
+
     # Access
     self_registration_enabled = models.BooleanField(
         _("customers may register themselves"), default=False

@@ -1,0 +1,214 @@
+"""What a customer has bought: subscriptions, their options, and charges waiting for an invoice."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.serializers.json import DjangoJSONEncoder
+from django.core.validators import MinValueValidator
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from contracts.models import Customer
+from core.models import Tenant
+from subscriptions.models.catalogue import Option, Tariff
+from subscriptions.periods import Period, period_containing
+
+
+class SubscriptionStatus(models.TextChoices):
+    ACTIVE = "active", _("Active")
+    SCHEDULED_CHANGE = "scheduled_change", _("Tariff change scheduled")
+    SCHEDULED_END = "scheduled_end", _("Cancelled, runs until its end date")
+    ENDED = "ended", _("Ended")
+
+
+# Which status may follow which; services move along these edges only (under a row lock).
+SUBSCRIPTION_TRANSITIONS: dict[str, set[str]] = {
+    SubscriptionStatus.ACTIVE: {
+        SubscriptionStatus.SCHEDULED_CHANGE,
+        SubscriptionStatus.SCHEDULED_END,
+        SubscriptionStatus.ACTIVE,
+    },
+    SubscriptionStatus.SCHEDULED_CHANGE: {
+        SubscriptionStatus.ACTIVE,
+        SubscriptionStatus.SCHEDULED_END,
+    },
+    SubscriptionStatus.SCHEDULED_END: {
+        SubscriptionStatus.ACTIVE,
+        SubscriptionStatus.ENDED,
+        SubscriptionStatus.SCHEDULED_END,
+    },
+    SubscriptionStatus.ENDED: set(),
+}
+
+
+class SubscriptionQuerySet(models.QuerySet):
+    def running(self) -> SubscriptionQuerySet:
+        return self.exclude(status=SubscriptionStatus.ENDED)
+
+
+class Subscription(models.Model):
+    """A module ordered under a customer's contract, on a tariff.
+
+    The tariff's prices and terms are copied when it is ordered (`price_items`, interval,
+    minimum term, notice periods): later catalogue edits never change a running contract.
+    `remaining_cycles` limits how many periods are billed — a hand-written recurring invoice is
+    a subscription with its own lines and a number of cycles.
+    """
+
+    tenant = models.ForeignKey(
+        Tenant, on_delete=models.CASCADE, related_name="+", verbose_name=_("business")
+    )
+    customer = models.ForeignKey(
+        Customer, on_delete=models.PROTECT, related_name="subscriptions", verbose_name=_("customer")
+    )
+    tariff = models.ForeignKey(
+        Tariff, on_delete=models.PROTECT, related_name="subscriptions", verbose_name=_("tariff")
+    )
+    status = models.CharField(
+        _("status"),
+        max_length=20,
+        choices=SubscriptionStatus.choices,
+        default=SubscriptionStatus.ACTIVE,
+    )
+    quantity = models.PositiveIntegerField(
+        _("quantity"), default=1, validators=[MinValueValidator(1)]
+    )
+    started_on = models.DateField(_("start date"))
+    # Snapshot of the tariff when ordered (or last changed).
+    currency = models.CharField(_("currency"), max_length=3)
+    price_items = models.JSONField(_("prices"), default=list)  # [{"description", "unit_price"}]
+    interval_months = models.PositiveSmallIntegerField(_("billed every (months)"))
+    minimum_term_months = models.PositiveSmallIntegerField(_("minimum term (months)"))
+    notice_period_days = models.PositiveSmallIntegerField(_("notice period (days)"))
+    change_notice_days = models.PositiveSmallIntegerField(_("tariff change notice (days)"))
+    # Billing
+    next_invoice_on = models.DateField(_("next invoice"), null=True, blank=True)
+    remaining_cycles = models.PositiveIntegerField(
+        _("remaining cycles"), null=True, blank=True, help_text=_("Empty: until cancelled.")
+    )
+    # Scheduled change and end
+    scheduled_tariff = models.ForeignKey(
+        Tariff,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("next tariff"),
+    )
+    change_on = models.DateField(_("tariff changes on"), null=True, blank=True)
+    ends_on = models.DateField(_("last day"), null=True, blank=True)
+    cancellation_reason = models.TextField(_("reason for cancelling"), blank=True)
+    cancelled_at = models.DateTimeField(_("cancelled at"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    objects = SubscriptionQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("subscription")
+        verbose_name_plural = _("subscriptions")
+        ordering = ["-started_on", "-id"]
+        indexes = [
+            models.Index(fields=["tenant", "status", "next_invoice_on"], name="subscription_due")
+        ]
+        constraints = [
+            # A scheduled change names both the tariff and the day; an end has a day.
+            models.CheckConstraint(
+                condition=models.Q(scheduled_tariff__isnull=True, change_on__isnull=True)
+                | models.Q(scheduled_tariff__isnull=False, change_on__isnull=False),
+                name="subscription_change_complete",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(status="scheduled_end", ends_on__isnull=True),
+                name="subscription_end_has_date",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.customer.name}: {self.tariff}"
+
+    @property
+    def unit_amount(self) -> Decimal:
+        return sum((Decimal(item["unit_price"]) for item in self.price_items), Decimal(0))
+
+    def current_period(self, today) -> Period:
+        return period_containing(self.started_on, self.interval_months, today)
+
+
+class SubscriptionOption(models.Model):
+    """An add-on booked on a subscription, with its price at the time it was added."""
+
+    tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="+")
+    subscription = models.ForeignKey(
+        Subscription,
+        on_delete=models.CASCADE,
+        related_name="options",
+        verbose_name=_("subscription"),
+    )
+    option = models.ForeignKey(
+        Option, on_delete=models.PROTECT, related_name="+", verbose_name=_("add-on option")
+    )
+    quantity = models.PositiveIntegerField(
+        _("quantity"), default=1, validators=[MinValueValidator(1)]
+    )
+    unit_price = models.DecimalField(_("price per period"), max_digits=19, decimal_places=4)
+    added_on = models.DateField(_("added on"))
+
+    class Meta:
+        verbose_name = _("booked option")
+        verbose_name_plural = _("booked options")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["subscription", "option"], name="subscription_option_once"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.option} × {self.quantity}"
+
+
+class PendingCharge(models.Model):
+    """A one-off amount to put on the customer's next invoice (e.g. a prorated upgrade); the
+    billing run picks it up and marks it invoiced."""
+
+    tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="+")
+    subscription = models.ForeignKey(
+        Subscription, on_delete=models.CASCADE, related_name="pending_charges"
+    )
+    description = models.CharField(_("description"), max_length=300)
+    amount = models.DecimalField(_("amount"), max_digits=19, decimal_places=2)
+    currency = models.CharField(_("currency"), max_length=3)
+    service_start = models.DateField(_("service from"))
+    service_end = models.DateField(_("service until"))
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    invoiced_at = models.DateTimeField(_("invoiced"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("pending charge")
+        verbose_name_plural = _("pending charges")
+        ordering = ["created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.description}: {self.amount} {self.currency}"
+
+
+class SubscriptionEvent(models.Model):
+    """Every status move of a subscription, with who made it (the audit log has the details)."""
+
+    tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="+")
+    subscription = models.ForeignKey(Subscription, on_delete=models.CASCADE, related_name="events")
+    kind = models.CharField(_("event"), max_length=40)
+    from_status = models.CharField(max_length=20)
+    to_status = models.CharField(max_length=20)
+    data = models.JSONField(default=dict, blank=True, encoder=DjangoJSONEncoder)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.kind}: {self.from_status} → {self.to_status}"

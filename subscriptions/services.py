@@ -1,0 +1,533 @@
+"""Writes on subscriptions: order, change tariff, cancel, undo, options, and the daily job that
+applies what was scheduled. Every one takes the day it happens (`today`, in the tenant's time
+zone), runs in one transaction under a row lock, writes an event row and an audit entry."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.db.models import QuerySet
+from django.utils import timezone, translation
+from django.utils.formats import date_format
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+
+from contracts.models import Customer
+from core.audit import audit_record
+from core.models import Tenant, User
+from core.money import round_money
+from core.roles import may
+from subscriptions import periods
+from subscriptions.models import (
+    SUBSCRIPTION_TRANSITIONS,
+    Option,
+    PendingCharge,
+    Subscription,
+    SubscriptionEvent,
+    SubscriptionOption,
+    SubscriptionStatus,
+    Tariff,
+)
+
+# ---------------------------------------------------------------------------------------------
+# Amounts
+
+
+def tariff_unit_amount(tariff: Tariff) -> Decimal:
+    return sum((price.unit_price for price in tariff.prices.all()), Decimal(0))
+
+
+def subscription_period_amount(subscription: Subscription) -> Decimal:
+    """What one period costs: each line rounded to the currency, then summed (DESIGN.md)."""
+    currency = subscription.currency
+    lines = [
+        round_money(Decimal(item["unit_price"]) * subscription.quantity, currency)
+        for item in subscription.price_items
+    ]
+    lines += [round_money(o.unit_price * o.quantity, currency) for o in subscription.options.all()]
+    return sum(lines, Decimal(0))
+
+
+def _amount_with(subscription: Subscription, tariff: Tariff) -> Decimal:
+    currency = subscription.currency
+    lines = [
+        round_money(p.unit_price * subscription.quantity, currency) for p in tariff.prices.all()
+    ]
+    allowed = {o.pk for o in tariff.options.all()}
+    lines += [
+        round_money(o.unit_price * o.quantity, currency)
+        for o in subscription.options.all()
+        if o.option_id in allowed
+    ]
+    return sum(lines, Decimal(0))
+
+
+# ---------------------------------------------------------------------------------------------
+# Who may
+
+
+def _require(
+    actor: User,
+    subscription: Subscription,
+    *,
+    contact_action: str,
+    staff_action: str,
+    as_contact: bool,
+) -> None:
+    if as_contact:
+        allowed = may(
+            actor, contact_action, tenant=subscription.tenant, customer_id=subscription.customer_id
+        )
+    else:
+        allowed = may(actor, staff_action, tenant=subscription.tenant)
+    if not allowed:
+        raise PermissionDenied(contact_action if as_contact else staff_action)
+
+
+def _locked(subscription: Subscription) -> Subscription:
+    return (
+        Subscription.objects.select_for_update()
+        .select_related("tenant", "tariff")
+        .get(pk=subscription.pk)
+    )
+
+
+def _move(
+    subscription: Subscription, to_status: str, *, kind: str, actor: User | None, data: dict
+) -> None:
+    """Change status along SUBSCRIPTION_TRANSITIONS only; record the event and audit it."""
+    from_status = subscription.status
+    if to_status not in SUBSCRIPTION_TRANSITIONS[from_status]:
+        raise ValidationError(
+            _("This subscription cannot be changed any more (%(status)s)."),
+            params={"status": subscription.get_status_display()},
+            code="transition",
+        )
+    subscription.status = to_status
+    SubscriptionEvent.objects.create(
+        tenant=subscription.tenant,
+        subscription=subscription,
+        kind=kind,
+        from_status=from_status,
+        to_status=to_status,
+        data=data,
+        actor=actor if actor is not None and actor.is_authenticated else None,
+    )
+    audit_record(
+        tenant=subscription.tenant,
+        actor=actor,
+        action=f"subscription.{kind}",
+        obj=subscription,
+        before={"status": from_status},
+        after={"status": to_status, **data},
+    )
+
+
+def _snapshot_tariff(subscription: Subscription, tariff: Tariff) -> None:
+    subscription.tariff = tariff
+    subscription.currency = tariff.currency
+    subscription.price_items = [
+        {"description": p.description, "unit_price": str(p.unit_price)} for p in tariff.prices.all()
+    ]
+    subscription.interval_months = tariff.interval_months
+    subscription.minimum_term_months = tariff.minimum_term_months
+    subscription.notice_period_days = tariff.notice_period_days
+    subscription.change_notice_days = tariff.change_notice_days
+
+
+# ---------------------------------------------------------------------------------------------
+# Order
+
+
+@transaction.atomic
+def subscription_order(
+    *,
+    customer: Customer,
+    tariff: Tariff,
+    actor: User | None,
+    start_on: date,
+    quantity: int = 1,
+    remaining_cycles: int | None = None,
+) -> Subscription:
+    """Order a module on a tariff for a customer (staff, or the system for demo and imports)."""
+    if actor is not None and not may(actor, "subscription.manage", tenant=customer.tenant):
+        raise PermissionDenied("subscription.manage")
+    if tariff.tenant_id != customer.tenant_id or not tariff.is_active:
+        raise ValidationError(_("This tariff is not on sale."), code="tariff")
+    subscription = Subscription(
+        tenant=customer.tenant,
+        customer=customer,
+        quantity=quantity,
+        started_on=start_on,
+        next_invoice_on=start_on,
+        remaining_cycles=remaining_cycles,
+    )
+    _snapshot_tariff(subscription, tariff)
+    subscription.full_clean()
+    subscription.save()
+    SubscriptionEvent.objects.create(
+        tenant=customer.tenant,
+        subscription=subscription,
+        kind="order",
+        from_status="",
+        to_status=subscription.status,
+        data={"tariff": tariff.pk, "start_on": str(start_on)},
+        actor=actor,
+    )
+    audit_record(
+        tenant=customer.tenant,
+        actor=actor,
+        action="subscription.order",
+        obj=subscription,
+        after={"tariff": str(tariff), "start_on": start_on, "quantity": quantity},
+    )
+    return subscription
+
+
+# ---------------------------------------------------------------------------------------------
+# Change tariff
+
+
+@dataclass(frozen=True)
+class ChangePreview:
+    """What changing to `target` would mean, shown before the customer confirms."""
+
+    target: Tariff
+    effective_on: date
+    immediate: bool
+    is_upgrade: bool
+    current_amount: Decimal  # per period
+    new_amount: Decimal  # per period of the target
+    prorated_charge: Decimal  # charged now for the rest of the current period (0: none)
+    currency: str
+
+
+def tariff_change_targets(subscription: Subscription) -> QuerySet[Tariff]:
+    """The tariffs this subscription may change to: allowed by its tariff, on sale, same
+    currency (a contract does not change currency)."""
+    return (
+        subscription.tariff.allowed_changes.filter(
+            is_active=True, currency=subscription.currency, tenant=subscription.tenant
+        )
+        .select_related("module")
+        .prefetch_related("prices", "options")
+        .order_by("position", "name")
+    )
+
+
+def tariff_change_preview(
+    *, subscription: Subscription, target: Tariff, today: date
+) -> ChangePreview:
+    if not tariff_change_targets(subscription).filter(pk=target.pk).exists():
+        raise ValidationError(_("This subscription cannot change to that tariff."), code="target")
+    if subscription.status == SubscriptionStatus.SCHEDULED_END:
+        raise ValidationError(
+            _("This subscription is cancelled. Undo the cancellation to change its tariff."),
+            code="cancelled",
+        )
+    current_amount = subscription_period_amount(subscription)
+    new_amount = _amount_with(subscription, target)
+    # Compare per month, so a yearly tariff is not an "upgrade" merely for costing more per bill.
+    is_upgrade = new_amount / target.interval_months > current_amount / subscription.interval_months
+    immediate = (
+        is_upgrade
+        and subscription.tenant.proration_policy == "immediate"
+        and target.interval_months == subscription.interval_months
+    )
+    prorated = Decimal(0)
+    if immediate:
+        current = subscription.current_period(today)
+        prorated = round_money(
+            periods.prorate(new_amount - current_amount, current, today), subscription.currency
+        )
+        effective_on = today
+    else:
+        effective_on = periods.earliest_change(
+            anchor=subscription.started_on,
+            interval_months=subscription.interval_months,
+            notice_days=subscription.change_notice_days,
+            today=today,
+        )
+    return ChangePreview(
+        target,
+        effective_on,
+        immediate,
+        is_upgrade,
+        current_amount,
+        new_amount,
+        prorated,
+        subscription.currency,
+    )
+
+
+@transaction.atomic
+def subscription_change_tariff(
+    *,
+    subscription: Subscription,
+    target: Tariff,
+    actor: User,
+    today: date,
+    as_contact: bool = False,
+) -> ChangePreview:
+    """Change at once (an upgrade, where the business prorates) or schedule the change for the
+    earliest period start the notice allows. Returns what was done, as previewed."""
+    _require(
+        actor,
+        subscription,
+        contact_action="subscription.change",
+        staff_action="subscription.manage",
+        as_contact=as_contact,
+    )
+    subscription = _locked(subscription)
+    preview = tariff_change_preview(subscription=subscription, target=target, today=today)
+    if preview.immediate:
+        _apply_tariff(subscription, target, actor=actor, today=today, preview=preview)
+    else:
+        subscription.scheduled_tariff, subscription.change_on = target, preview.effective_on
+        _move(
+            subscription,
+            SubscriptionStatus.SCHEDULED_CHANGE,
+            kind="change_scheduled",
+            actor=actor,
+            data={"tariff": str(target), "change_on": preview.effective_on},
+        )
+        subscription.save()
+    return preview
+
+
+def _apply_tariff(
+    subscription: Subscription,
+    target: Tariff,
+    *,
+    actor: User | None,
+    today: date,
+    preview: ChangePreview | None = None,
+) -> None:
+    old = str(subscription.tariff)
+    _snapshot_tariff(subscription, target)
+    allowed = set(target.options.values_list("pk", flat=True))
+    subscription.options.exclude(option_id__in=allowed).delete()
+    subscription.scheduled_tariff, subscription.change_on = None, None
+    if preview is not None and preview.prorated_charge > 0:
+        current = subscription.current_period(today)
+        customer = subscription.customer
+        # Written in the customer's document language: it becomes an invoice line.
+        with translation.override(customer.language or subscription.tenant.locale):
+            description = gettext("Upgrade to %(tariff)s, %(start)s to %(end)s") % {
+                "tariff": target,
+                "start": date_format(today, "SHORT_DATE_FORMAT"),
+                "end": date_format(current.last_day, "SHORT_DATE_FORMAT"),
+            }
+        PendingCharge.objects.create(
+            tenant=subscription.tenant,
+            subscription=subscription,
+            description=description,
+            amount=preview.prorated_charge,
+            currency=subscription.currency,
+            service_start=today,
+            service_end=current.last_day,
+        )
+    _move(
+        subscription,
+        SubscriptionStatus.ACTIVE,
+        kind="tariff_changed",
+        actor=actor,
+        data={"from": old, "to": str(target), "on": today},
+    )
+    subscription.save()
+
+
+# ---------------------------------------------------------------------------------------------
+# Cancel and undo
+
+
+def cancellation_earliest_end(subscription: Subscription, today: date) -> date:
+    return periods.earliest_end(
+        anchor=subscription.started_on,
+        interval_months=subscription.interval_months,
+        minimum_term_months=subscription.minimum_term_months,
+        notice_days=subscription.notice_period_days,
+        today=today,
+    )
+
+
+@transaction.atomic
+def subscription_cancel(
+    *,
+    subscription: Subscription,
+    actor: User,
+    today: date,
+    reason: str,
+    ends_on: date | None = None,
+    as_contact: bool = False,
+) -> Subscription:
+    """Schedule the end. Customers and billing staff get the earliest date the terms allow and
+    must give a reason; a Manager may choose any date from today on."""
+    _require(
+        actor,
+        subscription,
+        contact_action="subscription.cancel",
+        staff_action="subscription.manage",
+        as_contact=as_contact,
+    )
+    subscription = _locked(subscription)
+    earliest = cancellation_earliest_end(subscription, today)
+    if ends_on is None or ends_on == earliest:
+        ends_on = earliest
+    elif as_contact or not may(
+        actor, "subscription.termination_date.choose", tenant=subscription.tenant
+    ):
+        raise PermissionDenied("subscription.termination_date.choose")
+    elif ends_on < today:
+        raise ValidationError({"ends_on": _("The last day cannot be in the past.")})
+    if not reason.strip():
+        raise ValidationError({"reason": _("Please tell us why you are cancelling.")})
+    subscription.ends_on = ends_on
+    subscription.cancellation_reason = reason.strip()
+    subscription.cancelled_at = timezone.now()
+    subscription.scheduled_tariff, subscription.change_on = None, None
+    _move(
+        subscription,
+        SubscriptionStatus.SCHEDULED_END,
+        kind="cancelled",
+        actor=actor,
+        data={"ends_on": ends_on, "reason": subscription.cancellation_reason},
+    )
+    subscription.save()
+    return subscription
+
+
+@transaction.atomic
+def subscription_undo_cancel(
+    *, subscription: Subscription, actor: User, today: date, as_contact: bool = False
+) -> Subscription:
+    """Take a cancellation back, as long as the subscription has not ended."""
+    _require(
+        actor,
+        subscription,
+        contact_action="subscription.cancel",
+        staff_action="subscription.manage",
+        as_contact=as_contact,
+    )
+    subscription = _locked(subscription)
+    if subscription.status != SubscriptionStatus.SCHEDULED_END or subscription.ends_on < today:
+        raise ValidationError(_("There is no cancellation to undo."), code="no_cancellation")
+    subscription.ends_on, subscription.cancellation_reason = None, ""
+    subscription.cancelled_at = None
+    _move(subscription, SubscriptionStatus.ACTIVE, kind="cancel_undone", actor=actor, data={})
+    subscription.save()
+    return subscription
+
+
+# ---------------------------------------------------------------------------------------------
+# Options (Manager and up)
+
+
+@transaction.atomic
+def subscription_option_add(
+    *, subscription: Subscription, option: Option, actor: User, today: date, quantity: int = 1
+) -> SubscriptionOption:
+    if not may(actor, "subscription.option.manage", tenant=subscription.tenant):
+        raise PermissionDenied("subscription.option.manage")
+    subscription = _locked(subscription)
+    if not subscription.tariff.options.filter(pk=option.pk).exists():
+        raise ValidationError(_("This tariff does not offer that option."), code="option")
+    booked, _created = SubscriptionOption.objects.update_or_create(
+        subscription=subscription,
+        option=option,
+        defaults={
+            "tenant": subscription.tenant,
+            "quantity": quantity,
+            "unit_price": option.unit_price,
+            "added_on": today,
+        },
+    )
+    audit_record(
+        tenant=subscription.tenant,
+        actor=actor,
+        action="subscription.option_add",
+        obj=subscription,
+        after={"option": str(option), "quantity": quantity},
+    )
+    return booked
+
+
+@transaction.atomic
+def subscription_option_remove(*, subscription: Subscription, option: Option, actor: User) -> None:
+    if not may(actor, "subscription.option.manage", tenant=subscription.tenant):
+        raise PermissionDenied("subscription.option.manage")
+    deleted, _count = SubscriptionOption.objects.filter(
+        subscription=subscription, option=option
+    ).delete()
+    if deleted:
+        audit_record(
+            tenant=subscription.tenant,
+            actor=actor,
+            action="subscription.option_remove",
+            obj=subscription,
+            before={"option": str(option)},
+        )
+
+
+# ---------------------------------------------------------------------------------------------
+# The daily job
+
+
+def subscriptions_apply_due(*, today: date, tenant: Tenant | None = None) -> dict[str, int]:
+    """Apply tariff changes whose day has come and end subscriptions past their last day.
+    Safe to run any number of times: each row is re-checked under its lock."""
+    base = (
+        Subscription.objects.all() if tenant is None else Subscription.objects.filter(tenant=tenant)
+    )
+    done = {"changed": 0, "ended": 0}
+    for pk in base.filter(
+        status=SubscriptionStatus.SCHEDULED_CHANGE, change_on__lte=today
+    ).values_list("pk", flat=True):
+        with transaction.atomic():
+            subscription = Subscription.objects.select_for_update().get(pk=pk)
+            if (
+                subscription.status == SubscriptionStatus.SCHEDULED_CHANGE
+                and subscription.change_on <= today
+            ):
+                _apply_tariff(
+                    subscription,
+                    subscription.scheduled_tariff,
+                    actor=None,
+                    today=subscription.change_on,
+                )
+                done["changed"] += 1
+    for pk in base.filter(status=SubscriptionStatus.SCHEDULED_END, ends_on__lt=today).values_list(
+        "pk", flat=True
+    ):
+        with transaction.atomic():
+            subscription = Subscription.objects.select_for_update().get(pk=pk)
+            if (
+                subscription.status == SubscriptionStatus.SCHEDULED_END
+                and subscription.ends_on < today
+            ):
+                subscription.next_invoice_on = None
+                _move(
+                    subscription,
+                    SubscriptionStatus.ENDED,
+                    kind="ended",
+                    actor=None,
+                    data={"ends_on": subscription.ends_on},
+                )
+                subscription.save()
+                done["ended"] += 1
+    return done
+
+
+def customer_contract_start(customer: Customer) -> date | None:
+    """Contract duration runs from the start of the oldest subscription still running."""
+    return (
+        Subscription.objects.filter(customer=customer)
+        .running()
+        .order_by("started_on")
+        .values_list("started_on", flat=True)
+        .first()
+    )
