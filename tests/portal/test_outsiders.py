@@ -10,13 +10,55 @@ from django.urls import URLPattern, URLResolver, get_resolver
 from contracts.services import legal_document_publish
 from tests.helpers import assert_hidden_from_other_tenants, assert_hidden_from_outsiders
 
+PNG = (
+    b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06"
+    b"\x00\x00\x00\x1f\x15\xc4\x89\x00\x00\x00\rIDATx\x9cc\xf8\x0f\x00\x00\x01\x01\x00"
+    b"\x05\x18\xd8N\x00\x00\x00\x00IEND\xaeB`\x82"
+)
+
+
+def _alpha_subscription(world):
+    """Alice's customer's subscription (made once per test), on a tariff with a change target."""
+    if not hasattr(world, "alpha_subscription"):
+        from datetime import date
+
+        from subscriptions.services import subscription_order
+        from tests.factories import TariffFactory
+
+        basic = TariffFactory(module__tenant=world.acme, name="Basic")
+        basic.allowed_changes.add(TariffFactory(module=basic.module, name="Pro", price="20"))
+        world.alpha_subscription = subscription_order(
+            customer=world.alpha, tariff=basic, actor=None, start_on=date(2026, 1, 1)
+        )
+    return world.alpha_subscription
+
+
+def _acme_module_with_image(world):
+    from django.core.files.base import ContentFile
+
+    from tests.factories import ModuleFactory
+
+    module = ModuleFactory(tenant=world.acme)
+    module.image.save("m.png", ContentFile(PNG))
+    return module
+
+
+def _subscription_url(suffix: str, method: str = "get", data=None):
+    return lambda w: (f"/subscriptions/{_alpha_subscription(w).pk}/{suffix}", method, data)
+
+
 # url name -> (path to alice's object at acme, method, POST data)
 OBJECT_URLS = {
     "customer_switch": lambda w: (f"/customer/{w.alpha.pk}/switch/", "post", {"next": "/"}),
+    "subscription_detail": _subscription_url(""),
+    "subscription_change": _subscription_url("change/"),
+    "subscription_cancel": _subscription_url("cancel/"),
+    "subscription_undo_cancel": _subscription_url("undo-cancel/", "post", {}),
 }
 # Pages of things the whole tenant shares (its terms, its catalogue): url name -> path to acme's.
 TENANT_WIDE_URLS = {
     "legal_document": lambda w: f"/legal/{w.acme_terms.pk}/",
+    "module_image": lambda w: f"/catalogue/modules/{_acme_module_with_image(w).pk}/image",
 }
 # Not portal pages: the back office is scoped and tested on its own (tests/core), allauth's
 # URLs carry keys and codes of the person's own login, not objects of a customer.

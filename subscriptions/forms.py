@@ -1,0 +1,19 @@
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+
+class CancelForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Why are you cancelling?"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=2000,
+        error_messages={"required": _("Please tell us why you are cancelling.")},
+    )
+    confirm = forms.BooleanField(
+        label=_("I understand that the subscription ends on the date shown."),
+        error_messages={"required": _("Please confirm the cancellation.")},
+    )
+
+
+class ChangeTariffForm(forms.Form):
+    tariff = forms.IntegerField(widget=forms.HiddenInput)

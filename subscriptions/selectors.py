@@ -1,0 +1,41 @@
+"""Reads on the catalogue and subscriptions, scoped by tenant (and customer for the portal)."""
+
+from __future__ import annotations
+
+from django.db.models import Prefetch, QuerySet
+from django.utils.translation import gettext, ngettext
+
+from contracts.models import Customer
+from core.models import Tenant
+from subscriptions.models import Module, Subscription, SubscriptionOption
+
+
+def subscription_list(*, tenant: Tenant, customer: Customer) -> QuerySet[Subscription]:
+    return (
+        Subscription.objects.filter(tenant=tenant, customer=customer)
+        .select_related("tariff__module", "scheduled_tariff")
+        .prefetch_related(
+            Prefetch("options", queryset=SubscriptionOption.objects.select_related("option"))
+        )
+        .order_by("status", "-started_on", "-id")
+    )
+
+
+def subscription_get(*, tenant: Tenant, customer: Customer, pk: int) -> Subscription:
+    """Raises Subscription.DoesNotExist for another customer's or tenant's id (→ 404)."""
+    return subscription_list(tenant=tenant, customer=customer).get(pk=pk)
+
+
+def module_get(*, tenant: Tenant, pk: int) -> Module:
+    return Module.objects.get(tenant=tenant, pk=pk)
+
+
+def interval_label(months: int) -> str:
+    """How often a tariff is billed, in words."""
+    if months == 1:
+        return gettext("per month")
+    if months == 3:
+        return gettext("per quarter")
+    if months == 12:
+        return gettext("per year")
+    return ngettext("every %(n)s month", "every %(n)s months", months) % {"n": months}

@@ -1,0 +1,181 @@
+"""Portal pages of subscriptions: list, detail, change tariff, cancel, undo."""
+
+from __future__ import annotations
+
+import mimetypes
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import cache_control
+from django.views.decorators.http import require_POST, require_safe
+
+from contracts.access import customer_required
+from core.roles import may
+from subscriptions import selectors, services
+from subscriptions.forms import CancelForm, ChangeTariffForm
+from subscriptions.models import Module, Subscription, SubscriptionStatus
+
+
+def _subscription(request: HttpRequest, subscription_id: int) -> Subscription:
+    try:
+        return selectors.subscription_get(
+            tenant=request.tenant, customer=request.customer, pk=subscription_id
+        )
+    except Subscription.DoesNotExist as exc:
+        raise Http404 from exc
+
+
+def _rights(request: HttpRequest) -> dict[str, bool]:
+    customer_id = request.customer.pk
+    return {
+        "may_change": may(request.user, "subscription.change", tenant=request.tenant,
+                          customer_id=customer_id),
+        "may_cancel": may(request.user, "subscription.cancel", tenant=request.tenant,
+                          customer_id=customer_id),
+    }
+
+
+def _card(subscription: Subscription, today) -> dict:
+    """What the list and the detail page show of a subscription."""
+    running = subscription.status != SubscriptionStatus.ENDED
+    return {
+        "subscription": subscription,
+        "amount": services.subscription_period_amount(subscription),
+        "interval": selectors.interval_label(subscription.interval_months),
+        "renews_on": (subscription.current_period(today).end
+                      if subscription.status in (SubscriptionStatus.ACTIVE,
+                                                 SubscriptionStatus.SCHEDULED_CHANGE)
+                      else None),
+        "running": running,
+    }
+
+
+@customer_required
+def subscription_list(request: HttpRequest) -> HttpResponse:
+    today = timezone.localdate()
+    cards = [_card(s, today) for s in
+             selectors.subscription_list(tenant=request.tenant, customer=request.customer)]
+    return render(request, "subscriptions/list.html",
+                  {"section_key": "subscriptions", "cards": cards})
+
+
+@customer_required
+def subscription_detail(request: HttpRequest, subscription_id: int) -> HttpResponse:
+    subscription = _subscription(request, subscription_id)
+    today = timezone.localdate()
+    return render(request, "subscriptions/detail.html", {
+        "section_key": "subscriptions",
+        **_card(subscription, today),
+        **_rights(request),
+        "has_targets": services.tariff_change_targets(subscription).exists(),
+    })
+
+
+@customer_required
+def subscription_change(request: HttpRequest, subscription_id: int) -> HttpResponse:
+    subscription = _subscription(request, subscription_id)
+    if not _rights(request)["may_change"]:
+        raise PermissionDenied
+    if subscription.status not in (SubscriptionStatus.ACTIVE, SubscriptionStatus.SCHEDULED_CHANGE):
+        messages.error(request, _("This subscription's tariff cannot be changed any more."))
+        return redirect("subscription_detail", subscription_id=subscription.pk)
+    today = timezone.localdate()
+    targets = list(services.tariff_change_targets(subscription))
+    chosen = request.POST.get("tariff") or request.GET.get("tariff")
+    target = next((t for t in targets if str(t.pk) == chosen), None)
+    if chosen and target is None:
+        raise Http404
+    preview = (services.tariff_change_preview(subscription=subscription, target=target,
+                                              today=today) if target else None)
+    if request.method == "POST":
+        form = ChangeTariffForm(request.POST)
+        if target is not None and form.is_valid():
+            try:
+                done = services.subscription_change_tariff(
+                    subscription=subscription, target=target, actor=request.user, today=today,
+                    as_contact=True,
+                )
+            except ValidationError as exc:
+                messages.error(request, " ".join(exc.messages))
+            else:
+                if done.immediate:
+                    messages.success(request, _("Your tariff is now %(tariff)s.")
+                                     % {"tariff": target.name})
+                else:
+                    messages.success(request, _("Your tariff changes to %(tariff)s on %(date)s.")
+                                     % {"tariff": target.name,
+                                        "date": date_format(done.effective_on)})
+                return redirect("subscription_detail", subscription_id=subscription.pk)
+    options = [
+        {"tariff": t, "amount": services.tariff_unit_amount(t) * subscription.quantity,
+         "interval": selectors.interval_label(t.interval_months)}
+        for t in targets
+    ]
+    return render(request, "subscriptions/change.html", {
+        "section_key": "subscriptions", **_card(subscription, today),
+        "targets": options, "target": target, "preview": preview,
+    })
+
+
+@customer_required
+def subscription_cancel(request: HttpRequest, subscription_id: int) -> HttpResponse:
+    subscription = _subscription(request, subscription_id)
+    if not _rights(request)["may_cancel"]:
+        raise PermissionDenied
+    if subscription.status not in (SubscriptionStatus.ACTIVE, SubscriptionStatus.SCHEDULED_CHANGE):
+        messages.info(request, _("This subscription is already cancelled."))
+        return redirect("subscription_detail", subscription_id=subscription.pk)
+    today = timezone.localdate()
+    ends_on = services.cancellation_earliest_end(subscription, today)
+    form = CancelForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.subscription_cancel(
+                subscription=subscription, actor=request.user, today=today,
+                reason=form.cleaned_data["reason"], as_contact=True,
+            )
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, _("Your subscription is cancelled. It runs until %(date)s.")
+                             % {"date": date_format(ends_on)})
+            return redirect("subscription_detail", subscription_id=subscription.pk)
+    return render(request, "subscriptions/cancel.html", {
+        "section_key": "subscriptions", **_card(subscription, today), "form": form,
+        "ends_on": ends_on,
+    })
+
+
+@require_POST
+@customer_required
+def subscription_undo_cancel(request: HttpRequest, subscription_id: int) -> HttpResponse:
+    subscription = _subscription(request, subscription_id)
+    if not _rights(request)["may_cancel"]:
+        raise PermissionDenied
+    try:
+        services.subscription_undo_cancel(subscription=subscription, actor=request.user,
+                                          today=timezone.localdate(), as_contact=True)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, _("The cancellation is withdrawn; your subscription continues."))
+    return redirect("subscription_detail", subscription_id=subscription.pk)
+
+
+@require_safe
+@cache_control(private=True, max_age=3600)
+@customer_required(legal_exempt=True)
+def module_image(request: HttpRequest, module_id: int) -> FileResponse:
+    try:
+        module = selectors.module_get(tenant=request.tenant, pk=module_id)
+    except Module.DoesNotExist as exc:
+        raise Http404 from exc
+    if not module.image:
+        raise Http404
+    return FileResponse(module.image.open("rb"),
+                        content_type=mimetypes.guess_type(module.image.name)[0])
