@@ -183,6 +183,18 @@ class TenantScopedAdmin(admin.ModelAdmin):
         return self._may(request, self.delete_action) and self._object_in_scope(request, obj)
 
     # --- writes, audited -------------------------------------------------------------
+    def save_formset(self, request: HttpRequest, form: ModelForm, formset, change: bool) -> None:
+        # Rows added in an inline belong to the same tenant as the row they hang from.
+        instances = formset.save(commit=False)
+        tenant = self._tenant_of(form.instance) or request.tenant
+        for obj in formset.deleted_objects:
+            obj.delete()
+        for obj in instances:
+            if has_tenant_field(type(obj)) and getattr(obj, "tenant_id", None) is None:
+                obj.tenant = tenant
+            obj.save()
+        formset.save_m2m()
+
     def _audit_name(self) -> str:
         return self.audit_name or self.model._meta.model_name
 

@@ -47,6 +47,8 @@ STAFF_ACTIONS: dict[str, StaffRole] = {
     "customer.payment_terms.change": StaffRole.MANAGER,
     "customer.test_account.change": StaffRole.MANAGER,
     "customer.contract_partner.change": StaffRole.MANAGER,
+    "catalogue.view": StaffRole.SUPPORT,
+    "catalogue.manage": StaffRole.MANAGER,
     "subscription.view": StaffRole.SUPPORT,
     # Order, change tariff and cancel on a customer's behalf, at the dates the terms allow.
     "subscription.manage": StaffRole.BILLING,

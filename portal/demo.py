@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 from allauth.account.models import EmailAddress
 from django.db import transaction
+from django.utils import timezone
 
 from contracts.models import Customer
 from contracts.selectors import legal_documents_current
@@ -22,6 +23,7 @@ from contracts.services import (
 from core.models import Tenant, User
 from core.roles import ContactRole, StaffRole
 from core.services import staff_add, tenant_create
+from portal.demo_catalogue import seed_catalogue, seed_subscriptions
 
 DEMO_PASSWORD = "kontor-demo"  # noqa: S105 — documented in the README, demo data only
 
@@ -243,6 +245,8 @@ def seed_demo() -> dict[str, int]:
                         actor=None,
                     )
                     _activate(extra.user)
+        tariffs = seed_catalogue(tenant)
+        seed_subscriptions(tenant, tariffs, today=timezone.localdate())
     return created
 
 

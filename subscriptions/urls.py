@@ -4,13 +4,25 @@ from subscriptions import views
 
 urlpatterns = [
     path("subscriptions/", views.subscription_list, name="subscriptions"),
-    path("subscriptions/<int:subscription_id>/", views.subscription_detail,
-         name="subscription_detail"),
-    path("subscriptions/<int:subscription_id>/change/", views.subscription_change,
-         name="subscription_change"),
-    path("subscriptions/<int:subscription_id>/cancel/", views.subscription_cancel,
-         name="subscription_cancel"),
-    path("subscriptions/<int:subscription_id>/undo-cancel/", views.subscription_undo_cancel,
-         name="subscription_undo_cancel"),
+    path(
+        "subscriptions/<int:subscription_id>/",
+        views.subscription_detail,
+        name="subscription_detail",
+    ),
+    path(
+        "subscriptions/<int:subscription_id>/change/",
+        views.subscription_change,
+        name="subscription_change",
+    ),
+    path(
+        "subscriptions/<int:subscription_id>/cancel/",
+        views.subscription_cancel,
+        name="subscription_cancel",
+    ),
+    path(
+        "subscriptions/<int:subscription_id>/undo-cancel/",
+        views.subscription_undo_cancel,
+        name="subscription_undo_cancel",
+    ),
     path("catalogue/modules/<int:module_id>/image", views.module_image, name="module_image"),
 ]

@@ -33,10 +33,12 @@ def _subscription(request: HttpRequest, subscription_id: int) -> Subscription:
 def _rights(request: HttpRequest) -> dict[str, bool]:
     customer_id = request.customer.pk
     return {
-        "may_change": may(request.user, "subscription.change", tenant=request.tenant,
-                          customer_id=customer_id),
-        "may_cancel": may(request.user, "subscription.cancel", tenant=request.tenant,
-                          customer_id=customer_id),
+        "may_change": may(
+            request.user, "subscription.change", tenant=request.tenant, customer_id=customer_id
+        ),
+        "may_cancel": may(
+            request.user, "subscription.cancel", tenant=request.tenant, customer_id=customer_id
+        ),
     }
 
 
@@ -47,10 +49,12 @@ def _card(subscription: Subscription, today) -> dict:
         "subscription": subscription,
         "amount": services.subscription_period_amount(subscription),
         "interval": selectors.interval_label(subscription.interval_months),
-        "renews_on": (subscription.current_period(today).end
-                      if subscription.status in (SubscriptionStatus.ACTIVE,
-                                                 SubscriptionStatus.SCHEDULED_CHANGE)
-                      else None),
+        "renews_on": (
+            subscription.current_period(today).end
+            if subscription.status
+            in (SubscriptionStatus.ACTIVE, SubscriptionStatus.SCHEDULED_CHANGE)
+            else None
+        ),
         "running": running,
     }
 
@@ -58,22 +62,29 @@ def _card(subscription: Subscription, today) -> dict:
 @customer_required
 def subscription_list(request: HttpRequest) -> HttpResponse:
     today = timezone.localdate()
-    cards = [_card(s, today) for s in
-             selectors.subscription_list(tenant=request.tenant, customer=request.customer)]
-    return render(request, "subscriptions/list.html",
-                  {"section_key": "subscriptions", "cards": cards})
+    cards = [
+        _card(s, today)
+        for s in selectors.subscription_list(tenant=request.tenant, customer=request.customer)
+    ]
+    return render(
+        request, "subscriptions/list.html", {"section_key": "subscriptions", "cards": cards}
+    )
 
 
 @customer_required
 def subscription_detail(request: HttpRequest, subscription_id: int) -> HttpResponse:
     subscription = _subscription(request, subscription_id)
     today = timezone.localdate()
-    return render(request, "subscriptions/detail.html", {
-        "section_key": "subscriptions",
-        **_card(subscription, today),
-        **_rights(request),
-        "has_targets": services.tariff_change_targets(subscription).exists(),
-    })
+    return render(
+        request,
+        "subscriptions/detail.html",
+        {
+            "section_key": "subscriptions",
+            **_card(subscription, today),
+            **_rights(request),
+            "has_targets": services.tariff_change_targets(subscription).exists(),
+        },
+    )
 
 
 @customer_required
@@ -90,36 +101,55 @@ def subscription_change(request: HttpRequest, subscription_id: int) -> HttpRespo
     target = next((t for t in targets if str(t.pk) == chosen), None)
     if chosen and target is None:
         raise Http404
-    preview = (services.tariff_change_preview(subscription=subscription, target=target,
-                                              today=today) if target else None)
+    preview = (
+        services.tariff_change_preview(subscription=subscription, target=target, today=today)
+        if target
+        else None
+    )
     if request.method == "POST":
         form = ChangeTariffForm(request.POST)
         if target is not None and form.is_valid():
             try:
                 done = services.subscription_change_tariff(
-                    subscription=subscription, target=target, actor=request.user, today=today,
+                    subscription=subscription,
+                    target=target,
+                    actor=request.user,
+                    today=today,
                     as_contact=True,
                 )
             except ValidationError as exc:
                 messages.error(request, " ".join(exc.messages))
             else:
                 if done.immediate:
-                    messages.success(request, _("Your tariff is now %(tariff)s.")
-                                     % {"tariff": target.name})
+                    messages.success(
+                        request, _("Your tariff is now %(tariff)s.") % {"tariff": target.name}
+                    )
                 else:
-                    messages.success(request, _("Your tariff changes to %(tariff)s on %(date)s.")
-                                     % {"tariff": target.name,
-                                        "date": date_format(done.effective_on)})
+                    messages.success(
+                        request,
+                        _("Your tariff changes to %(tariff)s on %(date)s.")
+                        % {"tariff": target.name, "date": date_format(done.effective_on)},
+                    )
                 return redirect("subscription_detail", subscription_id=subscription.pk)
     options = [
-        {"tariff": t, "amount": services.tariff_unit_amount(t) * subscription.quantity,
-         "interval": selectors.interval_label(t.interval_months)}
+        {
+            "tariff": t,
+            "amount": services.tariff_unit_amount(t) * subscription.quantity,
+            "interval": selectors.interval_label(t.interval_months),
+        }
         for t in targets
     ]
-    return render(request, "subscriptions/change.html", {
-        "section_key": "subscriptions", **_card(subscription, today),
-        "targets": options, "target": target, "preview": preview,
-    })
+    return render(
+        request,
+        "subscriptions/change.html",
+        {
+            "section_key": "subscriptions",
+            **_card(subscription, today),
+            "targets": options,
+            "target": target,
+            "preview": preview,
+        },
+    )
 
 
 @customer_required
@@ -136,19 +166,31 @@ def subscription_cancel(request: HttpRequest, subscription_id: int) -> HttpRespo
     if request.method == "POST" and form.is_valid():
         try:
             services.subscription_cancel(
-                subscription=subscription, actor=request.user, today=today,
-                reason=form.cleaned_data["reason"], as_contact=True,
+                subscription=subscription,
+                actor=request.user,
+                today=today,
+                reason=form.cleaned_data["reason"],
+                as_contact=True,
             )
         except ValidationError as exc:
             form.add_error(None, exc)
         else:
-            messages.success(request, _("Your subscription is cancelled. It runs until %(date)s.")
-                             % {"date": date_format(ends_on)})
+            messages.success(
+                request,
+                _("Your subscription is cancelled. It runs until %(date)s.")
+                % {"date": date_format(ends_on)},
+            )
             return redirect("subscription_detail", subscription_id=subscription.pk)
-    return render(request, "subscriptions/cancel.html", {
-        "section_key": "subscriptions", **_card(subscription, today), "form": form,
-        "ends_on": ends_on,
-    })
+    return render(
+        request,
+        "subscriptions/cancel.html",
+        {
+            "section_key": "subscriptions",
+            **_card(subscription, today),
+            "form": form,
+            "ends_on": ends_on,
+        },
+    )
 
 
 @require_POST
@@ -158,8 +200,12 @@ def subscription_undo_cancel(request: HttpRequest, subscription_id: int) -> Http
     if not _rights(request)["may_cancel"]:
         raise PermissionDenied
     try:
-        services.subscription_undo_cancel(subscription=subscription, actor=request.user,
-                                          today=timezone.localdate(), as_contact=True)
+        services.subscription_undo_cancel(
+            subscription=subscription,
+            actor=request.user,
+            today=timezone.localdate(),
+            as_contact=True,
+        )
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
     else:
@@ -177,5 +223,6 @@ def module_image(request: HttpRequest, module_id: int) -> FileResponse:
         raise Http404 from exc
     if not module.image:
         raise Http404
-    return FileResponse(module.image.open("rb"),
-                        content_type=mimetypes.guess_type(module.image.name)[0])
+    return FileResponse(
+        module.image.open("rb"), content_type=mimetypes.guess_type(module.image.name)[0]
+    )

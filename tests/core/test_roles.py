@@ -29,6 +29,8 @@ EXPECTED_STAFF = {
     "customer.payment_terms.change": "manager",
     "customer.test_account.change": "manager",
     "customer.contract_partner.change": "manager",
+    "catalogue.view": "support",
+    "catalogue.manage": "manager",
     "subscription.view": "support",
     "subscription.manage": "billing",
     "subscription.termination_date.choose": "manager",

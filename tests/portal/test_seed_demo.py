@@ -5,6 +5,7 @@ from django.test import Client
 from contracts.models import Contact, Customer
 from core.models import StaffMembership, Tenant
 from portal.demo import DEMO_PASSWORD, demo_logins
+from subscriptions.models import Module, Subscription
 
 pytestmark = pytest.mark.django_db
 
@@ -18,6 +19,10 @@ def test_it_creates_two_branded_tenants_with_staff_and_customers(capsys):
         assert roles == {"support", "billing", "manager", "owner"}
         assert Customer.objects.filter(tenant=tenant).count() == 3
         assert Contact.objects.filter(tenant=tenant, role="owner").count() == 3
+        subscriptions = Subscription.objects.filter(tenant=tenant)
+        assert subscriptions.count() == 4
+        assert subscriptions.filter(status="scheduled_end").count() == 1
+        assert Module.objects.filter(tenant=tenant).exclude(image="").count() == 2
     out = capsys.readouterr().out
     assert "owner@acme.test" in out and "customer3@globex.test" in out and DEMO_PASSWORD in out
 

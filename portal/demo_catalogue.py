@@ -1,0 +1,141 @@
+"""The demo's catalogue and subscriptions: what each demo business sells and who bought what."""
+
+from __future__ import annotations
+
+import io
+from datetime import date
+from decimal import Decimal
+
+from django.core.files.base import ContentFile
+from PIL import Image, ImageDraw
+
+from contracts.models import Customer
+from core.models import Tenant
+from subscriptions.models import Module, Option, Subscription, Tariff, TariffPrice
+from subscriptions.periods import add_months
+from subscriptions.services import subscription_cancel, subscription_option_add, subscription_order
+
+# module -> description, [(tariff, price, interval, minimum term, notice, change notice)], options
+CATALOGUE = {
+    "acme": {
+        "Helpdesk": (
+            "Shared inbox, ticket tracking and a customer knowledge base for your support team.",
+            [
+                ("Starter", "19.00", 1, 0, 30, 0),
+                ("Team", "49.00", 1, 3, 30, 14),
+                ("Team yearly", "490.00", 12, 12, 90, 30),
+            ],
+            [("Extra agent", "9.00")],
+        ),
+        "Website hosting": (
+            "Managed hosting with daily backups, TLS certificates and 99.9 % uptime.",
+            [("Small", "9.90", 1, 0, 30, 0), ("Business", "29.90", 1, 0, 30, 0)],
+            [],
+        ),
+    },
+    "globex": {
+        "Coaching": (
+            "A monthly one-to-one session with a senior consultant and a written action plan.",
+            [
+                ("Monthly coaching", "150.00", 1, 6, 30, 0),
+                ("Quarterly coaching", "400.00", 3, 6, 30, 0),
+            ],
+            [],
+        ),
+        "Cloud backup": (
+            "Encrypted off-site backup of your servers, kept in the EU.",
+            [("50 GB", "5.00", 1, 0, 14, 0), ("500 GB", "20.00", 1, 0, 14, 0)],
+            [("Extra 100 GB", "4.00")],
+        ),
+    },
+}
+# customer number -> [(module, tariff, months ago started, cancelled?)]
+SUBSCRIPTIONS = {
+    "C-1001": [("Helpdesk", "Team", 8, False), ("Website hosting", "Small", 14, False)],
+    "C-1002": [("Helpdesk", "Starter", 2, False)],
+    "C-1003": [("Website hosting", "Business", 5, True)],
+    "G-2001": [("Coaching", "Monthly coaching", 4, False), ("Cloud backup", "50 GB", 10, False)],
+    "G-2002": [("Cloud backup", "500 GB", 3, False)],
+    "G-2003": [("Coaching", "Quarterly coaching", 7, True)],
+}
+
+
+def _image(colour: str, letter: str) -> ContentFile:
+    picture = Image.new("RGB", (176, 176), colour)
+    draw = ImageDraw.Draw(picture)
+    draw.rounded_rectangle((44, 44, 132, 132), radius=18, outline="white", width=8)
+    draw.text((76, 70), letter, fill="white", font_size=40)
+    buffer = io.BytesIO()
+    picture.save(buffer, format="PNG")
+    return ContentFile(buffer.getvalue())
+
+
+def seed_catalogue(tenant: Tenant) -> dict[str, Tariff]:
+    tariffs: dict[str, Tariff] = {}
+    for module_name, (description, tariff_specs, option_specs) in CATALOGUE[tenant.slug].items():
+        module, made = Module.objects.get_or_create(
+            tenant=tenant, name=module_name, defaults={"description": description}
+        )
+        if made:
+            module.image.save(
+                f"{module_name.lower().replace(' ', '-')}.png",
+                _image(tenant.primary_colour, module_name[0]),
+            )
+        options = [
+            Option.objects.get_or_create(
+                tenant=tenant, name=name, defaults={"unit_price": Decimal(price)}
+            )[0]
+            for name, price in option_specs
+        ]
+        siblings = []
+        for position, (name, price, interval, minimum, notice, change) in enumerate(tariff_specs):
+            tariff, made = Tariff.objects.get_or_create(
+                tenant=tenant,
+                module=module,
+                name=name,
+                defaults={
+                    "interval_months": interval,
+                    "minimum_term_months": minimum,
+                    "notice_period_days": notice,
+                    "change_notice_days": change,
+                    "position": position,
+                    "currency": tenant.default_currency,
+                },
+            )
+            if made:
+                TariffPrice.objects.create(
+                    tenant=tenant, tariff=tariff, description=name, unit_price=Decimal(price)
+                )
+                tariff.options.set(options)
+            siblings.append(tariff)
+            tariffs[f"{module_name}/{name}"] = tariff
+        for tariff in siblings:  # every tariff of a module may change to its siblings
+            tariff.allowed_changes.set([t for t in siblings if t != tariff])
+    return tariffs
+
+
+def seed_subscriptions(tenant: Tenant, tariffs: dict[str, Tariff], today: date) -> None:
+    for customer in Customer.objects.filter(tenant=tenant, number__in=SUBSCRIPTIONS):
+        if Subscription.objects.filter(customer=customer).exists():
+            continue
+        for module_name, tariff_name, months_ago, cancelled in SUBSCRIPTIONS[customer.number]:
+            tariff = tariffs[f"{module_name}/{tariff_name}"]
+            subscription = subscription_order(
+                customer=customer,
+                tariff=tariff,
+                actor=None,
+                start_on=add_months(today, -months_ago),
+            )
+            option = tariff.options.first()
+            manager = tenant.staff_memberships.get(role="manager").user
+            if option is not None and customer.number.endswith("1"):
+                subscription_option_add(
+                    subscription=subscription, option=option, quantity=2, actor=manager, today=today
+                )
+            if cancelled:
+                subscription_cancel(
+                    subscription=subscription,
+                    actor=manager,
+                    today=today,
+                    reason="Moving to an in-house solution.",
+                )

@@ -1,0 +1,260 @@
+"""Back office for the catalogue and subscriptions. Catalogue edits: Manager and up. Ordering,
+changing and cancelling on a customer's behalf: Billing and up, at the dates the terms allow;
+another end date and add-on options: Manager and up. Writes go through the services."""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib import admin
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext_lazy as _
+
+from core.admin_base import CreatedByServiceAdmin, TenantScopedAdmin, TenantScopedInline
+from core.roles import may
+from subscriptions.models import (
+    Module,
+    Option,
+    Subscription,
+    SubscriptionOption,
+    SubscriptionStatus,
+    Tariff,
+    TariffPrice,
+)
+from subscriptions.services import (
+    cancellation_earliest_end,
+    subscription_cancel,
+    subscription_option_add,
+    subscription_option_remove,
+    subscription_order,
+)
+
+
+class CatalogueAdmin(TenantScopedAdmin):
+    view_action = "catalogue.view"
+    add_action = change_action = delete_action = "catalogue.manage"
+
+
+@admin.register(Module)
+class ModuleAdmin(CatalogueAdmin):
+    audit_name = "module"
+    list_display = ["name", "is_active"]
+    search_fields = ["name"]
+    fields = ["tenant", "name", "description", "image", "is_active"]
+
+
+@admin.register(Option)
+class OptionAdmin(CatalogueAdmin):
+    audit_name = "option"
+    list_display = ["name", "unit_price", "currency"]
+    search_fields = ["name"]
+    fields = ["tenant", "name", "description", "unit_price", "currency"]
+
+
+class TariffPriceInline(TenantScopedInline):
+    model = TariffPrice
+    fields = ["description", "unit_price", "position"]
+    extra = 0
+    view_action = "catalogue.view"
+    add_action = change_action = delete_action = "catalogue.manage"
+
+
+@admin.register(Tariff)
+class TariffAdmin(CatalogueAdmin):
+    audit_name = "tariff"
+    list_display = [
+        "__str__",
+        "currency",
+        "interval_months",
+        "minimum_term_months",
+        "notice_period_days",
+        "is_active",
+    ]
+    list_filter = ["module", "is_active"]
+    list_select_related = ["module"]
+    search_fields = ["name", "module__name"]
+    filter_horizontal = ["allowed_changes", "options"]
+    inlines = [TariffPriceInline]
+    fieldsets = [
+        (None, {"fields": ["tenant", "module", "name", "currency", "is_active", "position"]}),
+        (
+            _("Terms"),
+            {
+                "fields": [
+                    "interval_months",
+                    "minimum_term_months",
+                    "notice_period_days",
+                    "change_notice_days",
+                ]
+            },
+        ),
+        (_("Changes and add-ons"), {"fields": ["allowed_changes", "options"]}),
+    ]
+
+
+class SubscriptionOptionInline(TenantScopedInline):
+    """Add-on options booked on the subscription (Manager and up), priced from the catalogue."""
+
+    model = SubscriptionOption
+    fields = ["option", "quantity", "unit_price", "added_on"]
+    readonly_fields = ["unit_price", "added_on"]
+    extra = 0
+    view_action = "subscription.view"
+    add_action = change_action = delete_action = "subscription.option.manage"
+
+
+class SubscriptionAddForm(forms.ModelForm):
+    class Meta:
+        model = Subscription
+        fields = ["customer", "tariff", "started_on", "quantity", "remaining_cycles"]
+
+
+class SubscriptionChangeForm(forms.ModelForm):
+    cancel_on = forms.DateField(
+        label=_("Cancel: last day"),
+        required=False,
+        help_text=_(
+            "Leave empty to keep it running. Billing staff get the earliest date the "
+            "terms allow; Managers may choose any date from today."
+        ),
+    )
+    cancellation_note = forms.CharField(
+        label=_("Reason for cancelling"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+    class Meta:
+        model = Subscription
+        fields: list[str] = []
+
+    def __init__(self, *args, request: HttpRequest | None = None, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.request = request
+
+    def clean(self):
+        data = super().clean()
+        cancel_on = data.get("cancel_on")
+        if cancel_on is None:
+            return data
+        subscription = self.instance
+        if subscription.status not in (
+            SubscriptionStatus.ACTIVE,
+            SubscriptionStatus.SCHEDULED_CHANGE,
+        ):
+            raise ValidationError(_("This subscription is already cancelled or ended."))
+        if not data.get("cancellation_note", "").strip():
+            self.add_error("cancellation_note", _("Please give the customer's reason."))
+        earliest = cancellation_earliest_end(subscription, timezone.localdate())
+        if cancel_on != earliest and not may(
+            self.request.user, "subscription.termination_date.choose", tenant=subscription.tenant
+        ):
+            self.add_error(
+                "cancel_on",
+                _("Only Managers may choose a date other than the earliest one, %(date)s.")
+                % {"date": date_format(earliest)},
+            )
+        return data
+
+
+@admin.register(Subscription)
+class SubscriptionAdmin(CreatedByServiceAdmin):
+    view_action = "subscription.view"
+    add_action = change_action = "subscription.manage"
+    audit_name = "subscription"
+    list_display = [
+        "customer",
+        "tariff",
+        "status",
+        "quantity",
+        "started_on",
+        "next_invoice_on",
+        "ends_on",
+    ]
+    list_filter = ["status", "tariff__module"]
+    list_select_related = ["customer", "tariff__module", "tenant"]
+    search_fields = ["customer__name", "customer__number", "tariff__name", "tariff__module__name"]
+    autocomplete_fields = ["customer"]
+    inlines = [SubscriptionOptionInline]
+    readonly_fields = [
+        "customer",
+        "tariff",
+        "status",
+        "quantity",
+        "started_on",
+        "currency",
+        "price_items",
+        "interval_months",
+        "minimum_term_months",
+        "notice_period_days",
+        "change_notice_days",
+        "next_invoice_on",
+        "remaining_cycles",
+        "scheduled_tariff",
+        "change_on",
+        "ends_on",
+        "cancellation_reason",
+        "cancelled_at",
+    ]
+
+    def get_readonly_fields(self, request: HttpRequest, obj=None):
+        return self.readonly_fields if obj is not None else []
+
+    def get_fields(self, request: HttpRequest, obj=None):
+        if obj is None:
+            return ["customer", "tariff", "started_on", "quantity", "remaining_cycles"]
+        return [*self.readonly_fields, "cancel_on", "cancellation_note"]
+
+    def get_form(self, request: HttpRequest, obj=None, change=False, **kwargs):
+        kwargs["form"] = SubscriptionAddForm if obj is None else SubscriptionChangeForm
+        form = super().get_form(request, obj, change=change, **kwargs)
+        if obj is None:
+            return form
+
+        class WithRequest(form):
+            def __init__(self, *args, **kw):
+                super().__init__(*args, request=request, **kw)
+
+        return WithRequest
+
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False  # subscriptions are cancelled, never deleted: invoices point at them
+
+    def create(self, request: HttpRequest, data: dict) -> Subscription:
+        return subscription_order(
+            customer=data["customer"],
+            tariff=data["tariff"],
+            actor=request.user,
+            start_on=data["started_on"],
+            quantity=data["quantity"],
+            remaining_cycles=data.get("remaining_cycles"),
+        )
+
+    def save_model(self, request, obj, form, change) -> None:
+        if change and form.cleaned_data.get("cancel_on"):
+            subscription_cancel(
+                subscription=obj,
+                actor=request.user,
+                today=timezone.localdate(),
+                reason=form.cleaned_data["cancellation_note"],
+                ends_on=form.cleaned_data["cancel_on"],
+            )
+            obj.refresh_from_db()
+
+    def save_formset(self, request, form, formset, change) -> None:
+        if formset.model is not SubscriptionOption:
+            return super().save_formset(request, form, formset, change)
+        # Booked options go through the service: price from the catalogue, audited.
+        formset.save(commit=False)
+        for booked in formset.deleted_objects:
+            subscription_option_remove(
+                subscription=form.instance, option=booked.option, actor=request.user
+            )
+        for booked in formset.new_objects + [obj for obj, _fields in formset.changed_objects]:
+            subscription_option_add(
+                subscription=form.instance,
+                option=booked.option,
+                quantity=booked.quantity,
+                actor=request.user,
+                today=timezone.localdate(),
+            )
