@@ -48,7 +48,11 @@ def subscription_period_amount(subscription: Subscription) -> Decimal:
         round_money(Decimal(item["unit_price"]) * subscription.quantity, currency)
         for item in subscription.price_items
     ]
-    lines += [round_money(o.unit_price * o.quantity, currency) for o in subscription.options.all()]
+    months = subscription.interval_months
+    lines += [
+        round_money(o.unit_price * o.quantity * months, currency)
+        for o in subscription.options.all()
+    ]
     return sum(lines, Decimal(0))
 
 
@@ -58,8 +62,9 @@ def _amount_with(subscription: Subscription, tariff: Tariff) -> Decimal:
         round_money(p.unit_price * subscription.quantity, currency) for p in tariff.prices.all()
     ]
     allowed = {o.pk for o in tariff.options.all()}
+    # Options are priced per month; a period of the target tariff lasts its interval.
     lines += [
-        round_money(o.unit_price * o.quantity, currency)
+        round_money(o.unit_price * o.quantity * tariff.interval_months, currency)
         for o in subscription.options.all()
         if o.option_id in allowed
     ]

@@ -44,8 +44,9 @@ class Option(models.Model):
     )
     name = models.CharField(_("name"), max_length=200)
     description = models.TextField(_("description"), blank=True)
+    # Per month, so one option fits monthly and yearly tariffs alike (a year bills 12 months).
     unit_price = models.DecimalField(
-        _("price per period"),
+        _("price per month"),
         max_digits=19,
         decimal_places=4,
         validators=[MinValueValidator(Decimal(0))],

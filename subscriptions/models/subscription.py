@@ -152,7 +152,7 @@ class SubscriptionOption(models.Model):
     quantity = models.PositiveIntegerField(
         _("quantity"), default=1, validators=[MinValueValidator(1)]
     )
-    unit_price = models.DecimalField(_("price per period"), max_digits=19, decimal_places=4)
+    unit_price = models.DecimalField(_("price per month"), max_digits=19, decimal_places=4)
     added_on = models.DateField(_("added on"))
 
     class Meta:
