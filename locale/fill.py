@@ -1019,6 +1019,7 @@ T: dict[str, tuple[str, str, str, str]] = {
         "%(price)s al mese",
         "aylık %(price)s",
     ),
+    "None": ("Aucune", "Keine", "Nessuna", "Yok"),
     # back office
     "Kontor back office": (
         "Back-office Kontor",

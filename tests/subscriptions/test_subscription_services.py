@@ -281,3 +281,24 @@ class TestOptions:
                 actor=world.staff["acme", "manager"],
                 today=TODAY,
             )
+
+
+def test_the_hourly_task_uses_each_tenants_calendar_day(world, plans):
+    import time_machine
+
+    from subscriptions.tasks import apply_due_subscription_changes
+
+    world.acme.timezone = "Pacific/Auckland"  # already the next day there
+    world.acme.save()
+    sub = subscription_order(
+        customer=world.alpha, tariff=plans.basic, actor=None, start_on=date(2026, 1, 15)
+    )
+    subscription_cancel(
+        subscription=sub,
+        actor=world.staff["acme", "manager"],
+        today=date(2026, 3, 1),
+        reason="x",
+        ends_on=date(2026, 3, 20),
+    )
+    with time_machine.travel("2026-03-20 13:00:00+00:00", tick=False):  # 21 Mar in Auckland
+        assert apply_due_subscription_changes() == {"changed": 0, "ended": 1}

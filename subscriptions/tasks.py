@@ -1,0 +1,19 @@
+from celery import shared_task
+from django.utils import timezone
+
+from core.models import Tenant
+from subscriptions.periods import local_today
+from subscriptions.services import subscriptions_apply_due
+
+
+@shared_task(acks_late=True)
+def apply_due_subscription_changes() -> dict[str, int]:
+    """Hourly: apply scheduled tariff changes and end cancelled subscriptions, per tenant on
+    that tenant's calendar day. Safe to run twice (the service re-checks each row)."""
+    totals = {"changed": 0, "ended": 0}
+    now = timezone.now()
+    for tenant in Tenant.objects.filter(is_active=True).only("pk", "timezone"):
+        done = subscriptions_apply_due(tenant=tenant, today=local_today(now, tenant.timezone))
+        for key, value in done.items():
+            totals[key] += value
+    return totals
