@@ -213,3 +213,18 @@ def legal_accept(
             )
         accepted.append(acceptance)
     return accepted
+
+
+@transaction.atomic
+def customer_close(*, customer: Customer, actor: User) -> Customer:
+    """Close the account: every contact loses access, every signed link stops working. The
+    records stay (documents must be kept); callers check first that nothing is still running."""
+    locked = Customer.objects.select_for_update().get(pk=customer.pk)
+    if locked.closed_at is not None:
+        return locked
+    locked.closed_at = timezone.now()
+    locked.link_secret = new_link_secret()
+    locked.save(update_fields=["closed_at", "link_secret"])
+    Contact.objects.filter(customer=locked).update(is_active=False)
+    audit_record(tenant=locked.tenant, actor=actor, action="customer.close", obj=locked)
+    return locked

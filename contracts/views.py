@@ -12,38 +12,12 @@ from contracts import selectors, services
 from contracts.access import customer_required
 from contracts.forms import ContractEditForm, LegalAcceptForm
 from contracts.models import LegalDocument
-from core.roles import ContactRole, may
-
-
-@customer_required
-def contract(request: HttpRequest) -> HttpResponse:
-    customer = request.customer
-    contacts = list(selectors.contact_list_for_customer(tenant=request.tenant, customer=customer))
-    return render(
-        request,
-        "contracts/contract.html",
-        {
-            "section_key": "contract",
-            "contacts": contacts,
-            "owners": [c for c in contacts if c.role == ContactRole.OWNER],
-            "partner": next((c for c in contacts if c.pk == customer.contract_partner_id), None),
-            "acceptances": selectors.legal_acceptance_list(
-                tenant=request.tenant, customer=customer
-            ),
-            "may_edit": _may_edit(request),
-            "may_manage_contacts": may(
-                request.user,
-                "account.contacts.manage",
-                tenant=request.tenant,
-                customer_id=customer.pk,
-            ),
-        },
-    )
+from core.roles import may
 
 
 @customer_required
 def contract_edit(request: HttpRequest) -> HttpResponse:
-    if not _may_edit(request):
+    if not may_edit_contract(request):
         raise PermissionDenied
     form = ContractEditForm(request.POST or None, instance=request.customer)
     if request.method == "POST" and form.is_valid():
@@ -90,7 +64,7 @@ def legal_document(request: HttpRequest, document_id: int) -> HttpResponse:
     return render(request, "contracts/legal_document.html", {"document": document})
 
 
-def _may_edit(request: HttpRequest) -> bool:
+def may_edit_contract(request: HttpRequest) -> bool:
     return may(
         request.user, "contract.edit", tenant=request.tenant, customer_id=request.customer.pk
     )

@@ -18,6 +18,8 @@ PENDING_SECTIONS = [
 
 urlpatterns = [
     path("", views.dashboard, name="dashboard"),
+    path("contract/", views.contract, name="contract"),
+    path("contract/close/", views.account_close, name="account_close"),
     path("", include("contracts.urls")),
     path("", include("subscriptions.urls")),
     path("branding/logo", views.tenant_logo, name="tenant_logo"),

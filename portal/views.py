@@ -2,14 +2,24 @@ from __future__ import annotations
 
 import mimetypes
 
+from django.contrib import messages
+from django.contrib.auth import logout
+from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_POST, require_safe
 
+from contracts import selectors as contract_selectors
 from contracts.access import SESSION_KEY, customer_required
+from contracts.views import may_edit_contract
+from core.roles import ContactRole, may
+from portal.forms import AccountCloseForm
 from portal.navigation import SECTIONS, SECTIONS_BY_KEY
+from subscriptions import services as subscription_services
 
 
 @require_safe
@@ -60,3 +70,62 @@ def customer_switch(request: HttpRequest, customer_id: int) -> HttpResponse:
     if not url_has_allowed_host_and_scheme(next_url, {request.get_host()}, request.is_secure()):
         next_url = "/"
     return redirect(next_url)
+
+
+@customer_required
+def contract(request: HttpRequest) -> HttpResponse:
+    """The contract page gathers from contracts (its data, contacts, legal) and subscriptions
+    (how long the contract has run)."""
+    customer = request.customer
+    contacts = list(
+        contract_selectors.contact_list_for_customer(tenant=request.tenant, customer=customer)
+    )
+    return render(
+        request,
+        "contracts/contract.html",
+        {
+            "section_key": "contract",
+            "contacts": contacts,
+            "owners": [c for c in contacts if c.role == ContactRole.OWNER],
+            "partner": next((c for c in contacts if c.pk == customer.contract_partner_id), None),
+            "acceptances": contract_selectors.legal_acceptance_list(
+                tenant=request.tenant, customer=customer
+            ),
+            "contract_start": subscription_services.customer_contract_start(customer),
+            "may_edit": may_edit_contract(request),
+            "may_close": may(
+                request.user, "account.delete", tenant=request.tenant, customer_id=customer.pk
+            ),
+            "may_manage_contacts": may(
+                request.user,
+                "account.contacts.manage",
+                tenant=request.tenant,
+                customer_id=customer.pk,
+            ),
+        },
+    )
+
+
+@customer_required
+def account_close(request: HttpRequest) -> HttpResponse:
+    """Close the customer account, when nothing runs any more; otherwise say what still does."""
+    customer = request.customer
+    if not may(request.user, "account.delete", tenant=request.tenant, customer_id=customer.pk):
+        raise PermissionDenied
+    today = timezone.localdate()
+    blockers = subscription_services.account_close_blockers(customer, today)
+    form = AccountCloseForm(request.POST or None, customer=customer)
+    if request.method == "POST" and not blockers and form.is_valid():
+        subscription_services.account_close(
+            customer=customer, actor=request.user, today=today, as_contact=True
+        )
+        logout(request)
+        messages.success(
+            request, _("The account of %(customer)s is closed.") % {"customer": customer.name}
+        )
+        return redirect("account_login")
+    return render(
+        request,
+        "portal/account_close.html",
+        {"section_key": "contract", "blockers": blockers, "form": form},
+    )

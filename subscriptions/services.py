@@ -17,6 +17,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from contracts.models import Customer
+from contracts.services import customer_close
 from core.audit import audit_record
 from core.models import Tenant, User
 from core.money import round_money
@@ -536,3 +537,42 @@ def customer_contract_start(customer: Customer) -> date | None:
         .values_list("started_on", flat=True)
         .first()
     )
+
+
+# ---------------------------------------------------------------------------------------------
+# Closing the account (spans contracts and subscriptions, so it lives here, the higher app)
+
+
+def account_close_blockers(customer: Customer, today: date) -> list[str]:
+    """Why the account cannot be closed yet: modules still active, or cancelled ones whose last
+    day has not passed. Empty: it may be closed."""
+    reasons = []
+    for subscription in (
+        Subscription.objects.filter(customer=customer).running().select_related("tariff__module")
+    ):
+        name = subscription.tariff.module.name
+        if subscription.status == SubscriptionStatus.SCHEDULED_END:
+            if subscription.ends_on >= today:
+                reasons.append(
+                    gettext("%(module)s runs until %(date)s.")
+                    % {"module": name, "date": date_format(subscription.ends_on)}
+                )
+        else:
+            reasons.append(gettext("%(module)s is active: cancel it first.") % {"module": name})
+    return reasons
+
+
+@transaction.atomic
+def account_close(
+    *, customer: Customer, actor: User, today: date, as_contact: bool = False
+) -> Customer:
+    if as_contact:
+        allowed = may(actor, "account.delete", tenant=customer.tenant, customer_id=customer.pk)
+    else:
+        allowed = may(actor, "customer.delete", tenant=customer.tenant)
+    if not allowed:
+        raise PermissionDenied("account.delete")
+    blockers = account_close_blockers(customer, today)
+    if blockers:
+        raise ValidationError(blockers, code="still_running")
+    return customer_close(customer=customer, actor=actor)

@@ -90,6 +90,10 @@ class Customer(models.Model):
         help_text=_("Never charged for real; left out of revenue figures."),
     )
 
+    # Closed at the customer's request: contacts can no longer log in, records are kept (invoices
+    # must be retained for years), nothing new is billed.
+    closed_at = models.DateTimeField(_("closed"), null=True, blank=True, editable=False)
+
     # Salt of every signed link sent to this customer; rotating it revokes them all.
     link_secret = models.CharField(max_length=64, default=new_link_secret, editable=False)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
