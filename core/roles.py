@@ -49,6 +49,8 @@ STAFF_ACTIONS: dict[str, StaffRole] = {
     "customer.contract_partner.change": StaffRole.MANAGER,
     "catalogue.view": StaffRole.SUPPORT,
     "catalogue.manage": StaffRole.MANAGER,
+    "order.view": StaffRole.SUPPORT,
+    "order.manage": StaffRole.BILLING,
     "subscription.view": StaffRole.SUPPORT,
     # Order, change tariff and cancel on a customer's behalf, at the dates the terms allow.
     "subscription.manage": StaffRole.BILLING,

@@ -128,6 +128,9 @@ def seed_subscriptions(tenant: Tenant, tariffs: dict[str, Tariff], today: date) 
             )
             option = tariff.options.first()
             manager = tenant.staff_memberships.get(role="manager").user
+            billing = tenant.staff_memberships.get(role="billing").user
+            for _stage in range(2 if months_ago > 2 else 1):  # delivered, or in progress
+                order_advance(order=subscription.orders.get(), actor=billing)
             if option is not None and customer.number.endswith("1"):
                 subscription_option_add(
                     subscription=subscription, option=option, quantity=2, actor=manager, today=today

@@ -13,7 +13,6 @@ PENDING_SECTIONS = [
     "quotes",
     "credits",
     "payment_methods",
-    "orders",
 ]
 
 urlpatterns = [

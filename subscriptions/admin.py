@@ -15,14 +15,18 @@ from django.utils.translation import gettext_lazy as _
 from core.admin_base import CreatedByServiceAdmin, TenantScopedAdmin, TenantScopedInline
 from core.roles import may
 from subscriptions.models import (
+    DeliveryStage,
     Module,
     Option,
+    Order,
+    StageTemplate,
     Subscription,
     SubscriptionOption,
     SubscriptionStatus,
     Tariff,
     TariffPrice,
 )
+from subscriptions.orders import order_advance, order_create
 from subscriptions.services import (
     cancellation_earliest_end,
     subscription_cancel,
@@ -258,3 +262,91 @@ class SubscriptionAdmin(CreatedByServiceAdmin):
                 actor=request.user,
                 today=timezone.localdate(),
             )
+
+
+@admin.register(StageTemplate)
+class StageTemplateAdmin(TenantScopedAdmin):
+    """The business's usual delivery stages (Received, In progress, Delivered…)."""
+
+    view_action = "order.view"
+    add_action = change_action = delete_action = "tenant.change"
+    audit_name = "stage_template"
+    list_display = ["position", "name"]
+    fields = ["tenant", "position", "name"]
+
+
+class DeliveryStageInline(TenantScopedInline):
+    model = DeliveryStage
+    fields = ["position", "name", "note", "reached_at"]
+    readonly_fields = ["reached_at"]
+    extra = 0
+    view_action = "order.view"
+    add_action = change_action = delete_action = "order.manage"
+
+
+class OrderAddForm(forms.ModelForm):
+    class Meta:
+        model = Order
+        fields = ["customer", "subscription", "title", "description"]
+
+
+@admin.register(Order)
+class OrderAdmin(CreatedByServiceAdmin):
+    view_action = "order.view"
+    add_action = change_action = "order.manage"
+    audit_name = "order"
+    list_display = ["title", "customer", "kind", "ordered_at", "progress"]
+    list_filter = ["kind"]
+    list_select_related = ["customer", "tenant"]
+    search_fields = ["title", "customer__name", "customer__number"]
+    autocomplete_fields = ["customer"]
+    actions = ["advance"]
+
+    def get_queryset(self, request: HttpRequest):
+        return super().get_queryset(request).prefetch_related("stages")
+
+    def get_inlines(self, request: HttpRequest, obj=None):
+        return [DeliveryStageInline] if obj is not None else []
+
+    def get_fields(self, request: HttpRequest, obj=None):
+        return ["customer", "subscription", "title", "description"] + (
+            ["kind", "ordered_at"] if obj else []
+        )
+
+    def get_readonly_fields(self, request: HttpRequest, obj=None):
+        return ["customer", "subscription", "kind", "ordered_at"] if obj else []
+
+    def get_form(self, request: HttpRequest, obj=None, change=False, **kwargs):
+        if obj is None:
+            kwargs["form"] = OrderAddForm
+        return super().get_form(request, obj, change=change, **kwargs)
+
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    @admin.display(description=_("Progress"))
+    def progress(self, order: Order) -> str:
+        stages = list(order.stages.all())
+        reached = [s for s in stages if s.reached_at]
+        return f"{reached[-1].name if reached else '—'} ({len(reached)}/{len(stages)})"
+
+    @admin.action(description=_("Advance to the next stage"), permissions=["change"])
+    def advance(self, request: HttpRequest, queryset) -> None:
+        from django.contrib import messages
+
+        for order in queryset:
+            try:
+                stage = order_advance(order=order, actor=request.user)
+            except ValidationError as exc:
+                messages.warning(request, f"{order}: {' '.join(exc.messages)}")
+            else:
+                messages.success(request, f"{order}: {stage.name}")
+
+    def create(self, request: HttpRequest, data: dict) -> Order:
+        return order_create(
+            customer=data["customer"],
+            title=data["title"],
+            description=data.get("description", ""),
+            subscription=data.get("subscription"),
+            actor=request.user,
+        )

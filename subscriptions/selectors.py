@@ -7,7 +7,7 @@ from django.utils.translation import gettext, ngettext
 
 from contracts.models import Customer
 from core.models import Tenant
-from subscriptions.models import Module, Subscription, SubscriptionOption
+from subscriptions.models import DeliveryStage, Module, Order, Subscription, SubscriptionOption
 
 
 def subscription_list(*, tenant: Tenant, customer: Customer) -> QuerySet[Subscription]:
@@ -39,3 +39,16 @@ def interval_label(months: int) -> str:
     if months == 12:
         return gettext("per year")
     return ngettext("every %(n)s month", "every %(n)s months", months) % {"n": months}
+
+
+def order_list(*, tenant: Tenant, customer: Customer) -> QuerySet[Order]:
+    return (
+        Order.objects.filter(tenant=tenant, customer=customer)
+        .select_related("subscription__tariff__module")
+        .prefetch_related(Prefetch("stages", queryset=DeliveryStage.objects.order_by("position")))
+    )
+
+
+def order_get(*, tenant: Tenant, customer: Customer, pk: int) -> Order:
+    """Raises Order.DoesNotExist for another customer's or tenant's id (→ 404)."""
+    return order_list(tenant=tenant, customer=customer).get(pk=pk)

@@ -33,6 +33,7 @@ from subscriptions.models import (
     SubscriptionStatus,
     Tariff,
 )
+from subscriptions.orders import order_create
 
 # ---------------------------------------------------------------------------------------------
 # Amounts
@@ -183,6 +184,13 @@ def subscription_order(
         to_status=subscription.status,
         data={"tariff": tariff.pk, "start_on": str(start_on)},
         actor=actor,
+    )
+    order_create(
+        customer=customer,
+        title=str(tariff),
+        actor=actor,
+        subscription=subscription,
+        description=tariff.module.description,
     )
     audit_record(
         tenant=customer.tenant,

@@ -18,7 +18,7 @@ from contracts.access import customer_required
 from core.roles import may
 from subscriptions import selectors, services
 from subscriptions.forms import CancelForm, ChangeTariffForm
-from subscriptions.models import Module, Subscription, SubscriptionStatus
+from subscriptions.models import Module, Order, Subscription, SubscriptionStatus
 
 
 def _subscription(request: HttpRequest, subscription_id: int) -> Subscription:
@@ -225,4 +225,34 @@ def module_image(request: HttpRequest, module_id: int) -> FileResponse:
         raise Http404
     return FileResponse(
         module.image.open("rb"), content_type=mimetypes.guess_type(module.image.name)[0]
+    )
+
+
+def _timeline(order: Order) -> dict:
+    stages = list(order.stages.all())
+    reached = [s for s in stages if s.reached_at]
+    return {
+        "order": order,
+        "stages": stages,
+        "current": reached[-1] if reached else None,
+        "delivered": bool(stages) and len(reached) == len(stages),
+    }
+
+
+@customer_required
+def order_list(request: HttpRequest) -> HttpResponse:
+    orders = [
+        _timeline(o) for o in selectors.order_list(tenant=request.tenant, customer=request.customer)
+    ]
+    return render(request, "subscriptions/orders.html", {"section_key": "orders", "orders": orders})
+
+
+@customer_required
+def order_detail(request: HttpRequest, order_id: int) -> HttpResponse:
+    try:
+        order = selectors.order_get(tenant=request.tenant, customer=request.customer, pk=order_id)
+    except Order.DoesNotExist as exc:
+        raise Http404 from exc
+    return render(
+        request, "subscriptions/order_detail.html", {"section_key": "orders", **_timeline(order)}
     )

@@ -1,4 +1,5 @@
 from subscriptions.models.catalogue import Module, Option, Tariff, TariffPrice
+from subscriptions.models.order import DeliveryStage, Order, OrderKind, StageTemplate
 from subscriptions.models.subscription import (
     SUBSCRIPTION_TRANSITIONS,
     PendingCharge,
@@ -10,9 +11,13 @@ from subscriptions.models.subscription import (
 
 __all__ = [
     "SUBSCRIPTION_TRANSITIONS",
+    "DeliveryStage",
     "Module",
     "Option",
+    "Order",
+    "OrderKind",
     "PendingCharge",
+    "StageTemplate",
     "Subscription",
     "SubscriptionEvent",
     "SubscriptionOption",

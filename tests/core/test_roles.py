@@ -31,6 +31,8 @@ EXPECTED_STAFF = {
     "customer.contract_partner.change": "manager",
     "catalogue.view": "support",
     "catalogue.manage": "manager",
+    "order.view": "support",
+    "order.manage": "billing",
     "subscription.view": "support",
     "subscription.manage": "billing",
     "subscription.termination_date.choose": "manager",

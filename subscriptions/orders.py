@@ -1,0 +1,102 @@
+"""Services for orders and their delivery stages (kept apart from subscriptions.services, which
+is long enough already)."""
+
+from __future__ import annotations
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone, translation
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+
+from contracts.models import Customer
+from core.audit import audit_record
+from core.models import Tenant, User
+from core.roles import may
+from subscriptions.models import DeliveryStage, Order, OrderKind, StageTemplate, Subscription
+
+DEFAULT_STAGES = (_("Received"), _("In progress"), _("Delivered"))
+
+
+def stage_names(tenant: Tenant) -> list[str]:
+    """The business's stage names, or the default three in its language."""
+    names = list(StageTemplate.objects.filter(tenant=tenant).values_list("name", flat=True))
+    if names:
+        return names
+    with translation.override(tenant.locale):
+        return [str(name) for name in DEFAULT_STAGES]
+
+
+@transaction.atomic
+def order_create(
+    *,
+    customer: Customer,
+    title: str,
+    actor: User | None,
+    description: str = "",
+    subscription: Subscription | None = None,
+    stages: list[str] | None = None,
+) -> Order:
+    """A new order with its timeline; the first stage ("received") is reached at once."""
+    if actor is not None and not may(actor, "order.manage", tenant=customer.tenant):
+        raise PermissionDenied("order.manage")
+    if subscription is not None and subscription.customer_id != customer.pk:
+        raise ValidationError(_("That subscription belongs to another customer."))
+    order = Order.objects.create(
+        tenant=customer.tenant,
+        customer=customer,
+        subscription=subscription,
+        title=title,
+        description=description,
+        kind=OrderKind.SUBSCRIPTION if subscription is not None else OrderKind.ONE_OFF,
+    )
+    names = stages or stage_names(customer.tenant)
+    now = timezone.now()
+    DeliveryStage.objects.bulk_create(
+        [
+            DeliveryStage(
+                tenant=customer.tenant,
+                order=order,
+                position=i,
+                name=name,
+                reached_at=now if i == 0 else None,
+                reached_by=actor,
+            )
+            for i, name in enumerate(names)
+        ]
+    )
+    audit_record(
+        tenant=customer.tenant,
+        actor=actor,
+        action="order.create",
+        obj=order,
+        after={"title": title, "stages": names},
+    )
+    return order
+
+
+@transaction.atomic
+def order_advance(*, order: Order, actor: User, note: str = "") -> DeliveryStage:
+    """Mark the next stage reached (now); the customer sees it on their Orders page."""
+    if not may(actor, "order.manage", tenant=order.tenant):
+        raise PermissionDenied("order.manage")
+    stage = (
+        DeliveryStage.objects.select_for_update()
+        .filter(order=order, reached_at__isnull=True)
+        .order_by("position")
+        .first()
+    )
+    if stage is None:
+        raise ValidationError(gettext("This order is already delivered."), code="delivered")
+    stage.reached_at, stage.reached_by = timezone.now(), actor
+    if note:
+        stage.note = note
+    stage.save(update_fields=["reached_at", "reached_by", "note"])
+    audit_record(
+        tenant=order.tenant,
+        actor=actor,
+        action="order.advance",
+        obj=order,
+        after={"stage": stage.name, "note": note},
+    )
+    return stage
