@@ -12,6 +12,7 @@ from PIL import Image, ImageDraw
 from contracts.models import Customer
 from core.models import Tenant
 from subscriptions.models import Module, Option, Subscription, Tariff, TariffPrice
+from subscriptions.orders import order_advance, order_create
 from subscriptions.periods import add_months
 from subscriptions.services import subscription_cancel, subscription_option_add, subscription_order
 
@@ -142,3 +143,12 @@ def seed_subscriptions(tenant: Tenant, tariffs: dict[str, Tariff], today: date) 
                     today=today,
                     reason="Moving to an in-house solution.",
                 )
+        if customer.number.endswith("1"):
+            workshop = order_create(
+                customer=customer,
+                title="Onboarding workshop",
+                actor=billing,
+                description="Two half-days with your team: set-up, workflows and reporting.",
+                stages=["Booked", "Agenda agreed", "Day 1", "Day 2", "Summary sent"],
+            )
+            order_advance(order=workshop, actor=billing, note="Agenda sent to your contact.")
