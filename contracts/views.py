@@ -19,7 +19,9 @@ from core.roles import may
 def contract_edit(request: HttpRequest) -> HttpResponse:
     if not may_edit_contract(request):
         raise PermissionDenied
-    form = ContractEditForm(request.POST or None, instance=request.customer)
+    form = ContractEditForm(
+        request.POST if request.method == "POST" else None, instance=request.customer
+    )
     if request.method == "POST" and form.is_valid():
         changes = {field: form.cleaned_data[field] for field in form.changed_data}
         if changes:
@@ -43,7 +45,7 @@ def legal_accept(request: HttpRequest) -> HttpResponse:
         next_url = "/"
     if not pending:
         return redirect(next_url)
-    form = LegalAcceptForm(request.POST or None)
+    form = LegalAcceptForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         services.legal_accept(contact=request.contact, documents=pending, actor=request.user)
         return redirect(next_url)

@@ -11,7 +11,6 @@ PENDING_SECTIONS = [
     "invoices",
     "payments",
     "quotes",
-    "credits",
     "payment_methods",
 ]
 

@@ -114,7 +114,7 @@ def account_close(request: HttpRequest) -> HttpResponse:
         raise PermissionDenied
     today = timezone.localdate()
     blockers = subscription_services.account_close_blockers(customer, today)
-    form = AccountCloseForm(request.POST or None, customer=customer)
+    form = AccountCloseForm(request.POST if request.method == "POST" else None, customer=customer)
     if request.method == "POST" and not blockers and form.is_valid():
         subscription_services.account_close(
             customer=customer, actor=request.user, today=today, as_contact=True

@@ -14,11 +14,16 @@ from django.utils.translation import gettext_lazy as _
 
 from core.admin_base import CreatedByServiceAdmin, TenantScopedAdmin, TenantScopedInline
 from core.roles import may
+from subscriptions.credits import credits_adjust, credits_check, credits_use
 from subscriptions.models import (
+    CreditLedgerEntry,
     DeliveryStage,
+    Department,
+    LedgerKind,
     Module,
     Option,
     Order,
+    Package,
     StageTemplate,
     Subscription,
     SubscriptionOption,
@@ -348,5 +353,125 @@ class OrderAdmin(CreatedByServiceAdmin):
             title=data["title"],
             description=data.get("description", ""),
             subscription=data.get("subscription"),
+            actor=request.user,
+        )
+
+
+@admin.register(Department)
+class DepartmentAdmin(CatalogueAdmin):
+    audit_name = "department"
+    list_display = ["name"]
+    fields = ["tenant", "name"]
+
+
+@admin.register(Package)
+class PackageAdmin(CatalogueAdmin):
+    audit_name = "package"
+    list_display = ["name", "kind", "credits", "duration_days", "price", "currency", "is_active"]
+    list_filter = ["kind", "is_active"]
+    fields = [
+        "tenant",
+        "name",
+        "description",
+        "kind",
+        "credits",
+        "duration_days",
+        "price",
+        "currency",
+        "is_active",
+    ]
+
+
+class LedgerEntryForm(forms.ModelForm):
+    """Staff record a use (a ticket handled by phone) or correct a balance (Manager)."""
+
+    credits = forms.IntegerField(
+        label=_("Credits"), help_text=_("Use: how many credits were used. Correction: + or −.")
+    )
+
+    class Meta:
+        model = CreditLedgerEntry
+        fields = ["customer", "kind", "department", "reference"]
+
+    def clean_kind(self) -> str:
+        kind = self.cleaned_data["kind"]
+        if kind not in (LedgerKind.USE, LedgerKind.ADJUSTMENT):
+            raise ValidationError(_("Only uses and corrections are recorded by hand."))
+        return kind
+
+    def clean(self):
+        data = super().clean()
+        customer, kind, amount = data.get("customer"), data.get("kind"), data.get("credits")
+        if customer is None or kind is None or amount is None:
+            return data
+        if kind == LedgerKind.ADJUSTMENT and not data.get("reference", "").strip():
+            self.add_error("reference", _("Say why the balance is corrected."))
+        # The admin saves inside this same transaction: the lock taken here holds until the
+        # entry is written, so the check cannot be overtaken by a concurrent use.
+        try:
+            credits_check(customer=customer, kind=kind, amount=amount, today=timezone.localdate())
+        except ValidationError as exc:
+            self.add_error("credits", exc)
+        return data
+
+
+@admin.register(CreditLedgerEntry)
+class CreditLedgerEntryAdmin(CreatedByServiceAdmin):
+    view_action = "credits.view"
+    add_action = "credits.adjust"
+    audit_name = "credits"
+    form = LedgerEntryForm
+    list_display = [
+        "created_at",
+        "customer",
+        "kind",
+        "delta",
+        "balance_after",
+        "department",
+        "reference",
+    ]
+    list_filter = ["kind", "department"]
+    list_select_related = ["customer", "department", "tenant"]
+    search_fields = ["customer__name", "customer__number", "reference"]
+    autocomplete_fields = ["customer"]
+
+    def get_fields(self, request: HttpRequest, obj=None):
+        if obj is None:
+            return ["customer", "kind", "credits", "department", "reference"]
+        return [
+            "customer",
+            "kind",
+            "delta",
+            "balance_after",
+            "department",
+            "package",
+            "reference",
+            "actor",
+            "created_at",
+        ]
+
+    def get_readonly_fields(self, request: HttpRequest, obj=None):
+        return self.get_fields(request, obj) if obj is not None else []
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False  # the ledger is append-only: corrections are new entries
+
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    def create(self, request: HttpRequest, data: dict) -> CreditLedgerEntry:
+        if data["kind"] == LedgerKind.USE:
+            return credits_use(
+                customer=data["customer"],
+                units=data["credits"],
+                actor=request.user,
+                today=timezone.localdate(),
+                department=data.get("department"),
+                reference=data.get("reference", ""),
+            )
+        return credits_adjust(
+            customer=data["customer"],
+            delta=data["credits"],
+            reason=data.get("reference", ""),
             actor=request.user,
         )

@@ -17,3 +17,10 @@ class CancelForm(forms.Form):
 
 class ChangeTariffForm(forms.Form):
     tariff = forms.IntegerField(widget=forms.HiddenInput)
+
+
+class PackageBuyForm(forms.Form):
+    confirm_forfeit = forms.BooleanField(
+        required=False,
+        label=_("I understand that what is left of my current package is forfeited."),
+    )

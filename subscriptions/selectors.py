@@ -7,7 +7,15 @@ from django.utils.translation import gettext, ngettext
 
 from contracts.models import Customer
 from core.models import Tenant
-from subscriptions.models import DeliveryStage, Module, Order, Subscription, SubscriptionOption
+from subscriptions.models import (
+    CreditLedgerEntry,
+    DeliveryStage,
+    Module,
+    Order,
+    Package,
+    Subscription,
+    SubscriptionOption,
+)
 
 
 def subscription_list(*, tenant: Tenant, customer: Customer) -> QuerySet[Subscription]:
@@ -52,3 +60,17 @@ def order_list(*, tenant: Tenant, customer: Customer) -> QuerySet[Order]:
 def order_get(*, tenant: Tenant, customer: Customer, pk: int) -> Order:
     """Raises Order.DoesNotExist for another customer's or tenant's id (→ 404)."""
     return order_list(tenant=tenant, customer=customer).get(pk=pk)
+
+
+def package_list(*, tenant: Tenant) -> QuerySet[Package]:
+    return Package.objects.filter(tenant=tenant, is_active=True)
+
+
+def package_get(*, tenant: Tenant, pk: int) -> Package:
+    return package_list(tenant=tenant).get(pk=pk)
+
+
+def credit_ledger(*, tenant: Tenant, customer: Customer, limit: int = 100):
+    return CreditLedgerEntry.objects.filter(tenant=tenant, customer=customer).select_related(
+        "department", "package"
+    )[:limit]

@@ -17,3 +17,11 @@ def apply_due_subscription_changes() -> dict[str, int]:
         for key, value in done.items():
             totals[key] += value
     return totals
+
+
+@shared_task(acks_late=True)
+def send_package_purchase_emails(order_id: int) -> int:
+    """Tell the customer and the business about a package purchase (run after commit)."""
+    from subscriptions.emails import send_package_purchase
+
+    return send_package_purchase(order_id)

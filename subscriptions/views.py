@@ -16,9 +16,9 @@ from django.views.decorators.http import require_POST, require_safe
 
 from contracts.access import customer_required
 from core.roles import may
-from subscriptions import selectors, services
-from subscriptions.forms import CancelForm, ChangeTariffForm
-from subscriptions.models import Module, Order, Subscription, SubscriptionStatus
+from subscriptions import credits, selectors, services
+from subscriptions.forms import CancelForm, ChangeTariffForm, PackageBuyForm
+from subscriptions.models import Module, Order, Package, Subscription, SubscriptionStatus
 
 
 def _subscription(request: HttpRequest, subscription_id: int) -> Subscription:
@@ -162,7 +162,7 @@ def subscription_cancel(request: HttpRequest, subscription_id: int) -> HttpRespo
         return redirect("subscription_detail", subscription_id=subscription.pk)
     today = timezone.localdate()
     ends_on = services.cancellation_earliest_end(subscription, today)
-    form = CancelForm(request.POST or None)
+    form = CancelForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
             services.subscription_cancel(
@@ -255,4 +255,75 @@ def order_detail(request: HttpRequest, order_id: int) -> HttpResponse:
         raise Http404 from exc
     return render(
         request, "subscriptions/order_detail.html", {"section_key": "orders", **_timeline(order)}
+    )
+
+
+@customer_required
+def credit_overview(request: HttpRequest) -> HttpResponse:
+    customer = request.customer
+    return render(
+        request,
+        "subscriptions/credits.html",
+        {
+            "section_key": "credits",
+            "account": credits.credit_account(customer),
+            "today": timezone.localdate(),
+            "packages": selectors.package_list(tenant=request.tenant),
+            "entries": selectors.credit_ledger(tenant=request.tenant, customer=customer),
+            "may_buy": may(
+                request.user, "package.buy", tenant=request.tenant, customer_id=customer.pk
+            ),
+        },
+    )
+
+
+@customer_required
+def package_buy(request: HttpRequest, package_id: int) -> HttpResponse:
+    try:
+        package = selectors.package_get(tenant=request.tenant, pk=package_id)
+    except Package.DoesNotExist as exc:
+        raise Http404 from exc
+    customer = request.customer
+    today = timezone.localdate()
+    may_buy = may(request.user, "package.buy", tenant=request.tenant, customer_id=customer.pk)
+    try:
+        obstacle = credits.purchase_check(customer, package, today)
+        refusal = None
+    except ValidationError as exc:
+        obstacle, refusal = None, " ".join(exc.messages)
+    form = PackageBuyForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST":
+        if not may_buy:
+            raise PermissionDenied
+        if refusal is None and form.is_valid():
+            try:
+                credits.package_purchase(
+                    customer=customer,
+                    package=package,
+                    actor=request.user,
+                    today=today,
+                    confirm_forfeit=form.cleaned_data["confirm_forfeit"],
+                )
+            except credits.ForfeitNeedsConfirmation as exc:
+                form.add_error("confirm_forfeit", exc)
+            except ValidationError as exc:
+                refusal = " ".join(exc.messages)
+            else:
+                messages.success(
+                    request,
+                    _("Thank you: %(package)s is ready to use.") % {"package": package.name},
+                )
+                return redirect("credits")
+    return render(
+        request,
+        "subscriptions/package_buy.html",
+        {
+            "section_key": "credits",
+            "package": package,
+            "form": form,
+            "may_buy": may_buy,
+            "forfeit": obstacle == "forfeit",
+            "refusal": refusal,
+            "account": credits.credit_account(customer),
+        },
     )

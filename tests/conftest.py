@@ -119,3 +119,33 @@ def world(db) -> World:
             StaffMembershipFactory(tenant=tenant, user=user, role=role)
             w.staff[tenant.slug, role.value] = user
     return w
+
+
+@pytest.fixture
+def run_tasks():
+    """Runs the Celery tasks queued so far until `until()` holds. With Redis (always in CI) a
+    real worker takes them from the broker — the test must then be transactional, so the worker
+    (another connection) sees the rows; without Redis they already ran in-process (eager)."""
+    import time
+
+    from celery import current_app
+
+    def _run(until, timeout: float = 15.0) -> None:
+        if current_app.conf.task_always_eager:
+            assert until(), "the eager tasks did not do what was expected"
+            return
+        from celery.contrib.testing.worker import start_worker
+
+        with start_worker(
+            current_app._get_current_object(),
+            pool="solo",
+            perform_ping_check=False,
+            shutdown_timeout=10,
+            queues=[settings.CELERY_TASK_DEFAULT_QUEUE],
+        ):
+            deadline = time.monotonic() + timeout
+            while not until():
+                assert time.monotonic() < deadline, "the queued tasks did not finish in time"
+                time.sleep(0.05)
+
+    return _run

@@ -108,3 +108,15 @@ class OptionFactory(factory.django.DjangoModelFactory):
     tenant = factory.SubFactory(TenantFactory)
     name = factory.Sequence(lambda n: f"Option {n}")
     unit_price = "5.00"
+
+
+class PackageFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "subscriptions.Package"
+
+    tenant = factory.SubFactory(TenantFactory)
+    name = factory.Sequence(lambda n: f"Package {n}")
+    kind = "credits"
+    credits = 10
+    duration_days = None
+    price = "100.00"

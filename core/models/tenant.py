@@ -108,6 +108,13 @@ class Tenant(models.Model):
         default="immediate",
     )
 
+    notification_emails = models.JSONField(
+        _("notification addresses"),
+        default=list,
+        blank=True,
+        help_text=_("Where the business is told about purchases and cancellations."),
+    )
+
     # Access
     self_registration_enabled = models.BooleanField(
         _("customers may register themselves"), default=False

@@ -1,4 +1,12 @@
 from subscriptions.models.catalogue import Module, Option, Tariff, TariffPrice
+from subscriptions.models.credits import (
+    CreditAccount,
+    CreditLedgerEntry,
+    Department,
+    LedgerKind,
+    Package,
+    PackageKind,
+)
 from subscriptions.models.order import DeliveryStage, Order, OrderKind, StageTemplate
 from subscriptions.models.subscription import (
     SUBSCRIPTION_TRANSITIONS,
@@ -11,11 +19,17 @@ from subscriptions.models.subscription import (
 
 __all__ = [
     "SUBSCRIPTION_TRANSITIONS",
+    "CreditAccount",
+    "CreditLedgerEntry",
     "DeliveryStage",
+    "Department",
+    "LedgerKind",
     "Module",
     "Option",
     "Order",
     "OrderKind",
+    "Package",
+    "PackageKind",
     "PendingCharge",
     "StageTemplate",
     "Subscription",

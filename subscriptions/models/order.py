@@ -58,6 +58,14 @@ class Order(models.Model):
     title = models.CharField(_("title"), max_length=200)
     description = models.TextField(_("description"), blank=True)
     ordered_at = models.DateTimeField(_("ordered"), auto_now_add=True)
+    # One-off price to invoice (a package bought in the portal); the billing run invoices it.
+    amount = models.DecimalField(
+        _("amount"), max_digits=19, decimal_places=2, null=True, blank=True
+    )
+    currency = models.CharField(_("currency"), max_length=3, blank=True)
+    invoiced_at = models.DateTimeField(_("invoiced"), null=True, blank=True)
+    # Set once the purchase e-mails went out, so a retried task never sends them twice.
+    notified_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("order")

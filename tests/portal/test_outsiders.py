@@ -43,6 +43,14 @@ def _acme_module_with_image(world):
     return module
 
 
+def _acme_package(world):
+    from subscriptions.models import Package
+
+    return Package.objects.create(
+        tenant=world.acme, name="10 tickets", kind="credits", credits=10, price="100.00"
+    )
+
+
 def _subscription_url(suffix: str, method: str = "get", data=None):
     return lambda w: (f"/subscriptions/{_alpha_subscription(w).pk}/{suffix}", method, data)
 
@@ -59,6 +67,7 @@ OBJECT_URLS = {
 # Pages of things the whole tenant shares (its terms, its catalogue): url name -> path to acme's.
 TENANT_WIDE_URLS = {
     "legal_document": lambda w: f"/legal/{w.acme_terms.pk}/",
+    "package_buy": lambda w: f"/credits/packages/{_acme_package(w).pk}/",
     "module_image": lambda w: f"/catalogue/modules/{_acme_module_with_image(w).pk}/image",
 }
 # Not portal pages: the back office is scoped and tested on its own (tests/core), allauth's

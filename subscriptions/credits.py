@@ -1,0 +1,253 @@
+"""Services for support packages and the credit ledger."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils.formats import date_format
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+
+from contracts.models import Customer
+from core.audit import audit_record
+from core.models import User
+from core.roles import may
+from subscriptions.models import (
+    CreditAccount,
+    CreditLedgerEntry,
+    Department,
+    LedgerKind,
+    Order,
+    Package,
+    PackageKind,
+)
+from subscriptions.orders import order_create
+
+RENEWAL_WINDOW_DAYS = 30  # a subscription package can be bought again in its last 30 days
+
+
+class InsufficientCredits(ValidationError):
+    pass
+
+
+class ForfeitNeedsConfirmation(ValidationError):
+    """Buying the other kind of package forfeits what is left: ask the customer first."""
+
+
+def credit_account(customer: Customer) -> CreditAccount:
+    account, _created = CreditAccount.objects.get_or_create(
+        customer=customer, defaults={"tenant": customer.tenant}
+    )
+    return account
+
+
+def _locked_account(customer: Customer) -> CreditAccount:
+    credit_account(customer)  # make sure the row exists before locking it
+    return CreditAccount.objects.select_for_update().get(customer=customer)
+
+
+def _has_something(account: CreditAccount, today: date) -> bool:
+    if account.kind == PackageKind.CREDITS:
+        return account.balance > 0
+    if account.kind == PackageKind.SUBSCRIPTION:
+        return account.valid_until is not None and account.valid_until >= today
+    return False
+
+
+def purchase_check(customer: Customer, package: Package, today: date) -> str | None:
+    """What stands in the way of buying: None, "forfeit" (needs confirmation), or raises for a
+    subscription package bought too early."""
+    account = credit_account(customer)
+    if not _has_something(account, today) or account.kind == "":
+        return None
+    if account.kind != package.kind:
+        return "forfeit"
+    if package.kind == PackageKind.SUBSCRIPTION:
+        opens = account.valid_until - timedelta(days=RENEWAL_WINDOW_DAYS - 1)
+        if today < opens:
+            raise ValidationError(
+                gettext("Your package runs until %(until)s; it can be renewed from %(opens)s.")
+                % {"until": date_format(account.valid_until), "opens": date_format(opens)},
+                code="too_early",
+            )
+    return None
+
+
+@transaction.atomic
+def package_purchase(
+    *,
+    customer: Customer,
+    package: Package,
+    actor: User,
+    today: date,
+    confirm_forfeit: bool = False,
+    as_contact: bool = True,
+) -> Order:
+    """Buy a package: credits are added (or the period extended) at once; an order with the
+    price is opened for the invoice (paid once payments land); both sides are e-mailed."""
+    if as_contact:
+        allowed = may(actor, "package.buy", tenant=customer.tenant, customer_id=customer.pk)
+    else:
+        allowed = may(actor, "credits.adjust", tenant=customer.tenant)
+    if not allowed:
+        raise PermissionDenied("package.buy")
+    if package.tenant_id != customer.tenant_id or not package.is_active:
+        raise ValidationError(_("This package is not on sale."), code="package")
+    account = _locked_account(customer)
+    obstacle = purchase_check(customer, package, today)
+    if obstacle == "forfeit":
+        if not confirm_forfeit:
+            raise ForfeitNeedsConfirmation(
+                _("Buying this package forfeits what is left of your current one."),
+                code="forfeit",
+            )
+        _forfeit(account, actor=actor, today=today)
+    if package.kind == PackageKind.CREDITS:
+        account.balance += package.credits
+        account.valid_until = None
+        delta = package.credits
+    else:
+        start = (
+            account.valid_until + timedelta(days=1)
+            if account.kind == PackageKind.SUBSCRIPTION
+            and account.valid_until
+            and account.valid_until >= today
+            else today
+        )
+        account.valid_until = start + timedelta(days=package.duration_days - 1)
+        delta = 0
+    account.kind, account.package = package.kind, package
+    account.save()
+    CreditLedgerEntry.objects.create(
+        tenant=customer.tenant,
+        customer=customer,
+        kind=LedgerKind.PURCHASE,
+        delta=delta,
+        balance_after=account.balance,
+        package=package,
+        actor=actor,
+        reference=package.name,
+    )
+    order = order_create(
+        customer=customer, title=package.name, actor=None, description=package.description
+    )
+    order.amount, order.currency = package.price, package.currency
+    order.save(update_fields=["amount", "currency"])
+    audit_record(
+        tenant=customer.tenant,
+        actor=actor,
+        action="package.purchase",
+        obj=customer,
+        after={
+            "package": package.name,
+            "balance": account.balance,
+            "valid_until": account.valid_until,
+        },
+    )
+    from subscriptions.tasks import send_package_purchase_emails
+
+    transaction.on_commit(lambda: send_package_purchase_emails.delay(order.pk))
+    return order
+
+
+def _forfeit(account: CreditAccount, *, actor: User | None, today: date) -> None:
+    forfeited = account.balance
+    CreditLedgerEntry.objects.create(
+        tenant=account.tenant,
+        customer=account.customer,
+        kind=LedgerKind.FORFEIT,
+        delta=-forfeited,
+        balance_after=0,
+        package=account.package,
+        actor=actor,
+        reference=gettext("Switched package kind"),
+    )
+    account.balance, account.valid_until, account.kind = 0, None, ""
+
+
+def credits_check(*, customer: Customer, kind: str, amount: int, today: date) -> int:
+    """Lock the customer's account and check that the use or correction fits; returns the
+    change to the balance. Callers write the entry in the same transaction."""
+    account = _locked_account(customer)
+    if kind == LedgerKind.USE:
+        if amount < 1:
+            raise ValidationError(_("Use at least one credit."), code="units")
+        if (
+            account.kind == PackageKind.SUBSCRIPTION
+            and account.valid_until
+            and account.valid_until >= today
+        ):
+            return 0
+        if account.kind == PackageKind.CREDITS and account.balance >= amount:
+            return -amount
+        raise InsufficientCredits(_("Not enough credits."), code="insufficient")
+    if account.balance + amount < 0:
+        raise InsufficientCredits(_("Not enough credits."), code="insufficient")
+    return amount
+
+
+@transaction.atomic
+def credits_use(
+    *,
+    customer: Customer,
+    units: int,
+    today: date,
+    reference: str = "",
+    department: Department | None = None,
+    actor: User | None = None,
+) -> CreditLedgerEntry:
+    """Record use (a ticket, a conversation). Credits: the balance must cover it — checked
+    under the account's row lock, so two uses at once never overdraw. Subscription packages:
+    free while valid, still recorded."""
+    if department is not None and department.tenant_id != customer.tenant_id:
+        raise ValidationError(_("Unknown department."), code="department")
+    delta = credits_check(customer=customer, kind=LedgerKind.USE, amount=units, today=today)
+    account = _locked_account(customer)
+    account.balance += delta
+    account.save(update_fields=["balance"])
+    return CreditLedgerEntry.objects.create(
+        tenant=customer.tenant,
+        customer=customer,
+        kind=LedgerKind.USE,
+        delta=delta,
+        balance_after=account.balance,
+        department=department,
+        reference=reference,
+        actor=actor,
+    )
+
+
+@transaction.atomic
+def credits_adjust(
+    *, customer: Customer, delta: int, reason: str, actor: User
+) -> CreditLedgerEntry:
+    """A manual correction by a Manager (goodwill credits, a mistaken use)."""
+    if not may(actor, "credits.adjust", tenant=customer.tenant):
+        raise PermissionDenied("credits.adjust")
+    if not reason.strip():
+        raise ValidationError(_("Say why the balance is corrected."), code="reason")
+    credits_check(customer=customer, kind=LedgerKind.ADJUSTMENT, amount=delta, today=date.today())
+    account = _locked_account(customer)
+    account.balance += delta
+    if account.kind == "" and delta > 0:
+        account.kind = PackageKind.CREDITS
+    account.save(update_fields=["balance", "kind"])
+    entry = CreditLedgerEntry.objects.create(
+        tenant=customer.tenant,
+        customer=customer,
+        kind=LedgerKind.ADJUSTMENT,
+        delta=delta,
+        balance_after=account.balance,
+        reference=reason.strip(),
+        actor=actor,
+    )
+    audit_record(
+        tenant=customer.tenant,
+        actor=actor,
+        action="credits.adjust",
+        obj=customer,
+        after={"delta": delta, "reason": reason.strip()},
+    )
+    return entry
