@@ -23,7 +23,7 @@ from contracts.services import (
 from core.models import Tenant, User
 from core.roles import ContactRole, StaffRole
 from core.services import staff_add, tenant_create
-from portal.demo_catalogue import seed_catalogue, seed_subscriptions
+from portal.demo_catalogue import seed_catalogue, seed_packages, seed_subscriptions
 
 DEMO_PASSWORD = "kontor-demo"  # noqa: S105 — documented in the README, demo data only
 
@@ -203,6 +203,7 @@ def seed_demo() -> dict[str, int]:
                 default_currency=spec.currency,
                 timezone=spec.timezone,
                 self_registration_enabled=spec.slug == "acme",
+                notification_emails=[f"sales@{spec.slug}.test"],
                 **spec.legal,
             )
             created["tenants"] += 1
@@ -247,6 +248,7 @@ def seed_demo() -> dict[str, int]:
                     _activate(extra.user)
         tariffs = seed_catalogue(tenant)
         seed_subscriptions(tenant, tariffs, today=timezone.localdate())
+        seed_packages(tenant, today=timezone.localdate())
     return created
 
 

@@ -11,7 +11,16 @@ from PIL import Image, ImageDraw
 
 from contracts.models import Customer
 from core.models import Tenant
-from subscriptions.models import Module, Option, Subscription, Tariff, TariffPrice
+from subscriptions.credits import credits_use, package_purchase
+from subscriptions.models import (
+    Department,
+    Module,
+    Option,
+    Package,
+    Subscription,
+    Tariff,
+    TariffPrice,
+)
 from subscriptions.orders import order_advance, order_create
 from subscriptions.periods import add_months
 from subscriptions.services import subscription_cancel, subscription_option_add, subscription_order
@@ -152,3 +161,55 @@ def seed_subscriptions(tenant: Tenant, tariffs: dict[str, Tariff], today: date) 
                 stages=["Booked", "Agenda agreed", "Day 1", "Day 2", "Summary sent"],
             )
             order_advance(order=workshop, actor=billing, note="Agenda sent to your contact.")
+
+
+PACKAGES = {
+    "acme": [
+        ("10 support tickets", "credits", 10, None, "90.00"),
+        ("50 support tickets", "credits", 50, None, "400.00"),
+        ("Unlimited support for a year", "subscription", None, 365, "990.00"),
+    ],
+    "globex": [
+        ("5 coaching calls", "credits", 5, None, "350.00"),
+        ("Coaching hotline, 90 days", "subscription", None, 90, "600.00"),
+    ],
+}
+
+
+def seed_packages(tenant: Tenant, today: date) -> None:
+    """Packages on sale; the first customer has bought credits and used some, the second holds
+    a subscription package."""
+    if Package.objects.filter(tenant=tenant).exists():
+        return
+    packages = [
+        Package.objects.create(
+            tenant=tenant,
+            name=name,
+            kind=kind,
+            credits=credits,
+            duration_days=days,
+            price=Decimal(price),
+            currency=tenant.default_currency,
+        )
+        for name, kind, credits, days, price in PACKAGES[tenant.slug]
+    ]
+    support, development = (
+        Department.objects.create(tenant=tenant, name=name) for name in ("Support", "Development")
+    )
+    customers = list(Customer.objects.filter(tenant=tenant).order_by("number"))
+    buyer = customers[0].contacts.get(role="owner").user
+    package_purchase(customer=customers[0], package=packages[0], actor=buyer, today=today)
+    for units, department, reference in (
+        (1, support, "Ticket #1042: password reset"),
+        (2, development, "Ticket #1057: export to CSV"),
+        (1, support, "Chat: invoice address"),
+    ):
+        credits_use(
+            customer=customers[0],
+            units=units,
+            department=department,
+            reference=reference,
+            today=today,
+        )
+    holder = customers[2].contacts.get(role="owner").user
+    package_purchase(customer=customers[2], package=packages[-1], actor=holder, today=today)

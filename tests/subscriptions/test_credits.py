@@ -249,3 +249,18 @@ class TestBackOffice:
             == 403
         )
         assert credit_account(world.alpha).balance == 10
+
+
+def test_the_credits_page_costs_the_same_with_a_longer_history(world, ten):
+    from tests.helpers import assert_max_queries
+
+    buy(world, ten)
+    client = world.client(world.alice)
+    client.get("/credits/")
+    with assert_max_queries(20) as few:
+        client.get("/credits/")
+    for n in range(9):
+        credits_use(customer=world.alpha, units=1, today=TODAY, reference=f"Ticket {n}")
+        PackageFactory(tenant=world.acme)
+    with assert_max_queries(len(few.captured_queries)):
+        assert client.get("/credits/").status_code == 200
