@@ -230,9 +230,6 @@ def seed_demo() -> dict[str, int]:
                 actor=None,
             )
             _activate(owner.user)
-            if customer.contract_partner_id is None:
-                # Seeding: the first owner signed the contract (no staff member to act as).
-                Customer.objects.filter(pk=customer.pk).update(contract_partner=owner)
             if n != 2:
                 # The second customer has not accepted the terms yet: its owner is asked first.
                 legal_accept(contact=owner, documents=documents, actor=owner.user)

@@ -21,7 +21,7 @@ from contracts.services import customer_close
 from core.audit import audit_record
 from core.models import Tenant, User
 from core.money import round_money
-from core.roles import may
+from core.roles import ContactRole, may
 from subscriptions import periods
 from subscriptions.models import (
     SUBSCRIPTION_TRANSITIONS,
@@ -185,6 +185,13 @@ def subscription_order(
         data={"tariff": tariff.pk, "start_on": str(start_on)},
         actor=actor,
     )
+    if customer.contract_partner_id is None:
+        # The contract partner is the contact of the first order: the account owner then.
+        partner = customer.contacts.filter(role=ContactRole.OWNER, is_active=True).first()
+        if partner is not None:
+            Customer.objects.filter(pk=customer.pk, contract_partner__isnull=True).update(
+                contract_partner=partner
+            )
     order_create(
         customer=customer,
         title=str(tariff),

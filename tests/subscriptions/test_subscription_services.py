@@ -302,3 +302,12 @@ def test_the_hourly_task_uses_each_tenants_calendar_day(world, plans):
     )
     with time_machine.travel("2026-03-20 13:00:00+00:00", tick=False):  # 21 Mar in Auckland
         assert apply_due_subscription_changes() == {"changed": 0, "ended": 1}
+
+
+def test_the_first_order_makes_the_account_owner_the_contract_partner(world, plans):
+    from contracts.models import Contact, Customer
+
+    subscription_order(customer=world.alpha, tariff=plans.basic, actor=None, start_on=TODAY)
+    assert Customer.objects.get(pk=world.alpha.pk).contract_partner == Contact.objects.get(
+        user=world.alice
+    )
