@@ -8,6 +8,7 @@ with a filter to pick one. Each save and delete writes an audit entry.
 from __future__ import annotations
 
 from django.contrib import admin
+from django.contrib.admin.utils import get_fields_from_path
 from django.db import models
 from django.db.models import Q, QuerySet
 from django.forms import ModelForm
@@ -39,6 +40,20 @@ def scoped_choices(request: HttpRequest, model: type[models.Model]) -> QuerySet:
     if has_tenant_field(model):
         return model._default_manager.filter(tenant=tenant)
     return model._default_manager.none()
+
+
+class ScopedRelatedFieldListFilter(admin.RelatedFieldListFilter):
+    """A sidebar filter on a related field that lists only the staff member's tenant's rows
+    (Django's own lists every row of the related table — another tenant's names included)."""
+
+    def field_choices(self, field, request, model_admin):
+        if is_platform_admin(request):
+            return super().field_choices(field, request, model_admin)
+        ordering = self.field_admin_ordering(field, request, model_admin)
+        return [
+            (obj.pk, str(obj))
+            for obj in scoped_choices(request, field.related_model).order_by(*ordering)
+        ]
 
 
 class TenantScopedAdmin(admin.ModelAdmin):
@@ -128,10 +143,18 @@ class TenantScopedAdmin(admin.ModelAdmin):
         return display
 
     def get_list_filter(self, request: HttpRequest):
-        filters = list(super().get_list_filter(request))
+        filters = [self._scoped_filter(f) for f in super().get_list_filter(request)]
         if is_platform_admin(request) and self._has_tenant_field():
             filters.insert(0, "tenant")
         return filters
+
+    def _scoped_filter(self, entry):
+        if not isinstance(entry, str):
+            return entry
+        field = get_fields_from_path(self.model, entry)[-1]
+        if field.is_relation:
+            return (entry, ScopedRelatedFieldListFilter)
+        return entry
 
     def get_fields(self, request: HttpRequest, obj=None):
         fields = list(super().get_fields(request, obj))

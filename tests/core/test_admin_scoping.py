@@ -444,3 +444,82 @@ def test_custom_domains_are_set_by_superusers_and_audited(world):
     # A tenant's own staff cannot touch domains: they decide where the business is served.
     owner_page = staff_client(world, "owner").get(url)
     assert owner_page.context["inline_admin_formsets"][0].has_add_permission is False
+
+
+@pytest.mark.parametrize(
+    "page",
+    [
+        "subscriptions/subscription",
+        "subscriptions/tariff",
+        "subscriptions/creditledgerentry",
+        "subscriptions/order",
+        "contracts/contact",
+    ],
+)
+def test_sidebar_filters_never_name_another_tenants_rows(world, page):
+    from subscriptions.models import Department
+    from tests.factories import ModuleFactory
+
+    ModuleFactory(tenant=world.globex, name="Globex Secret Module")
+    Department.objects.create(tenant=world.globex, name="Globex Secret Department")
+    content = staff_client(world, "support").get(f"/manage/{page}/").content.decode()
+    assert "Globex Secret" not in content
+
+
+def _globex_rows(world):
+    """One globex row of every tenant-owned model the back office shows."""
+    from datetime import date
+
+    from contracts.services import legal_document_publish
+    from subscriptions.credits import credits_adjust
+    from subscriptions.models import Department, StageTemplate
+    from subscriptions.orders import order_create
+    from subscriptions.services import subscription_order
+    from tests.factories import OptionFactory, PackageFactory, TariffFactory
+
+    tariff = TariffFactory(module__tenant=world.globex)
+    return {
+        "subscriptions/module": tariff.module,
+        "subscriptions/tariff": tariff,
+        "subscriptions/option": OptionFactory(tenant=world.globex),
+        "subscriptions/package": PackageFactory(tenant=world.globex),
+        "subscriptions/department": Department.objects.create(tenant=world.globex, name="D"),
+        "subscriptions/stagetemplate": StageTemplate.objects.create(
+            tenant=world.globex, position=0, name="S"
+        ),
+        "subscriptions/subscription": subscription_order(
+            customer=world.charlie_co, tariff=tariff, actor=None, start_on=date(2026, 1, 1)
+        ),
+        "subscriptions/order": order_create(customer=world.charlie_co, title="O", actor=None),
+        "subscriptions/creditledgerentry": credits_adjust(
+            customer=world.charlie_co, delta=5, reason="r", actor=world.staff["globex", "manager"]
+        ),
+        "contracts/legaldocument": legal_document_publish(
+            tenant=world.globex, kind="terms", version="1", title="T", body="B", actor=None
+        ),
+    }
+
+
+@pytest.mark.parametrize(
+    "page",
+    [
+        "subscriptions/module",
+        "subscriptions/tariff",
+        "subscriptions/option",
+        "subscriptions/package",
+        "subscriptions/department",
+        "subscriptions/stagetemplate",
+        "subscriptions/subscription",
+        "subscriptions/order",
+        "subscriptions/creditledgerentry",
+        "contracts/legaldocument",
+    ],
+)
+def test_every_new_back_office_page_keeps_other_tenants_out(world, page):
+    row = _globex_rows(world)[page]
+    client = staff_client(world, "owner")
+    assert client.get(f"/manage/{page}/{row.pk}/change/").status_code == 404
+    assert client.post(f"/manage/{page}/{row.pk}/change/", {}).status_code == 404
+    listing = client.get(f"/manage/{page}/")
+    assert listing.status_code == 200
+    assert row not in listing.context["cl"].result_list
