@@ -1416,6 +1416,13 @@ T: dict[str, tuple[str, str, str, str]] = {
         "Acquista per %(price)s",
         "%(price)s karşılığında satın al",
     ),
+    "This customer's account is closed.": ("Le compte de ce client est clôturé.", "Das Konto dieses Kunden ist geschlossen.", "L'account di questo cliente è chiuso.", "Bu müşterinin hesabı kapatıldı."),
+    "periods start from": ("les périodes commencent le", "Zeiträume beginnen am", "i periodi iniziano il", "dönem başlangıcı"),
+    "There is no tariff change to withdraw.": ("Il n'y a pas de changement de tarif à annuler.", "Es gibt keinen Tarifwechsel, der zurückgenommen werden kann.", "Non c'è nessun cambio di tariffa da ritirare.", "Geri alınacak bir tarife değişikliği yok."),
+    "This subscription has ended.": ("Cet abonnement est terminé.", "Dieses Abonnement ist beendet.", "Questo abbonamento è terminato.", "Bu abonelik sona erdi."),
+    "That option is priced in another currency.": ("Cette option est tarifée dans une autre devise.", "Diese Option ist in einer anderen Währung bepreist.", "Quell'opzione ha un prezzo in un'altra valuta.", "O seçenek başka bir para biriminde fiyatlandırılmış."),
+    "The tariff change is withdrawn; your tariff stays as it is.": ("Le changement de tarif est annulé ; votre tarif reste inchangé.", "Der Tarifwechsel ist zurückgenommen; Ihr Tarif bleibt, wie er ist.", "Il cambio di tariffa è ritirato; la tua tariffa resta invariata.", "Tarife değişikliği geri alındı; tarifeniz aynı kalıyor."),
+    "Keep %(tariff)s": ("Garder %(tariff)s", "%(tariff)s behalten", "Mantieni %(tariff)s", "%(tariff)s tarifesinde kal"),
     # back office
     "Kontor back office": (
         "Back-office Kontor",

@@ -9,11 +9,9 @@ from django.contrib import admin
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 from django.utils import timezone
-from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
 from core.admin_base import CreatedByServiceAdmin, TenantScopedAdmin, TenantScopedInline
-from core.roles import may
 from subscriptions.credits import credits_adjust, credits_check, credits_use
 from subscriptions.models import (
     CreditLedgerEntry,
@@ -27,15 +25,15 @@ from subscriptions.models import (
     StageTemplate,
     Subscription,
     SubscriptionOption,
-    SubscriptionStatus,
     Tariff,
     TariffPrice,
 )
 from subscriptions.orders import order_advance, order_create
 from subscriptions.services import (
-    cancellation_earliest_end,
+    cancellation_end_check,
     subscription_cancel,
     subscription_option_add,
+    subscription_option_check,
     subscription_option_remove,
     subscription_order,
 )
@@ -103,10 +101,24 @@ class TariffAdmin(CatalogueAdmin):
     ]
 
 
+class SubscriptionOptionFormSet(forms.BaseInlineFormSet):
+    def clean(self) -> None:
+        super().clean()
+        for form in self.forms:
+            option = form.cleaned_data.get("option") if hasattr(form, "cleaned_data") else None
+            if option is None or form.cleaned_data.get("DELETE"):
+                continue
+            try:
+                subscription_option_check(subscription=self.instance, option=option)
+            except ValidationError as exc:
+                form.add_error("option", exc)
+
+
 class SubscriptionOptionInline(TenantScopedInline):
     """Add-on options booked on the subscription (Manager and up), priced from the catalogue."""
 
     model = SubscriptionOption
+    formset = SubscriptionOptionFormSet
     fields = ["option", "quantity", "unit_price", "added_on"]
     readonly_fields = ["unit_price", "added_on"]
     extra = 0
@@ -118,6 +130,18 @@ class SubscriptionAddForm(forms.ModelForm):
     class Meta:
         model = Subscription
         fields = ["customer", "tariff", "started_on", "quantity", "remaining_cycles"]
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        if "tariff" in self.fields:  # only tariffs on sale can be ordered
+            self.fields["tariff"].queryset = self.fields["tariff"].queryset.filter(is_active=True)
+
+    def clean(self):
+        data = super().clean()
+        customer = data.get("customer")
+        if customer is not None and customer.closed_at is not None:
+            self.add_error("customer", _("This customer's account is closed."))
+        return data
 
 
 class SubscriptionChangeForm(forms.ModelForm):
@@ -146,23 +170,17 @@ class SubscriptionChangeForm(forms.ModelForm):
         cancel_on = data.get("cancel_on")
         if cancel_on is None:
             return data
-        subscription = self.instance
-        if subscription.status not in (
-            SubscriptionStatus.ACTIVE,
-            SubscriptionStatus.SCHEDULED_CHANGE,
-        ):
-            raise ValidationError(_("This subscription is already cancelled or ended."))
         if not data.get("cancellation_note", "").strip():
             self.add_error("cancellation_note", _("Please give the customer's reason."))
-        earliest = cancellation_earliest_end(subscription, timezone.localdate())
-        if cancel_on != earliest and not may(
-            self.request.user, "subscription.termination_date.choose", tenant=subscription.tenant
-        ):
-            self.add_error(
-                "cancel_on",
-                _("Only Managers may choose a date other than the earliest one, %(date)s.")
-                % {"date": date_format(earliest)},
+        try:
+            cancellation_end_check(
+                subscription=self.instance,
+                actor=self.request.user,
+                today=timezone.localdate(),
+                ends_on=cancel_on,
             )
+        except ValidationError as exc:
+            self.add_error("cancel_on", exc)
         return data
 
 
@@ -293,6 +311,17 @@ class OrderAddForm(forms.ModelForm):
     class Meta:
         model = Order
         fields = ["customer", "subscription", "title", "description"]
+
+    def clean(self):
+        data = super().clean()
+        customer, subscription = data.get("customer"), data.get("subscription")
+        if (
+            subscription is not None
+            and customer is not None
+            and subscription.customer_id != customer.pk
+        ):
+            self.add_error("subscription", _("That subscription belongs to another customer."))
+        return data
 
 
 @admin.register(Order)

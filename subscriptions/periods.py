@@ -88,7 +88,8 @@ def earliest_end(
     notice_end = today + timedelta(days=notice_days)
     # Ends at a boundary B (service stops the day before B); B must leave the notice period
     # (B - today >= notice), come after the minimum term, and lie in the future.
-    earliest = max(minimum_end, notice_end, today + timedelta(days=1))
+    # A subscription that has not started yet still runs at least its first period.
+    earliest = max(minimum_end, notice_end, today + timedelta(days=1), anchor + timedelta(days=1))
     boundary = _first_boundary_on_or_after(anchor, interval_months, earliest)
     return boundary - timedelta(days=1)
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Case, Prefetch, QuerySet, When
 from django.utils.translation import gettext, ngettext
 
 from contracts.models import Customer
@@ -15,6 +15,7 @@ from subscriptions.models import (
     Package,
     Subscription,
     SubscriptionOption,
+    SubscriptionStatus,
 )
 
 
@@ -25,7 +26,9 @@ def subscription_list(*, tenant: Tenant, customer: Customer) -> QuerySet[Subscri
         .prefetch_related(
             Prefetch("options", queryset=SubscriptionOption.objects.select_related("option"))
         )
-        .order_by("status", "-started_on", "-id")
+        # Running subscriptions first, then the ended ones; newest first within each.
+        .annotate(ended=Case(When(status=SubscriptionStatus.ENDED, then=1), default=0))
+        .order_by("ended", "-started_on", "-id")
     )
 
 

@@ -39,10 +39,6 @@ from subscriptions.orders import order_create
 # Amounts
 
 
-def tariff_unit_amount(tariff: Tariff) -> Decimal:
-    return sum((price.unit_price for price in tariff.prices.all()), Decimal(0))
-
-
 def subscription_period_amount(subscription: Subscription) -> Decimal:
     """What one period costs: each line rounded to the currency, then summed (DESIGN.md)."""
     currency = subscription.currency
@@ -58,7 +54,9 @@ def subscription_period_amount(subscription: Subscription) -> Decimal:
     return sum(lines, Decimal(0))
 
 
-def _amount_with(subscription: Subscription, tariff: Tariff) -> Decimal:
+def tariff_period_amount(subscription: Subscription, tariff: Tariff) -> Decimal:
+    """What one period would cost on `tariff`, with this subscription's quantity and the
+    options that tariff offers too."""
     currency = subscription.currency
     lines = [
         round_money(p.unit_price * subscription.quantity, currency) for p in tariff.prices.all()
@@ -170,6 +168,7 @@ def subscription_order(
         customer=customer,
         quantity=quantity,
         started_on=start_on,
+        anchor_on=start_on,
         next_invoice_on=start_on,
         remaining_cycles=remaining_cycles,
     )
@@ -212,6 +211,8 @@ def subscription_order(
 # ---------------------------------------------------------------------------------------------
 # Change tariff
 
+PRORATE_IMMEDIATELY = "immediate"  # Tenant.proration_policy: upgrades at once, pro rata
+
 
 @dataclass(frozen=True)
 class ChangePreview:
@@ -251,13 +252,14 @@ def tariff_change_preview(
             code="cancelled",
         )
     current_amount = subscription_period_amount(subscription)
-    new_amount = _amount_with(subscription, target)
+    new_amount = tariff_period_amount(subscription, target)
     # Compare per month, so a yearly tariff is not an "upgrade" merely for costing more per bill.
     is_upgrade = new_amount / target.interval_months > current_amount / subscription.interval_months
     immediate = (
         is_upgrade
-        and subscription.tenant.proration_policy == "immediate"
+        and subscription.tenant.proration_policy == PRORATE_IMMEDIATELY
         and target.interval_months == subscription.interval_months
+        and subscription.anchor_on <= today  # before it starts there is nothing to prorate
     )
     prorated = Decimal(0)
     if immediate:
@@ -268,7 +270,7 @@ def tariff_change_preview(
         effective_on = today
     else:
         effective_on = periods.earliest_change(
-            anchor=subscription.started_on,
+            anchor=subscription.anchor_on,
             interval_months=subscription.interval_months,
             notice_days=subscription.change_notice_days,
             today=today,
@@ -329,6 +331,11 @@ def _apply_tariff(
     preview: ChangePreview | None = None,
 ) -> None:
     old = str(subscription.tariff)
+    if target.interval_months != subscription.interval_months:
+        # A new rhythm starts on the day of the change (always a period boundary): periods,
+        # the next invoice and the new tariff's minimum term run from there.
+        subscription.anchor_on = today
+        subscription.next_invoice_on = today
     _snapshot_tariff(subscription, target)
     allowed = set(target.options.values_list("pk", flat=True))
     subscription.options.exclude(option_id__in=allowed).delete()
@@ -362,18 +369,76 @@ def _apply_tariff(
     subscription.save()
 
 
+@transaction.atomic
+def subscription_undo_change(
+    *, subscription: Subscription, actor: User, as_contact: bool = False
+) -> Subscription:
+    """Keep the current tariff after all: withdraw a scheduled change before it takes effect."""
+    _require(
+        actor,
+        subscription,
+        contact_action="subscription.change",
+        staff_action="subscription.manage",
+        as_contact=as_contact,
+    )
+    subscription = _locked(subscription)
+    if subscription.status != SubscriptionStatus.SCHEDULED_CHANGE:
+        raise ValidationError(_("There is no tariff change to withdraw."), code="no_change")
+    withdrawn = str(subscription.scheduled_tariff)
+    subscription.scheduled_tariff, subscription.change_on = None, None
+    _move(
+        subscription,
+        SubscriptionStatus.ACTIVE,
+        kind="change_withdrawn",
+        actor=actor,
+        data={"tariff": withdrawn},
+    )
+    subscription.save()
+    return subscription
+
+
 # ---------------------------------------------------------------------------------------------
 # Cancel and undo
 
 
 def cancellation_earliest_end(subscription: Subscription, today: date) -> date:
     return periods.earliest_end(
-        anchor=subscription.started_on,
+        anchor=subscription.anchor_on,
         interval_months=subscription.interval_months,
         minimum_term_months=subscription.minimum_term_months,
         notice_days=subscription.notice_period_days,
         today=today,
     )
+
+
+def cancellation_end_check(
+    *,
+    subscription: Subscription,
+    actor: User,
+    today: date,
+    ends_on: date | None,
+    as_contact: bool = False,
+) -> date:
+    """The last day a cancellation may have: the earliest the terms allow, or — for a Manager —
+    any day from today. Raises ValidationError for a date that is not allowed."""
+    if not subscription.is_changeable:
+        raise ValidationError(
+            _("This subscription is already cancelled or ended."), code="not_running"
+        )
+    earliest = cancellation_earliest_end(subscription, today)
+    if ends_on is None or ends_on == earliest:
+        return earliest
+    if as_contact or not may(
+        actor, "subscription.termination_date.choose", tenant=subscription.tenant
+    ):
+        raise ValidationError(
+            _("Only Managers may choose a date other than the earliest one, %(date)s.")
+            % {"date": date_format(earliest)},
+            code="date_not_allowed",
+        )
+    if ends_on < today:
+        raise ValidationError(_("The last day cannot be in the past."), code="past")
+    return ends_on
 
 
 @transaction.atomic
@@ -396,15 +461,13 @@ def subscription_cancel(
         as_contact=as_contact,
     )
     subscription = _locked(subscription)
-    earliest = cancellation_earliest_end(subscription, today)
-    if ends_on is None or ends_on == earliest:
-        ends_on = earliest
-    elif as_contact or not may(
-        actor, "subscription.termination_date.choose", tenant=subscription.tenant
-    ):
-        raise PermissionDenied("subscription.termination_date.choose")
-    elif ends_on < today:
-        raise ValidationError({"ends_on": _("The last day cannot be in the past.")})
+    ends_on = cancellation_end_check(
+        subscription=subscription,
+        actor=actor,
+        today=today,
+        ends_on=ends_on,
+        as_contact=as_contact,
+    )
     if not reason.strip():
         raise ValidationError({"reason": _("Please tell us why you are cancelling.")})
     subscription.ends_on = ends_on
@@ -448,6 +511,16 @@ def subscription_undo_cancel(
 # Options (Manager and up)
 
 
+def subscription_option_check(*, subscription: Subscription, option: Option) -> None:
+    """Can this option be booked on this subscription? (Also used to validate admin forms.)"""
+    if subscription.status == SubscriptionStatus.ENDED:
+        raise ValidationError(_("This subscription has ended."), code="ended")
+    if not subscription.tariff.options.filter(pk=option.pk).exists():
+        raise ValidationError(_("This tariff does not offer that option."), code="option")
+    if option.currency != subscription.currency:
+        raise ValidationError(_("That option is priced in another currency."), code="currency")
+
+
 @transaction.atomic
 def subscription_option_add(
     *, subscription: Subscription, option: Option, actor: User, today: date, quantity: int = 1
@@ -455,9 +528,9 @@ def subscription_option_add(
     if not may(actor, "subscription.option.manage", tenant=subscription.tenant):
         raise PermissionDenied("subscription.option.manage")
     subscription = _locked(subscription)
-    if not subscription.tariff.options.filter(pk=option.pk).exists():
-        raise ValidationError(_("This tariff does not offer that option."), code="option")
-    booked, _created = SubscriptionOption.objects.update_or_create(
+    subscription_option_check(subscription=subscription, option=option)
+    # A booked option keeps the price and date it was booked with; only the quantity changes.
+    booked, _created = SubscriptionOption.objects.get_or_create(
         subscription=subscription,
         option=option,
         defaults={
@@ -467,6 +540,9 @@ def subscription_option_add(
             "added_on": today,
         },
     )
+    if booked.quantity != quantity:
+        booked.quantity = quantity
+        booked.save(update_fields=["quantity"])
     audit_record(
         tenant=subscription.tenant,
         actor=actor,
@@ -481,6 +557,7 @@ def subscription_option_add(
 def subscription_option_remove(*, subscription: Subscription, option: Option, actor: User) -> None:
     if not may(actor, "subscription.option.manage", tenant=subscription.tenant):
         raise PermissionDenied("subscription.option.manage")
+    subscription = _locked(subscription)
     deleted, _count = SubscriptionOption.objects.filter(
         subscription=subscription, option=option
     ).delete()

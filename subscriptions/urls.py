@@ -20,6 +20,11 @@ urlpatterns = [
         name="subscription_cancel",
     ),
     path(
+        "subscriptions/<int:subscription_id>/undo-change/",
+        views.subscription_undo_change,
+        name="subscription_undo_change",
+    ),
+    path(
         "subscriptions/<int:subscription_id>/undo-cancel/",
         views.subscription_undo_cancel,
         name="subscription_undo_cancel",

@@ -18,7 +18,7 @@ from contracts.access import customer_required
 from core.roles import may
 from subscriptions import credits, selectors, services
 from subscriptions.forms import CancelForm, ChangeTariffForm, PackageBuyForm
-from subscriptions.models import Module, Order, Package, Subscription, SubscriptionStatus
+from subscriptions.models import Module, Order, Package, Subscription
 
 
 def _subscription(request: HttpRequest, subscription_id: int) -> Subscription:
@@ -44,18 +44,13 @@ def _rights(request: HttpRequest) -> dict[str, bool]:
 
 def _card(subscription: Subscription, today) -> dict:
     """What the list and the detail page show of a subscription."""
-    running = subscription.status != SubscriptionStatus.ENDED
     return {
         "subscription": subscription,
         "amount": services.subscription_period_amount(subscription),
         "interval": selectors.interval_label(subscription.interval_months),
         "renews_on": (
-            subscription.current_period(today).end
-            if subscription.status
-            in (SubscriptionStatus.ACTIVE, SubscriptionStatus.SCHEDULED_CHANGE)
-            else None
+            subscription.current_period(today).end if subscription.is_changeable else None
         ),
-        "running": running,
     }
 
 
@@ -92,7 +87,7 @@ def subscription_change(request: HttpRequest, subscription_id: int) -> HttpRespo
     subscription = _subscription(request, subscription_id)
     if not _rights(request)["may_change"]:
         raise PermissionDenied
-    if subscription.status not in (SubscriptionStatus.ACTIVE, SubscriptionStatus.SCHEDULED_CHANGE):
+    if not subscription.is_changeable:
         messages.error(request, _("This subscription's tariff cannot be changed any more."))
         return redirect("subscription_detail", subscription_id=subscription.pk)
     today = timezone.localdate()
@@ -134,7 +129,7 @@ def subscription_change(request: HttpRequest, subscription_id: int) -> HttpRespo
     options = [
         {
             "tariff": t,
-            "amount": services.tariff_unit_amount(t) * subscription.quantity,
+            "amount": services.tariff_period_amount(subscription, t),
             "interval": selectors.interval_label(t.interval_months),
         }
         for t in targets
@@ -157,7 +152,7 @@ def subscription_cancel(request: HttpRequest, subscription_id: int) -> HttpRespo
     subscription = _subscription(request, subscription_id)
     if not _rights(request)["may_cancel"]:
         raise PermissionDenied
-    if subscription.status not in (SubscriptionStatus.ACTIVE, SubscriptionStatus.SCHEDULED_CHANGE):
+    if not subscription.is_changeable:
         messages.info(request, _("This subscription is already cancelled."))
         return redirect("subscription_detail", subscription_id=subscription.pk)
     today = timezone.localdate()
@@ -213,6 +208,23 @@ def subscription_undo_cancel(request: HttpRequest, subscription_id: int) -> Http
     return redirect("subscription_detail", subscription_id=subscription.pk)
 
 
+@require_POST
+@customer_required
+def subscription_undo_change(request: HttpRequest, subscription_id: int) -> HttpResponse:
+    subscription = _subscription(request, subscription_id)
+    if not _rights(request)["may_change"]:
+        raise PermissionDenied
+    try:
+        services.subscription_undo_change(
+            subscription=subscription, actor=request.user, as_contact=True
+        )
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, _("The tariff change is withdrawn; your tariff stays as it is."))
+    return redirect("subscription_detail", subscription_id=subscription.pk)
+
+
 @require_safe
 @cache_control(private=True, max_age=3600)
 @customer_required(legal_exempt=True)
@@ -223,9 +235,11 @@ def module_image(request: HttpRequest, module_id: int) -> FileResponse:
         raise Http404 from exc
     if not module.image:
         raise Http404
-    return FileResponse(
-        module.image.open("rb"), content_type=mimetypes.guess_type(module.image.name)[0]
-    )
+    try:
+        handle = module.image.open("rb")
+    except FileNotFoundError as exc:
+        raise Http404 from exc
+    return FileResponse(handle, content_type=mimetypes.guess_type(module.image.name)[0])
 
 
 def _timeline(order: Order) -> dict:

@@ -32,6 +32,7 @@ SUBSCRIPTION_TRANSITIONS: dict[str, set[str]] = {
     },
     SubscriptionStatus.SCHEDULED_CHANGE: {
         SubscriptionStatus.ACTIVE,
+        SubscriptionStatus.SCHEDULED_CHANGE,  # the change revised before it takes effect
         SubscriptionStatus.SCHEDULED_END,
     },
     SubscriptionStatus.SCHEDULED_END: {
@@ -76,6 +77,9 @@ class Subscription(models.Model):
         _("quantity"), default=1, validators=[MinValueValidator(1)]
     )
     started_on = models.DateField(_("start date"))
+    # Billing periods and the minimum term run from here: the start date, or the day a tariff
+    # with another interval took over (monthly → yearly starts a new yearly rhythm).
+    anchor_on = models.DateField(_("periods start from"))
     # Snapshot of the tariff when ordered (or last changed).
     currency = models.CharField(_("currency"), max_length=3)
     price_items = models.JSONField(_("prices"), default=list)  # [{"description", "unit_price"}]
@@ -133,7 +137,12 @@ class Subscription(models.Model):
         return sum((Decimal(item["unit_price"]) for item in self.price_items), Decimal(0))
 
     def current_period(self, today) -> Period:
-        return period_containing(self.started_on, self.interval_months, today)
+        return period_containing(self.anchor_on, self.interval_months, today)
+
+    @property
+    def is_changeable(self) -> bool:
+        """May its tariff still be changed or the subscription cancelled?"""
+        return self.status in (SubscriptionStatus.ACTIVE, SubscriptionStatus.SCHEDULED_CHANGE)
 
 
 class SubscriptionOption(models.Model):

@@ -62,6 +62,7 @@ OBJECT_URLS = {
     "subscription_change": _subscription_url("change/"),
     "subscription_cancel": _subscription_url("cancel/"),
     "subscription_undo_cancel": _subscription_url("undo-cancel/", "post", {}),
+    "subscription_undo_change": _subscription_url("undo-change/", "post", {}),
     "order_detail": lambda w: (f"/orders/{_alpha_subscription(w).orders.get().pk}/", "get", None),
 }
 # Pages of things the whole tenant shares (its terms, its catalogue): url name -> path to acme's.

@@ -129,3 +129,19 @@ def test_proration_is_a_share_of_the_period_amount(amount, anchor, interval, off
     assert Decimal(0) <= share <= amount
     assert prorate(amount, current, current.start) == amount
     assert prorate(amount, current, current.end) == 0
+
+
+@given(days, intervals, st.integers(0, 36), st.integers(0, 120), st.integers(1, 400))
+def test_a_subscription_that_has_not_started_ends_after_its_first_period_at_the_earliest(
+    anchor, interval, minimum_months, notice, days_before
+):
+    today = anchor - timedelta(days=days_before)
+    last_day = earliest_end(
+        anchor=anchor,
+        interval_months=interval,
+        minimum_term_months=minimum_months,
+        notice_days=notice,
+        today=today,
+    )
+    assert last_day >= period(anchor, interval, 0).last_day
+    assert is_period_end(anchor, interval, last_day)

@@ -179,7 +179,7 @@ class TestCancel:
 
     def test_customers_and_billing_staff_cannot_choose_the_date(self, world, alpha_basic):
         for actor, as_contact in ((world.alice, True), (world.staff["acme", "billing"], False)):
-            with pytest.raises(PermissionDenied):
+            with pytest.raises(ValidationError):
                 subscription_cancel(
                     subscription=alpha_basic,
                     actor=actor,
@@ -311,3 +311,103 @@ def test_the_first_order_makes_the_account_owner_the_contract_partner(world, pla
     assert Customer.objects.get(pk=world.alpha.pk).contract_partner == Contact.objects.get(
         user=world.alice
     )
+
+
+class TestReviewedEdges:
+    def test_a_change_to_another_interval_starts_a_new_rhythm(self, world, alpha_basic, plans):
+        subscription_change_tariff(
+            subscription=alpha_basic,
+            target=plans.yearly,
+            actor=world.alice,
+            today=TODAY,
+            as_contact=True,
+        )
+        alpha_basic.refresh_from_db()
+        change_on = alpha_basic.change_on
+        assert change_on == date(2026, 4, 15)
+        subscriptions_apply_due(today=change_on)
+        sub = Subscription.objects.get(pk=alpha_basic.pk)
+        assert sub.anchor_on == change_on and sub.next_invoice_on == change_on
+        period = sub.current_period(change_on)
+        assert (period.start, period.end) == (date(2026, 4, 15), date(2027, 4, 15))
+        assert sub.started_on == date(2026, 1, 15)  # the contract still began in January
+
+    def test_a_subscription_not_started_yet_runs_at_least_its_first_period(self, world, plans):
+        sub = subscription_order(
+            customer=world.alpha, tariff=plans.pro, actor=None, start_on=date(2026, 4, 1)
+        )
+        sub.notice_period_days = 5
+        sub.save()
+        assert cancellation_earliest_end(sub, TODAY) == date(2026, 4, 30)
+
+    def test_an_upgrade_before_the_start_is_not_prorated(self, world, plans):
+        sub = subscription_order(
+            customer=world.alpha, tariff=plans.basic, actor=None, start_on=date(2026, 4, 1)
+        )
+        sub.change_notice_days = 0
+        preview = tariff_change_preview(subscription=sub, target=plans.pro, today=TODAY)
+        assert not preview.immediate and preview.effective_on == date(2026, 4, 1)
+
+    def test_a_scheduled_change_can_be_revised_and_withdrawn(self, world, plans):
+        from subscriptions.services import subscription_undo_change
+
+        sub = subscription_order(
+            customer=world.alpha, tariff=plans.pro, actor=None, start_on=date(2026, 1, 15)
+        )
+        subscription_change_tariff(
+            subscription=sub, target=plans.basic, actor=world.alice, today=TODAY, as_contact=True
+        )
+        plans.pro.allowed_changes.add(plans.yearly)
+        subscription_change_tariff(
+            subscription=sub, target=plans.yearly, actor=world.alice, today=TODAY, as_contact=True
+        )
+        sub.refresh_from_db()
+        assert sub.scheduled_tariff == plans.yearly
+        subscription_undo_change(subscription=sub, actor=world.alice, as_contact=True)
+        sub.refresh_from_db()
+        assert sub.status == "active" and sub.scheduled_tariff is None
+
+    def test_an_option_in_another_currency_is_refused(self, world, alpha_basic):
+        from tests.factories import OptionFactory
+
+        dollars = OptionFactory(tenant=world.acme, currency="USD")
+        alpha_basic.tariff.options.add(dollars)
+        with pytest.raises(ValidationError):
+            subscription_option_add(
+                subscription=alpha_basic,
+                option=dollars,
+                actor=world.staff["acme", "manager"],
+                today=TODAY,
+            )
+
+    def test_a_booked_option_keeps_its_price_when_the_quantity_changes(
+        self, world, alpha_basic, plans
+    ):
+        manager = world.staff["acme", "manager"]
+        subscription_option_add(
+            subscription=alpha_basic, option=plans.seat, actor=manager, today=TODAY
+        )
+        plans.seat.unit_price = Decimal("9.99")
+        plans.seat.save()
+        booked = subscription_option_add(
+            subscription=alpha_basic,
+            option=plans.seat,
+            actor=manager,
+            today=date(2026, 6, 1),
+            quantity=3,
+        )
+        booked.refresh_from_db()
+        assert booked.unit_price == Decimal("3.333") and booked.added_on == TODAY
+        assert booked.quantity == 3
+
+    def test_an_ended_subscription_takes_no_options(self, world, alpha_basic, plans):
+        manager = world.staff["acme", "manager"]
+        subscription_cancel(
+            subscription=alpha_basic, actor=manager, today=TODAY, reason="x", ends_on=TODAY
+        )
+        subscriptions_apply_due(today=date(2026, 3, 21))
+        alpha_basic.refresh_from_db()
+        with pytest.raises(ValidationError):
+            subscription_option_add(
+                subscription=alpha_basic, option=plans.seat, actor=manager, today=date(2026, 3, 22)
+            )
