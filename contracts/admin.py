@@ -57,7 +57,6 @@ class CustomerAdmin(CreatedByServiceAdmin):
     view_action = "customer.view"
     add_action = "customer.add"
     change_action = "customer.change"
-    delete_action = "customer.delete"
     audit_name = "customer"
     form = CustomerForm
     list_display = ["name", "number", "vat_regime", "is_test_account", "created_at"]
@@ -86,6 +85,10 @@ class CustomerAdmin(CreatedByServiceAdmin):
         ),
     ]
     inlines = [ContactInline, LegalAcceptanceInline]
+
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+        # Customers are closed (subscriptions admin), never deleted: their documents stay.
+        return False
 
     def get_readonly_fields(self, request: HttpRequest, obj=None):
         readonly = list(super().get_readonly_fields(request, obj))

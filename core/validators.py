@@ -79,6 +79,48 @@ VAT_ID_FORMATS = {
 _VAT_PATTERNS = {cc: re.compile(rf"(?:{rx})") for cc, rx in VAT_ID_FORMATS.items()}
 
 
+# Reverse charge (Directive 2006/112/EC art. 196) is for business customers in *another* EU
+# member state; Northern Ireland (XI) takes part for goods. Greece's VAT prefix is EL.
+EU_VAT_PREFIXES = frozenset(
+    {
+        "AT",
+        "BE",
+        "BG",
+        "CY",
+        "CZ",
+        "DE",
+        "DK",
+        "EE",
+        "EL",
+        "ES",
+        "FI",
+        "FR",
+        "HR",
+        "HU",
+        "IE",
+        "IT",
+        "LT",
+        "LU",
+        "LV",
+        "MT",
+        "NL",
+        "PL",
+        "PT",
+        "RO",
+        "SE",
+        "SI",
+        "SK",
+        "XI",
+    }
+)
+VAT_PREFIX_COUNTRY = {"EL": "GR", "XI": "GB"}
+
+
+def vat_id_country(vat_id: str) -> str:
+    prefix = normalize_vat_id(vat_id)[:2]
+    return VAT_PREFIX_COUNTRY.get(prefix, prefix)
+
+
 def normalize_vat_id(value: str) -> str:
     """DE 123.456-789 → DE123456789."""
     return re.sub(r"[\s.\-/]", "", value or "").upper()

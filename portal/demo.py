@@ -24,6 +24,7 @@ from core.models import Tenant, User
 from core.roles import ContactRole, StaffRole
 from core.services import staff_add, tenant_create
 from portal.demo_catalogue import seed_catalogue, seed_packages, seed_subscriptions
+from subscriptions.periods import local_today
 
 DEMO_PASSWORD = "kontor-demo"  # noqa: S105 — documented in the README, demo data only
 
@@ -244,8 +245,9 @@ def seed_demo() -> dict[str, int]:
                     )
                     _activate(extra.user)
         tariffs = seed_catalogue(tenant)
-        seed_subscriptions(tenant, tariffs, today=timezone.localdate())
-        seed_packages(tenant, today=timezone.localdate())
+        today = local_today(timezone.now(), tenant.timezone)
+        seed_subscriptions(tenant, tariffs, today=today)
+        seed_packages(tenant, today=today)
     return created
 
 

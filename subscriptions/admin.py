@@ -11,6 +11,8 @@ from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from contracts.admin import CustomerAdmin
+from contracts.models import Customer
 from core.admin_base import CreatedByServiceAdmin, TenantScopedAdmin, TenantScopedInline
 from subscriptions.credits import credits_adjust, credits_check, credits_use
 from subscriptions.models import (
@@ -30,6 +32,7 @@ from subscriptions.models import (
 )
 from subscriptions.orders import order_advance, order_create
 from subscriptions.services import (
+    account_close,
     cancellation_end_check,
     subscription_cancel,
     subscription_option_add,
@@ -329,7 +332,7 @@ class OrderAdmin(CreatedByServiceAdmin):
     view_action = "order.view"
     add_action = change_action = "order.manage"
     audit_name = "order"
-    list_display = ["title", "customer", "kind", "ordered_at", "progress"]
+    list_display = ["title", "customer", "kind", "ordered_at", "amount", "paid_at", "progress"]
     list_filter = ["kind"]
     list_select_related = ["customer", "tenant"]
     search_fields = ["title", "customer__name", "customer__number"]
@@ -344,11 +347,13 @@ class OrderAdmin(CreatedByServiceAdmin):
 
     def get_fields(self, request: HttpRequest, obj=None):
         return ["customer", "subscription", "title", "description"] + (
-            ["kind", "ordered_at"] if obj else []
+            ["kind", "ordered_at", "amount", "currency", "paid_at"] if obj else []
         )
 
     def get_readonly_fields(self, request: HttpRequest, obj=None):
-        return ["customer", "subscription", "kind", "ordered_at"] if obj else []
+        return (
+            ["customer", "subscription", "kind", "ordered_at", "amount", "currency"] if obj else []
+        )
 
     def get_form(self, request: HttpRequest, obj=None, change=False, **kwargs):
         if obj is None:
@@ -504,3 +509,31 @@ class CreditLedgerEntryAdmin(CreatedByServiceAdmin):
             reason=data.get("reference", ""),
             actor=request.user,
         )
+
+
+admin.site.unregister(Customer)
+
+
+@admin.register(Customer)
+class CustomerWithAccountAdmin(CustomerAdmin):
+    """The customer page, plus what needs the subscriptions app: closing the account (Manager
+    and up), only once nothing runs any more."""
+
+    actions = ["close_accounts"]
+
+    def has_close_permission(self, request: HttpRequest) -> bool:
+        return self._may(request, "customer.delete")
+
+    @admin.action(description=_("Close the account"), permissions=["close"])
+    def close_accounts(self, request: HttpRequest, queryset) -> None:
+        from django.contrib import messages
+
+        for customer in queryset:
+            try:
+                account_close(customer=customer, actor=request.user, today=timezone.localdate())
+            except ValidationError as exc:
+                messages.warning(request, f"{customer}: {' '.join(exc.messages)}")
+            else:
+                messages.success(
+                    request, _("The account of %(customer)s is closed.") % {"customer": customer}
+                )

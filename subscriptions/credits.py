@@ -167,7 +167,7 @@ def _forfeit(account: CreditAccount, *, actor: User | None, today: date) -> None
     account.balance, account.valid_until, account.kind = 0, None, ""
 
 
-def credits_check(*, customer: Customer, kind: str, amount: int, today: date) -> int:
+def credits_check(*, customer: Customer, kind: str, amount: int, today: date | None = None) -> int:
     """Lock the customer's account and check that the use or correction fits; returns the
     change to the balance. Callers write the entry in the same transaction."""
     account = _locked_account(customer)
@@ -207,6 +207,19 @@ def credits_use(
     account = _locked_account(customer)
     account.balance += delta
     account.save(update_fields=["balance"])
+    audit_record(
+        tenant=customer.tenant,
+        actor=actor,
+        action="credits.use",
+        obj=customer,
+        after={
+            "units": units,
+            "charged": -delta,
+            "reference": reference,
+            "department": str(department) if department else "",
+        },
+        actor_label=None if actor else "system: credit use",
+    )
     return CreditLedgerEntry.objects.create(
         tenant=customer.tenant,
         customer=customer,
@@ -228,7 +241,7 @@ def credits_adjust(
         raise PermissionDenied("credits.adjust")
     if not reason.strip():
         raise ValidationError(_("Say why the balance is corrected."), code="reason")
-    credits_check(customer=customer, kind=LedgerKind.ADJUSTMENT, amount=delta, today=date.today())
+    credits_check(customer=customer, kind=LedgerKind.ADJUSTMENT, amount=delta)
     account = _locked_account(customer)
     account.balance += delta
     if account.kind == "" and delta > 0:

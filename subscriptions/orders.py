@@ -80,6 +80,8 @@ def order_advance(*, order: Order, actor: User, note: str = "") -> DeliveryStage
     """Mark the next stage reached (now); the customer sees it on their Orders page."""
     if not may(actor, "order.manage", tenant=order.tenant):
         raise PermissionDenied("order.manage")
+    # Lock the order first: two advances at once then run one after the other.
+    Order.objects.select_for_update().filter(pk=order.pk).exists()
     stage = (
         DeliveryStage.objects.select_for_update()
         .filter(order=order, reached_at__isnull=True)

@@ -93,6 +93,10 @@ def _require(
         raise PermissionDenied(contact_action if as_contact else staff_action)
 
 
+def _lock_customer(customer: Customer) -> Customer:
+    return Customer.objects.select_for_update().select_related("tenant").get(pk=customer.pk)
+
+
 def _locked(subscription: Subscription) -> Subscription:
     return (
         Subscription.objects.select_for_update()
@@ -161,6 +165,9 @@ def subscription_order(
     """Order a module on a tariff for a customer (staff, or the system for demo and imports)."""
     if actor is not None and not may(actor, "subscription.manage", tenant=customer.tenant):
         raise PermissionDenied("subscription.manage")
+    customer = _lock_customer(customer)
+    if customer.closed_at is not None:
+        raise ValidationError(_("This customer's account is closed."), code="closed")
     if tariff.tenant_id != customer.tenant_id or not tariff.is_active:
         raise ValidationError(_("This tariff is not on sale."), code="tariff")
     subscription = Subscription(
@@ -497,6 +504,7 @@ def subscription_undo_cancel(
         staff_action="subscription.manage",
         as_contact=as_contact,
     )
+    _lock_customer(subscription.customer)  # see account_close
     subscription = _locked(subscription)
     if subscription.status != SubscriptionStatus.SCHEDULED_END or subscription.ends_on < today:
         raise ValidationError(_("There is no cancellation to undo."), code="no_cancellation")
@@ -664,6 +672,9 @@ def account_close(
         allowed = may(actor, "customer.delete", tenant=customer.tenant)
     if not allowed:
         raise PermissionDenied("account.delete")
+    # Ordering and withdrawing a cancellation lock the customer row too: none can slip in
+    # between this check and the close.
+    _lock_customer(customer)
     blockers = account_close_blockers(customer, today)
     if blockers:
         raise ValidationError(blockers, code="still_running")

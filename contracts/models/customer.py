@@ -5,7 +5,12 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from core.models import Tenant
-from core.validators import normalize_vat_id, validate_vat_id
+from core.validators import (
+    EU_VAT_PREFIXES,
+    normalize_vat_id,
+    validate_vat_id,
+    vat_id_country,
+)
 
 
 def new_link_secret() -> str:
@@ -124,10 +129,24 @@ class Customer(models.Model):
 
         self.vat_id = normalize_vat_id(self.vat_id)
         self.billing_country = self.billing_country.upper()
-        if self.vat_regime == VatRegime.REVERSE_CHARGE and not self.vat_id:
-            raise ValidationError(
-                {"vat_id": _("Reverse charge needs the customer's VAT number.")}, code="vat_id"
-            )
+        if self.vat_regime == VatRegime.REVERSE_CHARGE:
+            if not self.vat_id:
+                raise ValidationError(
+                    {"vat_id": _("Reverse charge needs the customer's VAT number.")},
+                    code="vat_id",
+                )
+            seller_country = self.tenant.country.upper() if self.tenant_id else ""
+            if self.vat_id[:2] not in EU_VAT_PREFIXES or (
+                seller_country and vat_id_country(self.vat_id) == seller_country
+            ):
+                raise ValidationError(
+                    {
+                        "vat_regime": _(
+                            "Reverse charge applies to business customers in another EU country."
+                        )
+                    },
+                    code="reverse_charge_country",
+                )
 
     @property
     def effective_payment_terms_days(self) -> int:

@@ -64,6 +64,8 @@ class Order(models.Model):
     )
     currency = models.CharField(_("currency"), max_length=3, blank=True)
     invoiced_at = models.DateTimeField(_("invoiced"), null=True, blank=True)
+    # Until the payments issue lands, a purchase stays unpaid until staff record the payment.
+    paid_at = models.DateTimeField(_("paid"), null=True, blank=True)
     # Set once the purchase e-mails went out, so a retried task never sends them twice.
     notified_at = models.DateTimeField(null=True, blank=True, editable=False)
 

@@ -145,6 +145,17 @@ class TestVatRegime:
         )
         assert customer.vat_id == "FR40303265045"
 
+    @pytest.mark.parametrize("vat_id", ["DE811907980", "CHE123456789MWST", "GB123456789"])
+    def test_reverse_charge_is_only_for_customers_in_another_eu_country(self, world, vat_id):
+        world.acme.country = "DE"
+        world.acme.save()
+        with pytest.raises(ValidationError):
+            customer_update(
+                customer=world.alpha,
+                actor=world.staff["acme", "billing"],
+                changes={"vat_regime": "reverse_charge", "vat_id": vat_id},
+            )
+
     def test_the_database_refuses_reverse_charge_without_vat_number_too(self, world):
         with pytest.raises(IntegrityError):
             Customer.objects.filter(pk=world.alpha.pk).update(vat_regime="reverse_charge")

@@ -192,11 +192,30 @@ class TestRoles:
         )
         assert Customer.objects.filter(pk=world.alpha.pk).exists()
 
-    def test_manager_may_delete_customers(self, world):
+    def test_managers_close_accounts_and_nobody_deletes_them(self, world):
         client = staff_client(world, "manager")
-        assert b"delete_selected" in client.get("/manage/contracts/customer/").content
-        client.post(f"/manage/contracts/customer/{world.bravo.pk}/delete/", {"post": "yes"})
-        assert not Customer.objects.filter(pk=world.bravo.pk).exists()
+        listing = client.get("/manage/contracts/customer/").content
+        assert b"close_accounts" in listing and b"delete_selected" not in listing
+        client.post(
+            "/manage/contracts/customer/",
+            {"action": "close_accounts", "_selected_action": [world.bravo.pk]},
+        )
+        assert Customer.objects.get(pk=world.bravo.pk).closed_at is not None
+        assert (
+            client.post(
+                f"/manage/contracts/customer/{world.alpha.pk}/delete/", {"post": "yes"}
+            ).status_code
+            == 403
+        )
+
+    def test_billing_staff_cannot_close_accounts(self, world):
+        client = staff_client(world, "billing")
+        assert b"close_accounts" not in client.get("/manage/contracts/customer/").content
+        client.post(
+            "/manage/contracts/customer/",
+            {"action": "close_accounts", "_selected_action": [world.bravo.pk]},
+        )
+        assert Customer.objects.get(pk=world.bravo.pk).closed_at is None
 
     @pytest.mark.parametrize(
         "role,status",

@@ -55,10 +55,11 @@ def test_back_office_edits_are_audited_with_the_ip_address(world):
 
 
 def test_back_office_deletes_are_audited(world):
-    client = client_for(world.staff["acme", "manager"], world.acme)
-    client.post(f"/manage/contracts/customer/{world.bravo.pk}/delete/", {"post": "yes"})
-    entry = AuditEntry.objects.get(action="customer.delete")
-    assert entry.before["name"] == "Bravo Corp" and entry.tenant == world.acme
+    client = client_for(world.staff["acme", "owner"], world.acme)
+    membership = world.staff["acme", "support"].staff_memberships.get()
+    client.post(f"/manage/core/staffmembership/{membership.pk}/delete/", {"post": "yes"})
+    entry = AuditEntry.objects.get(action="staff.delete")
+    assert entry.before["role"] == "support" and entry.tenant == world.acme
 
 
 def test_logins_and_password_changes_are_audited_under_the_hosts_tenant(world):

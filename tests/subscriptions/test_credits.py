@@ -190,7 +190,7 @@ class TestPages:
         buy(world, ten)
         credits_use(customer=world.alpha, units=2, today=TODAY, reference="Ticket #9")
         content = world.client(world.alice).get("/credits/").content.decode()
-        assert "8" in content and "credits left" in content
+        assert '<p class="big-number">8</p>' in content and "credits left" in content
         assert "Ticket #9" in content and "10 tickets" in content and "€90.00" in content
 
     def test_buying_from_the_portal(self, world, ten):
