@@ -226,13 +226,30 @@ class TenantScopedAdmin(admin.ModelAdmin):
             obj.tenant = request.tenant
         before = snapshot(type(obj)._default_manager.get(pk=obj.pk)) if change else None
         super().save_model(request, obj, form, change)
+        # Written in save_related, once many-to-many fields and inlines are saved too.
+        request._kontor_pending_audit = (obj, before, change)
+
+    def save_related(self, request: HttpRequest, form: ModelForm, formsets, change: bool) -> None:
+        super().save_related(request, form, formsets, change)
+        pending = getattr(request, "_kontor_pending_audit", None)
+        if pending is None:
+            return
+        obj, before, change = pending
+        del request._kontor_pending_audit
+        after = snapshot(obj)
+        for formset in formsets:  # inline rows added, changed or removed, by name
+            changed = [str(o) for o in formset.new_objects]
+            changed += [str(o) for o, _fields in formset.changed_objects]
+            removed = [str(o) for o in formset.deleted_objects]
+            if changed or removed:
+                after[formset.prefix] = {"saved": changed, "removed": removed}
         audit_record(
             tenant=self._tenant_of(obj) or request.tenant,
             actor=request.user,
             action=f"{self._audit_name()}.{'change' if change else 'create'}",
             obj=obj,
             before=before,
-            after=snapshot(obj),
+            after=after,
         )
 
     def delete_model(self, request: HttpRequest, obj) -> None:

@@ -83,3 +83,21 @@ def test_logins_and_password_changes_are_audited_under_the_hosts_tenant(world):
         "account.password_change",
     }
     assert entries.first().ip_address == "198.51.100.9"
+
+
+def test_many_to_many_and_inline_edits_are_in_the_audit_entry(world):
+    from tests.factories import TariffFactory
+    from tests.helpers import admin_form_data
+
+    basic = TariffFactory(module__tenant=world.acme, name="Basic", price="10")
+    pro = TariffFactory(module=basic.module, name="Pro", price="25")
+    client = client_for(world.staff["acme", "manager"], world.acme)
+    url = f"/manage/subscriptions/tariff/{basic.pk}/change/"
+    page = client.get(url)
+    response = client.post(
+        url, admin_form_data(page, allowed_changes=[pro.pk], **{"prices-0-unit_price": "12.00"})
+    )
+    assert response.status_code == 302
+    entry = AuditEntry.objects.get(action="tariff.change")
+    assert entry.before == {"allowed_changes": []} and entry.after["allowed_changes"] == [pro.pk]
+    assert entry.after["prices"]["saved"]
