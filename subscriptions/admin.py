@@ -35,10 +35,14 @@ from subscriptions.services import (
     account_close,
     cancellation_end_check,
     subscription_cancel,
+    subscription_change_tariff,
     subscription_option_add,
     subscription_option_check,
     subscription_option_remove,
     subscription_order,
+    subscription_undo_cancel,
+    subscription_undo_change,
+    tariff_change_targets,
 )
 
 
@@ -159,6 +163,24 @@ class SubscriptionChangeForm(forms.ModelForm):
     cancellation_note = forms.CharField(
         label=_("Reason for cancelling"), required=False, widget=forms.Textarea(attrs={"rows": 2})
     )
+    change_to = forms.ModelChoiceField(
+        label=_("Change tariff to"),
+        required=False,
+        queryset=Tariff.objects.none(),
+        help_text=_(
+            "At once for an upgrade where the business prorates, else at the earliest "
+            "period start the notice allows."
+        ),
+    )
+    withdraw = forms.ChoiceField(
+        label=_("Withdraw"),
+        required=False,
+        choices=[
+            ("", "—"),
+            ("cancellation", _("the cancellation")),
+            ("change", _("the scheduled tariff change")),
+        ],
+    )
 
     class Meta:
         model = Subscription
@@ -167,9 +189,25 @@ class SubscriptionChangeForm(forms.ModelForm):
     def __init__(self, *args, request: HttpRequest | None = None, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.request = request
+        if self.instance.pk:
+            self.fields["change_to"].queryset = tariff_change_targets(self.instance)
 
     def clean(self):
         data = super().clean()
+        chosen = [
+            bool(data.get("cancel_on")),
+            bool(data.get("change_to")),
+            bool(data.get("withdraw")),
+        ]
+        if sum(chosen) > 1:
+            raise ValidationError(_("Do one thing at a time: cancel, change or withdraw."))
+        subscription = self.instance
+        if data.get("withdraw") == "cancellation" and subscription.status != "scheduled_end":
+            self.add_error("withdraw", _("There is no cancellation to undo."))
+        if data.get("withdraw") == "change" and subscription.status != "scheduled_change":
+            self.add_error("withdraw", _("There is no tariff change to withdraw."))
+        if data.get("change_to") and not subscription.is_changeable:
+            self.add_error("change_to", _("This subscription's tariff cannot be changed any more."))
         cancel_on = data.get("cancel_on")
         if cancel_on is None:
             return data
@@ -233,7 +271,7 @@ class SubscriptionAdmin(CreatedByServiceAdmin):
     def get_fields(self, request: HttpRequest, obj=None):
         if obj is None:
             return ["customer", "tariff", "started_on", "quantity", "remaining_cycles"]
-        return [*self.readonly_fields, "cancel_on", "cancellation_note"]
+        return [*self.readonly_fields, "change_to", "withdraw", "cancel_on", "cancellation_note"]
 
     def get_form(self, request: HttpRequest, obj=None, change=False, **kwargs):
         kwargs["form"] = SubscriptionAddForm if obj is None else SubscriptionChangeForm
@@ -261,15 +299,26 @@ class SubscriptionAdmin(CreatedByServiceAdmin):
         )
 
     def save_model(self, request, obj, form, change) -> None:
-        if change and form.cleaned_data.get("cancel_on"):
+        if not change:
+            return
+        data, today = form.cleaned_data, timezone.localdate()
+        if data.get("cancel_on"):
             subscription_cancel(
                 subscription=obj,
                 actor=request.user,
-                today=timezone.localdate(),
-                reason=form.cleaned_data["cancellation_note"],
-                ends_on=form.cleaned_data["cancel_on"],
+                today=today,
+                reason=data["cancellation_note"],
+                ends_on=data["cancel_on"],
             )
-            obj.refresh_from_db()
+        elif data.get("change_to"):
+            subscription_change_tariff(
+                subscription=obj, target=data["change_to"], actor=request.user, today=today
+            )
+        elif data.get("withdraw") == "cancellation":
+            subscription_undo_cancel(subscription=obj, actor=request.user, today=today)
+        elif data.get("withdraw") == "change":
+            subscription_undo_change(subscription=obj, actor=request.user)
+        obj.refresh_from_db()
 
     def save_formset(self, request, form, formset, change) -> None:
         if formset.model is not SubscriptionOption:

@@ -150,3 +150,35 @@ def test_the_subscription_list_costs_the_same_with_more_rows(world, plans):
         )
     with assert_max_queries(len(few.captured_queries)):
         client.get("/manage/subscriptions/subscription/")
+
+
+def test_staff_change_the_tariff_and_withdraw_on_the_customers_behalf(world, alpha_basic, plans):
+    client = staff(world, "billing")
+    page = client.get(change_url(alpha_basic))
+    client.post(change_url(alpha_basic), admin_form_data(page, change_to=plans.pro.pk))
+    assert Subscription.objects.get(pk=alpha_basic.pk).tariff == plans.pro  # upgrade, at once
+    client.post(
+        change_url(alpha_basic),
+        admin_form_data(
+            client.get(change_url(alpha_basic)), cancel_on="2026-05-14", cancellation_note="Phone"
+        ),
+    )
+    assert Subscription.objects.get(pk=alpha_basic.pk).status == "scheduled_end"
+    client.post(
+        change_url(alpha_basic),
+        admin_form_data(client.get(change_url(alpha_basic)), withdraw="cancellation"),
+    )
+    assert Subscription.objects.get(pk=alpha_basic.pk).status == "active"
+
+
+def test_two_things_at_once_is_a_form_error(world, alpha_basic, plans):
+    client = staff(world, "manager")
+    page = client.get(change_url(alpha_basic))
+    response = client.post(
+        change_url(alpha_basic),
+        admin_form_data(
+            page, change_to=plans.pro.pk, cancel_on="2026-05-14", cancellation_note="x"
+        ),
+    )
+    assert response.status_code == 200
+    assert Subscription.objects.get(pk=alpha_basic.pk).tariff == plans.basic
