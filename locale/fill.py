@@ -1473,12 +1473,32 @@ T: dict[str, tuple[str, str, str, str]] = {
     "paid": ("payée le", "bezahlt am", "pagato il", "ödeme tarihi"),
     "Paid": ("Payée", "Bezahlt", "Pagata", "Ödendi"),
     "Unpaid": ("Impayée", "Unbezahlt", "Non pagata", "Ödenmedi"),
-    "Change tariff to": ("Changer de tarif pour", "Tarif wechseln zu", "Cambia tariffa in", "Tarifeyi şuna değiştir"),
-    "At once for an upgrade where the business prorates, else at the earliest period start the notice allows.": ("Immédiatement pour une montée en gamme si l'entreprise facture au prorata, sinon au premier début de période permis par le préavis.", "Sofort bei einem Upgrade, wenn das Unternehmen anteilig abrechnet, sonst zum frühesten Periodenbeginn, den die Frist erlaubt.", "Subito per un upgrade se l'azienda addebita pro rata, altrimenti al primo inizio di periodo consentito dal preavviso.", "İşletme orantılı ücretlendiriyorsa yükseltmede hemen, aksi halde ihbar süresinin izin verdiği ilk dönem başında."),
+    "Change tariff to": (
+        "Changer de tarif pour",
+        "Tarif wechseln zu",
+        "Cambia tariffa in",
+        "Tarifeyi şuna değiştir",
+    ),
+    "At once for an upgrade where the business prorates, else at the earliest period start the notice allows.": (
+        "Immédiatement pour une montée en gamme si l'entreprise facture au prorata, sinon au premier début de période permis par le préavis.",
+        "Sofort bei einem Upgrade, wenn das Unternehmen anteilig abrechnet, sonst zum frühesten Periodenbeginn, den die Frist erlaubt.",
+        "Subito per un upgrade se l'azienda addebita pro rata, altrimenti al primo inizio di periodo consentito dal preavviso.",
+        "İşletme orantılı ücretlendiriyorsa yükseltmede hemen, aksi halde ihbar süresinin izin verdiği ilk dönem başında.",
+    ),
     "Withdraw": ("Annuler", "Zurücknehmen", "Ritira", "Geri al"),
     "the cancellation": ("la résiliation", "die Kündigung", "la disdetta", "iptali"),
-    "the scheduled tariff change": ("le changement de tarif prévu", "den geplanten Tarifwechsel", "il cambio di tariffa programmato", "planlanan tarife değişikliğini"),
-    "Do one thing at a time: cancel, change or withdraw.": ("Une chose à la fois : résilier, changer ou annuler.", "Eins nach dem anderen: kündigen, wechseln oder zurücknehmen.", "Una cosa alla volta: disdire, cambiare o ritirare.", "Her seferinde bir işlem: iptal, değişiklik veya geri alma."),
+    "the scheduled tariff change": (
+        "le changement de tarif prévu",
+        "den geplanten Tarifwechsel",
+        "il cambio di tariffa programmato",
+        "planlanan tarife değişikliğini",
+    ),
+    "Do one thing at a time: cancel, change or withdraw.": (
+        "Une chose à la fois : résilier, changer ou annuler.",
+        "Eins nach dem anderen: kündigen, wechseln oder zurücknehmen.",
+        "Una cosa alla volta: disdire, cambiare o ritirare.",
+        "Her seferinde bir işlem: iptal, değişiklik veya geri alma.",
+    ),
     # back office
     "Kontor back office": (
         "Back-office Kontor",

@@ -34,6 +34,7 @@ from subscriptions.orders import order_advance, order_create
 from subscriptions.services import (
     account_close,
     cancellation_end_check,
+    customer_contract_start,
     subscription_cancel,
     subscription_change_tariff,
     subscription_option_add,
@@ -569,6 +570,28 @@ class CustomerWithAccountAdmin(CustomerAdmin):
     and up), only once nothing runs any more."""
 
     actions = ["close_accounts"]
+
+    def get_fieldsets(self, request: HttpRequest, obj=None):
+        fieldsets = super().get_fieldsets(request, obj)
+        if obj is None:
+            return fieldsets
+        return [
+            *fieldsets,
+            (_("Account"), {"fields": ["account_owners", "contract_start", "closed_at"]}),
+        ]
+
+    def get_readonly_fields(self, request: HttpRequest, obj=None):
+        readonly = list(super().get_readonly_fields(request, obj))
+        return [*readonly, "account_owners", "contract_start", "closed_at"] if obj else readonly
+
+    @admin.display(description=_("Account owner"))
+    def account_owners(self, customer: Customer) -> str:
+        owners = customer.contacts.filter(role="owner", is_active=True).select_related("user")
+        return ", ".join(str(c.user) for c in owners) or "—"
+
+    @admin.display(description=_("Contract runs since"))
+    def contract_start(self, customer: Customer):
+        return customer_contract_start(customer) or "—"
 
     def has_close_permission(self, request: HttpRequest) -> bool:
         return self._may(request, "customer.delete")

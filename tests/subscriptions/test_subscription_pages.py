@@ -40,9 +40,18 @@ def test_the_list_costs_the_same_with_more_subscriptions(world, plans):
     client.get("/subscriptions/")
     with assert_max_queries(20) as few:
         client.get("/subscriptions/")
-    for _ in range(8):
-        subscription_order(
+    from subscriptions.services import subscription_change_tariff, subscription_option_add
+
+    manager = world.staff["acme", "manager"]
+    for _ in range(8):  # with what the list shows of each: options, a scheduled change
+        sub = subscription_order(
             customer=world.alpha, tariff=plans.pro, actor=None, start_on=date(2026, 2, 1)
+        )
+        subscription_option_add(
+            subscription=sub, option=plans.seat, actor=manager, today=date(2026, 3, 20)
+        )
+        subscription_change_tariff(
+            subscription=sub, target=plans.basic, actor=manager, today=date(2026, 3, 20)
         )
     with assert_max_queries(len(few.captured_queries)):
         assert client.get("/subscriptions/").status_code == 200
