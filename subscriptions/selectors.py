@@ -77,3 +77,13 @@ def credit_ledger(*, tenant: Tenant, customer: Customer, limit: int = 100):
     return CreditLedgerEntry.objects.filter(tenant=tenant, customer=customer).select_related(
         "department", "package"
     )[:limit]
+
+
+def credit_account_view(*, customer: Customer):
+    """The customer's credit account for display; an unsaved empty one if there is none yet
+    (pages never write)."""
+    from subscriptions.models import CreditAccount
+
+    return CreditAccount.objects.select_related("package").filter(
+        customer=customer
+    ).first() or CreditAccount(tenant_id=customer.tenant_id, customer=customer)

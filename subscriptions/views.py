@@ -280,7 +280,7 @@ def credit_overview(request: HttpRequest) -> HttpResponse:
         "subscriptions/credits.html",
         {
             "section_key": "credits",
-            "account": credits.credit_account(customer),
+            "account": selectors.credit_account_view(customer=customer),
             "today": timezone.localdate(),
             "packages": selectors.package_list(tenant=request.tenant),
             "entries": selectors.credit_ledger(tenant=request.tenant, customer=customer),
@@ -338,6 +338,6 @@ def package_buy(request: HttpRequest, package_id: int) -> HttpResponse:
             "may_buy": may_buy,
             "forfeit": obstacle == "forfeit",
             "refusal": refusal,
-            "account": credits.credit_account(customer),
+            "account": selectors.credit_account_view(customer=customer),
         },
     )
