@@ -1,0 +1,20 @@
+from billing.models.invoice import (
+    INVOICE_TRANSITIONS,
+    Invoice,
+    InvoiceEvent,
+    InvoiceLine,
+    InvoiceStatus,
+)
+from billing.models.numbering import NumberSequence, NumberSeries
+from billing.models.tax import TaxRate
+
+__all__ = [
+    "INVOICE_TRANSITIONS",
+    "Invoice",
+    "InvoiceEvent",
+    "InvoiceLine",
+    "InvoiceStatus",
+    "NumberSequence",
+    "NumberSeries",
+    "TaxRate",
+]

@@ -1,0 +1,34 @@
+"""Gapless document numbers per tenant and series, assigned only at finalization."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from django.db import IntegrityError, transaction
+
+from billing.models import NumberSequence
+from core.models import Tenant
+
+
+def format_number(pattern: str, *, year: int, number: int) -> str:
+    return pattern.format(year=year, number=number)
+
+
+def take_number(*, tenant: Tenant, series: str, pattern: str, issue_date: date) -> str:
+    """The next number of the series, under a row lock held until the caller's transaction ends:
+    concurrent finalizations queue up, a rolled-back one gives its number back (no gap)."""
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("take a number inside the transaction that finalizes the document")
+    period = str(issue_date.year) if "{year" in pattern else ""
+    try:
+        with transaction.atomic():  # a savepoint: two first-ever takers may race to create it
+            NumberSequence.objects.get_or_create(tenant=tenant, series=series, period=period)
+    except IntegrityError:
+        pass  # the other one created it; lock it below
+    sequence = NumberSequence.objects.select_for_update().get(
+        tenant=tenant, series=series, period=period
+    )
+    number = sequence.next_number
+    sequence.next_number = number + 1
+    sequence.save(update_fields=["next_number"])
+    return format_number(pattern, year=issue_date.year, number=number)

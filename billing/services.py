@@ -1,0 +1,284 @@
+"""Writes on invoices: drafts, lines, finalization (numbering, snapshots, totals), payment and
+voiding. One transaction each, under the invoice's row lock, with an event row and an audit
+entry; a finalized invoice only ever changes status and payment progress."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from decimal import Decimal
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from billing.calculations import line_amounts, totals
+from billing.models import (
+    INVOICE_TRANSITIONS,
+    Invoice,
+    InvoiceEvent,
+    InvoiceLine,
+    InvoiceStatus,
+    NumberSeries,
+    TaxRate,
+)
+from billing.numbering import take_number
+from contracts.models import Customer, VatRegime
+from core.audit import audit_record
+from core.models import Tenant, User
+from core.roles import may
+
+
+def _require_staff(actor: User | None, tenant: Tenant, action: str) -> None:
+    # actor None: the system (the billing run).
+    if actor is not None and not may(actor, action, tenant=tenant):
+        raise PermissionDenied(action)
+
+
+def _move(
+    invoice: Invoice, to_status: str, *, kind: str, actor: User | None, data: dict | None = None
+) -> None:
+    from_status = invoice.status
+    if to_status not in INVOICE_TRANSITIONS[from_status]:
+        raise ValidationError(
+            _("An invoice that is %(status)s cannot become %(target)s."),
+            params={
+                "status": invoice.get_status_display(),
+                "target": InvoiceStatus(to_status).label,
+            },
+            code="transition",
+        )
+    invoice.status = to_status
+    InvoiceEvent.objects.create(
+        tenant=invoice.tenant,
+        invoice=invoice,
+        kind=kind,
+        from_status=from_status,
+        to_status=to_status,
+        data=data or {},
+        actor=actor if actor is not None and actor.is_authenticated else None,
+    )
+    audit_record(
+        tenant=invoice.tenant,
+        actor=actor,
+        action=f"invoice.{kind}",
+        obj=invoice,
+        before={"status": from_status},
+        after={"status": to_status, **(data or {})},
+    )
+
+
+def _locked(invoice: Invoice) -> Invoice:
+    return (
+        Invoice.objects.select_for_update().select_related("tenant", "customer").get(pk=invoice.pk)
+    )
+
+
+def default_tax_rate(tenant: Tenant) -> Decimal:
+    rate = (
+        TaxRate.objects.filter(tenant=tenant, is_default=True)
+        .values_list("rate", flat=True)
+        .first()
+    )
+    return rate if rate is not None else Decimal(0)
+
+
+@transaction.atomic
+def invoice_create_draft(
+    *,
+    customer: Customer,
+    actor: User | None,
+    currency: str | None = None,
+    subscription=None,
+    period_start: date | None = None,
+) -> Invoice:
+    _require_staff(actor, customer.tenant, "invoice.manage")
+    invoice = Invoice.objects.create(
+        tenant=customer.tenant,
+        customer=customer,
+        currency=currency or customer.tenant.default_currency,
+        subscription=subscription,
+        period_start=period_start,
+    )
+    audit_record(tenant=customer.tenant, actor=actor, action="invoice.draft", obj=invoice)
+    return invoice
+
+
+@transaction.atomic
+def invoice_add_line(
+    *,
+    invoice: Invoice,
+    description: str,
+    unit_price: Decimal,
+    actor: User | None,
+    quantity: Decimal = Decimal(1),
+    tax_rate: Decimal | None = None,
+    service_start: date | None = None,
+    service_end: date | None = None,
+    subscription=None,
+    order=None,
+) -> InvoiceLine:
+    _require_staff(actor, invoice.tenant, "invoice.manage")
+    invoice = _locked(invoice)
+    if invoice.status != InvoiceStatus.DRAFT:
+        raise ValidationError(
+            _("Only drafts can be edited; correct a finalized invoice with a credit note."),
+            code="finalized",
+        )
+    rate = default_tax_rate(invoice.tenant) if tax_rate is None else Decimal(tax_rate)
+    amounts = line_amounts(
+        quantity=Decimal(quantity),
+        unit_price=Decimal(unit_price),
+        tax_rate=rate,
+        currency=invoice.currency,
+    )
+    position = invoice.lines.count()
+    return InvoiceLine.objects.create(
+        tenant=invoice.tenant,
+        invoice=invoice,
+        position=position,
+        description=description,
+        quantity=quantity,
+        unit_price=unit_price,
+        tax_rate=rate,
+        net_amount=amounts.net,
+        tax_amount=amounts.tax,
+        gross_amount=amounts.gross,
+        service_start=service_start,
+        service_end=service_end,
+        subscription=subscription,
+        order=order,
+    )
+
+
+def seller_snapshot(tenant: Tenant) -> dict:
+    return {
+        "name": tenant.legal_name or tenant.name,
+        "address": tenant.address,
+        "country": tenant.country,
+        "vat_id": tenant.vat_id,
+        "registration_number": tenant.registration_number,
+        "bank_account_holder": tenant.bank_account_holder,
+        "iban": tenant.iban,
+        "bic": tenant.bic,
+    }
+
+
+def buyer_snapshot(customer: Customer) -> dict:
+    return {
+        "name": customer.billing_company or customer.name,
+        "number": customer.number,
+        "address_lines": customer.billing_address_lines,
+        "country": customer.billing_country,
+        "vat_id": customer.vat_id,
+        "po_number": customer.po_number,
+        "language": customer.language or customer.tenant.locale,
+        "payment_terms_days": customer.effective_payment_terms_days,
+    }
+
+
+@transaction.atomic
+def invoice_finalize(*, invoice: Invoice, actor: User | None, today: date) -> Invoice:
+    """Number it (gapless), date it, freeze seller and buyer, apply the VAT regime, cache the
+    totals. From here on only credit notes correct it."""
+    _require_staff(actor, invoice.tenant, "invoice.manage")
+    invoice = _locked(invoice)
+    if invoice.status != InvoiceStatus.DRAFT:
+        raise ValidationError(_("This invoice is already finalized."), code="finalized")
+    lines = list(invoice.lines.all())
+    if not lines:
+        raise ValidationError(_("An invoice needs at least one line."), code="empty")
+    customer = invoice.customer
+    if customer.vat_regime != VatRegime.STANDARD:
+        # Reverse charge and non-taxable customers are invoiced without VAT.
+        for line in lines:
+            if line.tax_rate:
+                amounts = line_amounts(
+                    quantity=line.quantity,
+                    unit_price=line.unit_price,
+                    tax_rate=Decimal(0),
+                    currency=invoice.currency,
+                )
+                line.tax_rate, line.tax_amount, line.gross_amount = (
+                    Decimal(0),
+                    amounts.tax,
+                    amounts.gross,
+                )
+                line.save(update_fields=["tax_rate", "tax_amount", "gross_amount"])
+    summed = totals(lines)
+    invoice.net_amount, invoice.tax_amount, invoice.gross_amount = (
+        summed.net,
+        summed.tax,
+        summed.gross,
+    )
+    invoice.seller = seller_snapshot(invoice.tenant)
+    invoice.buyer = buyer_snapshot(customer)
+    invoice.vat_regime = customer.vat_regime
+    invoice.is_test = customer.is_test_account
+    invoice.issue_date = today
+    invoice.due_date = today + timedelta(days=customer.effective_payment_terms_days)
+    invoice.number = take_number(
+        tenant=invoice.tenant,
+        series=NumberSeries.INVOICE,
+        pattern=invoice.tenant.invoice_number_format,
+        issue_date=today,
+    )
+    invoice.finalized_at = timezone.now()
+    _move(
+        invoice,
+        InvoiceStatus.OPEN,
+        kind="finalized",
+        actor=actor,
+        data={"number": invoice.number, "gross": invoice.gross_amount},
+    )
+    invoice.save()
+    return invoice
+
+
+@transaction.atomic
+def invoice_mark_paid(*, invoice: Invoice, actor: User | None, amount: Decimal) -> Invoice:
+    """Record a payment (a bank transfer seen by staff; gateways arrive with the payments
+    issue). Partial payments keep it open; the full amount marks it paid."""
+    _require_staff(actor, invoice.tenant, "invoice.manage")
+    invoice = _locked(invoice)
+    if invoice.status not in (InvoiceStatus.OPEN, InvoiceStatus.UNCOLLECTIBLE):
+        raise ValidationError(_("Only open invoices can be paid."), code="not_open")
+    if amount <= 0 or amount > invoice.amount_due:
+        raise ValidationError(_("The amount must be between 0 and what is due."), code="amount")
+    invoice.amount_paid += amount
+    if invoice.amount_due == 0:
+        invoice.paid_at = timezone.now()
+        _move(invoice, InvoiceStatus.PAID, kind="paid", actor=actor, data={"amount": amount})
+    else:
+        audit_record(
+            tenant=invoice.tenant,
+            actor=actor,
+            action="invoice.partly_paid",
+            obj=invoice,
+            after={"amount": amount, "due": invoice.amount_due},
+        )
+    invoice.save(update_fields=["amount_paid", "paid_at", "status"])
+    return invoice
+
+
+@transaction.atomic
+def invoice_void(*, invoice: Invoice, actor: User, reason: str) -> Invoice:
+    _require_staff(actor, invoice.tenant, "invoice.void")
+    invoice = _locked(invoice)
+    if invoice.amount_paid:
+        raise ValidationError(
+            _("A paid invoice is corrected with a credit note, not voided."), code="paid"
+        )
+    _move(invoice, InvoiceStatus.VOID, kind="voided", actor=actor, data={"reason": reason})
+    invoice.save(update_fields=["status"])
+    return invoice
+
+
+@transaction.atomic
+def invoice_delete_draft(*, invoice: Invoice, actor: User) -> None:
+    _require_staff(actor, invoice.tenant, "invoice.manage")
+    invoice = _locked(invoice)
+    if invoice.status != InvoiceStatus.DRAFT:
+        raise ValidationError(_("Only drafts can be deleted."), code="finalized")
+    audit_record(tenant=invoice.tenant, actor=actor, action="invoice.draft_delete", obj=invoice)
+    invoice.delete()

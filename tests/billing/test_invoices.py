@@ -1,0 +1,220 @@
+"""Invoices: drafts, finalization with gapless numbers, snapshots, VAT regimes, immutability."""
+
+import threading
+from datetime import date
+from decimal import Decimal
+
+import pytest
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import DatabaseError, IntegrityError, connection, transaction
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from billing.calculations import line_amounts, totals
+from billing.models import Invoice, InvoiceLine, TaxRate
+from billing.services import (
+    invoice_add_line,
+    invoice_create_draft,
+    invoice_delete_draft,
+    invoice_finalize,
+    invoice_mark_paid,
+    invoice_void,
+)
+from contracts.services import customer_update
+
+pytestmark = pytest.mark.django_db
+TODAY = date(2026, 3, 20)
+
+
+@pytest.fixture
+def vat(world):
+    return TaxRate.objects.create(
+        tenant=world.acme, name="Standard", rate=Decimal("19"), is_default=True
+    )
+
+
+def draft(world, *lines, customer=None):
+    invoice = invoice_create_draft(customer=customer or world.alpha, actor=None)
+    for description, quantity, price in lines:
+        invoice_add_line(
+            invoice=invoice,
+            description=description,
+            quantity=Decimal(quantity),
+            unit_price=Decimal(price),
+            actor=None,
+        )
+    return invoice
+
+
+class TestFinalize:
+    def test_it_numbers_dates_freezes_and_totals(self, world, vat):
+        customer_update(
+            customer=world.alpha,
+            actor=world.staff["acme", "manager"],
+            changes={"billing_street": "1 Main St", "po_number": "PO-7", "payment_terms_days": 30},
+        )
+        invoice = invoice_finalize(
+            invoice=draft(world, ("Helpdesk", "1", "49.00"), ("Extra agent", "3", "9.995")),
+            actor=None,
+            today=TODAY,
+        )
+        assert invoice.number == "INV-2026-000001" and invoice.status == "open"
+        assert (invoice.issue_date, invoice.due_date) == (TODAY, date(2026, 4, 19))
+        # Lines: 49.00 + 29.99 (3 × 9.995 = 29.985 → 29.99) = 78.99; VAT 9.31 + 5.70 = 15.01
+        assert invoice.net_amount == Decimal("78.99")
+        assert invoice.tax_amount == Decimal("15.01")
+        assert invoice.gross_amount == Decimal("94.00")
+        assert (
+            invoice.buyer["po_number"] == "PO-7" and "1 Main St" in invoice.buyer["address_lines"]
+        )
+        # A later contract edit changes only future documents.
+        customer_update(
+            customer=world.alpha,
+            actor=world.staff["acme", "manager"],
+            changes={"po_number": "PO-8"},
+        )
+        invoice.refresh_from_db()
+        assert invoice.buyer["po_number"] == "PO-7"
+
+    def test_numbers_are_consecutive_and_restart_each_year(self, world, vat):
+        numbers = [
+            invoice_finalize(invoice=draft(world, ("x", "1", "1")), actor=None, today=day).number
+            for day in (date(2026, 12, 30), date(2026, 12, 31), date(2027, 1, 1))
+        ]
+        assert numbers == ["INV-2026-000001", "INV-2026-000002", "INV-2027-000001"]
+
+    def test_each_tenant_counts_on_its_own(self, world, vat):
+        invoice_finalize(invoice=draft(world, ("x", "1", "1")), actor=None, today=TODAY)
+        other = invoice_finalize(
+            invoice=draft(world, ("x", "1", "1"), customer=world.charlie_co),
+            actor=None,
+            today=TODAY,
+        )
+        assert other.number == "INV-2026-000001"
+
+    def test_reverse_charge_invoices_carry_no_vat(self, world, vat):
+        world.acme.country = "DE"
+        world.acme.save()
+        customer_update(
+            customer=world.alpha,
+            actor=world.staff["acme", "billing"],
+            changes={"vat_regime": "reverse_charge", "vat_id": "FR40303265045"},
+        )
+        invoice = invoice_finalize(
+            invoice=draft(world, ("Consulting", "2", "100")), actor=None, today=TODAY
+        )
+        assert invoice.tax_amount == 0 and invoice.gross_amount == Decimal("200.00")
+        assert invoice.vat_regime == "reverse_charge"
+        assert invoice.lines.get().tax_rate == 0
+
+    def test_an_empty_draft_cannot_be_finalized_nor_one_twice(self, world, vat):
+        with pytest.raises(ValidationError):
+            invoice_finalize(invoice=draft(world), actor=None, today=TODAY)
+        invoice = invoice_finalize(invoice=draft(world, ("x", "1", "1")), actor=None, today=TODAY)
+        with pytest.raises(ValidationError):
+            invoice_finalize(invoice=invoice, actor=None, today=TODAY)
+
+    def test_support_staff_cannot_invoice(self, world):
+        with pytest.raises(PermissionDenied):
+            invoice_create_draft(customer=world.alpha, actor=world.staff["acme", "support"])
+
+
+class TestImmutability:
+    def test_services_refuse_to_edit_a_finalized_invoice(self, world, vat):
+        invoice = invoice_finalize(invoice=draft(world, ("x", "1", "10")), actor=None, today=TODAY)
+        with pytest.raises(ValidationError):
+            invoice_add_line(invoice=invoice, description="more", unit_price=Decimal(1), actor=None)
+        with pytest.raises(ValidationError):
+            invoice_delete_draft(invoice=invoice, actor=world.staff["acme", "billing"])
+
+    @pytest.mark.parametrize(
+        "change",
+        [
+            {"gross_amount": Decimal("1.00")},
+            {"number": "INV-HACKED"},
+            {"buyer": {"name": "Someone else"}},
+            {"issue_date": date(2020, 1, 1)},
+        ],
+    )
+    def test_the_database_refuses_too(self, world, vat, change):
+        invoice = invoice_finalize(invoice=draft(world, ("x", "1", "10")), actor=None, today=TODAY)
+        with pytest.raises((IntegrityError, DatabaseError)), transaction.atomic():
+            Invoice.objects.filter(pk=invoice.pk).update(**change)
+
+    def test_lines_of_a_finalized_invoice_cannot_change_or_vanish(self, world, vat):
+        invoice = invoice_finalize(invoice=draft(world, ("x", "1", "10")), actor=None, today=TODAY)
+        with pytest.raises((IntegrityError, DatabaseError)), transaction.atomic():
+            InvoiceLine.objects.filter(invoice=invoice).update(unit_price=Decimal(0))
+        with pytest.raises((IntegrityError, DatabaseError)), transaction.atomic():
+            InvoiceLine.objects.filter(invoice=invoice).delete()
+        with pytest.raises((IntegrityError, DatabaseError)), transaction.atomic():
+            Invoice.objects.filter(pk=invoice.pk).delete()
+
+    def test_status_and_payments_still_move(self, world, vat):
+        invoice = invoice_finalize(invoice=draft(world, ("x", "1", "100")), actor=None, today=TODAY)
+        invoice = invoice_mark_paid(invoice=invoice, actor=None, amount=Decimal("50"))
+        assert invoice.status == "open" and invoice.amount_due == Decimal("69.00")
+        invoice = invoice_mark_paid(invoice=invoice, actor=None, amount=Decimal("69"))
+        assert invoice.status == "paid"
+        with pytest.raises(ValidationError):
+            invoice_void(invoice=invoice, actor=world.staff["acme", "manager"], reason="x")
+
+
+amounts = st.decimals(min_value=Decimal("0"), max_value=Decimal("100000"), places=4)
+rates = st.sampled_from(
+    [Decimal("0"), Decimal("7"), Decimal("10"), Decimal("19"), Decimal("20"), Decimal("22")]
+)
+
+
+@settings(max_examples=200)
+@given(
+    st.lists(st.tuples(st.integers(1, 50), amounts, rates), min_size=1, max_size=15),
+    st.sampled_from(["EUR", "JPY", "KWD"]),
+)
+def test_totals_are_the_sums_of_rounded_lines(lines, currency):
+    class Line:
+        def __init__(self, quantity, price, rate):
+            a = line_amounts(
+                quantity=Decimal(quantity), unit_price=price, tax_rate=rate, currency=currency
+            )
+            self.net_amount, self.tax_amount, self.gross_amount, self.tax_rate = (
+                a.net,
+                a.tax,
+                a.gross,
+                rate,
+            )
+
+    made = [Line(*spec) for spec in lines]
+    summed = totals(made)
+    assert summed.net == sum(line.net_amount for line in made)
+    assert summed.gross == summed.net + summed.tax
+    assert sum(tax for _net, tax in summed.tax_by_rate.values()) == summed.tax
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_finalizations_get_gapless_unique_numbers(world, vat):
+    if connection.vendor != "postgresql":
+        pytest.skip("row locks under real concurrency need PostgreSQL (CI runs this)")
+    drafts = [draft(world, ("x", "1", "1")) for _ in range(12)]
+    barrier = threading.Barrier(len(drafts))
+    errors: list[Exception] = []
+
+    def finalize(invoice) -> None:
+        from django.db import connections
+
+        try:
+            barrier.wait()
+            invoice_finalize(invoice=invoice, actor=None, today=TODAY)
+        except Exception as exc:  # collected and asserted below
+            errors.append(exc)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=finalize, args=(d,)) for d in drafts]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert not errors
+    numbers = sorted(Invoice.objects.values_list("number", flat=True))
+    assert numbers == [f"INV-2026-{n:06d}" for n in range(1, 13)]
