@@ -92,7 +92,7 @@ def invoice_create_draft(
     subscription=None,
     period_start: date | None = None,
 ) -> Invoice:
-    _require_staff(actor, customer.tenant, "invoice.manage")
+    _require_staff(actor, customer.tenant, "invoices.manage")
     invoice = Invoice.objects.create(
         tenant=customer.tenant,
         customer=customer,
@@ -118,7 +118,7 @@ def invoice_add_line(
     subscription=None,
     order=None,
 ) -> InvoiceLine:
-    _require_staff(actor, invoice.tenant, "invoice.manage")
+    _require_staff(actor, invoice.tenant, "invoices.manage")
     invoice = _locked(invoice)
     if invoice.status != InvoiceStatus.DRAFT:
         raise ValidationError(
@@ -181,7 +181,7 @@ def buyer_snapshot(customer: Customer) -> dict:
 def invoice_finalize(*, invoice: Invoice, actor: User | None, today: date) -> Invoice:
     """Number it (gapless), date it, freeze seller and buyer, apply the VAT regime, cache the
     totals. From here on only credit notes correct it."""
-    _require_staff(actor, invoice.tenant, "invoice.manage")
+    _require_staff(actor, invoice.tenant, "invoices.manage")
     invoice = _locked(invoice)
     if invoice.status != InvoiceStatus.DRAFT:
         raise ValidationError(_("This invoice is already finalized."), code="finalized")
@@ -239,7 +239,7 @@ def invoice_finalize(*, invoice: Invoice, actor: User | None, today: date) -> In
 def invoice_mark_paid(*, invoice: Invoice, actor: User | None, amount: Decimal) -> Invoice:
     """Record a payment (a bank transfer seen by staff; gateways arrive with the payments
     issue). Partial payments keep it open; the full amount marks it paid."""
-    _require_staff(actor, invoice.tenant, "invoice.manage")
+    _require_staff(actor, invoice.tenant, "invoices.manage")
     invoice = _locked(invoice)
     if invoice.status not in (InvoiceStatus.OPEN, InvoiceStatus.UNCOLLECTIBLE):
         raise ValidationError(_("Only open invoices can be paid."), code="not_open")
@@ -263,7 +263,7 @@ def invoice_mark_paid(*, invoice: Invoice, actor: User | None, amount: Decimal) 
 
 @transaction.atomic
 def invoice_void(*, invoice: Invoice, actor: User, reason: str) -> Invoice:
-    _require_staff(actor, invoice.tenant, "invoice.void")
+    _require_staff(actor, invoice.tenant, "invoices.void")
     invoice = _locked(invoice)
     if invoice.amount_paid:
         raise ValidationError(
@@ -276,7 +276,7 @@ def invoice_void(*, invoice: Invoice, actor: User, reason: str) -> Invoice:
 
 @transaction.atomic
 def invoice_delete_draft(*, invoice: Invoice, actor: User) -> None:
-    _require_staff(actor, invoice.tenant, "invoice.manage")
+    _require_staff(actor, invoice.tenant, "invoices.manage")
     invoice = _locked(invoice)
     if invoice.status != InvoiceStatus.DRAFT:
         raise ValidationError(_("Only drafts can be deleted."), code="finalized")
