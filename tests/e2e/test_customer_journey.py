@@ -35,9 +35,9 @@ def test_a_demo_customer_logs_in_switches_language_and_sees_the_dashboard(live_s
     shoot("e2e-dashboard-de")
 
     # A section not released yet answers politely, still in German.
-    page.click(".sidenav >> text=Rechnungen")
+    page.click(".sidenav >> text=Angebote")
     assert page.locator("h2").inner_text() == "In diesem Portal noch nicht verfügbar"
-    shoot("e2e-invoices-de")
+    shoot("e2e-quotes-de")
 
 
 def test_the_other_tenant_has_its_own_branding_and_staff_reach_its_back_office(

@@ -51,6 +51,17 @@ def _acme_package(world):
     )
 
 
+def _alpha_invoice(world):
+    from datetime import date
+    from decimal import Decimal
+
+    from billing.services import invoice_add_line, invoice_create_draft, invoice_finalize
+
+    invoice = invoice_create_draft(customer=world.alpha, actor=None)
+    invoice_add_line(invoice=invoice, description="Work", unit_price=Decimal(100), actor=None)
+    return invoice_finalize(invoice=invoice, actor=None, today=date(2026, 3, 1))
+
+
 def _subscription_url(suffix: str, method: str = "get", data=None):
     return lambda w: (f"/subscriptions/{_alpha_subscription(w).pk}/{suffix}", method, data)
 
@@ -63,6 +74,7 @@ OBJECT_URLS = {
     "subscription_cancel": _subscription_url("cancel/"),
     "subscription_undo_cancel": _subscription_url("undo-cancel/", "post", {}),
     "subscription_undo_change": _subscription_url("undo-change/", "post", {}),
+    "invoice_detail": lambda w: (f"/invoices/{_alpha_invoice(w).pk}/", "get", None),
     "order_detail": lambda w: (f"/orders/{_alpha_subscription(w).orders.get().pk}/", "get", None),
 }
 # Pages of things the whole tenant shares (its terms, its catalogue): url name -> path to acme's.

@@ -60,7 +60,7 @@ def test_every_section_answers_in_every_language(world, section, language):
 
 
 def test_sections_not_yet_released_say_so_politely(world):
-    response = world.client(world.alice).get("/invoices/")
+    response = world.client(world.alice).get("/quotes/")
     assert b"Not available in this portal yet" in response.content
     assert b"Acme" in response.content
 

@@ -1,0 +1,28 @@
+"""Reads on invoices, scoped by tenant and (in the portal) customer. Drafts never reach it."""
+
+from __future__ import annotations
+
+from django.db.models import QuerySet
+
+from billing.models import Invoice, InvoiceStatus
+from contracts.models import Customer
+from core.models import Tenant
+
+INVOICE_FILTERS = {
+    "unpaid": [InvoiceStatus.OPEN, InvoiceStatus.UNCOLLECTIBLE],
+    "paid": [InvoiceStatus.PAID],
+    "all": None,
+}
+
+
+def invoice_list(*, tenant: Tenant, customer: Customer, show: str = "all") -> QuerySet[Invoice]:
+    invoices = Invoice.objects.filter(tenant=tenant, customer=customer).visible_to_customers()
+    statuses = INVOICE_FILTERS.get(show)
+    if statuses:
+        invoices = invoices.filter(status__in=statuses)
+    return invoices.order_by("-issue_date", "-id")
+
+
+def invoice_get(*, tenant: Tenant, customer: Customer, pk: int) -> Invoice:
+    """Raises Invoice.DoesNotExist for drafts and another customer's or tenant's invoices."""
+    return invoice_list(tenant=tenant, customer=customer).prefetch_related("lines").get(pk=pk)

@@ -1,0 +1,8 @@
+from django.urls import path
+
+from billing import views
+
+urlpatterns = [
+    path("invoices/", views.invoice_list, name="invoices"),
+    path("invoices/<int:invoice_id>/", views.invoice_detail, name="invoice_detail"),
+]

@@ -1,0 +1,52 @@
+"""Portal pages of invoices: the list (unpaid / paid / all) and one invoice."""
+
+from __future__ import annotations
+
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+
+from billing import selectors
+from billing.calculations import totals
+from billing.models import Invoice
+from contracts.access import customer_required
+
+
+@customer_required
+def invoice_list(request: HttpRequest) -> HttpResponse:
+    show = request.GET.get("show", "all")
+    if show not in selectors.INVOICE_FILTERS:
+        show = "all"
+    invoices = selectors.invoice_list(tenant=request.tenant, customer=request.customer, show=show)
+    return render(
+        request,
+        "billing/invoices.html",
+        {
+            "section_key": "invoices",
+            "invoices": invoices,
+            "show": show,
+            "today": timezone.localdate(),
+        },
+    )
+
+
+@customer_required
+def invoice_detail(request: HttpRequest, invoice_id: int) -> HttpResponse:
+    try:
+        invoice = selectors.invoice_get(
+            tenant=request.tenant, customer=request.customer, pk=invoice_id
+        )
+    except Invoice.DoesNotExist as exc:
+        raise Http404 from exc
+    lines = list(invoice.lines.all())
+    return render(
+        request,
+        "billing/invoice_detail.html",
+        {
+            "section_key": "invoices",
+            "invoice": invoice,
+            "lines": lines,
+            "tax_by_rate": totals(lines).tax_by_rate.items(),
+            "overdue": invoice.is_overdue(timezone.localdate()),
+        },
+    )
