@@ -23,7 +23,12 @@ from contracts.services import (
 from core.models import Tenant, User
 from core.roles import ContactRole, StaffRole
 from core.services import staff_add, tenant_create
-from portal.demo_catalogue import seed_catalogue, seed_packages, seed_subscriptions
+from portal.demo_catalogue import (
+    seed_catalogue,
+    seed_invoices,
+    seed_packages,
+    seed_subscriptions,
+)
 from subscriptions.periods import local_today
 
 DEMO_PASSWORD = "kontor-demo"  # noqa: S105 — documented in the README, demo data only
@@ -248,6 +253,7 @@ def seed_demo() -> dict[str, int]:
         today = local_today(timezone.now(), tenant.timezone)
         seed_subscriptions(tenant, tariffs, today=today)
         seed_packages(tenant, today=today)
+        seed_invoices(tenant, today=today)
     return created
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import io
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 from django.core.files.base import ContentFile
@@ -213,3 +213,48 @@ def seed_packages(tenant: Tenant, today: date) -> None:
         )
     holder = customers[2].contacts.get(role="owner").user
     package_purchase(customer=customers[2], package=packages[-1], actor=holder, today=today)
+
+
+def seed_invoices(tenant: Tenant, today: date) -> None:
+    """A few finalized invoices per customer: last month's, paid; this month's, open; and for
+    the first customer one overdue."""
+    from billing.models import Invoice, TaxRate
+    from billing.services import (
+        invoice_add_line,
+        invoice_create_draft,
+        invoice_finalize,
+        invoice_mark_paid,
+    )
+
+    if Invoice.objects.filter(tenant=tenant).exists():
+        return
+    TaxRate.objects.get_or_create(
+        tenant=tenant,
+        is_default=True,
+        defaults={"name": "Standard", "rate": Decimal("19" if tenant.country == "DE" else "20")},
+    )
+    for customer in Customer.objects.filter(tenant=tenant).order_by("number"):
+        subscriptions = list(
+            Subscription.objects.filter(customer=customer).select_related("tariff__module")
+        )
+        for months_ago in (2, 1, 0):
+            issued = add_months(today, -months_ago).replace(day=1)
+            invoice = invoice_create_draft(customer=customer, actor=None)
+            for subscription in subscriptions:
+                for item in subscription.price_items:
+                    invoice_add_line(
+                        invoice=invoice,
+                        description=f"{subscription.tariff.module.name} — {item['description']}",
+                        unit_price=Decimal(item["unit_price"]),
+                        quantity=Decimal(subscription.quantity),
+                        actor=None,
+                        service_start=issued,
+                        service_end=add_months(issued, subscription.interval_months)
+                        - timedelta(days=1),
+                    )
+            if not subscriptions:
+                continue
+            invoice = invoice_finalize(invoice=invoice, actor=None, today=issued)
+            overdue = months_ago == 1 and customer.number.endswith("1")
+            if months_ago and not overdue:
+                invoice_mark_paid(invoice=invoice, actor=None, amount=invoice.gross_amount)

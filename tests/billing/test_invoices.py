@@ -218,3 +218,55 @@ def test_concurrent_finalizations_get_gapless_unique_numbers(world, vat):
     assert not errors
     numbers = sorted(Invoice.objects.values_list("number", flat=True))
     assert numbers == [f"INV-2026-{n:06d}" for n in range(1, 13)]
+
+
+class TestBackOffice:
+    def test_billing_staff_write_a_draft_and_finalize_it(self, world, vat):
+        from tests.conftest import client_for
+        from tests.helpers import admin_form_data
+
+        client = client_for(world.staff["acme", "billing"], world.acme)
+        add = "/manage/billing/invoice/add/"
+        response = client.post(
+            add, admin_form_data(client.get(add), customer=world.alpha.pk, currency="EUR")
+        )
+        assert response.status_code == 302
+        invoice = Invoice.objects.get()
+        url = f"/manage/billing/invoice/{invoice.pk}/change/"
+        page = client.get(url)
+        response = client.post(
+            url,
+            admin_form_data(
+                page,
+                **{
+                    "lines-TOTAL_FORMS": "1",
+                    "lines-0-description": "Workshop",
+                    "lines-0-quantity": "2",
+                    "lines-0-unit_price": "450.005",
+                    "lines-0-tax_rate": "19",
+                },
+            ),
+        )
+        assert response.status_code == 302
+        line = invoice.lines.get()
+        assert line.net_amount == Decimal("900.01") and line.tax_amount == Decimal("171.00")
+        client.post(
+            "/manage/billing/invoice/", {"action": "finalize", "_selected_action": [invoice.pk]}
+        )
+        invoice.refresh_from_db()
+        assert invoice.status == "open" and invoice.number == "INV-2026-000001"
+        assert invoice.gross_amount == Decimal("1071.01")
+        # Finalized: the lines are read-only and voiding needs a Manager.
+        assert client.get(url).context["inline_admin_formsets"][0].has_change_permission is False
+        client.post(
+            "/manage/billing/invoice/", {"action": "void", "_selected_action": [invoice.pk]}
+        )
+        invoice.refresh_from_db()
+        assert invoice.status == "open"
+
+    def test_another_tenants_invoice_is_a_404(self, world, vat):
+        from tests.conftest import client_for
+
+        invoice = invoice_finalize(invoice=draft(world, ("x", "1", "1")), actor=None, today=TODAY)
+        client = client_for(world.staff["globex", "owner"], world.globex)
+        assert client.get(f"/manage/billing/invoice/{invoice.pk}/change/").status_code == 404

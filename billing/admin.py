@@ -1,0 +1,178 @@
+"""Back office for invoices: drafts are edited line by line (Billing and up) and finalized by
+an action; a finalized invoice is read-only (voiding: Manager and up). Writes go through the
+services, so numbering, snapshots and audit are the same as for the billing run."""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from billing.calculations import line_amounts
+from billing.models import Invoice, InvoiceLine, InvoiceStatus, TaxRate
+from billing.services import (
+    default_tax_rate,
+    invoice_create_draft,
+    invoice_finalize,
+    invoice_void,
+)
+from core.admin_base import CreatedByServiceAdmin, TenantScopedAdmin, TenantScopedInline
+
+
+@admin.register(TaxRate)
+class TaxRateAdmin(TenantScopedAdmin):
+    view_action = "invoices.view"
+    add_action = change_action = delete_action = "tenant.change"
+    audit_name = "tax_rate"
+    list_display = ["name", "rate", "is_default"]
+    fields = ["tenant", "name", "rate", "is_default"]
+
+
+class InvoiceLineInline(TenantScopedInline):
+    model = InvoiceLine
+    fields = [
+        "description",
+        "quantity",
+        "unit_price",
+        "tax_rate",
+        "service_start",
+        "service_end",
+        "net_amount",
+        "gross_amount",
+    ]
+    readonly_fields = ["net_amount", "gross_amount"]
+    extra = 0
+    view_action = "invoices.view"
+    add_action = change_action = delete_action = "invoices.manage"
+
+    def _is_draft(self, obj) -> bool:
+        return obj is not None and obj.status == InvoiceStatus.DRAFT
+
+    def has_add_permission(self, request: HttpRequest, obj=None) -> bool:
+        return self._is_draft(obj) and super().has_add_permission(request, obj)
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        return self._is_draft(obj) and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+        return self._is_draft(obj) and super().has_delete_permission(request, obj)
+
+
+class InvoiceAddForm(forms.ModelForm):
+    class Meta:
+        model = Invoice
+        fields = ["customer", "currency"]
+
+
+@admin.register(Invoice)
+class InvoiceAdmin(CreatedByServiceAdmin):
+    view_action = "invoices.view"
+    add_action = change_action = "invoices.manage"
+    audit_name = "invoice"
+    list_display = [
+        "__str__",
+        "customer",
+        "status",
+        "issue_date",
+        "due_date",
+        "gross_amount",
+        "amount_paid",
+        "is_test",
+    ]
+    list_filter = ["status", "is_test"]
+    list_select_related = ["customer", "tenant"]
+    search_fields = ["number", "customer__name", "customer__number"]
+    autocomplete_fields = ["customer"]
+    inlines = [InvoiceLineInline]
+    actions = ["finalize", "void"]
+    readonly_fields = [
+        "customer",
+        "status",
+        "number",
+        "currency",
+        "issue_date",
+        "due_date",
+        "net_amount",
+        "tax_amount",
+        "gross_amount",
+        "amount_paid",
+        "vat_regime",
+        "seller",
+        "buyer",
+        "is_test",
+        "finalized_at",
+        "paid_at",
+    ]
+
+    def get_form(self, request: HttpRequest, obj=None, change=False, **kwargs):
+        if obj is None:
+            kwargs["form"] = InvoiceAddForm
+        return super().get_form(request, obj, change=change, **kwargs)
+
+    def get_fields(self, request: HttpRequest, obj=None):
+        return ["customer", "currency"] if obj is None else self.readonly_fields
+
+    def get_readonly_fields(self, request: HttpRequest, obj=None):
+        return self.readonly_fields if obj is not None else []
+
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+        return (
+            obj is not None
+            and obj.status == InvoiceStatus.DRAFT
+            and self._may(request, "invoices.manage")
+        )
+
+    def has_void_permission(self, request: HttpRequest) -> bool:
+        return self._may(request, "invoices.void")
+
+    def has_finalize_permission(self, request: HttpRequest) -> bool:
+        return self._may(request, "invoices.manage")
+
+    def create(self, request: HttpRequest, data: dict) -> Invoice:
+        return invoice_create_draft(
+            customer=data["customer"], actor=request.user, currency=data.get("currency") or None
+        )
+
+    def save_formset(self, request, form, formset, change) -> None:
+        # Lines are priced like the service prices them: rounded per line, default VAT.
+        invoice = form.instance
+        for line in formset.save(commit=False):
+            rate = line.tax_rate if line.tax_rate is not None else default_tax_rate(invoice.tenant)
+            amounts = line_amounts(
+                quantity=line.quantity,
+                unit_price=line.unit_price,
+                tax_rate=rate,
+                currency=invoice.currency,
+            )
+            line.tenant, line.tax_rate = invoice.tenant, rate
+            line.net_amount, line.tax_amount, line.gross_amount = (
+                amounts.net,
+                amounts.tax,
+                amounts.gross,
+            )
+            line.save()
+        for line in formset.deleted_objects:
+            line.delete()
+
+    @admin.action(description=_("Finalize the selected drafts"), permissions=["finalize"])
+    def finalize(self, request: HttpRequest, queryset) -> None:
+        for invoice in queryset.filter(status=InvoiceStatus.DRAFT).order_by("id"):
+            try:
+                done = invoice_finalize(
+                    invoice=invoice, actor=request.user, today=timezone.localdate()
+                )
+            except ValidationError as exc:
+                messages.warning(request, f"{invoice}: {' '.join(exc.messages)}")
+            else:
+                messages.success(request, _("Finalized as %(number)s.") % {"number": done})
+
+    @admin.action(description=_("Void the selected invoices"), permissions=["void"])
+    def void(self, request: HttpRequest, queryset) -> None:
+        for invoice in queryset:
+            try:
+                invoice_void(invoice=invoice, actor=request.user, reason="back office")
+            except ValidationError as exc:
+                messages.warning(request, f"{invoice}: {' '.join(exc.messages)}")
