@@ -7,16 +7,16 @@ from __future__ import annotations
 from datetime import date, timedelta
 from decimal import Decimal
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from billing.calculations import line_amounts, totals
+from billing.credit_notes import apply_customer_credit
+from billing.invoice_state import locked_invoice, move_invoice, require_staff
 from billing.models import (
-    INVOICE_TRANSITIONS,
     Invoice,
-    InvoiceEvent,
     InvoiceLine,
     InvoiceStatus,
     NumberSeries,
@@ -26,52 +26,6 @@ from billing.numbering import take_number
 from contracts.models import Customer, VatRegime
 from core.audit import audit_record
 from core.models import Tenant, User
-from core.roles import may
-
-
-def _require_staff(actor: User | None, tenant: Tenant, action: str) -> None:
-    # actor None: the system (the billing run).
-    if actor is not None and not may(actor, action, tenant=tenant):
-        raise PermissionDenied(action)
-
-
-def _move(
-    invoice: Invoice, to_status: str, *, kind: str, actor: User | None, data: dict | None = None
-) -> None:
-    from_status = invoice.status
-    if to_status not in INVOICE_TRANSITIONS[from_status]:
-        raise ValidationError(
-            _("An invoice that is %(status)s cannot become %(target)s."),
-            params={
-                "status": invoice.get_status_display(),
-                "target": InvoiceStatus(to_status).label,
-            },
-            code="transition",
-        )
-    invoice.status = to_status
-    InvoiceEvent.objects.create(
-        tenant=invoice.tenant,
-        invoice=invoice,
-        kind=kind,
-        from_status=from_status,
-        to_status=to_status,
-        data=data or {},
-        actor=actor if actor is not None and actor.is_authenticated else None,
-    )
-    audit_record(
-        tenant=invoice.tenant,
-        actor=actor,
-        action=f"invoice.{kind}",
-        obj=invoice,
-        before={"status": from_status},
-        after={"status": to_status, **(data or {})},
-    )
-
-
-def _locked(invoice: Invoice) -> Invoice:
-    return (
-        Invoice.objects.select_for_update().select_related("tenant", "customer").get(pk=invoice.pk)
-    )
 
 
 def default_tax_rate(tenant: Tenant) -> Decimal:
@@ -92,7 +46,7 @@ def invoice_create_draft(
     subscription=None,
     period_start: date | None = None,
 ) -> Invoice:
-    _require_staff(actor, customer.tenant, "invoices.manage")
+    require_staff(actor, customer.tenant, "invoices.manage")
     invoice = Invoice.objects.create(
         tenant=customer.tenant,
         customer=customer,
@@ -118,8 +72,8 @@ def invoice_add_line(
     subscription=None,
     order=None,
 ) -> InvoiceLine:
-    _require_staff(actor, invoice.tenant, "invoices.manage")
-    invoice = _locked(invoice)
+    require_staff(actor, invoice.tenant, "invoices.manage")
+    invoice = locked_invoice(invoice)
     if invoice.status != InvoiceStatus.DRAFT:
         raise ValidationError(
             _("Only drafts can be edited; correct a finalized invoice with a credit note."),
@@ -181,8 +135,8 @@ def buyer_snapshot(customer: Customer) -> dict:
 def invoice_finalize(*, invoice: Invoice, actor: User | None, today: date) -> Invoice:
     """Number it (gapless), date it, freeze seller and buyer, apply the VAT regime, cache the
     totals. From here on only credit notes correct it."""
-    _require_staff(actor, invoice.tenant, "invoices.manage")
-    invoice = _locked(invoice)
+    require_staff(actor, invoice.tenant, "invoices.manage")
+    invoice = locked_invoice(invoice)
     if invoice.status != InvoiceStatus.DRAFT:
         raise ValidationError(_("This invoice is already finalized."), code="finalized")
     lines = list(invoice.lines.all())
@@ -224,13 +178,14 @@ def invoice_finalize(*, invoice: Invoice, actor: User | None, today: date) -> In
         issue_date=today,
     )
     invoice.finalized_at = timezone.now()
-    _move(
+    move_invoice(
         invoice,
         InvoiceStatus.OPEN,
         kind="finalized",
         actor=actor,
         data={"number": invoice.number, "gross": invoice.gross_amount},
     )
+    apply_customer_credit(invoice, actor=actor)
     invoice.save()
     return invoice
 
@@ -239,8 +194,8 @@ def invoice_finalize(*, invoice: Invoice, actor: User | None, today: date) -> In
 def invoice_mark_paid(*, invoice: Invoice, actor: User | None, amount: Decimal) -> Invoice:
     """Record a payment (a bank transfer seen by staff; gateways arrive with the payments
     issue). Partial payments keep it open; the full amount marks it paid."""
-    _require_staff(actor, invoice.tenant, "invoices.manage")
-    invoice = _locked(invoice)
+    require_staff(actor, invoice.tenant, "invoices.manage")
+    invoice = locked_invoice(invoice)
     if invoice.status not in (InvoiceStatus.OPEN, InvoiceStatus.UNCOLLECTIBLE):
         raise ValidationError(_("Only open invoices can be paid."), code="not_open")
     if amount <= 0 or amount > invoice.amount_due:
@@ -248,7 +203,7 @@ def invoice_mark_paid(*, invoice: Invoice, actor: User | None, amount: Decimal) 
     invoice.amount_paid += amount
     if invoice.amount_due == 0:
         invoice.paid_at = timezone.now()
-        _move(invoice, InvoiceStatus.PAID, kind="paid", actor=actor, data={"amount": amount})
+        move_invoice(invoice, InvoiceStatus.PAID, kind="paid", actor=actor, data={"amount": amount})
     else:
         audit_record(
             tenant=invoice.tenant,
@@ -263,21 +218,21 @@ def invoice_mark_paid(*, invoice: Invoice, actor: User | None, amount: Decimal) 
 
 @transaction.atomic
 def invoice_void(*, invoice: Invoice, actor: User, reason: str) -> Invoice:
-    _require_staff(actor, invoice.tenant, "invoices.void")
-    invoice = _locked(invoice)
+    require_staff(actor, invoice.tenant, "invoices.void")
+    invoice = locked_invoice(invoice)
     if invoice.amount_paid:
         raise ValidationError(
             _("A paid invoice is corrected with a credit note, not voided."), code="paid"
         )
-    _move(invoice, InvoiceStatus.VOID, kind="voided", actor=actor, data={"reason": reason})
+    move_invoice(invoice, InvoiceStatus.VOID, kind="voided", actor=actor, data={"reason": reason})
     invoice.save(update_fields=["status"])
     return invoice
 
 
 @transaction.atomic
 def invoice_delete_draft(*, invoice: Invoice, actor: User) -> None:
-    _require_staff(actor, invoice.tenant, "invoices.manage")
-    invoice = _locked(invoice)
+    require_staff(actor, invoice.tenant, "invoices.manage")
+    invoice = locked_invoice(invoice)
     if invoice.status != InvoiceStatus.DRAFT:
         raise ValidationError(_("Only drafts can be deleted."), code="finalized")
     audit_record(tenant=invoice.tenant, actor=actor, action="invoice.draft_delete", obj=invoice)

@@ -1,3 +1,9 @@
+from billing.models.credit_note import (
+    CreditNote,
+    CreditNoteLine,
+    CustomerCreditEntry,
+    Settlement,
+)
 from billing.models.invoice import (
     INVOICE_TRANSITIONS,
     Invoice,
@@ -10,11 +16,15 @@ from billing.models.tax import TaxRate
 
 __all__ = [
     "INVOICE_TRANSITIONS",
+    "CreditNote",
+    "CreditNoteLine",
+    "CustomerCreditEntry",
     "Invoice",
     "InvoiceEvent",
     "InvoiceLine",
     "InvoiceStatus",
     "NumberSequence",
     "NumberSeries",
+    "Settlement",
     "TaxRate",
 ]

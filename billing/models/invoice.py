@@ -65,6 +65,8 @@ class Invoice(models.Model):
     tax_amount = models.DecimalField(_("tax"), max_digits=19, decimal_places=2, default=0)
     gross_amount = models.DecimalField(_("total"), max_digits=19, decimal_places=2, default=0)
     amount_paid = models.DecimalField(_("paid"), max_digits=19, decimal_places=2, default=0)
+    # Settled without payment: customer credit used, or credit notes against it.
+    amount_credited = models.DecimalField(_("credited"), max_digits=19, decimal_places=2, default=0)
     is_test = models.BooleanField(_("test account"), default=False)
     # One invoice per subscription and period: the billing run relies on it to be idempotent.
     subscription = models.ForeignKey(
@@ -116,7 +118,7 @@ class Invoice(models.Model):
 
     @property
     def amount_due(self) -> Decimal:
-        return self.gross_amount - self.amount_paid
+        return self.gross_amount - self.amount_paid - self.amount_credited
 
     def is_overdue(self, today=None) -> bool:
         today = today or timezone.localdate()

@@ -87,6 +87,13 @@ class Tenant(models.Model):
         validators=[validate_number_format],
         help_text=_("Placeholders: {year}, {number}."),
     )
+    credit_note_number_format = models.CharField(
+        _("credit note number format"),
+        max_length=64,
+        default="CN-{year}-{number:06d}",
+        validators=[validate_number_format],
+        help_text=_("Placeholders: {year}, {number}."),
+    )
     payment_terms_days = models.PositiveSmallIntegerField(
         _("payment terms (days)"), default=14, validators=[MinValueValidator(0)]
     )

@@ -1,0 +1,134 @@
+from datetime import date
+from decimal import Decimal
+
+import pytest
+from django.core.exceptions import ValidationError
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.extra.django import TestCase as HypothesisTestCase
+
+from billing.credit_notes import credit_note_issue, creditable_quantity, customer_credit_balance
+from billing.models import CustomerCreditEntry, TaxRate
+from billing.services import invoice_finalize, invoice_mark_paid
+from tests.billing.test_invoices import draft
+
+pytestmark = pytest.mark.django_db
+TODAY = date(2026, 3, 20)
+
+
+@pytest.fixture(autouse=True)
+def vat(world):
+    return TaxRate.objects.create(
+        tenant=world.acme, name="Standard", rate=Decimal("19"), is_default=True
+    )
+
+
+def issued(world, *lines):
+    return invoice_finalize(invoice=draft(world, *lines), actor=None, today=TODAY)
+
+
+def test_a_full_credit_note_settles_an_open_invoice(world):
+    invoice = issued(world, ("Helpdesk", "1", "100"))
+    note = credit_note_issue(invoice=invoice, actor=None, today=TODAY, reason="Wrong customer")
+    invoice.refresh_from_db()
+    assert note.number == "CN-2026-000001" and note.gross_amount == Decimal("119.00")
+    assert invoice.status == "paid" and invoice.amount_due == 0
+    assert customer_credit_balance(world.alpha, "EUR") == 0
+    with pytest.raises(ValidationError):  # nothing left to credit
+        credit_note_issue(invoice=invoice, actor=None, today=TODAY, reason="Again")
+
+
+def test_crediting_a_paid_invoice_leaves_customer_credit_used_by_the_next_invoice(world):
+    paid = issued(world, ("Seats", "10", "10"))
+    invoice_mark_paid(invoice=paid, actor=None, amount=paid.gross_amount)
+    line = paid.lines.get()
+    credit_note_issue(
+        invoice=paid,
+        actor=None,
+        today=TODAY,
+        reason="3 seats unused",
+        quantities={line.pk: Decimal(3)},
+    )
+    assert customer_credit_balance(world.alpha, "EUR") == Decimal("35.70")
+    assert creditable_quantity(line) == Decimal(7)
+    small = issued(world, ("Extra", "1", "10"))  # 11.90: fully paid by credit
+    assert small.status == "paid" and small.amount_credited == Decimal("11.90")
+    big = issued(world, ("Big", "1", "100"))  # 119.00: the remaining 23.80 only
+    assert big.status == "open" and big.amount_credited == Decimal("23.80")
+    assert big.amount_due == Decimal("95.20")
+    assert customer_credit_balance(world.alpha, "EUR") == 0
+
+
+def test_more_than_the_line_cannot_be_credited(world):
+    invoice = issued(world, ("Seats", "2", "10"))
+    line = invoice.lines.get()
+    with pytest.raises(ValidationError):
+        credit_note_issue(
+            invoice=invoice, actor=None, today=TODAY, reason="x", quantities={line.pk: Decimal(3)}
+        )
+
+
+def test_a_reason_is_required_and_drafts_are_not_credited(world):
+    invoice = issued(world, ("x", "1", "10"))
+    with pytest.raises(ValidationError):
+        credit_note_issue(invoice=invoice, actor=None, today=TODAY, reason=" ")
+    with pytest.raises(ValidationError):
+        credit_note_issue(
+            invoice=draft(world, ("x", "1", "1")), actor=None, today=TODAY, reason="x"
+        )
+
+
+def test_a_refund_leaves_no_customer_credit(world):
+    paid = issued(world, ("x", "1", "100"))
+    invoice_mark_paid(invoice=paid, actor=None, amount=paid.gross_amount)
+    credit_note_issue(invoice=paid, actor=None, today=TODAY, reason="Goodwill", settlement="refund")
+    assert not CustomerCreditEntry.objects.exists()
+
+
+class TestCreditProperties(HypothesisTestCase):
+    """Property: credit notes never exceed what remains creditable; customer credit never
+    settles more than an invoice asks for, and never goes negative."""
+
+    @settings(max_examples=25, deadline=None)
+    @given(
+        prices=st.lists(st.integers(1, 500), min_size=1, max_size=4),
+        credited=st.lists(st.integers(0, 3), min_size=1, max_size=4),
+        next_price=st.integers(1, 800),
+    )
+    def test_credit_invariants(self, prices, credited, next_price):
+        from tests.factories import CustomerFactory, TenantFactory
+
+        tenant = TenantFactory()
+        TaxRate.objects.create(tenant=tenant, name="S", rate=Decimal("20"), is_default=True)
+        customer = CustomerFactory(tenant=tenant)
+        from billing.services import invoice_add_line, invoice_create_draft
+
+        first = invoice_create_draft(customer=customer, actor=None)
+        for price in prices:
+            invoice_add_line(
+                invoice=first,
+                description="l",
+                quantity=Decimal(3),
+                unit_price=Decimal(price),
+                actor=None,
+            )
+        first = invoice_finalize(invoice=first, actor=None, today=TODAY)
+        invoice_mark_paid(invoice=first, actor=None, amount=first.gross_amount)
+        lines = list(first.lines.all())
+        quantities = {line.pk: Decimal(q) for line, q in zip(lines, credited, strict=False) if q}
+        if quantities:
+            note = credit_note_issue(
+                invoice=first, actor=None, today=TODAY, reason="r", quantities=quantities
+            )
+            assert note.gross_amount <= first.gross_amount
+            for line in lines:
+                assert creditable_quantity(line) >= 0
+        balance = customer_credit_balance(customer, "EUR")
+        second = invoice_create_draft(customer=customer, actor=None)
+        invoice_add_line(
+            invoice=second, description="n", unit_price=Decimal(next_price), actor=None
+        )
+        second = invoice_finalize(invoice=second, actor=None, today=TODAY)
+        assert second.amount_credited == min(balance, second.gross_amount)
+        assert second.amount_due >= 0
+        assert customer_credit_balance(customer, "EUR") >= 0
