@@ -12,7 +12,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from billing.calculations import line_amounts
-from billing.models import Invoice, InvoiceLine, InvoiceStatus, TaxRate
+from billing.credit_notes import credit_note_issue
+from billing.models import CreditNote, CreditNoteLine, Invoice, InvoiceLine, InvoiceStatus, TaxRate
 from billing.services import (
     default_tax_rate,
     invoice_create_draft,
@@ -87,7 +88,7 @@ class InvoiceAdmin(CreatedByServiceAdmin):
     search_fields = ["number", "customer__name", "customer__number"]
     autocomplete_fields = ["customer"]
     inlines = [InvoiceLineInline]
-    actions = ["finalize", "void"]
+    actions = ["finalize", "credit_in_full", "void"]
     readonly_fields = [
         "customer",
         "status",
@@ -169,6 +170,23 @@ class InvoiceAdmin(CreatedByServiceAdmin):
             else:
                 messages.success(request, _("Finalized as %(number)s.") % {"number": done})
 
+    @admin.action(description=_("Credit the selected invoices in full"), permissions=["finalize"])
+    def credit_in_full(self, request: HttpRequest, queryset) -> None:
+        for invoice in queryset:
+            try:
+                note = credit_note_issue(
+                    invoice=invoice,
+                    actor=request.user,
+                    today=timezone.localdate(),
+                    reason=str(_("Credited in full by the back office")),
+                )
+            except ValidationError as exc:
+                messages.warning(request, f"{invoice}: {' '.join(exc.messages)}")
+            else:
+                messages.success(
+                    request, _("Credit note %(number)s issued.") % {"number": note.number}
+                )
+
     @admin.action(description=_("Void the selected invoices"), permissions=["void"])
     def void(self, request: HttpRequest, queryset) -> None:
         for invoice in queryset:
@@ -176,3 +194,46 @@ class InvoiceAdmin(CreatedByServiceAdmin):
                 invoice_void(invoice=invoice, actor=request.user, reason="back office")
             except ValidationError as exc:
                 messages.warning(request, f"{invoice}: {' '.join(exc.messages)}")
+
+
+class CreditNoteLineInline(TenantScopedInline):
+    model = CreditNoteLine
+    fields = ["description", "quantity", "unit_price", "tax_rate", "net_amount", "gross_amount"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+    view_action = "invoices.view"
+
+
+@admin.register(CreditNote)
+class CreditNoteAdmin(TenantScopedAdmin):
+    """Issued from an invoice (action there, or the services); never edited afterwards."""
+
+    view_action = "invoices.view"
+    list_display = ["number", "customer", "invoice", "issue_date", "gross_amount", "settlement"]
+    list_filter = ["settlement"]
+    list_select_related = ["customer", "invoice", "tenant"]
+    search_fields = ["number", "customer__name", "invoice__number"]
+    inlines = [CreditNoteLineInline]
+    readonly_fields = [
+        "customer",
+        "invoice",
+        "number",
+        "issue_date",
+        "currency",
+        "reason",
+        "settlement",
+        "net_amount",
+        "tax_amount",
+        "gross_amount",
+    ]
+    fields = readonly_fields
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.db.models import QuerySet
 
-from billing.models import Invoice, InvoiceStatus
+from billing.models import CreditNote, Invoice, InvoiceStatus
 from contracts.models import Customer
 from core.models import Tenant
 
@@ -26,3 +26,7 @@ def invoice_list(*, tenant: Tenant, customer: Customer, show: str = "all") -> Qu
 def invoice_get(*, tenant: Tenant, customer: Customer, pk: int) -> Invoice:
     """Raises Invoice.DoesNotExist for drafts and another customer's or tenant's invoices."""
     return invoice_list(tenant=tenant, customer=customer).prefetch_related("lines").get(pk=pk)
+
+
+def credit_note_list(*, tenant: Tenant, customer: Customer) -> QuerySet[CreditNote]:
+    return CreditNote.objects.filter(tenant=tenant, customer=customer).select_related("invoice")

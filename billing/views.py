@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from billing import selectors
 from billing.calculations import totals
+from billing.credit_notes import customer_credit_balance
 from billing.models import Invoice
 from contracts.access import customer_required
 
@@ -26,6 +27,13 @@ def invoice_list(request: HttpRequest) -> HttpResponse:
             "invoices": invoices,
             "show": show,
             "today": timezone.localdate(),
+            "credit_notes": selectors.credit_note_list(
+                tenant=request.tenant, customer=request.customer
+            ),
+            "credit_balance": customer_credit_balance(
+                request.customer, request.tenant.default_currency
+            ),
+            "currency": request.tenant.default_currency,
         },
     )
 

@@ -132,3 +132,33 @@ class TestCreditProperties(HypothesisTestCase):
         assert second.amount_credited == min(balance, second.gross_amount)
         assert second.amount_due >= 0
         assert customer_credit_balance(customer, "EUR") >= 0
+
+
+def test_the_customer_sees_credit_notes_and_the_credit_balance(world):
+    paid = issued(world, ("Seats", "10", "10"))
+    invoice_mark_paid(invoice=paid, actor=None, amount=paid.gross_amount)
+    note = credit_note_issue(
+        invoice=paid,
+        actor=None,
+        today=TODAY,
+        reason="Unused seats",
+        quantities={paid.lines.get().pk: Decimal(2)},
+    )
+    content = world.client(world.alice).get("/invoices/").content.decode()
+    assert note.number in content and "Unused seats" in content
+    assert "credit balance of €23.80" in content
+    assert note.number not in world.client(world.bob).get("/invoices/").content.decode()
+
+
+def test_billing_staff_credit_an_invoice_from_the_back_office(world):
+    from billing.models import CreditNote
+    from tests.conftest import client_for
+
+    invoice = issued(world, ("x", "1", "100"))
+    client = client_for(world.staff["acme", "billing"], world.acme)
+    client.post(
+        "/manage/billing/invoice/", {"action": "credit_in_full", "_selected_action": [invoice.pk]}
+    )
+    assert CreditNote.objects.get().invoice == invoice
+    page = client.get(f"/manage/billing/creditnote/{CreditNote.objects.get().pk}/change/")
+    assert page.status_code == 200
