@@ -14,11 +14,14 @@ def format_number(pattern: str, *, year: int, number: int) -> str:
     return pattern.format(year=year, number=number)
 
 
-def take_number(*, tenant: Tenant, series: str, pattern: str, issue_date: date) -> str:
-    """The next number of the series, under a row lock held until the caller's transaction ends:
-    concurrent finalizations queue up, a rolled-back one gives its number back (no gap)."""
+def take_numbers(
+    *, tenant: Tenant, series: str, pattern: str, issue_date: date, count: int
+) -> list[str]:
+    """The next `count` numbers of the series, under a row lock held until the caller's
+    transaction ends: concurrent finalizations queue up, and a rolled-back one gives its
+    numbers back — no gaps, no duplicates (UniqueConstraint(tenant, number) behind it)."""
     if not transaction.get_connection().in_atomic_block:
-        raise RuntimeError("take a number inside the transaction that finalizes the document")
+        raise RuntimeError("take numbers inside the transaction that finalizes the documents")
     period = str(issue_date.year) if "{year" in pattern else ""
     try:
         with transaction.atomic():  # a savepoint: two first-ever takers may race to create it
@@ -28,7 +31,15 @@ def take_number(*, tenant: Tenant, series: str, pattern: str, issue_date: date) 
     sequence = NumberSequence.objects.select_for_update().get(
         tenant=tenant, series=series, period=period
     )
-    number = sequence.next_number
-    sequence.next_number = number + 1
+    first = sequence.next_number
+    sequence.next_number = first + count
     sequence.save(update_fields=["next_number"])
-    return format_number(pattern, year=issue_date.year, number=number)
+    return [
+        format_number(pattern, year=issue_date.year, number=n) for n in range(first, first + count)
+    ]
+
+
+def take_number(*, tenant: Tenant, series: str, pattern: str, issue_date: date) -> str:
+    return take_numbers(
+        tenant=tenant, series=series, pattern=pattern, issue_date=issue_date, count=1
+    )[0]

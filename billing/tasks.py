@@ -1,0 +1,17 @@
+from celery import shared_task
+from django.utils import timezone
+
+from billing.run import billing_run
+from core.models import Tenant
+from subscriptions.periods import local_today
+
+
+@shared_task(acks_late=True)
+def run_billing() -> int:
+    """Hourly: invoice what is due, per tenant on its own calendar day. A killed or doubled run
+    is harmless (see billing.run)."""
+    issued = 0
+    now = timezone.now()
+    for tenant in Tenant.objects.filter(is_active=True):
+        issued += billing_run(today=local_today(now, tenant.timezone), tenant=tenant).invoices
+    return issued

@@ -1,0 +1,188 @@
+"""The billing run: due periods become finalized invoices, once, with gapless numbers — also
+when run twice, interrupted and resumed, or run twice at the same time."""
+
+import threading
+from datetime import date
+from decimal import Decimal
+
+import pytest
+from django.core.management import call_command
+from django.db import connection
+
+from billing import run as billing
+from billing.models import Invoice, TaxRate
+from subscriptions.models import PendingCharge, Subscription
+from subscriptions.services import (
+    subscription_cancel,
+    subscription_option_add,
+    subscription_order,
+)
+from tests.factories import CustomerFactory, TariffFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def setup(world):
+    TaxRate.objects.create(tenant=world.acme, name="Standard", rate=Decimal("19"), is_default=True)
+    return TariffFactory(
+        module__tenant=world.acme, module__name="Helpdesk", name="Team", price="49.00"
+    )
+
+
+def subscribe(world, tariff, start=date(2026, 1, 15), customer=None, **kwargs):
+    return subscription_order(
+        customer=customer or world.alpha, tariff=tariff, actor=None, start_on=start, **kwargs
+    )
+
+
+def numbers(tenant):
+    return sorted(Invoice.objects.filter(tenant=tenant).values_list("number", flat=True))
+
+
+def test_each_due_period_becomes_one_finalized_invoice(world, setup):
+    sub = subscribe(world, setup)
+    stats = billing.billing_run(today=date(2026, 3, 20))
+    assert stats.invoices == 3  # January, February and March periods
+    invoices = Invoice.objects.filter(subscription=sub).order_by("period_start")
+    assert [i.period_start for i in invoices] == [
+        date(2026, 1, 15),
+        date(2026, 2, 15),
+        date(2026, 3, 15),
+    ]
+    first = invoices[0]
+    assert first.status == "open" and first.gross_amount == Decimal("58.31")
+    line = first.lines.get()
+    assert (line.service_start, line.service_end) == (date(2026, 1, 15), date(2026, 2, 14))
+    assert line.description == "Helpdesk — Team"
+    sub.refresh_from_db()
+    assert sub.next_invoice_on == date(2026, 4, 15)
+    assert numbers(world.acme) == ["INV-2026-000001", "INV-2026-000002", "INV-2026-000003"]
+
+
+def test_a_second_run_issues_nothing(world, setup):
+    subscribe(world, setup)
+    billing.billing_run(today=date(2026, 3, 20))
+    assert billing.billing_run(today=date(2026, 3, 20)).invoices == 0
+    assert Invoice.objects.count() == 3
+
+
+def test_options_pending_charges_cycles_and_ends_are_billed_right(world, setup):
+    from tests.factories import OptionFactory
+
+    seat = OptionFactory(tenant=world.acme, name="Seat", unit_price="5.00")
+    setup.options.add(seat)
+    sub = subscribe(world, setup, start=date(2026, 3, 1), remaining_cycles=2)
+    subscription_option_add(
+        subscription=sub,
+        option=seat,
+        quantity=2,
+        actor=world.staff["acme", "manager"],
+        today=date(2026, 3, 1),
+    )
+    PendingCharge.objects.create(
+        tenant=world.acme,
+        subscription=sub,
+        description="Setup",
+        amount=Decimal("100"),
+        currency="EUR",
+        service_start=date(2026, 3, 1),
+        service_end=date(2026, 3, 1),
+    )
+    billing.billing_run(today=date(2026, 6, 1))
+    invoices = list(Invoice.objects.filter(subscription=sub).order_by("period_start"))
+    assert len(invoices) == 2  # two cycles, then it stops
+    assert invoices[0].net_amount == Decimal("159.00")  # 49 + 2 × 5 + 100 setup
+    assert invoices[1].net_amount == Decimal("59.00")
+    assert PendingCharge.objects.get().invoiced_at is not None
+    sub.refresh_from_db()
+    assert sub.remaining_cycles == 0 and sub.next_invoice_on is None
+
+
+def test_a_cancelled_subscription_is_billed_up_to_its_last_day(world, setup):
+    sub = subscribe(world, setup, start=date(2026, 1, 15))
+    subscription_cancel(
+        subscription=sub,
+        actor=world.staff["acme", "manager"],
+        today=date(2026, 1, 20),
+        reason="x",
+        ends_on=date(2026, 2, 28),
+    )
+    billing.billing_run(today=date(2026, 6, 1))
+    invoices = list(Invoice.objects.filter(subscription=sub).order_by("period_start"))
+    assert len(invoices) == 2
+    assert invoices[1].lines.get().service_end == date(2026, 2, 28)
+
+
+def test_test_accounts_are_flagged(world, setup):
+    world.alpha.is_test_account = True
+    world.alpha.save()
+    subscribe(world, setup, start=date(2026, 3, 1))
+    billing.billing_run(today=date(2026, 3, 1))
+    assert Invoice.objects.get().is_test
+
+
+def test_an_interrupted_run_resumes_without_duplicates_or_gaps(world, setup, monkeypatch):
+    for _ in range(5):
+        subscribe(world, setup, start=date(2026, 3, 1), customer=CustomerFactory(tenant=world.acme))
+    real_lines, calls = billing._lines, {"n": 0}
+
+    def dies_on_the_fourth(*args, **kwargs):
+        calls["n"] += 1
+        if calls["n"] == 4:
+            raise RuntimeError("worker killed")
+        return real_lines(*args, **kwargs)
+
+    monkeypatch.setattr(billing, "_lines", dies_on_the_fourth)
+    with pytest.raises(RuntimeError):
+        billing.billing_run(today=date(2026, 3, 1), batch_size=2)
+    assert Invoice.objects.count() == 2  # the first batch committed, the second rolled back
+    monkeypatch.setattr(billing, "_lines", real_lines)
+    billing.billing_run(today=date(2026, 3, 1), batch_size=2)
+    assert Invoice.objects.count() == 5
+    assert numbers(world.acme) == [f"INV-2026-{n:06d}" for n in range(1, 6)]
+
+
+def test_the_command_runs_for_a_date_and_a_tenant(world, setup, capsys):
+    subscribe(world, setup, start=date(2026, 3, 1))
+    call_command("run_billing", "--date", "2026-03-01", "--tenant", "acme")
+    assert "1 invoices issued" in capsys.readouterr().out
+    from django.core.management import CommandError
+
+    with pytest.raises(CommandError):
+        call_command("run_billing", "--date", "tomorrow")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_runs_at_once_never_duplicate_nor_leave_gaps(world):
+    if connection.vendor != "postgresql":
+        pytest.skip("SKIP LOCKED and row locks need PostgreSQL (CI runs this)")
+    TaxRate.objects.create(tenant=world.acme, name="Standard", rate=Decimal("19"), is_default=True)
+    tariff = TariffFactory(module__tenant=world.acme, price="10.00")
+    for _ in range(40):
+        subscribe(
+            world, tariff, start=date(2026, 3, 1), customer=CustomerFactory(tenant=world.acme)
+        )
+    barrier = threading.Barrier(3)
+    errors: list[Exception] = []
+
+    def run() -> None:
+        from django.db import connections
+
+        try:
+            barrier.wait()
+            billing.billing_run(today=date(2026, 3, 1), tenant=world.acme, batch_size=5)
+        except Exception as exc:  # collected and asserted below
+            errors.append(exc)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=run) for _ in range(3)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert not errors
+    assert Invoice.objects.count() == 40
+    assert numbers(world.acme) == [f"INV-2026-{n:06d}" for n in range(1, 41)]
+    assert not Subscription.objects.filter(next_invoice_on__lte=date(2026, 3, 1)).exists()
