@@ -10,13 +10,15 @@ here; e-mails and charges follow the invoice, not the run.
 
 from __future__ import annotations
 
+import json
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
 
 from django.contrib.contenttypes.models import ContentType
-from django.db import transaction
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext
@@ -152,99 +154,51 @@ def _run_batch(tenant: Tenant, today: date, batch_size: int) -> tuple[int, int]:
             return 0, skipped
 
         now = timezone.now()
-        drafts = [
-            Invoice(
-                tenant=tenant,
-                customer=s.customer,
-                currency=s.currency,
-                subscription=s,
-                period_start=p.start,
-            )
-            for s, p, _lines_ in plans
-        ]
-        Invoice.objects.bulk_create(drafts)
-        line_rows = []
-        for invoice, (subscription, _period, lines) in zip(drafts, plans, strict=True):
-            regime = subscription.customer.vat_regime
-            for position, line in enumerate(lines):
-                if regime != VatRegime.STANDARD:
-                    line = {**line, **_amounts(line, Decimal(0), subscription.currency)}
-                line_rows.append(
-                    InvoiceLine(tenant=tenant, invoice=invoice, position=position, **line)
-                )
-        InvoiceLine.objects.bulk_create(line_rows)
-        # Finalize them all: one block of numbers, totals from the rounded lines.
         numbers = take_numbers(
             tenant=tenant,
             series=NumberSeries.INVOICE,
             pattern=tenant.invoice_number_format,
             issue_date=today,
-            count=len(drafts),
+            count=len(plans),
         )
-        sums = defaultdict(lambda: [Decimal(0), Decimal(0), Decimal(0)])
-        for row in line_rows:
-            total = sums[row.invoice_id]
-            total[0] += row.net_amount
-            total[1] += row.tax_amount
-            total[2] += row.gross_amount
-        for invoice, number in zip(drafts, numbers, strict=True):
-            customer = invoice.customer
-            invoice.net_amount, invoice.tax_amount, invoice.gross_amount = sums[invoice.pk]
-            invoice.number, invoice.status = number, InvoiceStatus.OPEN
-            invoice.issue_date = today
-            invoice.due_date = today + timedelta(days=customer.effective_payment_terms_days)
-            invoice.seller, invoice.buyer = seller, buyers[customer.pk]
-            invoice.vat_regime, invoice.is_test = customer.vat_regime, customer.is_test_account
-            invoice.finalized_at = now
-        bulk_set(
-            Invoice,
-            drafts,
-            [
-                "net_amount",
-                "tax_amount",
-                "gross_amount",
-                "number",
-                "status",
-                "issue_date",
-                "due_date",
-                "seller",
-                "buyer",
-                "vat_regime",
-                "is_test",
-                "finalized_at",
-            ],
-        )
+        invoices, lines_of = [], []
+        for (subscription, period, lines), number in zip(plans, numbers, strict=True):
+            customer = subscription.customer
+            if customer.vat_regime != VatRegime.STANDARD:
+                lines = [
+                    {**line, **_amounts(line, Decimal(0), subscription.currency)} for line in lines
+                ]
+            invoices.append(
+                Invoice(
+                    tenant=tenant,
+                    customer=customer,
+                    currency=subscription.currency,
+                    subscription=subscription,
+                    period_start=period.start,
+                    number=number,
+                    status=InvoiceStatus.OPEN,
+                    issue_date=today,
+                    due_date=today + timedelta(days=customer.effective_payment_terms_days),
+                    seller=seller,
+                    buyer=buyers[customer.pk],
+                    vat_regime=customer.vat_regime,
+                    is_test=customer.is_test_account,
+                    finalized_at=now,
+                    created_at=now,
+                    net_amount=sum((line["net_amount"] for line in lines), Decimal(0)),
+                    tax_amount=sum((line["tax_amount"] for line in lines), Decimal(0)),
+                    gross_amount=sum((line["gross_amount"] for line in lines), Decimal(0)),
+                )
+            )
+            lines_of.append(lines)
+        if connection.vendor == "postgresql":
+            _insert_by_copy(tenant, today, invoices, lines_of, now)
+        else:
+            _insert_by_orm(tenant, today, invoices, lines_of)
         PendingCharge.objects.filter(
             pk__in=[c.pk for group in charges.values() for c in group]
         ).update(invoiced_at=now)
-        InvoiceEvent.objects.bulk_create(
-            [
-                InvoiceEvent(
-                    tenant=tenant,
-                    invoice=invoice,
-                    kind="finalized",
-                    from_status="draft",
-                    to_status="open",
-                    data={"number": invoice.number, "run": str(today)},
-                )
-                for invoice in drafts
-            ]
-        )
-        invoice_type = ContentType.objects.get_for_model(Invoice)
-        AuditEntry.objects.bulk_create(
-            [
-                AuditEntry(
-                    tenant=tenant,
-                    actor_label=RUN_LABEL,
-                    action="invoice.finalized",
-                    object_type=invoice_type,
-                    object_id=str(invoice.pk),
-                    object_repr=invoice.number,
-                    after={"number": invoice.number, "gross": str(invoice.gross_amount)},
-                )
-                for invoice in drafts
-            ]
-        )
+        drafts = invoices
         # Customer credit is rare: settle those invoices one by one, as the service does.
         with_credit = set(
             CustomerCreditEntry.objects.filter(
@@ -319,3 +273,166 @@ def _lines(subscription, period, options, charges, rate) -> list[dict]:
         }
         lines.append({**line, **_amounts(line, rate, currency)})
     return lines
+
+
+LINE_COLUMNS = [
+    "description",
+    "quantity",
+    "unit_price",
+    "tax_rate",
+    "net_amount",
+    "tax_amount",
+    "gross_amount",
+    "service_start",
+    "service_end",
+]
+
+
+def _insert_by_copy(tenant, today, invoices, lines_of, now) -> None:
+    """PostgreSQL: COPY instead of INSERT. Lines go in first — their invoice does not exist
+    yet, so the frozen-invoice trigger lets them pass, and the foreign key is checked at
+    commit — then the invoices, already finalized, then their events and audit entries."""
+    with connection.cursor() as wrapper:
+        cursor = wrapper.cursor
+        cursor.execute(
+            "SELECT nextval(pg_get_serial_sequence('billing_invoice', 'id')) "
+            "FROM generate_series(1, %s)",
+            [len(invoices)],
+        )
+        for invoice, (pk,) in zip(invoices, cursor.fetchall(), strict=True):
+            invoice.pk = invoice.id = pk
+        with cursor.copy(
+            "COPY billing_invoiceline (tenant_id, invoice_id, position, subscription_id, "
+            f"{', '.join(LINE_COLUMNS)}) FROM STDIN"
+        ) as copy:
+            for invoice, lines in zip(invoices, lines_of, strict=True):
+                for position, line in enumerate(lines):
+                    copy.write_row(
+                        [
+                            tenant.pk,
+                            invoice.pk,
+                            position,
+                            invoice.subscription_id,
+                            *(line[c] for c in LINE_COLUMNS),
+                        ]
+                    )
+        with cursor.copy(
+            "COPY billing_invoice (id, tenant_id, customer_id, status, number, currency, "
+            "issue_date, due_date, seller, buyer, vat_regime, net_amount, tax_amount, "
+            "gross_amount, amount_paid, amount_credited, is_test, subscription_id, "
+            "period_start, created_at, finalized_at) FROM STDIN"
+        ) as copy:
+            for i in invoices:
+                copy.write_row(
+                    [
+                        i.pk,
+                        tenant.pk,
+                        i.customer_id,
+                        i.status,
+                        i.number,
+                        i.currency,
+                        i.issue_date,
+                        i.due_date,
+                        json.dumps(i.seller, cls=DjangoJSONEncoder),
+                        json.dumps(i.buyer, cls=DjangoJSONEncoder),
+                        i.vat_regime,
+                        i.net_amount,
+                        i.tax_amount,
+                        i.gross_amount,
+                        0,
+                        0,
+                        i.is_test,
+                        i.subscription_id,
+                        i.period_start,
+                        now,
+                        now,
+                    ]
+                )
+        with cursor.copy(
+            "COPY billing_invoiceevent (tenant_id, invoice_id, kind, from_status, to_status, "
+            "data, created_at) FROM STDIN"
+        ) as copy:
+            for i in invoices:
+                copy.write_row(
+                    [
+                        tenant.pk,
+                        i.pk,
+                        "finalized",
+                        "draft",
+                        "open",
+                        json.dumps({"number": i.number, "run": str(today)}),
+                        now,
+                    ]
+                )
+        invoice_type = ContentType.objects.get_for_model(Invoice).pk
+        with cursor.copy(
+            "COPY core_auditentry (tenant_id, actor_label, action, object_type_id, object_id, "
+            "object_repr, after, created_at) FROM STDIN"
+        ) as copy:
+            for i in invoices:
+                copy.write_row(
+                    [
+                        tenant.pk,
+                        RUN_LABEL,
+                        "invoice.finalized",
+                        invoice_type,
+                        str(i.pk),
+                        i.number,
+                        json.dumps({"number": i.number, "gross": str(i.gross_amount)}),
+                        now,
+                    ]
+                )
+
+
+def _insert_by_orm(tenant, today, invoices, lines_of) -> None:
+    """Other databases (SQLite on one machine): drafts, their lines, then finalize them with
+    one UPDATE per row — the frozen-invoice triggers allow lines only on drafts."""
+    finalized = [(i.number, i.status, i.issue_date, i.due_date, i.finalized_at) for i in invoices]
+    for invoice in invoices:
+        invoice.number, invoice.status = "", InvoiceStatus.DRAFT
+        invoice.issue_date = invoice.due_date = invoice.finalized_at = None
+    Invoice.objects.bulk_create(invoices)
+    InvoiceLine.objects.bulk_create(
+        [
+            InvoiceLine(tenant=tenant, invoice=invoice, position=position, **line)
+            for invoice, lines in zip(invoices, lines_of, strict=True)
+            for position, line in enumerate(lines)
+        ]
+    )
+    for invoice, values in zip(invoices, finalized, strict=True):
+        (
+            invoice.number,
+            invoice.status,
+            invoice.issue_date,
+            invoice.due_date,
+            invoice.finalized_at,
+        ) = values
+    bulk_set(Invoice, invoices, ["number", "status", "issue_date", "due_date", "finalized_at"])
+    InvoiceEvent.objects.bulk_create(
+        [
+            InvoiceEvent(
+                tenant=tenant,
+                invoice=i,
+                kind="finalized",
+                from_status="draft",
+                to_status="open",
+                data={"number": i.number, "run": str(today)},
+            )
+            for i in invoices
+        ]
+    )
+    invoice_type = ContentType.objects.get_for_model(Invoice)
+    AuditEntry.objects.bulk_create(
+        [
+            AuditEntry(
+                tenant=tenant,
+                actor_label=RUN_LABEL,
+                action="invoice.finalized",
+                object_type=invoice_type,
+                object_id=str(i.pk),
+                object_repr=i.number,
+                after={"number": i.number, "gross": str(i.gross_amount)},
+            )
+            for i in invoices
+        ]
+    )
