@@ -5,4 +5,5 @@ from billing import views
 urlpatterns = [
     path("invoices/", views.invoice_list, name="invoices"),
     path("invoices/<int:invoice_id>/", views.invoice_detail, name="invoice_detail"),
+    path("invoices/<int:invoice_id>/pdf", views.invoice_pdf_download, name="invoice_pdf"),
 ]

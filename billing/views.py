@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 
@@ -10,6 +10,7 @@ from billing import selectors
 from billing.calculations import totals
 from billing.credit_notes import customer_credit_balance
 from billing.models import Invoice
+from billing.pdf import invoice_pdf
 from contracts.access import customer_required
 
 
@@ -57,4 +58,21 @@ def invoice_detail(request: HttpRequest, invoice_id: int) -> HttpResponse:
             "tax_by_rate": totals(lines).tax_by_rate.items(),
             "overdue": invoice.is_overdue(timezone.localdate()),
         },
+    )
+
+
+@customer_required
+def invoice_pdf_download(request: HttpRequest, invoice_id: int) -> FileResponse:
+    try:
+        invoice = selectors.invoice_get(
+            tenant=request.tenant, customer=request.customer, pk=invoice_id
+        )
+    except Invoice.DoesNotExist as exc:
+        raise Http404 from exc
+    stored = invoice_pdf(invoice)
+    return FileResponse(
+        stored.pdf.open("rb"),
+        content_type="application/pdf",
+        as_attachment=True,
+        filename=f"{stored.number}.pdf",
     )

@@ -1714,7 +1714,38 @@ T: dict[str, tuple[str, str, str, str]] = {
     ),
     "For invoice": ("Pour la facture", "Zur Rechnung", "Per la fattura", "İlgili fatura"),
     "Reason": ("Motif", "Grund", "Motivo", "Neden"),
-    "%(option)s (%(months)s × monthly price)": ("%(option)s (%(months)s × prix mensuel)", "%(option)s (%(months)s × Monatspreis)", "%(option)s (%(months)s × prezzo mensile)", "%(option)s (%(months)s × aylık fiyat)"),
+    "%(option)s (%(months)s × monthly price)": (
+        "%(option)s (%(months)s × prix mensuel)",
+        "%(option)s (%(months)s × Monatspreis)",
+        "%(option)s (%(months)s × prezzo mensile)",
+        "%(option)s (%(months)s × aylık fiyat)",
+    ),
+    "PDF": ("PDF", "PDF", "PDF", "PDF"),
+    "PDF checksum": (
+        "somme de contrôle du PDF",
+        "PDF-Prüfsumme",
+        "checksum del PDF",
+        "PDF sağlama toplamı",
+    ),
+    "Download PDF": ("Télécharger le PDF", "PDF herunterladen", "Scarica il PDF", "PDF indir"),
+    "Payable within %(days)s day of the issue date.": (
+        (
+            "Payable sous %(days)s jour à compter de la date d'émission.",
+            "Payable sous %(days)s jours à compter de la date d'émission.",
+        ),
+        (
+            "Zahlbar innerhalb von %(days)s Tag ab Rechnungsdatum.",
+            "Zahlbar innerhalb von %(days)s Tagen ab Rechnungsdatum.",
+        ),
+        (
+            "Pagabile entro %(days)s giorno dalla data di emissione.",
+            "Pagabile entro %(days)s giorni dalla data di emissione.",
+        ),
+        (
+            "Düzenleme tarihinden itibaren %(days)s gün içinde ödenir.",
+            "Düzenleme tarihinden itibaren %(days)s gün içinde ödenir.",
+        ),
+    ),
     # back office
     "Kontor back office": (
         "Back-office Kontor",

@@ -2,13 +2,21 @@ import os
 from pathlib import Path
 
 from celery import Celery
-from celery.signals import worker_ready
+from celery.signals import worker_process_init, worker_ready
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
 
 app = Celery("kontor")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+
+
+@worker_process_init.connect
+def _warm_up_pdfs(**kwargs) -> None:
+    """Import WeasyPrint and load fonts once per worker process, not on the first invoice."""
+    from billing.pdf import warm_up
+
+    warm_up()
 
 
 @worker_ready.connect

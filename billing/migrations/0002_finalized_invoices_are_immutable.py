@@ -1,6 +1,10 @@
 """Below the ORM: a finalized invoice's number, dates, parties, amounts and lines cannot change,
 and it cannot be deleted — whatever code (or person with a SQL prompt) tries. Only its status
-and payment progress move. PostgreSQL and SQLite each get their own triggers."""
+and payment progress move. PostgreSQL and SQLite each get their own triggers.
+
+A later migration that alters billing_invoice or billing_invoiceline on SQLite (which rebuilds
+the table) must drop these triggers first and create them again after: use `remove` and
+`install` from here."""
 
 from django.db import migrations
 

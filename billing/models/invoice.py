@@ -80,6 +80,9 @@ class Invoice(models.Model):
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     finalized_at = models.DateTimeField(_("finalized"), null=True, blank=True)
     paid_at = models.DateTimeField(_("paid at"), null=True, blank=True)
+    # Rendered once, the first time it is needed, then kept: never re-rendered from changed data.
+    pdf = models.FileField(_("PDF"), upload_to="invoices/%Y/%m/", blank=True)
+    pdf_sha256 = models.CharField(_("PDF checksum"), max_length=64, blank=True)
 
     objects = InvoiceQuerySet.as_manager()
 

@@ -74,6 +74,7 @@ OBJECT_URLS = {
     "subscription_cancel": _subscription_url("cancel/"),
     "subscription_undo_cancel": _subscription_url("undo-cancel/", "post", {}),
     "subscription_undo_change": _subscription_url("undo-change/", "post", {}),
+    "invoice_pdf": lambda w: (f"/invoices/{_alpha_invoice(w).pk}/pdf", "get", None),
     "invoice_detail": lambda w: (f"/invoices/{_alpha_invoice(w).pk}/", "get", None),
     "order_detail": lambda w: (f"/orders/{_alpha_subscription(w).orders.get().pk}/", "get", None),
 }

@@ -1,0 +1,72 @@
+import io
+from datetime import date
+from decimal import Decimal
+
+import pytest
+from pypdf import PdfReader
+
+from billing.models import Invoice, TaxRate
+from billing.pdf import invoice_pdf
+from billing.services import invoice_add_line, invoice_create_draft, invoice_finalize
+from contracts.services import customer_update
+
+pytestmark = pytest.mark.django_db
+
+
+def finalized(world):
+    TaxRate.objects.create(tenant=world.acme, name="Standard", rate=Decimal("19"), is_default=True)
+    world.acme.legal_name, world.acme.vat_id, world.acme.country = "Acme GmbH", "DE123456789", "DE"
+    world.acme.iban, world.acme.bic = "DE89370400440532013000", "COBADEFFXXX"
+    world.acme.save()
+    customer_update(
+        customer=world.alpha,
+        actor=world.staff["acme", "billing"],
+        changes={"vat_regime": "reverse_charge", "vat_id": "FR40303265045", "po_number": "PO-77"},
+    )
+    invoice = invoice_create_draft(customer=world.alpha, actor=None)
+    invoice_add_line(
+        invoice=invoice,
+        description="Helpdesk Team",
+        unit_price=Decimal("49"),
+        actor=None,
+        service_start=date(2026, 3, 1),
+        service_end=date(2026, 3, 31),
+    )
+    return invoice_finalize(invoice=invoice, actor=None, today=date(2026, 3, 1))
+
+
+def text_of(content: bytes) -> str:
+    return "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(content)).pages)
+
+
+def test_the_pdf_carries_the_legal_mentions_and_is_stored_once(world):
+    invoice = invoice_pdf(finalized(world))
+    content = invoice.pdf.open("rb").read()
+    text = text_of(content)
+    for needed in (
+        "INV-2026-000001",
+        "Acme GmbH",
+        "DE123456789",
+        "FR40303265045",
+        "PO-77",
+        "Reverse charge",
+        "DE89370400440532013000",
+        "Helpdesk",
+    ):
+        assert needed in text, needed
+    import hashlib
+
+    assert hashlib.sha256(content).hexdigest() == invoice.pdf_sha256
+    name = invoice.pdf.name
+    again = invoice_pdf(Invoice.objects.get(pk=invoice.pk))
+    assert again.pdf.name == name  # not rendered twice
+
+
+def test_the_customer_downloads_it_in_their_language(world):
+    invoice = finalized(world)
+    world.alpha.language = "de"
+    world.alpha.save()  # the snapshot keeps the language the invoice was issued in
+    response = world.client(world.alice).get(f"/invoices/{invoice.pk}/pdf")
+    assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
+    text = text_of(b"".join(response.streaming_content))
+    assert "Invoice INV-2026-000001" in text
