@@ -320,7 +320,7 @@ def _insert_by_copy(tenant, today, invoices, lines_of, now) -> None:
             "COPY billing_invoice (id, tenant_id, customer_id, status, number, currency, "
             "issue_date, due_date, seller, buyer, vat_regime, net_amount, tax_amount, "
             "gross_amount, amount_paid, amount_credited, is_test, subscription_id, "
-            "period_start, created_at, finalized_at) FROM STDIN"
+            "period_start, created_at, finalized_at, pdf, pdf_sha256) FROM STDIN"
         ) as copy:
             for i in invoices:
                 copy.write_row(
@@ -346,6 +346,8 @@ def _insert_by_copy(tenant, today, invoices, lines_of, now) -> None:
                         i.period_start,
                         now,
                         now,
+                        "",
+                        "",
                     ]
                 )
         with cursor.copy(
