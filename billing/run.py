@@ -35,7 +35,12 @@ from billing.models import (
     NumberSeries,
 )
 from billing.numbering import take_numbers
-from billing.services import buyer_snapshot, default_tax_rate, seller_snapshot
+from billing.services import (
+    buyer_snapshot,
+    default_tax_rate,
+    email_after_commit,
+    seller_snapshot,
+)
 from contracts.models import VatRegime
 from core.models import AuditEntry, Tenant
 from subscriptions.models import (
@@ -208,6 +213,7 @@ def _run_batch(tenant: Tenant, today: date, batch_size: int) -> tuple[int, int]:
         for invoice in drafts:
             if invoice.customer_id in with_credit and apply_customer_credit(invoice, actor=None):
                 invoice.save(update_fields=["amount_credited", "status"])
+        email_after_commit([invoice.pk for invoice in drafts])
         return len(drafts), skipped
 
 

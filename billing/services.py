@@ -187,7 +187,14 @@ def invoice_finalize(*, invoice: Invoice, actor: User | None, today: date) -> In
     )
     apply_customer_credit(invoice, actor=actor)
     invoice.save()
+    email_after_commit([invoice.pk])
     return invoice
+
+
+def email_after_commit(invoice_ids: list[int]) -> None:
+    from billing.tasks import send_invoice_emails
+
+    transaction.on_commit(lambda: send_invoice_emails.delay(invoice_ids))
 
 
 @transaction.atomic

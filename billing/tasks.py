@@ -15,3 +15,12 @@ def run_billing() -> int:
     for tenant in Tenant.objects.filter(is_active=True):
         issued += billing_run(today=local_today(now, tenant.timezone), tenant=tenant).invoices
     return issued
+
+
+@shared_task(acks_late=True)
+def send_invoice_emails(invoice_ids: list[int]) -> int:
+    """E-mail finalized invoices (a whole billing-run batch at a time). Safe to retry: each
+    invoice is e-mailed once (InvoiceDelivery)."""
+    from billing.emails import send_invoice_issued
+
+    return sum(send_invoice_issued(pk) for pk in invoice_ids)

@@ -6,4 +6,6 @@ urlpatterns = [
     path("invoices/", views.invoice_list, name="invoices"),
     path("invoices/<int:invoice_id>/", views.invoice_detail, name="invoice_detail"),
     path("invoices/<int:invoice_id>/pdf", views.invoice_pdf_download, name="invoice_pdf"),
+    path("l/invoice/<str:token>/", views.invoice_by_link, name="invoice_by_link"),
+    path("l/invoice/<str:token>/pdf", views.invoice_by_link_pdf, name="invoice_by_link_pdf"),
 ]

@@ -9,9 +9,11 @@ from django.utils import timezone
 from billing import selectors
 from billing.calculations import totals
 from billing.credit_notes import customer_credit_balance
+from billing.links import invoice_from_token
 from billing.models import Invoice
 from billing.pdf import invoice_pdf
 from contracts.access import customer_required
+from core.signing import LinkInvalid
 
 
 @customer_required
@@ -69,6 +71,45 @@ def invoice_pdf_download(request: HttpRequest, invoice_id: int) -> FileResponse:
         )
     except Invoice.DoesNotExist as exc:
         raise Http404 from exc
+    stored = invoice_pdf(invoice)
+    return FileResponse(
+        stored.pdf.open("rb"),
+        content_type="application/pdf",
+        as_attachment=True,
+        filename=f"{stored.number}.pdf",
+    )
+
+
+def _linked_invoice(request: HttpRequest, token: str) -> Invoice | None:
+    try:
+        return invoice_from_token(tenant=request.tenant, token=token)
+    except LinkInvalid:
+        return None
+
+
+def invoice_by_link(request: HttpRequest, token: str) -> HttpResponse:
+    """An e-mailed link: this one invoice, no login needed."""
+    invoice = _linked_invoice(request, token)
+    if invoice is None:
+        return render(request, "billing/link_invalid.html", status=404)
+    lines = list(invoice.lines.all())
+    return render(
+        request,
+        "billing/invoice_public.html",
+        {
+            "invoice": invoice,
+            "lines": lines,
+            "token": token,
+            "tax_by_rate": totals(lines).tax_by_rate.items(),
+            "overdue": invoice.is_overdue(timezone.localdate()),
+        },
+    )
+
+
+def invoice_by_link_pdf(request: HttpRequest, token: str) -> HttpResponse:
+    invoice = _linked_invoice(request, token)
+    if invoice is None:
+        return render(request, "billing/link_invalid.html", status=404)
     stored = invoice_pdf(invoice)
     return FileResponse(
         stored.pdf.open("rb"),

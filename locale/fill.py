@@ -1746,6 +1746,15 @@ T: dict[str, tuple[str, str, str, str]] = {
             "Düzenleme tarihinden itibaren %(days)s gün içinde ödenir.",
         ),
     ),
+    "e-mailed links stay valid for (days)": ("les liens envoyés restent valables (jours)", "E-Mail-Links gelten (Tage)", "i link inviati restano validi (giorni)", "e-postadaki bağlantılar geçerli (gün)"),
+    "Log in to see all your invoices": ("Connectez-vous pour voir toutes vos factures", "Anmelden, um alle Rechnungen zu sehen", "Accedi per vedere tutte le tue fatture", "Tüm faturalarınızı görmek için oturum açın"),
+    "This link no longer works": ("Ce lien ne fonctionne plus", "Dieser Link funktioniert nicht mehr", "Questo link non funziona più", "Bu bağlantı artık çalışmıyor"),
+    "It may have expired or been replaced by a newer one. Log in to see all your invoices, or ask us for a new link.": ("Il a peut-être expiré ou été remplacé par un plus récent. Connectez-vous pour voir toutes vos factures ou demandez-nous un nouveau lien.", "Er ist vielleicht abgelaufen oder wurde durch einen neueren ersetzt. Melden Sie sich an, um alle Rechnungen zu sehen, oder fordern Sie einen neuen Link an.", "Potrebbe essere scaduto o sostituito da uno più recente. Accedi per vedere tutte le tue fatture o chiedici un nuovo link.", "Süresi dolmuş ya da yenisiyle değiştirilmiş olabilir. Tüm faturalarınızı görmek için oturum açın veya bizden yeni bir bağlantı isteyin."),
+    "Log in": ("Se connecter", "Anmelden", "Accedi", "Oturum aç"),
+    "here is invoice %(number)s for %(amount)s, due on %(due)s.": ("voici la facture %(number)s d'un montant de %(amount)s, à régler avant le %(due)s.", "anbei die Rechnung %(number)s über %(amount)s, fällig am %(due)s.", "ecco la fattura %(number)s di %(amount)s, in scadenza il %(due)s.", "%(amount)s tutarındaki %(number)s numaralı faturanız ektedir, vade tarihi %(due)s."),
+    "The PDF is attached.": ("Le PDF est joint.", "Das PDF ist angehängt.", "Il PDF è allegato.", "PDF ektedir."),
+    "View the invoice": ("Voir la facture", "Rechnung ansehen", "Vedi la fattura", "Faturayı görüntüle"),
+    "View and download it here (no login needed):": ("Consultez-la et téléchargez-la ici (sans connexion) :", "Hier ansehen und herunterladen (ohne Anmeldung):", "Visualizzala e scaricala qui (senza accesso):", "Buradan görüntüleyip indirebilirsiniz (oturum açmadan):"),
     # back office
     "Kontor back office": (
         "Back-office Kontor",

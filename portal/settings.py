@@ -48,6 +48,10 @@ ALLOWED_HOSTS = env.list(
     "ALLOWED_HOSTS", default=[f".{KONTOR_BASE_DOMAIN}", KONTOR_BASE_DOMAIN, "127.0.0.1"]
 )
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
+# How links in e-mails reach the portal: https in production; http and the dev server's port
+# on one machine.
+KONTOR_LINK_SCHEME = env.str("KONTOR_LINK_SCHEME", default="http" if DEBUG else "https")
+KONTOR_LINK_PORT = env.str("KONTOR_LINK_PORT", default=":8000" if DEBUG else "")
 KONTOR_TENANT_CACHE_SECONDS = env.int("KONTOR_TENANT_CACHE_SECONDS", default=30)
 KONTOR_TRUST_X_FORWARDED_FOR = env.bool("KONTOR_TRUST_X_FORWARDED_FOR", default=False)
 

@@ -175,7 +175,15 @@ def _let_flush_remove_finalized_invoices(request):
     with connection.cursor() as cursor:
         for sql in triggers.SQLITE_DROP:
             cursor.execute(sql)
-        for table in ("billing_invoiceline", "billing_invoiceevent", "billing_invoice"):
+        for table in (
+            "billing_invoicedelivery",
+            "billing_customercreditentry",
+            "billing_creditnoteline",
+            "billing_creditnote",
+            "billing_invoiceline",
+            "billing_invoiceevent",
+            "billing_invoice",
+        ):
             cursor.execute(f"DELETE FROM {table}")  # noqa: S608 — fixed table names
         for sql in triggers.SQLITE:
             cursor.execute(sql)

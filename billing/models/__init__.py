@@ -2,6 +2,7 @@ from billing.models.credit_note import (
     CreditNote,
     CreditNoteLine,
     CustomerCreditEntry,
+    InvoiceDelivery,
     Settlement,
 )
 from billing.models.invoice import (
@@ -20,6 +21,7 @@ __all__ = [
     "CreditNoteLine",
     "CustomerCreditEntry",
     "Invoice",
+    "InvoiceDelivery",
     "InvoiceEvent",
     "InvoiceLine",
     "InvoiceStatus",

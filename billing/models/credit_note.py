@@ -98,3 +98,16 @@ class CustomerCreditEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.amount} {self.currency}"
+
+
+class InvoiceDelivery(models.Model):
+    """The invoice e-mail went out (once): to whom, when, attached or as a link."""
+
+    tenant = models.ForeignKey(Tenant, on_delete=models.PROTECT, related_name="+")
+    invoice = models.OneToOneField(Invoice, on_delete=models.PROTECT, related_name="delivery")
+    recipients = models.JSONField(default=list)
+    attached = models.BooleanField(default=False)
+    sent_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"{self.invoice} → {', '.join(self.recipients)}"

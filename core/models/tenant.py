@@ -115,6 +115,11 @@ class Tenant(models.Model):
         default="immediate",
     )
 
+    link_validity_days = models.PositiveSmallIntegerField(
+        _("e-mailed links stay valid for (days)"),
+        default=60,
+        validators=[MinValueValidator(1)],
+    )
     notification_emails = models.JSONField(
         _("notification addresses"),
         default=list,

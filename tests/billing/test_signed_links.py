@@ -1,0 +1,90 @@
+"""E-mailed invoice links: open that one invoice without a login; expire; revocable."""
+
+import re
+from datetime import date
+from decimal import Decimal
+from urllib.parse import urlsplit
+
+import pytest
+import time_machine
+from django.core import mail
+from django.test import Client
+
+from billing.links import invoice_link_path
+from billing.models import InvoiceDelivery, TaxRate
+from billing.services import invoice_add_line, invoice_create_draft, invoice_finalize
+from contracts.services import customer_links_revoke
+
+pytestmark = pytest.mark.django_db
+
+
+def issue(world, customer=None, issued=date(2026, 3, 1)):
+    TaxRate.objects.get_or_create(
+        tenant=(customer or world.alpha).tenant,
+        is_default=True,
+        defaults={"name": "Standard", "rate": Decimal("19")},
+    )
+    invoice = invoice_create_draft(customer=customer or world.alpha, actor=None)
+    invoice_add_line(invoice=invoice, description="Helpdesk", unit_price=Decimal(100), actor=None)
+    return invoice_finalize(invoice=invoice, actor=None, today=issued)
+
+
+def anonymous(tenant):
+    return Client(HTTP_HOST=f"{tenant.slug}.localhost")
+
+
+def test_the_link_opens_the_invoice_and_its_pdf_without_login(world):
+    invoice = issue(world)
+    path = invoice_link_path(invoice)
+    page = anonymous(world.acme).get(path)
+    assert page.status_code == 200 and invoice.number in page.content.decode()
+    pdf = anonymous(world.acme).get(path + "pdf")
+    assert pdf.status_code == 200 and pdf["Content-Type"] == "application/pdf"
+    assert anonymous(world.acme).get("/invoices/").status_code == 302  # the rest needs a login
+
+
+@pytest.mark.parametrize("spoil", ["tamper", "other_host", "revoked", "expired"])
+def test_a_spoiled_link_is_a_friendly_404(world, spoil):
+    with time_machine.travel("2026-03-01 10:00:00+01:00", tick=False):
+        invoice = issue(world)
+        path = invoice_link_path(invoice)
+    client, now = anonymous(world.acme), "2026-03-02 10:00:00+01:00"
+    if spoil == "tamper":
+        path = path.replace(path.split(":")[-2][-3:], "xyz")
+    elif spoil == "other_host":
+        client = anonymous(world.globex)
+    elif spoil == "revoked":
+        customer_links_revoke(customer=world.alpha, actor=world.alice)
+    elif spoil == "expired":
+        now = "2026-05-01 10:00:00+02:00"  # Acme's links last 60 days
+    with time_machine.travel(now, tick=False):
+        response = client.get(path)
+    assert response.status_code == 404
+    assert "This link no longer works" in response.content.decode()
+
+
+def test_finalizing_e_mails_the_invoice_once_with_the_link_and_the_pdf(world):
+    world.alpha.invoice_recipients = ["ap@alpha.test"]
+    world.alpha.save()
+    invoice = issue(world)  # eager tasks without Redis; with Redis see the transactional test
+    from billing.tasks import send_invoice_emails
+
+    send_invoice_emails([invoice.pk])  # what the worker runs; a retry sends nothing twice
+    send_invoice_emails([invoice.pk])
+    sent = [m for m in mail.outbox if invoice.number in m.subject]
+    assert len(sent) == 1 and sent[0].to == ["ap@alpha.test"]
+    link = re.search(r"https?://acme\.localhost\S*/l/invoice/\S+/", sent[0].body).group(0)
+    assert anonymous(world.acme).get(urlsplit(link).path).status_code == 200
+    assert sent[0].attachments[0][0] == f"{invoice.number}.pdf"
+    assert InvoiceDelivery.objects.get(invoice=invoice).attached
+
+
+def test_link_delivery_sends_no_attachment(world):
+    world.alpha.document_delivery = "link"
+    world.alpha.save()
+    invoice = issue(world)
+    from billing.tasks import send_invoice_emails
+
+    send_invoice_emails([invoice.pk])
+    sent = [m for m in mail.outbox if invoice.number in m.subject]
+    assert sent and not sent[0].attachments
