@@ -30,7 +30,7 @@ def issue(world, customer=None, issued=date(2026, 3, 1)):
 
 
 def anonymous(tenant):
-    return Client(HTTP_HOST=f"{tenant.slug}.localhost")
+    return Client(HTTP_HOST=f"{tenant.slug}.localhost", HTTP_ACCEPT_LANGUAGE="en")
 
 
 def test_the_link_opens_the_invoice_and_its_pdf_without_login(world):
