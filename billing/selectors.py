@@ -30,3 +30,25 @@ def invoice_get(*, tenant: Tenant, customer: Customer, pk: int) -> Invoice:
 
 def credit_note_list(*, tenant: Tenant, customer: Customer) -> QuerySet[CreditNote]:
     return CreditNote.objects.filter(tenant=tenant, customer=customer).select_related("invoice")
+
+
+def recurring_list(*, tenant: Tenant, customer: Customer):
+    """Every subscription with the invoices it produced (newest first): the "recurring
+    invoices" view of what the customer pays regularly."""
+    from django.db.models import Prefetch
+
+    from subscriptions.models import Subscription
+
+    return (
+        Subscription.objects.filter(tenant=tenant, customer=customer)
+        .select_related("tariff__module")
+        .prefetch_related(
+            "options",
+            Prefetch(
+                "invoices",
+                queryset=Invoice.objects.visible_to_customers().order_by("-issue_date", "-id"),
+                to_attr="issued",
+            ),
+        )
+        .order_by("-started_on", "-id")
+    )

@@ -117,3 +117,19 @@ def invoice_by_link_pdf(request: HttpRequest, token: str) -> HttpResponse:
         as_attachment=True,
         filename=f"{stored.number}.pdf",
     )
+
+
+@customer_required
+def recurring_invoices(request: HttpRequest) -> HttpResponse:
+    from subscriptions.selectors import interval_label
+    from subscriptions.services import subscription_period_amount
+
+    rows = [
+        {
+            "subscription": s,
+            "amount": subscription_period_amount(s),
+            "interval": interval_label(s.interval_months),
+        }
+        for s in selectors.recurring_list(tenant=request.tenant, customer=request.customer)
+    ]
+    return render(request, "billing/recurring.html", {"section_key": "invoices", "rows": rows})

@@ -89,3 +89,38 @@ def test_the_list_costs_the_same_with_more_invoices(world):
 
 def test_an_unknown_filter_shows_all(world):
     assert world.client(world.alice).get("/invoices/?show=<script>").status_code == 200
+
+
+def test_recurring_invoices_show_each_subscription_with_its_invoices(world):
+    from billing.run import billing_run
+    from subscriptions.services import subscription_order
+    from tests.factories import TariffFactory
+
+    TaxRate.objects.get_or_create(
+        tenant=world.acme, is_default=True, defaults={"name": "Standard", "rate": Decimal("19")}
+    )
+    tariff = TariffFactory(
+        module__tenant=world.acme, module__name="Helpdesk", name="Team", price="49"
+    )
+    subscription_order(
+        customer=world.alpha,
+        tariff=tariff,
+        actor=None,
+        start_on=date(2026, 3, 1),
+        remaining_cycles=6,
+    )
+    billing_run(today=date(2026, 4, 20))
+    client = world.client(world.alice)
+    content = client.get("/invoices/recurring/").content.decode()
+    assert "Helpdesk — Team" in content and "INV-2026-000002" in content
+    assert "May 1, 2026" in content and ">4<" in content  # next invoice, cycles left
+    from tests.helpers import assert_max_queries
+
+    client.get("/invoices/recurring/")
+    with assert_max_queries(20) as few:
+        client.get("/invoices/recurring/")
+    subscription_order(customer=world.alpha, tariff=tariff, actor=None, start_on=date(2026, 2, 1))
+    billing_run(today=date(2026, 4, 20))
+    with assert_max_queries(len(few.captured_queries)):
+        client.get("/invoices/recurring/")
+    assert "Helpdesk" not in world.client(world.bob).get("/invoices/recurring/").content.decode()
