@@ -77,3 +77,19 @@ def invoice_pdf(invoice: Invoice) -> Invoice:
 def warm_up() -> None:
     """Import WeasyPrint and build the fonts once (a worker calls this at start)."""
     _engine()
+
+
+def render_statement_pdf(statement) -> bytes:
+    from weasyprint import HTML
+
+    fonts, stylesheet, image_cache = _engine()
+    tenant = statement.customer.tenant
+    with translation.override(statement.customer.language or tenant.locale):
+        html = render_to_string(
+            "billing/pdf/statement.html", {"statement": statement, "tenant": tenant}
+        )
+    return HTML(string=html, base_url=str(settings.BASE_DIR)).write_pdf(
+        stylesheets=[stylesheet],
+        font_config=fonts,
+        cache=image_cache,
+    )

@@ -20,6 +20,8 @@ from billing.models import (
     InvoiceLine,
     InvoiceStatus,
     NumberSeries,
+    Payment,
+    PaymentAllocation,
     TaxRate,
 )
 from billing.numbering import take_number
@@ -198,7 +200,14 @@ def email_after_commit(invoice_ids: list[int]) -> None:
 
 
 @transaction.atomic
-def invoice_mark_paid(*, invoice: Invoice, actor: User | None, amount: Decimal) -> Invoice:
+def invoice_mark_paid(
+    *,
+    invoice: Invoice,
+    actor: User | None,
+    amount: Decimal,
+    received_on: date | None = None,
+    reference: str = "",
+) -> Invoice:
     """Record a payment (a bank transfer seen by staff; gateways arrive with the payments
     issue). Partial payments keep it open; the full amount marks it paid."""
     require_staff(actor, invoice.tenant, "invoices.manage")
@@ -207,6 +216,17 @@ def invoice_mark_paid(*, invoice: Invoice, actor: User | None, amount: Decimal) 
         raise ValidationError(_("Only open invoices can be paid."), code="not_open")
     if amount <= 0 or amount > invoice.amount_due:
         raise ValidationError(_("The amount must be between 0 and what is due."), code="amount")
+    payment = Payment.objects.create(
+        tenant=invoice.tenant,
+        customer=invoice.customer,
+        amount=amount,
+        currency=invoice.currency,
+        received_on=received_on or timezone.localdate(),
+        reference=reference or invoice.number,
+    )
+    PaymentAllocation.objects.create(
+        tenant=invoice.tenant, payment=payment, invoice=invoice, amount=amount
+    )
     invoice.amount_paid += amount
     if invoice.amount_due == 0:
         invoice.paid_at = timezone.now()

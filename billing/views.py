@@ -9,9 +9,11 @@ from django.utils import timezone
 from billing import selectors
 from billing.calculations import totals
 from billing.credit_notes import customer_credit_balance
+from billing.forms import StatementForm, default_period
 from billing.links import invoice_from_token
 from billing.models import Invoice
-from billing.pdf import invoice_pdf
+from billing.pdf import invoice_pdf, render_statement_pdf
+from billing.statements import statement
 from contracts.access import customer_required
 from core.signing import LinkInvalid
 
@@ -133,3 +135,56 @@ def recurring_invoices(request: HttpRequest) -> HttpResponse:
         for s in selectors.recurring_list(tenant=request.tenant, customer=request.customer)
     ]
     return render(request, "billing/recurring.html", {"section_key": "invoices", "rows": rows})
+
+
+def _statement_form(request: HttpRequest) -> StatementForm:
+    data = (
+        request.GET
+        if "start" in request.GET
+        else {k: v.isoformat() for k, v in default_period(timezone.localdate()).items()}
+    )
+    return StatementForm(data)
+
+
+@customer_required
+def statement_page(request: HttpRequest) -> HttpResponse:
+    form = _statement_form(request)
+    result = None
+    if form.is_valid():
+        result = statement(
+            customer=request.customer,
+            start=form.cleaned_data["start"],
+            end=form.cleaned_data["end"],
+        )
+    return render(
+        request,
+        "billing/statement.html",
+        {
+            "section_key": "invoices",
+            "form": form,
+            "statement": result,
+            "query": request.GET.urlencode()
+            or (form.data
+            and f"start={form.data['start']}&end={form.data['end']}"),
+        },
+    )
+
+
+@customer_required
+def statement_pdf(request: HttpRequest) -> HttpResponse:
+    form = _statement_form(request)
+    if not form.is_valid():
+        return render(
+            request,
+            "billing/statement.html",
+            {"section_key": "invoices", "form": form, "statement": None},
+            status=400,
+        )
+    result = statement(
+        customer=request.customer, start=form.cleaned_data["start"], end=form.cleaned_data["end"]
+    )
+    content = render_statement_pdf(result)
+    response = HttpResponse(content, content_type="application/pdf")
+    name = f"statement-{result.start}-{result.end}.pdf"
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response

@@ -176,6 +176,8 @@ def _let_flush_remove_finalized_invoices(request):
         for sql in triggers.SQLITE_DROP:
             cursor.execute(sql)
         for table in (
+            "billing_paymentallocation",
+            "billing_payment",
             "billing_invoicedelivery",
             "billing_customercreditentry",
             "billing_creditnoteline",

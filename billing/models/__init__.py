@@ -13,6 +13,7 @@ from billing.models.invoice import (
     InvoiceStatus,
 )
 from billing.models.numbering import NumberSequence, NumberSeries
+from billing.models.payment import Payment, PaymentAllocation, PaymentMethodKind
 from billing.models.tax import TaxRate
 
 __all__ = [
@@ -27,6 +28,9 @@ __all__ = [
     "InvoiceStatus",
     "NumberSequence",
     "NumberSeries",
+    "Payment",
+    "PaymentAllocation",
+    "PaymentMethodKind",
     "Settlement",
     "TaxRate",
 ]
