@@ -216,15 +216,12 @@ def seed_packages(tenant: Tenant, today: date) -> None:
 
 
 def seed_invoices(tenant: Tenant, today: date) -> None:
-    """A few finalized invoices per customer: last month's, paid; this month's, open; and for
-    the first customer one overdue."""
+    """Invoices as the billing run made them, fortnight by fortnight since the first
+    started; all paid a few days after issue but the latest (for the first customer, the
+    latest two: one of them overdue)."""
     from billing.models import Invoice, TaxRate
-    from billing.services import (
-        invoice_add_line,
-        invoice_create_draft,
-        invoice_finalize,
-        invoice_mark_paid,
-    )
+    from billing.run import billing_run
+    from billing.services import invoice_mark_paid
 
     if Invoice.objects.filter(tenant=tenant).exists():
         return
@@ -233,28 +230,23 @@ def seed_invoices(tenant: Tenant, today: date) -> None:
         is_default=True,
         defaults={"name": "Standard", "rate": Decimal("19" if tenant.country == "DE" else "20")},
     )
-    for customer in Customer.objects.filter(tenant=tenant).order_by("number"):
-        subscriptions = list(
-            Subscription.objects.filter(customer=customer).select_related("tariff__module")
+    first = Subscription.objects.filter(tenant=tenant).order_by("started_on").first()
+    if first is None:
+        return
+    day = first.started_on
+    while day <= today:
+        billing_run(today=day, tenant=tenant)
+        day += timedelta(days=14)
+    billing_run(today=today, tenant=tenant)
+    for customer in Customer.objects.filter(tenant=tenant):
+        invoices = list(
+            Invoice.objects.filter(customer=customer, status="open").order_by("issue_date", "id")
         )
-        for months_ago in (2, 1, 0):
-            issued = add_months(today, -months_ago).replace(day=1)
-            invoice = invoice_create_draft(customer=customer, actor=None)
-            for subscription in subscriptions:
-                for item in subscription.price_items:
-                    invoice_add_line(
-                        invoice=invoice,
-                        description=f"{subscription.tariff.module.name} — {item['description']}",
-                        unit_price=Decimal(item["unit_price"]),
-                        quantity=Decimal(subscription.quantity),
-                        actor=None,
-                        service_start=issued,
-                        service_end=add_months(issued, subscription.interval_months)
-                        - timedelta(days=1),
-                    )
-            if not subscriptions:
-                continue
-            invoice = invoice_finalize(invoice=invoice, actor=None, today=issued)
-            overdue = months_ago == 1 and customer.number.endswith("1")
-            if months_ago and not overdue:
-                invoice_mark_paid(invoice=invoice, actor=None, amount=invoice.gross_amount)
+        keep_open = 2 if customer.number.endswith("1") else 1
+        for invoice in invoices[:-keep_open]:
+            invoice_mark_paid(
+                invoice=invoice,
+                actor=None,
+                amount=invoice.amount_due,
+                received_on=invoice.issue_date + timedelta(days=5),
+            )
