@@ -10,7 +10,7 @@ from django.db import transaction
 from django.db.models import Sum
 from django.utils.translation import gettext_lazy as _
 
-from billing.calculations import line_amounts, totals
+from billing.calculations import LineAmounts, line_amounts, totals
 from billing.invoice_state import locked_invoice, move_invoice, require_staff
 from billing.models import (
     CreditNote,
@@ -36,6 +36,15 @@ def creditable_quantity(line: InvoiceLine) -> Decimal:
     credited = CreditNoteLine.objects.filter(invoice_line=line).aggregate(q=Sum("quantity"))["q"]
     # SQLite sums decimals in floating point: bring the result back to the column's 4 places.
     return (line.quantity - Decimal(credited or 0)).quantize(Decimal("0.0001"))
+
+
+def _rest_of_line(line: InvoiceLine, currency: str) -> LineAmounts:
+    done = CreditNoteLine.objects.filter(invoice_line=line).aggregate(
+        net=Sum("net_amount"), tax=Sum("tax_amount")
+    )
+    net = line.net_amount - round_money(Decimal(done["net"] or 0), currency)
+    tax = line.tax_amount - round_money(Decimal(done["tax"] or 0), currency)
+    return LineAmounts(net, tax, net + tax)
 
 
 def customer_credit_balance(customer: Customer, currency: str) -> Decimal:
@@ -86,12 +95,17 @@ def credit_note_issue(
                 },
                 code="too_much",
             )
-        amounts = line_amounts(
-            quantity=quantity,
-            unit_price=line.unit_price,
-            tax_rate=line.tax_rate,
-            currency=invoice.currency,
-        )
+        if quantity == creditable_quantity(line):
+            # The last of the line: credit exactly what is left of its rounded amounts, so
+            # that partial credits always add up to the line (no rounding residue).
+            amounts = _rest_of_line(line, invoice.currency)
+        else:
+            amounts = line_amounts(
+                quantity=quantity,
+                unit_price=line.unit_price,
+                tax_rate=line.tax_rate,
+                currency=invoice.currency,
+            )
         credit_lines.append(
             CreditNoteLine(
                 tenant=invoice.tenant,
@@ -131,9 +145,10 @@ def credit_note_issue(
     for credit_line in credit_lines:
         credit_line.credit_note = note
     CreditNoteLine.objects.bulk_create(credit_lines)
+    # What is still due on it (open or uncollectible) is settled first; a paid one has none.
     settles = (
         min(summed.gross, invoice.amount_due)
-        if invoice.status == InvoiceStatus.OPEN
+        if invoice.status in (InvoiceStatus.OPEN, InvoiceStatus.UNCOLLECTIBLE)
         else Decimal(0)
     )
     if settles:

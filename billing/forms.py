@@ -13,6 +13,9 @@ class StatementForm(forms.Form):
     def clean(self):
         data = super().clean()
         start, end = data.get("start"), data.get("end")
+        for day in (start, end):
+            if day and not 1900 <= day.year <= 9000:
+                raise forms.ValidationError(_("Choose a date between 1900 and 9000."))
         if start and end and start > end:
             raise forms.ValidationError(_("The start must not be after the end."))
         if start and end and (end - start).days > 3 * 366:

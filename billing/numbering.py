@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from string import Formatter
 
 from django.db import IntegrityError, transaction
 
@@ -22,7 +23,8 @@ def take_numbers(
     numbers back — no gaps, no duplicates (UniqueConstraint(tenant, number) behind it)."""
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("take numbers inside the transaction that finalizes the documents")
-    period = str(issue_date.year) if "{year" in pattern else ""
+    fields = {name for _text, name, _spec, _conv in Formatter().parse(pattern) if name}
+    period = str(issue_date.year) if "year" in fields else ""
     try:
         with transaction.atomic():  # a savepoint: two first-ever takers may race to create it
             NumberSequence.objects.get_or_create(tenant=tenant, series=series, period=period)

@@ -200,8 +200,9 @@ def _run_batch(tenant: Tenant, today: date, batch_size: int) -> tuple[int, int]:
             _insert_by_copy(tenant, today, invoices, lines_of, now)
         else:
             _insert_by_orm(tenant, today, invoices, lines_of)
+        billed = {subscription.pk for subscription, _period, _lines in plans}
         PendingCharge.objects.filter(
-            pk__in=[c.pk for group in charges.values() for c in group]
+            pk__in=[c.pk for sub_id, group in charges.items() if sub_id in billed for c in group]
         ).update(invoiced_at=now)
         drafts = invoices
         # Customer credit is rare: settle those invoices one by one, as the service does.

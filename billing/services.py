@@ -28,6 +28,7 @@ from billing.numbering import take_number
 from contracts.models import Customer, VatRegime
 from core.audit import audit_record
 from core.models import Tenant, User
+from core.money import round_money
 
 
 def default_tax_rate(tenant: Tenant) -> Decimal:
@@ -212,6 +213,7 @@ def invoice_mark_paid(
     issue). Partial payments keep it open; the full amount marks it paid."""
     require_staff(actor, invoice.tenant, "invoices.manage")
     invoice = locked_invoice(invoice)
+    amount = round_money(Decimal(amount), invoice.currency)
     if invoice.status not in (InvoiceStatus.OPEN, InvoiceStatus.UNCOLLECTIBLE):
         raise ValidationError(_("Only open invoices can be paid."), code="not_open")
     if amount <= 0 or amount > invoice.amount_due:
@@ -247,7 +249,7 @@ def invoice_mark_paid(
 def invoice_void(*, invoice: Invoice, actor: User, reason: str) -> Invoice:
     require_staff(actor, invoice.tenant, "invoices.void")
     invoice = locked_invoice(invoice)
-    if invoice.amount_paid:
+    if invoice.amount_paid or invoice.amount_credited:
         raise ValidationError(
             _("A paid invoice is corrected with a credit note, not voided."), code="paid"
         )

@@ -164,8 +164,7 @@ def statement_page(request: HttpRequest) -> HttpResponse:
             "form": form,
             "statement": result,
             "query": request.GET.urlencode()
-            or (form.data
-            and f"start={form.data['start']}&end={form.data['end']}"),
+            or (form.data and f"start={form.data['start']}&end={form.data['end']}"),
         },
     )
 

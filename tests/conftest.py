@@ -189,3 +189,6 @@ def _let_flush_remove_finalized_invoices(request):
             cursor.execute(f"DELETE FROM {table}")  # noqa: S608 — fixed table names
         for sql in triggers.SQLITE:
             cursor.execute(sql)
+        moves = importlib.import_module("billing.migrations.0005_invoice_lines_cannot_move")
+        cursor.execute(moves.SQLITE_DROP)
+        cursor.execute(moves.SQLITE)

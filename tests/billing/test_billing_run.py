@@ -186,3 +186,24 @@ def test_two_runs_at_once_never_duplicate_nor_leave_gaps(world):
     assert Invoice.objects.count() == 40
     assert numbers(world.acme) == [f"INV-2026-{n:06d}" for n in range(1, 41)]
     assert not Subscription.objects.filter(next_invoice_on__lte=date(2026, 3, 1)).exists()
+
+
+def test_pending_charges_of_a_period_already_invoiced_wait_for_the_next_one(world, setup):
+    sub = subscribe(world, setup, start=date(2026, 3, 1))
+    billing.billing_run(today=date(2026, 3, 1))
+    Subscription.objects.filter(pk=sub.pk).update(next_invoice_on=date(2026, 3, 1))  # replay
+    charge = PendingCharge.objects.create(
+        tenant=world.acme,
+        subscription=sub,
+        description="Upgrade",
+        amount=Decimal("10"),
+        currency="EUR",
+        service_start=date(2026, 3, 5),
+        service_end=date(2026, 3, 31),
+    )
+    assert billing.billing_run(today=date(2026, 3, 1)).skipped == 1
+    charge.refresh_from_db()
+    assert charge.invoiced_at is None  # not lost: billed with the next period
+    billing.billing_run(today=date(2026, 4, 1))
+    charge.refresh_from_db()
+    assert charge.invoiced_at is not None

@@ -162,3 +162,52 @@ def test_billing_staff_credit_an_invoice_from_the_back_office(world):
     assert CreditNote.objects.get().invoice == invoice
     page = client.get(f"/manage/billing/creditnote/{CreditNote.objects.get().pk}/change/")
     assert page.status_code == 200
+
+
+def test_partial_credits_add_up_to_the_line_without_residue(world):
+    TaxRate.objects.filter(tenant=world.acme).update(rate=Decimal(0))
+    invoice = issued(world, ("Tiny", "3", "0.335"))  # 1.005 → 1.01 on the invoice
+    line = invoice.lines.get()
+    for _ in range(3):
+        credit_note_issue(
+            invoice=invoice, actor=None, today=TODAY, reason="one", quantities={line.pk: Decimal(1)}
+        )
+    from billing.models import CreditNote
+
+    assert sum(n.gross_amount for n in CreditNote.objects.all()) == line.gross_amount
+
+
+def test_crediting_an_uncollectible_invoice_settles_it_and_creates_no_credit(world):
+    from billing.invoice_state import move_invoice
+
+    invoice = issued(world, ("x", "1", "100"))
+    move_invoice(invoice, "uncollectible", kind="written_off", actor=None)
+    invoice.save(update_fields=["status"])
+    credit_note_issue(invoice=invoice, actor=None, today=TODAY, reason="Write-off")
+    assert customer_credit_balance(world.alpha, "EUR") == 0
+    invoice.refresh_from_db()
+    assert invoice.status == "paid" and invoice.amount_due == 0
+
+
+def test_an_invoice_settled_by_credit_cannot_be_voided(world):
+    from billing.services import invoice_void
+
+    invoice = issued(world, ("x", "1", "100"))
+    credit_note_issue(
+        invoice=invoice,
+        actor=None,
+        today=TODAY,
+        reason="half",
+        quantities={invoice.lines.get().pk: Decimal("0.5")},
+    )
+    invoice.refresh_from_db()
+    with pytest.raises(ValidationError):
+        invoice_void(invoice=invoice, actor=world.staff["acme", "manager"], reason="x")
+    page = world.client(world.alice).get(f"/invoices/{invoice.pk}/").content.decode()
+    assert "Credited" in page and "€59.50" in page
+
+
+def test_an_unrounded_payment_is_rounded_first(world):
+    invoice = issued(world, ("x", "1", "10"))  # 11.90
+    paid = invoice_mark_paid(invoice=invoice, actor=None, amount=Decimal("11.895"))
+    assert paid.status == "paid" and paid.amount_due == 0

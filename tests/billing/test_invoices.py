@@ -270,3 +270,24 @@ class TestBackOffice:
         invoice = invoice_finalize(invoice=draft(world, ("x", "1", "1")), actor=None, today=TODAY)
         client = client_for(world.staff["globex", "owner"], world.globex)
         assert client.get(f"/manage/billing/invoice/{invoice.pk}/change/").status_code == 404
+
+
+def test_a_line_cannot_move_into_or_out_of_a_finalized_invoice(world, vat):
+    finalized = invoice_finalize(invoice=draft(world, ("x", "1", "10")), actor=None, today=TODAY)
+    open_draft = draft(world, ("y", "1", "5"))
+    with pytest.raises((IntegrityError, DatabaseError)), transaction.atomic():
+        InvoiceLine.objects.filter(invoice=open_draft).update(invoice=finalized)
+    with pytest.raises((IntegrityError, DatabaseError)), transaction.atomic():
+        InvoiceLine.objects.filter(invoice=finalized).update(invoice=open_draft)
+
+
+def test_escaped_braces_do_not_restart_numbers_each_year(world, vat):
+    world.acme.invoice_number_format = "INV-{{year}}-{number:04d}"
+    world.acme.save()
+    first = invoice_finalize(
+        invoice=draft(world, ("x", "1", "1")), actor=None, today=date(2026, 12, 31)
+    )
+    second = invoice_finalize(
+        invoice=draft(world, ("x", "1", "1")), actor=None, today=date(2027, 1, 1)
+    )
+    assert (first.number, second.number) == ("INV-{year}-0001", "INV-{year}-0002")

@@ -72,3 +72,9 @@ def test_bad_periods_are_form_errors_not_500s(history, query):
 def test_another_customer_sees_only_their_own(history):
     page = history.client(history.bob).get("/invoices/statement/?start=2026-01-01&end=2026-12-31")
     assert "INV-2026" not in page.content.decode()
+
+
+def test_far_away_years_are_a_form_error(history):
+    client = history.client(history.alice)
+    assert client.get("/invoices/statement/?start=0001-01-01&end=0001-02-01").status_code == 200
+    assert client.get("/invoices/statement/pdf?start=0001-01-01&end=0001-02-01").status_code == 400
