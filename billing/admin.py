@@ -13,7 +13,15 @@ from django.utils.translation import gettext_lazy as _
 
 from billing.calculations import line_amounts
 from billing.credit_notes import credit_note_issue
-from billing.models import CreditNote, CreditNoteLine, Invoice, InvoiceLine, InvoiceStatus, TaxRate
+from billing.models import (
+    CreditNote,
+    CreditNoteLine,
+    Invoice,
+    InvoiceLine,
+    InvoiceReminder,
+    InvoiceStatus,
+    TaxRate,
+)
 from billing.services import (
     default_tax_rate,
     invoice_create_draft,
@@ -68,6 +76,25 @@ class InvoiceAddForm(forms.ModelForm):
         fields = ["customer", "currency"]
 
 
+class InvoiceReminderInline(TenantScopedInline):
+    """Which payment reminders went out (or were passed over); written by the reminder job."""
+
+    model = InvoiceReminder
+    fields = readonly_fields = ["offset_days", "sent", "created_at"]
+    extra = 0
+    view_action = "invoices.view"
+    add_action = change_action = delete_action = "invoices.manage"
+
+    def has_add_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+
 @admin.register(Invoice)
 class InvoiceAdmin(CreatedByServiceAdmin):
     view_action = "invoices.view"
@@ -87,7 +114,7 @@ class InvoiceAdmin(CreatedByServiceAdmin):
     list_select_related = ["customer", "tenant"]
     search_fields = ["number", "customer__name", "customer__number"]
     autocomplete_fields = ["customer"]
-    inlines = [InvoiceLineInline]
+    inlines = [InvoiceLineInline, InvoiceReminderInline]
     actions = ["finalize", "credit_in_full", "void"]
     readonly_fields = [
         "customer",

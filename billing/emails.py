@@ -3,61 +3,72 @@ from __future__ import annotations
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
-from django.template.loader import render_to_string
-from django.utils import translation
 
 from billing.links import invoice_link_path
 from billing.models import Invoice, InvoiceDelivery
 from contracts.models import Contact, DocumentDelivery
+from core.emails import templated_message
 from core.roles import ContactRole
 from core.tenancy import tenant_host
 
 
-def send_invoice_issued(invoice_id: int) -> bool:
-    """E-mail a finalized invoice to every invoice recipient (else the account owners), with a
-    signed link to it and the PDF attached or linked as the contract says. Once per invoice."""
+def invoice_recipients(invoice: Invoice) -> list[str]:
+    """The customer's invoice recipients, else its account owners."""
+    customer = invoice.customer
+    return list(customer.invoice_recipients) or list(
+        Contact.objects.filter(
+            customer=customer, role=ContactRole.OWNER, is_active=True
+        ).values_list("user__email", flat=True)
+    )
+
+
+def invoice_message(
+    invoice: Invoice, *, template: str, recipients: list[str], extra: dict | None = None
+) -> EmailMultiAlternatives:
+    """An e-mail about one invoice in the buyer's language, from the business, with a signed
+    link to the invoice and its PDF attached when the contract says so."""
     from billing.pdf import invoice_pdf
 
+    customer, tenant = invoice.customer, invoice.tenant
+    attach = customer.document_delivery == DocumentDelivery.ATTACHMENT
+    base = f"{settings.KONTOR_LINK_SCHEME}://{tenant_host(tenant)}{settings.KONTOR_LINK_PORT}"
+    context = {
+        "invoice": invoice,
+        "customer": customer,
+        "tenant": tenant,
+        "link": base + invoice_link_path(invoice),
+        "attached": attach,
+        **(extra or {}),
+    }
+    message = templated_message(
+        prefix=f"emails/{template}",
+        to=recipients,
+        context=context,
+        language=invoice.buyer.get("language") or tenant.locale,
+        tenant=tenant,
+    )
+    if attach:
+        stored = invoice_pdf(invoice)
+        message.attach(f"{invoice.number}.pdf", stored.pdf.open("rb").read(), "application/pdf")
+    return message
+
+
+def send_invoice_issued(invoice_id: int) -> bool:
+    """E-mail a finalized invoice to every invoice recipient (else the account owners). Once
+    per invoice."""
     with transaction.atomic():
         invoice = Invoice.objects.select_related("tenant", "customer").get(pk=invoice_id)
         if InvoiceDelivery.objects.filter(invoice=invoice).exists():
             return False
-        customer, tenant = invoice.customer, invoice.tenant
-        recipients = list(customer.invoice_recipients) or list(
-            Contact.objects.filter(
-                customer=customer, role=ContactRole.OWNER, is_active=True
-            ).values_list("user__email", flat=True)
-        )
+        recipients = invoice_recipients(invoice)
         if not recipients:
             return False
-        attach = customer.document_delivery == DocumentDelivery.ATTACHMENT
-        base = f"{settings.KONTOR_LINK_SCHEME}://{tenant_host(tenant)}{settings.KONTOR_LINK_PORT}"
-        context = {
-            "invoice": invoice,
-            "customer": customer,
-            "tenant": tenant,
-            "link": base + invoice_link_path(invoice),
-            "attached": attach,
-        }
-        with translation.override(invoice.buyer.get("language") or tenant.locale):
-            subject = " ".join(
-                render_to_string("emails/invoice_issued_subject.txt", context).split()
-            )
-            text = render_to_string("emails/invoice_issued.txt", context)
-            html = render_to_string("emails/invoice_issued.html", context)
-        address = settings.DEFAULT_FROM_EMAIL.rsplit("<", 1)[-1].rstrip(">").strip()
-        message = EmailMultiAlternatives(
-            subject=f"[{tenant.name}] {subject}",
-            body=text,
-            from_email=f"{tenant.name} <{address}>",
-            to=recipients,
-        )
-        message.attach_alternative(html, "text/html")
-        if attach:
-            stored = invoice_pdf(invoice)
-            message.attach(f"{invoice.number}.pdf", stored.pdf.open("rb").read(), "application/pdf")
+        message = invoice_message(invoice, template="invoice_issued", recipients=recipients)
         InvoiceDelivery.objects.create(
-            tenant=tenant, invoice=invoice, recipients=recipients, attached=attach
+            tenant=invoice.tenant,
+            invoice=invoice,
+            recipients=recipients,
+            attached=bool(message.attachments),
         )
         message.send()
     return True

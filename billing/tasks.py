@@ -24,3 +24,16 @@ def send_invoice_emails(invoice_ids: list[int]) -> int:
     from billing.emails import send_invoice_issued
 
     return sum(send_invoice_issued(pk) for pk in invoice_ids)
+
+
+@shared_task(acks_late=True)
+def send_payment_reminders() -> int:
+    """Hourly: send the payment reminders due on each business's calendar day. Each step of an
+    invoice is sent once (InvoiceReminder), so repeated runs are harmless."""
+    from billing.reminders import send_payment_reminders as send
+
+    now = timezone.now()
+    return sum(
+        send(tenant=tenant, today=local_today(now, tenant.timezone))
+        for tenant in Tenant.objects.filter(is_active=True)
+    )

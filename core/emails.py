@@ -14,8 +14,16 @@ from core.models import Tenant
 def send_templated(
     *, prefix: str, to: list[str], context: dict, language: str, tenant: Tenant
 ) -> None:
-    if not to:
-        return
+    if to:
+        templated_message(
+            prefix=prefix, to=to, context=context, language=language, tenant=tenant
+        ).send()
+
+
+def templated_message(
+    *, prefix: str, to: list[str], context: dict, language: str, tenant: Tenant
+) -> EmailMultiAlternatives:
+    """The e-mail from the business (its name, our sending address), not yet sent."""
     context = {**context, "tenant": tenant}
     with translation.override(language):
         subject = " ".join(render_to_string(f"{prefix}_subject.txt", context).split())
@@ -29,4 +37,4 @@ def send_templated(
         to=to,
     )
     message.attach_alternative(html, "text/html")
-    message.send()
+    return message

@@ -137,3 +137,18 @@ def validate_vat_id(value: str) -> None:
             params={"value": value},
             code="vat_id",
         )
+
+
+def validate_reminder_days(value) -> None:
+    """Payment reminder steps: whole days from the due date, negative before it."""
+    if (
+        not isinstance(value, list)
+        or len(value) > 10
+        or not all(
+            isinstance(day, int) and not isinstance(day, bool) and -60 <= day <= 365
+            for day in value
+        )
+    ):
+        raise ValidationError(
+            _("Enter up to 10 whole numbers of days between -60 and 365, e.g. [-3, 3, 10].")
+        )

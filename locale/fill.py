@@ -1873,7 +1873,12 @@ T: dict[str, tuple[str, str, str, str]] = {
         "Tutto ciò che è stato fatturato, accreditato e pagato in un periodo, con il saldo prima e dopo.",
         "Bir dönemde faturalanan, iade edilen ve ödenen her şey, önceki ve sonraki bakiyeyle.",
     ),
-    "Choose a date between 1900 and 9000.": ("Choisissez une date entre 1900 et 9000.", "Wählen Sie ein Datum zwischen 1900 und 9000.", "Scegli una data tra il 1900 e il 9000.", "1900 ile 9000 arasında bir tarih seçin."),
+    "Choose a date between 1900 and 9000.": (
+        "Choisissez une date entre 1900 et 9000.",
+        "Wählen Sie ein Datum zwischen 1900 und 9000.",
+        "Scegli una data tra il 1900 e il 9000.",
+        "1900 ile 9000 arasında bir tarih seçin.",
+    ),
     "Credited": ("Crédité", "Gutgeschrieben", "Accreditato", "İade edilen"),
     # back office
     "Kontor back office": (
@@ -2142,6 +2147,62 @@ T: dict[str, tuple[str, str, str, str]] = {
         "%(value)s non è un fuso orario noto.",
         "%(value)s bilinen bir saat dilimi değil.",
     ),
+    "payment reminders (days from the due date)": (
+        "relances (jours depuis l'échéance)",
+        "Zahlungserinnerungen (Tage ab Fälligkeit)",
+        "solleciti di pagamento (giorni dalla scadenza)",
+        "ödeme hatırlatmaları (vade tarihinden itibaren gün)",
+    ),
+    "Negative: before the due date, e.g. [-3, 3, 10, 20]. Empty: no reminders.": (
+        "Négatif : avant l'échéance, p. ex. [-3, 3, 10, 20]. Vide : aucune relance.",
+        "Negativ: vor der Fälligkeit, z. B. [-3, 3, 10, 20]. Leer: keine Erinnerungen.",
+        "Negativo: prima della scadenza, ad es. [-3, 3, 10, 20]. Vuoto: nessun sollecito.",
+        "Negatif: vade tarihinden önce, ör. [-3, 3, 10, 20]. Boş: hatırlatma yok.",
+    ),
+    "Enter up to 10 whole numbers of days between -60 and 365, e.g. [-3, 3, 10].": (
+        "Saisissez au plus 10 nombres entiers de jours entre -60 et 365, p. ex. [-3, 3, 10].",
+        "Geben Sie bis zu 10 ganze Tageszahlen zwischen -60 und 365 ein, z. B. [-3, 3, 10].",
+        "Inserisci al massimo 10 numeri interi di giorni tra -60 e 365, ad es. [-3, 3, 10].",
+        "-60 ile 365 arasında en fazla 10 tam gün sayısı girin, ör. [-3, 3, 10].",
+    ),
+    "invoice %(number)s was due on %(due)s and %(amount)s is still open. Please pay it at your earliest convenience.": (
+        "la facture %(number)s était due le %(due)s et %(amount)s restent impayés. Merci de la régler dans les meilleurs délais.",
+        "die Rechnung %(number)s war am %(due)s fällig und %(amount)s sind noch offen. Bitte begleichen Sie sie baldmöglichst.",
+        "la fattura %(number)s era in scadenza il %(due)s e %(amount)s risultano ancora da pagare. Vi preghiamo di saldarla al più presto.",
+        "%(number)s numaralı faturanın vadesi %(due)s tarihindeydi ve %(amount)s hâlâ ödenmedi. Lütfen en kısa sürede ödeyin.",
+    ),
+    "a friendly reminder that invoice %(number)s for %(amount)s is due on %(due)s.": (
+        "nous vous rappelons que la facture %(number)s de %(amount)s arrive à échéance le %(due)s.",
+        "eine freundliche Erinnerung: Die Rechnung %(number)s über %(amount)s ist am %(due)s fällig.",
+        "vi ricordiamo che la fattura %(number)s di %(amount)s scade il %(due)s.",
+        "%(amount)s tutarındaki %(number)s numaralı faturanın vadesinin %(due)s olduğunu hatırlatırız.",
+    ),
+    "If you have already paid, thank you, and please disregard this message.": (
+        "Si vous avez déjà payé, merci et veuillez ignorer ce message.",
+        "Falls Sie bereits bezahlt haben, vielen Dank – bitte betrachten Sie diese Nachricht als gegenstandslos.",
+        "Se avete già pagato, grazie: ignorate pure questo messaggio.",
+        "Ödemeyi zaten yaptıysanız teşekkür ederiz, lütfen bu mesajı dikkate almayın.",
+    ),
+    "Payment reminder: invoice %(number)s": (
+        "Relance : facture %(number)s",
+        "Zahlungserinnerung: Rechnung %(number)s",
+        "Sollecito di pagamento: fattura %(number)s",
+        "Ödeme hatırlatması: fatura %(number)s",
+    ),
+    "Invoice %(number)s is due on %(due)s": (
+        "La facture %(number)s arrive à échéance le %(due)s",
+        "Rechnung %(number)s ist am %(due)s fällig",
+        "La fattura %(number)s scade il %(due)s",
+        "%(number)s numaralı faturanın vadesi %(due)s",
+    ),
+    "days from the due date": (
+        "jours depuis l'échéance",
+        "Tage ab Fälligkeit",
+        "giorni dalla scadenza",
+        "vadeden itibaren gün",
+    ),
+    "sent": ("envoyée", "gesendet", "inviato", "gönderildi"),
+    "recorded": ("enregistré le", "erfasst am", "registrato il", "kaydedildi"),
 }
 
 

@@ -179,6 +179,7 @@ def _let_flush_remove_finalized_invoices(request):
             "billing_paymentallocation",
             "billing_payment",
             "billing_invoicedelivery",
+            "billing_invoicereminder",
             "billing_customercreditentry",
             "billing_creditnoteline",
             "billing_creditnote",

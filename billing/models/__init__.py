@@ -3,6 +3,7 @@ from billing.models.credit_note import (
     CreditNoteLine,
     CustomerCreditEntry,
     InvoiceDelivery,
+    InvoiceReminder,
     Settlement,
 )
 from billing.models.invoice import (
@@ -25,6 +26,7 @@ __all__ = [
     "InvoiceDelivery",
     "InvoiceEvent",
     "InvoiceLine",
+    "InvoiceReminder",
     "InvoiceStatus",
     "NumberSequence",
     "NumberSeries",

@@ -9,7 +9,12 @@ from django.db import models
 from django.db.models.functions import Lower
 from django.utils.translation import gettext_lazy as _
 
-from core.validators import validate_currency, validate_number_format, validate_timezone
+from core.validators import (
+    validate_currency,
+    validate_number_format,
+    validate_reminder_days,
+    validate_timezone,
+)
 
 slug_validator = RegexValidator(
     r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$",
@@ -20,6 +25,10 @@ colour_validator = RegexValidator(
 )
 # Reserved for the platform itself; a tenant with such a slug would shadow it.
 RESERVED_SLUGS = frozenset({"www", "admin", "manage", "static", "media", "api", "mail"})
+
+
+def default_reminder_days() -> list[int]:
+    return [-3, 3, 10]
 
 
 def normalize_host(host: str) -> str:
@@ -119,6 +128,13 @@ class Tenant(models.Model):
         _("e-mailed links stay valid for (days)"),
         default=60,
         validators=[MinValueValidator(1)],
+    )
+    reminder_days = models.JSONField(
+        _("payment reminders (days from the due date)"),
+        default=default_reminder_days,
+        blank=True,
+        validators=[validate_reminder_days],
+        help_text=_("Negative: before the due date, e.g. [-3, 3, 10, 20]. Empty: no reminders."),
     )
     notification_emails = models.JSONField(
         _("notification addresses"),
