@@ -1,6 +1,7 @@
 """Payment reminders: each open invoice gets the business's reminder steps (days from the due
-date, negative before it) once each. A step whose day passed while a later one is due, or that
-fell before the invoice was issued, is recorded as passed over rather than sent late."""
+date, negative before it) once each, unless the customer's credit covers what is due. A step
+whose day passed while a later one is due, or that fell before the invoice was issued, is
+recorded as passed over rather than sent late."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from datetime import date, timedelta
 from django.db import transaction
 from django.db.models import F, Max
 
+from billing.credit_notes import customer_credit_balance
 from billing.models import Invoice, InvoiceReminder, InvoiceStatus
 from core.models import Tenant
 
@@ -44,6 +46,8 @@ def send_payment_reminders(*, tenant: Tenant, today: date) -> int:
         step = reminder_step(invoice=invoice, steps=steps, today=today)
         if step is None or (invoice.last_step is not None and invoice.last_step >= step):
             continue
+        if customer_credit_balance(invoice.customer, invoice.currency) >= invoice.amount_due:
+            continue  # the customer's credit covers it: nobody is chased
         with transaction.atomic():
             passed = [s for s in steps if s < step]
             InvoiceReminder.objects.bulk_create(

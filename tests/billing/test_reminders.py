@@ -7,7 +7,7 @@ import time_machine
 from django.core import mail
 from django.core.exceptions import ValidationError
 
-from billing.models import InvoiceReminder
+from billing.models import CustomerCreditEntry, InvoiceReminder
 from billing.reminders import send_payment_reminders
 from billing.services import invoice_mark_paid
 from core.validators import validate_reminder_days
@@ -104,3 +104,18 @@ def test_reminder_steps_are_checked(value):
     with pytest.raises(ValidationError):
         validate_reminder_days(value)
     validate_reminder_days([-3, 3, 10, 20])
+
+
+def test_no_reminder_while_the_customers_credit_covers_it(world):
+    invoice = issue(world)
+    mail.outbox.clear()
+    credit = CustomerCreditEntry.objects.create(
+        tenant=world.acme,
+        customer=world.alpha,
+        currency=invoice.currency,
+        amount=invoice.amount_due,
+    )
+    assert run(world, invoice.due_date + timedelta(days=3)) == 0
+    assert not invoice.reminders.exists()
+    credit.delete()  # used up elsewhere: the invoice is chased again
+    assert run(world, invoice.due_date + timedelta(days=4)) == 1
