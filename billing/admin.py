@@ -26,6 +26,7 @@ from billing.services import (
     default_tax_rate,
     invoice_create_draft,
     invoice_finalize,
+    invoice_mark_paid,
     invoice_void,
 )
 from core.admin_base import CreatedByServiceAdmin, TenantScopedAdmin, TenantScopedInline
@@ -115,7 +116,7 @@ class InvoiceAdmin(CreatedByServiceAdmin):
     search_fields = ["number", "customer__name", "customer__number"]
     autocomplete_fields = ["customer"]
     inlines = [InvoiceLineInline, InvoiceReminderInline]
-    actions = ["finalize", "credit_in_full", "void"]
+    actions = ["finalize", "mark_paid", "credit_in_full", "void"]
     readonly_fields = [
         "customer",
         "status",
@@ -196,6 +197,20 @@ class InvoiceAdmin(CreatedByServiceAdmin):
                 messages.warning(request, f"{invoice}: {' '.join(exc.messages)}")
             else:
                 messages.success(request, _("Finalized as %(number)s.") % {"number": done})
+
+    @admin.action(
+        description=_("Record the full payment of the selected invoices (bank transfer)"),
+        permissions=["finalize"],
+    )
+    def mark_paid(self, request: HttpRequest, queryset) -> None:
+        payable = (InvoiceStatus.OPEN, InvoiceStatus.UNCOLLECTIBLE)
+        for invoice in queryset.filter(status__in=payable).order_by("id"):
+            try:
+                invoice_mark_paid(invoice=invoice, actor=request.user, amount=invoice.amount_due)
+            except ValidationError as exc:
+                messages.warning(request, f"{invoice}: {' '.join(exc.messages)}")
+            else:
+                messages.success(request, _("%(number)s is paid.") % {"number": invoice})
 
     @admin.action(description=_("Credit the selected invoices in full"), permissions=["finalize"])
     def credit_in_full(self, request: HttpRequest, queryset) -> None:

@@ -2203,6 +2203,18 @@ T: dict[str, tuple[str, str, str, str]] = {
     ),
     "sent": ("envoyée", "gesendet", "inviato", "gönderildi"),
     "recorded": ("enregistré le", "erfasst am", "registrato il", "kaydedildi"),
+    "Record the full payment of the selected invoices (bank transfer)": (
+        "Enregistrer le paiement intégral des factures sélectionnées (virement)",
+        "Vollständige Zahlung der ausgewählten Rechnungen erfassen (Überweisung)",
+        "Registra il pagamento completo delle fatture selezionate (bonifico)",
+        "Seçili faturaların tam ödemesini kaydet (havale)",
+    ),
+    "%(number)s is paid.": (
+        "%(number)s est payée.",
+        "%(number)s ist bezahlt.",
+        "%(number)s è pagata.",
+        "%(number)s ödendi.",
+    ),
 }
 
 

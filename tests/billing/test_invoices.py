@@ -263,6 +263,13 @@ class TestBackOffice:
         )
         invoice.refresh_from_db()
         assert invoice.status == "open"
+        # A bank transfer arrived: record it in full.
+        client.post(
+            "/manage/billing/invoice/", {"action": "mark_paid", "_selected_action": [invoice.pk]}
+        )
+        invoice.refresh_from_db()
+        assert invoice.status == "paid" and invoice.amount_paid == Decimal("1071.01")
+        assert invoice.allocations.get().payment.reference == invoice.number
 
     def test_another_tenants_invoice_is_a_404(self, world, vat):
         from tests.conftest import client_for
