@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from billing.calculations import line_amounts
 from billing.credit_notes import credit_note_issue
@@ -22,6 +23,7 @@ from billing.models import (
     InvoiceStatus,
     TaxRate,
 )
+from billing.run import billing_run_for_customer
 from billing.services import (
     default_tax_rate,
     invoice_create_draft,
@@ -29,7 +31,9 @@ from billing.services import (
     invoice_mark_paid,
     invoice_void,
 )
+from contracts.models import Customer
 from core.admin_base import CreatedByServiceAdmin, TenantScopedAdmin, TenantScopedInline
+from subscriptions.admin import CustomerWithAccountAdmin
 
 
 @admin.register(TaxRate)
@@ -279,3 +283,34 @@ class CreditNoteAdmin(TenantScopedAdmin):
 
     def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
         return False
+
+
+admin.site.unregister(Customer)
+
+
+@admin.register(Customer)
+class CustomerWithBillingAdmin(CustomerWithAccountAdmin):
+    """The customer page, plus what needs the billing app: invoicing what is due now (Billing
+    and up) instead of waiting for the hourly run."""
+
+    actions = [*CustomerWithAccountAdmin.actions, "bill_now"]
+
+    def has_bill_permission(self, request: HttpRequest) -> bool:
+        return self._may(request, "invoices.manage")
+
+    @admin.action(
+        description=_("Invoice what is due now for the selected customers"),
+        permissions=["bill"],
+    )
+    def bill_now(self, request: HttpRequest, queryset) -> None:
+        for customer in queryset.select_related("tenant"):
+            issued = billing_run_for_customer(customer=customer, actor=request.user)
+            messages.success(
+                request,
+                ngettext(
+                    "%(customer)s: %(count)d invoice issued.",
+                    "%(customer)s: %(count)d invoices issued.",
+                    issued,
+                )
+                % {"customer": customer, "count": issued},
+            )

@@ -2215,6 +2215,21 @@ T: dict[str, tuple[str, str, str, str]] = {
         "%(number)s è pagata.",
         "%(number)s ödendi.",
     ),
+    "Invoice what is due now for the selected customers": (
+        "Facturer maintenant ce qui est dû pour les clients sélectionnés",
+        "Fällige Beträge der ausgewählten Kunden jetzt abrechnen",
+        "Fattura ora quanto dovuto per i clienti selezionati",
+        "Seçili müşterilerin vadesi gelenlerini şimdi faturalandır",
+    ),
+    "%(customer)s: %(count)d invoice issued.": (
+        ("%(customer)s : %(count)d facture émise.", "%(customer)s : %(count)d factures émises."),
+        (
+            "%(customer)s: %(count)d Rechnung ausgestellt.",
+            "%(customer)s: %(count)d Rechnungen ausgestellt.",
+        ),
+        ("%(customer)s: %(count)d fattura emessa.", "%(customer)s: %(count)d fatture emesse."),
+        ("%(customer)s: %(count)d fatura kesildi.", "%(customer)s: %(count)d fatura kesildi."),
+    ),
 }
 
 

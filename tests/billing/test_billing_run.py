@@ -207,3 +207,24 @@ def test_pending_charges_of_a_period_already_invoiced_wait_for_the_next_one(worl
     billing.billing_run(today=date(2026, 4, 1))
     charge.refresh_from_db()
     assert charge.invoiced_at is not None
+
+
+@pytest.mark.parametrize("role, issued", [("billing", 3), ("support", 0)])
+def test_the_back_office_bills_one_customer_now(world, setup, role, issued):
+    import time_machine
+
+    from billing.models import Invoice as Issued
+    from tests.conftest import client_for
+
+    other = CustomerFactory(tenant=world.acme)
+    subscribe(world, setup)
+    subscribe(world, setup, customer=other)
+    client = client_for(world.staff["acme", role], world.acme)
+    with time_machine.travel("2026-03-20 10:00:00+01:00", tick=False):
+        response = client.post(
+            "/manage/contracts/customer/",
+            {"action": "bill_now", "_selected_action": [world.alpha.pk]},
+        )
+    assert response.status_code == (302 if issued else 200)  # Support is not offered the action
+    assert Issued.objects.filter(customer=world.alpha).count() == issued
+    assert not Issued.objects.filter(customer=other).exists()  # only the chosen customer
