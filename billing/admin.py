@@ -34,6 +34,7 @@ from billing.services import (
 from contracts.models import Customer
 from core.admin_base import CreatedByServiceAdmin, TenantScopedAdmin, TenantScopedInline
 from subscriptions.admin import CustomerWithAccountAdmin
+from subscriptions.periods import local_today
 
 
 @admin.register(TaxRate)
@@ -85,7 +86,7 @@ class InvoiceReminderInline(TenantScopedInline):
     """Which payment reminders went out (or were passed over); written by the reminder job."""
 
     model = InvoiceReminder
-    fields = readonly_fields = ["offset_days", "sent", "created_at"]
+    fields = readonly_fields = ["offset_days", "outcome", "created_at"]
     extra = 0
     view_action = "invoices.view"
     add_action = change_action = delete_action = "invoices.manage"
@@ -208,9 +209,17 @@ class InvoiceAdmin(CreatedByServiceAdmin):
     )
     def mark_paid(self, request: HttpRequest, queryset) -> None:
         payable = (InvoiceStatus.OPEN, InvoiceStatus.UNCOLLECTIBLE)
-        for invoice in queryset.filter(status__in=payable).order_by("id"):
+        for invoice in queryset.select_related("tenant").order_by("id"):
+            if invoice.status not in payable:
+                messages.warning(request, _("%(number)s is not open.") % {"number": invoice})
+                continue
             try:
-                invoice_mark_paid(invoice=invoice, actor=request.user, amount=invoice.amount_due)
+                invoice_mark_paid(
+                    invoice=invoice,
+                    actor=request.user,
+                    amount=invoice.amount_due,
+                    received_on=local_today(timezone.now(), invoice.tenant.timezone),
+                )
             except ValidationError as exc:
                 messages.warning(request, f"{invoice}: {' '.join(exc.messages)}")
             else:

@@ -25,7 +25,7 @@ from billing.models import (
 from billing.numbering import take_number
 from contracts.models import Customer
 from core.audit import audit_record
-from core.models import User
+from core.models import Tenant, User
 from core.money import round_money
 
 CREDITABLE = (InvoiceStatus.OPEN, InvoiceStatus.PAID, InvoiceStatus.UNCOLLECTIBLE)
@@ -45,6 +45,20 @@ def _rest_of_line(line: InvoiceLine, currency: str) -> LineAmounts:
     net = line.net_amount - round_money(Decimal(done["net"] or 0), currency)
     tax = line.tax_amount - round_money(Decimal(done["tax"] or 0), currency)
     return LineAmounts(net, tax, net + tax)
+
+
+def customer_credit_balances(tenant: Tenant) -> dict[tuple[int, str], Decimal]:
+    """Every customer's credit balance of the business, by (customer id, currency)."""
+    rows = (
+        CustomerCreditEntry.objects.filter(tenant=tenant)
+        .values_list("customer_id", "currency")
+        .annotate(total=Sum("amount"))
+        .order_by()
+    )
+    return {
+        (customer_id, currency): round_money(Decimal(total or 0), currency)
+        for customer_id, currency, total in rows
+    }
 
 
 def customer_credit_balance(customer: Customer, currency: str) -> Decimal:

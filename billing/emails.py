@@ -23,7 +23,7 @@ def invoice_recipients(invoice: Invoice) -> list[str]:
 
 
 def invoice_message(
-    invoice: Invoice, *, template: str, recipients: list[str], extra: dict | None = None
+    *, invoice: Invoice, template: str, recipients: list[str], extra: dict | None = None
 ) -> EmailMultiAlternatives:
     """An e-mail about one invoice in the buyer's language, from the business, with a signed
     link to the invoice and its PDF attached when the contract says so."""
@@ -63,7 +63,7 @@ def send_invoice_issued(invoice_id: int) -> bool:
         recipients = invoice_recipients(invoice)
         if not recipients:
             return False
-        message = invoice_message(invoice, template="invoice_issued", recipients=recipients)
+        message = invoice_message(invoice=invoice, template="invoice_issued", recipients=recipients)
         InvoiceDelivery.objects.create(
             tenant=invoice.tenant,
             invoice=invoice,

@@ -30,10 +30,10 @@ def send_invoice_emails(invoice_ids: list[int]) -> int:
 def send_payment_reminders() -> int:
     """Hourly: send the payment reminders due on each business's calendar day. Each step of an
     invoice is sent once (InvoiceReminder), so repeated runs are harmless."""
-    from billing.reminders import send_payment_reminders as send
+    from billing.reminders import invoice_reminders_send
 
     now = timezone.now()
     return sum(
-        send(tenant=tenant, today=local_today(now, tenant.timezone))
+        invoice_reminders_send(tenant=tenant, today=local_today(now, tenant.timezone))
         for tenant in Tenant.objects.filter(is_active=True)
     )

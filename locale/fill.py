@@ -2201,7 +2201,6 @@ T: dict[str, tuple[str, str, str, str]] = {
         "giorni dalla scadenza",
         "vadeden itibaren gün",
     ),
-    "sent": ("envoyée", "gesendet", "inviato", "gönderildi"),
     "recorded": ("enregistré le", "erfasst am", "registrato il", "kaydedildi"),
     "Record the full payment of the selected invoices (bank transfer)": (
         "Enregistrer le paiement intégral des factures sélectionnées (virement)",
@@ -2230,6 +2229,16 @@ T: dict[str, tuple[str, str, str, str]] = {
         ("%(customer)s: %(count)d fattura emessa.", "%(customer)s: %(count)d fatture emesse."),
         ("%(customer)s: %(count)d fatura kesildi.", "%(customer)s: %(count)d fatura kesildi."),
     ),
+    "%(number)s is not open.": (
+        "%(number)s n'est pas ouverte.",
+        "%(number)s ist nicht offen.",
+        "%(number)s non è aperta.",
+        "%(number)s açık değil.",
+    ),
+    "Sent": ("Envoyée", "Gesendet", "Inviato", "Gönderildi"),
+    "Passed over": ("Sautée", "Übersprungen", "Saltato", "Atlandı"),
+    "No recipient": ("Aucun destinataire", "Kein Empfänger", "Nessun destinatario", "Alıcı yok"),
+    "outcome": ("résultat", "Ergebnis", "esito", "sonuç"),
 }
 
 

@@ -3,7 +3,6 @@ from billing.models.credit_note import (
     CreditNoteLine,
     CustomerCreditEntry,
     InvoiceDelivery,
-    InvoiceReminder,
     Settlement,
 )
 from billing.models.invoice import (
@@ -15,6 +14,7 @@ from billing.models.invoice import (
 )
 from billing.models.numbering import NumberSequence, NumberSeries
 from billing.models.payment import Payment, PaymentAllocation, PaymentMethodKind
+from billing.models.reminder import InvoiceReminder, ReminderOutcome
 from billing.models.tax import TaxRate
 
 __all__ = [
@@ -33,6 +33,7 @@ __all__ = [
     "Payment",
     "PaymentAllocation",
     "PaymentMethodKind",
+    "ReminderOutcome",
     "Settlement",
     "TaxRate",
 ]

@@ -111,22 +111,3 @@ class InvoiceDelivery(models.Model):
 
     def __str__(self) -> str:
         return f"{self.invoice} → {', '.join(self.recipients)}"
-
-
-class InvoiceReminder(models.Model):
-    """A payment reminder step of an invoice: sent (or passed over) once."""
-
-    tenant = models.ForeignKey(Tenant, on_delete=models.PROTECT, related_name="+")
-    invoice = models.ForeignKey(Invoice, on_delete=models.PROTECT, related_name="reminders")
-    offset_days = models.SmallIntegerField(_("days from the due date"))
-    # False: passed over (a later step was already due, or it fell before the invoice existed)
-    sent = models.BooleanField(_("sent"), default=True)
-    created_at = models.DateTimeField(_("recorded"), auto_now_add=True)
-
-    class Meta:
-        constraints = [
-            models.UniqueConstraint(fields=["invoice", "offset_days"], name="reminder_once"),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.invoice} {self.offset_days:+d}"

@@ -271,6 +271,17 @@ class TestBackOffice:
         assert invoice.status == "paid" and invoice.amount_paid == Decimal("1071.01")
         assert invoice.allocations.get().payment.reference == invoice.number
 
+    def test_support_cannot_record_payments(self, world, vat):
+        from tests.conftest import client_for
+
+        invoice = invoice_finalize(invoice=draft(world, ("x", "1", "1")), actor=None, today=TODAY)
+        client = client_for(world.staff["acme", "support"], world.acme)
+        client.post(
+            "/manage/billing/invoice/", {"action": "mark_paid", "_selected_action": [invoice.pk]}
+        )
+        invoice.refresh_from_db()
+        assert invoice.status == "open" and not invoice.allocations.exists()
+
     def test_another_tenants_invoice_is_a_404(self, world, vat):
         from tests.conftest import client_for
 
