@@ -7,6 +7,7 @@ from __future__ import annotations
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -14,6 +15,7 @@ from django.utils.translation import ngettext
 
 from billing.calculations import line_amounts
 from billing.credit_notes import credit_note_issue
+from billing.emails import invoice_mark_sent
 from billing.models import (
     CreditNote,
     CreditNoteLine,
@@ -31,8 +33,10 @@ from billing.services import (
     invoice_mark_paid,
     invoice_void,
 )
+from billing.tasks import send_invoice_emails
 from contracts.models import Customer
 from core.admin_base import CreatedByServiceAdmin, TenantScopedAdmin, TenantScopedInline
+from core.audit import audit_record
 from subscriptions.admin import CustomerWithAccountAdmin
 from subscriptions.periods import local_today
 
@@ -121,7 +125,7 @@ class InvoiceAdmin(CreatedByServiceAdmin):
     search_fields = ["number", "customer__name", "customer__number"]
     autocomplete_fields = ["customer"]
     inlines = [InvoiceLineInline, InvoiceReminderInline]
-    actions = ["finalize", "mark_paid", "credit_in_full", "void"]
+    actions = ["finalize", "finalize_as_sent", "email", "mark_paid", "credit_in_full", "void"]
     readonly_fields = [
         "customer",
         "status",
@@ -202,6 +206,43 @@ class InvoiceAdmin(CreatedByServiceAdmin):
                 messages.warning(request, f"{invoice}: {' '.join(exc.messages)}")
             else:
                 messages.success(request, _("Finalized as %(number)s.") % {"number": done})
+
+    @admin.action(
+        description=_("Finalize the selected drafts as handed over outside Kontor (no e-mail)"),
+        permissions=["finalize"],
+    )
+    def finalize_as_sent(self, request: HttpRequest, queryset) -> None:
+        for invoice in queryset.filter(status=InvoiceStatus.DRAFT).order_by("id"):
+            try:
+                with transaction.atomic():
+                    done = invoice_finalize(
+                        invoice=invoice, actor=request.user, today=timezone.localdate()
+                    )
+                    # Recorded before the queued e-mail runs (after commit), which then skips it.
+                    invoice_mark_sent(invoice=done, actor=request.user)
+            except ValidationError as exc:
+                messages.warning(request, f"{invoice}: {' '.join(exc.messages)}")
+            else:
+                messages.success(request, _("Finalized as %(number)s.") % {"number": done})
+
+    @admin.action(description=_("E-mail the selected invoices (again)"), permissions=["finalize"])
+    def email(self, request: HttpRequest, queryset) -> None:
+        sendable = queryset.exclude(status__in=[InvoiceStatus.DRAFT, InvoiceStatus.VOID])
+        ids = list(sendable.values_list("id", flat=True))
+        for invoice in sendable:
+            audit_record(
+                tenant=invoice.tenant, actor=request.user, action="invoice.emailed", obj=invoice
+            )
+        transaction.on_commit(lambda: send_invoice_emails.delay(ids, again=True))
+        messages.success(
+            request,
+            ngettext(
+                "%(count)d invoice is being e-mailed.",
+                "%(count)d invoices are being e-mailed.",
+                len(ids),
+            )
+            % {"count": len(ids)},
+        )
 
     @admin.action(
         description=_("Record the full payment of the selected invoices (bank transfer)"),

@@ -3,11 +3,15 @@ from __future__ import annotations
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
+from django.utils import timezone
 
+from billing.invoice_state import require_staff
 from billing.links import invoice_link_path
-from billing.models import Invoice, InvoiceDelivery
+from billing.models import Invoice, InvoiceDelivery, InvoiceStatus
 from contracts.models import Contact, DocumentDelivery
+from core.audit import audit_record
 from core.emails import templated_message
+from core.models import User
 from core.roles import ContactRole
 from core.tenancy import tenant_host
 
@@ -53,22 +57,37 @@ def invoice_message(
     return message
 
 
-def send_invoice_issued(invoice_id: int) -> bool:
+def send_invoice_issued(invoice_id: int, *, again: bool = False) -> bool:
     """E-mail a finalized invoice to every invoice recipient (else the account owners). Once
-    per invoice."""
+    per invoice, unless staff ask to send it `again` (the delivery then records the last send).
+    A delivery without recipients means the invoice was handed over outside Kontor."""
     with transaction.atomic():
         invoice = Invoice.objects.select_related("tenant", "customer").get(pk=invoice_id)
-        if InvoiceDelivery.objects.filter(invoice=invoice).exists():
+        delivery = InvoiceDelivery.objects.select_for_update().filter(invoice=invoice).first()
+        if (delivery and not again) or invoice.status in (InvoiceStatus.DRAFT, InvoiceStatus.VOID):
             return False
         recipients = invoice_recipients(invoice)
         if not recipients:
             return False
         message = invoice_message(invoice=invoice, template="invoice_issued", recipients=recipients)
-        InvoiceDelivery.objects.create(
-            tenant=invoice.tenant,
+        InvoiceDelivery.objects.update_or_create(
             invoice=invoice,
-            recipients=recipients,
-            attached=bool(message.attachments),
+            defaults={
+                "tenant": invoice.tenant,
+                "recipients": recipients,
+                "attached": bool(message.attachments),
+                "sent_at": timezone.now(),
+            },
         )
         message.send()
     return True
+
+
+def invoice_mark_sent(*, invoice: Invoice, actor: User) -> None:
+    """Staff handed the invoice over outside Kontor (post, in person): it is not e-mailed."""
+    require_staff(actor, invoice.tenant, "invoices.manage")
+    _delivery, created = InvoiceDelivery.objects.get_or_create(
+        invoice=invoice, defaults={"tenant": invoice.tenant, "recipients": []}
+    )
+    if created:
+        audit_record(tenant=invoice.tenant, actor=actor, action="invoice.marked_sent", obj=invoice)

@@ -18,12 +18,12 @@ def run_billing() -> int:
 
 
 @shared_task(acks_late=True)
-def send_invoice_emails(invoice_ids: list[int]) -> int:
+def send_invoice_emails(invoice_ids: list[int], again: bool = False) -> int:
     """E-mail finalized invoices (a whole billing-run batch at a time). Safe to retry: each
-    invoice is e-mailed once (InvoiceDelivery)."""
+    invoice is e-mailed once (InvoiceDelivery), unless staff send it `again`."""
     from billing.emails import send_invoice_issued
 
-    return sum(send_invoice_issued(pk) for pk in invoice_ids)
+    return sum(send_invoice_issued(pk, again=again) for pk in invoice_ids)
 
 
 @shared_task(acks_late=True)

@@ -2239,6 +2239,24 @@ T: dict[str, tuple[str, str, str, str]] = {
     "Passed over": ("Sautée", "Übersprungen", "Saltato", "Atlandı"),
     "No recipient": ("Aucun destinataire", "Kein Empfänger", "Nessun destinatario", "Alıcı yok"),
     "outcome": ("résultat", "Ergebnis", "esito", "sonuç"),
+    "Finalize the selected drafts as handed over outside Kontor (no e-mail)": (
+        "Finaliser les brouillons sélectionnés comme remis hors de Kontor (sans e-mail)",
+        "Ausgewählte Entwürfe als außerhalb von Kontor übergeben abschließen (keine E-Mail)",
+        "Finalizza le bozze selezionate come consegnate fuori da Kontor (nessuna e-mail)",
+        "Seçili taslakları Kontor dışında teslim edilmiş olarak kesinleştir (e-posta yok)",
+    ),
+    "E-mail the selected invoices (again)": (
+        "Envoyer (à nouveau) les factures sélectionnées par e-mail",
+        "Ausgewählte Rechnungen (erneut) per E-Mail senden",
+        "Invia (di nuovo) via e-mail le fatture selezionate",
+        "Seçili faturaları (yeniden) e-postayla gönder",
+    ),
+    "%(count)d invoice is being e-mailed.": (
+        ("%(count)d facture est en cours d'envoi.", "%(count)d factures sont en cours d'envoi."),
+        ("%(count)d Rechnung wird gesendet.", "%(count)d Rechnungen werden gesendet."),
+        ("%(count)d fattura in invio.", "%(count)d fatture in invio."),
+        ("%(count)d fatura gönderiliyor.", "%(count)d fatura gönderiliyor."),
+    ),
 }
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from billing.models.invoice import Invoice, InvoiceLine
@@ -101,13 +102,14 @@ class CustomerCreditEntry(models.Model):
 
 
 class InvoiceDelivery(models.Model):
-    """The invoice e-mail went out (once): to whom, when, attached or as a link."""
+    """The invoice went out: to whom, when (the last send), attached or as a link. No
+    recipients: staff handed it over outside Kontor, so it is not e-mailed."""
 
     tenant = models.ForeignKey(Tenant, on_delete=models.PROTECT, related_name="+")
     invoice = models.OneToOneField(Invoice, on_delete=models.PROTECT, related_name="delivery")
     recipients = models.JSONField(default=list)
     attached = models.BooleanField(default=False)
-    sent_at = models.DateTimeField(auto_now_add=True)
+    sent_at = models.DateTimeField(default=timezone.now)
 
     def __str__(self) -> str:
-        return f"{self.invoice} → {', '.join(self.recipients)}"
+        return f"{self.invoice} → {', '.join(self.recipients) or '—'}"

@@ -88,3 +88,47 @@ def test_link_delivery_sends_no_attachment(world):
     send_invoice_emails([invoice.pk])
     sent = [m for m in mail.outbox if invoice.number in m.subject]
     assert sent and not sent[0].attachments
+
+
+def test_billing_staff_e_mail_an_invoice_again(world, django_capture_on_commit_callbacks):
+    from tests.conftest import client_for
+
+    invoice = issue(world)
+    mail.outbox.clear()
+    from billing.tasks import send_invoice_emails
+
+    send_invoice_emails([invoice.pk])
+    client = client_for(world.staff["acme", "billing"], world.acme)
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(
+            "/manage/billing/invoice/", {"action": "email", "_selected_action": [invoice.pk]}
+        )
+    assert len([m for m in mail.outbox if invoice.number in m.subject]) == 2
+    support = client_for(world.staff["acme", "support"], world.acme)
+    support.post("/manage/billing/invoice/", {"action": "email", "_selected_action": [invoice.pk]})
+    assert len([m for m in mail.outbox if invoice.number in m.subject]) == 2  # not Support's
+
+
+def test_an_invoice_handed_over_outside_kontor_is_not_e_mailed(
+    world, django_capture_on_commit_callbacks
+):
+    from billing.services import invoice_add_line, invoice_create_draft
+    from tests.conftest import client_for
+
+    TaxRate.objects.get_or_create(
+        tenant=world.acme, is_default=True, defaults={"name": "Standard", "rate": Decimal("19")}
+    )
+    draft = invoice_create_draft(customer=world.alpha, actor=None)
+    invoice_add_line(invoice=draft, description="Onboarding", unit_price=Decimal(300), actor=None)
+    mail.outbox.clear()
+    client = client_for(world.staff["acme", "billing"], world.acme)
+    with django_capture_on_commit_callbacks(execute=True) as queued:
+        client.post(
+            "/manage/billing/invoice/",
+            {"action": "finalize_as_sent", "_selected_action": [draft.pk]},
+        )
+    assert queued  # the invoice e-mail was queued, and ran
+    draft.refresh_from_db()
+    assert draft.status == "open" and draft.number
+    assert not mail.outbox  # the e-mail queued by finalizing found it delivered
+    assert InvoiceDelivery.objects.get(invoice=draft).recipients == []
