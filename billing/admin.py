@@ -6,9 +6,12 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib import admin, messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.http import HttpRequest
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
@@ -16,6 +19,7 @@ from django.utils.translation import ngettext
 from billing.calculations import line_amounts
 from billing.credit_notes import credit_note_issue
 from billing.emails import invoice_mark_sent
+from billing.forms import PaymentForm
 from billing.models import (
     CreditNote,
     CreditNoteLine,
@@ -39,6 +43,8 @@ from core.admin_base import CreatedByServiceAdmin, TenantScopedAdmin, TenantScop
 from core.audit import audit_record
 from subscriptions.admin import CustomerWithAccountAdmin
 from subscriptions.periods import local_today
+
+PAYABLE = (InvoiceStatus.OPEN, InvoiceStatus.UNCOLLECTIBLE)
 
 
 @admin.register(TaxRate)
@@ -145,6 +151,55 @@ class InvoiceAdmin(CreatedByServiceAdmin):
         "paid_at",
     ]
 
+    def get_urls(self):
+        view = self.admin_site.admin_view(self.payment_view)
+        return [
+            path("<int:object_id>/payment/", view, name="billing_invoice_payment"),
+            *super().get_urls(),
+        ]
+
+    def change_view(self, request: HttpRequest, object_id, form_url="", extra_context=None):
+        invoice = self.get_object(request, object_id)
+        if invoice and invoice.status in PAYABLE and self.has_finalize_permission(request):
+            extra_context = {
+                **(extra_context or {}),
+                "payment_url": reverse("admin:billing_invoice_payment", args=[invoice.pk]),
+            }
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    def payment_view(self, request: HttpRequest, object_id: int) -> HttpResponse:
+        """Record a payment of any part of what is due (the services check the amount)."""
+        invoice = self.get_object(request, str(object_id))
+        if invoice is None or invoice.status not in PAYABLE:
+            raise Http404
+        if not self.has_finalize_permission(request):
+            raise PermissionDenied
+        form = PaymentForm(
+            request.POST or None,
+            initial={
+                "amount": invoice.amount_due,
+                "received_on": local_today(timezone.now(), invoice.tenant.timezone),
+                "reference": invoice.number,
+            },
+        )
+        if request.method == "POST" and form.is_valid():
+            try:
+                invoice_mark_paid(invoice=invoice, actor=request.user, **form.cleaned_data)
+            except ValidationError as exc:
+                form.add_error("amount", exc)
+            else:
+                messages.success(request, _("Payment recorded."))
+                return redirect(reverse("admin:billing_invoice_change", args=[invoice.pk]))
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "original": invoice,
+            "invoice": invoice,
+            "form": form,
+            "title": _("Record a payment"),
+        }
+        return TemplateResponse(request, "admin/billing/invoice/payment.html", context)
+
     def get_form(self, request: HttpRequest, obj=None, change=False, **kwargs):
         if obj is None:
             kwargs["form"] = InvoiceAddForm
@@ -249,9 +304,8 @@ class InvoiceAdmin(CreatedByServiceAdmin):
         permissions=["finalize"],
     )
     def mark_paid(self, request: HttpRequest, queryset) -> None:
-        payable = (InvoiceStatus.OPEN, InvoiceStatus.UNCOLLECTIBLE)
         for invoice in queryset.select_related("tenant").order_by("id"):
-            if invoice.status not in payable:
+            if invoice.status not in PAYABLE:
                 messages.warning(request, _("%(number)s is not open.") % {"number": invoice})
                 continue
             try:

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from datetime import date
+from decimal import Decimal
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
@@ -25,3 +26,15 @@ class StatementForm(forms.Form):
 
 def default_period(today: date) -> dict[str, date]:
     return {"start": date(today.year, 1, 1), "end": today}
+
+
+class PaymentForm(forms.Form):
+    """A payment staff saw arrive (bank transfer, cash): any part of what is due."""
+
+    amount = forms.DecimalField(
+        label=_("amount"), max_digits=19, decimal_places=2, min_value=Decimal("0.01")
+    )
+    received_on = forms.DateField(
+        label=_("received on"), widget=forms.DateInput(attrs={"type": "date"})
+    )
+    reference = forms.CharField(label=_("reference"), max_length=200, required=False)

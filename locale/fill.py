@@ -2257,6 +2257,31 @@ T: dict[str, tuple[str, str, str, str]] = {
         ("%(count)d fattura in invio.", "%(count)d fatture in invio."),
         ("%(count)d fatura gönderiliyor.", "%(count)d fatura gönderiliyor."),
     ),
+    "Payment recorded.": (
+        "Paiement enregistré.",
+        "Zahlung erfasst.",
+        "Pagamento registrato.",
+        "Ödeme kaydedildi.",
+    ),
+    "Record a payment": (
+        "Enregistrer un paiement",
+        "Zahlung erfassen",
+        "Registra un pagamento",
+        "Ödeme kaydet",
+    ),
+    "Home": ("Accueil", "Start", "Home", "Giriş"),
+    "Invoice %(number)s to %(customer)s: %(amount)s still due.": (
+        "Facture %(number)s à %(customer)s : %(amount)s restent dus.",
+        "Rechnung %(number)s an %(customer)s: %(amount)s noch offen.",
+        "Fattura %(number)s a %(customer)s: %(amount)s ancora da pagare.",
+        "%(customer)s için %(number)s numaralı fatura: %(amount)s hâlâ ödenmedi.",
+    ),
+    "Record the payment": (
+        "Enregistrer le paiement",
+        "Zahlung erfassen",
+        "Registra il pagamento",
+        "Ödemeyi kaydet",
+    ),
 }
 
 

@@ -122,6 +122,17 @@ def world(db) -> World:
 
 
 @pytest.fixture
+def eager_tasks():
+    """Queued Celery tasks run in-process at once, also where a broker is configured (CI)."""
+    from celery import current_app
+
+    saved = current_app.conf.task_always_eager
+    current_app.conf.task_always_eager = True
+    yield
+    current_app.conf.task_always_eager = saved
+
+
+@pytest.fixture
 def run_tasks():
     """Runs the Celery tasks queued so far until `until()` holds. With Redis (always in CI) a
     real worker takes them from the broker — the test must then be transactional, so the worker

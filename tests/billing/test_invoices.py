@@ -271,6 +271,31 @@ class TestBackOffice:
         assert invoice.status == "paid" and invoice.amount_paid == Decimal("1071.01")
         assert invoice.allocations.get().payment.reference == invoice.number
 
+    def test_billing_staff_record_a_partial_payment(self, world, vat):
+        from tests.conftest import client_for
+
+        invoice = invoice_finalize(
+            invoice=draft(world, ("Audit", "1", "100")), actor=None, today=TODAY
+        )  # 119.00 due
+        url = f"/manage/billing/invoice/{invoice.pk}/payment/"
+        client = client_for(world.staff["acme", "billing"], world.acme)
+        assert url in client.get(f"/manage/billing/invoice/{invoice.pk}/change/").content.decode()
+        page = client.get(url)
+        assert page.status_code == 200 and page.context["form"]["amount"].value() == Decimal("119")
+        too_much = client.post(url, {"amount": "500", "received_on": "2026-03-05"})
+        assert too_much.status_code == 200 and too_much.context["form"].errors["amount"]
+        assert client.post(url, {"amount": "abc", "received_on": "2026-02-31"}).status_code == 200
+        done = client.post(url, {"amount": "19", "received_on": "2026-03-05", "reference": "TX9"})
+        assert done.status_code == 302
+        invoice.refresh_from_db()
+        assert invoice.status == "open" and invoice.amount_paid == Decimal("19.00")
+        payment = invoice.allocations.get().payment
+        assert (payment.received_on, payment.reference) == (date(2026, 3, 5), "TX9")
+        support = client_for(world.staff["acme", "support"], world.acme)
+        assert support.get(url).status_code == 403
+        outsider = client_for(world.staff["globex", "owner"], world.globex)
+        assert outsider.get(url).status_code == 404
+
     def test_support_cannot_record_payments(self, world, vat):
         from tests.conftest import client_for
 

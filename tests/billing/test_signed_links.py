@@ -90,7 +90,9 @@ def test_link_delivery_sends_no_attachment(world):
     assert sent and not sent[0].attachments
 
 
-def test_billing_staff_e_mail_an_invoice_again(world, django_capture_on_commit_callbacks):
+def test_billing_staff_e_mail_an_invoice_again(
+    world, eager_tasks, django_capture_on_commit_callbacks
+):
     from tests.conftest import client_for
 
     invoice = issue(world)
@@ -110,7 +112,7 @@ def test_billing_staff_e_mail_an_invoice_again(world, django_capture_on_commit_c
 
 
 def test_an_invoice_handed_over_outside_kontor_is_not_e_mailed(
-    world, django_capture_on_commit_callbacks
+    world, eager_tasks, django_capture_on_commit_callbacks
 ):
     from billing.services import invoice_add_line, invoice_create_draft
     from tests.conftest import client_for

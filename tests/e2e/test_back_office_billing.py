@@ -1,0 +1,26 @@
+import pytest
+from django.core.management import call_command
+
+from billing.models import Invoice
+from portal.demo import DEMO_PASSWORD
+from tests.e2e.conftest import tenant_url
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def test_billing_staff_record_a_bank_transfer_on_an_open_invoice(live_server, page, shoot):
+    call_command("seed_demo")
+    invoice = Invoice.objects.filter(tenant__slug="acme", status="open").first()
+    page.goto(tenant_url(live_server, "acme", f"/manage/billing/invoice/{invoice.pk}/change/"))
+    page.fill("input[name=login]", "billing@acme.test")
+    page.fill("input[name=password]", DEMO_PASSWORD)
+    page.click("form button[type=submit]")
+    page.click("a:has-text('Record a payment')")
+    page.fill("input[name=amount]", "1")
+    page.fill("input[name=reference]", "Transfer 4711")
+    shoot("e2e-backoffice-payment")
+    page.click("input[type=submit]")
+    assert "Payment recorded." in page.locator(".messagelist").inner_text()
+    shoot("e2e-backoffice-invoice-after-payment")
+    invoice.refresh_from_db()
+    assert invoice.amount_paid >= 1 and invoice.allocations.exists()
