@@ -17,9 +17,9 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from billing.calculations import line_amounts
-from billing.credit_notes import credit_note_issue
+from billing.credit_notes import CREDITABLE, credit_note_issue, creditable_quantity
 from billing.emails import invoice_mark_sent
-from billing.forms import PaymentForm
+from billing.forms import CreditNoteForm, PaymentForm
 from billing.models import (
     CreditNote,
     CreditNoteLine,
@@ -153,19 +153,72 @@ class InvoiceAdmin(CreatedByServiceAdmin):
 
     def get_urls(self):
         view = self.admin_site.admin_view(self.payment_view)
+        credit = self.admin_site.admin_view(self.credit_note_view)
         return [
             path("<int:object_id>/payment/", view, name="billing_invoice_payment"),
+            path("<int:object_id>/credit-note/", credit, name="billing_invoice_credit_note"),
             *super().get_urls(),
         ]
 
     def change_view(self, request: HttpRequest, object_id, form_url="", extra_context=None):
         invoice = self.get_object(request, object_id)
-        if invoice and invoice.status in PAYABLE and self.has_finalize_permission(request):
-            extra_context = {
-                **(extra_context or {}),
-                "payment_url": reverse("admin:billing_invoice_payment", args=[invoice.pk]),
-            }
+        extra_context = dict(extra_context or {})
+        if invoice and self.has_finalize_permission(request):
+            if invoice.status in PAYABLE:
+                extra_context["payment_url"] = reverse(
+                    "admin:billing_invoice_payment", args=[invoice.pk]
+                )
+            if invoice.status in CREDITABLE:
+                extra_context["credit_note_url"] = reverse(
+                    "admin:billing_invoice_credit_note", args=[invoice.pk]
+                )
         return super().change_view(request, object_id, form_url, extra_context)
+
+    def credit_note_view(self, request: HttpRequest, object_id: int) -> HttpResponse:
+        """Credit some lines, or part of them; the services check what is still creditable."""
+        invoice = self.get_object(request, str(object_id))
+        if invoice is None or invoice.status not in CREDITABLE:
+            raise Http404
+        if not self.has_finalize_permission(request):
+            raise PermissionDenied
+        lines = [
+            (line, quantity)
+            for line in invoice.lines.all().order_by("position", "id")
+            if (quantity := creditable_quantity(line)) > 0
+        ]
+        form = CreditNoteForm(request.POST or None, lines=lines)
+        if request.method == "POST" and form.is_valid():
+            try:
+                note = credit_note_issue(
+                    invoice=invoice,
+                    actor=request.user,
+                    today=local_today(timezone.now(), invoice.tenant.timezone),
+                    reason=form.cleaned_data["reason"],
+                    quantities=form.quantities(),
+                    settlement=form.cleaned_data["settlement"],
+                )
+            except ValidationError as exc:
+                form.add_error(None, exc)
+            else:
+                messages.success(
+                    request, _("Credit note %(number)s issued.") % {"number": note.number}
+                )
+                return redirect(reverse("admin:billing_invoice_change", args=[invoice.pk]))
+        return self._invoice_form_page(
+            request, invoice, form, _("Issue a credit note"), _("Issue the credit note")
+        )
+
+    def _invoice_form_page(self, request, invoice, form, title, submit) -> TemplateResponse:
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "original": invoice,
+            "invoice": invoice,
+            "form": form,
+            "title": title,
+            "submit": submit,
+        }
+        return TemplateResponse(request, "admin/billing/invoice/form_page.html", context)
 
     def payment_view(self, request: HttpRequest, object_id: int) -> HttpResponse:
         """Record a payment of any part of what is due (the services check the amount)."""
@@ -190,15 +243,9 @@ class InvoiceAdmin(CreatedByServiceAdmin):
             else:
                 messages.success(request, _("Payment recorded."))
                 return redirect(reverse("admin:billing_invoice_change", args=[invoice.pk]))
-        context = {
-            **self.admin_site.each_context(request),
-            "opts": self.model._meta,
-            "original": invoice,
-            "invoice": invoice,
-            "form": form,
-            "title": _("Record a payment"),
-        }
-        return TemplateResponse(request, "admin/billing/invoice/payment.html", context)
+        return self._invoice_form_page(
+            request, invoice, form, _("Record a payment"), _("Record the payment")
+        )
 
     def get_form(self, request: HttpRequest, obj=None, change=False, **kwargs):
         if obj is None:

@@ -2282,6 +2282,31 @@ T: dict[str, tuple[str, str, str, str]] = {
         "Registra il pagamento",
         "Ödemeyi kaydet",
     ),
+    "Issue a credit note": (
+        "Émettre un avoir",
+        "Gutschrift ausstellen",
+        "Emetti una nota di credito",
+        "İade faturası düzenle",
+    ),
+    "Issue the credit note": (
+        "Émettre l'avoir",
+        "Gutschrift ausstellen",
+        "Emetti la nota di credito",
+        "İade faturasını düzenle",
+    ),
+    "settlement": ("règlement", "Ausgleich", "regolazione", "mahsup"),
+    "up to %(quantity)s": (
+        "jusqu'à %(quantity)s",
+        "bis zu %(quantity)s",
+        "fino a %(quantity)s",
+        "en fazla %(quantity)s",
+    ),
+    "Credit at least one line.": (
+        "Créditez au moins une ligne.",
+        "Schreiben Sie mindestens eine Position gut.",
+        "Accredita almeno una riga.",
+        "En az bir satırı iade edin.",
+    ),
 }
 
 

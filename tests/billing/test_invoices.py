@@ -296,6 +296,35 @@ class TestBackOffice:
         outsider = client_for(world.staff["globex", "owner"], world.globex)
         assert outsider.get(url).status_code == 404
 
+    def test_billing_staff_credit_part_of_a_line(self, world, vat):
+        from tests.conftest import client_for
+
+        invoice = invoice_finalize(
+            invoice=draft(world, ("Seats", "3", "10"), ("Setup", "1", "50")),
+            actor=None,
+            today=TODAY,
+        )
+        seats, setup = invoice.lines.order_by("id")
+        url = f"/manage/billing/invoice/{invoice.pk}/credit-note/"
+        client = client_for(world.staff["acme", "billing"], world.acme)
+        assert url in client.get(f"/manage/billing/invoice/{invoice.pk}/change/").content.decode()
+        base = {"reason": "One seat unused", "settlement": "credit"}
+        nothing = client.post(url, base)
+        assert (
+            nothing.status_code == 200 and "Credit at least one line." in nothing.content.decode()
+        )
+        too_much = client.post(url, {**base, f"line_{seats.pk}": "4"})
+        assert too_much.status_code == 200 and too_much.context["form"].errors
+        done = client.post(url, {**base, f"line_{seats.pk}": "1", f"line_{setup.pk}": "0"})
+        assert done.status_code == 302
+        note = invoice.credit_notes.get()
+        assert note.gross_amount == Decimal("11.90") and note.lines.get().quantity == 1
+        form = client.get(url).context["form"]
+        assert form.fields[f"line_{seats.pk}"].max_value == Decimal("2")  # what is left
+        assert client_for(world.staff["acme", "support"], world.acme).get(url).status_code == 403
+        outsider = client_for(world.staff["globex", "owner"], world.globex)
+        assert outsider.get(url).status_code == 404
+
     def test_support_cannot_record_payments(self, world, vat):
         from tests.conftest import client_for
 

@@ -24,3 +24,12 @@ def test_billing_staff_record_a_bank_transfer_on_an_open_invoice(live_server, pa
     shoot("e2e-backoffice-invoice-after-payment")
     invoice.refresh_from_db()
     assert invoice.amount_paid >= 1 and invoice.allocations.exists()
+
+    # Credit part of it: the form offers each line up to what is still creditable.
+    page.click("a:has-text('Issue a credit note')")
+    page.fill("input[name=reason]", "Goodwill for the outage")
+    page.locator("input[name^=line_]").first.fill("0.5")
+    shoot("e2e-backoffice-credit-note")
+    page.click("input[type=submit]")
+    assert "Credit note" in page.locator(".messagelist").inner_text()
+    assert invoice.credit_notes.get().reason == "Goodwill for the outage"
