@@ -1,4 +1,4 @@
-"""Invoice PDFs with WeasyPrint, from templates in the customer's language.
+"""Invoice, credit-note and statement PDFs with WeasyPrint, in the customer's language.
 
 Fast by construction (DESIGN.md): one FontConfiguration and one compiled stylesheet per process,
 an image cache, no flex/grid/shadows, fixed table layout. A PDF is rendered the first time it is
@@ -17,7 +17,7 @@ from django.template.loader import render_to_string
 from django.utils import translation
 
 from billing.calculations import totals
-from billing.models import Invoice
+from billing.models import CreditNote, Invoice
 
 STYLESHEET = settings.BASE_DIR / "templates" / "billing" / "pdf" / "invoice.css"
 
@@ -45,11 +45,10 @@ def render_invoice_html(invoice: Invoice, lines: list) -> str:
         )
 
 
-def render_invoice_pdf(invoice: Invoice) -> bytes:
+def _write_pdf(html: str) -> bytes:
     from weasyprint import HTML
 
     fonts, stylesheet, image_cache = _engine()
-    html = render_invoice_html(invoice, list(invoice.lines.all()))
     return HTML(string=html, base_url=str(settings.BASE_DIR)).write_pdf(
         stylesheets=[stylesheet],
         font_config=fonts,
@@ -57,21 +56,50 @@ def render_invoice_pdf(invoice: Invoice) -> bytes:
     )
 
 
-def invoice_pdf(invoice: Invoice) -> Invoice:
-    """The stored PDF of a finalized invoice, rendered and stored first if there is none yet
-    (under the invoice's row lock, so two requests never render it twice)."""
-    if invoice.pdf:
-        return invoice
+def render_invoice_pdf(invoice: Invoice) -> bytes:
+    return _write_pdf(render_invoice_html(invoice, list(invoice.lines.all())))
+
+
+def render_credit_note_pdf(note: CreditNote) -> bytes:
+    lines = list(note.lines.all())
+    with translation.override(note.buyer.get("language") or note.tenant.locale):
+        html = render_to_string(
+            "billing/pdf/credit_note.html",
+            {
+                "note": note,
+                "invoice": note.invoice,
+                "lines": lines,
+                "tenant": note.tenant,
+                "tax_by_rate": totals(lines).tax_by_rate.items(),
+            },
+        )
+    return _write_pdf(html)
+
+
+def _stored_pdf(document: Invoice | CreditNote, render) -> Invoice | CreditNote:
+    """The stored PDF of a finalized document, rendered and stored first if there is none yet
+    (under the document's row lock, so two requests never render it twice)."""
+    if document.pdf:
+        return document
+    model = type(document)
     with transaction.atomic():
-        locked = Invoice.objects.select_for_update().select_related("tenant").get(pk=invoice.pk)
+        locked = model.objects.select_for_update().select_related("tenant").get(pk=document.pk)
         if not locked.pdf:
-            content = render_invoice_pdf(locked)
+            content = render(locked)
             locked.pdf_sha256 = hashlib.sha256(content).hexdigest()
             locked.pdf.save(f"{locked.number}.pdf", ContentFile(content), save=False)
-            Invoice.objects.filter(pk=locked.pk).update(
+            model.objects.filter(pk=locked.pk).update(
                 pdf=locked.pdf.name, pdf_sha256=locked.pdf_sha256
             )
     return locked
+
+
+def invoice_pdf(invoice: Invoice) -> Invoice:
+    return _stored_pdf(invoice, render_invoice_pdf)
+
+
+def credit_note_pdf(note: CreditNote) -> CreditNote:
+    return _stored_pdf(note, render_credit_note_pdf)
 
 
 def warm_up() -> None:
@@ -80,16 +108,9 @@ def warm_up() -> None:
 
 
 def render_statement_pdf(statement) -> bytes:
-    from weasyprint import HTML
-
-    fonts, stylesheet, image_cache = _engine()
     tenant = statement.customer.tenant
     with translation.override(statement.customer.language or tenant.locale):
         html = render_to_string(
             "billing/pdf/statement.html", {"statement": statement, "tenant": tenant}
         )
-    return HTML(string=html, base_url=str(settings.BASE_DIR)).write_pdf(
-        stylesheets=[stylesheet],
-        font_config=fonts,
-        cache=image_cache,
-    )
+    return _write_pdf(html)

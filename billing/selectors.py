@@ -32,6 +32,11 @@ def credit_note_list(*, tenant: Tenant, customer: Customer) -> QuerySet[CreditNo
     return CreditNote.objects.filter(tenant=tenant, customer=customer).select_related("invoice")
 
 
+def credit_note_get(*, tenant: Tenant, customer: Customer, pk: int) -> CreditNote:
+    """Raises CreditNote.DoesNotExist for another customer's or tenant's credit notes."""
+    return credit_note_list(tenant=tenant, customer=customer).get(pk=pk)
+
+
 def recurring_list(*, tenant: Tenant, customer: Customer):
     """Every subscription with the invoices it produced (newest first): the "recurring
     invoices" view of what the customer pays regularly."""

@@ -11,8 +11,8 @@ from billing.calculations import totals
 from billing.credit_notes import customer_credit_balance
 from billing.forms import StatementForm, default_period
 from billing.links import invoice_from_token
-from billing.models import Invoice
-from billing.pdf import invoice_pdf, render_statement_pdf
+from billing.models import CreditNote, Invoice
+from billing.pdf import credit_note_pdf, invoice_pdf, render_statement_pdf
 from billing.statements import statement
 from contracts.access import customer_required
 from core.signing import LinkInvalid
@@ -73,7 +73,21 @@ def invoice_pdf_download(request: HttpRequest, invoice_id: int) -> FileResponse:
         )
     except Invoice.DoesNotExist as exc:
         raise Http404 from exc
-    stored = invoice_pdf(invoice)
+    return _pdf_download(invoice_pdf(invoice))
+
+
+@customer_required
+def credit_note_pdf_download(request: HttpRequest, note_id: int) -> FileResponse:
+    try:
+        note = selectors.credit_note_get(
+            tenant=request.tenant, customer=request.customer, pk=note_id
+        )
+    except CreditNote.DoesNotExist as exc:
+        raise Http404 from exc
+    return _pdf_download(credit_note_pdf(note))
+
+
+def _pdf_download(stored: Invoice | CreditNote) -> FileResponse:
     return FileResponse(
         stored.pdf.open("rb"),
         content_type="application/pdf",
@@ -112,13 +126,7 @@ def invoice_by_link_pdf(request: HttpRequest, token: str) -> HttpResponse:
     invoice = _linked_invoice(request, token)
     if invoice is None:
         return render(request, "billing/link_invalid.html", status=404)
-    stored = invoice_pdf(invoice)
-    return FileResponse(
-        stored.pdf.open("rb"),
-        content_type="application/pdf",
-        as_attachment=True,
-        filename=f"{stored.number}.pdf",
-    )
+    return _pdf_download(invoice_pdf(invoice))
 
 
 @customer_required

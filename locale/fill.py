@@ -2307,6 +2307,31 @@ T: dict[str, tuple[str, str, str, str]] = {
         "Accredita almeno una riga.",
         "En az bir satırı iade edin.",
     ),
+    "Corrects invoice": (
+        "Rectifie la facture",
+        "Korrigiert Rechnung",
+        "Rettifica la fattura",
+        "Düzeltilen fatura",
+    ),
+    "%(number)s of %(date)s": (
+        "%(number)s du %(date)s",
+        "%(number)s vom %(date)s",
+        "%(number)s del %(date)s",
+        "%(date)s tarihli %(number)s",
+    ),
+    "Total credited": ("Total crédité", "Gutgeschrieben", "Totale accreditato", "İade toplamı"),
+    "This amount is refunded to you.": (
+        "Ce montant vous est remboursé.",
+        "Dieser Betrag wird Ihnen erstattet.",
+        "Questo importo vi viene rimborsato.",
+        "Bu tutar size iade edilir.",
+    ),
+    "This amount settles what is still due on the invoice; any rest is kept as credit for your next invoices.": (
+        "Ce montant règle ce qui reste dû sur la facture ; le reste éventuel est conservé en avoir pour vos prochaines factures.",
+        "Dieser Betrag begleicht den auf der Rechnung noch offenen Betrag; ein Rest wird Ihren nächsten Rechnungen gutgeschrieben.",
+        "Questo importo salda quanto ancora dovuto sulla fattura; l'eventuale resto resta a credito per le prossime fatture.",
+        "Bu tutar faturada kalan borcu kapatır; kalan kısım sonraki faturalarınız için alacak olarak tutulur.",
+    ),
 }
 
 

@@ -43,6 +43,8 @@ class CreditNote(models.Model):
     net_amount = models.DecimalField(_("net"), max_digits=19, decimal_places=2)
     tax_amount = models.DecimalField(_("tax"), max_digits=19, decimal_places=2)
     gross_amount = models.DecimalField(_("total"), max_digits=19, decimal_places=2)
+    pdf = models.FileField(_("PDF"), upload_to="credit-notes/%Y/%m/", blank=True)
+    pdf_sha256 = models.CharField(_("PDF checksum"), max_length=64, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -70,3 +70,32 @@ def test_the_customer_downloads_it_in_their_language(world):
     assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
     text = text_of(b"".join(response.streaming_content))
     assert "Invoice INV-2026-000001" in text
+
+
+def test_the_credit_note_pdf_names_the_invoice_it_corrects_and_is_stored_once(world):
+    from billing.credit_notes import credit_note_issue
+    from billing.models import CreditNote
+    from billing.pdf import credit_note_pdf
+
+    invoice = finalized(world)
+    note = credit_note_issue(
+        invoice=invoice, actor=None, today=date(2026, 3, 5), reason="Outage in March"
+    )
+    response = world.client(world.alice).get(f"/invoices/credit-notes/{note.pk}/pdf")
+    assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
+    text = text_of(b"".join(response.streaming_content))
+    for needed in (
+        f"Credit note {note.number}",
+        "INV-2026-000001",
+        "Outage in March",
+        "Acme GmbH",
+        "DE123456789",
+        "FR40303265045",
+        "Reverse charge",
+        "Helpdesk",
+    ):
+        assert needed in text, needed
+    stored = CreditNote.objects.get(pk=note.pk)
+    assert stored.pdf_sha256 and credit_note_pdf(stored).pdf.name == stored.pdf.name
+    page = world.client(world.alice).get("/invoices/").content.decode()
+    assert f"/invoices/credit-notes/{note.pk}/pdf" in page

@@ -63,6 +63,16 @@ def _alpha_invoice(world):
     return invoice_finalize(invoice=invoice, actor=None, today=date(2026, 3, 1))
 
 
+def _alpha_credit_note(world):
+    from datetime import date
+
+    from billing.credit_notes import credit_note_issue
+
+    return credit_note_issue(
+        invoice=_alpha_invoice(world), actor=None, today=date(2026, 3, 2), reason="Goodwill"
+    )
+
+
 def _subscription_url(suffix: str, method: str = "get", data=None):
     return lambda w: (f"/subscriptions/{_alpha_subscription(w).pk}/{suffix}", method, data)
 
@@ -77,6 +87,11 @@ OBJECT_URLS = {
     "subscription_undo_change": _subscription_url("undo-change/", "post", {}),
     "invoice_pdf": lambda w: (f"/invoices/{_alpha_invoice(w).pk}/pdf", "get", None),
     "invoice_detail": lambda w: (f"/invoices/{_alpha_invoice(w).pk}/", "get", None),
+    "credit_note_pdf": lambda w: (
+        f"/invoices/credit-notes/{_alpha_credit_note(w).pk}/pdf",
+        "get",
+        None,
+    ),
     "order_detail": lambda w: (f"/orders/{_alpha_subscription(w).orders.get().pk}/", "get", None),
 }
 # Pages of things the whole tenant shares (its terms, its catalogue): url name -> path to acme's.
