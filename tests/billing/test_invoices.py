@@ -195,7 +195,7 @@ def test_totals_are_the_sums_of_rounded_lines(lines, currency):
 def test_concurrent_finalizations_get_gapless_unique_numbers(world, vat):
     if connection.vendor != "postgresql":
         pytest.skip("row locks under real concurrency need PostgreSQL (CI runs this)")
-    drafts = [draft(world, ("x", "1", "1")) for _ in range(12)]
+    drafts = [draft(world, ("x", "1", "1")) for _ in range(24)]
     barrier = threading.Barrier(len(drafts))
     errors: list[Exception] = []
 
@@ -217,7 +217,7 @@ def test_concurrent_finalizations_get_gapless_unique_numbers(world, vat):
         thread.join()
     assert not errors
     numbers = sorted(Invoice.objects.values_list("number", flat=True))
-    assert numbers == [f"INV-2026-{n:06d}" for n in range(1, 13)]
+    assert numbers == [f"INV-2026-{n:06d}" for n in range(1, 25)]
 
 
 class TestBackOffice:
