@@ -33,3 +33,26 @@ def test_billing_staff_record_a_bank_transfer_on_an_open_invoice(live_server, pa
     page.click("input[type=submit]")
     assert "Credit note" in page.locator(".messagelist").inner_text()
     assert invoice.credit_notes.get().reason == "Goodwill for the outage"
+
+
+def test_the_customer_downloads_a_credit_note_from_the_invoices_page(live_server, page, shoot):
+    from datetime import date
+
+    from billing.credit_notes import credit_note_issue
+    from contracts.models import Contact
+
+    call_command("seed_demo")
+    customer = Contact.objects.get(user__email="customer1@acme.test").customer
+    invoice = Invoice.objects.filter(customer=customer).exclude(status="draft").first()
+    note = credit_note_issue(
+        invoice=invoice, actor=None, today=date.today(), reason="Goodwill for the outage"
+    )
+    page.goto(tenant_url(live_server, "acme", "/invoices/"))
+    page.fill("input[name=login]", "customer1@acme.test")
+    page.fill("input[name=password]", DEMO_PASSWORD)
+    page.click("form button[type=submit]")
+    page.wait_for_selector(f"text={note.number}")
+    shoot("e2e-portal-credit-notes")
+    with page.expect_download() as download:
+        page.click(f"a[href='/invoices/credit-notes/{note.pk}/pdf']")
+    assert download.value.suggested_filename == f"{note.number}.pdf"
