@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from decimal import Decimal
+
 from django.db.models import QuerySet
 
-from billing.models import CreditNote, Invoice, InvoiceStatus
+from billing.models import CreditNote, CustomerCreditEntry, Invoice, InvoiceStatus
 from contracts.models import Customer
 from core.models import Tenant
 
@@ -35,6 +38,31 @@ def credit_note_list(*, tenant: Tenant, customer: Customer) -> QuerySet[CreditNo
 def credit_note_get(*, tenant: Tenant, customer: Customer, pk: int) -> CreditNote:
     """Raises CreditNote.DoesNotExist for another customer's or tenant's credit notes."""
     return credit_note_list(tenant=tenant, customer=customer).get(pk=pk)
+
+
+@dataclass(frozen=True)
+class CreditMovement:
+    """One move of the customer's money credit, with the balance after it."""
+
+    entry: CustomerCreditEntry
+    balance_after: Decimal
+
+
+def credit_movements(*, tenant: Tenant, customer: Customer) -> list[CreditMovement]:
+    """Newest first: what added to the customer's credit (credit notes) and what used it
+    (invoices), each with the running balance in its currency."""
+    entries = (
+        CustomerCreditEntry.objects.filter(tenant=tenant, customer=customer)
+        .select_related("credit_note", "invoice")
+        .order_by("created_at", "id")
+    )
+    running: dict[str, Decimal] = {}
+    movements = []
+    for entry in entries:
+        running[entry.currency] = running.get(entry.currency, Decimal(0)) + entry.amount
+        movements.append(CreditMovement(entry, running[entry.currency]))
+    movements.reverse()
+    return movements
 
 
 def recurring_list(*, tenant: Tenant, customer: Customer):

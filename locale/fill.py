@@ -2332,6 +2332,25 @@ T: dict[str, tuple[str, str, str, str]] = {
         "Questo importo salda quanto ancora dovuto sulla fattura; l'eventuale resto resta a credito per le prossime fatture.",
         "Bu tutar faturada kalan borcu kapatır; kalan kısım sonraki faturalarınız için alacak olarak tutulur.",
     ),
+    "Credit balance": ("Solde créditeur", "Guthaben", "Credito disponibile", "Alacak bakiyesi"),
+    "Credit from credit notes is used automatically for your next invoices, never for more than they ask.": (
+        "Le solde créditeur issu des avoirs est imputé automatiquement sur vos prochaines factures, jamais au-delà de leur montant.",
+        "Guthaben aus Gutschriften wird automatisch mit Ihren nächsten Rechnungen verrechnet, nie über deren Betrag hinaus.",
+        "Il credito derivante dalle note di credito viene usato automaticamente per le prossime fatture, mai oltre il loro importo.",
+        "İade faturalarından doğan alacak bakiyesi sonraki faturalarınızda otomatik olarak kullanılır, asla fatura tutarını aşmaz.",
+    ),
+    "Used for invoice %(number)s": (
+        "Imputé sur la facture %(number)s",
+        "Verrechnet mit Rechnung %(number)s",
+        "Usato per la fattura %(number)s",
+        "%(number)s numaralı faturada kullanıldı",
+    ),
+    "Package history": (
+        "Historique des forfaits",
+        "Paketverlauf",
+        "Storico dei pacchetti",
+        "Paket geçmişi",
+    ),
 }
 
 

@@ -14,6 +14,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_POST, require_safe
 
+from billing import selectors as billing_selectors
+from billing.credit_notes import customer_credit_balance
 from contracts.access import customer_required
 from core.roles import may
 from subscriptions import credits, selectors, services
@@ -284,6 +286,15 @@ def credit_overview(request: HttpRequest) -> HttpResponse:
             "today": timezone.localdate(),
             "packages": selectors.package_list(tenant=request.tenant),
             "entries": selectors.credit_ledger(tenant=request.tenant, customer=customer),
+            # Money credit (from credit notes) lives in billing; the page shows both kinds.
+            "credit_notes": billing_selectors.credit_note_list(
+                tenant=request.tenant, customer=customer
+            ),
+            "credit_movements": billing_selectors.credit_movements(
+                tenant=request.tenant, customer=customer
+            ),
+            "credit_balance": customer_credit_balance(customer, request.tenant.default_currency),
+            "currency": request.tenant.default_currency,
             "may_buy": may(
                 request.user, "package.buy", tenant=request.tenant, customer_id=customer.pk
             ),

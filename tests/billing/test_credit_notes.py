@@ -134,20 +134,40 @@ class TestCreditProperties(HypothesisTestCase):
         assert customer_credit_balance(customer, "EUR") >= 0
 
 
-def test_the_customer_sees_credit_notes_and_the_credit_balance(world):
+def unused_seats_credited(world, *, seats):
+    """A paid invoice for 10 seats at 10 €, `seats` of them credited as customer credit."""
     paid = issued(world, ("Seats", "10", "10"))
     invoice_mark_paid(invoice=paid, actor=None, amount=paid.gross_amount)
-    note = credit_note_issue(
+    return credit_note_issue(
         invoice=paid,
         actor=None,
         today=TODAY,
         reason="Unused seats",
-        quantities={paid.lines.get().pk: Decimal(2)},
+        quantities={paid.lines.get().pk: Decimal(seats)},
     )
+
+
+def test_the_customer_sees_credit_notes_and_the_credit_balance(world):
+    note = unused_seats_credited(world, seats=2)
     content = world.client(world.alice).get("/invoices/").content.decode()
     assert note.number in content and "Unused seats" in content
     assert "credit balance of €23.80" in content
     assert note.number not in world.client(world.bob).get("/invoices/").content.decode()
+
+
+def test_the_credits_page_shows_credit_notes_and_how_the_credit_was_used(
+    world, django_assert_max_num_queries
+):
+    note = unused_seats_credited(world, seats=3)
+    used_by = issued(world, ("Extra", "1", "10"))  # uses 11.90 of the 35.70
+    client = world.client(world.alice)
+    client.get("/credits/")  # warm the session and tenant caches
+    with django_assert_max_num_queries(14):
+        content = client.get("/credits/").content.decode()
+    assert f"Credit note {note.number}" in content and "Unused seats" in content
+    assert f"Used for invoice {used_by.number}" in content
+    assert "€23.80" in content and "€35.70" in content
+    assert note.number not in world.client(world.bob).get("/credits/").content.decode()
 
 
 def test_billing_staff_credit_an_invoice_from_the_back_office(world):

@@ -35,7 +35,7 @@ def test_billing_staff_record_a_bank_transfer_on_an_open_invoice(live_server, pa
     assert invoice.credit_notes.get().reason == "Goodwill for the outage"
 
 
-def test_the_customer_downloads_a_credit_note_from_the_invoices_page(live_server, page, shoot):
+def test_the_customer_finds_a_credit_note_on_invoices_and_credits(live_server, page, shoot):
     from datetime import date
 
     from billing.credit_notes import credit_note_issue
@@ -43,7 +43,7 @@ def test_the_customer_downloads_a_credit_note_from_the_invoices_page(live_server
 
     call_command("seed_demo")
     customer = Contact.objects.get(user__email="customer1@acme.test").customer
-    invoice = Invoice.objects.filter(customer=customer).exclude(status="draft").first()
+    invoice = Invoice.objects.filter(customer=customer, status="paid").first()
     note = credit_note_issue(
         invoice=invoice, actor=None, today=date.today(), reason="Goodwill for the outage"
     )
@@ -56,3 +56,8 @@ def test_the_customer_downloads_a_credit_note_from_the_invoices_page(live_server
     with page.expect_download() as download:
         page.click(f"a[href='/invoices/credit-notes/{note.pk}/pdf']")
     assert download.value.suggested_filename == f"{note.number}.pdf"
+    # A paid invoice credited: the money waits as credit for the next invoices.
+    page.click("nav a[href='/credits/']")
+    page.wait_for_selector(f"text=Credit note {note.number}")
+    assert page.locator(".big-number").last.inner_text() == f"€{invoice.gross_amount}"
+    shoot("e2e-portal-credits")
