@@ -10,9 +10,12 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
+from django.template.defaultfilters import linebreaksbr
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
@@ -38,7 +41,7 @@ from billing.services import (
     invoice_void,
 )
 from billing.tasks import send_invoice_emails
-from contracts.models import Customer
+from contracts.models import Customer, VatRegime
 from core.admin_base import CreatedByServiceAdmin, TenantScopedAdmin, TenantScopedInline
 from core.audit import audit_record
 from subscriptions.admin import CustomerWithAccountAdmin
@@ -111,8 +114,51 @@ class InvoiceReminderInline(TenantScopedInline):
         return False
 
 
+SELLER_LABELS = {
+    "name": "",
+    "address": "",
+    "vat_id": _("VAT number"),
+    "registration_number": _("Registration number"),
+    "iban": "IBAN",
+    "bic": "BIC",
+}
+BUYER_LABELS = {  # the address lines start with the buyer's name
+    "number": _("Customer number"),
+    "address_lines": "",
+    "vat_id": _("VAT number"),
+    "po_number": _("PO number"),
+    "payment_terms_days": _("Payment terms (days)"),
+}
+
+
+def snapshot_html(snapshot: dict, labels: dict) -> str:
+    """A frozen party, one line per value (labelled where a bare value would be unclear);
+    "—" for a draft, which has none yet."""
+    rows = []
+    for key, label in labels.items():
+        value = snapshot.get(key)
+        if not value:
+            continue
+        if isinstance(value, list):
+            value = "\n".join(value)
+        rows.append(format_html("{}{}", f"{label}: " if label else "", value))
+    return format_html_join(mark_safe("<br>"), "{}", ((linebreaksbr(r),) for r in rows)) or "—"
+
+
+class PartiesShown:
+    """Seller and buyer as the document prints them (frozen at finalization)."""
+
+    @admin.display(description=_("Seller"))
+    def seller_identity(self, document: Invoice | CreditNote) -> str:
+        return snapshot_html(document.seller, SELLER_LABELS)
+
+    @admin.display(description=_("Buyer"))
+    def buyer_identity(self, document: Invoice | CreditNote) -> str:
+        return snapshot_html(document.buyer, BUYER_LABELS)
+
+
 @admin.register(Invoice)
-class InvoiceAdmin(CreatedByServiceAdmin):
+class InvoiceAdmin(PartiesShown, CreatedByServiceAdmin):
     view_action = "invoices.view"
     add_action = change_action = "invoices.manage"
     audit_name = "invoice"
@@ -143,13 +189,15 @@ class InvoiceAdmin(CreatedByServiceAdmin):
         "tax_amount",
         "gross_amount",
         "amount_paid",
-        "vat_regime",
-        "seller",
-        "buyer",
+        "vat_regime_shown",
+        "seller_identity",
+        "buyer_identity",
         "is_test",
         "finalized_at",
         "paid_at",
     ]
+
+    exclude = ["seller", "buyer"]  # shown by PartiesShown, never as editable JSON
 
     def get_urls(self):
         view = self.admin_site.admin_view(self.payment_view)
@@ -257,6 +305,16 @@ class InvoiceAdmin(CreatedByServiceAdmin):
 
     def get_readonly_fields(self, request: HttpRequest, obj=None):
         return self.readonly_fields if obj is not None else []
+
+    @admin.display(description=_("VAT regime"))
+    def vat_regime_shown(self, invoice: Invoice) -> str:
+        return VatRegime(invoice.vat_regime).label if invoice.vat_regime else "—"
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        """A finalized invoice is read-only: its page offers payments and credit notes."""
+        if obj is not None and obj.status != InvoiceStatus.DRAFT:
+            return False
+        return super().has_change_permission(request, obj)
 
     def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
         return (
@@ -403,7 +461,7 @@ class CreditNoteLineInline(TenantScopedInline):
 
 
 @admin.register(CreditNote)
-class CreditNoteAdmin(TenantScopedAdmin):
+class CreditNoteAdmin(PartiesShown, TenantScopedAdmin):
     """Issued from an invoice (action there, or the services); never edited afterwards."""
 
     view_action = "invoices.view"
@@ -423,6 +481,8 @@ class CreditNoteAdmin(TenantScopedAdmin):
         "net_amount",
         "tax_amount",
         "gross_amount",
+        "seller_identity",
+        "buyer_identity",
     ]
     fields = readonly_fields
 

@@ -2351,6 +2351,20 @@ T: dict[str, tuple[str, str, str, str]] = {
         "Storico dei pacchetti",
         "Paket geçmişi",
     ),
+    "Registration number": (
+        "Numéro d'immatriculation",
+        "Registernummer",
+        "Numero di registrazione",
+        "Sicil numarası",
+    ),
+    "Payment terms (days)": (
+        "Délai de paiement (jours)",
+        "Zahlungsziel (Tage)",
+        "Termini di pagamento (giorni)",
+        "Ödeme vadesi (gün)",
+    ),
+    "Seller": ("Vendeur", "Verkäufer", "Venditore", "Satıcı"),
+    "Buyer": ("Acheteur", "Käufer", "Acquirente", "Alıcı"),
 }
 
 

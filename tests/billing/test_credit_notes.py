@@ -181,7 +181,7 @@ def test_billing_staff_credit_an_invoice_from_the_back_office(world):
     )
     assert CreditNote.objects.get().invoice == invoice
     page = client.get(f"/manage/billing/creditnote/{CreditNote.objects.get().pk}/change/")
-    assert page.status_code == 200
+    assert page.status_code == 200 and world.acme.name in page.content.decode()
 
 
 def test_partial_credits_add_up_to_the_line_without_residue(world):

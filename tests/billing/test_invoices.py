@@ -257,7 +257,12 @@ class TestBackOffice:
         assert invoice.status == "open" and invoice.number == "INV-2026-000001"
         assert invoice.gross_amount == Decimal("1071.01")
         # Finalized: the lines are read-only and voiding needs a Manager.
-        assert client.get(url).context["inline_admin_formsets"][0].has_change_permission is False
+        page = client.get(url)
+        assert page.context["inline_admin_formsets"][0].has_change_permission is False
+        # The frozen parties read as on the document, not as editable JSON.
+        content = page.content.decode()
+        assert f"Customer number: {world.alpha.number}" in content
+        assert 'name="seller"' not in content and "&quot;vat_id&quot;" not in content
         client.post(
             "/manage/billing/invoice/", {"action": "void", "_selected_action": [invoice.pk]}
         )
