@@ -19,7 +19,6 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from billing.calculations import line_amounts
 from billing.credit_notes import CREDITABLE, credit_note_issue, creditable_quantity
 from billing.emails import invoice_mark_sent
 from billing.forms import CreditNoteForm, PaymentForm
@@ -34,10 +33,12 @@ from billing.models import (
 )
 from billing.run import billing_run_for_customer
 from billing.services import (
-    default_tax_rate,
     invoice_create_draft,
+    invoice_delete_draft,
     invoice_finalize,
+    invoice_lines_save,
     invoice_mark_paid,
+    invoice_mark_uncollectible,
     invoice_void,
 )
 from billing.tasks import send_invoice_emails
@@ -177,7 +178,16 @@ class InvoiceAdmin(PartiesShown, CreatedByServiceAdmin):
     search_fields = ["number", "customer__name", "customer__number"]
     autocomplete_fields = ["customer"]
     inlines = [InvoiceLineInline, InvoiceReminderInline]
-    actions = ["finalize", "finalize_as_sent", "email", "mark_paid", "credit_in_full", "void"]
+    actions = [
+        "finalize",
+        "finalize_as_sent",
+        "email",
+        "mark_sent",
+        "mark_paid",
+        "credit_in_full",
+        "mark_uncollectible",
+        "void",
+    ]
     readonly_fields = [
         "customer",
         "status",
@@ -335,32 +345,38 @@ class InvoiceAdmin(PartiesShown, CreatedByServiceAdmin):
         )
 
     def save_formset(self, request, form, formset, change) -> None:
-        # Lines are priced like the service prices them: rounded per line, default VAT.
-        invoice = form.instance
-        for line in formset.save(commit=False):
-            rate = line.tax_rate if line.tax_rate is not None else default_tax_rate(invoice.tenant)
-            amounts = line_amounts(
-                quantity=line.quantity,
-                unit_price=line.unit_price,
-                tax_rate=rate,
-                currency=invoice.currency,
-            )
-            line.tenant, line.tax_rate = invoice.tenant, rate
-            line.net_amount, line.tax_amount, line.gross_amount = (
-                amounts.net,
-                amounts.tax,
-                amounts.gross,
-            )
-            line.save()
-        for line in formset.deleted_objects:
-            line.delete()
+        if formset.model is not InvoiceLine:
+            return super().save_formset(request, form, formset, change)
+        lines = formset.save(commit=False)
+        invoice_lines_save(
+            invoice=form.instance, lines=lines, deleted=formset.deleted_objects, actor=request.user
+        )
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        # A draft finalized by someone else while this form was open: say so, don't fail.
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+            return redirect(request.path)
+
+    def delete_model(self, request: HttpRequest, obj: Invoice) -> None:
+        invoice_delete_draft(invoice=obj, actor=request.user)
+
+    def delete_queryset(self, request: HttpRequest, queryset) -> None:
+        for invoice in queryset:
+            invoice_delete_draft(invoice=invoice, actor=request.user)
+
+    def _today(self, invoice: Invoice):
+        """Documents are dated by the business's calendar day, not the server's."""
+        return local_today(timezone.now(), invoice.tenant.timezone)
 
     @admin.action(description=_("Finalize the selected drafts"), permissions=["finalize"])
     def finalize(self, request: HttpRequest, queryset) -> None:
         for invoice in queryset.filter(status=InvoiceStatus.DRAFT).order_by("id"):
             try:
                 done = invoice_finalize(
-                    invoice=invoice, actor=request.user, today=timezone.localdate()
+                    invoice=invoice, actor=request.user, today=self._today(invoice)
                 )
             except ValidationError as exc:
                 messages.warning(request, f"{invoice}: {' '.join(exc.messages)}")
@@ -376,7 +392,7 @@ class InvoiceAdmin(PartiesShown, CreatedByServiceAdmin):
             try:
                 with transaction.atomic():
                     done = invoice_finalize(
-                        invoice=invoice, actor=request.user, today=timezone.localdate()
+                        invoice=invoice, actor=request.user, today=self._today(invoice)
                     )
                     # Recorded before the queued e-mail runs (after commit), which then skips it.
                     invoice_mark_sent(invoice=done, actor=request.user)
@@ -418,7 +434,7 @@ class InvoiceAdmin(PartiesShown, CreatedByServiceAdmin):
                     invoice=invoice,
                     actor=request.user,
                     amount=invoice.amount_due,
-                    received_on=local_today(timezone.now(), invoice.tenant.timezone),
+                    received_on=self._today(invoice),
                 )
             except ValidationError as exc:
                 messages.warning(request, f"{invoice}: {' '.join(exc.messages)}")
@@ -432,7 +448,7 @@ class InvoiceAdmin(PartiesShown, CreatedByServiceAdmin):
                 note = credit_note_issue(
                     invoice=invoice,
                     actor=request.user,
-                    today=timezone.localdate(),
+                    today=self._today(invoice),
                     reason=str(_("Credited in full by the back office")),
                 )
             except ValidationError as exc:
@@ -441,6 +457,33 @@ class InvoiceAdmin(PartiesShown, CreatedByServiceAdmin):
                 messages.success(
                     request, _("Credit note %(number)s issued.") % {"number": note.number}
                 )
+
+    @admin.action(
+        description=_("Mark the selected invoices as sent (handed over outside Kontor)"),
+        permissions=["finalize"],
+    )
+    def mark_sent(self, request: HttpRequest, queryset) -> None:
+        for invoice in queryset.select_related("tenant").order_by("id"):
+            try:
+                invoice_mark_sent(invoice=invoice, actor=request.user)
+            except ValidationError as exc:
+                messages.warning(request, f"{invoice}: {' '.join(exc.messages)}")
+            else:
+                messages.success(request, _("%(number)s is marked as sent.") % {"number": invoice})
+
+    @admin.action(
+        description=_("Write off the selected invoices (uncollectible)"), permissions=["void"]
+    )
+    def mark_uncollectible(self, request: HttpRequest, queryset) -> None:
+        for invoice in queryset.order_by("id"):
+            try:
+                invoice_mark_uncollectible(
+                    invoice=invoice, actor=request.user, reason="back office"
+                )
+            except ValidationError as exc:
+                messages.warning(request, f"{invoice}: {' '.join(exc.messages)}")
+            else:
+                messages.success(request, _("%(number)s is written off.") % {"number": invoice})
 
     @admin.action(description=_("Void the selected invoices"), permissions=["void"])
     def void(self, request: HttpRequest, queryset) -> None:

@@ -225,4 +225,12 @@ def apply_customer_credit(invoice: Invoice, *, actor: User | None) -> Decimal:
             actor=actor,
             data={"credit": used},
         )
+    else:
+        audit_record(
+            tenant=invoice.tenant,
+            actor=actor,
+            action="invoice.partly_settled_by_credit",
+            obj=invoice,
+            after={"credit": used, "due": invoice.amount_due},
+        )
     return used

@@ -1,9 +1,11 @@
 from __future__ import annotations
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from billing.invoice_state import require_staff
 from billing.links import invoice_link_path
@@ -86,6 +88,10 @@ def send_invoice_issued(invoice_id: int, *, again: bool = False) -> bool:
 def invoice_mark_sent(*, invoice: Invoice, actor: User) -> None:
     """Staff handed the invoice over outside Kontor (post, in person): it is not e-mailed."""
     require_staff(actor, invoice.tenant, "invoices.manage")
+    if invoice.status in (InvoiceStatus.DRAFT, InvoiceStatus.VOID):
+        raise ValidationError(
+            _("Only finalized invoices that are not void can be marked as sent."), code="status"
+        )
     _delivery, created = InvoiceDelivery.objects.get_or_create(
         invoice=invoice, defaults={"tenant": invoice.tenant, "recipients": []}
     )

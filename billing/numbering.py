@@ -5,10 +5,14 @@ from __future__ import annotations
 from datetime import date
 from string import Formatter
 
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.utils.translation import gettext_lazy as _
 
-from billing.models import NumberSequence
+from billing.models import CreditNote, Invoice, NumberSequence, NumberSeries
 from core.models import Tenant
+
+NUMBERED = {NumberSeries.INVOICE: Invoice, NumberSeries.CREDIT_NOTE: CreditNote}
 
 
 def format_number(pattern: str, *, year: int, number: int) -> str:
@@ -24,7 +28,8 @@ def take_numbers(
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("take numbers inside the transaction that finalizes the documents")
     fields = {name for _text, name, _spec, _conv in Formatter().parse(pattern) if name}
-    period = str(issue_date.year) if "year" in fields else ""
+    yearly = "year" in fields and tenant.number_reset_yearly
+    period = str(issue_date.year) if yearly else ""
     try:
         with transaction.atomic():  # a savepoint: two first-ever takers may race to create it
             NumberSequence.objects.get_or_create(tenant=tenant, series=series, period=period)
@@ -36,9 +41,23 @@ def take_numbers(
     first = sequence.next_number
     sequence.next_number = first + count
     sequence.save(update_fields=["next_number"])
-    return [
+    numbers = [
         format_number(pattern, year=issue_date.year, number=n) for n in range(first, first + count)
     ]
+    # A changed format or reset rule can restart a counter whose numbers were already used:
+    # refuse clearly instead of failing on the unique constraint.
+    taken = NUMBERED[series].objects.filter(tenant=tenant, number__in=numbers).first()
+    if taken is not None:
+        raise ValidationError(
+            _(
+                "The number %(number)s is already used. The number format or its yearly reset "
+                "was changed so that numbers would repeat; choose a format that yields new "
+                "numbers (e.g. with another prefix)."
+            ),
+            params={"number": taken.number},
+            code="number_taken",
+        )
+    return numbers
 
 
 def take_number(*, tenant: Tenant, series: str, pattern: str, issue_date: date) -> str:

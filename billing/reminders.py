@@ -19,6 +19,7 @@ from django.db.models import F, Max
 
 from billing.credit_notes import customer_credit_balances
 from billing.models import Invoice, InvoiceReminder, InvoiceStatus, ReminderOutcome
+from core.audit import audit_record
 from core.models import Tenant
 
 logger = logging.getLogger(__name__)
@@ -106,4 +107,11 @@ def _remind(invoice_id: int, *, step: int, steps: list[int], today: date) -> int
         recipients=recipients,
         extra={"overdue_days": max(step, 0)},
     ).send()
+    audit_record(
+        tenant=tenant,
+        actor=None,
+        action="invoice.reminder_sent",
+        obj=invoice,
+        after={"days_from_due_date": step, "recipients": recipients},
+    )
     return 1

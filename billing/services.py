@@ -40,6 +40,16 @@ def default_tax_rate(tenant: Tenant) -> Decimal:
     return rate if rate is not None else Decimal(0)
 
 
+def locked_draft(invoice: Invoice) -> Invoice:
+    invoice = locked_invoice(invoice)
+    if invoice.status != InvoiceStatus.DRAFT:
+        raise ValidationError(
+            _("Only drafts can be edited; correct a finalized invoice with a credit note."),
+            code="finalized",
+        )
+    return invoice
+
+
 @transaction.atomic
 def invoice_create_draft(
     *,
@@ -76,12 +86,7 @@ def invoice_add_line(
     order=None,
 ) -> InvoiceLine:
     require_staff(actor, invoice.tenant, "invoices.manage")
-    invoice = locked_invoice(invoice)
-    if invoice.status != InvoiceStatus.DRAFT:
-        raise ValidationError(
-            _("Only drafts can be edited; correct a finalized invoice with a credit note."),
-            code="finalized",
-        )
+    invoice = locked_draft(invoice)
     rate = default_tax_rate(invoice.tenant) if tax_rate is None else Decimal(tax_rate)
     amounts = line_amounts(
         quantity=Decimal(quantity),
@@ -90,7 +95,7 @@ def invoice_add_line(
         currency=invoice.currency,
     )
     position = invoice.lines.count()
-    return InvoiceLine.objects.create(
+    line = InvoiceLine.objects.create(
         tenant=invoice.tenant,
         invoice=invoice,
         position=position,
@@ -106,6 +111,46 @@ def invoice_add_line(
         subscription=subscription,
         order=order,
     )
+    audit_record(
+        tenant=invoice.tenant,
+        actor=actor,
+        action="invoice.line_add",
+        obj=invoice,
+        after={"description": description, "quantity": quantity, "unit_price": unit_price},
+    )
+    return line
+
+
+@transaction.atomic
+def invoice_lines_save(
+    *,
+    invoice: Invoice,
+    lines: list[InvoiceLine],
+    deleted: list[InvoiceLine],
+    actor: User | None,
+) -> None:
+    """Staff's edits to a draft's lines (the back office's line table): priced like
+    `invoice_add_line` — rounded per line, the default VAT rate where none is given."""
+    require_staff(actor, invoice.tenant, "invoices.manage")
+    invoice = locked_draft(invoice)
+    default_rate = default_tax_rate(invoice.tenant)
+    for line in lines:
+        rate = line.tax_rate if line.tax_rate is not None else default_rate
+        amounts = line_amounts(
+            quantity=line.quantity,
+            unit_price=line.unit_price,
+            tax_rate=rate,
+            currency=invoice.currency,
+        )
+        line.tenant, line.invoice, line.tax_rate = invoice.tenant, invoice, rate
+        line.net_amount, line.tax_amount, line.gross_amount = (
+            amounts.net,
+            amounts.tax,
+            amounts.gross,
+        )
+        line.save()
+    for line in deleted:
+        line.delete()
 
 
 def seller_snapshot(tenant: Tenant) -> dict:
@@ -242,6 +287,22 @@ def invoice_mark_paid(
             after={"amount": amount, "due": invoice.amount_due},
         )
     invoice.save(update_fields=["amount_paid", "paid_at", "status"])
+    return invoice
+
+
+@transaction.atomic
+def invoice_mark_uncollectible(*, invoice: Invoice, actor: User | None, reason: str) -> Invoice:
+    """Written off: the customer is not expected to pay. A later payment still settles it."""
+    require_staff(actor, invoice.tenant, "invoices.void")
+    invoice = locked_invoice(invoice)
+    move_invoice(
+        invoice,
+        InvoiceStatus.UNCOLLECTIBLE,
+        kind="marked_uncollectible",
+        actor=actor,
+        data={"reason": reason},
+    )
+    invoice.save(update_fields=["status"])
     return invoice
 
 

@@ -2365,6 +2365,54 @@ T: dict[str, tuple[str, str, str, str]] = {
     ),
     "Seller": ("Vendeur", "Verkäufer", "Venditore", "Satıcı"),
     "Buyer": ("Acheteur", "Käufer", "Acquirente", "Alıcı"),
+    "Mark the selected invoices as sent (handed over outside Kontor)": (
+        "Marquer les factures sélectionnées comme envoyées (remises hors de Kontor)",
+        "Ausgewählte Rechnungen als versendet markieren (außerhalb von Kontor übergeben)",
+        "Segna le fatture selezionate come inviate (consegnate fuori da Kontor)",
+        "Seçili faturaları gönderildi olarak işaretle (Kontor dışında teslim edildi)",
+    ),
+    "%(number)s is marked as sent.": (
+        "%(number)s est marquée comme envoyée.",
+        "%(number)s ist als versendet markiert.",
+        "%(number)s è segnata come inviata.",
+        "%(number)s gönderildi olarak işaretlendi.",
+    ),
+    "Write off the selected invoices (uncollectible)": (
+        "Passer en perte les factures sélectionnées (irrécouvrables)",
+        "Ausgewählte Rechnungen ausbuchen (uneinbringlich)",
+        "Stralcia le fatture selezionate (inesigibili)",
+        "Seçili faturaları şüpheli alacak olarak kapat (tahsil edilemez)",
+    ),
+    "%(number)s is written off.": (
+        "%(number)s est passée en perte.",
+        "%(number)s ist ausgebucht.",
+        "%(number)s è stralciata.",
+        "%(number)s tahsil edilemez olarak kapatıldı.",
+    ),
+    "Only finalized invoices that are not void can be marked as sent.": (
+        "Seules les factures finalisées et non annulées peuvent être marquées comme envoyées.",
+        "Nur abgeschlossene, nicht stornierte Rechnungen können als versendet markiert werden.",
+        "Solo le fatture emesse e non annullate possono essere segnate come inviate.",
+        "Yalnızca kesinleşmiş ve iptal edilmemiş faturalar gönderildi olarak işaretlenebilir.",
+    ),
+    "The number %(number)s is already used. The number format or its yearly reset was changed so that numbers would repeat; choose a format that yields new numbers (e.g. with another prefix).": (
+        "Le numéro %(number)s est déjà utilisé. Le format de numérotation ou sa remise à zéro annuelle a été modifié de sorte que des numéros se répéteraient ; choisissez un format qui produit de nouveaux numéros (par exemple avec un autre préfixe).",
+        "Die Nummer %(number)s ist bereits vergeben. Das Nummernformat oder sein jährlicher Neubeginn wurde so geändert, dass sich Nummern wiederholen würden; wählen Sie ein Format, das neue Nummern ergibt (z. B. mit einem anderen Präfix).",
+        "Il numero %(number)s è già usato. Il formato di numerazione o il suo azzeramento annuale è stato cambiato in modo che i numeri si ripeterebbero; scegli un formato che generi numeri nuovi (ad es. con un altro prefisso).",
+        "%(number)s numarası zaten kullanılıyor. Numara biçimi veya yıllık sıfırlaması numaralar tekrarlanacak şekilde değiştirildi; yeni numaralar üreten bir biçim seçin (örneğin başka bir önekle).",
+    ),
+    "numbers start again at 1 each year": (
+        "la numérotation recommence à 1 chaque année",
+        "Nummern beginnen jedes Jahr wieder bei 1",
+        "la numerazione riparte da 1 ogni anno",
+        "numaralar her yıl 1'den yeniden başlar",
+    ),
+    "Only when the format contains {year}; otherwise numbering never restarts.": (
+        "Seulement si le format contient {year} ; sinon la numérotation ne recommence jamais.",
+        "Nur wenn das Format {year} enthält; sonst beginnt die Nummerierung nie neu.",
+        "Solo se il formato contiene {year}; altrimenti la numerazione non riparte mai.",
+        "Yalnızca biçim {year} içeriyorsa; aksi halde numaralandırma hiç yeniden başlamaz.",
+    ),
 }
 
 

@@ -103,6 +103,11 @@ class Tenant(models.Model):
         validators=[validate_number_format],
         help_text=_("Placeholders: {year}, {number}."),
     )
+    number_reset_yearly = models.BooleanField(
+        _("numbers start again at 1 each year"),
+        default=True,
+        help_text=_("Only when the format contains {year}; otherwise numbering never restarts."),
+    )
     payment_terms_days = models.PositiveSmallIntegerField(
         _("payment terms (days)"), default=14, validators=[MinValueValidator(0)]
     )

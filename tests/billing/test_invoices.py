@@ -1,7 +1,7 @@
 """Invoices: drafts, finalization with gapless numbers, snapshots, VAT regimes, immutability."""
 
 import threading
-from datetime import date
+from datetime import UTC, date
 from decimal import Decimal
 
 import pytest
@@ -368,3 +368,86 @@ def test_escaped_braces_do_not_restart_numbers_each_year(world, vat):
         invoice=draft(world, ("x", "1", "1")), actor=None, today=date(2027, 1, 1)
     )
     assert (first.number, second.number) == ("INV-{year}-0001", "INV-{year}-0002")
+
+
+def test_numbering_can_run_on_across_years(world, vat):
+    world.acme.number_reset_yearly = False
+    world.acme.save()
+    numbers = [
+        invoice_finalize(invoice=draft(world, ("x", "1", "1")), actor=None, today=day).number
+        for day in (date(2026, 12, 31), date(2027, 1, 1))
+    ]
+    assert numbers == ["INV-2026-000001", "INV-2027-000002"]
+
+
+def test_a_format_change_that_would_repeat_numbers_is_refused_clearly(world, vat):
+    invoice_finalize(invoice=draft(world, ("x", "1", "1")), actor=None, today=TODAY)
+    world.acme.invoice_number_format = "INV-2026-{number:06d}"  # a new counter, from 1 again
+    world.acme.save()
+    second = draft(world, ("x", "1", "1"))
+    with pytest.raises(ValidationError, match="INV-2026-000001 is already used"):
+        invoice_finalize(invoice=second, actor=None, today=TODAY)
+    second.refresh_from_db()
+    assert second.status == "draft" and not second.number
+
+
+def test_back_office_actions_date_invoices_by_the_business_day(world, vat):
+    """23:30 UTC on New Year's Eve is already 2027 in Auckland: number and dates follow it."""
+    from datetime import datetime
+
+    from django.utils import timezone
+
+    from tests.conftest import client_for
+
+    world.acme.timezone = "Pacific/Auckland"
+    world.acme.save()
+    invoice = draft(world, ("x", "1", "1"))
+    client = client_for(world.staff["acme", "billing"], world.acme)
+    moment = datetime(2026, 12, 31, 23, 30, tzinfo=UTC)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(timezone, "now", lambda: moment)
+        client.post(
+            "/manage/billing/invoice/", {"action": "finalize", "_selected_action": [invoice.pk]}
+        )
+    invoice.refresh_from_db()
+    assert invoice.issue_date == date(2027, 1, 1) and invoice.number == "INV-2027-000001"
+
+
+class TestBackOfficeStatusActions:
+    def test_mark_sent_and_write_off(self, world, vat):
+        from billing.models import InvoiceDelivery
+        from tests.conftest import client_for
+
+        invoice = invoice_finalize(invoice=draft(world, ("x", "1", "1")), actor=None, today=TODAY)
+        billing = client_for(world.staff["acme", "billing"], world.acme)
+        manager = client_for(world.staff["acme", "manager"], world.acme)
+        changelist = "/manage/billing/invoice/"
+        billing.post(changelist, {"action": "mark_sent", "_selected_action": [invoice.pk]})
+        assert InvoiceDelivery.objects.get(invoice=invoice).recipients == []
+        # Writing off needs a Manager.
+        billing.post(changelist, {"action": "mark_uncollectible", "_selected_action": [invoice.pk]})
+        invoice.refresh_from_db()
+        assert invoice.status == "open"
+        manager.post(changelist, {"action": "mark_uncollectible", "_selected_action": [invoice.pk]})
+        invoice.refresh_from_db()
+        assert invoice.status == "uncollectible"
+        assert invoice.events.filter(kind="marked_uncollectible").exists()
+
+    def test_a_draft_cannot_be_marked_sent(self, world, vat):
+        from billing.emails import invoice_mark_sent
+
+        with pytest.raises(ValidationError):
+            invoice_mark_sent(
+                invoice=draft(world, ("x", "1", "1")), actor=world.staff["acme", "billing"]
+            )
+
+    def test_deleting_a_draft_goes_through_the_service(self, world, vat):
+        from core.models import AuditEntry
+        from tests.conftest import client_for
+
+        invoice = draft(world, ("x", "1", "1"))
+        client = client_for(world.staff["acme", "billing"], world.acme)
+        response = client.post(f"/manage/billing/invoice/{invoice.pk}/delete/", {"post": "yes"})
+        assert response.status_code == 302
+        assert not Invoice.objects.filter(pk=invoice.pk).exists()
+        assert AuditEntry.objects.filter(action="invoice.draft_delete").exists()
