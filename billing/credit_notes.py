@@ -47,6 +47,16 @@ def _rest_of_line(line: InvoiceLine, currency: str) -> LineAmounts:
     return LineAmounts(net, tax, net + tax)
 
 
+def _within(part: LineAmounts, rest: LineAmounts) -> LineAmounts:
+    """The part, capped at what is left of the line (toward zero for negative lines)."""
+
+    def cap(value: Decimal, limit: Decimal) -> Decimal:
+        return min(value, limit) if limit >= 0 else max(value, limit)
+
+    net, tax = cap(part.net, rest.net), cap(part.tax, rest.tax)
+    return LineAmounts(net, tax, net + tax)
+
+
 def customer_credit_balances(tenant: Tenant) -> dict[tuple[int, str], Decimal]:
     """Every customer's credit balance of the business, by (customer id, currency)."""
     rows = (
@@ -109,16 +119,22 @@ def credit_note_issue(
                 },
                 code="too_much",
             )
+        rest = _rest_of_line(line, invoice.currency)
         if quantity == creditable_quantity(line):
             # The last of the line: credit exactly what is left of its rounded amounts, so
             # that partial credits always add up to the line (no rounding residue).
-            amounts = _rest_of_line(line, invoice.currency)
+            amounts = rest
         else:
-            amounts = line_amounts(
-                quantity=quantity,
-                unit_price=line.unit_price,
-                tax_rate=line.tax_rate,
-                currency=invoice.currency,
+            # Each part is rounded on its own; never let the parts outgrow the line (4 × 0.005
+            # is 0.02 on the invoice, but 0.01 per unit credited one by one).
+            amounts = _within(
+                line_amounts(
+                    quantity=quantity,
+                    unit_price=line.unit_price,
+                    tax_rate=line.tax_rate,
+                    currency=invoice.currency,
+                ),
+                rest,
             )
         credit_lines.append(
             CreditNoteLine(

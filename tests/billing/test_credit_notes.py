@@ -3,12 +3,12 @@ from decimal import Decimal
 
 import pytest
 from django.core.exceptions import ValidationError
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.django import TestCase as HypothesisTestCase
 
 from billing.credit_notes import credit_note_issue, creditable_quantity, customer_credit_balance
-from billing.models import CustomerCreditEntry, TaxRate
+from billing.models import CreditNoteLine, CustomerCreditEntry, TaxRate
 from billing.services import invoice_finalize, invoice_mark_paid
 from tests.billing.test_invoices import draft
 
@@ -132,6 +132,61 @@ class TestCreditProperties(HypothesisTestCase):
         assert second.amount_credited == min(balance, second.gross_amount)
         assert second.amount_due >= 0
         assert customer_credit_balance(customer, "EUR") >= 0
+
+
+class TestPartialCreditsProperty(HypothesisTestCase):
+    @settings(max_examples=40, deadline=None)
+    @given(
+        quantity=st.integers(2, 12),
+        price=st.decimals("0.001", "3", places=4),
+        parts=st.lists(st.integers(1, 4), min_size=1, max_size=6),
+    )
+    @example(quantity=4, price=Decimal("0.005"), parts=[1, 1, 1, 1])
+    def test_credit_notes_never_exceed_the_line(self, quantity, price, parts):
+        from tests.factories import CustomerFactory, TenantFactory
+
+        tenant = TenantFactory()
+        TaxRate.objects.create(tenant=tenant, name="S", rate=Decimal("19"), is_default=True)
+        customer = CustomerFactory(tenant=tenant)
+        from billing.services import invoice_add_line, invoice_create_draft
+
+        invoice = invoice_create_draft(customer=customer, actor=None)
+        invoice_add_line(
+            invoice=invoice,
+            description="l",
+            quantity=Decimal(quantity),
+            unit_price=price,
+            actor=None,
+        )
+        invoice = invoice_finalize(invoice=invoice, actor=None, today=TODAY)
+        line = invoice.lines.get()
+        for part in parts:
+            part = min(Decimal(part), creditable_quantity(line))
+            if not part:
+                break
+            credit_note_issue(
+                invoice=invoice, actor=None, today=TODAY, reason="r", quantities={line.pk: part}
+            )
+        credited = list(CreditNoteLine.objects.filter(invoice_line=line))
+        assert all(c.net_amount >= 0 and c.tax_amount >= 0 for c in credited)
+        assert sum(c.net_amount for c in credited) <= line.net_amount
+        assert sum(c.tax_amount for c in credited) <= line.tax_amount
+        if creditable_quantity(line) == 0:
+            assert sum(c.gross_amount for c in credited) == line.gross_amount
+
+
+def test_four_half_cents_credited_one_by_one_stay_within_the_line(world):
+    TaxRate.objects.filter(tenant=world.acme).update(rate=Decimal(0))
+    invoice = issued(world, ("Tiny", "4", "0.005"))  # 0.02 on the invoice
+    line = invoice.lines.get()
+    notes = [
+        credit_note_issue(
+            invoice=invoice, actor=None, today=TODAY, reason="r", quantities={line.pk: Decimal(1)}
+        )
+        for _ in range(4)
+    ]
+    amounts = [note.gross_amount for note in notes]
+    assert sum(amounts) == Decimal("0.02") and min(amounts) >= 0
 
 
 def unused_seats_credited(world, *, seats):
