@@ -182,7 +182,7 @@ def _let_flush_remove_finalized_invoices(request):
         return
     import importlib
 
-    triggers = importlib.import_module("billing.migrations.0002_finalized_invoices_are_immutable")
+    triggers = importlib.import_module("billing.migrations.0010_documents_frozen_further")
     with connection.cursor() as cursor:
         for sql in triggers.SQLITE_DROP:
             cursor.execute(sql)
@@ -201,6 +201,3 @@ def _let_flush_remove_finalized_invoices(request):
             cursor.execute(f"DELETE FROM {table}")  # noqa: S608 — fixed table names
         for sql in triggers.SQLITE:
             cursor.execute(sql)
-        moves = importlib.import_module("billing.migrations.0005_invoice_lines_cannot_move")
-        cursor.execute(moves.SQLITE_DROP)
-        cursor.execute(moves.SQLITE)

@@ -150,6 +150,34 @@ class TestImmutability:
         with pytest.raises((IntegrityError, DatabaseError)), transaction.atomic():
             Invoice.objects.filter(pk=invoice.pk).delete()
 
+    def test_a_stored_pdf_is_never_replaced(self, world, vat):
+        invoice = invoice_finalize(invoice=draft(world, ("x", "1", "10")), actor=None, today=TODAY)
+        rows = Invoice.objects.filter(pk=invoice.pk)
+        rows.update(pdf="invoices/a.pdf", pdf_sha256="a" * 64)  # the first render: allowed
+        with pytest.raises((IntegrityError, DatabaseError)), transaction.atomic():
+            rows.update(pdf="invoices/b.pdf")
+        with pytest.raises((IntegrityError, DatabaseError)), transaction.atomic():
+            rows.update(pdf_sha256="b" * 64)
+
+    def test_an_issued_credit_note_cannot_change_or_vanish(self, world, vat):
+        from billing.credit_notes import credit_note_issue
+        from billing.models import CreditNote, CreditNoteLine
+
+        invoice = invoice_finalize(invoice=draft(world, ("x", "1", "10")), actor=None, today=TODAY)
+        note = credit_note_issue(invoice=invoice, actor=None, today=TODAY, reason="r")
+        notes = CreditNote.objects.filter(pk=note.pk)
+        for change in ({"gross_amount": Decimal(1)}, {"number": "CN-X"}, {"reason": "other"}):
+            with pytest.raises((IntegrityError, DatabaseError)), transaction.atomic():
+                notes.update(**change)
+        with pytest.raises((IntegrityError, DatabaseError)), transaction.atomic():
+            notes.delete()
+        lines = CreditNoteLine.objects.filter(credit_note=note)
+        with pytest.raises((IntegrityError, DatabaseError)), transaction.atomic():
+            lines.update(quantity=Decimal(5))
+        with pytest.raises((IntegrityError, DatabaseError)), transaction.atomic():
+            lines.delete()
+        notes.update(pdf="credit-notes/a.pdf", pdf_sha256="a" * 64)  # the first render
+
     def test_status_and_payments_still_move(self, world, vat):
         invoice = invoice_finalize(invoice=draft(world, ("x", "1", "100")), actor=None, today=TODAY)
         invoice = invoice_mark_paid(invoice=invoice, actor=None, amount=Decimal("50"))
