@@ -2,7 +2,7 @@
 when run twice, interrupted and resumed, or run twice at the same time."""
 
 import threading
-from datetime import date
+from datetime import UTC, date
 from decimal import Decimal
 
 import pytest
@@ -151,6 +151,29 @@ def test_the_command_runs_for_a_date_and_a_tenant(world, setup, capsys):
 
     with pytest.raises(CommandError):
         call_command("run_billing", "--date", "tomorrow")
+
+
+def test_the_hourly_task_fans_out_per_business_on_its_own_day(
+    world, setup, eager_tasks, monkeypatch
+):
+    """Three due periods, one task per period here: every task shares the same business's work
+    and none issues an invoice twice. Auckland is already on the 1st when UTC is not."""
+    from datetime import datetime
+
+    from django.utils import timezone
+
+    from billing import tasks
+
+    world.acme.timezone = "Pacific/Auckland"
+    world.acme.save()
+    for customer in (world.alpha, world.bravo, world.alpha):
+        subscribe(world, setup, start=date(2026, 3, 1), customer=customer)
+    monkeypatch.setattr(tasks, "PERIODS_PER_TASK", 1)
+    monkeypatch.setattr(timezone, "now", lambda: datetime(2026, 2, 28, 20, tzinfo=UTC))
+    assert tasks.run_billing() == 3
+    assert Invoice.objects.filter(tenant=world.acme).count() == 3
+    assert {i.issue_date for i in Invoice.objects.all()} == {date(2026, 3, 1)}
+    assert tasks.run_billing() == 0  # nothing due any more
 
 
 @pytest.mark.django_db(transaction=True)

@@ -6,13 +6,17 @@ from django.utils import timezone
 
 from billing.run import billing_run, due_subscriptions
 from core.models import Tenant
+from subscriptions.periods import local_today
 
 
 class Command(BaseCommand):
     help = "Invoice every due subscription period (safe to run again, and alongside another run)."
 
     def add_arguments(self, parser) -> None:
-        parser.add_argument("--date", help="the billing day, YYYY-MM-DD (default: today)")
+        parser.add_argument(
+            "--date",
+            help="the billing day, YYYY-MM-DD (default: each business's today, in its time zone)",
+        )
         parser.add_argument("--tenant", help="only this business (its address name)")
         parser.add_argument("--batch-size", type=int, default=500)
 
@@ -25,7 +29,7 @@ class Command(BaseCommand):
         **options,
     ) -> None:
         try:
-            today = _parse(date) if date else timezone.localdate()
+            day = _parse(date) if date else None
         except ValueError as exc:
             raise CommandError(f"--date must be YYYY-MM-DD: {exc}") from exc
         only = None
@@ -34,7 +38,9 @@ class Command(BaseCommand):
             if only is None:
                 raise CommandError(f"no business with the address name {tenant!r}")
         tenants = [only] if only else list(Tenant.objects.filter(is_active=True))
-        total = sum(due_subscriptions(t, today).count() for t in tenants)
+        now = timezone.now()
+        days = {t.pk: day or local_today(now, t.timezone) for t in tenants}
+        total = sum(due_subscriptions(t, days[t.pk]).count() for t in tenants)
         done = 0
 
         def progress(step: int) -> None:
@@ -45,12 +51,15 @@ class Command(BaseCommand):
             sys.stdout.write(f"\r[{'#' * filled}{'.' * (width - filled)}] {done}/{total}")
             sys.stdout.flush()
 
-        stats = billing_run(today=today, tenant=only, batch_size=batch_size, progress=progress)
+        invoices = skipped = 0
+        for current in tenants:
+            stats = billing_run(
+                today=days[current.pk], tenant=current, batch_size=batch_size, progress=progress
+            )
+            invoices, skipped = invoices + stats.invoices, skipped + stats.skipped
         self.stdout.write("")
         self.stdout.write(
-            self.style.SUCCESS(
-                f"{stats.invoices} invoices issued, {stats.skipped} periods already invoiced."
-            )
+            self.style.SUCCESS(f"{invoices} invoices issued, {skipped} periods already invoiced.")
         )
 
 
