@@ -7,11 +7,14 @@ needed (download, e-mail, archive), stored with its checksum, and never rendered
 
 from __future__ import annotations
 
+import base64
 import hashlib
-from functools import cache
+import mimetypes
+from functools import cache, lru_cache
 
 from django.conf import settings
 from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
 from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import translation
@@ -31,6 +34,19 @@ def _engine():
     return fonts, CSS(filename=str(STYLESHEET), font_config=fonts), {}
 
 
+@lru_cache(maxsize=64)
+def _logo_data_uri(name: str) -> str:
+    """The business's logo inline (no file lookups while rendering); names change on upload."""
+    with default_storage.open(name) as f:
+        data = f.read()
+    mime = mimetypes.guess_type(name)[0] or "image/png"
+    return f"data:{mime};base64,{base64.b64encode(data).decode()}"
+
+
+def branding(tenant) -> dict:
+    return {"tenant": tenant, "logo": _logo_data_uri(tenant.logo.name) if tenant.logo else ""}
+
+
 def render_invoice_html(invoice: Invoice, lines: list) -> str:
     language = invoice.buyer.get("language") or invoice.tenant.locale
     with translation.override(language):
@@ -39,7 +55,7 @@ def render_invoice_html(invoice: Invoice, lines: list) -> str:
             {
                 "invoice": invoice,
                 "lines": lines,
-                "tenant": invoice.tenant,
+                **branding(invoice.tenant),
                 "tax_by_rate": totals(lines).tax_by_rate.items(),
             },
         )
@@ -69,7 +85,7 @@ def render_credit_note_pdf(note: CreditNote) -> bytes:
                 "note": note,
                 "invoice": note.invoice,
                 "lines": lines,
-                "tenant": note.tenant,
+                **branding(note.tenant),
                 "tax_by_rate": totals(lines).tax_by_rate.items(),
             },
         )
@@ -111,6 +127,6 @@ def render_statement_pdf(statement) -> bytes:
     tenant = statement.customer.tenant
     with translation.override(statement.customer.language or tenant.locale):
         html = render_to_string(
-            "billing/pdf/statement.html", {"statement": statement, "tenant": tenant}
+            "billing/pdf/statement.html", {"statement": statement, **branding(tenant)}
         )
     return _write_pdf(html)

@@ -9,7 +9,7 @@ from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
 from billing.calculations import line_amounts, totals
@@ -166,7 +166,26 @@ def seller_snapshot(tenant: Tenant) -> dict:
     }
 
 
+VAT_MENTIONS = {
+    VatRegime.REVERSE_CHARGE: _(
+        "Reverse charge: VAT to be accounted for by the recipient "
+        "(Directive 2006/112/EC, art. 196)."
+    ),
+    VatRegime.NOT_TAXABLE: _("Not taxable: no VAT charged."),
+}
+
+
+def vat_mention(regime: str, language: str) -> str:
+    """The legal mention of the VAT regime, in the document's language ("" for standard)."""
+    mention = VAT_MENTIONS.get(regime)
+    if mention is None:
+        return ""
+    with translation.override(language):
+        return str(mention)
+
+
 def buyer_snapshot(customer: Customer) -> dict:
+    language = customer.language or customer.tenant.locale
     return {
         "name": customer.billing_company or customer.name,
         "number": customer.number,
@@ -174,8 +193,10 @@ def buyer_snapshot(customer: Customer) -> dict:
         "country": customer.billing_country,
         "vat_id": customer.vat_id,
         "po_number": customer.po_number,
-        "language": customer.language or customer.tenant.locale,
+        "language": language,
         "payment_terms_days": customer.effective_payment_terms_days,
+        "vat_regime": customer.vat_regime,
+        "vat_mention": vat_mention(customer.vat_regime, language),
     }
 
 

@@ -2413,6 +2413,24 @@ T: dict[str, tuple[str, str, str, str]] = {
         "Solo se il formato contiene {year}; altrimenti la numerazione non riparte mai.",
         "Yalnızca biçim {year} içeriyorsa; aksi halde numaralandırma hiç yeniden başlamaz.",
     ),
+    "Reverse charge: VAT to be accounted for by the recipient (Directive 2006/112/EC, art. 196).": (
+        "Autoliquidation : TVA due par le preneur (directive 2006/112/CE, art. 196).",
+        "Steuerschuldnerschaft des Leistungsempfängers (Richtlinie 2006/112/EG, Art. 196).",
+        "Inversione contabile: IVA assolta dal destinatario (direttiva 2006/112/CE, art. 196).",
+        "Sorumlu sıfatıyla KDV: KDV alıcı tarafından beyan edilir (2006/112/AT sayılı Direktif, md. 196).",
+    ),
+    "Not taxable: no VAT charged.": (
+        "Non assujetti : TVA non applicable.",
+        "Nicht steuerbar: keine Umsatzsteuer berechnet.",
+        "Non imponibile: IVA non applicata.",
+        "Vergiye tabi değil: KDV uygulanmamıştır.",
+    ),
+    "VAT %(rate)s %% of %(net)s": (
+        "TVA %(rate)s %% sur %(net)s",
+        "USt. %(rate)s %% auf %(net)s",
+        "IVA %(rate)s %% su %(net)s",
+        "%(net)s üzerinden KDV %%%(rate)s",
+    ),
 }
 
 

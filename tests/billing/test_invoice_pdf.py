@@ -1,14 +1,13 @@
-import io
 from datetime import date
 from decimal import Decimal
 
 import pytest
-from pypdf import PdfReader
 
 from billing.models import Invoice, TaxRate
 from billing.pdf import invoice_pdf
 from billing.services import invoice_add_line, invoice_create_draft, invoice_finalize
 from contracts.services import customer_update
+from tests.helpers import pdf_text
 
 pytestmark = pytest.mark.django_db
 
@@ -36,7 +35,7 @@ def finalized(world):
 
 
 def text_of(content: bytes) -> str:
-    return "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(content)).pages)
+    return " ".join(pdf_text(content).split())  # one space between words, whatever the layout
 
 
 def test_the_pdf_carries_the_legal_mentions_and_is_stored_once(world):
@@ -49,9 +48,13 @@ def test_the_pdf_carries_the_legal_mentions_and_is_stored_once(world):
         "DE123456789",
         "FR40303265045",
         "PO-77",
-        "Reverse charge",
+        "Reverse charge: VAT to be accounted for by the recipient "
+        "(Directive 2006/112/EC, art. 196).",
         "DE89370400440532013000",
         "Helpdesk",
+        "VAT 0 % of €49.00",
+        "03/01/2026",  # the service period, from
+        "03/31/2026",  # … to
     ):
         assert needed in text, needed
     import hashlib
@@ -60,6 +63,26 @@ def test_the_pdf_carries_the_legal_mentions_and_is_stored_once(world):
     name = invoice.pdf.name
     again = invoice_pdf(Invoice.objects.get(pk=invoice.pk))
     assert again.pdf.name == name  # not rendered twice
+
+
+def test_the_legal_mention_is_frozen_in_the_buyers_language_and_the_logo_printed(world):
+    from django.core.files.base import ContentFile
+
+    png = (
+        b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00"
+        b"\x00\x00\x1f\x15\xc4\x89\x00\x00\x00\rIDATx\x9cc\xf8\xcf\xc0\xf0\x1f\x00\x05\x00"
+        b"\x01\xff\x89\x99=\x1d\x00\x00\x00\x00IEND\xaeB`\x82"
+    )
+    world.acme.logo.save("logo.png", ContentFile(png))
+    world.alpha.language = "fr"
+    world.alpha.save()
+    invoice = finalized(world)
+    assert invoice.buyer["vat_mention"].startswith("Autoliquidation")
+    world.alpha.language = "en"
+    world.alpha.save()  # later edits change nothing on the issued invoice
+    content = invoice_pdf(Invoice.objects.get(pk=invoice.pk)).pdf.open("rb").read()
+    assert "Autoliquidation" in text_of(content)
+    assert b"/Subtype /Image" in content
 
 
 def test_the_customer_downloads_it_in_their_language(world):
