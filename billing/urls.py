@@ -4,6 +4,7 @@ from billing import views
 
 urlpatterns = [
     path("invoices/", views.invoice_list, name="invoices"),
+    path("credits/", views.credit_overview, name="credits"),
     path("invoices/recurring/", views.recurring_invoices, name="recurring_invoices"),
     path("invoices/statement/", views.statement_page, name="statement"),
     path("invoices/statement/pdf", views.statement_pdf, name="statement_pdf"),

@@ -15,7 +15,9 @@ from billing.models import CreditNote, Invoice
 from billing.pdf import credit_note_pdf, invoice_pdf, render_statement_pdf
 from billing.statements import statement
 from contracts.access import customer_required
+from core.roles import may
 from core.signing import LinkInvalid
+from subscriptions import selectors as subscription_selectors
 
 
 @customer_required
@@ -195,3 +197,32 @@ def statement_pdf(request: HttpRequest) -> HttpResponse:
     name = f"statement-{result.start}-{result.end}.pdf"
     response["Content-Disposition"] = f'attachment; filename="{name}"'
     return response
+
+
+@customer_required
+def credit_overview(request: HttpRequest) -> HttpResponse:
+    """Credits: the packages (subscriptions app) and the money credit from credit notes. It
+    lives here because billing builds on subscriptions, never the other way round."""
+    customer = request.customer
+    return render(
+        request,
+        "subscriptions/credits.html",
+        {
+            "section_key": "credits",
+            "account": subscription_selectors.credit_account_view(customer=customer),
+            "today": timezone.localdate(),
+            "packages": subscription_selectors.package_list(tenant=request.tenant),
+            "entries": subscription_selectors.credit_ledger(
+                tenant=request.tenant, customer=customer
+            ),
+            "credit_notes": selectors.credit_note_list(tenant=request.tenant, customer=customer),
+            "credit_movements": selectors.credit_movements(
+                tenant=request.tenant, customer=customer
+            ),
+            "credit_balance": customer_credit_balance(customer, request.tenant.default_currency),
+            "currency": request.tenant.default_currency,
+            "may_buy": may(
+                request.user, "package.buy", tenant=request.tenant, customer_id=customer.pk
+            ),
+        },
+    )

@@ -14,8 +14,6 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_POST, require_safe
 
-from billing import selectors as billing_selectors
-from billing.credit_notes import customer_credit_balance
 from contracts.access import customer_required
 from core.roles import may
 from subscriptions import credits, selectors, services
@@ -271,34 +269,6 @@ def order_detail(request: HttpRequest, order_id: int) -> HttpResponse:
         raise Http404 from exc
     return render(
         request, "subscriptions/order_detail.html", {"section_key": "orders", **_timeline(order)}
-    )
-
-
-@customer_required
-def credit_overview(request: HttpRequest) -> HttpResponse:
-    customer = request.customer
-    return render(
-        request,
-        "subscriptions/credits.html",
-        {
-            "section_key": "credits",
-            "account": selectors.credit_account_view(customer=customer),
-            "today": timezone.localdate(),
-            "packages": selectors.package_list(tenant=request.tenant),
-            "entries": selectors.credit_ledger(tenant=request.tenant, customer=customer),
-            # Money credit (from credit notes) lives in billing; the page shows both kinds.
-            "credit_notes": billing_selectors.credit_note_list(
-                tenant=request.tenant, customer=customer
-            ),
-            "credit_movements": billing_selectors.credit_movements(
-                tenant=request.tenant, customer=customer
-            ),
-            "credit_balance": customer_credit_balance(customer, request.tenant.default_currency),
-            "currency": request.tenant.default_currency,
-            "may_buy": may(
-                request.user, "package.buy", tenant=request.tenant, customer_id=customer.pk
-            ),
-        },
     )
 
 
