@@ -243,6 +243,7 @@ CELERY_BEAT_SCHEDULE = {
     "heartbeat": {"task": "core.tasks.heartbeat", "schedule": 60.0},
     "billing-run": {"task": "billing.tasks.run_billing", "schedule": 3600.0},
     "payment-reminders": {"task": "billing.tasks.send_payment_reminders", "schedule": 3600.0},
+    "archive-pdfs": {"task": "billing.tasks.archive_pdfs", "schedule": 3600.0},
     "subscriptions-apply-due": {
         "task": "subscriptions.tasks.apply_due_subscription_changes",
         "schedule": 3600.0,

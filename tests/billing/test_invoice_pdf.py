@@ -122,3 +122,18 @@ def test_the_credit_note_pdf_names_the_invoice_it_corrects_and_is_stored_once(wo
     assert stored.pdf_sha256 and credit_note_pdf(stored).pdf.name == stored.pdf.name
     page = world.client(world.alice).get("/invoices/").content.decode()
     assert f"/invoices/credit-notes/{note.pk}/pdf" in page
+
+
+def test_a_worker_archives_the_pdfs_of_finalized_documents_once(world):
+    from billing.credit_notes import credit_note_issue
+    from billing.models import CreditNote
+    from billing.tasks import archive_pdfs
+
+    invoice = finalized(world)
+    credit_note_issue(invoice=invoice, actor=None, today=date(2026, 3, 5), reason="Outage")
+    draft = invoice_create_draft(customer=world.alpha, actor=None)
+    assert archive_pdfs() == 2
+    assert Invoice.objects.get(pk=invoice.pk).pdf_sha256
+    assert CreditNote.objects.get().pdf_sha256
+    assert not Invoice.objects.get(pk=draft.pk).pdf  # drafts are never archived
+    assert archive_pdfs() == 0
