@@ -7,7 +7,12 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
-from core.admin_base import CreatedByServiceAdmin, TenantScopedAdmin, is_platform_admin
+from core.admin_base import (
+    CreatedByServiceAdmin,
+    ReadOnlyAdmin,
+    TenantScopedAdmin,
+    is_platform_admin,
+)
 from core.audit import audit_record
 from core.models import AuditEntry, Domain, StaffMembership, Tenant, User
 from core.roles import StaffRole, may
@@ -185,7 +190,7 @@ class StaffMembershipAdmin(CreatedByServiceAdmin):
 
 
 @admin.register(AuditEntry)
-class AuditEntryAdmin(TenantScopedAdmin):
+class AuditEntryAdmin(ReadOnlyAdmin, TenantScopedAdmin):  # written by services only
     view_action = "audit.view"
     list_display = ["created_at", "actor_label", "action", "object_repr", "ip_address"]
     list_filter = ["action"]
@@ -204,16 +209,6 @@ class AuditEntryAdmin(TenantScopedAdmin):
         "after",
         "ip_address",
     ]
-
-    # The audit log is written by services only, never edited, not even by superusers.
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False
 
 
 @admin.register(User)

@@ -271,6 +271,20 @@ class TenantScopedAdmin(admin.ModelAdmin):
         )
 
 
+class ReadOnlyAdmin:
+    """For records only services write (audit entries, issued credit notes): never added,
+    changed or deleted in the back office, not even by superusers."""
+
+    def has_add_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+
 class CreatedByServiceAdmin(TenantScopedAdmin):
     """For rows whose creation is a service call (e.g. a person found or created by e-mail and
     given a role): on add, `create` does the whole write, audited; edits go the usual way."""
