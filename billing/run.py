@@ -291,6 +291,7 @@ def _lines(subscription, period, options, charges, rate) -> list[dict]:
                 "service_start": period.start,
                 "service_end": last_day,
                 "subscription": subscription,
+                "option_id": booked.option_id,
             }
             lines.append({**line, **_amounts(line, rate, currency)})
     for charge in charges:

@@ -50,7 +50,7 @@ def insert_by_copy(
             invoice.pk = invoice.id = pk
         with cursor.copy(
             "COPY billing_invoiceline (tenant_id, invoice_id, position, subscription_id, "
-            f"{', '.join(LINE_COLUMNS)}) FROM STDIN"
+            f"option_id, {', '.join(LINE_COLUMNS)}) FROM STDIN"
         ) as copy:
             for invoice, lines in zip(invoices, lines_of, strict=True):
                 for position, line in enumerate(lines):
@@ -60,6 +60,7 @@ def insert_by_copy(
                             invoice.pk,
                             position,
                             invoice.subscription_id,
+                            line.get("option_id"),
                             *(line[c] for c in LINE_COLUMNS),
                         ]
                     )

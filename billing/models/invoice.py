@@ -158,6 +158,10 @@ class InvoiceLine(models.Model):
     order = models.ForeignKey(
         "subscriptions.Order", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
+    # The catalogue's add-on this line bills (booked options come and go; the catalogue stays).
+    option = models.ForeignKey(
+        "subscriptions.Option", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
 
     class Meta:
         verbose_name = _("invoice line")

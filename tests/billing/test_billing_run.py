@@ -94,6 +94,7 @@ def test_options_pending_charges_cycles_and_ends_are_billed_right(world, setup):
     assert len(invoices) == 2  # two cycles, then it stops
     assert invoices[0].net_amount == Decimal("159.00")  # 49 + 2 × 5 + 100 setup
     assert invoices[1].net_amount == Decimal("59.00")
+    assert [line.option for line in invoices[1].lines.all()] == [None, seat]  # what it bills
     assert PendingCharge.objects.get().invoiced_at is not None
     sub.refresh_from_db()
     assert sub.remaining_cycles == 0 and sub.next_invoice_on is None
