@@ -20,8 +20,7 @@ from billing.models import (
     InvoiceLine,
     InvoiceStatus,
     NumberSeries,
-    Payment,
-    PaymentAllocation,
+    PaymentMethodKind,
     TaxRate,
 )
 from billing.numbering import take_number
@@ -275,8 +274,10 @@ def invoice_mark_paid(
     received_on: date | None = None,
     reference: str = "",
 ) -> Invoice:
-    """Record a payment (a bank transfer seen by staff; gateways arrive with the payments
-    issue). Partial payments keep it open; the full amount marks it paid."""
+    """Record a bank transfer seen by staff. Partial payments keep it open; the full amount
+    marks it paid."""
+    from billing.payments import payment_apply
+
     require_staff(actor, invoice.tenant, "invoices.manage")
     invoice = locked_invoice(invoice)
     amount = round_money(Decimal(amount), invoice.currency)
@@ -284,30 +285,14 @@ def invoice_mark_paid(
         raise ValidationError(_("Only open invoices can be paid."), code="not_open")
     if amount <= 0 or amount > invoice.amount_due:
         raise ValidationError(_("The amount must be between 0 and what is due."), code="amount")
-    payment = Payment.objects.create(
-        tenant=invoice.tenant,
-        customer=invoice.customer,
+    payment_apply(
+        invoice,
         amount=amount,
-        currency=invoice.currency,
-        received_on=received_on or timezone.localdate(),
+        actor=actor,
+        method=PaymentMethodKind.BANK_TRANSFER,
         reference=reference or invoice.number,
+        received_on=received_on or timezone.localdate(),
     )
-    PaymentAllocation.objects.create(
-        tenant=invoice.tenant, payment=payment, invoice=invoice, amount=amount
-    )
-    invoice.amount_paid += amount
-    if invoice.amount_due == 0:
-        invoice.paid_at = timezone.now()
-        move_invoice(invoice, InvoiceStatus.PAID, kind="paid", actor=actor, data={"amount": amount})
-    else:
-        audit_record(
-            tenant=invoice.tenant,
-            actor=actor,
-            action="invoice.partly_paid",
-            obj=invoice,
-            after={"amount": amount, "due": invoice.amount_due},
-        )
-    invoice.save(update_fields=["amount_paid", "paid_at", "status"])
     return invoice
 
 

@@ -54,6 +54,10 @@ STAFF_ACTIONS: dict[str, StaffRole] = {
     "invoices.view": StaffRole.SUPPORT,
     "invoices.manage": StaffRole.BILLING,
     "invoices.void": StaffRole.MANAGER,
+    # Saved cards: add one on a customer's behalf (through Stripe.js), remove, set default.
+    "payment_methods.manage": StaffRole.BILLING,
+    "payments.refund": StaffRole.MANAGER,
+    "payment_settings.change": StaffRole.OWNER,
     "order.view": StaffRole.SUPPORT,
     "order.manage": StaffRole.BILLING,
     "subscription.view": StaffRole.SUPPORT,

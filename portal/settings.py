@@ -39,6 +39,14 @@ if not DEBUG and SECRET_KEY == DEV_SECRET_KEY and not env.bool("KONTOR_TESTING",
         "Set SECRET_KEY (a long random string) or DEBUG=true for development."
     )
 
+# Fernet keys for secrets stored in the database (gateway keys), newest first; empty: derived from
+# SECRET_KEY and SECRET_KEY_FALLBACKS.
+KONTOR_ENCRYPTION_KEYS = env.list("KONTOR_ENCRYPTION_KEYS", default=[])
+
+# Stripe: each business's keys live in its payment settings (encrypted). These point the SDK and
+# Stripe.js elsewhere (localstripe for tests and the demo); empty: Stripe itself.
+STRIPE_API_BASE = env.str("STRIPE_API_BASE", default="")
+STRIPE_JS_URL = env.str("STRIPE_JS_URL", default="https://js.stripe.com/v3/")
 DATA_DIR = Path(env.str("KONTOR_DATA_DIR", default=str(BASE_DIR / "data")))
 
 # Hosts: tenants live at <slug>.<KONTOR_BASE_DOMAIN> and on their custom domains. The tenant

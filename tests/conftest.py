@@ -201,3 +201,33 @@ def _let_flush_remove_finalized_invoices(request):
             cursor.execute(f"DELETE FROM {table}")  # noqa: S608 — fixed table names
         for sql in triggers.SQLITE:
             cursor.execute(sql)
+
+
+@pytest.fixture(scope="session")
+def fake_stripe():
+    """localstripe for this test process (one per xdist worker)."""
+    from tests import stripe_fake
+
+    running = stripe_fake.start()
+    yield running
+    running.process.terminate()
+    running.process.wait(timeout=10)
+
+
+@pytest.fixture
+def stripe_acme(world, fake_stripe, settings):
+    """acme takes cards through (fake) Stripe; returns the fake, to act as the browser."""
+    from billing.models import Gateway, PaymentSettings
+
+    settings.STRIPE_API_BASE = fake_stripe.url
+    settings.STRIPE_JS_URL = f"{fake_stripe.url}/js.stripe.com/v3/"
+    PaymentSettings.objects.update_or_create(
+        tenant=world.acme,
+        defaults={
+            "gateway": Gateway.STRIPE,
+            "stripe_publishable_key": "pk_test_kontor",
+            "stripe_secret_key": "sk_test_kontor",
+            "stripe_webhook_secret": "whsec_kontor",
+        },
+    )
+    return fake_stripe

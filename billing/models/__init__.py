@@ -5,6 +5,15 @@ from billing.models.credit_note import (
     InvoiceDelivery,
     Settlement,
 )
+from billing.models.gateway import (
+    AttemptStatus,
+    DunningFinalAction,
+    Gateway,
+    GatewayCustomer,
+    PaymentAttempt,
+    PaymentMethod,
+    PaymentSettings,
+)
 from billing.models.invoice import (
     INVOICE_TRANSITIONS,
     Invoice,
@@ -19,9 +28,13 @@ from billing.models.tax import TaxRate
 
 __all__ = [
     "INVOICE_TRANSITIONS",
+    "AttemptStatus",
     "CreditNote",
     "CreditNoteLine",
     "CustomerCreditEntry",
+    "DunningFinalAction",
+    "Gateway",
+    "GatewayCustomer",
     "Invoice",
     "InvoiceDelivery",
     "InvoiceEvent",
@@ -32,7 +45,10 @@ __all__ = [
     "NumberSeries",
     "Payment",
     "PaymentAllocation",
+    "PaymentAttempt",
+    "PaymentMethod",
     "PaymentMethodKind",
+    "PaymentSettings",
     "ReminderOutcome",
     "Settlement",
     "TaxRate",
