@@ -77,3 +77,38 @@ class CreditNoteForm(forms.Form):
         if not self.errors and not self.quantities():
             raise forms.ValidationError(_("Credit at least one line."), code="nothing")
         return cleaned
+
+
+class InvoicePayForm(forms.Form):
+    """Which saved card, and (where the business allows part payments) how much."""
+
+    method = forms.TypedChoiceField(label=_("Card"), coerce=int, widget=forms.RadioSelect)
+    amount = forms.DecimalField(
+        label=_("Amount"),
+        max_digits=19,
+        decimal_places=2,
+        min_value=Decimal("0.01"),
+        required=False,
+    )
+
+    def __init__(self, *args, methods: list, invoice, partial: bool, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.methods = {m.pk: m for m in methods}
+        self.invoice = invoice
+        self.fields["method"].choices = [(m.pk, str(m)) for m in methods]
+        default = next((m.pk for m in methods if m.is_default), None)
+        self.fields["method"].initial = default
+        if partial:
+            self.fields["amount"].initial = invoice.amount_due
+            self.fields["amount"].help_text = _("You may pay part of what is due.")
+        else:
+            del self.fields["amount"]
+
+    def clean_method(self):
+        return self.methods[self.cleaned_data["method"]]
+
+    def clean_amount(self):
+        amount = self.cleaned_data.get("amount")
+        if amount is not None and amount > self.invoice.amount_due:
+            raise forms.ValidationError(_("That is more than is due."), code="too_much")
+        return amount

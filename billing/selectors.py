@@ -7,7 +7,15 @@ from decimal import Decimal
 
 from django.db.models import QuerySet
 
-from billing.models import CreditNote, CustomerCreditEntry, Invoice, InvoiceStatus
+from billing.models import (
+    CreditNote,
+    CustomerCreditEntry,
+    Invoice,
+    InvoiceStatus,
+    Payment,
+    PaymentAllocation,
+    PaymentMethod,
+)
 from contracts.models import Customer
 from core.models import Tenant
 
@@ -84,4 +92,29 @@ def recurring_list(*, tenant: Tenant, customer: Customer):
             ),
         )
         .order_by("-started_on", "-id")
+    )
+
+
+def payment_method_list(*, tenant: Tenant, customer: Customer) -> QuerySet[PaymentMethod]:
+    return PaymentMethod.objects.filter(tenant=tenant, customer=customer)
+
+
+def payment_method_get(*, tenant: Tenant, customer: Customer, pk: int) -> PaymentMethod:
+    """Raises PaymentMethod.DoesNotExist for another customer's or tenant's cards."""
+    return payment_method_list(tenant=tenant, customer=customer).get(pk=pk)
+
+
+def payment_list(*, tenant: Tenant, customer: Customer) -> QuerySet[Payment]:
+    """Newest first, each with the invoices it paid."""
+    from django.db.models import Prefetch
+
+    return (
+        Payment.objects.filter(tenant=tenant, customer=customer)
+        .prefetch_related(
+            Prefetch(
+                "allocations",
+                queryset=PaymentAllocation.objects.select_related("invoice").order_by("id"),
+            )
+        )
+        .order_by("-received_on", "-id")
     )

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from billing import views
+from billing import payment_views, views
 
 urlpatterns = [
     path("invoices/", views.invoice_list, name="invoices"),
@@ -14,6 +14,25 @@ urlpatterns = [
         "invoices/credit-notes/<int:note_id>/pdf",
         views.credit_note_pdf_download,
         name="credit_note_pdf",
+    ),
+    path("invoices/<int:invoice_id>/pay/", payment_views.invoice_pay_page, name="invoice_pay"),
+    path(
+        "invoices/<int:invoice_id>/pay/<int:attempt_id>/confirmed/",
+        payment_views.invoice_pay_confirmed,
+        name="invoice_pay_confirmed",
+    ),
+    path("payments/", payment_views.payment_list, name="payments"),
+    path("payment-methods/", payment_views.payment_methods, name="payment_methods"),
+    path("payment-methods/add/", payment_views.payment_method_add, name="payment_method_add"),
+    path(
+        "payment-methods/<int:method_id>/default/",
+        payment_views.payment_method_default,
+        name="payment_method_default",
+    ),
+    path(
+        "payment-methods/<int:method_id>/remove/",
+        payment_views.payment_method_delete,
+        name="payment_method_remove",
     ),
     path("l/invoice/<str:token>/", views.invoice_by_link, name="invoice_by_link"),
     path("l/invoice/<str:token>/pdf", views.invoice_by_link_pdf, name="invoice_by_link_pdf"),

@@ -12,6 +12,7 @@ from billing.credit_notes import customer_credit_balance
 from billing.forms import StatementForm, default_period
 from billing.links import invoice_from_token
 from billing.models import CreditNote, Invoice
+from billing.payments import PAYABLE
 from billing.pdf import credit_note_pdf, invoice_pdf, render_statement_pdf
 from billing.statements import statement
 from contracts.access import customer_required
@@ -63,6 +64,11 @@ def invoice_detail(request: HttpRequest, invoice_id: int) -> HttpResponse:
             "lines": lines,
             "tax_by_rate": totals(lines).tax_by_rate.items(),
             "overdue": invoice.is_overdue(timezone.localdate()),
+            "may_pay": invoice.status in PAYABLE
+            and invoice.amount_due > 0
+            and may(
+                request.user, "invoice.pay", tenant=request.tenant, customer_id=invoice.customer_id
+            ),
         },
     )
 

@@ -73,6 +73,37 @@ def _alpha_credit_note(world):
     )
 
 
+def _alpha_card(world):
+    from billing.models import PaymentMethod
+
+    return PaymentMethod.objects.create(
+        tenant=world.acme,
+        customer=world.alpha,
+        token="pm_alpha",
+        brand="visa",
+        last4="4242",
+        exp_month=12,
+        exp_year=2034,
+        is_default=True,
+    )
+
+
+def _alpha_attempt_url(world):
+    from billing.models import PaymentAttempt
+
+    invoice = _alpha_invoice(world)
+    attempt = PaymentAttempt.objects.create(
+        tenant=world.acme,
+        customer=world.alpha,
+        invoice=invoice,
+        number=1,
+        amount=invoice.gross_amount,
+        currency="EUR",
+        status="requires_action",
+    )
+    return f"/invoices/{invoice.pk}/pay/{attempt.pk}/confirmed/"
+
+
 def _subscription_url(suffix: str, method: str = "get", data=None):
     return lambda w: (f"/subscriptions/{_alpha_subscription(w).pk}/{suffix}", method, data)
 
@@ -89,6 +120,18 @@ OBJECT_URLS = {
     "invoice_detail": lambda w: (f"/invoices/{_alpha_invoice(w).pk}/", "get", None),
     "credit_note_pdf": lambda w: (
         f"/invoices/credit-notes/{_alpha_credit_note(w).pk}/pdf",
+        "get",
+        None,
+    ),
+    "invoice_pay": lambda w: (f"/invoices/{_alpha_invoice(w).pk}/pay/", "get", None),
+    "invoice_pay_confirmed": lambda w: (_alpha_attempt_url(w), "post", {}),
+    "payment_method_default": lambda w: (
+        f"/payment-methods/{_alpha_card(w).pk}/default/",
+        "post",
+        {},
+    ),
+    "payment_method_remove": lambda w: (
+        f"/payment-methods/{_alpha_card(w).pk}/remove/",
         "get",
         None,
     ),
