@@ -85,8 +85,9 @@ def send_invoice_issued(invoice_id: int, *, again: bool = False) -> bool:
     return True
 
 
-def invoice_mark_sent(*, invoice: Invoice, actor: User) -> None:
-    """Staff handed the invoice over outside Kontor (post, in person): it is not e-mailed."""
+def invoice_mark_sent(*, invoice: Invoice, actor: User) -> bool:
+    """Staff handed the invoice over outside Kontor (post, in person): it is not e-mailed.
+    False if it had gone out already."""
     require_staff(actor, invoice.tenant, "invoices.manage")
     if invoice.status in (InvoiceStatus.DRAFT, InvoiceStatus.VOID):
         raise ValidationError(
@@ -97,3 +98,4 @@ def invoice_mark_sent(*, invoice: Invoice, actor: User) -> None:
     )
     if created:
         audit_record(tenant=invoice.tenant, actor=actor, action="invoice.marked_sent", obj=invoice)
+    return created

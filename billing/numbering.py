@@ -30,11 +30,19 @@ def take_numbers(
     fields = {name for _text, name, _spec, _conv in Formatter().parse(pattern) if name}
     yearly = "year" in fields and tenant.number_reset_yearly
     period = str(issue_date.year) if yearly else ""
-    try:
-        with transaction.atomic():  # a savepoint: two first-ever takers may race to create it
-            NumberSequence.objects.get_or_create(tenant=tenant, series=series, period=period)
-    except IntegrityError:
-        pass  # the other one created it; lock it below
+    if not NumberSequence.objects.filter(tenant=tenant, series=series, period=period).exists():
+        # A new counter — a new year, or the format or reset rule changed — continues after
+        # the documents already numbered in its scope, so it never repeats one of their numbers.
+        issued = NUMBERED[series].objects.filter(tenant=tenant).exclude(number="")
+        if yearly:
+            issued = issued.filter(issue_date__year=issue_date.year)
+        try:
+            with transaction.atomic():  # a savepoint: two first-ever takers may race
+                NumberSequence.objects.create(
+                    tenant=tenant, series=series, period=period, next_number=issued.count() + 1
+                )
+        except IntegrityError:
+            pass  # the other one created it; lock it below
     sequence = NumberSequence.objects.select_for_update().get(
         tenant=tenant, series=series, period=period
     )

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import logging
 import mimetypes
 from functools import cache, lru_cache
 
@@ -37,8 +38,13 @@ def _engine():
 @lru_cache(maxsize=64)
 def _logo_data_uri(name: str) -> str:
     """The business's logo inline (no file lookups while rendering); names change on upload."""
-    with default_storage.open(name) as f:
-        data = f.read()
+    try:
+        with default_storage.open(name) as f:
+            data = f.read()
+    except OSError:
+        # A lost logo file must not stop invoices: they print with the name alone.
+        logging.getLogger(__name__).warning("logo %s is missing from storage", name)
+        return ""
     mime = mimetypes.guess_type(name)[0] or "image/png"
     return f"data:{mime};base64,{base64.b64encode(data).decode()}"
 

@@ -68,19 +68,20 @@ ARCHIVE_BATCH = 500
 
 @shared_task(acks_late=True)
 def archive_pdfs(limit: int = ARCHIVE_BATCH) -> int:
-    """Hourly: render and store the PDF of every finalized invoice and credit note that has
-    none yet (oldest first, `limit` per run), so the archive is complete without the billing
-    run or a download ever waiting. Each document is rendered once (see billing.pdf)."""
+    """Hourly: render and store the PDF of finalized invoices and credit notes that have none
+    yet, newest first, at most `limit` tries per run (a document that keeps failing is logged
+    and never holds up the others). Each document is rendered once (see billing.pdf)."""
     import logging
 
     from billing.models import CreditNote, Invoice, InvoiceStatus
     from billing.pdf import credit_note_pdf, invoice_pdf
 
-    done = 0
+    done = tried = 0
     invoices = Invoice.objects.exclude(status=InvoiceStatus.DRAFT).filter(pdf="")
     notes = CreditNote.objects.filter(pdf="")
     for queryset, store in ((invoices, invoice_pdf), (notes, credit_note_pdf)):
-        for document in queryset.select_related("tenant").order_by("id")[: limit - done]:
+        for document in queryset.select_related("tenant").order_by("-id")[: limit - tried]:
+            tried += 1
             try:
                 store(document)
             except Exception:

@@ -2791,6 +2791,18 @@ T: dict[str, tuple[str, str, str, str]] = {
             "Bu son kartınız ve %(n)s abonelik bununla yenileniyor. Kart olmadan faturaları elle ödenmelidir.",
         ),
     ),
+    "%(number)s was sent already.": (
+        "%(number)s a déjà été envoyée.",
+        "%(number)s wurde bereits versendet.",
+        "%(number)s è già stata inviata.",
+        "%(number)s zaten gönderilmişti.",
+    ),
+    "This invoice was finalized meanwhile; it can no longer be edited.": (
+        "Cette facture a été finalisée entre-temps ; elle ne peut plus être modifiée.",
+        "Diese Rechnung wurde inzwischen abgeschlossen; sie kann nicht mehr bearbeitet werden.",
+        "Questa fattura è stata emessa nel frattempo; non può più essere modificata.",
+        "Bu fatura bu arada kesinleştirildi; artık düzenlenemez.",
+    ),
 }
 
 

@@ -106,7 +106,7 @@ class InvoiceActions:
 
     @admin.action(description=_("Credit the selected invoices in full"), permissions=["finalize"])
     def credit_in_full(self, request: HttpRequest, queryset) -> None:
-        for invoice in queryset:
+        for invoice in queryset.select_related("tenant").order_by("id"):
             try:
                 note = credit_note_issue(
                     invoice=invoice,
@@ -128,11 +128,16 @@ class InvoiceActions:
     def mark_sent(self, request: HttpRequest, queryset) -> None:
         for invoice in queryset.select_related("tenant").order_by("id"):
             try:
-                invoice_mark_sent(invoice=invoice, actor=request.user)
+                marked = invoice_mark_sent(invoice=invoice, actor=request.user)
             except ValidationError as exc:
                 messages.warning(request, f"{invoice}: {' '.join(exc.messages)}")
             else:
-                messages.success(request, _("%(number)s is marked as sent.") % {"number": invoice})
+                done = (
+                    _("%(number)s is marked as sent.")
+                    if marked
+                    else _("%(number)s was sent already.")
+                )
+                messages.success(request, done % {"number": invoice})
 
     @admin.action(
         description=_("Write off the selected invoices (uncollectible)"), permissions=["void"]

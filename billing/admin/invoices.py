@@ -24,6 +24,7 @@ from billing.services import (
     invoice_delete_draft,
     invoice_lines_save,
     invoice_mark_paid,
+    locked_draft,
 )
 from contracts.models import VatRegime
 from core.admin_base import CreatedByServiceAdmin, ReadOnlyAdmin, TenantScopedInline
@@ -272,11 +273,23 @@ class InvoiceAdmin(InvoiceActions, PartiesShown, CreatedByServiceAdmin):
 
     def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
         # A draft finalized by someone else while this form was open: say so, don't fail.
+        if request.method == "POST" and object_id:
+            invoice = self.get_object(request, object_id)
+            if invoice is not None and invoice.status != InvoiceStatus.DRAFT:
+                messages.error(
+                    request, _("This invoice was finalized meanwhile; it can no longer be edited.")
+                )
+                return redirect(request.path)
         try:
             return super().changeform_view(request, object_id, form_url, extra_context)
         except ValidationError as exc:
             messages.error(request, " ".join(exc.messages))
             return redirect(request.path)
+
+    def save_model(self, request: HttpRequest, obj: Invoice, form, change: bool) -> None:
+        if change:
+            locked_draft(obj)  # held to the end of the admin's transaction: no finalize races
+        super().save_model(request, obj, form, change)
 
     def delete_model(self, request: HttpRequest, obj: Invoice) -> None:
         invoice_delete_draft(invoice=obj, actor=request.user)

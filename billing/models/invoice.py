@@ -8,6 +8,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -113,7 +114,9 @@ class Invoice(models.Model):
             ),
         ]
         indexes = [
-            models.Index(fields=["tenant", "customer", "status"], name="invoice_customer_status")
+            models.Index(fields=["tenant", "customer", "status"], name="invoice_customer_status"),
+            # The archive job looks for these every hour.
+            models.Index(fields=["id"], condition=Q(pdf=""), name="invoice_without_pdf"),
         ]
 
     def __str__(self) -> str:
