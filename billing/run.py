@@ -183,15 +183,8 @@ def _run_batch(
             return 0, skipped
 
         now = timezone.now()
-        numbers = take_numbers(
-            tenant=tenant,
-            series=NumberSeries.INVOICE,
-            pattern=tenant.invoice_number_format,
-            issue_date=today,
-            count=len(plans),
-        )
         invoices, lines_of = [], []
-        for (subscription, period, lines), number in zip(plans, numbers, strict=True):
+        for subscription, period, lines in plans:
             customer = subscription.customer
             if customer.vat_regime != VatRegime.STANDARD:
                 lines = [
@@ -204,7 +197,6 @@ def _run_batch(
                     currency=subscription.currency,
                     subscription=subscription,
                     period_start=period.start,
-                    number=number,
                     status=InvoiceStatus.OPEN,
                     issue_date=today,
                     due_date=today + timedelta(days=customer.effective_payment_terms_days),
@@ -220,10 +212,6 @@ def _run_batch(
                 )
             )
             lines_of.append(lines)
-        if connection.vendor == "postgresql":
-            insert_by_copy(tenant, today, invoices, lines_of, now)
-        else:
-            insert_by_orm(tenant, today, invoices, lines_of)
         billed = {subscription.pk for subscription, _period, _lines in plans}
         PendingCharge.objects.filter(
             pk__in=[c.pk for sub_id, group in charges.items() if sub_id in billed for c in group]
@@ -235,6 +223,21 @@ def _run_batch(
                 customer_id__in={i.customer_id for i in drafts}
             ).values_list("customer_id", flat=True)
         )
+        # Numbers last: their lock is held until this batch commits, so concurrent runs of the
+        # same business wait on it for as short a time as can be.
+        numbers = take_numbers(
+            tenant=tenant,
+            series=NumberSeries.INVOICE,
+            pattern=tenant.invoice_number_format,
+            issue_date=today,
+            count=len(plans),
+        )
+        for invoice, number in zip(invoices, numbers, strict=True):
+            invoice.number = number
+        if connection.vendor == "postgresql":
+            insert_by_copy(tenant, today, invoices, lines_of, now)
+        else:
+            insert_by_orm(tenant, today, invoices, lines_of)
         for invoice in drafts:
             if invoice.customer_id in with_credit and apply_customer_credit(invoice, actor=None):
                 invoice.save(update_fields=["amount_credited", "status"])

@@ -182,7 +182,7 @@ def _let_flush_remove_finalized_invoices(request):
         return
     import importlib
 
-    triggers = importlib.import_module("billing.migrations.0014_credit_note_lines_sealed")
+    triggers = importlib.import_module("billing.migrations.0013_credit_note_lines_sealed")
     with connection.cursor() as cursor:
         for sql in triggers.SQLITE_DROP:
             cursor.execute(sql)

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
-from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -52,7 +51,6 @@ class CreditNote(models.Model):
         verbose_name = _("credit note")
         verbose_name_plural = _("credit notes")
         ordering = ["-issue_date", "-id"]
-        indexes = [models.Index(fields=["id"], condition=Q(pdf=""), name="credit_note_without_pdf")]
         constraints = [
             models.UniqueConstraint(fields=["tenant", "number"], name="credit_note_number_unique"),
         ]

@@ -8,7 +8,6 @@ from decimal import Decimal
 from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
-from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -114,9 +113,7 @@ class Invoice(models.Model):
             ),
         ]
         indexes = [
-            models.Index(fields=["tenant", "customer", "status"], name="invoice_customer_status"),
-            # The archive job looks for these every hour.
-            models.Index(fields=["id"], condition=Q(pdf=""), name="invoice_without_pdf"),
+            models.Index(fields=["tenant", "customer", "status"], name="invoice_customer_status")
         ]
 
     def __str__(self) -> str:
@@ -163,7 +160,12 @@ class InvoiceLine(models.Model):
     )
     # The catalogue's add-on this line bills (booked options come and go; the catalogue stays).
     option = models.ForeignKey(
-        "subscriptions.Option", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        "subscriptions.Option",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        db_index=False,  # never searched by; an index would slow every billing run's inserts
     )
 
     class Meta:

@@ -75,5 +75,5 @@ def remove(apps, schema_editor) -> None:
 
 
 class Migration(migrations.Migration):
-    dependencies = [("billing", "0013_archive_indexes")]
+    dependencies = [("billing", "0012_payment_gateways")]
     operations = [migrations.RunPython(install, remove)]
