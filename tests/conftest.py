@@ -187,6 +187,7 @@ def _let_flush_remove_finalized_invoices(request):
         for sql in triggers.SQLITE_DROP:
             cursor.execute(sql)
         for table in (
+            "billing_paymentattempt",
             "billing_paymentallocation",
             "billing_payment",
             "billing_invoicedelivery",
@@ -214,15 +215,14 @@ def fake_stripe():
     running.process.wait(timeout=10)
 
 
-@pytest.fixture
-def stripe_acme(world, fake_stripe, settings):
-    """acme takes cards through (fake) Stripe; returns the fake, to act as the browser."""
+def take_cards_through(fake, tenant, settings) -> None:
+    """The business takes cards through (fake) Stripe."""
     from billing.models import Gateway, PaymentSettings
 
-    settings.STRIPE_API_BASE = fake_stripe.url
-    settings.STRIPE_JS_URL = f"{fake_stripe.url}/js.stripe.com/v3/"
+    settings.STRIPE_API_BASE = fake.url
+    settings.STRIPE_JS_URL = f"{fake.url}/js.stripe.com/v3/"
     PaymentSettings.objects.update_or_create(
-        tenant=world.acme,
+        tenant=tenant,
         defaults={
             "gateway": Gateway.STRIPE,
             "stripe_publishable_key": "pk_test_kontor",
@@ -230,4 +230,10 @@ def stripe_acme(world, fake_stripe, settings):
             "stripe_webhook_secret": "whsec_kontor",
         },
     )
+
+
+@pytest.fixture
+def stripe_acme(world, fake_stripe, settings):
+    """acme takes cards through (fake) Stripe; returns the fake, to act as the browser."""
+    take_cards_through(fake_stripe, world.acme, settings)
     return fake_stripe
