@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextvars
+import hashlib
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -19,7 +20,14 @@ current_ip: contextvars.ContextVar[str | None] = contextvars.ContextVar("current
 
 def snapshot(obj: models.Model, fields: Iterable[str] | None = None) -> dict[str, Any]:
     """The audited state of a model instance: its concrete field values, JSON-friendly."""
+    from core.fields import EncryptedTextField
+
     data = model_to_dict(obj, fields=list(fields) if fields is not None else None)
+    for field in obj._meta.concrete_fields:
+        if isinstance(field, EncryptedTextField) and data.get(field.name):
+            # A secret is never written to the log: a fingerprint shows that it changed.
+            digest = hashlib.sha256(data[field.name].encode()).hexdigest()[:8]
+            data[field.name] = f"secret {digest}"
     return {key: _jsonable(value) for key, value in data.items()}
 
 

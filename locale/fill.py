@@ -2803,6 +2803,43 @@ T: dict[str, tuple[str, str, str, str]] = {
         "Questa fattura è stata emessa nel frattempo; non può più essere modificata.",
         "Bu fatura bu arada kesinleştirildi; artık düzenlenemez.",
     ),
+    "Stored: %(key)s. Leave blank to keep it.": (
+        "Enregistrée : %(key)s. Laissez vide pour la conserver.",
+        "Gespeichert: %(key)s. Leer lassen, um ihn zu behalten.",
+        "Salvata: %(key)s. Lascia vuoto per mantenerla.",
+        "Kayıtlı: %(key)s. Korumak için boş bırakın.",
+    ),
+    "Not set.": ("Non définie.", "Nicht gesetzt.", "Non impostata.", "Ayarlanmadı."),
+    "Stripe needs its publishable and secret keys.": (
+        "Stripe nécessite sa clé publiable et sa clé secrète.",
+        "Stripe braucht den veröffentlichbaren und den geheimen Schlüssel.",
+        "Stripe richiede la chiave pubblicabile e quella segreta.",
+        "Stripe için yayınlanabilir ve gizli anahtar gerekir.",
+    ),
+    "%(card)s is saved for %(customer)s.": (
+        "%(card)s est enregistrée pour %(customer)s.",
+        "%(card)s ist für %(customer)s gespeichert.",
+        "%(card)s è salvata per %(customer)s.",
+        "%(card)s, %(customer)s için kaydedildi.",
+    ),
+    "Add a card for %(customer)s": (
+        "Ajouter une carte pour %(customer)s",
+        "Karte für %(customer)s hinzufügen",
+        "Aggiungi una carta per %(customer)s",
+        "%(customer)s için kart ekle",
+    ),
+    "Enter the card the customer gave you. It goes straight to Stripe; Kontor keeps only the brand, the last four digits and the expiry date, and records that you added it.": (
+        "Saisissez la carte que le client vous a donnée. Elle va directement à Stripe ; Kontor ne conserve que la marque, les quatre derniers chiffres et la date d'expiration, et enregistre que vous l'avez ajoutée.",
+        "Geben Sie die Karte ein, die Ihnen der Kunde genannt hat. Sie geht direkt an Stripe; Kontor speichert nur Marke, letzte vier Ziffern und Ablaufdatum und vermerkt, dass Sie sie hinzugefügt haben.",
+        "Inserisci la carta che il cliente ti ha fornito. Va direttamente a Stripe; Kontor conserva solo circuito, ultime quattro cifre e scadenza, e registra che l'hai aggiunta tu.",
+        "Müşterinin size verdiği kartı girin. Kart doğrudan Stripe'a gider; Kontor yalnızca markayı, son dört haneyi ve son kullanma tarihini saklar ve kartı sizin eklediğinizi kaydeder.",
+    ),
+    "Saved cards": (
+        "Cartes enregistrées",
+        "Gespeicherte Karten",
+        "Carte salvate",
+        "Kayıtlı kartlar",
+    ),
 }
 
 

@@ -9,7 +9,7 @@
     var card = stripe.elements().create("card");
     card.mount("#card-element");
     var errors = document.getElementById("card-errors");
-    var button = setup.querySelector("button[type=submit]");
+    var button = setup.querySelector("[type=submit]");
     setup.addEventListener("submit", function (event) {
       if (setup.elements.setup_intent.value) return; // confirmed: let the form go
       event.preventDefault();
@@ -19,6 +19,7 @@
         .then(function (result) {
           if (result.error || !result.setupIntent) {
             errors.textContent = (result.error && result.error.message) || setup.dataset.errorGeneric;
+            errors.style.display = "";
             button.disabled = false;
             return;
           }
