@@ -85,10 +85,13 @@ def payment_apply(
         )
         invoice.amount_paid += applied
         if invoice.amount_due == 0:
+            from billing.dunning import dunning_settled
+
             invoice.paid_at = timezone.now()
             move_invoice(
                 invoice, InvoiceStatus.PAID, kind="paid", actor=actor, data={"amount": applied}
             )
+            dunning_settled(invoice)
         else:
             audit_record(
                 tenant=invoice.tenant,

@@ -26,9 +26,11 @@ from billing.credit_notes import apply_customer_credit
 from billing.invoice_state import require_staff
 from billing.models import (
     CustomerCreditEntry,
+    Gateway,
     Invoice,
     InvoiceStatus,
     NumberSeries,
+    PaymentSettings,
 )
 from billing.numbering import take_numbers
 from billing.run_insert import insert_by_copy, insert_by_orm
@@ -241,7 +243,12 @@ def _run_batch(
         for invoice in drafts:
             if invoice.customer_id in with_credit and apply_customer_credit(invoice, actor=None):
                 invoice.save(update_fields=["amount_credited", "status"])
-        email_after_commit([invoice.pk for invoice in drafts])
+        issued = [invoice.pk for invoice in drafts]
+        email_after_commit(issued)
+        if PaymentSettings.objects.filter(tenant=tenant, gateway=Gateway.STRIPE).exists():
+            from billing.tasks import charge_invoices  # the tasks module imports this one
+
+            transaction.on_commit(lambda: charge_invoices.delay(issued))
         return len(drafts), skipped
 
 

@@ -13,6 +13,15 @@ PERIODS_PER_TASK = 5000
 MAX_TASKS_PER_TENANT = 8
 
 
+def _each_business_on_its_day(job) -> int:
+    """Run `job(tenant=…, today=…)` for every active business on its own calendar day."""
+    now = timezone.now()
+    return sum(
+        job(tenant=tenant, today=local_today(now, tenant.timezone))
+        for tenant in Tenant.objects.filter(is_active=True)
+    )
+
+
 @shared_task(acks_late=True)
 def run_billing() -> int:
     """Hourly: fan the run out — one task per business with something due (more for big ones),
@@ -56,11 +65,7 @@ def send_payment_reminders() -> int:
     invoice is sent once (InvoiceReminder), so repeated runs are harmless."""
     from billing.reminders import invoice_reminders_send
 
-    now = timezone.now()
-    return sum(
-        invoice_reminders_send(tenant=tenant, today=local_today(now, tenant.timezone))
-        for tenant in Tenant.objects.filter(is_active=True)
-    )
+    return _each_business_on_its_day(invoice_reminders_send)
 
 
 ARCHIVE_BATCH = 500
@@ -89,3 +94,38 @@ def archive_pdfs(limit: int = ARCHIVE_BATCH) -> int:
             else:
                 done += 1
     return done
+
+
+@shared_task(acks_late=True)
+def charge_invoices(invoice_ids: list[int]) -> int:
+    """After the billing run: charge each invoice to its customer's default card (off-session);
+    a failure opens dunning. Safe to retry: an invoice already tried is not charged again."""
+    import logging
+
+    from billing.dunning import invoice_autocharge
+
+    charged = 0
+    for pk in invoice_ids:
+        try:
+            attempt = invoice_autocharge(pk)
+        except Exception:
+            logging.getLogger(__name__).exception("Charging invoice %s failed", pk)
+            continue
+        charged += attempt is not None
+    return charged
+
+
+@shared_task(acks_late=True)
+def run_dunning() -> int:
+    """Hourly: retry the failed renewal charges due on each business's calendar day."""
+    from billing.dunning import dunning_run
+
+    return _each_business_on_its_day(dunning_run)
+
+
+@shared_task(acks_late=True)
+def send_card_expiry_reminders() -> int:
+    """Hourly (each card once): default cards that expire at the end of next month."""
+    from billing.dunning import card_expiry_reminders_send
+
+    return _each_business_on_its_day(card_expiry_reminders_send)

@@ -252,6 +252,11 @@ CELERY_BEAT_SCHEDULE = {
     "billing-run": {"task": "billing.tasks.run_billing", "schedule": 3600.0},
     "payment-reminders": {"task": "billing.tasks.send_payment_reminders", "schedule": 3600.0},
     "archive-pdfs": {"task": "billing.tasks.archive_pdfs", "schedule": 3600.0},
+    "dunning": {"task": "billing.tasks.run_dunning", "schedule": 3600.0},
+    "card-expiry-reminders": {
+        "task": "billing.tasks.send_card_expiry_reminders",
+        "schedule": 3600.0,
+    },
     "subscriptions-apply-due": {
         "task": "subscriptions.tasks.apply_due_subscription_changes",
         "schedule": 3600.0,

@@ -679,3 +679,34 @@ def account_close(
     if blockers:
         raise ValidationError(blockers, code="still_running")
     return customer_close(customer=customer, actor=actor)
+
+
+@transaction.atomic
+def subscription_suspend(*, subscription: Subscription, actor: User | None, reason: str) -> None:
+    """Stop billing a subscription whose renewals could not be paid (dunning's final step)."""
+    subscription = _locked(subscription)
+    if subscription.status == SubscriptionStatus.SUSPENDED:
+        return
+    subscription.suspended_from = subscription.status
+    _move(
+        subscription,
+        SubscriptionStatus.SUSPENDED,
+        kind="suspended",
+        actor=actor,
+        data={"reason": reason, "was": subscription.suspended_from},
+    )
+    subscription.save(update_fields=["status", "suspended_from"])
+
+
+@transaction.atomic
+def subscription_resume(*, subscription: Subscription, actor: User | None) -> None:
+    """Back to what it was once the money came in; missed periods are billed by the next run."""
+    subscription = _locked(subscription)
+    if subscription.status != SubscriptionStatus.SUSPENDED:
+        return
+    target = subscription.suspended_from or SubscriptionStatus.ACTIVE
+    if target not in SUBSCRIPTION_TRANSITIONS[SubscriptionStatus.SUSPENDED]:
+        target = SubscriptionStatus.ACTIVE
+    _move(subscription, target, kind="resumed", actor=actor, data={})
+    subscription.suspended_from = ""
+    subscription.save(update_fields=["status", "suspended_from"])

@@ -15,7 +15,7 @@ from django.urls import path, reverse
 from django.utils.translation import gettext_lazy as _
 
 from billing.gateways import GatewayError
-from billing.models import PaymentAttempt, PaymentMethod, PaymentSettings
+from billing.models import DunningCase, PaymentAttempt, PaymentMethod, PaymentSettings
 from billing.payments import card_setup_start, payment_method_remove, payment_method_save
 from contracts.models import Customer
 from core.admin_base import ReadOnlyAdmin, TenantScopedAdmin
@@ -197,3 +197,23 @@ class PaymentAttemptAdmin(ReadOnlyAdmin, TenantScopedAdmin):
         "created_at",
     ]
     readonly_fields = fields
+
+
+@admin.register(DunningCase)
+class DunningCaseAdmin(ReadOnlyAdmin, TenantScopedAdmin):
+    """Failed renewal charges being chased (and how each ended); run by the hourly job."""
+
+    view_action = "invoices.view"
+    list_display = ["invoice", "started_on", "retries_done", "next_retry_on", "outcome"]
+    list_filter = ["outcome"]
+    list_select_related = ["invoice", "tenant"]
+    search_fields = ["invoice__number", "invoice__customer__name"]
+    fields = readonly_fields = [
+        "invoice",
+        "started_on",
+        "retries_done",
+        "next_retry_on",
+        "closed_on",
+        "outcome",
+        "final_action",
+    ]

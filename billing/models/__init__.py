@@ -5,6 +5,7 @@ from billing.models.credit_note import (
     InvoiceDelivery,
     Settlement,
 )
+from billing.models.dunning import DunningCase, DunningOutcome
 from billing.models.gateway import (
     AttemptStatus,
     DunningFinalAction,
@@ -32,7 +33,9 @@ __all__ = [
     "CreditNote",
     "CreditNoteLine",
     "CustomerCreditEntry",
+    "DunningCase",
     "DunningFinalAction",
+    "DunningOutcome",
     "Gateway",
     "GatewayCustomer",
     "Invoice",

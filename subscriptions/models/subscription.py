@@ -20,6 +20,8 @@ class SubscriptionStatus(models.TextChoices):
     ACTIVE = "active", _("Active")
     SCHEDULED_CHANGE = "scheduled_change", _("Tariff change scheduled")
     SCHEDULED_END = "scheduled_end", _("Cancelled, runs until its end date")
+    # Renewals could not be paid (the business's dunning policy): not billed until resumed.
+    SUSPENDED = "suspended", _("Suspended for non-payment")
     ENDED = "ended", _("Ended")
 
 
@@ -29,16 +31,25 @@ SUBSCRIPTION_TRANSITIONS: dict[str, set[str]] = {
         SubscriptionStatus.SCHEDULED_CHANGE,
         SubscriptionStatus.SCHEDULED_END,
         SubscriptionStatus.ACTIVE,
+        SubscriptionStatus.SUSPENDED,
+    },
+    SubscriptionStatus.SUSPENDED: {
+        SubscriptionStatus.ACTIVE,
+        SubscriptionStatus.SCHEDULED_CHANGE,
+        SubscriptionStatus.SCHEDULED_END,
+        SubscriptionStatus.ENDED,
     },
     SubscriptionStatus.SCHEDULED_CHANGE: {
         SubscriptionStatus.ACTIVE,
         SubscriptionStatus.SCHEDULED_CHANGE,  # the change revised before it takes effect
         SubscriptionStatus.SCHEDULED_END,
+        SubscriptionStatus.SUSPENDED,
     },
     SubscriptionStatus.SCHEDULED_END: {
         SubscriptionStatus.ACTIVE,
         SubscriptionStatus.ENDED,
         SubscriptionStatus.SCHEDULED_END,
+        SubscriptionStatus.SUSPENDED,
     },
     SubscriptionStatus.ENDED: set(),
 }
@@ -73,6 +84,7 @@ class Subscription(models.Model):
         choices=SubscriptionStatus.choices,
         default=SubscriptionStatus.ACTIVE,
     )
+    suspended_from = models.CharField(max_length=20, blank=True, editable=False)
     quantity = models.PositiveIntegerField(
         _("quantity"), default=1, validators=[MinValueValidator(1)]
     )

@@ -79,3 +79,4 @@ def test_attempts_are_listed_read_only(stripe_acme, world):
     client = client_for(world.staff["acme", "support"], world.acme)
     assert client.get("/manage/billing/paymentattempt/").status_code == 200
     assert client.get("/manage/billing/paymentattempt/add/").status_code == 403
+    assert client.get("/manage/billing/dunningcase/").status_code == 200
