@@ -10,12 +10,14 @@ from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.db import transaction
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 from billing import selectors
@@ -33,7 +35,10 @@ from billing.payments import (
     payment_method_save,
     payment_method_set_default,
 )
+from billing.tasks import process_gateway_event
+from billing.webhooks import BadSignature, gateway_event_store, webhook_verify
 from contracts.access import customer_required
+from core.models import Tenant
 from core.money import format_money
 from core.roles import may
 
@@ -279,3 +284,26 @@ def payment_list(request: HttpRequest) -> HttpResponse:
             "payments": selectors.payment_list(tenant=request.tenant, customer=request.customer),
         },
     )
+
+
+@csrf_exempt
+@require_POST
+def stripe_webhook(request: HttpRequest, tenant: str) -> HttpResponse:
+    """Stripe's events for one business: a bad signature is a 400 and nothing is kept; a good
+    one is stored once and handed to a worker."""
+    business = Tenant.objects.filter(slug=tenant, is_active=True).first()
+    if business is None:
+        raise Http404
+    try:
+        event = webhook_verify(
+            tenant=business,
+            payload=request.body,
+            signature=request.headers.get("Stripe-Signature", ""),
+        )
+    except BadSignature:
+        return HttpResponseBadRequest("bad signature")
+    with transaction.atomic():
+        stored = gateway_event_store(tenant=business, event=event)
+        if stored is not None:
+            transaction.on_commit(lambda: process_gateway_event.delay(stored.pk))
+    return HttpResponse("ok")

@@ -187,7 +187,7 @@ def payment_method_set_default(*, method: PaymentMethod, actor: User) -> None:
 
 
 def payment_method_remove(*, method: PaymentMethod, actor: User) -> None:
-    """Detach it at the gateway, then forget it; the newest other card becomes the default."""
+    """Detach it at the gateway, then forget it."""
     require_for_customer(
         actor,
         method.customer,
@@ -195,27 +195,32 @@ def payment_method_remove(*, method: PaymentMethod, actor: User) -> None:
         staff_action="payment_methods.manage",
     )
     gateway_for(method.tenant).card_detach(method)
-    with transaction.atomic():
-        Customer.objects.select_for_update().filter(pk=method.customer_id).exists()
-        method = PaymentMethod.objects.filter(pk=method.pk).first()
-        if method is None:
-            return  # removed meanwhile (another tab, or a webhook)
-        audit_record(
-            tenant=method.tenant,
-            actor=actor,
-            action="payment_method.remove",
-            obj=method,
-            before={"card": str(method)},
+    payment_method_forget(method=method, actor=actor)
+
+
+@transaction.atomic
+def payment_method_forget(*, method: PaymentMethod, actor: User | None) -> None:
+    """Drop a card that is gone at the gateway; the newest other card becomes the default."""
+    Customer.objects.select_for_update().filter(pk=method.customer_id).exists()
+    method = PaymentMethod.objects.filter(pk=method.pk).first()
+    if method is None:
+        return  # removed meanwhile (another tab, or a webhook)
+    audit_record(
+        tenant=method.tenant,
+        actor=actor,
+        action="payment_method.remove",
+        obj=method,
+        before={"card": str(method)},
+    )
+    PaymentMethod.objects.filter(pk=method.pk).delete()
+    if method.is_default:
+        successor = (
+            PaymentMethod.objects.filter(customer=method.customer_id)
+            .order_by("-created_at", "-id")
+            .first()
         )
-        PaymentMethod.objects.filter(pk=method.pk).delete()
-        if method.is_default:
-            successor = (
-                PaymentMethod.objects.filter(customer=method.customer_id)
-                .order_by("-created_at", "-id")
-                .first()
-            )
-            if successor is not None:
-                PaymentMethod.objects.filter(pk=successor.pk).update(is_default=True)
+        if successor is not None:
+            PaymentMethod.objects.filter(pk=successor.pk).update(is_default=True)
 
 
 def auto_charged_subscriptions(customer: Customer) -> int:

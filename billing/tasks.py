@@ -129,3 +129,25 @@ def send_card_expiry_reminders() -> int:
     from billing.dunning import card_expiry_reminders_send
 
     return _each_business_on_its_day(card_expiry_reminders_send)
+
+
+@shared_task(acks_late=True)
+def process_gateway_event(event_pk: int) -> str:
+    """Apply one stored Stripe event (once: a repeat finds it processed)."""
+    from billing.webhooks import gateway_event_process
+
+    return gateway_event_process(event_pk)
+
+
+@shared_task(acks_late=True)
+def reconcile_gateway_events() -> int:
+    """Nightly: fetch each card-taking business's recent Stripe events, in case some webhook
+    deliveries never arrived; they are stored and processed once, like the others."""
+    from billing.models import Gateway, PaymentSettings
+    from billing.webhooks import events_reconcile
+
+    tenants = Tenant.objects.filter(
+        is_active=True,
+        pk__in=PaymentSettings.objects.filter(gateway=Gateway.STRIPE).values("tenant"),
+    )
+    return sum(events_reconcile(tenant=tenant) for tenant in tenants)

@@ -34,6 +34,7 @@ urlpatterns = [
         payment_views.payment_method_delete,
         name="payment_method_remove",
     ),
+    path("stripe/webhook/<slug:tenant>/", payment_views.stripe_webhook, name="stripe_webhook"),
     path("l/invoice/<str:token>/", views.invoice_by_link, name="invoice_by_link"),
     path("l/invoice/<str:token>/pdf", views.invoice_by_link_pdf, name="invoice_by_link_pdf"),
 ]

@@ -12,7 +12,8 @@ from core.audit import current_ip
 from core.tenancy import is_platform_host, tenant_for_host
 
 # Paths that work on any host, tenant or not: load-balancer probes and static assets.
-HOSTLESS_PREFIXES = ("/healthz", "/static/")
+# Stripe posts webhooks to one address per business, whichever host it was given.
+HOSTLESS_PREFIXES = ("/healthz", "/static/", "/stripe/webhook/")
 # Paths the bare platform host serves, for superusers (who pick a tenant in the back office).
 PLATFORM_PREFIXES = ("/manage/", "/accounts/", "/i18n/")
 

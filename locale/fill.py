@@ -2957,6 +2957,7 @@ T: dict[str, tuple[str, str, str, str]] = {
         "Il pagamento con carta della fattura %(number)s non è riuscito",
         "%(number)s numaralı fatura için kartla ödeme başarısız oldu",
     ),
+    "disputed": ("contesté le", "angefochten am", "contestato il", "itiraz tarihi"),
 }
 
 

@@ -253,6 +253,10 @@ CELERY_BEAT_SCHEDULE = {
     "payment-reminders": {"task": "billing.tasks.send_payment_reminders", "schedule": 3600.0},
     "archive-pdfs": {"task": "billing.tasks.archive_pdfs", "schedule": 3600.0},
     "dunning": {"task": "billing.tasks.run_dunning", "schedule": 3600.0},
+    "stripe-reconciliation": {
+        "task": "billing.tasks.reconcile_gateway_events",
+        "schedule": 86400.0,
+    },
     "card-expiry-reminders": {
         "task": "billing.tasks.send_card_expiry_reminders",
         "schedule": 3600.0,

@@ -198,3 +198,26 @@ class PaymentAttempt(models.Model):
     @property
     def idempotency_key(self) -> str:
         return f"kontor-{self.tenant_id}-invoice-{self.invoice_id}-attempt-{self.number}"
+
+
+class GatewayEvent(models.Model):
+    """A webhook event (or one fetched by the reconciliation), stored once by its id and then
+    processed by a worker; duplicates and late arrivals find it already there."""
+
+    tenant = models.ForeignKey(Tenant, on_delete=models.PROTECT, related_name="+")
+    event_id = models.CharField(max_length=255)
+    type = models.CharField(max_length=100)
+    created = models.DateTimeField(help_text="when the gateway created it")
+    payload = models.JSONField()
+    received_at = models.DateTimeField(auto_now_add=True)
+    processed_at = models.DateTimeField(null=True, blank=True)
+    outcome = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["-created", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["tenant", "event_id"], name="gateway_event_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.type} {self.event_id}"

@@ -31,6 +31,7 @@ class Payment(models.Model):
         default=PaymentMethodKind.BANK_TRANSFER,
     )
     reference = models.CharField(_("reference"), max_length=200, blank=True)
+    disputed_at = models.DateTimeField(_("disputed"), null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -6,7 +6,7 @@ import pytest
 
 from billing.models import PaymentMethod, PaymentSettings
 from tests import stripe_fake
-from tests.billing.test_payments import invoice, save_card  # noqa: F401 — the fixture
+from tests.billing.test_payments import save_card
 
 pytestmark = pytest.mark.django_db
 
@@ -77,7 +77,7 @@ def test_removing_the_last_card_warns_about_renewals(stripe_acme, world):
     assert not PaymentMethod.objects.exists()
 
 
-def test_paying_from_the_portal_says_how_it_went(stripe_acme, world, invoice):  # noqa: F811
+def test_paying_from_the_portal_says_how_it_went(stripe_acme, world, invoice):
     good = save_card(world, stripe_acme)
     bad = save_card(world, stripe_acme, stripe_fake.CARD_DECLINED_OFF_SESSION)
     client = world.client(world.alice)
@@ -93,7 +93,7 @@ def test_paying_from_the_portal_says_how_it_went(stripe_acme, world, invoice):  
     assert invoice.number not in world.client(world.bob).get("/payments/").content.decode()
 
 
-def test_3d_secure_goes_through_the_browser_and_back(stripe_acme, world, invoice):  # noqa: F811
+def test_3d_secure_goes_through_the_browser_and_back(stripe_acme, world, invoice):
     card = save_card(world, stripe_acme, stripe_fake.CARD_3DS)
     client = world.client(world.alice)
     page = client.post(f"/invoices/{invoice.pk}/pay/", {"method": card.pk}).content.decode()
@@ -107,7 +107,7 @@ def test_3d_secure_goes_through_the_browser_and_back(stripe_acme, world, invoice
     assert invoice.status == "paid"
 
 
-def test_bad_pay_input_is_a_form_error(stripe_acme, world, invoice):  # noqa: F811
+def test_bad_pay_input_is_a_form_error(stripe_acme, world, invoice):
     save_card(world, stripe_acme)
     client = world.client(world.alice)
     for data in ({"method": "999999"}, {"method": "x"}, {}):

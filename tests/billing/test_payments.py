@@ -1,7 +1,6 @@
 """Cards and paying invoices against localstripe: our services, gateway and records run for
 real; the fake plays Stripe and, where a browser would, Stripe.js."""
 
-from datetime import date
 from decimal import Decimal
 
 import pytest
@@ -9,7 +8,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection
 
 from billing.gateways import GatewayError
-from billing.models import PaymentMethod, PaymentSettings, TaxRate
+from billing.models import PaymentMethod, PaymentSettings
 from billing.payments import (
     attempt_refresh,
     card_setup_start,
@@ -18,19 +17,9 @@ from billing.payments import (
     payment_method_save,
     payment_method_set_default,
 )
-from billing.services import invoice_finalize
 from tests import stripe_fake
-from tests.billing.test_invoices import draft
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def invoice(world):
-    TaxRate.objects.create(tenant=world.acme, name="Standard", rate=Decimal(19), is_default=True)
-    return invoice_finalize(
-        invoice=draft(world, ("Helpdesk", "1", "100")), actor=None, today=date(2026, 3, 1)
-    )
 
 
 def save_card(world, fake, number=stripe_fake.CARD_OK, *, actor=None, customer=None):
