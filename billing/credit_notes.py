@@ -193,6 +193,11 @@ def credit_note_issue(
             )
         invoice.save(update_fields=["amount_credited", "status"])
     rest = summed.gross - settles
+    if rest and settlement == Settlement.REFUND:
+        from billing.refunds import refunds_plan
+
+        require_staff(actor, invoice.tenant, "payments.refund")
+        refunds_plan(invoice=invoice, note=note, amount=rest)
     if rest and settlement == Settlement.CREDIT:
         CustomerCreditEntry.objects.create(
             tenant=invoice.tenant,

@@ -15,6 +15,7 @@ from billing.models import (
     Payment,
     PaymentAllocation,
     PaymentMethod,
+    Refund,
 )
 from contracts.models import Customer
 from core.models import Tenant
@@ -114,7 +115,8 @@ def payment_list(*, tenant: Tenant, customer: Customer) -> QuerySet[Payment]:
             Prefetch(
                 "allocations",
                 queryset=PaymentAllocation.objects.select_related("invoice").order_by("id"),
-            )
+            ),
+            Prefetch("refunds", queryset=Refund.objects.select_related("credit_note")),
         )
         .order_by("-received_on", "-id")
     )

@@ -151,3 +151,12 @@ def reconcile_gateway_events() -> int:
         pk__in=PaymentSettings.objects.filter(gateway=Gateway.STRIPE).values("tenant"),
     )
     return sum(events_reconcile(tenant=tenant) for tenant in tenants)
+
+
+@shared_task(acks_late=True)
+def send_refunds(refund_ids: list[int]) -> int:
+    """Pay refunds back through the gateway (idempotent per refund)."""
+    from billing.models import RefundStatus
+    from billing.refunds import refund_send
+
+    return sum(refund_send(pk).status == RefundStatus.SUCCEEDED for pk in refund_ids)

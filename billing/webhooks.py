@@ -25,6 +25,8 @@ from billing.models import (
     PaymentAttempt,
     PaymentMethod,
     PaymentSettings,
+    Refund,
+    RefundStatus,
 )
 from billing.payments import attempt_settle, payment_method_forget, payment_method_save
 from core.audit import audit_record
@@ -181,7 +183,19 @@ def _dispute(tenant: Tenant, dispute: dict) -> str:
     return "payment disputed"
 
 
+def _charge_refunded(tenant: Tenant, charge: dict) -> str:
+    """Confirms refunds made here; one made elsewhere (Stripe's dashboard) is only noted: it
+    needs a credit note, which staff issue."""
+    ids = [r.get("id") for r in ((charge.get("refunds") or {}).get("data") or [])]
+    known = Refund.objects.filter(tenant=tenant, gateway_refund_id__in=[i for i in ids if i])
+    if not known.exists():
+        return "refund made outside Kontor: issue a credit note"
+    known.exclude(status=RefundStatus.SUCCEEDED).update(status=RefundStatus.SUCCEEDED)
+    return "refund confirmed"
+
+
 HANDLERS = {
+    "charge.refunded": _charge_refunded,
     "payment_intent.succeeded": _intent_succeeded,
     "payment_intent.payment_failed": _intent_failed,
     "payment_method.updated": _method_updated,

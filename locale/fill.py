@@ -2958,6 +2958,57 @@ T: dict[str, tuple[str, str, str, str]] = {
         "%(number)s numaralı fatura için kartla ödeme başarısız oldu",
     ),
     "disputed": ("contesté le", "angefochten am", "contestato il", "itiraz tarihi"),
+    "Refund the selected invoices in full (credit note, money back)": (
+        "Rembourser intégralement les factures sélectionnées (avoir, remboursement)",
+        "Ausgewählte Rechnungen vollständig erstatten (Gutschrift, Geld zurück)",
+        "Rimborsa per intero le fatture selezionate (nota di credito, rimborso)",
+        "Seçili faturaları tamamen iade et (iade faturası, para iadesi)",
+    ),
+    "Refunded in full by the back office": (
+        "Remboursée intégralement par le back-office",
+        "Vom Backoffice vollständig erstattet",
+        "Rimborsata per intero dal back office",
+        "Yönetim panelinden tamamen iade edildi",
+    ),
+    "Credit note %(number)s issued; the money is being refunded.": (
+        "Avoir %(number)s émis ; le remboursement est en cours.",
+        "Gutschrift %(number)s erstellt; das Geld wird erstattet.",
+        "Nota di credito %(number)s emessa; il rimborso è in corso.",
+        "%(number)s numaralı iade faturası düzenlendi; para iade ediliyor.",
+    ),
+    "Refunds are given by a Manager or the owner.": (
+        "Les remboursements sont accordés par un responsable ou le propriétaire.",
+        "Erstattungen gewährt ein Manager oder der Inhaber.",
+        "I rimborsi sono concessi da un responsabile o dal titolare.",
+        "İadeleri bir yönetici veya işletme sahibi yapar.",
+    ),
+    "Try the selected failed refunds again": (
+        "Relancer les remboursements échoués sélectionnés",
+        "Ausgewählte fehlgeschlagene Erstattungen erneut versuchen",
+        "Riprova i rimborsi non riusciti selezionati",
+        "Seçili başarısız iadeleri yeniden dene",
+    ),
+    "Being refunded": (
+        "Remboursement en cours",
+        "Wird erstattet",
+        "Rimborso in corso",
+        "İade ediliyor",
+    ),
+    "Refunded": ("Remboursé", "Erstattet", "Rimborsato", "İade edildi"),
+    "Refund failed": (
+        "Remboursement échoué",
+        "Erstattung fehlgeschlagen",
+        "Rimborso non riuscito",
+        "İade başarısız",
+    ),
+    "To be paid back by bank transfer": (
+        "À rembourser par virement",
+        "Per Überweisung zurückzuzahlen",
+        "Da rimborsare con bonifico",
+        "Havale ile geri ödenecek",
+    ),
+    "refund": ("remboursement", "Erstattung", "rimborso", "iade"),
+    "refunds": ("remboursements", "Erstattungen", "rimborsi", "iadeler"),
 }
 
 

@@ -234,6 +234,8 @@ def take_cards_through(fake, tenant, settings) -> None:
 
 @pytest.fixture
 def stripe_acme(world, fake_stripe, settings):
-    """acme takes cards through (fake) Stripe; returns the fake, to act as the browser."""
+    """acme takes cards through (fake) Stripe, emptied first; returns the fake, to act as the
+    browser."""
+    fake_stripe.reset()
     take_cards_through(fake_stripe, world.acme, settings)
     return fake_stripe

@@ -12,7 +12,7 @@ from django.utils.translation import ngettext
 
 from billing.credit_notes import credit_note_issue
 from billing.emails import invoice_mark_sent
-from billing.models import Invoice, InvoiceStatus
+from billing.models import Invoice, InvoiceStatus, Settlement
 from billing.services import (
     invoice_finalize,
     invoice_mark_paid,
@@ -152,6 +152,32 @@ class InvoiceActions:
                 messages.warning(request, f"{invoice}: {' '.join(exc.messages)}")
             else:
                 messages.success(request, _("%(number)s is written off.") % {"number": invoice})
+
+    @admin.action(
+        description=_("Refund the selected invoices in full (credit note, money back)"),
+        permissions=["refund"],
+    )
+    def refund_in_full(self, request: HttpRequest, queryset) -> None:
+        for invoice in queryset.select_related("tenant").order_by("id"):
+            try:
+                note = credit_note_issue(
+                    invoice=invoice,
+                    actor=request.user,
+                    today=self._today(invoice),
+                    reason=str(_("Refunded in full by the back office")),
+                    settlement=Settlement.REFUND,
+                )
+            except ValidationError as exc:
+                messages.warning(request, f"{invoice}: {' '.join(exc.messages)}")
+            else:
+                messages.success(
+                    request,
+                    _("Credit note %(number)s issued; the money is being refunded.")
+                    % {"number": note.number},
+                )
+
+    def has_refund_permission(self, request: HttpRequest) -> bool:
+        return self._may(request, "payments.refund")
 
     @admin.action(description=_("Void the selected invoices"), permissions=["void"])
     def void(self, request: HttpRequest, queryset) -> None:

@@ -104,6 +104,7 @@ class InvoiceAdmin(InvoiceActions, PartiesShown, CreatedByServiceAdmin):
         "mark_sent",
         "mark_paid",
         "credit_in_full",
+        "refund_in_full",
         "mark_uncollectible",
         "void",
     ]
@@ -176,6 +177,8 @@ class InvoiceAdmin(InvoiceActions, PartiesShown, CreatedByServiceAdmin):
                 )
             except ValidationError as exc:
                 form.add_error(None, exc)
+            except PermissionDenied:
+                form.add_error("settlement", _("Refunds are given by a Manager or the owner."))
             else:
                 messages.success(
                     request, _("Credit note %(number)s issued.") % {"number": note.number}

@@ -15,8 +15,16 @@ from django.urls import path, reverse
 from django.utils.translation import gettext_lazy as _
 
 from billing.gateways import GatewayError
-from billing.models import DunningCase, PaymentAttempt, PaymentMethod, PaymentSettings
+from billing.models import (
+    DunningCase,
+    PaymentAttempt,
+    PaymentMethod,
+    PaymentSettings,
+    Refund,
+    RefundStatus,
+)
 from billing.payments import card_setup_start, payment_method_remove, payment_method_save
+from billing.refunds import refund_send
 from contracts.models import Customer
 from core.admin_base import ReadOnlyAdmin, TenantScopedAdmin
 
@@ -217,3 +225,35 @@ class DunningCaseAdmin(ReadOnlyAdmin, TenantScopedAdmin):
         "outcome",
         "final_action",
     ]
+
+
+@admin.register(Refund)
+class RefundAdmin(ReadOnlyAdmin, TenantScopedAdmin):
+    """Money given back, per credit note; a failed one can be tried again (same key: never
+    paid twice)."""
+
+    view_action = "invoices.view"
+    list_display = ["credit_note", "payment", "amount", "status", "failure_message", "created_at"]
+    list_filter = ["status"]
+    list_select_related = ["credit_note", "payment", "tenant"]
+    search_fields = ["credit_note__number", "gateway_refund_id"]
+    actions = ["retry"]
+    fields = readonly_fields = [
+        "credit_note",
+        "payment",
+        "amount",
+        "currency",
+        "status",
+        "gateway_refund_id",
+        "failure_message",
+        "created_at",
+    ]
+
+    def has_retry_permission(self, request: HttpRequest) -> bool:
+        return self._may(request, "payments.refund")
+
+    @admin.action(description=_("Try the selected failed refunds again"), permissions=["retry"])
+    def retry(self, request: HttpRequest, queryset) -> None:
+        for refund in queryset.filter(status=RefundStatus.FAILED):
+            done = refund_send(refund.pk)
+            messages.info(request, f"{done.credit_note}: {done.get_status_display()}")

@@ -24,7 +24,13 @@ from billing.models.invoice import (
     InvoiceStatus,
 )
 from billing.models.numbering import NumberSequence, NumberSeries
-from billing.models.payment import Payment, PaymentAllocation, PaymentMethodKind
+from billing.models.payment import (
+    Payment,
+    PaymentAllocation,
+    PaymentMethodKind,
+    Refund,
+    RefundStatus,
+)
 from billing.models.reminder import InvoiceReminder, ReminderOutcome
 from billing.models.tax import TaxRate
 
@@ -54,6 +60,8 @@ __all__ = [
     "PaymentMethod",
     "PaymentMethodKind",
     "PaymentSettings",
+    "Refund",
+    "RefundStatus",
     "ReminderOutcome",
     "Settlement",
     "TaxRate",

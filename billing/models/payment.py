@@ -51,3 +51,43 @@ class PaymentAllocation(models.Model):
 
     def __str__(self) -> str:
         return f"{self.payment} → {self.invoice}"
+
+
+class RefundStatus(models.TextChoices):
+    PENDING = "pending", _("Being refunded")
+    SUCCEEDED = "succeeded", _("Refunded")
+    FAILED = "failed", _("Refund failed")
+    MANUAL = "manual", _("To be paid back by bank transfer")
+
+
+class Refund(models.Model):
+    """Money given back for a credit note settled as a refund: through the gateway for card
+    payments, by the business's own transfer otherwise."""
+
+    tenant = models.ForeignKey(Tenant, on_delete=models.PROTECT, related_name="+")
+    payment = models.ForeignKey(
+        Payment, on_delete=models.PROTECT, null=True, blank=True, related_name="refunds"
+    )
+    credit_note = models.ForeignKey(
+        "billing.CreditNote", on_delete=models.PROTECT, related_name="refunds"
+    )
+    amount = models.DecimalField(_("amount"), max_digits=19, decimal_places=2)
+    currency = models.CharField(_("currency"), max_length=3)
+    status = models.CharField(
+        _("status"), max_length=16, choices=RefundStatus.choices, default=RefundStatus.PENDING
+    )
+    gateway_refund_id = models.CharField(max_length=255, blank=True)
+    failure_message = models.CharField(max_length=500, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("refund")
+        verbose_name_plural = _("refunds")
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.amount} {self.currency} ({self.get_status_display()})"
+
+    @property
+    def idempotency_key(self) -> str:
+        return f"kontor-{self.tenant_id}-refund-{self.pk}"

@@ -48,7 +48,8 @@ def fake_events(fake, kind: str) -> list[dict]:
     import urllib.request
 
     request = urllib.request.Request(  # noqa: S310 — the fake's own http URL
-        f"{fake.url}/v1/events?type={kind}", headers={"Authorization": "Bearer sk_test_kontor"}
+        f"{fake.url}/v1/events?type={kind}&limit=100",
+        headers={"Authorization": "Bearer sk_test_kontor"},
     )
     with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310
         return json.loads(response.read())["data"]
