@@ -106,20 +106,28 @@ class InvoiceActions:
 
     @admin.action(description=_("Credit the selected invoices in full"), permissions=["finalize"])
     def credit_in_full(self, request: HttpRequest, queryset) -> None:
+        self._note_in_full(
+            request,
+            queryset,
+            settlement=Settlement.CREDIT,
+            reason=_("Credited in full by the back office"),
+            done=_("Credit note %(number)s issued."),
+        )
+
+    def _note_in_full(self, request, queryset, *, settlement, reason, done) -> None:
         for invoice in queryset.select_related("tenant").order_by("id"):
             try:
                 note = credit_note_issue(
                     invoice=invoice,
                     actor=request.user,
                     today=self._today(invoice),
-                    reason=str(_("Credited in full by the back office")),
+                    reason=str(reason),
+                    settlement=settlement,
                 )
             except ValidationError as exc:
                 messages.warning(request, f"{invoice}: {' '.join(exc.messages)}")
             else:
-                messages.success(
-                    request, _("Credit note %(number)s issued.") % {"number": note.number}
-                )
+                messages.success(request, done % {"number": note.number})
 
     @admin.action(
         description=_("Mark the selected invoices as sent (handed over outside Kontor)"),
@@ -158,23 +166,13 @@ class InvoiceActions:
         permissions=["refund"],
     )
     def refund_in_full(self, request: HttpRequest, queryset) -> None:
-        for invoice in queryset.select_related("tenant").order_by("id"):
-            try:
-                note = credit_note_issue(
-                    invoice=invoice,
-                    actor=request.user,
-                    today=self._today(invoice),
-                    reason=str(_("Refunded in full by the back office")),
-                    settlement=Settlement.REFUND,
-                )
-            except ValidationError as exc:
-                messages.warning(request, f"{invoice}: {' '.join(exc.messages)}")
-            else:
-                messages.success(
-                    request,
-                    _("Credit note %(number)s issued; the money is being refunded.")
-                    % {"number": note.number},
-                )
+        self._note_in_full(
+            request,
+            queryset,
+            settlement=Settlement.REFUND,
+            reason=_("Refunded in full by the back office"),
+            done=_("Credit note %(number)s issued; the money is being refunded."),
+        )
 
     def has_refund_permission(self, request: HttpRequest) -> bool:
         return self._may(request, "payments.refund")
