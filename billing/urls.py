@@ -1,6 +1,6 @@
 from django.urls import path
 
-from billing import payment_views, views
+from billing import link_payment_views, payment_views, views
 
 urlpatterns = [
     path("invoices/", views.invoice_list, name="invoices"),
@@ -37,4 +37,12 @@ urlpatterns = [
     path("stripe/webhook/<slug:tenant>/", payment_views.stripe_webhook, name="stripe_webhook"),
     path("l/invoice/<str:token>/", views.invoice_by_link, name="invoice_by_link"),
     path("l/invoice/<str:token>/pdf", views.invoice_by_link_pdf, name="invoice_by_link_pdf"),
+    path(
+        "l/invoice/<str:token>/pay/", link_payment_views.invoice_link_pay, name="invoice_link_pay"
+    ),
+    path(
+        "l/invoice/<str:token>/pay/<int:attempt_id>/confirmed/",
+        link_payment_views.invoice_link_pay_confirmed,
+        name="invoice_link_pay_confirmed",
+    ),
 ]

@@ -10,6 +10,7 @@ from billing import selectors
 from billing.calculations import totals
 from billing.credit_notes import customer_credit_balance
 from billing.forms import StatementForm, default_period
+from billing.gateways import gateway_for
 from billing.links import invoice_from_token
 from billing.models import CreditNote, Invoice
 from billing.payments import PAYABLE
@@ -126,6 +127,9 @@ def invoice_by_link(request: HttpRequest, token: str) -> HttpResponse:
             "token": token,
             "tax_by_rate": totals(lines).tax_by_rate.items(),
             "overdue": invoice.is_overdue(timezone.localdate()),
+            "may_pay": invoice.status in PAYABLE
+            and invoice.amount_due > 0
+            and gateway_for(invoice.tenant).takes_cards,
         },
     )
 

@@ -3009,6 +3009,25 @@ T: dict[str, tuple[str, str, str, str]] = {
     ),
     "refund": ("remboursement", "Erstattung", "rimborso", "iade"),
     "refunds": ("remboursements", "Erstattungen", "rimborsi", "iadeler"),
+    "Thank you: the invoice is paid.": (
+        "Merci : la facture est payée.",
+        "Vielen Dank: Die Rechnung ist bezahlt.",
+        "Grazie: la fattura è pagata.",
+        "Teşekkürler: fatura ödendi.",
+    ),
+    "Keep this card for future payments": (
+        "Conserver cette carte pour les prochains paiements",
+        "Diese Karte für künftige Zahlungen speichern",
+        "Conserva questa carta per i prossimi pagamenti",
+        "Bu kartı sonraki ödemeler için sakla",
+    ),
+    "Pay %(amount)s": (
+        "Payer %(amount)s",
+        "%(amount)s bezahlen",
+        "Paga %(amount)s",
+        "%(amount)s öde",
+    ),
+    "Pay by card": ("Payer par carte", "Mit Karte bezahlen", "Paga con carta", "Kartla öde"),
 }
 
 

@@ -71,3 +71,27 @@ def test_save_a_card_pay_an_invoice_and_see_it_paid(
 
     assert not any(CARD_OK in body for body in posted)
     assert CARD_OK not in every_stored_text()
+
+
+def test_pay_from_the_emailed_link_without_logging_in(
+    live_server, page, shoot, fake_stripe, settings
+):
+    from billing.links import invoice_link_path
+
+    fake_stripe.reset()
+    call_command("seed_demo")
+    take_cards_through(fake_stripe, Tenant.objects.get(slug="acme"), settings)
+    invoice = Invoice.objects.filter(tenant__slug="acme", status="open").order_by("id").first()
+    page.goto(tenant_url(live_server, "acme", invoice_link_path(invoice)))
+    page.click("a:has-text('Pay by card')")
+    page.wait_for_selector("#card-element input[placeholder=number]")
+    page.fill("#card-element input[placeholder=number]", CARD_OK)
+    page.fill("#card-element input[placeholder=exp_month]", "12")
+    page.fill("#card-element input[placeholder=exp_year]", "34")
+    page.fill("#card-element input[placeholder=cvc]", "123")
+    shoot("e2e-link-pay")
+    page.click("#card-setup button[type=submit]")
+    page.wait_for_selector("text=Thank you: the invoice is paid.")
+    shoot("e2e-link-paid")
+    invoice.refresh_from_db()
+    assert invoice.status == "paid"
