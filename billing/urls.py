@@ -1,10 +1,11 @@
 from django.urls import path
 
-from billing import link_payment_views, payment_views, views
+from billing import link_payment_views, package_views, payment_views, views
 
 urlpatterns = [
     path("invoices/", views.invoice_list, name="invoices"),
     path("credits/", views.credit_overview, name="credits"),
+    path("credits/packages/<int:package_id>/", package_views.package_buy, name="package_buy"),
     path("invoices/recurring/", views.recurring_invoices, name="recurring_invoices"),
     path("invoices/statement/", views.statement_page, name="statement"),
     path("invoices/statement/pdf", views.statement_pdf, name="statement_pdf"),

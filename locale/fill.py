@@ -3028,6 +3028,19 @@ T: dict[str, tuple[str, str, str, str]] = {
         "%(amount)s öde",
     ),
     "Pay by card": ("Payer par carte", "Mit Karte bezahlen", "Paga con carta", "Kartla öde"),
+    "Pay with": ("Payer avec", "Bezahlen mit", "Paga con", "Şununla öde"),
+    "The package is ready to use at once and paid with the card you choose; the invoice follows by e-mail.": (
+        "Le forfait est utilisable immédiatement et payé avec la carte choisie ; la facture suit par e-mail.",
+        "Das Paket ist sofort nutzbar und wird mit der gewählten Karte bezahlt; die Rechnung folgt per E-Mail.",
+        "Il pacchetto è subito utilizzabile e viene pagato con la carta scelta; la fattura segue via e-mail.",
+        "Paket hemen kullanılabilir ve seçtiğiniz kartla ödenir; fatura e-postayla gelir.",
+    ),
+    "Save a card to pay at once": (
+        "Enregistrez une carte pour payer immédiatement",
+        "Karte speichern, um sofort zu bezahlen",
+        "Salva una carta per pagare subito",
+        "Hemen ödemek için bir kart kaydedin",
+    ),
 }
 
 

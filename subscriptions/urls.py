@@ -29,7 +29,6 @@ urlpatterns = [
         views.subscription_undo_cancel,
         name="subscription_undo_cancel",
     ),
-    path("credits/packages/<int:package_id>/", views.package_buy, name="package_buy"),
     path("orders/", views.order_list, name="orders"),
     path("orders/<int:order_id>/", views.order_detail, name="order_detail"),
     path("catalogue/modules/<int:module_id>/image", views.module_image, name="module_image"),

@@ -16,9 +16,9 @@ from django.views.decorators.http import require_POST, require_safe
 
 from contracts.access import customer_required
 from core.roles import may
-from subscriptions import credits, selectors, services
-from subscriptions.forms import CancelForm, ChangeTariffForm, PackageBuyForm
-from subscriptions.models import Module, Order, Package, Subscription
+from subscriptions import selectors, services
+from subscriptions.forms import CancelForm, ChangeTariffForm
+from subscriptions.models import Module, Order, Subscription
 
 
 def _subscription(request: HttpRequest, subscription_id: int) -> Subscription:
@@ -269,56 +269,4 @@ def order_detail(request: HttpRequest, order_id: int) -> HttpResponse:
         raise Http404 from exc
     return render(
         request, "subscriptions/order_detail.html", {"section_key": "orders", **_timeline(order)}
-    )
-
-
-@customer_required
-def package_buy(request: HttpRequest, package_id: int) -> HttpResponse:
-    try:
-        package = selectors.package_get(tenant=request.tenant, pk=package_id)
-    except Package.DoesNotExist as exc:
-        raise Http404 from exc
-    customer = request.customer
-    today = timezone.localdate()
-    may_buy = may(request.user, "package.buy", tenant=request.tenant, customer_id=customer.pk)
-    try:
-        obstacle = credits.purchase_check(customer, package, today)
-        refusal = None
-    except ValidationError as exc:
-        obstacle, refusal = None, " ".join(exc.messages)
-    form = PackageBuyForm(request.POST if request.method == "POST" else None)
-    if request.method == "POST":
-        if not may_buy:
-            raise PermissionDenied
-        if refusal is None and form.is_valid():
-            try:
-                credits.package_purchase(
-                    customer=customer,
-                    package=package,
-                    actor=request.user,
-                    today=today,
-                    confirm_forfeit=form.cleaned_data["confirm_forfeit"],
-                )
-            except credits.ForfeitNeedsConfirmation as exc:
-                form.add_error("confirm_forfeit", exc)
-            except ValidationError as exc:
-                refusal = " ".join(exc.messages)
-            else:
-                messages.success(
-                    request,
-                    _("Thank you: %(package)s is ready to use.") % {"package": package.name},
-                )
-                return redirect("credits")
-    return render(
-        request,
-        "subscriptions/package_buy.html",
-        {
-            "section_key": "credits",
-            "package": package,
-            "form": form,
-            "may_buy": may_buy,
-            "forfeit": obstacle == "forfeit",
-            "refusal": refusal,
-            "account": selectors.credit_account_view(customer=customer),
-        },
     )
