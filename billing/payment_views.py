@@ -23,7 +23,7 @@ from django.views.decorators.http import require_POST
 from billing import selectors
 from billing.forms import InvoicePayForm
 from billing.gateways import GatewayError, gateway_for
-from billing.models import AttemptStatus, Invoice, PaymentAttempt, PaymentMethod
+from billing.models import AttemptStatus, Invoice, Payment, PaymentAttempt, PaymentMethod
 from billing.payments import (
     PAYABLE,
     attempt_refresh,
@@ -35,6 +35,7 @@ from billing.payments import (
     payment_method_save,
     payment_method_set_default,
 )
+from billing.pdf import render_receipt_pdf
 from billing.tasks import process_gateway_event
 from billing.webhooks import BadSignature, gateway_event_store, webhook_verify
 from contracts.access import customer_required
@@ -284,6 +285,20 @@ def payment_list(request: HttpRequest) -> HttpResponse:
             "payments": selectors.payment_list(tenant=request.tenant, customer=request.customer),
         },
     )
+
+
+@customer_required
+def payment_receipt(request: HttpRequest, payment_id: int) -> HttpResponse:
+    try:
+        payment = selectors.payment_get(
+            tenant=request.tenant, customer=request.customer, pk=payment_id
+        )
+    except Payment.DoesNotExist as exc:
+        raise Http404 from exc
+    response = HttpResponse(render_receipt_pdf(payment), content_type="application/pdf")
+    name = f"receipt-{payment.received_on.isoformat()}-{payment.pk}.pdf"
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
 
 
 @csrf_exempt

@@ -136,3 +136,26 @@ def render_statement_pdf(statement) -> bytes:
             "billing/pdf/statement.html", {"statement": statement, **branding(tenant)}
         )
     return _write_pdf(html)
+
+
+def render_receipt_pdf(payment) -> bytes:
+    """A receipt for one payment: what was received, how, and which invoices it paid."""
+    from billing.services import buyer_snapshot, seller_snapshot
+
+    tenant, customer = payment.tenant, payment.customer
+    allocations = list(payment.allocations.select_related("invoice").order_by("id"))
+    attempt = getattr(payment, "attempt", None)
+    with translation.override(customer.language or tenant.locale):
+        html = render_to_string(
+            "billing/pdf/receipt.html",
+            {
+                "payment": payment,
+                "doc": {"seller": seller_snapshot(tenant), "buyer": buyer_snapshot(customer)},
+                "allocations": allocations,
+                "kept_as_credit": payment.amount - sum(a.amount for a in allocations),
+                "refunds": list(payment.refunds.select_related("credit_note")),
+                "card": attempt.payment_method if attempt else None,
+                **branding(tenant),
+            },
+        )
+    return _write_pdf(html)

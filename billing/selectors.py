@@ -120,3 +120,10 @@ def payment_list(*, tenant: Tenant, customer: Customer) -> QuerySet[Payment]:
         )
         .order_by("-received_on", "-id")
     )
+
+
+def payment_get(*, tenant: Tenant, customer: Customer, pk: int) -> Payment:
+    """Raises Payment.DoesNotExist for another customer's or tenant's payments."""
+    return Payment.objects.select_related("tenant", "customer").get(
+        tenant=tenant, customer=customer, pk=pk
+    )

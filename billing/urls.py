@@ -23,6 +23,9 @@ urlpatterns = [
         name="invoice_pay_confirmed",
     ),
     path("payments/", payment_views.payment_list, name="payments"),
+    path(
+        "payments/<int:payment_id>/receipt", payment_views.payment_receipt, name="payment_receipt"
+    ),
     path("payment-methods/", payment_views.payment_methods, name="payment_methods"),
     path("payment-methods/add/", payment_views.payment_method_add, name="payment_method_add"),
     path(

@@ -3041,6 +3041,33 @@ T: dict[str, tuple[str, str, str, str]] = {
         "Salva una carta per pagare subito",
         "Hemen ödemek için bir kart kaydedin",
     ),
+    "Receipt": ("Reçu", "Quittung", "Ricevuta", "Makbuz"),
+    "Payment receipt": (
+        "Reçu de paiement",
+        "Zahlungsquittung",
+        "Ricevuta di pagamento",
+        "Ödeme makbuzu",
+    ),
+    "Received on": ("Reçu le", "Eingegangen am", "Ricevuto il", "Alınma tarihi"),
+    "Kept as credit for your next invoices": (
+        "Conservé en solde créditeur pour vos prochaines factures",
+        "Als Guthaben für Ihre nächsten Rechnungen behalten",
+        "Tenuto come credito per le prossime fatture",
+        "Sonraki faturalarınız için alacak olarak tutuldu",
+    ),
+    "Refund, credit note %(number)s": (
+        "Remboursement, avoir %(number)s",
+        "Erstattung, Gutschrift %(number)s",
+        "Rimborso, nota di credito %(number)s",
+        "İade, %(number)s numaralı iade faturası",
+    ),
+    "Amount received": ("Montant reçu", "Erhaltener Betrag", "Importo ricevuto", "Alınan tutar"),
+    "Thank you for your payment.": (
+        "Merci pour votre paiement.",
+        "Vielen Dank für Ihre Zahlung.",
+        "Grazie per il pagamento.",
+        "Ödemeniz için teşekkür ederiz.",
+    ),
 }
 
 

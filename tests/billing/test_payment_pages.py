@@ -7,6 +7,7 @@ import pytest
 from billing.models import PaymentMethod, PaymentSettings
 from tests import stripe_fake
 from tests.billing.test_payments import save_card
+from tests.helpers import pdf_text
 
 pytestmark = pytest.mark.django_db
 
@@ -90,6 +91,12 @@ def test_paying_from_the_portal_says_how_it_went(stripe_acme, world, invoice):
     assert invoice.status == "paid"
     payments = client.get("/payments/").content.decode()
     assert invoice.number in payments and "Card" in payments
+    payment = invoice.allocations.get().payment
+    receipt = client.get(f"/payments/{payment.pk}/receipt")
+    assert receipt["Content-Type"] == "application/pdf"
+    text = " ".join(pdf_text(receipt.content).split())
+    for needed in ("Payment receipt", invoice.number, "€119.00", "Visa •••• 4242", "Acme"):
+        assert needed in text, needed
     assert invoice.number not in world.client(world.bob).get("/payments/").content.decode()
 
 

@@ -104,6 +104,14 @@ def _alpha_attempt_url(world):
     return f"/invoices/{invoice.pk}/pay/{attempt.pk}/confirmed/"
 
 
+def _alpha_payment(world):
+    from billing.services import invoice_mark_paid
+
+    invoice = _alpha_invoice(world)
+    invoice_mark_paid(invoice=invoice, actor=None, amount=invoice.gross_amount)
+    return invoice.allocations.get().payment
+
+
 def _subscription_url(suffix: str, method: str = "get", data=None):
     return lambda w: (f"/subscriptions/{_alpha_subscription(w).pk}/{suffix}", method, data)
 
@@ -135,6 +143,7 @@ OBJECT_URLS = {
         "get",
         None,
     ),
+    "payment_receipt": lambda w: (f"/payments/{_alpha_payment(w).pk}/receipt", "get", None),
     "order_detail": lambda w: (f"/orders/{_alpha_subscription(w).orders.get().pk}/", "get", None),
 }
 # Pages of things the whole tenant shares (its terms, its catalogue): url name -> path to acme's.
