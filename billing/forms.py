@@ -6,7 +6,7 @@ from decimal import Decimal
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from billing.models import InvoiceLine, Settlement
+from billing.models import InvoiceLine, PaymentMethodKind, Settlement
 
 
 class StatementForm(forms.Form):
@@ -39,7 +39,32 @@ class PaymentForm(forms.Form):
     received_on = forms.DateField(
         label=_("received on"), widget=forms.DateInput(attrs={"type": "date"})
     )
+    method = forms.ChoiceField(
+        label=_("method"),
+        choices=PaymentMethodKind.choices,
+        initial=PaymentMethodKind.BANK_TRANSFER,
+    )
     reference = forms.CharField(label=_("reference"), max_length=200, required=False)
+
+
+class CustomerPaymentForm(PaymentForm):
+    """Money from a customer, spread over the open invoices ticked (oldest due first)."""
+
+    invoices = forms.ModelMultipleChoiceField(
+        label=_("pays these invoices"),
+        queryset=None,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("Oldest due first; what is left becomes the customer's credit."),
+    )
+
+    def __init__(self, *args, open_invoices, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["invoices"].queryset = open_invoices
+        self.fields["invoices"].label_from_instance = lambda i: (
+            f"{i.number} · {i.due_date:%Y-%m-%d} · {i.amount_due} {i.currency}"
+        )
+        self.fields["invoices"].initial = list(open_invoices)
 
 
 class CreditNoteForm(forms.Form):

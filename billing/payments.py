@@ -19,7 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from billing.gateways import ChargeOutcome, GatewayError, gateway_for
-from billing.invoice_state import locked_invoice, move_invoice
+from billing.invoice_state import locked_invoice, move_invoice, require_staff
 from billing.models import (
     AttemptStatus,
     CustomerCreditEntry,
@@ -68,47 +68,118 @@ def payment_apply(
 ) -> Payment:
     """Record money received for a locked, payable invoice: the payment, its allocation (up to
     what is due) and any excess as customer credit; the invoice is paid once nothing is due."""
-    amount = round_money(amount, invoice.currency)
-    payment = Payment.objects.create(
-        tenant=invoice.tenant,
+    return _payment_spread(
         customer=invoice.customer,
-        amount=amount,
+        invoices=[invoice],
+        amount=round_money(amount, invoice.currency),
         currency=invoice.currency,
+        actor=actor,
+        method=method,
+        reference=reference,
+        received_on=received_on,
+    )
+
+
+def _payment_spread(
+    *, customer, invoices, amount, currency, actor, method, reference, received_on
+) -> Payment:
+    """One payment over locked invoices, in the order given; what is left is customer credit."""
+    payment = Payment.objects.create(
+        tenant=customer.tenant,
+        customer=customer,
+        amount=amount,
+        currency=currency,
         received_on=received_on,
         method=method,
         reference=reference,
     )
-    applied = min(amount, invoice.amount_due) if invoice.status in PAYABLE else Decimal(0)
-    if applied > 0:
-        PaymentAllocation.objects.create(
-            tenant=invoice.tenant, payment=payment, invoice=invoice, amount=applied
-        )
-        invoice.amount_paid += applied
-        if invoice.amount_due == 0:
-            from billing.dunning import dunning_settled
-
-            invoice.paid_at = timezone.now()
-            move_invoice(
-                invoice, InvoiceStatus.PAID, kind="paid", actor=actor, data={"amount": applied}
-            )
-            dunning_settled(invoice)
-        else:
-            audit_record(
-                tenant=invoice.tenant,
-                actor=actor,
-                action="invoice.partly_paid",
-                obj=invoice,
-                after={"amount": applied, "due": invoice.amount_due},
-            )
-        invoice.save(update_fields=["amount_paid", "paid_at", "status"])
-    if amount > applied:
+    rest = amount
+    for invoice in invoices:
+        applied = min(rest, invoice.amount_due) if invoice.status in PAYABLE else Decimal(0)
+        if applied > 0:
+            _allocate(payment, invoice, applied, actor)
+            rest -= applied
+    if rest > 0:
         CustomerCreditEntry.objects.create(
-            tenant=invoice.tenant,
-            customer=invoice.customer,
-            currency=invoice.currency,
-            amount=amount - applied,
-            invoice=invoice,
+            tenant=customer.tenant,
+            customer=customer,
+            currency=currency,
+            amount=rest,
+            invoice=invoices[0] if len(invoices) == 1 else None,
         )
+    return payment
+
+
+def _allocate(payment: Payment, invoice: Invoice, applied: Decimal, actor: User | None) -> None:
+    PaymentAllocation.objects.create(
+        tenant=invoice.tenant, payment=payment, invoice=invoice, amount=applied
+    )
+    invoice.amount_paid += applied
+    if invoice.amount_due == 0:
+        from billing.dunning import dunning_settled
+
+        invoice.paid_at = timezone.now()
+        move_invoice(
+            invoice, InvoiceStatus.PAID, kind="paid", actor=actor, data={"amount": applied}
+        )
+        dunning_settled(invoice)
+    else:
+        audit_record(
+            tenant=invoice.tenant,
+            actor=actor,
+            action="invoice.partly_paid",
+            obj=invoice,
+            after={"amount": applied, "due": invoice.amount_due},
+        )
+    invoice.save(update_fields=["amount_paid", "paid_at", "status"])
+
+
+@transaction.atomic
+def payment_record(
+    *,
+    customer: Customer,
+    amount: Decimal,
+    currency: str,
+    method: str,
+    reference: str,
+    received_on: date,
+    invoices: list[Invoice],
+    actor: User,
+) -> Payment:
+    """Staff record money that arrived outside Kontor's gateway (a bank transfer, cash) and
+    allocate it to the customer's open invoices, oldest due first; the rest is credit."""
+    require_staff(actor, customer.tenant, "invoices.manage")
+    amount = round_money(amount, currency)
+    if amount <= 0:
+        raise ValidationError(_("The amount must be more than zero."), code="amount")
+    locked = list(
+        Invoice.objects.select_for_update()
+        .select_related("tenant", "customer")
+        .filter(customer=customer, pk__in=[i.pk for i in invoices], currency=currency)
+        .order_by("due_date", "id")
+    )
+    payment = _payment_spread(
+        customer=customer,
+        invoices=locked,
+        amount=amount,
+        currency=currency,
+        actor=actor,
+        method=method,
+        reference=reference,
+        received_on=received_on,
+    )
+    audit_record(
+        tenant=customer.tenant,
+        actor=actor,
+        action="payment.record",
+        obj=payment,
+        after={
+            "amount": amount,
+            "method": method,
+            "reference": reference,
+            "invoices": [i.number for i in locked],
+        },
+    )
     return payment
 
 

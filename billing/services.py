@@ -273,6 +273,7 @@ def invoice_mark_paid(
     amount: Decimal,
     received_on: date | None = None,
     reference: str = "",
+    method: str = PaymentMethodKind.BANK_TRANSFER,
 ) -> Invoice:
     """Record a bank transfer seen by staff. Partial payments keep it open; the full amount
     marks it paid."""
@@ -289,7 +290,7 @@ def invoice_mark_paid(
         invoice,
         amount=amount,
         actor=actor,
-        method=PaymentMethodKind.BANK_TRANSFER,
+        method=method,
         reference=reference or invoice.number,
         received_on=received_on or timezone.localdate(),
     )

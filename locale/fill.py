@@ -3068,6 +3068,26 @@ T: dict[str, tuple[str, str, str, str]] = {
         "Grazie per il pagamento.",
         "Ödemeniz için teşekkür ederiz.",
     ),
+    "pays these invoices": (
+        "règle ces factures",
+        "begleicht diese Rechnungen",
+        "paga queste fatture",
+        "şu faturaları öder",
+    ),
+    "Oldest due first; what is left becomes the customer's credit.": (
+        "Les plus anciennes échéances d'abord ; le reste devient un solde créditeur du client.",
+        "Älteste Fälligkeit zuerst; der Rest wird Guthaben des Kunden.",
+        "Prima le scadenze più vecchie; il resto diventa credito del cliente.",
+        "Önce vadesi en eski olanlar; kalan müşterinin alacak bakiyesi olur.",
+    ),
+    "Cash": ("Espèces", "Bargeld", "Contanti", "Nakit"),
+    "Other": ("Autre", "Sonstiges", "Altro", "Diğer"),
+    "The amount must be more than zero.": (
+        "Le montant doit être supérieur à zéro.",
+        "Der Betrag muss größer als null sein.",
+        "L'importo deve essere maggiore di zero.",
+        "Tutar sıfırdan büyük olmalıdır.",
+    ),
 }
 
 

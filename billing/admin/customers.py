@@ -3,15 +3,23 @@
 from __future__ import annotations
 
 from django.contrib import admin, messages
-from django.http import HttpRequest
-from django.urls import reverse
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from billing.forms import CustomerPaymentForm
 from billing.gateways import gateway_for
+from billing.models import Invoice
+from billing.payments import PAYABLE, payment_record
 from billing.run import billing_run_for_customer
 from contracts.models import Customer
 from subscriptions.admin import CustomerWithAccountAdmin
+from subscriptions.periods import local_today
 
 admin.site.unregister(Customer)
 
@@ -23,8 +31,64 @@ class CustomerWithBillingAdmin(CustomerWithAccountAdmin):
 
     actions = [*CustomerWithAccountAdmin.actions, "bill_now"]
 
+    def get_urls(self):
+        view = self.admin_site.admin_view(self.payment_view)
+        return [
+            path("<int:object_id>/payment/", view, name="contracts_customer_payment"),
+            *super().get_urls(),
+        ]
+
+    def payment_view(self, request: HttpRequest, object_id: int) -> HttpResponse:
+        """Record money that came in by transfer or cash, spread over the open invoices."""
+        customer = self.get_object(request, str(object_id))
+        if not self.has_bill_permission(request):
+            raise PermissionDenied
+        tenant = customer.tenant
+        open_invoices = Invoice.objects.filter(
+            customer=customer, status__in=PAYABLE, currency=tenant.default_currency
+        ).order_by("due_date", "id")
+        form = CustomerPaymentForm(
+            request.POST or None,
+            open_invoices=open_invoices,
+            initial={"received_on": local_today(timezone.now(), tenant.timezone)},
+        )
+        if request.method == "POST" and form.is_valid():
+            data = form.cleaned_data
+            try:
+                payment_record(
+                    customer=customer,
+                    amount=data["amount"],
+                    currency=tenant.default_currency,
+                    method=data["method"],
+                    reference=data["reference"],
+                    received_on=data["received_on"],
+                    invoices=list(data["invoices"]),
+                    actor=request.user,
+                )
+            except ValidationError as exc:
+                form.add_error("amount", exc)
+            else:
+                messages.success(request, _("Payment recorded."))
+                return redirect(reverse("admin:contracts_customer_change", args=[customer.pk]))
+        return TemplateResponse(
+            request,
+            "admin/billing/customer_payment.html",
+            {
+                **self.admin_site.each_context(request),
+                "opts": self.model._meta,
+                "original": customer,
+                "customer": customer,
+                "form": form,
+                "title": _("Record a payment"),
+            },
+        )
+
     def change_view(self, request: HttpRequest, object_id, form_url="", extra_context=None):
         extra_context = dict(extra_context or {})
+        if object_id and self.has_bill_permission(request):
+            extra_context["payment_url"] = reverse(
+                "admin:contracts_customer_payment", args=[object_id]
+            )
         if object_id and gateway_for(request.tenant).takes_cards:
             if self._may(request, "payment_methods.manage"):
                 extra_context["add_card_url"] = reverse(

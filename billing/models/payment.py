@@ -14,6 +14,8 @@ from core.models import Tenant
 class PaymentMethodKind(models.TextChoices):
     BANK_TRANSFER = "bank_transfer", _("Bank transfer")
     CARD = "card", _("Card")
+    CASH = "cash", _("Cash")
+    OTHER = "other", _("Other")
 
 
 class Payment(models.Model):

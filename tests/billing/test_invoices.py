@@ -330,10 +330,20 @@ class TestBackOffice:
         assert url in client.get(f"/manage/billing/invoice/{invoice.pk}/change/").content.decode()
         page = client.get(url)
         assert page.status_code == 200 and page.context["form"]["amount"].value() == Decimal("119")
-        too_much = client.post(url, {"amount": "500", "received_on": "2026-03-05"})
+        too_much = client.post(
+            url, {"amount": "500", "received_on": "2026-03-05", "method": "bank_transfer"}
+        )
         assert too_much.status_code == 200 and too_much.context["form"].errors["amount"]
         assert client.post(url, {"amount": "abc", "received_on": "2026-02-31"}).status_code == 200
-        done = client.post(url, {"amount": "19", "received_on": "2026-03-05", "reference": "TX9"})
+        done = client.post(
+            url,
+            {
+                "amount": "19",
+                "received_on": "2026-03-05",
+                "reference": "TX9",
+                "method": "bank_transfer",
+            },
+        )
         assert done.status_code == 302
         invoice.refresh_from_db()
         assert invoice.status == "open" and invoice.amount_paid == Decimal("19.00")

@@ -80,3 +80,44 @@ def test_attempts_are_listed_read_only(stripe_acme, world):
     assert client.get("/manage/billing/paymentattempt/").status_code == 200
     assert client.get("/manage/billing/paymentattempt/add/").status_code == 403
     assert client.get("/manage/billing/dunningcase/").status_code == 200
+
+
+def test_a_payment_by_transfer_is_spread_over_open_invoices_oldest_first(world, invoice):
+    from datetime import date
+    from decimal import Decimal
+
+    from billing.models import CustomerCreditEntry, Payment
+    from billing.services import invoice_finalize
+    from tests.billing.test_invoices import draft
+
+    later = invoice_finalize(
+        invoice=draft(world, ("Later", "1", "100")), actor=None, today=date(2026, 4, 1)
+    )
+    client = client_for(world.staff["acme", "billing"], world.acme)
+    url = f"/manage/contracts/customer/{world.alpha.pk}/payment/"
+    assert (
+        url in client.get(f"/manage/contracts/customer/{world.alpha.pk}/change/").content.decode()
+    )
+    response = client.post(
+        url,
+        {
+            "amount": "250.00",
+            "received_on": "2026-04-10",
+            "method": "cash",
+            "reference": "Till 7",
+            "invoices": [invoice.pk, later.pk],
+        },
+    )
+    assert response.status_code == 302
+    invoice.refresh_from_db()
+    later.refresh_from_db()
+    assert invoice.status == later.status == "paid"
+    payment = Payment.objects.get()
+    assert payment.method == "cash" and payment.allocations.count() == 2
+    assert CustomerCreditEntry.objects.get().amount == Decimal("12.00")  # 250 − 2 × 119
+    support = client_for(world.staff["acme", "support"], world.acme)
+    assert support.get(url).status_code == 403
+    other = client_for(world.staff["globex", "billing"], world.globex)
+    assert other.get(url).status_code == 404
+    bad = client.post(url, {"amount": "x", "received_on": "nope", "method": "cash"})
+    assert bad.status_code == 200 and "errorlist" in bad.content.decode()
