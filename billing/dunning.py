@@ -14,10 +14,12 @@ import logging
 from datetime import date, timedelta
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
 from billing.emails import invoice_message, invoice_recipients
+from billing.links import invoice_link_path
 from billing.models import (
     AttemptStatus,
     DunningCase,
@@ -64,9 +66,9 @@ def invoice_autocharge(invoice_id: int) -> PaymentAttempt | None:
     if card is None:
         return None
     attempt = invoice_pay(invoice=invoice, method=card, actor=None, off_session=True)
-    if attempt.status != AttemptStatus.SUCCEEDED:
+    if attempt.status in (AttemptStatus.FAILED, AttemptStatus.REQUIRES_ACTION):
         dunning_open(invoice=invoice, attempt=attempt)
-    return attempt
+    return attempt  # processing: its webhook (or the reconciliation) settles it
 
 
 def dunning_open(*, invoice: Invoice, attempt: PaymentAttempt) -> DunningCase:
@@ -173,11 +175,15 @@ def _retry(case: DunningCase, today: date) -> int:
     card = _default_card(invoice)
     attempt = None
     if card is not None:
-        attempt = invoice_pay(invoice=invoice, method=card, actor=None, off_session=True)
+        try:
+            attempt = invoice_pay(invoice=invoice, method=card, actor=None, off_session=True)
+        except ValidationError:
+            return 0  # a charge is still under way: try again next run
     case.retries_done += 1
     retry_days = _settings(invoice.tenant).retry_days or []
     if attempt is not None and attempt.status == AttemptStatus.SUCCEEDED:
-        _close_recovered(case, today)
+        # Paying closed the case already (dunning_settled); keep the count of retries.
+        DunningCase.objects.filter(pk=case.pk).update(retries_done=case.retries_done)
         return 1
     if case.retries_done < len(retry_days):
         case.next_retry_on = case.started_on + timedelta(days=retry_days[case.retries_done])
@@ -242,7 +248,8 @@ def _tell_customer(case: DunningCase, attempt: PaymentAttempt | None, *, final=F
             "next_retry_on": case.next_retry_on,
             "final": final,
             "final_action": case.final_action,
-            "cards_link": f"{base}/payment-methods/add/",
+            # The signed link's pay page, the card kept for the next renewals: no login needed.
+            "cards_link": f"{base}{invoice_link_path(invoice)}pay/?keep=1",
         },
     )
     transaction.on_commit(message.send)

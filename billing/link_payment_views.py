@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.contrib import messages
+from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -17,10 +18,10 @@ from billing.models import AttemptStatus, Invoice, PaymentAttempt, PaymentMethod
 from billing.payments import (
     PAYABLE,
     attempt_refresh,
-    card_setup_start,
     invoice_pay,
+    link_card_setup_start,
+    link_card_take,
     payment_method_forget,
-    payment_method_save,
 )
 from core.signing import LinkInvalid
 
@@ -48,21 +49,24 @@ def invoice_link_pay(request: HttpRequest, token: str) -> HttpResponse:
         return redirect(back)
     if request.method == "POST":
         try:
-            card = payment_method_save(
-                customer=invoice.customer,
-                setup_id=request.POST.get("setup_intent", "")[:255],
-                actor=None,  # authorized by the signed link, for this invoice only
+            card = link_card_take(
+                invoice=invoice, setup_id=request.POST.get("setup_intent", "")[:255]
             )
         except GatewayError as exc:
             messages.error(request, exc.message)
             return redirect(request.path)
-        attempt = invoice_pay(invoice=invoice, method=card, actor=None)
         if not request.POST.get("save_card"):
             request.session.setdefault(FORGET, []).append(card.pk)
             request.session.modified = True
+        try:
+            attempt = invoice_pay(invoice=invoice, method=card, actor=None)
+        except ValidationError as exc:  # paid meanwhile, or a payment under way
+            _forget_unsaved_cards(request, invoice)
+            messages.error(request, " ".join(exc.messages))
+            return redirect(back)
         return _outcome(request, token, invoice, attempt)
     try:
-        publishable_key, client_secret = card_setup_start(customer=invoice.customer, actor=None)
+        publishable_key, client_secret = link_card_setup_start(invoice=invoice)
     except GatewayError as exc:
         messages.error(request, exc.message)
         return redirect(back)
@@ -75,6 +79,7 @@ def invoice_link_pay(request: HttpRequest, token: str) -> HttpResponse:
             "stripe_js": settings.STRIPE_JS_URL,
             "publishable_key": publishable_key,
             "client_secret": client_secret,
+            "keep": bool(request.GET.get("keep")),
         },
     )
 
@@ -111,7 +116,10 @@ def _outcome(request, token: str, invoice: Invoice, attempt: PaymentAttempt) -> 
         messages.success(request, _("Thank you: the invoice is paid."))
         return redirect(back)
     if attempt.status == AttemptStatus.PROCESSING:
-        messages.info(request, _("Your payment is being processed; this page will show it."))
+        if attempt.failure_message:  # no answer from the gateway: nothing known yet
+            messages.error(request, attempt.failure_message)
+        else:
+            messages.info(request, _("Your payment is being processed; this page will show it."))
         return redirect(back)
     messages.error(
         request,

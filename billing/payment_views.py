@@ -241,7 +241,10 @@ def _outcome(request, invoice: Invoice, attempt: PaymentAttempt, context: dict) 
             },
         )
     if attempt.status == AttemptStatus.PROCESSING:
-        messages.info(request, _("Your payment is being processed; this page will show it."))
+        if attempt.failure_message:  # no answer from the gateway: nothing known yet
+            messages.error(request, attempt.failure_message)
+        else:
+            messages.info(request, _("Your payment is being processed; this page will show it."))
         return redirect(f"/invoices/{invoice.pk}/")
     failure = _("The payment failed: %(reason)s") % {
         "reason": attempt.failure_message or _("the card was declined.")
@@ -261,6 +264,8 @@ def invoice_pay_confirmed(request: HttpRequest, invoice_id: int, attempt_id: int
     attempt = invoice.payment_attempts.filter(pk=attempt_id).first()
     if attempt is None:
         raise Http404
+    if not may(request.user, "invoice.pay", tenant=request.tenant, customer_id=invoice.customer_id):
+        raise PermissionDenied
     try:
         attempt = attempt_refresh(attempt=attempt, actor=request.user)
     except GatewayError as exc:

@@ -9,7 +9,7 @@ needs (paid meanwhile by other means) becomes customer credit, never lost.
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -41,6 +41,8 @@ from core.roles import may
 from subscriptions.periods import local_today
 
 PAYABLE = (InvoiceStatus.OPEN, InvoiceStatus.UNCOLLECTIBLE)
+# An attempt the gateway said is processing blocks others this long; its webhook settles it.
+IN_FLIGHT_FOR = timedelta(minutes=15)
 
 
 def require_for_customer(
@@ -198,8 +200,7 @@ def card_setup_start(*, customer: Customer, actor: User) -> tuple[str, str]:
     return gateway.publishable_key, gateway.card_setup_start(customer)
 
 
-@transaction.atomic
-def payment_method_save(*, customer: Customer, setup_id: str, actor: User) -> PaymentMethod:
+def payment_method_save(*, customer: Customer, setup_id: str, actor: User | None) -> PaymentMethod:
     """Keep the card the browser just saved at the gateway (checked there, not taken from the
     form). The first card becomes the default. Saving the same card twice keeps one."""
     require_for_customer(
@@ -208,7 +209,33 @@ def payment_method_save(*, customer: Customer, setup_id: str, actor: User) -> Pa
         contact_action="payment_method.manage",
         staff_action="payment_methods.manage",
     )
-    card = gateway_for(customer.tenant).card_setup_finish(customer, setup_id)
+    card = gateway_for(customer.tenant).card_setup_finish(customer, setup_id, purpose="setup")
+    return _card_keep(customer=customer, card=card, actor=actor)[0]
+
+
+def link_card_setup_start(*, invoice: Invoice) -> tuple[str, str]:
+    """For the e-mailed invoice link (the link is the authority): a card setup only that
+    invoice's link page can finish."""
+    gateway = gateway_for(invoice.tenant)
+    return gateway.publishable_key, gateway.card_setup_start(
+        invoice.customer, purpose=f"link-{invoice.pk}"
+    )
+
+
+def link_card_take(*, invoice: Invoice, setup_id: str) -> PaymentMethod:
+    """The card entered on the invoice link's page — never one of the customer's saved cards,
+    which need a login."""
+    card = gateway_for(invoice.tenant).card_setup_finish(
+        invoice.customer, setup_id, purpose=f"link-{invoice.pk}"
+    )
+    method, created = _card_keep(customer=invoice.customer, card=card, actor=None)
+    if not created:
+        raise GatewayError(str(_("This card is saved already; log in to pay with it.")))
+    return method
+
+
+@transaction.atomic
+def _card_keep(*, customer: Customer, card, actor: User | None) -> tuple[PaymentMethod, bool]:
     Customer.objects.select_for_update().filter(pk=customer.pk).exists()
     method, created = PaymentMethod.objects.get_or_create(
         tenant=customer.tenant,
@@ -234,7 +261,7 @@ def payment_method_save(*, customer: Customer, setup_id: str, actor: User) -> Pa
             obj=method,
             after={"card": str(method), "customer": customer.number},
         )
-    return method
+    return method, created
 
 
 def _is_contact(actor: User, customer: Customer) -> bool:
@@ -331,7 +358,15 @@ def _attempt_open(
         raise ValidationError(_("This invoice can only be paid in full."), code="partial")
     if amount <= 0 or amount > due:
         raise ValidationError(_("The amount must be between 0 and what is due."), code="amount")
-    if invoice.payment_attempts.filter(status=AttemptStatus.PROCESSING).exists():
+    in_flight = invoice.payment_attempts.filter(status=AttemptStatus.PROCESSING)
+    unanswered = in_flight.filter(intent_id="", payment_method=method, amount=amount).first()
+    if unanswered is not None:
+        # The gateway never answered this one: try it again under the same idempotency key,
+        # so that a charge that did go through is returned, not made twice.
+        unanswered.off_session = off_session
+        return unanswered
+    recent = timezone.now() - IN_FLIGHT_FOR
+    if in_flight.filter(updated_at__gte=recent).exists():
         raise ValidationError(
             _("A payment of this invoice is already under way; wait a moment and reload."),
             code="in_flight",
@@ -367,7 +402,10 @@ def invoice_pay(
     try:
         outcome = gateway_for(invoice.tenant).charge(attempt, method)
     except GatewayError as exc:
-        outcome = ChargeOutcome(AttemptStatus.FAILED, failure_message=exc.message)
+        # Unreachable: whether it charged is unknown. The attempt stays processing; a retry
+        # reuses its key, and the webhook or the reconciliation tells how it went.
+        status = AttemptStatus.FAILED if exc.code == "manual" else AttemptStatus.PROCESSING
+        outcome = ChargeOutcome(status, failure_message=exc.message)
     return attempt_settle(attempt=attempt, outcome=outcome, actor=actor)
 
 

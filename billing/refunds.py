@@ -22,7 +22,8 @@ from core.audit import audit_record
 
 
 def refundable(payment: Payment) -> Decimal:
-    given = payment.refunds.exclude(status=RefundStatus.FAILED).aggregate(s=Sum("amount"))["s"]
+    """What is left to give back; failed refunds count, for they are tried again."""
+    given = payment.refunds.aggregate(s=Sum("amount"))["s"]
     return payment.amount - Decimal(given or 0)
 
 

@@ -131,7 +131,7 @@ def send_card_expiry_reminders() -> int:
     return _each_business_on_its_day(card_expiry_reminders_send)
 
 
-@shared_task(acks_late=True)
+@shared_task(acks_late=True, autoretry_for=(Exception,), retry_backoff=30, max_retries=5)
 def process_gateway_event(event_pk: int) -> str:
     """Apply one stored Stripe event (once: a repeat finds it processed)."""
     from billing.webhooks import gateway_event_process
@@ -150,7 +150,15 @@ def reconcile_gateway_events() -> int:
         is_active=True,
         pk__in=PaymentSettings.objects.filter(gateway=Gateway.STRIPE).values("tenant"),
     )
-    return sum(events_reconcile(tenant=tenant) for tenant in tenants)
+    import logging
+
+    done = 0
+    for tenant in tenants:
+        try:
+            done += events_reconcile(tenant=tenant)
+        except Exception:  # one business's trouble never stops the others'
+            logging.getLogger(__name__).exception("Reconciliation of %s failed", tenant.slug)
+    return done
 
 
 @shared_task(acks_late=True)

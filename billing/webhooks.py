@@ -186,7 +186,8 @@ def _dispute(tenant: Tenant, dispute: dict) -> str:
 def _charge_refunded(tenant: Tenant, charge: dict) -> str:
     """Confirms refunds made here; one made elsewhere (Stripe's dashboard) is only noted: it
     needs a credit note, which staff issue."""
-    ids = [r.get("id") for r in ((charge.get("refunds") or {}).get("data") or [])]
+    refunds = (charge.get("refunds") or {}).get("data") or []
+    ids = [r.get("id") for r in refunds if r.get("status", "succeeded") == "succeeded"]
     known = Refund.objects.filter(tenant=tenant, gateway_refund_id__in=[i for i in ids if i])
     if not known.exists():
         return "refund made outside Kontor: issue a credit note"
@@ -220,8 +221,13 @@ def events_reconcile(*, tenant: Tenant, since: timedelta = timedelta(days=3)) ->
         return 0
     added = 0
     for event in found:
-        stored = gateway_event_store(tenant=tenant, event=event)
-        if stored is not None:
-            gateway_event_process(stored.pk)
+        if gateway_event_store(tenant=tenant, event=event) is not None:
             added += 1
+    # New ones, and any stored earlier whose processing failed every time.
+    pending = GatewayEvent.objects.filter(tenant=tenant, processed_at__isnull=True)
+    for pk in pending.order_by("created", "id").values_list("pk", flat=True):
+        try:
+            gateway_event_process(pk)
+        except Exception:
+            logger.exception("Stripe event %s could not be applied; retried next night", pk)
     return added

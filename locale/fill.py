@@ -3088,6 +3088,12 @@ T: dict[str, tuple[str, str, str, str]] = {
         "L'importo deve essere maggiore di zero.",
         "Tutar sıfırdan büyük olmalıdır.",
     ),
+    "This card is saved already; log in to pay with it.": (
+        "Cette carte est déjà enregistrée ; connectez-vous pour payer avec.",
+        "Diese Karte ist bereits gespeichert; melden Sie sich an, um damit zu bezahlen.",
+        "Questa carta è già salvata; accedi per pagare con essa.",
+        "Bu kart zaten kayıtlı; onunla ödemek için giriş yapın.",
+    ),
 }
 
 

@@ -57,11 +57,15 @@ class PaymentGateway(Protocol):
     takes_cards: bool
     publishable_key: str
 
-    def card_setup_start(self, customer: Customer) -> str:
-        """A client secret for the browser to save a card with."""
+    def card_setup_start(self, customer: Customer, purpose: str = "setup") -> str:
+        """A client secret for the browser to save a card with; `purpose` tells the pages
+        apart (the portal's, or one invoice link's) so neither can finish the other's."""
 
-    def card_setup_finish(self, customer: Customer, setup_id: str) -> CardDetails:
-        """The card the browser saved, checked with the gateway (never trusted from the form)."""
+    def card_setup_finish(
+        self, customer: Customer, setup_id: str, purpose: str | None = None
+    ) -> CardDetails:
+        """The card the browser saved, checked with the gateway (never trusted from the form);
+        with `purpose`, only a setup made for it."""
 
     def card_detach(self, method: PaymentMethod) -> None: ...
 

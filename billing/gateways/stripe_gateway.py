@@ -78,7 +78,7 @@ class StripeGateway:
                 external_id=created.id,
             )
 
-    def card_setup_start(self, customer: Customer) -> str:
+    def card_setup_start(self, customer: Customer, purpose: str = "setup") -> str:
         account = self._customer(customer)
         try:
             intent = self.client.v1.setup_intents.create(
@@ -86,14 +86,17 @@ class StripeGateway:
                     "customer": account.external_id,
                     "usage": "off_session",
                     "payment_method_types": ["card"],
+                    "metadata": {"kontor_purpose": purpose},
                 },
-                self._key("customer", customer.pk, "setup", account.cards_saved + 1),
+                self._key("customer", customer.pk, purpose, account.cards_saved + 1),
             )
         except stripe.StripeError as exc:
             raise _unreachable(exc) from exc
         return intent.client_secret
 
-    def card_setup_finish(self, customer: Customer, setup_id: str) -> CardDetails:
+    def card_setup_finish(
+        self, customer: Customer, setup_id: str, purpose: str | None = None
+    ) -> CardDetails:
         account = self._customer(customer)
         try:
             intent = self.client.v1.setup_intents.retrieve(setup_id)
@@ -101,6 +104,10 @@ class StripeGateway:
             raise GatewayError(str(_("That card setup is unknown.")), code="unknown") from exc
         except stripe.StripeError as exc:
             raise _unreachable(exc) from exc
+        metadata = getattr(intent, "metadata", None)
+        made_for = metadata.to_dict().get("kontor_purpose") if metadata else None
+        if purpose is not None and made_for != purpose:
+            raise GatewayError(str(_("That card setup is unknown.")), code="unknown")
         if intent.customer != account.external_id or intent.status != "succeeded":
             raise GatewayError(str(_("The card was not confirmed.")), code="not_confirmed")
         try:

@@ -67,7 +67,7 @@ def test_failure_retry_and_recovery(
     assert invoice.status == "open" and case.next_retry_on == case.started_on + timedelta(days=1)
     failed = [m for m in mail.outbox if "payment for invoice" in m.subject]
     assert failed and "Your card was declined." in failed[0].body
-    assert "/payment-methods/add/" in failed[0].body
+    assert "/pay/?keep=1" in failed[0].body
     # Day 1: the same card fails again; the next try is on day 3.
     with django_capture_on_commit_callbacks(execute=True):
         assert dunning_run(tenant=world.acme, today=case.started_on + timedelta(days=1)) == 1

@@ -88,3 +88,48 @@ def test_a_link_confirms_only_its_own_invoices_attempts(stripe_acme, world, invo
     )
     path = invoice_link_path(invoice)
     assert anonymous(world.acme).post(f"{path}pay/{foreign.pk}/confirmed/").status_code == 404
+
+
+def test_a_link_page_cannot_finish_the_portals_card_setup_nor_the_reverse(
+    stripe_acme, world, invoice
+):
+    from billing.payments import card_setup_start
+
+    _key, portal_secret = card_setup_start(customer=world.alpha, actor=world.alice)
+    stripe_acme.browser_saves_card(portal_secret)
+    client, path = anonymous(world.acme), invoice_link_path(invoice)
+    response = client.post(
+        f"{path}pay/", {"setup_intent": portal_secret.split("_secret_")[0]}, follow=True
+    )
+    assert "That card setup is unknown." in response.content.decode()
+    invoice.refresh_from_db()
+    assert invoice.status == "open" and not invoice.payment_attempts.exists()
+    link_secret = pay_page(client, path)
+    stripe_acme.browser_saves_card(link_secret)
+    portal = world.client(world.alice).post(
+        "/payment-methods/add/", {"setup_intent": link_secret.split("_secret_")[0]}, follow=True
+    )
+    assert "That card setup is unknown." in portal.content.decode()
+    assert not PaymentMethod.objects.exists()
+
+
+def test_a_payment_under_way_is_a_message_not_a_500(stripe_acme, world, invoice):
+    from billing.models import PaymentAttempt
+
+    PaymentAttempt.objects.create(
+        tenant=world.acme,
+        customer=world.alpha,
+        invoice=invoice,
+        number=1,
+        amount=invoice.gross_amount,
+        currency="EUR",
+        intent_id="pi_under_way",
+    )
+    client, path = anonymous(world.acme), invoice_link_path(invoice)
+    secret = pay_page(client, path)
+    stripe_acme.browser_saves_card(secret)
+    response = client.post(
+        f"{path}pay/", {"setup_intent": secret.split("_secret_")[0]}, follow=True
+    )
+    assert response.status_code == 200 and "already under way" in response.content.decode()
+    assert not PaymentMethod.objects.exists()  # not asked to keep it

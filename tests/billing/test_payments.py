@@ -158,3 +158,15 @@ def test_removing_the_default_card_promotes_the_newest_other(stripe_acme, world)
 def test_a_bank_transfer_business_takes_no_cards(world):
     with pytest.raises(GatewayError):
         card_setup_start(customer=world.alpha, actor=world.alice)
+
+
+def test_an_unanswered_charge_is_retried_under_the_same_key(stripe_acme, world, invoice, settings):
+    card = save_card(world, stripe_acme)
+    settings.STRIPE_API_BASE = "http://127.0.0.1:9"  # nothing listens: no answer
+    first = invoice_pay(invoice=invoice, method=card, actor=world.alice)
+    assert first.status == "processing" and "could not be reached" in first.failure_message
+    settings.STRIPE_API_BASE = stripe_acme.url
+    again = invoice_pay(invoice=invoice, method=card, actor=world.alice)
+    assert again.pk == first.pk and again.status == "succeeded"
+    assert again.idempotency_key.endswith("attempt-1")
+    assert invoice.payment_attempts.count() == 1

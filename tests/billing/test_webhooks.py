@@ -147,3 +147,62 @@ def test_a_dispute_marks_the_payment(stripe_acme, world, invoice, deliver):
     deliver(event)
     payment.refresh_from_db()
     assert payment.disputed_at is not None
+
+
+def test_events_localstripe_never_sends_in_stripes_shape(stripe_acme, world, invoice, deliver):
+    from billing.models import CreditNote, Refund
+    from billing.payments import card_setup_start
+
+    # setup_intent.succeeded: the browser saved a card, then the tab was closed.
+    _key, secret = card_setup_start(customer=world.alpha, actor=world.alice)
+    setup = stripe_acme.browser_saves_card(secret)
+    deliver(
+        {
+            "id": "evt_setup",
+            "type": "setup_intent.succeeded",
+            "created": 1,
+            "data": {"object": setup},
+        }
+    )
+    card = PaymentMethod.objects.get(customer=world.alpha)
+    # payment_method.updated: the bank sent a new expiry.
+    deliver(
+        {
+            "id": "evt_updated",
+            "type": "payment_method.updated",
+            "created": 2,
+            "data": {
+                "object": {
+                    "id": card.token,
+                    "object": "payment_method",
+                    "card": {"exp_month": 3, "exp_year": 2031},
+                }
+            },
+        }
+    )
+    card.refresh_from_db()
+    assert (card.exp_month, card.exp_year, card.last4) == (3, 2031, "4242")
+    # charge.refunded confirms a refund still pending here.
+    payment = invoice_pay(invoice=invoice, method=card, actor=world.alice).payment
+    from billing.credit_notes import credit_note_issue
+
+    note = credit_note_issue(
+        invoice=invoice, actor=None, today=invoice.issue_date, reason="r", settlement="refund"
+    )
+    Refund.objects.filter(credit_note=note).update(status="pending", gateway_refund_id="re_1")
+    deliver(
+        {
+            "id": "evt_refunded",
+            "type": "charge.refunded",
+            "created": 3,
+            "data": {
+                "object": {
+                    "id": payment.reference,
+                    "object": "charge",
+                    "refunds": {"data": [{"id": "re_1", "status": "succeeded"}]},
+                }
+            },
+        }
+    )
+    assert Refund.objects.get(credit_note=note).status == "succeeded"
+    assert CreditNote.objects.count() == 1
