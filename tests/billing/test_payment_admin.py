@@ -121,3 +121,12 @@ def test_a_payment_by_transfer_is_spread_over_open_invoices_oldest_first(world, 
     assert other.get(url).status_code == 404
     bad = client.post(url, {"amount": "x", "received_on": "nope", "method": "cash"})
     assert bad.status_code == 200 and "errorlist" in bad.content.decode()
+
+
+def test_the_demo_points_acme_at_the_local_stripe(world, fake_stripe, settings):
+    from django.core.management import call_command
+
+    settings.STRIPE_API_BASE = fake_stripe.url
+    call_command("demo_stripe", "--webhook-base", "http://127.0.0.1:8000")
+    config = PaymentSettings.objects.get(tenant=world.acme)
+    assert config.takes_cards and config.stripe_webhook_secret == "whsec_kontor_demo"
