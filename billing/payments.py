@@ -21,6 +21,7 @@ from django.utils.translation import gettext_lazy as _
 from billing.gateways import ChargeOutcome, GatewayError, gateway_for
 from billing.invoice_state import locked_invoice, move_invoice, require_staff
 from billing.models import (
+    ATTEMPT_TRANSITIONS,
     AttemptStatus,
     CustomerCreditEntry,
     GatewayCustomer,
@@ -417,8 +418,8 @@ def attempt_settle(
     page, a webhook or the reconciliation) is not recorded again."""
     invoice = locked_invoice(attempt.invoice)
     attempt = PaymentAttempt.objects.select_for_update().get(pk=attempt.pk)
-    if attempt.status == AttemptStatus.SUCCEEDED:
-        return attempt
+    if outcome.status not in ATTEMPT_TRANSITIONS[attempt.status]:
+        return attempt  # settled already, or older news than what we know
     attempt.intent_id = outcome.intent_id or attempt.intent_id
     attempt.status = outcome.status
     attempt.failure_message = outcome.failure_message[:500]

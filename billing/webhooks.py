@@ -13,6 +13,7 @@ from datetime import UTC, datetime, timedelta
 
 import stripe
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from billing.gateways import ChargeOutcome, GatewayError, gateway_for
@@ -74,7 +75,10 @@ def gateway_event_process(event_pk: int) -> str:
         return event.outcome
     handler = HANDLERS.get(event.type)
     obj = (event.payload.get("data") or {}).get("object") or {}
-    outcome = handler(event.tenant, obj) if handler else "ignored"
+    if event.type in DATED:
+        outcome = handler(event.tenant, obj, event.created)
+    else:
+        outcome = handler(event.tenant, obj) if handler else "ignored"
     event.processed_at, event.outcome = timezone.now(), outcome[:300]
     event.save(update_fields=["processed_at", "outcome"])
     return event.outcome
@@ -126,21 +130,25 @@ def _intent_failed(tenant: Tenant, intent: dict) -> str:
     return f"attempt {attempt.pk} {attempt.status}"  # a success recorded earlier stays
 
 
-def _method_updated(tenant: Tenant, method: dict) -> str:
+def _method_updated(tenant: Tenant, method: dict, created: datetime) -> str:
+    """New card details — unless a later event already brought newer ones."""
     card = method.get("card") or {}
-    updated = PaymentMethod.objects.filter(tenant=tenant, token=method.get("id", "")).update(
-        **{
-            k: v
-            for k, v in {
-                "brand": card.get("brand"),
-                "last4": card.get("last4"),
-                "exp_month": card.get("exp_month"),
-                "exp_year": card.get("exp_year"),
-            }.items()
-            if v
-        }
-    )
-    return "card updated" if updated else "unknown card"
+    details = {
+        k: v
+        for k, v in {
+            "brand": card.get("brand"),
+            "last4": card.get("last4"),
+            "exp_month": card.get("exp_month"),
+            "exp_year": card.get("exp_year"),
+        }.items()
+        if v
+    }
+    known = PaymentMethod.objects.filter(tenant=tenant, token=method.get("id", ""))
+    if not known.exists():
+        return "unknown card"
+    newer = known.filter(Q(details_as_of__isnull=True) | Q(details_as_of__lt=created))
+    updated = newer.update(**details, details_as_of=created)
+    return "card updated" if updated else "older than what we know"
 
 
 def _method_detached(tenant: Tenant, method: dict) -> str:
@@ -195,6 +203,7 @@ def _charge_refunded(tenant: Tenant, charge: dict) -> str:
     return "refund confirmed"
 
 
+DATED = {"payment_method.updated", "payment_method.automatically_updated"}
 HANDLERS = {
     "charge.refunded": _charge_refunded,
     "payment_intent.succeeded": _intent_succeeded,

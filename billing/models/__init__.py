@@ -7,6 +7,7 @@ from billing.models.credit_note import (
 )
 from billing.models.dunning import DunningCase, DunningOutcome
 from billing.models.gateway import (
+    ATTEMPT_TRANSITIONS,
     AttemptStatus,
     DunningFinalAction,
     Gateway,
@@ -35,6 +36,7 @@ from billing.models.reminder import InvoiceReminder, ReminderOutcome
 from billing.models.tax import TaxRate
 
 __all__ = [
+    "ATTEMPT_TRANSITIONS",
     "INVOICE_TRANSITIONS",
     "AttemptStatus",
     "CreditNote",

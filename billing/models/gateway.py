@@ -135,6 +135,8 @@ class PaymentMethod(models.Model):
     )
     created_at = models.DateTimeField(_("added"), auto_now_add=True)
     expiry_reminded_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # When the gateway last told us about this card (webhooks may arrive out of order).
+    details_as_of = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("payment method")
@@ -158,6 +160,26 @@ class AttemptStatus(models.TextChoices):
     REQUIRES_ACTION = "requires_action", _("Needs your confirmation")
     SUCCEEDED = "succeeded", _("Succeeded")
     FAILED = "failed", _("Failed")
+
+
+# What the gateway may still tell us about an attempt. A success is final; a failure can only
+# turn out a (late) success; older news (a stale event) is ignored.
+ATTEMPT_TRANSITIONS: dict[str, set[str]] = {
+    AttemptStatus.PROCESSING: {
+        AttemptStatus.PROCESSING,
+        AttemptStatus.REQUIRES_ACTION,
+        AttemptStatus.SUCCEEDED,
+        AttemptStatus.FAILED,
+    },
+    AttemptStatus.REQUIRES_ACTION: {
+        AttemptStatus.REQUIRES_ACTION,
+        AttemptStatus.PROCESSING,
+        AttemptStatus.SUCCEEDED,
+        AttemptStatus.FAILED,
+    },
+    AttemptStatus.FAILED: {AttemptStatus.FAILED, AttemptStatus.SUCCEEDED},
+    AttemptStatus.SUCCEEDED: set(),
+}
 
 
 class PaymentAttempt(models.Model):

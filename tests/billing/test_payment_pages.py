@@ -124,3 +124,42 @@ def test_bad_pay_input_is_a_form_error(stripe_acme, world, invoice):
     card = world.alpha.payment_methods.get()
     response = client.post(f"/invoices/{invoice.pk}/pay/", {"method": card.pk, "amount": "500"})
     assert "That is more than is due." in response.content.decode()
+
+
+def test_the_payment_pages_cost_the_same_with_more_rows(world):
+    from decimal import Decimal
+
+    from billing.models import TaxRate
+    from billing.services import invoice_finalize, invoice_mark_paid
+    from tests.billing.test_invoices import draft
+    from tests.helpers import assert_max_queries
+
+    TaxRate.objects.get_or_create(
+        tenant=world.acme, is_default=True, defaults={"name": "S", "rate": Decimal(19)}
+    )
+
+    def paid_invoice_and_card(n):
+        invoice = invoice_finalize(
+            invoice=draft(world, ("x", "1", "10")), actor=None, today=date(2026, 3, 1)
+        )
+        invoice_mark_paid(invoice=invoice, actor=None, amount=invoice.gross_amount)
+        PaymentMethod.objects.create(
+            tenant=world.acme,
+            customer=world.alpha,
+            token=f"pm_{n}",
+            brand="visa",
+            last4="4242",
+            exp_month=12,
+            exp_year=2034,
+        )
+
+    client = world.client(world.alice)
+    paid_invoice_and_card(0)
+    for page in ("/payments/", "/payment-methods/"):
+        client.get(page)
+        with assert_max_queries(25) as few:
+            client.get(page)
+        for n in range(1, 8):
+            paid_invoice_and_card(f"{page}{n}")
+        with assert_max_queries(len(few.captured_queries)):
+            client.get(page)

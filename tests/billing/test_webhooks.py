@@ -182,6 +182,23 @@ def test_events_localstripe_never_sends_in_stripes_shape(stripe_acme, world, inv
     )
     card.refresh_from_db()
     assert (card.exp_month, card.exp_year, card.last4) == (3, 2031, "4242")
+    # An older update arriving late changes nothing.
+    deliver(
+        {
+            "id": "evt_updated_older",
+            "type": "payment_method.updated",
+            "created": 1,
+            "data": {
+                "object": {
+                    "id": card.token,
+                    "object": "payment_method",
+                    "card": {"exp_month": 1, "exp_year": 2029},
+                }
+            },
+        }
+    )
+    card.refresh_from_db()
+    assert (card.exp_month, card.exp_year) == (3, 2031)
     # charge.refunded confirms a refund still pending here.
     payment = invoice_pay(invoice=invoice, method=card, actor=world.alice).payment
     from billing.credit_notes import credit_note_issue

@@ -94,3 +94,13 @@ def test_money_refuses_to_mix_currencies():
 )
 def test_amounts_are_formatted_for_the_reader(locale, expected):
     assert format_money(Decimal("1234.5"), "EUR", locale) == expected
+
+
+@given(
+    units=st.integers(min_value=0, max_value=10**12),
+    currency=st.sampled_from(["EUR", "JPY", "KWD", "CHF", "TRY"]),
+)
+def test_minor_units_round_trip_exactly(units, currency):
+    from core.money import from_minor_units, to_minor_units
+
+    assert to_minor_units(from_minor_units(units, currency), currency) == units
