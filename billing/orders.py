@@ -31,3 +31,20 @@ def order_invoice(*, order: Order, actor: User | None, today: date) -> Invoice:
         order=order,
     )
     return invoice_finalize(invoice=invoice, actor=None, today=today)
+
+
+@transaction.atomic
+def package_purchase_invoiced(
+    *, customer, package, actor: User, today: date, confirm_forfeit: bool
+) -> Invoice:
+    """Buy a package and issue its invoice in one step: both happen, or neither."""
+    from subscriptions.credits import package_purchase
+
+    order = package_purchase(
+        customer=customer,
+        package=package,
+        actor=actor,
+        today=today,
+        confirm_forfeit=confirm_forfeit,
+    )
+    return order_invoice(order=order, actor=actor, today=today)

@@ -7,7 +7,6 @@ from __future__ import annotations
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -16,8 +15,8 @@ from django.utils.translation import gettext_lazy
 
 from billing import selectors
 from billing.gateways import gateway_for
-from billing.orders import order_invoice
-from billing.payment_views import _outcome
+from billing.orders import package_purchase_invoiced
+from billing.payment_views import pay_outcome
 from billing.payments import invoice_pay
 from contracts.access import customer_required
 from core.roles import may
@@ -84,15 +83,13 @@ def package_buy(request: HttpRequest, package_id: int) -> HttpResponse:
             raise PermissionDenied
         if refusal is None and form.is_valid():
             try:
-                with transaction.atomic():
-                    order = credits.package_purchase(
-                        customer=customer,
-                        package=package,
-                        actor=request.user,
-                        today=today,
-                        confirm_forfeit=form.cleaned_data["confirm_forfeit"],
-                    )
-                    invoice = order_invoice(order=order, actor=request.user, today=today)
+                invoice = package_purchase_invoiced(
+                    customer=customer,
+                    package=package,
+                    actor=request.user,
+                    today=today,
+                    confirm_forfeit=form.cleaned_data["confirm_forfeit"],
+                )
             except credits.ForfeitNeedsConfirmation as exc:
                 form.add_error("confirm_forfeit", exc)
             except ValidationError as exc:
@@ -107,7 +104,7 @@ def package_buy(request: HttpRequest, package_id: int) -> HttpResponse:
                     return redirect(f"/invoices/{invoice.pk}/")
                 attempt = invoice_pay(invoice=invoice, method=method, actor=request.user)
                 pay_form = forms.Form()  # unbound: a failure sends the customer to pay again
-                return _outcome(
+                return pay_outcome(
                     request, invoice, attempt, {**context, "invoice": invoice, "form": pay_form}
                 )
     return render(request, "subscriptions/package_buy.html", context)

@@ -10,7 +10,6 @@ from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -36,8 +35,7 @@ from billing.payments import (
     payment_method_set_default,
 )
 from billing.pdf import render_receipt_pdf
-from billing.tasks import process_gateway_event
-from billing.webhooks import BadSignature, gateway_event_store, webhook_verify
+from billing.webhooks import BadSignature, webhook_accept, webhook_verify
 from contracts.access import customer_required
 from core.models import Tenant
 from core.money import format_money
@@ -213,11 +211,11 @@ def invoice_pay_page(request: HttpRequest, invoice_id: int) -> HttpResponse:
         except ValidationError as exc:
             form.add_error(None, exc)
         else:
-            return _outcome(request, invoice, attempt, context)
+            return pay_outcome(request, invoice, attempt, context)
     return render(request, "billing/invoice_pay.html", context)
 
 
-def _outcome(request, invoice: Invoice, attempt: PaymentAttempt, context: dict) -> HttpResponse:
+def pay_outcome(request, invoice: Invoice, attempt: PaymentAttempt, context: dict) -> HttpResponse:
     """Say honestly how it went: paid, needs the customer's confirmation, or refused and why."""
     if attempt.status == AttemptStatus.SUCCEEDED:
         messages.success(
@@ -277,7 +275,7 @@ def invoice_pay_confirmed(request: HttpRequest, invoice_id: int, attempt_id: int
             AttemptStatus.FAILED,
             _("the card's confirmation was not completed."),
         )
-    return _outcome(request, invoice, attempt, context)
+    return pay_outcome(request, invoice, attempt, context)
 
 
 @customer_required
@@ -322,8 +320,5 @@ def stripe_webhook(request: HttpRequest, tenant: str) -> HttpResponse:
         )
     except BadSignature:
         return HttpResponseBadRequest("bad signature")
-    with transaction.atomic():
-        stored = gateway_event_store(tenant=business, event=event)
-        if stored is not None:
-            transaction.on_commit(lambda: process_gateway_event.delay(stored.pk))
+    webhook_accept(tenant=business, event=event)
     return HttpResponse("ok")

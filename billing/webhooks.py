@@ -68,6 +68,18 @@ def gateway_event_store(*, tenant: Tenant, event: dict) -> GatewayEvent | None:
 
 
 @transaction.atomic
+def webhook_accept(*, tenant: Tenant, event: dict) -> bool:
+    """Keep a verified event once and hand it to a worker; False for a duplicate delivery."""
+    from billing.tasks import process_gateway_event
+
+    stored = gateway_event_store(tenant=tenant, event=event)
+    if stored is None:
+        return False
+    transaction.on_commit(lambda: process_gateway_event.delay(stored.pk))
+    return True
+
+
+@transaction.atomic
 def gateway_event_process(event_pk: int) -> str:
     """Apply one stored event, once (its row is locked and marked processed)."""
     event = GatewayEvent.objects.select_for_update().select_related("tenant").get(pk=event_pk)
