@@ -1,6 +1,12 @@
 """localstripe, the stateful fake Stripe, for the tests: started once per test process on a free
 port (it binds all interfaces), with no state file, and what a browser's Stripe.js does against
-it (`browser_saves_card`, `browser_authenticates`) — so our own code runs unmocked."""
+it (`browser_saves_card`, `browser_authenticates`) — so our own code runs unmocked.
+
+What localstripe 1.15 does differently from Stripe (found writing these tests): it ignores
+idempotency keys (our own records must make retries safe, and do); it refuses `description` on
+PaymentIntents (the invoice number goes in the metadata); a card saved by a SetupIntent is not
+attached to the customer (the gateway attaches it when needed); `GET /v1/events` returns 10 unless
+given `limit`; its state is one store per server (the fixtures empty it per test)."""
 
 from __future__ import annotations
 
