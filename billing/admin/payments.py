@@ -55,6 +55,7 @@ class PaymentSettingsForm(forms.ModelForm):
             "retry_days",
             "final_action",
         ]
+        widgets = {"retry_days": forms.TextInput(attrs={"size": 20})}
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
