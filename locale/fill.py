@@ -3094,6 +3094,12 @@ T: dict[str, tuple[str, str, str, str]] = {
         "Questa carta è già salvata; accedi per pagare con essa.",
         "Bu kart zaten kayıtlı; onunla ödemek için giriş yapın.",
     ),
+    "Paused until the open invoice is paid.": (
+        "Suspendu jusqu'au paiement de la facture en attente.",
+        "Ausgesetzt, bis die offene Rechnung bezahlt ist.",
+        "Sospeso finché la fattura aperta non sarà pagata.",
+        "Açık fatura ödenene kadar askıda.",
+    ),
 }
 
 

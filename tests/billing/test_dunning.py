@@ -103,6 +103,8 @@ def test_exhausted_retries_suspend_and_payment_resumes(
     assert case.outcome == "exhausted" and case.final_action == "suspend"
     assert subscription.status == "suspended"
     assert any("could not be paid" in m.subject for m in mail.outbox)
+    page = world.client(world.alice).get("/subscriptions/").content.decode()
+    assert "Paused until the open invoice is paid." in page
     # Nothing is billed while suspended.
     renewal(START + timedelta(days=40))
     assert Invoice.objects.filter(subscription=subscription).count() == 1
