@@ -60,15 +60,26 @@ def invoice_autocharge(invoice_id: int) -> PaymentAttempt | None:
     config = _settings(invoice.tenant)
     if not config.takes_cards or not _chargeable(invoice):
         return None
-    if invoice.payment_attempts.exists():
+    if invoice.payment_attempts.exclude(status=AttemptStatus.PROCESSING).exists():
         return None  # charged before (a retried task): dunning carries on from there
     card = _default_card(invoice)
     if card is None:
         return None
-    attempt = invoice_pay(invoice=invoice, method=card, actor=None, off_session=True)
-    if attempt.status in (AttemptStatus.FAILED, AttemptStatus.REQUIRES_ACTION):
+    try:  # an unanswered earlier try is repeated under its own key: never charged twice
+        attempt = invoice_pay(invoice=invoice, method=card, actor=None, off_session=True)
+    except ValidationError:
+        return None  # a charge the gateway is still processing: its webhook settles it
+    if needs_dunning(attempt):
         dunning_open(invoice=invoice, attempt=attempt)
-    return attempt  # processing: its webhook (or the reconciliation) settles it
+    return attempt
+
+
+def needs_dunning(attempt: PaymentAttempt) -> bool:
+    """Declined, waiting for a customer who is not there (off-session), or no answer at all
+    (retried on the schedule under the same key)."""
+    return attempt.status in (AttemptStatus.FAILED, AttemptStatus.REQUIRES_ACTION) or (
+        attempt.status == AttemptStatus.PROCESSING and bool(attempt.failure_message)
+    )
 
 
 def dunning_open(*, invoice: Invoice, attempt: PaymentAttempt) -> DunningCase:
@@ -179,6 +190,12 @@ def _retry(case: DunningCase, today: date) -> int:
             attempt = invoice_pay(invoice=invoice, method=card, actor=None, off_session=True)
         except ValidationError:
             return 0  # a charge is still under way: try again next run
+    if (
+        attempt is not None
+        and attempt.status == AttemptStatus.PROCESSING
+        and not (attempt.failure_message)
+    ):
+        return 1  # the gateway is working on it: its answer (webhook) decides, not a retry
     case.retries_done += 1
     retry_days = _settings(invoice.tenant).retry_days or []
     if attempt is not None and attempt.status == AttemptStatus.SUCCEEDED:

@@ -22,6 +22,7 @@ from billing.payments import (
     link_card_setup_start,
     link_card_take,
     payment_method_forget,
+    payment_method_set_default,
 )
 from core.signing import LinkInvalid
 
@@ -55,7 +56,10 @@ def invoice_link_pay(request: HttpRequest, token: str) -> HttpResponse:
         except GatewayError as exc:
             messages.error(request, exc.message)
             return redirect(request.path)
-        if not request.POST.get("save_card"):
+        if request.POST.get("save_card"):
+            # Kept to pay what comes next (e.g. after a renewal was declined): the default.
+            payment_method_set_default(method=card, actor=None)
+        else:
             request.session.setdefault(FORGET, []).append(card.pk)
             request.session.modified = True
         try:

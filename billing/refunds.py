@@ -30,8 +30,12 @@ def refundable(payment: Payment) -> Decimal:
 def refunds_plan(*, invoice: Invoice, note: CreditNote, amount: Decimal) -> list[Refund]:
     """Inside the credit note's transaction: what goes back through which payment."""
     refunds = []
-    card_payments = (
-        Payment.objects.filter(allocations__invoice=invoice, method=PaymentMethodKind.CARD)
+    card_payments = (  # taken through the gateway (a card payment staff typed in is not)
+        Payment.objects.filter(
+            allocations__invoice=invoice,
+            method=PaymentMethodKind.CARD,
+            attempt__isnull=False,
+        )
         .select_for_update()
         .order_by("-received_on", "-id")
     )
@@ -72,6 +76,10 @@ def refund_send(refund_id: int) -> Refund:
     """Ask the gateway to pay it back (a retry reuses the idempotency key: never twice)."""
     refund = Refund.objects.select_related("payment__attempt", "tenant").get(pk=refund_id)
     if refund.status not in (RefundStatus.PENDING, RefundStatus.FAILED):
+        return refund
+    if refund.payment is None or getattr(refund.payment, "attempt", None) is None:
+        refund.status = RefundStatus.MANUAL  # not a gateway payment: paid back by hand
+        refund.save(update_fields=["status"])
         return refund
     try:
         gateway_id = gateway_for(refund.tenant).refund(

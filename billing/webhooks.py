@@ -139,6 +139,10 @@ def _intent_failed(tenant: Tenant, intent: dict) -> str:
         AttemptStatus.FAILED, intent_id=intent["id"], failure_message=error.get("message", "")
     )
     attempt = attempt_settle(attempt=attempt, outcome=outcome, actor=None)
+    if attempt.off_session and attempt.status == AttemptStatus.FAILED:
+        from billing.dunning import dunning_open  # a renewal that failed late: chase it
+
+        dunning_open(invoice=attempt.invoice, attempt=attempt)
     return f"attempt {attempt.pk} {attempt.status}"  # a success recorded earlier stays
 
 

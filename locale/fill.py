@@ -3100,6 +3100,12 @@ T: dict[str, tuple[str, str, str, str]] = {
         "Sospeso finché la fattura aperta non sarà pagata.",
         "Açık fatura ödenene kadar askıda.",
     ),
+    "The card could not be charged.": (
+        "La carte n'a pas pu être débitée.",
+        "Die Karte konnte nicht belastet werden.",
+        "Non è stato possibile addebitare la carta.",
+        "Karttan tahsilat yapılamadı.",
+    ),
 }
 
 

@@ -160,8 +160,18 @@ class StripeGateway:
                 intent_id=getattr(pending, "id", "") or "",
                 failure_message=exc.user_message or str(_("The card was declined.")),
             )
+        except (
+            stripe.InvalidRequestError,
+            stripe.AuthenticationError,
+            stripe.PermissionError,
+        ) as e:
+            # Refused outright (a card gone, an amount too small, bad keys): nothing was charged.
+            return ChargeOutcome(
+                AttemptStatus.FAILED,
+                failure_message=e.user_message or str(_("The card could not be charged.")),
+            )
         except stripe.StripeError as exc:
-            raise _unreachable(exc) from exc
+            raise _unreachable(exc) from exc  # no answer: whether it charged is unknown
         return self._outcome(intent)
 
     def charge_refresh(self, attempt: PaymentAttempt) -> ChargeOutcome:

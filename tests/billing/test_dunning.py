@@ -134,3 +134,17 @@ def test_card_expiry_reminders_go_out_once_a_month_ahead(world, stripe_acme):
     assert card_expiry_reminders_send(tenant=world.acme, today=date(2026, 11, 21)) == 0
     assert len(mail.outbox) == 1 and "expires soon" in mail.outbox[0].subject
     assert world.alice.email in mail.outbox[0].to
+
+
+def test_a_renewal_that_fails_late_by_webhook_is_chased(world, stripe_acme, renewal):
+    from billing.models import PaymentAttempt
+    from billing.webhooks import _intent_failed
+
+    save_card(world, stripe_acme, stripe_fake.CARD_DECLINED_OFF_SESSION)
+    PaymentMethod.objects.update(token="pm_replaced_below")  # the charge cannot even start
+    invoice = renewal()
+    attempt = PaymentAttempt.objects.get(invoice=invoice)
+    DunningCase.objects.all().delete()
+    PaymentAttempt.objects.filter(pk=attempt.pk).update(status="processing", intent_id="pi_late")
+    _intent_failed(world.acme, {"id": "pi_late", "last_payment_error": {"message": "Declined"}})
+    assert DunningCase.objects.filter(invoice=invoice).exists()

@@ -133,3 +133,15 @@ def test_a_payment_under_way_is_a_message_not_a_500(stripe_acme, world, invoice)
     )
     assert response.status_code == 200 and "already under way" in response.content.decode()
     assert not PaymentMethod.objects.exists()  # not asked to keep it
+
+
+def test_a_card_kept_from_the_link_becomes_the_default(stripe_acme, world, invoice):
+    from tests.billing.test_payments import save_card
+
+    old = save_card(world, stripe_acme, stripe_fake.CARD_DECLINED_OFF_SESSION)
+    client, path = anonymous(world.acme), invoice_link_path(invoice)
+    secret = pay_page(client, path)
+    stripe_acme.browser_saves_card(secret)
+    client.post(f"{path}pay/", {"setup_intent": secret.split("_secret_")[0], "save_card": "1"})
+    new = PaymentMethod.objects.exclude(pk=old.pk).get()
+    assert new.is_default and not PaymentMethod.objects.get(pk=old.pk).is_default

@@ -170,3 +170,17 @@ def test_an_unanswered_charge_is_retried_under_the_same_key(stripe_acme, world, 
     assert again.pk == first.pk and again.status == "succeeded"
     assert again.idempotency_key.endswith("attempt-1")
     assert invoice.payment_attempts.count() == 1
+
+
+def test_a_card_stripe_no_longer_knows_fails_clearly(stripe_acme, world, invoice):
+    gone = PaymentMethod.objects.create(
+        tenant=world.acme,
+        customer=world.alpha,
+        token="pm_gone",
+        brand="visa",
+        last4="0000",
+        exp_month=1,
+        exp_year=2030,
+    )
+    attempt = invoice_pay(invoice=invoice, method=gone, actor=world.alice)
+    assert attempt.status == "failed" and attempt.failure_message

@@ -80,3 +80,11 @@ def test_the_credit_note_form_says_refunds_need_a_manager(world, paid_by_card):
     response = client.post(url, {"reason": "x", "settlement": "refund", f"line_{line.pk}": "1"})
     assert "Refunds are given by a Manager" in response.content.decode()
     assert not CreditNote.objects.exists()
+
+
+def test_a_card_payment_typed_in_by_staff_is_paid_back_by_hand(
+    world, invoice, eager_tasks, django_capture_on_commit_callbacks
+):
+    invoice_mark_paid(invoice=invoice, actor=None, amount=invoice.gross_amount, method="card")
+    refund_in_full(world, invoice, capture=django_capture_on_commit_callbacks)
+    assert Refund.objects.get().status == "manual"

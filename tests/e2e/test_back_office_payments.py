@@ -59,3 +59,8 @@ def test_staff_add_a_card_for_a_customer_and_record_a_transfer(
     shoot("e2e-backoffice-customer-payment")
     page.click("input[type=submit]")
     page.wait_for_selector("text=Payment recorded.")
+    from billing.models import Payment
+
+    payment = Payment.objects.get(customer=customer, reference="Transfer 0815")
+    first = payment.allocations.get()  # 50 € pays the older open invoice (79.73) in part
+    assert payment.amount == 50 and first.amount == 50
