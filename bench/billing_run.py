@@ -115,7 +115,7 @@ def _seed(count: int) -> tuple[int, int]:
 
 def _naive(tenant_id: int, sample: int) -> float:
     """The per-object way: the services, one invoice (and its lines) at a time."""
-    from billing.services import invoice_add_line, invoice_create_draft, invoice_finalize
+    from billing.documents.services import invoice_add_line, invoice_create_draft, invoice_finalize
     from subscriptions.models import Subscription
     from subscriptions.periods import add_months
 
@@ -148,7 +148,7 @@ def _worker(tenant_id: int) -> int:
     import django
 
     django.setup()
-    from billing.run import billing_run
+    from billing.run.services import billing_run
     from core.models import Tenant
 
     return billing_run(

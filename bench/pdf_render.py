@@ -26,7 +26,7 @@ sys.path.insert(0, str(ROOT))
 
 def _invoice():
     """An unsaved invoice with 8 lines, as the billing run makes them (no database needed)."""
-    from billing.calculations import line_amounts
+    from billing.documents.calculations import line_amounts
     from core.models import Tenant
 
     tenant = Tenant(
@@ -94,7 +94,7 @@ def _render_many(count: int) -> list[float]:
     django.setup()
     from weasyprint import HTML
 
-    from billing.pdf import _engine, render_invoice_html, warm_up
+    from billing.documents.pdf import _engine, render_invoice_html, warm_up
 
     warm_up()
     invoice, lines = _invoice()

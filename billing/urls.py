@@ -1,14 +1,18 @@
 from django.urls import path
 
-from billing import link_payment_views, package_views, payment_views, views
+from billing.collections import views as collection_views
+from billing.documents import views
+from billing.payments import link_views as link_payment_views
+from billing.payments import package_views
+from billing.payments import views as payment_views
 
 urlpatterns = [
     path("invoices/", views.invoice_list, name="invoices"),
     path("credits/", views.credit_overview, name="credits"),
     path("credits/packages/<int:package_id>/", package_views.package_buy, name="package_buy"),
     path("invoices/recurring/", views.recurring_invoices, name="recurring_invoices"),
-    path("invoices/statement/", views.statement_page, name="statement"),
-    path("invoices/statement/pdf", views.statement_pdf, name="statement_pdf"),
+    path("invoices/statement/", collection_views.statement_page, name="statement"),
+    path("invoices/statement/pdf", collection_views.statement_pdf, name="statement_pdf"),
     path("invoices/<int:invoice_id>/", views.invoice_detail, name="invoice_detail"),
     path("invoices/<int:invoice_id>/pdf", views.invoice_pdf_download, name="invoice_pdf"),
     path(

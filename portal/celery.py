@@ -3,18 +3,26 @@ from pathlib import Path
 
 from celery import Celery
 from celery.signals import worker_process_init, worker_ready
+from django.conf import settings
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
 
 app = Celery("kontor")
 app.config_from_object("django.conf:settings", namespace="CELERY")
-app.autodiscover_tasks()
+# Billing keeps a tasks module in each of its sub-packages; the other apps keep one each.
+BILLING_TASK_PACKAGES = [
+    "billing.documents",
+    "billing.run",
+    "billing.payments",
+    "billing.collections",
+]
+app.autodiscover_tasks(lambda: [*settings.INSTALLED_APPS, *BILLING_TASK_PACKAGES])
 
 
 @worker_process_init.connect
 def _warm_up_pdfs(**kwargs) -> None:
     """Import WeasyPrint and load fonts once per worker process, not on the first invoice."""
-    from billing.pdf import warm_up
+    from billing.documents.pdf import warm_up
 
     warm_up()
 

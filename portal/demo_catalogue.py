@@ -220,8 +220,8 @@ def seed_invoices(tenant: Tenant, today: date) -> None:
     started; all paid a few days after issue but the latest (for the first customer, the
     latest two: one of them overdue)."""
     from billing.models import Invoice, TaxRate
-    from billing.run import billing_run
-    from billing.services import invoice_mark_paid
+    from billing.payments.services import invoice_mark_paid
+    from billing.run.services import billing_run
 
     if Invoice.objects.filter(tenant=tenant).exists():
         return

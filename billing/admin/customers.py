@@ -12,11 +12,11 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from billing.forms import CustomerPaymentForm
-from billing.gateways import gateway_for
-from billing.models import Invoice
-from billing.payments import PAYABLE, payment_record
-from billing.run import billing_run_for_customer
+from billing.documents.models import Invoice
+from billing.payments.forms import CustomerPaymentForm
+from billing.payments.gateways import gateway_for
+from billing.payments.services import PAYABLE, payment_record
+from billing.run.services import billing_run_for_customer
 from contracts.models import Customer
 from subscriptions.admin import CustomerWithAccountAdmin
 from subscriptions.periods import local_today

@@ -14,18 +14,20 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from billing.admin.invoice_actions import PAYABLE, InvoiceActions
-from billing.admin.parties import PartiesShown
-from billing.credit_notes import CREDITABLE, credit_note_issue, creditable_quantity
-from billing.forms import CreditNoteForm, PaymentForm
-from billing.models import Invoice, InvoiceLine, InvoiceReminder, InvoiceStatus
-from billing.services import (
+from billing.collections.models import InvoiceReminder
+from billing.documents.admin.invoice_actions import PAYABLE, InvoiceActions
+from billing.documents.admin.parties import PartiesShown
+from billing.documents.credit_notes import CREDITABLE, credit_note_issue, creditable_quantity
+from billing.documents.forms import CreditNoteForm
+from billing.documents.models import Invoice, InvoiceLine, InvoiceStatus
+from billing.documents.services import (
     invoice_create_draft,
     invoice_delete_draft,
     invoice_lines_save,
-    invoice_mark_paid,
     locked_draft,
 )
+from billing.payments.forms import PaymentForm
+from billing.payments.services import invoice_mark_paid
 from contracts.models import VatRegime
 from core.admin_base import CreatedByServiceAdmin, ReadOnlyAdmin, TenantScopedInline
 from subscriptions.periods import local_today

@@ -3,8 +3,8 @@ from decimal import Decimal
 
 import pytest
 
+from billing.documents.services import invoice_finalize
 from billing.models import TaxRate
-from billing.services import invoice_finalize
 from tests.billing.test_invoices import draft
 
 

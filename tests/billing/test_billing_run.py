@@ -9,8 +9,8 @@ import pytest
 from django.core.management import call_command
 from django.db import connection
 
-from billing import run as billing
 from billing.models import Invoice, TaxRate
+from billing.run import services as billing
 from subscriptions.models import PendingCharge, Subscription
 from subscriptions.services import (
     subscription_cancel,
@@ -163,7 +163,7 @@ def test_the_hourly_task_fans_out_per_business_on_its_own_day(
 
     from django.utils import timezone
 
-    from billing import tasks
+    from billing.run import tasks
 
     world.acme.timezone = "Pacific/Auckland"
     world.acme.save()

@@ -7,9 +7,14 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.django import TestCase as HypothesisTestCase
 
-from billing.credit_notes import credit_note_issue, creditable_quantity, customer_credit_balance
+from billing.documents.credit_notes import (
+    credit_note_issue,
+    creditable_quantity,
+    customer_credit_balance,
+)
+from billing.documents.services import invoice_finalize
 from billing.models import CreditNoteLine, CustomerCreditEntry, TaxRate
-from billing.services import invoice_finalize, invoice_mark_paid
+from billing.payments.services import invoice_mark_paid
 from tests.billing.test_invoices import draft
 
 pytestmark = pytest.mark.django_db
@@ -101,7 +106,7 @@ class TestCreditProperties(HypothesisTestCase):
         tenant = TenantFactory()
         TaxRate.objects.create(tenant=tenant, name="S", rate=Decimal("20"), is_default=True)
         customer = CustomerFactory(tenant=tenant)
-        from billing.services import invoice_add_line, invoice_create_draft
+        from billing.documents.services import invoice_add_line, invoice_create_draft
 
         first = invoice_create_draft(customer=customer, actor=None)
         for price in prices:
@@ -148,7 +153,7 @@ class TestPartialCreditsProperty(HypothesisTestCase):
         tenant = TenantFactory()
         TaxRate.objects.create(tenant=tenant, name="S", rate=Decimal("19"), is_default=True)
         customer = CustomerFactory(tenant=tenant)
-        from billing.services import invoice_add_line, invoice_create_draft
+        from billing.documents.services import invoice_add_line, invoice_create_draft
 
         invoice = invoice_create_draft(customer=customer, actor=None)
         invoice_add_line(
@@ -253,7 +258,7 @@ def test_partial_credits_add_up_to_the_line_without_residue(world):
 
 
 def test_crediting_an_uncollectible_invoice_settles_it_and_creates_no_credit(world):
-    from billing.invoice_state import move_invoice
+    from billing.documents.invoice_state import move_invoice
 
     invoice = issued(world, ("x", "1", "100"))
     move_invoice(invoice, "uncollectible", kind="written_off", actor=None)
@@ -265,7 +270,7 @@ def test_crediting_an_uncollectible_invoice_settles_it_and_creates_no_credit(wor
 
 
 def test_an_invoice_settled_by_credit_cannot_be_voided(world):
-    from billing.services import invoice_void
+    from billing.documents.services import invoice_void
 
     invoice = issued(world, ("x", "1", "100"))
     credit_note_issue(

@@ -6,10 +6,10 @@ from datetime import date, timedelta
 import pytest
 from django.core import mail
 
-from billing import run as billing
-from billing.dunning import card_expiry_reminders_send, dunning_run
 from billing.models import DunningCase, Invoice, PaymentMethod, PaymentSettings, TaxRate
-from billing.payments import invoice_pay, payment_method_set_default
+from billing.payments.dunning import card_expiry_reminders_send, dunning_run
+from billing.payments.services import invoice_pay, payment_method_set_default
+from billing.run import services as billing
 from tests import stripe_fake
 from tests.billing.test_payments import save_card
 from tests.factories import TariffFactory
@@ -138,7 +138,7 @@ def test_card_expiry_reminders_go_out_once_a_month_ahead(world, stripe_acme):
 
 def test_a_renewal_that_fails_late_by_webhook_is_chased(world, stripe_acme, renewal):
     from billing.models import PaymentAttempt
-    from billing.webhooks import _intent_failed
+    from billing.payments.webhooks import _intent_failed
 
     save_card(world, stripe_acme, stripe_fake.CARD_DECLINED_OFF_SESSION)
     PaymentMethod.objects.update(token="pm_replaced_below")  # the charge cannot even start

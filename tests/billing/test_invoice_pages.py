@@ -4,13 +4,9 @@ from decimal import Decimal
 import pytest
 import time_machine
 
+from billing.documents.services import invoice_add_line, invoice_create_draft, invoice_finalize
 from billing.models import TaxRate
-from billing.services import (
-    invoice_add_line,
-    invoice_create_draft,
-    invoice_finalize,
-    invoice_mark_paid,
-)
+from billing.payments.services import invoice_mark_paid
 from tests.helpers import assert_max_queries
 
 pytestmark = pytest.mark.django_db
@@ -92,7 +88,7 @@ def test_an_unknown_filter_shows_all(world):
 
 
 def test_recurring_invoices_show_each_subscription_with_its_invoices(world):
-    from billing.run import billing_run
+    from billing.run.services import billing_run
     from subscriptions.services import subscription_order
     from tests.factories import TariffFactory
 

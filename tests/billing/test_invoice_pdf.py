@@ -3,9 +3,9 @@ from decimal import Decimal
 
 import pytest
 
+from billing.documents.pdf import invoice_pdf
+from billing.documents.services import invoice_add_line, invoice_create_draft, invoice_finalize
 from billing.models import Invoice, TaxRate
-from billing.pdf import invoice_pdf
-from billing.services import invoice_add_line, invoice_create_draft, invoice_finalize
 from contracts.services import customer_update
 from tests.helpers import pdf_text
 
@@ -96,9 +96,9 @@ def test_the_customer_downloads_it_in_their_language(world):
 
 
 def test_the_credit_note_pdf_names_the_invoice_it_corrects_and_is_stored_once(world):
-    from billing.credit_notes import credit_note_issue
+    from billing.documents.credit_notes import credit_note_issue
+    from billing.documents.pdf import credit_note_pdf
     from billing.models import CreditNote
-    from billing.pdf import credit_note_pdf
 
     invoice = finalized(world)
     note = credit_note_issue(
@@ -125,9 +125,9 @@ def test_the_credit_note_pdf_names_the_invoice_it_corrects_and_is_stored_once(wo
 
 
 def test_a_worker_archives_the_pdfs_of_finalized_documents_once(world):
-    from billing.credit_notes import credit_note_issue
+    from billing.documents.credit_notes import credit_note_issue
+    from billing.documents.tasks import archive_pdfs
     from billing.models import CreditNote
-    from billing.tasks import archive_pdfs
 
     invoice = finalized(world)
     credit_note_issue(invoice=invoice, actor=None, today=date(2026, 3, 5), reason="Outage")

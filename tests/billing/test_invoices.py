@@ -10,16 +10,16 @@ from django.db import IntegrityError, connection, transaction
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from billing.calculations import line_amounts, totals
-from billing.models import Invoice, InvoiceLine, TaxRate
-from billing.services import (
+from billing.documents.calculations import line_amounts, totals
+from billing.documents.services import (
     invoice_add_line,
     invoice_create_draft,
     invoice_delete_draft,
     invoice_finalize,
-    invoice_mark_paid,
     invoice_void,
 )
+from billing.models import Invoice, InvoiceLine, TaxRate
+from billing.payments.services import invoice_mark_paid
 from contracts.services import customer_update
 
 pytestmark = pytest.mark.django_db
@@ -165,7 +165,7 @@ class TestImmutability:
             rows.update(pdf_sha256="b" * 64)
 
     def test_an_issued_credit_note_cannot_change_or_vanish(self, world, vat):
-        from billing.credit_notes import credit_note_issue
+        from billing.documents.credit_notes import credit_note_issue
         from billing.models import CreditNote, CreditNoteLine
 
         invoice = invoice_finalize(invoice=draft(world, ("x", "1", "10")), actor=None, today=TODAY)
@@ -502,7 +502,7 @@ class TestBackOfficeStatusActions:
         assert invoice.events.filter(kind="marked_uncollectible").exists()
 
     def test_a_draft_cannot_be_marked_sent(self, world, vat):
-        from billing.emails import invoice_mark_sent
+        from billing.documents.emails import invoice_mark_sent
 
         with pytest.raises(ValidationError):
             invoice_mark_sent(

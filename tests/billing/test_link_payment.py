@@ -2,7 +2,7 @@
 
 import pytest
 
-from billing.links import invoice_link_path
+from billing.documents.links import invoice_link_path
 from billing.models import PaymentMethod
 from tests import stripe_fake
 from tests.billing.test_signed_links import anonymous
@@ -70,8 +70,8 @@ def test_no_card_payment_where_the_business_takes_bank_transfers(world, invoice)
 
 
 def test_a_link_confirms_only_its_own_invoices_attempts(stripe_acme, world, invoice):
+    from billing.documents.services import invoice_finalize
     from billing.models import PaymentAttempt
-    from billing.services import invoice_finalize
     from tests.billing.test_invoices import draft
 
     other = invoice_finalize(
@@ -93,7 +93,7 @@ def test_a_link_confirms_only_its_own_invoices_attempts(stripe_acme, world, invo
 def test_a_link_page_cannot_finish_the_portals_card_setup_nor_the_reverse(
     stripe_acme, world, invoice
 ):
-    from billing.payments import card_setup_start
+    from billing.payments.services import card_setup_start
 
     _key, portal_secret = card_setup_start(customer=world.alpha, actor=world.alice)
     stripe_acme.browser_saves_card(portal_secret)

@@ -86,8 +86,8 @@ def test_a_payment_by_transfer_is_spread_over_open_invoices_oldest_first(world, 
     from datetime import date
     from decimal import Decimal
 
+    from billing.documents.services import invoice_finalize
     from billing.models import CustomerCreditEntry, Payment
-    from billing.services import invoice_finalize
     from tests.billing.test_invoices import draft
 
     later = invoice_finalize(

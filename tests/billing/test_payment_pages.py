@@ -129,8 +129,9 @@ def test_bad_pay_input_is_a_form_error(stripe_acme, world, invoice):
 def test_the_payment_pages_cost_the_same_with_more_rows(world):
     from decimal import Decimal
 
+    from billing.documents.services import invoice_finalize
     from billing.models import TaxRate
-    from billing.services import invoice_finalize, invoice_mark_paid
+    from billing.payments.services import invoice_mark_paid
     from tests.billing.test_invoices import draft
     from tests.helpers import assert_max_queries
 

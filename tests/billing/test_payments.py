@@ -7,9 +7,9 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection
 
-from billing.gateways import GatewayError
 from billing.models import PaymentMethod, PaymentSettings
-from billing.payments import (
+from billing.payments.gateways import GatewayError
+from billing.payments.services import (
     attempt_refresh,
     card_setup_start,
     invoice_pay,

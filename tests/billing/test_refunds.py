@@ -6,8 +6,7 @@ from decimal import Decimal
 import pytest
 
 from billing.models import CreditNote, PaymentAttempt, Refund
-from billing.payments import invoice_pay
-from billing.services import invoice_mark_paid
+from billing.payments.services import invoice_mark_paid, invoice_pay
 from tests.billing.test_payments import save_card
 from tests.conftest import client_for
 

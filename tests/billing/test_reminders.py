@@ -10,9 +10,9 @@ from django.core import mail
 from django.core.exceptions import ValidationError
 from django.core.mail import EmailMessage
 
+from billing.collections.reminders import invoice_reminders_send
 from billing.models import CustomerCreditEntry, InvoiceStatus
-from billing.reminders import invoice_reminders_send
-from billing.services import invoice_mark_paid
+from billing.payments.services import invoice_mark_paid
 from core.validators import validate_reminder_days
 from tests.billing.test_signed_links import issue
 
@@ -61,7 +61,7 @@ def test_only_open_invoices_are_chased(world, status):
     if status == InvoiceStatus.PAID:
         invoice_mark_paid(invoice=invoice, actor=None, amount=invoice.gross_amount)
     else:
-        from billing.invoice_state import move_invoice
+        from billing.documents.invoice_state import move_invoice
 
         move_invoice(invoice, status, kind=status, actor=None)
         invoice.save(update_fields=["status"])
@@ -152,7 +152,7 @@ def test_the_reminder_speaks_the_buyers_language(world):
 
 
 def test_the_hourly_task_uses_each_business_calendar_day(world):
-    from billing.tasks import send_payment_reminders
+    from billing.collections.tasks import send_payment_reminders
 
     world.acme.timezone = "Pacific/Auckland"  # UTC+13 in March
     world.acme.save()

@@ -10,9 +10,9 @@ import time_machine
 from django.core import mail
 from django.test import Client
 
-from billing.links import invoice_link_path
+from billing.documents.links import invoice_link_path
+from billing.documents.services import invoice_add_line, invoice_create_draft, invoice_finalize
 from billing.models import InvoiceDelivery, TaxRate
-from billing.services import invoice_add_line, invoice_create_draft, invoice_finalize
 from contracts.services import customer_links_revoke
 
 pytestmark = pytest.mark.django_db
@@ -67,7 +67,7 @@ def test_finalizing_e_mails_the_invoice_once_with_the_link_and_the_pdf(world):
     world.alpha.invoice_recipients = ["ap@alpha.test"]
     world.alpha.save()
     invoice = issue(world)  # eager tasks without Redis; with Redis see the transactional test
-    from billing.tasks import send_invoice_emails
+    from billing.documents.tasks import send_invoice_emails
 
     send_invoice_emails([invoice.pk])  # what the worker runs; a retry sends nothing twice
     send_invoice_emails([invoice.pk])
@@ -83,7 +83,7 @@ def test_link_delivery_sends_no_attachment(world):
     world.alpha.document_delivery = "link"
     world.alpha.save()
     invoice = issue(world)
-    from billing.tasks import send_invoice_emails
+    from billing.documents.tasks import send_invoice_emails
 
     send_invoice_emails([invoice.pk])
     sent = [m for m in mail.outbox if invoice.number in m.subject]
@@ -97,7 +97,7 @@ def test_billing_staff_e_mail_an_invoice_again(
 
     invoice = issue(world)
     mail.outbox.clear()
-    from billing.tasks import send_invoice_emails
+    from billing.documents.tasks import send_invoice_emails
 
     send_invoice_emails([invoice.pk])
     client = client_for(world.staff["acme", "billing"], world.acme)
@@ -114,7 +114,7 @@ def test_billing_staff_e_mail_an_invoice_again(
 def test_an_invoice_handed_over_outside_kontor_is_not_e_mailed(
     world, eager_tasks, django_capture_on_commit_callbacks
 ):
-    from billing.services import invoice_add_line, invoice_create_draft
+    from billing.documents.services import invoice_add_line, invoice_create_draft
     from tests.conftest import client_for
 
     TaxRate.objects.get_or_create(

@@ -3,15 +3,11 @@ from decimal import Decimal
 
 import pytest
 
-from billing.credit_notes import credit_note_issue
+from billing.collections.statements import statement
+from billing.documents.credit_notes import credit_note_issue
+from billing.documents.services import invoice_add_line, invoice_create_draft, invoice_finalize
 from billing.models import TaxRate
-from billing.services import (
-    invoice_add_line,
-    invoice_create_draft,
-    invoice_finalize,
-    invoice_mark_paid,
-)
-from billing.statements import statement
+from billing.payments.services import invoice_mark_paid
 from tests.helpers import pdf_text
 
 pytestmark = pytest.mark.django_db

@@ -12,8 +12,8 @@ import time
 import pytest
 
 from billing.models import GatewayEvent, Payment, PaymentMethod
-from billing.payments import invoice_pay
-from billing.webhooks import events_reconcile
+from billing.payments.services import invoice_pay
+from billing.payments.webhooks import events_reconcile
 from tests import stripe_fake
 from tests.billing.test_payments import save_card
 
@@ -151,7 +151,7 @@ def test_a_dispute_marks_the_payment(stripe_acme, world, invoice, deliver):
 
 def test_events_localstripe_never_sends_in_stripes_shape(stripe_acme, world, invoice, deliver):
     from billing.models import CreditNote, Refund
-    from billing.payments import card_setup_start
+    from billing.payments.services import card_setup_start
 
     # setup_intent.succeeded: the browser saved a card, then the tab was closed.
     _key, secret = card_setup_start(customer=world.alpha, actor=world.alice)
@@ -201,7 +201,7 @@ def test_events_localstripe_never_sends_in_stripes_shape(stripe_acme, world, inv
     assert (card.exp_month, card.exp_year) == (3, 2031)
     # charge.refunded confirms a refund still pending here.
     payment = invoice_pay(invoice=invoice, method=card, actor=world.alice).payment
-    from billing.credit_notes import credit_note_issue
+    from billing.documents.credit_notes import credit_note_issue
 
     note = credit_note_issue(
         invoice=invoice, actor=None, today=invoice.issue_date, reason="r", settlement="refund"

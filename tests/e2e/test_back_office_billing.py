@@ -38,7 +38,7 @@ def test_billing_staff_record_a_bank_transfer_on_an_open_invoice(live_server, pa
 def test_the_customer_finds_a_credit_note_on_invoices_and_credits(live_server, page, shoot):
     from datetime import date
 
-    from billing.credit_notes import credit_note_issue
+    from billing.documents.credit_notes import credit_note_issue
     from contracts.models import Contact
 
     call_command("seed_demo")

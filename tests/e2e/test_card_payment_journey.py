@@ -76,7 +76,7 @@ def test_save_a_card_pay_an_invoice_and_see_it_paid(
 def test_pay_from_the_emailed_link_without_logging_in(
     live_server, page, shoot, fake_stripe, settings
 ):
-    from billing.links import invoice_link_path
+    from billing.documents.links import invoice_link_path
 
     fake_stripe.reset()
     call_command("seed_demo")

@@ -56,7 +56,7 @@ def _alpha_invoice(world):
     from datetime import date
     from decimal import Decimal
 
-    from billing.services import invoice_add_line, invoice_create_draft, invoice_finalize
+    from billing.documents.services import invoice_add_line, invoice_create_draft, invoice_finalize
 
     invoice = invoice_create_draft(customer=world.alpha, actor=None)
     invoice_add_line(invoice=invoice, description="Work", unit_price=Decimal(100), actor=None)
@@ -66,7 +66,7 @@ def _alpha_invoice(world):
 def _alpha_credit_note(world):
     from datetime import date
 
-    from billing.credit_notes import credit_note_issue
+    from billing.documents.credit_notes import credit_note_issue
 
     return credit_note_issue(
         invoice=_alpha_invoice(world), actor=None, today=date(2026, 3, 2), reason="Goodwill"
@@ -105,7 +105,7 @@ def _alpha_attempt_url(world):
 
 
 def _alpha_payment(world):
-    from billing.services import invoice_mark_paid
+    from billing.payments.services import invoice_mark_paid
 
     invoice = _alpha_invoice(world)
     invoice_mark_paid(invoice=invoice, actor=None, amount=invoice.gross_amount)

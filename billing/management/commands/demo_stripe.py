@@ -7,7 +7,7 @@ import urllib.request
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from billing.models import Gateway, PaymentSettings
+from billing.payments.models import Gateway, PaymentSettings
 from core.models import Tenant
 
 DEMO_KEYS = {

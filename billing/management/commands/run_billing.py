@@ -4,7 +4,7 @@ from datetime import date
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
-from billing.run import billing_run, due_subscriptions
+from billing.run.services import billing_run, due_subscriptions
 from core.models import Tenant
 from subscriptions.periods import local_today
 

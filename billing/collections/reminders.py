@@ -1,0 +1,118 @@
+"""Payment reminders: each open invoice gets the business's reminder steps (days from the due
+date, negative before it) once each, unless the customer's credit covers what is due.
+
+The latest step that is due goes out on the first run on or after its day; earlier steps not
+sent by then are recorded as passed over (the customer gets one reminder, not a burst), as is
+a step whose day fell before the invoice was issued. A reminder is recorded and sent in one
+transaction, like the invoice e-mail: a failed send is retried on the next run, and a worker
+killed between sending and committing may send that one reminder twice — we prefer that to
+losing it."""
+
+from __future__ import annotations
+
+import logging
+from datetime import date, timedelta
+from decimal import Decimal
+
+from django.db import transaction
+from django.db.models import F, Max
+
+from billing.collections.models import InvoiceReminder, ReminderOutcome
+from billing.documents.credit_notes import customer_credit_balances
+from billing.documents.models import Invoice, InvoiceStatus
+from core.audit import audit_record
+from core.models import Tenant
+
+logger = logging.getLogger(__name__)
+
+
+def reminder_step(*, due_date: date, steps: list[int], today: date) -> int | None:
+    """The latest of the sorted steps that is due today, or None."""
+    days = (today - due_date).days
+    due = [step for step in steps if step <= days]
+    return due[-1] if due else None
+
+
+def invoice_reminders_send(*, tenant: Tenant, today: date) -> int:
+    """Send the due reminder of every open invoice of the business; returns how many went out.
+    Safe to run again the same day, or twice at once: a step is recorded once."""
+    steps = sorted(set(tenant.reminder_days or []))
+    if not steps:
+        return 0
+    candidates = (
+        Invoice.objects.filter(
+            tenant=tenant,
+            status=InvoiceStatus.OPEN,
+            due_date__lte=today - timedelta(days=steps[0]),
+            gross_amount__gt=F("amount_paid") + F("amount_credited"),
+        )
+        .annotate(last_step=Max("reminders__offset_days"))
+        .order_by("due_date", "pk")  # credit covers the oldest invoices first
+    )
+    credit = customer_credit_balances(tenant)
+    sent = 0
+    for invoice in candidates:
+        key = (invoice.customer_id, invoice.currency)
+        if credit.get(key, Decimal(0)) >= invoice.amount_due:
+            credit[key] -= invoice.amount_due  # covered: nobody is chased for it
+            continue
+        step = reminder_step(due_date=invoice.due_date, steps=steps, today=today)
+        if step is None or (invoice.last_step is not None and invoice.last_step >= step):
+            continue
+        try:
+            sent += _remind(invoice.pk, step=step, steps=steps, today=today)
+        except Exception:
+            logger.exception("Payment reminder for invoice %s failed; retried next run", invoice.pk)
+    return sent
+
+
+@transaction.atomic
+def _remind(invoice_id: int, *, step: int, steps: list[int], today: date) -> int:
+    from billing.documents.emails import invoice_message, invoice_recipients
+
+    # Locked and read again: a payment recorded since the list was read wins.
+    invoice = (
+        Invoice.objects.select_for_update(of=("self",))
+        .select_related("tenant", "customer")
+        .filter(pk=invoice_id, status=InvoiceStatus.OPEN)
+        .first()
+    )
+    if invoice is None or invoice.amount_due <= 0:
+        return 0
+    tenant = invoice.tenant
+    InvoiceReminder.objects.bulk_create(
+        [
+            InvoiceReminder(
+                tenant=tenant, invoice=invoice, offset_days=s, outcome=ReminderOutcome.PASSED_OVER
+            )
+            for s in steps
+            if s < step
+        ],
+        ignore_conflicts=True,
+    )
+    recipients = invoice_recipients(invoice)
+    if invoice.issue_date >= invoice.due_date + timedelta(days=step):
+        outcome = ReminderOutcome.PASSED_OVER
+    elif not recipients:
+        outcome = ReminderOutcome.NO_RECIPIENT
+    else:
+        outcome = ReminderOutcome.SENT
+    _reminder, created = InvoiceReminder.objects.get_or_create(
+        invoice=invoice, offset_days=step, defaults={"tenant": tenant, "outcome": outcome}
+    )
+    if not created or outcome != ReminderOutcome.SENT:
+        return 0
+    invoice_message(
+        invoice=invoice,
+        template="payment_reminder",
+        recipients=recipients,
+        extra={"overdue_days": max(step, 0)},
+    ).send()
+    audit_record(
+        tenant=tenant,
+        actor=None,
+        action="invoice.reminder_sent",
+        obj=invoice,
+        after={"days_from_due_date": step, "recipients": recipients},
+    )
+    return 1

@@ -1,0 +1,14 @@
+"""Celery entry points of payment reminders."""
+
+from celery import shared_task
+
+from core.jobs import each_business_on_its_day
+
+
+@shared_task(name="billing.tasks.send_payment_reminders", acks_late=True)
+def send_payment_reminders() -> int:
+    """Hourly: send the payment reminders due on each business's calendar day. Each step of an
+    invoice is sent once (InvoiceReminder), so repeated runs are harmless."""
+    from billing.collections.reminders import invoice_reminders_send
+
+    return each_business_on_its_day(invoice_reminders_send)

@@ -1,0 +1,257 @@
+"""Credit notes and customer credit: the only way a finalized invoice is corrected."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Sum
+from django.utils.translation import gettext_lazy as _
+
+from billing.documents.calculations import LineAmounts, line_amounts, totals
+from billing.documents.invoice_state import locked_invoice, move_invoice, require_staff
+from billing.documents.models import (
+    CreditNote,
+    CreditNoteLine,
+    CustomerCreditEntry,
+    Invoice,
+    InvoiceLine,
+    InvoiceStatus,
+    NumberSeries,
+    Settlement,
+)
+from billing.documents.numbering import take_number
+from contracts.models import Customer
+from core.audit import audit_record
+from core.models import Tenant, User
+from core.money import round_money
+
+CREDITABLE = (InvoiceStatus.OPEN, InvoiceStatus.PAID, InvoiceStatus.UNCOLLECTIBLE)
+
+
+def creditable_quantity(line: InvoiceLine) -> Decimal:
+    """What of the line is not credited yet."""
+    credited = CreditNoteLine.objects.filter(invoice_line=line).aggregate(q=Sum("quantity"))["q"]
+    # SQLite sums decimals in floating point: bring the result back to the column's 4 places.
+    return (line.quantity - Decimal(credited or 0)).quantize(Decimal("0.0001"))
+
+
+def _rest_of_line(line: InvoiceLine, currency: str) -> LineAmounts:
+    done = CreditNoteLine.objects.filter(invoice_line=line).aggregate(
+        net=Sum("net_amount"), tax=Sum("tax_amount")
+    )
+    net = line.net_amount - round_money(Decimal(done["net"] or 0), currency)
+    tax = line.tax_amount - round_money(Decimal(done["tax"] or 0), currency)
+    return LineAmounts(net, tax, net + tax)
+
+
+def _within(part: LineAmounts, rest: LineAmounts) -> LineAmounts:
+    """The part, capped at what is left of the line (toward zero for negative lines)."""
+
+    def cap(value: Decimal, limit: Decimal) -> Decimal:
+        return min(value, limit) if limit >= 0 else max(value, limit)
+
+    net, tax = cap(part.net, rest.net), cap(part.tax, rest.tax)
+    return LineAmounts(net, tax, net + tax)
+
+
+def customer_credit_balances(tenant: Tenant) -> dict[tuple[int, str], Decimal]:
+    """Every customer's credit balance of the business, by (customer id, currency)."""
+    rows = (
+        CustomerCreditEntry.objects.filter(tenant=tenant)
+        .values_list("customer_id", "currency")
+        .annotate(total=Sum("amount"))
+        .order_by()
+    )
+    return {
+        (customer_id, currency): round_money(Decimal(total or 0), currency)
+        for customer_id, currency, total in rows
+    }
+
+
+def customer_credit_balance(customer: Customer, currency: str) -> Decimal:
+    total = CustomerCreditEntry.objects.filter(customer=customer, currency=currency).aggregate(
+        s=Sum("amount")
+    )["s"]
+    # SQLite sums decimals in floating point: round back to the currency (exact on PostgreSQL).
+    return round_money(Decimal(total or 0), currency)
+
+
+@transaction.atomic
+def credit_note_issue(
+    *,
+    invoice: Invoice,
+    actor: User | None,
+    today: date,
+    reason: str,
+    quantities: dict[int, Decimal] | None = None,
+    settlement: str = Settlement.CREDIT,
+) -> CreditNote:
+    """Credit the whole invoice (`quantities` None) or some of its lines (line id → quantity).
+    The credit first settles what is still due on the invoice; the rest becomes customer credit
+    or, for `refund`, money to give back (paid out once payments land)."""
+    require_staff(actor, invoice.tenant, "invoices.manage")
+    invoice = locked_invoice(invoice)
+    if invoice.status not in CREDITABLE:
+        raise ValidationError(
+            _("Only finalized invoices are corrected with credit notes."), code="not_finalized"
+        )
+    if not reason.strip():
+        raise ValidationError(_("Say why the invoice is corrected."), code="reason")
+    lines = {line.pk: line for line in invoice.lines.all()}
+    wanted = quantities or {pk: creditable_quantity(line) for pk, line in lines.items()}
+    credit_lines = []
+    for pk, quantity in wanted.items():
+        quantity = Decimal(quantity)
+        if quantity == 0:
+            continue
+        line = lines.get(pk)
+        if line is None:
+            raise ValidationError(_("That line is not on this invoice."), code="line")
+        if quantity < 0 or quantity > creditable_quantity(line):
+            raise ValidationError(
+                _("At most %(quantity)s of “%(line)s” can still be credited."),
+                params={
+                    "quantity": creditable_quantity(line).normalize(),
+                    "line": line.description,
+                },
+                code="too_much",
+            )
+        rest = _rest_of_line(line, invoice.currency)
+        if quantity == creditable_quantity(line):
+            # The last of the line: credit exactly what is left of its rounded amounts, so
+            # that partial credits always add up to the line (no rounding residue).
+            amounts = rest
+        else:
+            # Each part is rounded on its own; never let the parts outgrow the line (4 × 0.005
+            # is 0.02 on the invoice, but 0.01 per unit credited one by one).
+            amounts = _within(
+                line_amounts(
+                    quantity=quantity,
+                    unit_price=line.unit_price,
+                    tax_rate=line.tax_rate,
+                    currency=invoice.currency,
+                ),
+                rest,
+            )
+        credit_lines.append(
+            CreditNoteLine(
+                tenant=invoice.tenant,
+                invoice_line=line,
+                description=line.description,
+                quantity=quantity,
+                unit_price=line.unit_price,
+                tax_rate=line.tax_rate,
+                net_amount=amounts.net,
+                tax_amount=amounts.tax,
+                gross_amount=amounts.gross,
+            )
+        )
+    if not credit_lines:
+        raise ValidationError(_("Nothing is left to credit on this invoice."), code="nothing")
+    summed = totals(credit_lines)
+    note = CreditNote.objects.create(
+        tenant=invoice.tenant,
+        customer=invoice.customer,
+        invoice=invoice,
+        number=take_number(
+            tenant=invoice.tenant,
+            series=NumberSeries.CREDIT_NOTE,
+            pattern=invoice.tenant.credit_note_number_format,
+            issue_date=today,
+        ),
+        issue_date=today,
+        currency=invoice.currency,
+        reason=reason.strip(),
+        settlement=settlement,
+        seller=invoice.seller,
+        buyer=invoice.buyer,
+        net_amount=summed.net,
+        tax_amount=summed.tax,
+        gross_amount=summed.gross,
+    )
+    for credit_line in credit_lines:
+        credit_line.credit_note = note
+    CreditNoteLine.objects.bulk_create(credit_lines)
+    # What is still due on it (open or uncollectible) is settled first; a paid one has none.
+    settles = (
+        min(summed.gross, invoice.amount_due)
+        if invoice.status in (InvoiceStatus.OPEN, InvoiceStatus.UNCOLLECTIBLE)
+        else Decimal(0)
+    )
+    if settles:
+        invoice.amount_credited += settles
+        if invoice.amount_due == 0:
+            move_invoice(
+                invoice,
+                InvoiceStatus.PAID,
+                kind="settled_by_credit_note",
+                actor=actor,
+                data={"credit_note": note.number},
+            )
+        invoice.save(update_fields=["amount_credited", "status"])
+    rest = summed.gross - settles
+    if rest and settlement == Settlement.REFUND:
+        from billing.payments.refunds import refunds_plan
+
+        require_staff(actor, invoice.tenant, "payments.refund")
+        refunds_plan(invoice=invoice, note=note, amount=rest)
+    if rest and settlement == Settlement.CREDIT:
+        CustomerCreditEntry.objects.create(
+            tenant=invoice.tenant,
+            customer=invoice.customer,
+            currency=invoice.currency,
+            amount=rest,
+            credit_note=note,
+        )
+    audit_record(
+        tenant=invoice.tenant,
+        actor=actor,
+        action="credit_note.issue",
+        obj=note,
+        after={
+            "invoice": invoice.number,
+            "gross": summed.gross,
+            "settled": settles,
+            "rest": rest,
+            "settlement": settlement,
+        },
+    )
+    return note
+
+
+def apply_customer_credit(invoice: Invoice, *, actor: User | None) -> Decimal:
+    """Use the customer's credit on a just-finalized invoice — never more than it asks for.
+    Runs inside `invoice_finalize`'s transaction; the customer row lock serializes it."""
+    Customer.objects.select_for_update().filter(pk=invoice.customer_id).exists()
+    available = customer_credit_balance(invoice.customer, invoice.currency)
+    used = min(available, invoice.amount_due)
+    if used <= 0:
+        return Decimal(0)
+    CustomerCreditEntry.objects.create(
+        tenant=invoice.tenant,
+        customer=invoice.customer,
+        currency=invoice.currency,
+        amount=-used,
+        invoice=invoice,
+    )
+    invoice.amount_credited += used
+    if invoice.amount_due == 0:
+        move_invoice(
+            invoice,
+            InvoiceStatus.PAID,
+            kind="settled_by_credit",
+            actor=actor,
+            data={"credit": used},
+        )
+    else:
+        audit_record(
+            tenant=invoice.tenant,
+            actor=actor,
+            action="invoice.partly_settled_by_credit",
+            obj=invoice,
+            after={"credit": used, "due": invoice.amount_due},
+        )
+    return used

@@ -1,0 +1,101 @@
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.mail import EmailMultiAlternatives
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from billing.documents.invoice_state import require_staff
+from billing.documents.links import invoice_link_path
+from billing.documents.models import Invoice, InvoiceDelivery, InvoiceStatus
+from contracts.models import Contact, DocumentDelivery
+from core.audit import audit_record
+from core.emails import templated_message
+from core.models import User
+from core.roles import ContactRole
+from core.tenancy import tenant_host
+
+
+def invoice_recipients(invoice: Invoice) -> list[str]:
+    """The customer's invoice recipients, else its account owners."""
+    customer = invoice.customer
+    return list(customer.invoice_recipients) or list(
+        Contact.objects.filter(
+            customer=customer, role=ContactRole.OWNER, is_active=True
+        ).values_list("user__email", flat=True)
+    )
+
+
+def invoice_message(
+    *, invoice: Invoice, template: str, recipients: list[str], extra: dict | None = None
+) -> EmailMultiAlternatives:
+    """An e-mail about one invoice in the buyer's language, from the business, with a signed
+    link to the invoice and its PDF attached when the contract says so."""
+    from billing.documents.pdf import invoice_pdf
+
+    customer, tenant = invoice.customer, invoice.tenant
+    attach = customer.document_delivery == DocumentDelivery.ATTACHMENT
+    base = f"{settings.KONTOR_LINK_SCHEME}://{tenant_host(tenant)}{settings.KONTOR_LINK_PORT}"
+    context = {
+        "invoice": invoice,
+        "customer": customer,
+        "tenant": tenant,
+        "link": base + invoice_link_path(invoice),
+        "attached": attach,
+        **(extra or {}),
+    }
+    message = templated_message(
+        prefix=f"emails/{template}",
+        to=recipients,
+        context=context,
+        language=invoice.buyer.get("language") or tenant.locale,
+        tenant=tenant,
+    )
+    if attach:
+        stored = invoice_pdf(invoice)
+        message.attach(f"{invoice.number}.pdf", stored.pdf.open("rb").read(), "application/pdf")
+    return message
+
+
+def send_invoice_issued(invoice_id: int, *, again: bool = False) -> bool:
+    """E-mail a finalized invoice to every invoice recipient (else the account owners). Once
+    per invoice, unless staff ask to send it `again` (the delivery then records the last send).
+    A delivery without recipients means the invoice was handed over outside Kontor."""
+    with transaction.atomic():
+        invoice = Invoice.objects.select_related("tenant", "customer").get(pk=invoice_id)
+        delivery = InvoiceDelivery.objects.select_for_update().filter(invoice=invoice).first()
+        if (delivery and not again) or invoice.status in (InvoiceStatus.DRAFT, InvoiceStatus.VOID):
+            return False
+        recipients = invoice_recipients(invoice)
+        if not recipients:
+            return False
+        message = invoice_message(invoice=invoice, template="invoice_issued", recipients=recipients)
+        InvoiceDelivery.objects.update_or_create(
+            invoice=invoice,
+            defaults={
+                "tenant": invoice.tenant,
+                "recipients": recipients,
+                "attached": bool(message.attachments),
+                "sent_at": timezone.now(),
+            },
+        )
+        message.send()
+    return True
+
+
+def invoice_mark_sent(*, invoice: Invoice, actor: User) -> bool:
+    """Staff handed the invoice over outside Kontor (post, in person): it is not e-mailed.
+    False if it had gone out already."""
+    require_staff(actor, invoice.tenant, "invoices.manage")
+    if invoice.status in (InvoiceStatus.DRAFT, InvoiceStatus.VOID):
+        raise ValidationError(
+            _("Only finalized invoices that are not void can be marked as sent."), code="status"
+        )
+    _delivery, created = InvoiceDelivery.objects.get_or_create(
+        invoice=invoice, defaults={"tenant": invoice.tenant, "recipients": []}
+    )
+    if created:
+        audit_record(tenant=invoice.tenant, actor=actor, action="invoice.marked_sent", obj=invoice)
+    return created

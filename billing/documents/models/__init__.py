@@ -1,0 +1,34 @@
+"""Invoices and their lines, credit notes and customer credit, number sequences, tax rates."""
+
+from billing.documents.models.credit_note import (
+    CreditNote,
+    CreditNoteLine,
+    CustomerCreditEntry,
+    InvoiceDelivery,
+    Settlement,
+)
+from billing.documents.models.invoice import (
+    INVOICE_TRANSITIONS,
+    Invoice,
+    InvoiceEvent,
+    InvoiceLine,
+    InvoiceStatus,
+)
+from billing.documents.models.numbering import NumberSequence, NumberSeries
+from billing.documents.models.tax import TaxRate
+
+__all__ = [
+    "INVOICE_TRANSITIONS",
+    "CreditNote",
+    "CreditNoteLine",
+    "CustomerCreditEntry",
+    "Invoice",
+    "InvoiceDelivery",
+    "InvoiceEvent",
+    "InvoiceLine",
+    "InvoiceStatus",
+    "NumberSequence",
+    "NumberSeries",
+    "Settlement",
+    "TaxRate",
+]

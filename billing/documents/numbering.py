@@ -1,0 +1,76 @@
+"""Gapless document numbers per tenant and series, assigned only at finalization."""
+
+from __future__ import annotations
+
+from datetime import date
+from string import Formatter
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils.translation import gettext_lazy as _
+
+from billing.documents.models import CreditNote, Invoice, NumberSequence, NumberSeries
+from core.models import Tenant
+
+NUMBERED = {NumberSeries.INVOICE: Invoice, NumberSeries.CREDIT_NOTE: CreditNote}
+
+
+def format_number(pattern: str, *, year: int, number: int) -> str:
+    return pattern.format(year=year, number=number)
+
+
+def take_numbers(
+    *, tenant: Tenant, series: str, pattern: str, issue_date: date, count: int
+) -> list[str]:
+    """The next `count` numbers of the series, under a row lock held until the caller's
+    transaction ends: concurrent finalizations queue up, and a rolled-back one gives its
+    numbers back — no gaps, no duplicates (UniqueConstraint(tenant, number) behind it)."""
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("take numbers inside the transaction that finalizes the documents")
+    fields = {name for _text, name, _spec, _conv in Formatter().parse(pattern) if name}
+    yearly = "year" in fields and tenant.number_reset_yearly
+    period = str(issue_date.year) if yearly else ""
+    if not NumberSequence.objects.filter(tenant=tenant, series=series, period=period).exists():
+        # A new counter — a new year, or the format or reset rule changed — continues after
+        # the documents already numbered in its scope, so it never repeats one of their numbers.
+        issued = NUMBERED[series].objects.filter(tenant=tenant).exclude(number="")
+        if yearly:
+            issued = issued.filter(issue_date__year=issue_date.year)
+        try:
+            with transaction.atomic():  # a savepoint: two first-ever takers may race
+                NumberSequence.objects.create(
+                    tenant=tenant, series=series, period=period, next_number=issued.count() + 1
+                )
+        except IntegrityError:
+            pass  # the other one created it; lock it below
+    sequence = NumberSequence.objects.select_for_update().get(
+        tenant=tenant, series=series, period=period
+    )
+    first = sequence.next_number
+    sequence.next_number = first + count
+    sequence.save(update_fields=["next_number"])
+    numbers = [
+        format_number(pattern, year=issue_date.year, number=n) for n in range(first, first + count)
+    ]
+    # A counter set back by hand would repeat numbers: refuse clearly instead of failing on the
+    # unique constraint. Numbers already used run gaplessly from 1, so a block that repeats one
+    # repeats its first; the ends are checked (the whole block would cost a billing run 10 %).
+    ends = {numbers[0], numbers[-1]}
+    taken = NUMBERED[series].objects.filter(tenant=tenant, number__in=ends).first()
+    if taken is not None:
+        raise ValidationError(
+            _(
+                "The number %(number)s is already used. The number format or its yearly reset "
+                "was changed so that numbers would repeat; choose a format that yields new "
+                "numbers (e.g. with another prefix)."
+            ),
+            params={"number": taken.number},
+            code="number_taken",
+        )
+    return numbers
+
+
+def take_number(*, tenant: Tenant, series: str, pattern: str, issue_date: date) -> str:
+    return take_numbers(
+        tenant=tenant, series=series, pattern=pattern, issue_date=issue_date, count=1
+    )[0]

@@ -1,0 +1,161 @@
+"""Invoice, credit-note and statement PDFs with WeasyPrint, in the customer's language.
+
+Fast by construction (DESIGN.md): one FontConfiguration and one compiled stylesheet per process,
+an image cache, no flex/grid/shadows, fixed table layout. A PDF is rendered the first time it is
+needed (download, e-mail, archive), stored with its checksum, and never rendered again.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import logging
+import mimetypes
+from functools import cache, lru_cache
+
+from django.conf import settings
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from django.db import transaction
+from django.template.loader import render_to_string
+from django.utils import translation
+
+from billing.documents.calculations import totals
+from billing.documents.models import CreditNote, Invoice
+
+STYLESHEET = settings.BASE_DIR / "templates" / "billing" / "pdf" / "invoice.css"
+
+
+@cache
+def _engine():
+    from weasyprint import CSS
+    from weasyprint.text.fonts import FontConfiguration
+
+    fonts = FontConfiguration()
+    return fonts, CSS(filename=str(STYLESHEET), font_config=fonts), {}
+
+
+@lru_cache(maxsize=64)
+def _logo_data_uri(name: str) -> str:
+    """The business's logo inline (no file lookups while rendering); names change on upload."""
+    try:
+        with default_storage.open(name) as f:
+            data = f.read()
+    except OSError:
+        # A lost logo file must not stop invoices: they print with the name alone.
+        logging.getLogger(__name__).warning("logo %s is missing from storage", name)
+        return ""
+    mime = mimetypes.guess_type(name)[0] or "image/png"
+    return f"data:{mime};base64,{base64.b64encode(data).decode()}"
+
+
+def branding(tenant) -> dict:
+    return {"tenant": tenant, "logo": _logo_data_uri(tenant.logo.name) if tenant.logo else ""}
+
+
+def render_invoice_html(invoice: Invoice, lines: list) -> str:
+    language = invoice.buyer.get("language") or invoice.tenant.locale
+    with translation.override(language):
+        return render_to_string(
+            "billing/pdf/invoice.html",
+            {
+                "invoice": invoice,
+                "lines": lines,
+                **branding(invoice.tenant),
+                "tax_by_rate": totals(lines).tax_by_rate.items(),
+            },
+        )
+
+
+def _write_pdf(html: str) -> bytes:
+    from weasyprint import HTML
+
+    fonts, stylesheet, image_cache = _engine()
+    return HTML(string=html, base_url=str(settings.BASE_DIR)).write_pdf(
+        stylesheets=[stylesheet],
+        font_config=fonts,
+        cache=image_cache,
+    )
+
+
+def render_invoice_pdf(invoice: Invoice) -> bytes:
+    return _write_pdf(render_invoice_html(invoice, list(invoice.lines.all())))
+
+
+def render_credit_note_pdf(note: CreditNote) -> bytes:
+    lines = list(note.lines.all())
+    with translation.override(note.buyer.get("language") or note.tenant.locale):
+        html = render_to_string(
+            "billing/pdf/credit_note.html",
+            {
+                "note": note,
+                "invoice": note.invoice,
+                "lines": lines,
+                **branding(note.tenant),
+                "tax_by_rate": totals(lines).tax_by_rate.items(),
+            },
+        )
+    return _write_pdf(html)
+
+
+def _stored_pdf(document: Invoice | CreditNote, render) -> Invoice | CreditNote:
+    """The stored PDF of a finalized document, rendered and stored first if there is none yet
+    (under the document's row lock, so two requests never render it twice)."""
+    if document.pdf:
+        return document
+    model = type(document)
+    with transaction.atomic():
+        locked = model.objects.select_for_update().select_related("tenant").get(pk=document.pk)
+        if not locked.pdf:
+            content = render(locked)
+            locked.pdf_sha256 = hashlib.sha256(content).hexdigest()
+            locked.pdf.save(f"{locked.number}.pdf", ContentFile(content), save=False)
+            model.objects.filter(pk=locked.pk).update(
+                pdf=locked.pdf.name, pdf_sha256=locked.pdf_sha256
+            )
+    return locked
+
+
+def invoice_pdf(invoice: Invoice) -> Invoice:
+    return _stored_pdf(invoice, render_invoice_pdf)
+
+
+def credit_note_pdf(note: CreditNote) -> CreditNote:
+    return _stored_pdf(note, render_credit_note_pdf)
+
+
+def warm_up() -> None:
+    """Import WeasyPrint and build the fonts once (a worker calls this at start)."""
+    _engine()
+
+
+def render_statement_pdf(statement) -> bytes:
+    tenant = statement.customer.tenant
+    with translation.override(statement.customer.language or tenant.locale):
+        html = render_to_string(
+            "billing/pdf/statement.html", {"statement": statement, **branding(tenant)}
+        )
+    return _write_pdf(html)
+
+
+def render_receipt_pdf(payment) -> bytes:
+    """A receipt for one payment: what was received, how, and which invoices it paid."""
+    from billing.documents.services import buyer_snapshot, seller_snapshot
+
+    tenant, customer = payment.tenant, payment.customer
+    allocations = list(payment.allocations.select_related("invoice").order_by("id"))
+    attempt = getattr(payment, "attempt", None)
+    with translation.override(customer.language or tenant.locale):
+        html = render_to_string(
+            "billing/pdf/receipt.html",
+            {
+                "payment": payment,
+                "doc": {"seller": seller_snapshot(tenant), "buyer": buyer_snapshot(customer)},
+                "allocations": allocations,
+                "kept_as_credit": payment.amount - sum(a.amount for a in allocations),
+                "refunds": list(payment.refunds.select_related("credit_note")),
+                "card": attempt.payment_method if attempt else None,
+                **branding(tenant),
+            },
+        )
+    return _write_pdf(html)

@@ -1,0 +1,296 @@
+"""Writes on invoices: drafts, lines, finalization (numbering, snapshots, totals), payment and
+voiding. One transaction each, under the invoice's row lock, with an event row and an audit
+entry; a finalized invoice only ever changes status and payment progress."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone, translation
+from django.utils.translation import gettext_lazy as _
+
+from billing.documents.calculations import line_amounts, totals
+from billing.documents.credit_notes import apply_customer_credit
+from billing.documents.invoice_state import locked_invoice, move_invoice, require_staff
+from billing.documents.models import Invoice, InvoiceLine, InvoiceStatus, NumberSeries, TaxRate
+from billing.documents.numbering import take_number
+from contracts.models import Customer, VatRegime
+from core.audit import audit_record
+from core.models import Tenant, User
+
+
+def default_tax_rate(tenant: Tenant) -> Decimal:
+    rate = (
+        TaxRate.objects.filter(tenant=tenant, is_default=True)
+        .values_list("rate", flat=True)
+        .first()
+    )
+    return rate if rate is not None else Decimal(0)
+
+
+def locked_draft(invoice: Invoice) -> Invoice:
+    invoice = locked_invoice(invoice)
+    if invoice.status != InvoiceStatus.DRAFT:
+        raise ValidationError(
+            _("Only drafts can be edited; correct a finalized invoice with a credit note."),
+            code="finalized",
+        )
+    return invoice
+
+
+@transaction.atomic
+def invoice_create_draft(
+    *,
+    customer: Customer,
+    actor: User | None,
+    currency: str | None = None,
+    subscription=None,
+    period_start: date | None = None,
+) -> Invoice:
+    require_staff(actor, customer.tenant, "invoices.manage")
+    invoice = Invoice.objects.create(
+        tenant=customer.tenant,
+        customer=customer,
+        currency=currency or customer.tenant.default_currency,
+        subscription=subscription,
+        period_start=period_start,
+    )
+    audit_record(tenant=customer.tenant, actor=actor, action="invoice.draft", obj=invoice)
+    return invoice
+
+
+@transaction.atomic
+def invoice_add_line(
+    *,
+    invoice: Invoice,
+    description: str,
+    unit_price: Decimal,
+    actor: User | None,
+    quantity: Decimal = Decimal(1),
+    tax_rate: Decimal | None = None,
+    service_start: date | None = None,
+    service_end: date | None = None,
+    subscription=None,
+    order=None,
+) -> InvoiceLine:
+    require_staff(actor, invoice.tenant, "invoices.manage")
+    invoice = locked_draft(invoice)
+    rate = default_tax_rate(invoice.tenant) if tax_rate is None else Decimal(tax_rate)
+    amounts = line_amounts(
+        quantity=Decimal(quantity),
+        unit_price=Decimal(unit_price),
+        tax_rate=rate,
+        currency=invoice.currency,
+    )
+    position = invoice.lines.count()
+    line = InvoiceLine.objects.create(
+        tenant=invoice.tenant,
+        invoice=invoice,
+        position=position,
+        description=description,
+        quantity=quantity,
+        unit_price=unit_price,
+        tax_rate=rate,
+        net_amount=amounts.net,
+        tax_amount=amounts.tax,
+        gross_amount=amounts.gross,
+        service_start=service_start,
+        service_end=service_end,
+        subscription=subscription,
+        order=order,
+    )
+    audit_record(
+        tenant=invoice.tenant,
+        actor=actor,
+        action="invoice.line_add",
+        obj=invoice,
+        after={"description": description, "quantity": quantity, "unit_price": unit_price},
+    )
+    return line
+
+
+@transaction.atomic
+def invoice_lines_save(
+    *,
+    invoice: Invoice,
+    lines: list[InvoiceLine],
+    deleted: list[InvoiceLine],
+    actor: User | None,
+) -> None:
+    """Staff's edits to a draft's lines (the back office's line table): priced like
+    `invoice_add_line` — rounded per line, the default VAT rate where none is given."""
+    require_staff(actor, invoice.tenant, "invoices.manage")
+    invoice = locked_draft(invoice)
+    default_rate = default_tax_rate(invoice.tenant)
+    for line in lines:
+        rate = line.tax_rate if line.tax_rate is not None else default_rate
+        amounts = line_amounts(
+            quantity=line.quantity,
+            unit_price=line.unit_price,
+            tax_rate=rate,
+            currency=invoice.currency,
+        )
+        line.tenant, line.invoice, line.tax_rate = invoice.tenant, invoice, rate
+        line.net_amount, line.tax_amount, line.gross_amount = (
+            amounts.net,
+            amounts.tax,
+            amounts.gross,
+        )
+        line.save()
+    for line in deleted:
+        line.delete()
+
+
+def seller_snapshot(tenant: Tenant) -> dict:
+    return {
+        "name": tenant.legal_name or tenant.name,
+        "address": tenant.address,
+        "country": tenant.country,
+        "vat_id": tenant.vat_id,
+        "registration_number": tenant.registration_number,
+        "bank_account_holder": tenant.bank_account_holder,
+        "iban": tenant.iban,
+        "bic": tenant.bic,
+    }
+
+
+VAT_MENTIONS = {
+    VatRegime.REVERSE_CHARGE: _(
+        "Reverse charge: VAT to be accounted for by the recipient "
+        "(Directive 2006/112/EC, art. 196)."
+    ),
+    VatRegime.NOT_TAXABLE: _("Not taxable: no VAT charged."),
+}
+
+
+def vat_mention(regime: str, language: str) -> str:
+    """The legal mention of the VAT regime, in the document's language ("" for standard)."""
+    mention = VAT_MENTIONS.get(regime)
+    if mention is None:
+        return ""
+    with translation.override(language):
+        return str(mention)
+
+
+def buyer_snapshot(customer: Customer) -> dict:
+    language = customer.language or customer.tenant.locale
+    return {
+        "name": customer.billing_company or customer.name,
+        "number": customer.number,
+        "address_lines": customer.billing_address_lines,
+        "country": customer.billing_country,
+        "vat_id": customer.vat_id,
+        "po_number": customer.po_number,
+        "language": language,
+        "payment_terms_days": customer.effective_payment_terms_days,
+        "vat_regime": customer.vat_regime,
+        "vat_mention": vat_mention(customer.vat_regime, language),
+    }
+
+
+@transaction.atomic
+def invoice_finalize(*, invoice: Invoice, actor: User | None, today: date) -> Invoice:
+    """Number it (gapless), date it, freeze seller and buyer, apply the VAT regime, cache the
+    totals. From here on only credit notes correct it."""
+    require_staff(actor, invoice.tenant, "invoices.manage")
+    invoice = locked_invoice(invoice)
+    if invoice.status != InvoiceStatus.DRAFT:
+        raise ValidationError(_("This invoice is already finalized."), code="finalized")
+    lines = list(invoice.lines.all())
+    if not lines:
+        raise ValidationError(_("An invoice needs at least one line."), code="empty")
+    customer = invoice.customer
+    if customer.vat_regime != VatRegime.STANDARD:
+        # Reverse charge and non-taxable customers are invoiced without VAT.
+        for line in lines:
+            if line.tax_rate:
+                amounts = line_amounts(
+                    quantity=line.quantity,
+                    unit_price=line.unit_price,
+                    tax_rate=Decimal(0),
+                    currency=invoice.currency,
+                )
+                line.tax_rate, line.tax_amount, line.gross_amount = (
+                    Decimal(0),
+                    amounts.tax,
+                    amounts.gross,
+                )
+                line.save(update_fields=["tax_rate", "tax_amount", "gross_amount"])
+    summed = totals(lines)
+    invoice.net_amount, invoice.tax_amount, invoice.gross_amount = (
+        summed.net,
+        summed.tax,
+        summed.gross,
+    )
+    invoice.seller = seller_snapshot(invoice.tenant)
+    invoice.buyer = buyer_snapshot(customer)
+    invoice.vat_regime = customer.vat_regime
+    invoice.is_test = customer.is_test_account
+    invoice.issue_date = today
+    invoice.due_date = today + timedelta(days=customer.effective_payment_terms_days)
+    invoice.number = take_number(
+        tenant=invoice.tenant,
+        series=NumberSeries.INVOICE,
+        pattern=invoice.tenant.invoice_number_format,
+        issue_date=today,
+    )
+    invoice.finalized_at = timezone.now()
+    move_invoice(
+        invoice,
+        InvoiceStatus.OPEN,
+        kind="finalized",
+        actor=actor,
+        data={"number": invoice.number, "gross": invoice.gross_amount},
+    )
+    apply_customer_credit(invoice, actor=actor)
+    invoice.save()
+    email_after_commit([invoice.pk])
+    return invoice
+
+
+def email_after_commit(invoice_ids: list[int]) -> None:
+    from billing.documents.tasks import send_invoice_emails
+
+    transaction.on_commit(lambda: send_invoice_emails.delay(invoice_ids))
+
+
+@transaction.atomic
+def invoice_mark_uncollectible(*, invoice: Invoice, actor: User | None, reason: str) -> Invoice:
+    """Written off: the customer is not expected to pay. A later payment still settles it."""
+    require_staff(actor, invoice.tenant, "invoices.void")
+    invoice = locked_invoice(invoice)
+    move_invoice(
+        invoice,
+        InvoiceStatus.UNCOLLECTIBLE,
+        kind="marked_uncollectible",
+        actor=actor,
+        data={"reason": reason},
+    )
+    invoice.save(update_fields=["status"])
+    return invoice
+
+
+@transaction.atomic
+def invoice_void(*, invoice: Invoice, actor: User, reason: str) -> Invoice:
+    require_staff(actor, invoice.tenant, "invoices.void")
+    invoice = locked_invoice(invoice)
+    if invoice.amount_paid or invoice.amount_credited:
+        raise ValidationError(
+            _("A paid invoice is corrected with a credit note, not voided."), code="paid"
+        )
+    move_invoice(invoice, InvoiceStatus.VOID, kind="voided", actor=actor, data={"reason": reason})
+    invoice.save(update_fields=["status"])
+    return invoice
+
+
+@transaction.atomic
+def invoice_delete_draft(*, invoice: Invoice, actor: User) -> None:
+    require_staff(actor, invoice.tenant, "invoices.manage")
+    invoice = locked_invoice(invoice)
+    if invoice.status != InvoiceStatus.DRAFT:
+        raise ValidationError(_("Only drafts can be deleted."), code="finalized")
+    audit_record(tenant=invoice.tenant, actor=actor, action="invoice.draft_delete", obj=invoice)
+    invoice.delete()

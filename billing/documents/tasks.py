@@ -1,0 +1,38 @@
+from celery import shared_task
+
+
+@shared_task(name="billing.tasks.send_invoice_emails", acks_late=True)
+def send_invoice_emails(invoice_ids: list[int], again: bool = False) -> int:
+    """E-mail finalized invoices (a whole billing-run batch at a time). Safe to retry: each
+    invoice is e-mailed once (InvoiceDelivery), unless staff send it `again`."""
+    from billing.documents.emails import send_invoice_issued
+
+    return sum(send_invoice_issued(pk, again=again) for pk in invoice_ids)
+
+
+ARCHIVE_BATCH = 500
+
+
+@shared_task(name="billing.tasks.archive_pdfs", acks_late=True)
+def archive_pdfs(limit: int = ARCHIVE_BATCH) -> int:
+    """Hourly: render and store the PDF of finalized invoices and credit notes that have none
+    yet, newest first, at most `limit` tries per run (a document that keeps failing is logged
+    and never holds up the others). Each document is rendered once (see billing.pdf)."""
+    import logging
+
+    from billing.documents.models import CreditNote, Invoice, InvoiceStatus
+    from billing.documents.pdf import credit_note_pdf, invoice_pdf
+
+    done = tried = 0
+    invoices = Invoice.objects.exclude(status=InvoiceStatus.DRAFT).filter(pdf="")
+    notes = CreditNote.objects.filter(pdf="")
+    for queryset, store in ((invoices, invoice_pdf), (notes, credit_note_pdf)):
+        for document in queryset.select_related("tenant").order_by("-id")[: limit - tried]:
+            tried += 1
+            try:
+                store(document)
+            except Exception:
+                logging.getLogger(__name__).exception("PDF of %s not archived", document)
+            else:
+                done += 1
+    return done

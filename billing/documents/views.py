@@ -1,0 +1,184 @@
+"""Portal pages of invoices: the list (unpaid / paid / all) and one invoice."""
+
+from __future__ import annotations
+
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+
+from billing.documents import selectors
+from billing.documents.calculations import totals
+from billing.documents.credit_notes import customer_credit_balance
+from billing.documents.links import invoice_from_token
+from billing.documents.models import CreditNote, Invoice
+from billing.documents.pdf import credit_note_pdf, invoice_pdf
+from billing.payments.gateways import gateway_for
+from billing.payments.services import PAYABLE
+from contracts.access import customer_required
+from core.roles import may
+from core.signing import LinkInvalid
+from subscriptions import selectors as subscription_selectors
+
+
+@customer_required
+def invoice_list(request: HttpRequest) -> HttpResponse:
+    show = request.GET.get("show", "all")
+    if show not in selectors.INVOICE_FILTERS:
+        show = "all"
+    invoices = selectors.invoice_list(tenant=request.tenant, customer=request.customer, show=show)
+    return render(
+        request,
+        "billing/invoices.html",
+        {
+            "section_key": "invoices",
+            "invoices": invoices,
+            "show": show,
+            "today": timezone.localdate(),
+            "credit_notes": selectors.credit_note_list(
+                tenant=request.tenant, customer=request.customer
+            ),
+            "credit_balance": customer_credit_balance(
+                request.customer, request.tenant.default_currency
+            ),
+            "currency": request.tenant.default_currency,
+        },
+    )
+
+
+@customer_required
+def invoice_detail(request: HttpRequest, invoice_id: int) -> HttpResponse:
+    try:
+        invoice = selectors.invoice_get(
+            tenant=request.tenant, customer=request.customer, pk=invoice_id
+        )
+    except Invoice.DoesNotExist as exc:
+        raise Http404 from exc
+    lines = list(invoice.lines.all())
+    return render(
+        request,
+        "billing/invoice_detail.html",
+        {
+            "section_key": "invoices",
+            "invoice": invoice,
+            "lines": lines,
+            "tax_by_rate": totals(lines).tax_by_rate.items(),
+            "overdue": invoice.is_overdue(timezone.localdate()),
+            "may_pay": invoice.status in PAYABLE
+            and invoice.amount_due > 0
+            and may(
+                request.user, "invoice.pay", tenant=request.tenant, customer_id=invoice.customer_id
+            ),
+        },
+    )
+
+
+@customer_required
+def invoice_pdf_download(request: HttpRequest, invoice_id: int) -> FileResponse:
+    try:
+        invoice = selectors.invoice_get(
+            tenant=request.tenant, customer=request.customer, pk=invoice_id
+        )
+    except Invoice.DoesNotExist as exc:
+        raise Http404 from exc
+    return _pdf_download(invoice_pdf(invoice))
+
+
+@customer_required
+def credit_note_pdf_download(request: HttpRequest, note_id: int) -> FileResponse:
+    try:
+        note = selectors.credit_note_get(
+            tenant=request.tenant, customer=request.customer, pk=note_id
+        )
+    except CreditNote.DoesNotExist as exc:
+        raise Http404 from exc
+    return _pdf_download(credit_note_pdf(note))
+
+
+def _pdf_download(stored: Invoice | CreditNote) -> FileResponse:
+    return FileResponse(
+        stored.pdf.open("rb"),
+        content_type="application/pdf",
+        as_attachment=True,
+        filename=f"{stored.number}.pdf",
+    )
+
+
+def _linked_invoice(request: HttpRequest, token: str) -> Invoice | None:
+    try:
+        return invoice_from_token(tenant=request.tenant, token=token)
+    except LinkInvalid:
+        return None
+
+
+def invoice_by_link(request: HttpRequest, token: str) -> HttpResponse:
+    """An e-mailed link: this one invoice, no login needed."""
+    invoice = _linked_invoice(request, token)
+    if invoice is None:
+        return render(request, "billing/link_invalid.html", status=404)
+    lines = list(invoice.lines.all())
+    return render(
+        request,
+        "billing/invoice_public.html",
+        {
+            "invoice": invoice,
+            "lines": lines,
+            "token": token,
+            "tax_by_rate": totals(lines).tax_by_rate.items(),
+            "overdue": invoice.is_overdue(timezone.localdate()),
+            "may_pay": invoice.status in PAYABLE
+            and invoice.amount_due > 0
+            and gateway_for(invoice.tenant).takes_cards,
+        },
+    )
+
+
+def invoice_by_link_pdf(request: HttpRequest, token: str) -> HttpResponse:
+    invoice = _linked_invoice(request, token)
+    if invoice is None:
+        return render(request, "billing/link_invalid.html", status=404)
+    return _pdf_download(invoice_pdf(invoice))
+
+
+@customer_required
+def recurring_invoices(request: HttpRequest) -> HttpResponse:
+    from subscriptions.selectors import interval_label
+    from subscriptions.services import subscription_period_amount
+
+    rows = [
+        {
+            "subscription": s,
+            "amount": subscription_period_amount(s),
+            "interval": interval_label(s.interval_months),
+        }
+        for s in selectors.recurring_list(tenant=request.tenant, customer=request.customer)
+    ]
+    return render(request, "billing/recurring.html", {"section_key": "invoices", "rows": rows})
+
+
+@customer_required
+def credit_overview(request: HttpRequest) -> HttpResponse:
+    """Credits: the packages (subscriptions app) and the money credit from credit notes. It
+    lives here because billing builds on subscriptions, never the other way round."""
+    customer = request.customer
+    return render(
+        request,
+        "subscriptions/credits.html",
+        {
+            "section_key": "credits",
+            "account": subscription_selectors.credit_account_view(customer=customer),
+            "today": timezone.localdate(),
+            "packages": subscription_selectors.package_list(tenant=request.tenant),
+            "entries": subscription_selectors.credit_ledger(
+                tenant=request.tenant, customer=customer
+            ),
+            "credit_notes": selectors.credit_note_list(tenant=request.tenant, customer=customer),
+            "credit_movements": selectors.credit_movements(
+                tenant=request.tenant, customer=customer
+            ),
+            "credit_balance": customer_credit_balance(customer, request.tenant.default_currency),
+            "currency": request.tenant.default_currency,
+            "may_buy": may(
+                request.user, "package.buy", tenant=request.tenant, customer_id=customer.pk
+            ),
+        },
+    )

@@ -1,0 +1,260 @@
+"""Back office for taking money: the business's payment settings (Owner; Stripe keys are write-
+only), customers' saved cards (added on a customer's behalf through Stripe.js, audited) and the
+charge attempts."""
+
+from __future__ import annotations
+
+from django import forms
+from django.conf import settings
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils.translation import gettext_lazy as _
+
+from billing.payments.gateways import GatewayError
+from billing.payments.models import (
+    DunningCase,
+    PaymentAttempt,
+    PaymentMethod,
+    PaymentSettings,
+    Refund,
+    RefundStatus,
+)
+from billing.payments.refunds import refund_send
+from billing.payments.services import card_setup_start, payment_method_remove, payment_method_save
+from contracts.models import Customer
+from core.admin_base import ReadOnlyAdmin, TenantScopedAdmin
+
+
+def masked(secret: str) -> str:
+    """Enough to recognise a key, never enough to use it."""
+    return f"{secret[:8]}…{secret[-4:]}" if len(secret) > 16 else ("•" * 8 if secret else "")
+
+
+class PaymentSettingsForm(forms.ModelForm):
+    """The secrets are write-only: blank keeps the stored one."""
+
+    stripe_secret_key = forms.CharField(
+        label=_("Stripe secret key"), required=False, widget=forms.PasswordInput
+    )
+    stripe_webhook_secret = forms.CharField(
+        label=_("Stripe webhook signing secret"), required=False, widget=forms.PasswordInput
+    )
+
+    class Meta:
+        model = PaymentSettings
+        fields = [
+            "gateway",
+            "stripe_publishable_key",
+            "stripe_secret_key",
+            "stripe_webhook_secret",
+            "partial_payments_allowed",
+            "retry_days",
+            "final_action",
+        ]
+        widgets = {"retry_days": forms.TextInput(attrs={"size": 20})}
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        for name in ("stripe_secret_key", "stripe_webhook_secret"):
+            stored = getattr(self.instance, name, "")
+            self.fields[name].help_text = (
+                _("Stored: %(key)s. Leave blank to keep it.") % {"key": masked(stored)}
+                if stored
+                else _("Not set.")
+            )
+
+    def _keep(self, name: str) -> str:
+        return self.cleaned_data.get(name) or getattr(self.instance, name, "")
+
+    def clean_stripe_secret_key(self) -> str:
+        return self._keep("stripe_secret_key")
+
+    def clean_stripe_webhook_secret(self) -> str:
+        return self._keep("stripe_webhook_secret")
+
+    def clean(self):
+        data = super().clean()
+        if data.get("gateway") == "stripe" and not (
+            data.get("stripe_publishable_key") and data.get("stripe_secret_key")
+        ):
+            raise forms.ValidationError(_("Stripe needs its publishable and secret keys."))
+        return data
+
+
+@admin.register(PaymentSettings)
+class PaymentSettingsAdmin(TenantScopedAdmin):
+    view_action = "tenant.view"
+    add_action = change_action = "payment_settings.change"
+    audit_name = "payment_settings"
+    form = PaymentSettingsForm
+    list_display = ["__str__", "gateway", "partial_payments_allowed", "final_action"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        exists = PaymentSettings.objects.filter(tenant=request.tenant).exists()
+        return not exists and super().has_add_permission(request)
+
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+
+@admin.register(PaymentMethod)
+class PaymentMethodAdmin(TenantScopedAdmin):
+    """Cards are added through Stripe.js (from the customer's page here, or by the customer)
+    and removed through the gateway; nothing else about them is edited."""
+
+    view_action = "customer.view"
+    delete_action = "payment_methods.manage"
+    list_display = ["__str__", "customer", "is_default", "added_by", "created_at"]
+    list_select_related = ["customer", "added_by", "tenant"]
+    search_fields = ["customer__name", "customer__number", "last4"]
+    fields = readonly_fields = [
+        "customer",
+        "brand",
+        "last4",
+        "exp_month",
+        "exp_year",
+        "is_default",
+        "added_by",
+        "created_at",
+    ]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    def delete_model(self, request: HttpRequest, obj: PaymentMethod) -> None:
+        payment_method_remove(method=obj, actor=request.user)
+
+    def delete_queryset(self, request: HttpRequest, queryset) -> None:
+        for method in queryset:
+            payment_method_remove(method=method, actor=request.user)
+
+    def get_urls(self):
+        view = self.admin_site.admin_view(self.add_for_customer_view)
+        return [
+            path("add-for/<int:customer_id>/", view, name="billing_paymentmethod_add_for"),
+            *super().get_urls(),
+        ]
+
+    def add_for_customer_view(self, request: HttpRequest, customer_id: int) -> HttpResponse:
+        """Staff save a card the customer gave them (by phone, on paper) through Stripe.js."""
+        if not self._may(request, "payment_methods.manage"):
+            raise PermissionDenied
+        customer = Customer.objects.filter(pk=customer_id, tenant=request.tenant).first()
+        if customer is None:
+            raise Http404
+        back = reverse("admin:contracts_customer_change", args=[customer.pk])
+        try:
+            if request.method == "POST":
+                method = payment_method_save(
+                    customer=customer,
+                    setup_id=request.POST.get("setup_intent", "")[:255],
+                    actor=request.user,
+                )
+                messages.success(
+                    request,
+                    _("%(card)s is saved for %(customer)s.")
+                    % {"card": method, "customer": customer},
+                )
+                return redirect(back)
+            publishable_key, client_secret = card_setup_start(customer=customer, actor=request.user)
+        except GatewayError as exc:
+            messages.error(request, exc.message)
+            return redirect(back)
+        return TemplateResponse(
+            request,
+            "admin/billing/paymentmethod/add_for_customer.html",
+            {
+                **self.admin_site.each_context(request),
+                "title": _("Add a card for %(customer)s") % {"customer": customer},
+                "customer": customer,
+                "stripe_js": settings.STRIPE_JS_URL,
+                "publishable_key": publishable_key,
+                "client_secret": client_secret,
+                "next": back,
+                "opts": self.model._meta,
+            },
+        )
+
+
+@admin.register(PaymentAttempt)
+class PaymentAttemptAdmin(ReadOnlyAdmin, TenantScopedAdmin):
+    """Every try at charging a card, with the gateway's answer."""
+
+    view_action = "invoices.view"
+    list_display = ["invoice", "number", "amount", "status", "off_session", "created_at"]
+    list_filter = ["status", "off_session"]
+    list_select_related = ["invoice", "tenant"]
+    search_fields = ["invoice__number", "intent_id"]
+    fields = [
+        "invoice",
+        "number",
+        "payment_method",
+        "amount",
+        "currency",
+        "off_session",
+        "status",
+        "failure_message",
+        "intent_id",
+        "payment",
+        "created_at",
+    ]
+    readonly_fields = fields
+
+
+@admin.register(DunningCase)
+class DunningCaseAdmin(ReadOnlyAdmin, TenantScopedAdmin):
+    """Failed renewal charges being chased (and how each ended); run by the hourly job."""
+
+    view_action = "invoices.view"
+    list_display = ["invoice", "started_on", "retries_done", "next_retry_on", "outcome"]
+    list_filter = ["outcome"]
+    list_select_related = ["invoice", "tenant"]
+    search_fields = ["invoice__number", "invoice__customer__name"]
+    fields = readonly_fields = [
+        "invoice",
+        "started_on",
+        "retries_done",
+        "next_retry_on",
+        "closed_on",
+        "outcome",
+        "final_action",
+    ]
+
+
+@admin.register(Refund)
+class RefundAdmin(ReadOnlyAdmin, TenantScopedAdmin):
+    """Money given back, per credit note; a failed one can be tried again (same key: never
+    paid twice)."""
+
+    view_action = "invoices.view"
+    list_display = ["credit_note", "payment", "amount", "status", "failure_message", "created_at"]
+    list_filter = ["status"]
+    list_select_related = ["credit_note", "payment", "tenant"]
+    search_fields = ["credit_note__number", "gateway_refund_id"]
+    actions = ["retry"]
+    fields = readonly_fields = [
+        "credit_note",
+        "payment",
+        "amount",
+        "currency",
+        "status",
+        "gateway_refund_id",
+        "failure_message",
+        "created_at",
+    ]
+
+    def has_retry_permission(self, request: HttpRequest) -> bool:
+        return self._may(request, "payments.refund")
+
+    @admin.action(description=_("Try the selected failed refunds again"), permissions=["retry"])
+    def retry(self, request: HttpRequest, queryset) -> None:
+        for refund in queryset.filter(status=RefundStatus.FAILED):
+            done = refund_send(refund.pk)
+            messages.info(request, f"{done.credit_note}: {done.get_status_display()}")

@@ -1,0 +1,50 @@
+"""Invoices for one-off orders (a package bought in the portal): one finalized invoice per
+order, with the order's price on one line."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from django.db import transaction
+
+from billing.documents.models import Invoice
+from billing.documents.services import invoice_add_line, invoice_create_draft, invoice_finalize
+from core.models import User
+from subscriptions.models import Order
+
+
+@transaction.atomic
+def order_invoice(*, order: Order, actor: User | None, today: date) -> Invoice:
+    """The order's invoice, finalized (and e-mailed like any other); made once."""
+    order = Order.objects.select_for_update().select_related("customer__tenant").get(pk=order.pk)
+    existing = Invoice.objects.filter(lines__order=order).first()
+    if existing is not None:
+        return existing
+    invoice = invoice_create_draft(customer=order.customer, actor=None, currency=order.currency)
+    invoice_add_line(
+        invoice=invoice,
+        description=order.title,
+        unit_price=order.amount,
+        actor=None,
+        service_start=today,
+        service_end=today,
+        order=order,
+    )
+    return invoice_finalize(invoice=invoice, actor=None, today=today)
+
+
+@transaction.atomic
+def package_purchase_invoiced(
+    *, customer, package, actor: User, today: date, confirm_forfeit: bool
+) -> Invoice:
+    """Buy a package and issue its invoice in one step: both happen, or neither."""
+    from subscriptions.credits import package_purchase
+
+    order = package_purchase(
+        customer=customer,
+        package=package,
+        actor=actor,
+        today=today,
+        confirm_forfeit=confirm_forfeit,
+    )
+    return order_invoice(order=order, actor=actor, today=today)

@@ -1,0 +1,271 @@
+"""Renewals charged to the saved card, and what happens when that fails.
+
+After the billing run finalizes an invoice for a customer with a default card, the card is
+charged off-session (`invoice_autocharge`; test accounts never). A failed charge opens a dunning
+case: the customer is e-mailed to update the card, and the charge is retried on the business's
+schedule (`PaymentSettings.retry_days`, days after the first failure). Paid in the meantime, by
+any means, the case closes as recovered; after the last retry the business's final action is
+taken (write the invoice off, suspend the subscription, or leave it open).
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import date, timedelta
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from billing.documents.emails import invoice_message, invoice_recipients
+from billing.documents.links import invoice_link_path
+from billing.documents.models import Invoice, InvoiceStatus
+from billing.documents.services import invoice_mark_uncollectible
+from billing.payments.models import (
+    AttemptStatus,
+    DunningCase,
+    DunningFinalAction,
+    DunningOutcome,
+    PaymentAttempt,
+    PaymentMethod,
+    PaymentSettings,
+)
+from billing.payments.services import PAYABLE, invoice_pay
+from core.audit import audit_record
+from core.models import Tenant
+from core.tenancy import tenant_host
+from subscriptions.periods import local_today
+
+logger = logging.getLogger(__name__)
+
+
+def _settings(tenant: Tenant) -> PaymentSettings:
+    return PaymentSettings.objects.filter(tenant=tenant).first() or PaymentSettings(tenant=tenant)
+
+
+def _default_card(invoice: Invoice) -> PaymentMethod | None:
+    return PaymentMethod.objects.filter(customer=invoice.customer_id, is_default=True).first()
+
+
+def _chargeable(invoice: Invoice) -> bool:
+    return invoice.status in PAYABLE and invoice.amount_due > 0 and not invoice.is_test
+
+
+def invoice_autocharge(invoice_id: int) -> PaymentAttempt | None:
+    """Charge a just-finalized invoice to the customer's default card, off-session. None when
+    there is nothing to charge (no card, a test account, already settled, bank transfer)."""
+    invoice = Invoice.objects.select_related("tenant", "customer").get(pk=invoice_id)
+    config = _settings(invoice.tenant)
+    if not config.takes_cards or not _chargeable(invoice):
+        return None
+    if invoice.payment_attempts.exclude(status=AttemptStatus.PROCESSING).exists():
+        return None  # charged before (a retried task): dunning carries on from there
+    card = _default_card(invoice)
+    if card is None:
+        return None
+    try:  # an unanswered earlier try is repeated under its own key: never charged twice
+        attempt = invoice_pay(invoice=invoice, method=card, actor=None, off_session=True)
+    except ValidationError:
+        return None  # a charge the gateway is still processing: its webhook settles it
+    if needs_dunning(attempt):
+        dunning_open(invoice=invoice, attempt=attempt)
+    return attempt
+
+
+def needs_dunning(attempt: PaymentAttempt) -> bool:
+    """Declined, waiting for a customer who is not there (off-session), or no answer at all
+    (retried on the schedule under the same key)."""
+    return attempt.status in (AttemptStatus.FAILED, AttemptStatus.REQUIRES_ACTION) or (
+        attempt.status == AttemptStatus.PROCESSING and bool(attempt.failure_message)
+    )
+
+
+def dunning_open(*, invoice: Invoice, attempt: PaymentAttempt) -> DunningCase:
+    today = local_today(timezone.now(), invoice.tenant.timezone)
+    retry_days = _settings(invoice.tenant).retry_days or []
+    case, created = DunningCase.objects.get_or_create(
+        invoice=invoice,
+        defaults={
+            "tenant": invoice.tenant,
+            "started_on": today,
+            "next_retry_on": today + timedelta(days=retry_days[0]) if retry_days else None,
+        },
+    )
+    if created:
+        audit_record(
+            tenant=invoice.tenant,
+            actor=None,
+            action="dunning.open",
+            obj=invoice,
+            after={"failure": attempt.failure_message, "next_retry_on": case.next_retry_on},
+        )
+        _tell_customer(case, attempt)
+        if case.next_retry_on is None:
+            _give_up(case, today)
+    return case
+
+
+def dunning_run(*, tenant: Tenant, today: date) -> int:
+    """Retry what is due today; returns how many charges were tried."""
+    tried = 0
+    due = DunningCase.objects.filter(
+        tenant=tenant, closed_on__isnull=True, next_retry_on__lte=today
+    ).select_related("invoice__tenant", "invoice__customer")
+    for case in due:
+        try:
+            tried += _retry(case, today)
+        except Exception:
+            logger.exception(
+                "Dunning retry for invoice %s failed; retried next run", case.invoice_id
+            )
+    return tried
+
+
+def dunning_settled(invoice: Invoice) -> None:
+    """The invoice got paid (by any means): an open case closes as recovered, and a subscription
+    suspended for it comes back."""
+    case = DunningCase.objects.filter(invoice=invoice).first()
+    if case is None or case.outcome == DunningOutcome.RECOVERED:
+        return
+    _close_recovered(case, local_today(timezone.now(), invoice.tenant.timezone))
+
+
+def card_expiry_reminders_send(*, tenant: Tenant, today: date) -> int:
+    """A month ahead: tell the account's owners and billing contacts that the default card
+    expires at the end of next month, once per card."""
+    from contracts.models import Contact
+    from core.emails import templated_message
+    from core.roles import ContactRole
+
+    next_month = (today.replace(day=1) + timedelta(days=32)).replace(day=1)
+    cards = PaymentMethod.objects.filter(
+        tenant=tenant,
+        is_default=True,
+        exp_year=next_month.year,
+        exp_month=next_month.month,
+        expiry_reminded_at__isnull=True,
+    ).select_related("customer")
+    base = f"{settings.KONTOR_LINK_SCHEME}://{tenant_host(tenant)}{settings.KONTOR_LINK_PORT}"
+    sent = 0
+    for card in cards:
+        recipients = list(
+            Contact.objects.filter(
+                customer=card.customer_id,
+                role__in=[ContactRole.OWNER, ContactRole.BILLING],
+                is_active=True,
+            ).values_list("user__email", flat=True)
+        )
+        claimed = PaymentMethod.objects.filter(pk=card.pk, expiry_reminded_at__isnull=True).update(
+            expiry_reminded_at=timezone.now()
+        )
+        if not claimed or not recipients:
+            continue
+        templated_message(
+            prefix="emails/card_expiring",
+            to=recipients,
+            context={
+                "card": card,
+                "customer": card.customer,
+                "tenant": tenant,
+                "link": f"{base}/payment-methods/add/",
+            },
+            language=card.customer.language or tenant.locale,
+            tenant=tenant,
+        ).send()
+        sent += 1
+    return sent
+
+
+def _retry(case: DunningCase, today: date) -> int:
+    invoice = case.invoice
+    if not _chargeable(invoice):
+        _close_recovered(case, today)
+        return 0
+    card = _default_card(invoice)
+    attempt = None
+    if card is not None:
+        try:
+            attempt = invoice_pay(invoice=invoice, method=card, actor=None, off_session=True)
+        except ValidationError:
+            return 0  # a charge is still under way: try again next run
+    if (
+        attempt is not None
+        and attempt.status == AttemptStatus.PROCESSING
+        and not (attempt.failure_message)
+    ):
+        return 1  # the gateway is working on it: its answer (webhook) decides, not a retry
+    case.retries_done += 1
+    retry_days = _settings(invoice.tenant).retry_days or []
+    if attempt is not None and attempt.status == AttemptStatus.SUCCEEDED:
+        # Paying closed the case already (dunning_settled); keep the count of retries.
+        DunningCase.objects.filter(pk=case.pk).update(retries_done=case.retries_done)
+        return 1
+    if case.retries_done < len(retry_days):
+        case.next_retry_on = case.started_on + timedelta(days=retry_days[case.retries_done])
+        case.save(update_fields=["retries_done", "next_retry_on"])
+        _tell_customer(case, attempt)
+    else:
+        case.save(update_fields=["retries_done"])
+        _give_up(case, today)
+    return 1 if attempt is not None else 0
+
+
+def _close_recovered(case: DunningCase, today: date) -> None:
+    from subscriptions.services import subscription_resume
+
+    case.closed_on, case.outcome, case.next_retry_on = today, DunningOutcome.RECOVERED, None
+    case.save(update_fields=["closed_on", "outcome", "next_retry_on", "retries_done"])
+    subscription = case.invoice.subscription
+    if case.final_action == DunningFinalAction.SUSPEND and subscription is not None:
+        subscription_resume(subscription=subscription, actor=None)
+    audit_record(tenant=case.tenant, actor=None, action="dunning.recovered", obj=case.invoice)
+
+
+@transaction.atomic
+def _give_up(case: DunningCase, today: date) -> None:
+    from subscriptions.services import subscription_suspend
+
+    action = _settings(case.invoice.tenant).final_action
+    invoice = case.invoice
+    if action == DunningFinalAction.UNCOLLECTIBLE and invoice.status == InvoiceStatus.OPEN:
+        invoice_mark_uncollectible(invoice=invoice, actor=None, reason="dunning exhausted")
+    elif action == DunningFinalAction.SUSPEND and invoice.subscription is not None:
+        subscription_suspend(
+            subscription=invoice.subscription, actor=None, reason=f"invoice {invoice.number}"
+        )
+    case.closed_on, case.outcome, case.next_retry_on = today, DunningOutcome.EXHAUSTED, None
+    case.final_action = action
+    case.save(update_fields=["closed_on", "outcome", "next_retry_on", "final_action"])
+    audit_record(
+        tenant=case.tenant,
+        actor=None,
+        action="dunning.exhausted",
+        obj=invoice,
+        after={"final_action": action, "retries": case.retries_done},
+    )
+    _tell_customer(case, None, final=True)
+
+
+def _tell_customer(case: DunningCase, attempt: PaymentAttempt | None, *, final=False) -> None:
+    invoice = case.invoice
+    recipients = invoice_recipients(invoice)
+    if not recipients:
+        return
+    base = (
+        f"{settings.KONTOR_LINK_SCHEME}://{tenant_host(invoice.tenant)}{settings.KONTOR_LINK_PORT}"
+    )
+    message = invoice_message(
+        invoice=invoice,
+        template="payment_failed",
+        recipients=recipients,
+        extra={
+            "reason": attempt.failure_message if attempt is not None else "",
+            "next_retry_on": case.next_retry_on,
+            "final": final,
+            "final_action": case.final_action,
+            # The signed link's pay page, the card kept for the next renewals: no login needed.
+            "cards_link": f"{base}{invoice_link_path(invoice)}pay/?keep=1",
+        },
+    )
+    transaction.on_commit(message.send)

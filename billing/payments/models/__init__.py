@@ -1,0 +1,41 @@
+"""Payments and their allocations, refunds, gateway settings, saved cards, charge attempts,
+gateway events and dunning cases."""
+
+from billing.payments.models.dunning import DunningCase, DunningOutcome
+from billing.payments.models.gateway import (
+    ATTEMPT_TRANSITIONS,
+    AttemptStatus,
+    DunningFinalAction,
+    Gateway,
+    GatewayCustomer,
+    GatewayEvent,
+    PaymentAttempt,
+    PaymentMethod,
+    PaymentSettings,
+)
+from billing.payments.models.payment import (
+    Payment,
+    PaymentAllocation,
+    PaymentMethodKind,
+    Refund,
+    RefundStatus,
+)
+
+__all__ = [
+    "ATTEMPT_TRANSITIONS",
+    "AttemptStatus",
+    "DunningCase",
+    "DunningFinalAction",
+    "DunningOutcome",
+    "Gateway",
+    "GatewayCustomer",
+    "GatewayEvent",
+    "Payment",
+    "PaymentAllocation",
+    "PaymentAttempt",
+    "PaymentMethod",
+    "PaymentMethodKind",
+    "PaymentSettings",
+    "Refund",
+    "RefundStatus",
+]

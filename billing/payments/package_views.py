@@ -1,0 +1,110 @@
+"""Buying a package in the portal, paid at once: the purchase and its invoice are one step,
+then the chosen saved card is charged (or, for a business paid by bank transfer, the invoice
+goes out to be paid). It lives in billing because it spans both apps."""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from billing.payments import selectors
+from billing.payments.checkout import package_purchase_invoiced
+from billing.payments.gateways import gateway_for
+from billing.payments.services import invoice_pay
+from billing.payments.views import pay_outcome
+from contracts.access import customer_required
+from core.roles import may
+from subscriptions import credits
+from subscriptions import selectors as subscription_selectors
+from subscriptions.forms import PackageBuyForm
+from subscriptions.models import Package
+
+
+class PackagePayForm(PackageBuyForm):
+    """The purchase, and which saved card pays for it."""
+
+    method = forms.TypedChoiceField(
+        label=gettext_lazy("Pay with"), coerce=int, widget=forms.RadioSelect
+    )
+
+    def __init__(self, *args, methods: list, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.methods = {m.pk: m for m in methods}
+        if methods:
+            self.fields["method"].choices = [(m.pk, str(m)) for m in methods]
+            self.fields["method"].initial = next((m.pk for m in methods if m.is_default), None)
+        else:
+            del self.fields["method"]
+
+    def clean_method(self):
+        return self.methods[self.cleaned_data["method"]]
+
+
+@customer_required
+def package_buy(request: HttpRequest, package_id: int) -> HttpResponse:
+    try:
+        package = subscription_selectors.package_get(tenant=request.tenant, pk=package_id)
+    except Package.DoesNotExist as exc:
+        raise Http404 from exc
+    customer = request.customer
+    today = timezone.localdate()
+    may_buy = may(request.user, "package.buy", tenant=request.tenant, customer_id=customer.pk)
+    try:
+        obstacle = credits.purchase_check(customer, package, today)
+        refusal = None
+    except ValidationError as exc:
+        obstacle, refusal = None, " ".join(exc.messages)
+    takes_cards = gateway_for(request.tenant).takes_cards
+    methods = (
+        list(selectors.payment_method_list(tenant=request.tenant, customer=customer))
+        if takes_cards
+        else []
+    )
+    form = PackagePayForm(request.POST if request.method == "POST" else None, methods=methods)
+    context = {
+        "section_key": "credits",
+        "package": package,
+        "form": form,
+        "may_buy": may_buy,
+        "forfeit": obstacle == "forfeit",
+        "refusal": refusal,
+        "account": subscription_selectors.credit_account_view(customer=customer),
+        "takes_cards": takes_cards,
+        "methods": methods,
+    }
+    if request.method == "POST":
+        if not may_buy:
+            raise PermissionDenied
+        if refusal is None and form.is_valid():
+            try:
+                invoice = package_purchase_invoiced(
+                    customer=customer,
+                    package=package,
+                    actor=request.user,
+                    today=today,
+                    confirm_forfeit=form.cleaned_data["confirm_forfeit"],
+                )
+            except credits.ForfeitNeedsConfirmation as exc:
+                form.add_error("confirm_forfeit", exc)
+            except ValidationError as exc:
+                context["refusal"] = " ".join(exc.messages)
+            else:
+                messages.success(
+                    request,
+                    _("Thank you: %(package)s is ready to use.") % {"package": package.name},
+                )
+                method = form.cleaned_data.get("method")
+                if method is None:  # bank transfer: the invoice is e-mailed with the details
+                    return redirect(f"/invoices/{invoice.pk}/")
+                attempt = invoice_pay(invoice=invoice, method=method, actor=request.user)
+                pay_form = forms.Form()  # unbound: a failure sends the customer to pay again
+                return pay_outcome(
+                    request, invoice, attempt, {**context, "invoice": invoice, "form": pay_form}
+                )
+    return render(request, "subscriptions/package_buy.html", context)

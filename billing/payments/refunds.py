@@ -1,0 +1,95 @@
+"""Giving money back. A credit note settled as a refund says how much; it is paid back against
+the invoice's card payments through the gateway (newest first, never more than each payment
+has left), and whatever was paid otherwise is left for the business to transfer back."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.db import transaction
+from django.db.models import Sum
+
+from billing.documents.models import CreditNote, Invoice
+from billing.payments.gateways import GatewayError, gateway_for
+from billing.payments.models import Payment, PaymentMethodKind, Refund, RefundStatus
+from core.audit import audit_record
+
+
+def refundable(payment: Payment) -> Decimal:
+    """What is left to give back; failed refunds count, for they are tried again."""
+    given = payment.refunds.aggregate(s=Sum("amount"))["s"]
+    return payment.amount - Decimal(given or 0)
+
+
+def refunds_plan(*, invoice: Invoice, note: CreditNote, amount: Decimal) -> list[Refund]:
+    """Inside the credit note's transaction: what goes back through which payment."""
+    refunds = []
+    card_payments = (  # taken through the gateway (a card payment staff typed in is not)
+        Payment.objects.filter(
+            allocations__invoice=invoice,
+            method=PaymentMethodKind.CARD,
+            attempt__isnull=False,
+        )
+        .select_for_update()
+        .order_by("-received_on", "-id")
+    )
+    for payment in card_payments:
+        if amount <= 0:
+            break
+        share = min(amount, refundable(payment))
+        if share > 0:
+            refunds.append(
+                Refund.objects.create(
+                    tenant=invoice.tenant,
+                    payment=payment,
+                    credit_note=note,
+                    amount=share,
+                    currency=invoice.currency,
+                )
+            )
+            amount -= share
+    if amount > 0:
+        refunds.append(
+            Refund.objects.create(
+                tenant=invoice.tenant,
+                credit_note=note,
+                amount=amount,
+                currency=invoice.currency,
+                status=RefundStatus.MANUAL,
+            )
+        )
+    pending = [r.pk for r in refunds if r.status == RefundStatus.PENDING]
+    if pending:
+        from billing.payments.tasks import send_refunds
+
+        transaction.on_commit(lambda: send_refunds.delay(pending))
+    return refunds
+
+
+def refund_send(refund_id: int) -> Refund:
+    """Ask the gateway to pay it back (a retry reuses the idempotency key: never twice)."""
+    refund = Refund.objects.select_related("payment__attempt", "tenant").get(pk=refund_id)
+    if refund.status not in (RefundStatus.PENDING, RefundStatus.FAILED):
+        return refund
+    if refund.payment is None or getattr(refund.payment, "attempt", None) is None:
+        refund.status = RefundStatus.MANUAL  # not a gateway payment: paid back by hand
+        refund.save(update_fields=["status"])
+        return refund
+    try:
+        gateway_id = gateway_for(refund.tenant).refund(
+            refund.payment, refund.amount, refund.idempotency_key
+        )
+    except GatewayError as exc:
+        refund.status, refund.failure_message = RefundStatus.FAILED, exc.message[:500]
+    else:
+        refund.status, refund.gateway_refund_id = RefundStatus.SUCCEEDED, gateway_id
+        refund.failure_message = ""
+    refund.save(update_fields=["status", "gateway_refund_id", "failure_message"])
+    audit_record(
+        tenant=refund.tenant,
+        actor=None,
+        action=f"refund.{refund.status}",
+        obj=refund.credit_note,
+        after={"amount": refund.amount, "gateway": refund.gateway_refund_id},
+    )
+    return refund

@@ -1,0 +1,42 @@
+"""Reads on saved cards and payments, scoped by tenant and customer."""
+
+from __future__ import annotations
+
+from django.db.models import QuerySet
+
+from billing.payments.models import Payment, PaymentAllocation, PaymentMethod, Refund
+from contracts.models import Customer
+from core.models import Tenant
+
+
+def payment_method_list(*, tenant: Tenant, customer: Customer) -> QuerySet[PaymentMethod]:
+    return PaymentMethod.objects.filter(tenant=tenant, customer=customer)
+
+
+def payment_method_get(*, tenant: Tenant, customer: Customer, pk: int) -> PaymentMethod:
+    """Raises PaymentMethod.DoesNotExist for another customer's or tenant's cards."""
+    return payment_method_list(tenant=tenant, customer=customer).get(pk=pk)
+
+
+def payment_list(*, tenant: Tenant, customer: Customer) -> QuerySet[Payment]:
+    """Newest first, each with the invoices it paid."""
+    from django.db.models import Prefetch
+
+    return (
+        Payment.objects.filter(tenant=tenant, customer=customer)
+        .prefetch_related(
+            Prefetch(
+                "allocations",
+                queryset=PaymentAllocation.objects.select_related("invoice").order_by("id"),
+            ),
+            Prefetch("refunds", queryset=Refund.objects.select_related("credit_note")),
+        )
+        .order_by("-received_on", "-id")
+    )
+
+
+def payment_get(*, tenant: Tenant, customer: Customer, pk: int) -> Payment:
+    """Raises Payment.DoesNotExist for another customer's or tenant's payments."""
+    return Payment.objects.select_related("tenant", "customer").get(
+        tenant=tenant, customer=customer, pk=pk
+    )

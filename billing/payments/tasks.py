@@ -1,0 +1,87 @@
+"""Celery entry points of payments: renewal charges, dunning, card-expiry reminders, gateway
+events, refunds."""
+
+from celery import shared_task
+
+from core.jobs import each_business_on_its_day
+from core.models import Tenant
+
+
+@shared_task(name="billing.tasks.charge_invoices", acks_late=True)
+def charge_invoices(invoice_ids: list[int]) -> int:
+    """After the billing run: charge each invoice to its customer's default card (off-session);
+    a failure opens dunning. Safe to retry: an invoice already tried is not charged again."""
+    import logging
+
+    from billing.payments.dunning import invoice_autocharge
+
+    charged = 0
+    for pk in invoice_ids:
+        try:
+            attempt = invoice_autocharge(pk)
+        except Exception:
+            logging.getLogger(__name__).exception("Charging invoice %s failed", pk)
+            continue
+        charged += attempt is not None
+    return charged
+
+
+@shared_task(name="billing.tasks.run_dunning", acks_late=True)
+def run_dunning() -> int:
+    """Hourly: retry the failed renewal charges due on each business's calendar day."""
+    from billing.payments.dunning import dunning_run
+
+    return each_business_on_its_day(dunning_run)
+
+
+@shared_task(name="billing.tasks.send_card_expiry_reminders", acks_late=True)
+def send_card_expiry_reminders() -> int:
+    """Hourly (each card once): default cards that expire at the end of next month."""
+    from billing.payments.dunning import card_expiry_reminders_send
+
+    return each_business_on_its_day(card_expiry_reminders_send)
+
+
+@shared_task(
+    name="billing.tasks.process_gateway_event",
+    acks_late=True,
+    autoretry_for=(Exception,),
+    retry_backoff=30,
+    max_retries=5,
+)
+def process_gateway_event(event_pk: int) -> str:
+    """Apply one stored Stripe event (once: a repeat finds it processed)."""
+    from billing.payments.webhooks import gateway_event_process
+
+    return gateway_event_process(event_pk)
+
+
+@shared_task(name="billing.tasks.reconcile_gateway_events", acks_late=True)
+def reconcile_gateway_events() -> int:
+    """Nightly: fetch each card-taking business's recent Stripe events, in case some webhook
+    deliveries never arrived; they are stored and processed once, like the others."""
+    from billing.payments.models import Gateway, PaymentSettings
+    from billing.payments.webhooks import events_reconcile
+
+    tenants = Tenant.objects.filter(
+        is_active=True,
+        pk__in=PaymentSettings.objects.filter(gateway=Gateway.STRIPE).values("tenant"),
+    )
+    import logging
+
+    done = 0
+    for tenant in tenants:
+        try:
+            done += events_reconcile(tenant=tenant)
+        except Exception:  # one business's trouble never stops the others'
+            logging.getLogger(__name__).exception("Reconciliation of %s failed", tenant.slug)
+    return done
+
+
+@shared_task(name="billing.tasks.send_refunds", acks_late=True)
+def send_refunds(refund_ids: list[int]) -> int:
+    """Pay refunds back through the gateway (idempotent per refund)."""
+    from billing.payments.models import RefundStatus
+    from billing.payments.refunds import refund_send
+
+    return sum(refund_send(pk).status == RefundStatus.SUCCEEDED for pk in refund_ids)
