@@ -8,6 +8,7 @@ through it would hide which floor a module stands on. Other apps and tests may i
 from billing.collections.models import InvoiceReminder, ReminderOutcome
 from billing.documents.models import (
     INVOICE_TRANSITIONS,
+    PAYABLE,
     CreditNote,
     CreditNoteLine,
     CustomerCreditEntry,
@@ -43,6 +44,7 @@ from billing.payments.models import (
 __all__ = [
     "ATTEMPT_TRANSITIONS",
     "INVOICE_TRANSITIONS",
+    "PAYABLE",
     "AttemptStatus",
     "CreditNote",
     "CreditNoteLine",

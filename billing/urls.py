@@ -2,8 +2,7 @@ from django.urls import path
 
 from billing.collections import views as collection_views
 from billing.documents import views
-from billing.payments import link_views as link_payment_views
-from billing.payments import package_views
+from billing.payments import link_views, package_views
 from billing.payments import views as payment_views
 
 urlpatterns = [
@@ -43,14 +42,12 @@ urlpatterns = [
         name="payment_method_remove",
     ),
     path("stripe/webhook/<slug:tenant>/", payment_views.stripe_webhook, name="stripe_webhook"),
-    path("l/invoice/<str:token>/", views.invoice_by_link, name="invoice_by_link"),
-    path("l/invoice/<str:token>/pdf", views.invoice_by_link_pdf, name="invoice_by_link_pdf"),
-    path(
-        "l/invoice/<str:token>/pay/", link_payment_views.invoice_link_pay, name="invoice_link_pay"
-    ),
+    path("l/invoice/<str:token>/", link_views.invoice_by_link, name="invoice_by_link"),
+    path("l/invoice/<str:token>/pdf", link_views.invoice_by_link_pdf, name="invoice_by_link_pdf"),
+    path("l/invoice/<str:token>/pay/", link_views.invoice_link_pay, name="invoice_link_pay"),
     path(
         "l/invoice/<str:token>/pay/<int:attempt_id>/confirmed/",
-        link_payment_views.invoice_link_pay_confirmed,
+        link_views.invoice_link_pay_confirmed,
         name="invoice_link_pay_confirmed",
     ),
 ]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -28,7 +29,6 @@ def contract_edit(request: HttpRequest) -> HttpResponse:
             services.customer_update(
                 customer=request.customer, actor=request.user, changes=changes, as_contact=True
             )
-        from django.contrib import messages
 
         messages.success(request, _("Your contract data has been saved."))
         return redirect("contract")

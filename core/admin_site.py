@@ -7,7 +7,7 @@ Superusers may pick any tenant (a filter on every list).
 
 from __future__ import annotations
 
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.admin.apps import AdminConfig
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
@@ -62,8 +62,6 @@ class KontorAdminSite(admin.AdminSite):
                 and not _has_mfa(user)
             ):
                 # The tenant requires a second factor for its staff: set one up first.
-                from django.contrib import messages
-
                 messages.warning(
                     request,
                     _(
@@ -88,6 +86,7 @@ class KontorAdminSite(admin.AdminSite):
 
 
 def _has_mfa(user) -> bool:
+    # deferred: Django loads this site while it loads the apps, before models can be imported
     from allauth.mfa.models import Authenticator
 
     return Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists()

@@ -12,6 +12,7 @@ from django.db import models
 from django.db.models.fields.files import FieldFile
 from django.forms.models import model_to_dict
 
+from core.fields import EncryptedTextField
 from core.models import AuditEntry, Tenant, User
 
 # Set by `core.middleware.RequestContextMiddleware` so services need not take the request.
@@ -20,7 +21,6 @@ current_ip: contextvars.ContextVar[str | None] = contextvars.ContextVar("current
 
 def snapshot(obj: models.Model, fields: Iterable[str] | None = None) -> dict[str, Any]:
     """The audited state of a model instance: its concrete field values, JSON-friendly."""
-    from core.fields import EncryptedTextField
 
     data = model_to_dict(obj, fields=list(fields) if fields is not None else None)
     for field in obj._meta.concrete_fields:

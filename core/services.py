@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from allauth.account.models import EmailAddress
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
@@ -41,8 +42,6 @@ def user_get_or_create(*, email: str, full_name: str = "") -> User:
 def _email_address_record(user: User, *, verified: bool = False) -> None:
     # allauth keeps its own table of addresses; keep it in step so login by code and
     # password reset find the user.
-    from allauth.account.models import EmailAddress
-
     EmailAddress.objects.update_or_create(
         user=user, email=user.email, defaults={"primary": True, "verified": verified}
     )

@@ -6,6 +6,8 @@ from typing import Any
 
 from allauth.account.adapter import DefaultAccountAdapter
 from allauth.account.auth_backends import AuthenticationBackend
+from allauth.account.internal.stagekit import clear_login
+from django.conf import settings
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import resolve_url
@@ -54,8 +56,6 @@ class AccountAdapter(DefaultAccountAdapter):
     def pre_login(self, request: HttpRequest, user: User, **kwargs: Any) -> HttpResponse | None:
         # Login by e-mailed code does not pass through the backend above: check here too.
         if not may_log_in(user, getattr(request, "tenant", None)):
-            from allauth.account.internal.stagekit import clear_login
-
             clear_login(request)
             messages.error(request, _("This account has no access to this portal."))
             return HttpResponseRedirect(resolve_url("account_login"))
@@ -80,8 +80,6 @@ class AccountAdapter(DefaultAccountAdapter):
         return prefix + subject
 
     def get_from_email(self) -> str:
-        from django.conf import settings
-
         tenant = getattr(self.request, "tenant", None) if self.request else None
         if tenant is None:
             return settings.DEFAULT_FROM_EMAIL

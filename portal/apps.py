@@ -1,6 +1,8 @@
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
+from portal.celery import ensure_broker_folders
+
 
 class PortalConfig(AppConfig):
     name = "portal"
@@ -9,10 +11,8 @@ class PortalConfig(AppConfig):
 
     def ready(self) -> None:
         # Web, worker and beat all need the filesystem broker's folders (a no-op on Redis).
-        from portal.celery import ensure_broker_folders
-
         ensure_broker_folders()
 
-        from portal import account_audit
+        from portal import account_audit  # deferred: it imports models, ready only now
 
         account_audit.connect()

@@ -22,6 +22,7 @@ app.autodiscover_tasks(lambda: [*settings.INSTALLED_APPS, *BILLING_TASK_PACKAGES
 @worker_process_init.connect
 def _warm_up_pdfs(**kwargs) -> None:
     """Import WeasyPrint and load fonts once per worker process, not on the first invoice."""
+    # deferred: this module is loaded with the settings, before any app or model can be
     from billing.documents.pdf import warm_up
 
     warm_up()
@@ -30,7 +31,7 @@ def _warm_up_pdfs(**kwargs) -> None:
 @worker_ready.connect
 def _beat_once_at_start(**kwargs) -> None:
     """/healthz shows a worker at once, not only after beat's first minute."""
-    from core.tasks import heartbeat
+    from core.tasks import heartbeat  # deferred: as above
 
     heartbeat()
 

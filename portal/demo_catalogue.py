@@ -9,6 +9,9 @@ from decimal import Decimal
 from django.core.files.base import ContentFile
 from PIL import Image, ImageDraw
 
+from billing.models import Invoice, TaxRate
+from billing.payments.services import invoice_mark_paid
+from billing.run.services import billing_run
 from contracts.models import Customer
 from core.models import Tenant
 from subscriptions.credits import credits_use, package_purchase
@@ -219,9 +222,6 @@ def seed_invoices(tenant: Tenant, today: date) -> None:
     """Invoices as the billing run made them, fortnight by fortnight since the first
     started; all paid a few days after issue but the latest (for the first customer, the
     latest two: one of them overdue)."""
-    from billing.models import Invoice, TaxRate
-    from billing.payments.services import invoice_mark_paid
-    from billing.run.services import billing_run
 
     if Invoice.objects.filter(tenant=tenant).exists():
         return

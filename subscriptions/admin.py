@@ -5,7 +5,7 @@ another end date and add-on options: Manager and up. Writes go through the servi
 from __future__ import annotations
 
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 from django.utils import timezone
@@ -421,8 +421,6 @@ class OrderAdmin(CreatedByServiceAdmin):
 
     @admin.action(description=_("Advance to the next stage"), permissions=["change"])
     def advance(self, request: HttpRequest, queryset) -> None:
-        from django.contrib import messages
-
         for order in queryset:
             try:
                 stage = order_advance(order=order, actor=request.user)
@@ -598,8 +596,6 @@ class CustomerWithAccountAdmin(CustomerAdmin):
 
     @admin.action(description=_("Close the account"), permissions=["close"])
     def close_accounts(self, request: HttpRequest, queryset) -> None:
-        from django.contrib import messages
-
         for customer in queryset:
             try:
                 account_close(customer=customer, actor=request.user, today=timezone.localdate())

@@ -24,6 +24,7 @@ from subscriptions.models import (
     PackageKind,
 )
 from subscriptions.orders import order_create
+from subscriptions.tasks import send_package_purchase_emails
 
 RENEWAL_WINDOW_DAYS = 30  # a subscription package can be bought again in its last 30 days
 
@@ -146,7 +147,6 @@ def package_purchase(
             "valid_until": account.valid_until,
         },
     )
-    from subscriptions.tasks import send_package_purchase_emails
 
     transaction.on_commit(lambda: send_package_purchase_emails.delay(order.pk))
     return order

@@ -8,6 +8,7 @@ from django.utils.translation import gettext, ngettext
 from contracts.models import Customer
 from core.models import Tenant
 from subscriptions.models import (
+    CreditAccount,
     CreditLedgerEntry,
     DeliveryStage,
     Module,
@@ -82,7 +83,6 @@ def credit_ledger(*, tenant: Tenant, customer: Customer, limit: int = 100):
 def credit_account_view(*, customer: Customer):
     """The customer's credit account for display; an unsaved empty one if there is none yet
     (pages never write)."""
-    from subscriptions.models import CreditAccount
 
     return CreditAccount.objects.select_related("package").filter(
         customer=customer

@@ -82,7 +82,7 @@ def free_port() -> int:
 def start() -> FakeStripe:
     port = free_port()
     process = subprocess.Popen(  # noqa: S603 — our own interpreter and module
-        [sys.executable, "-m", "billing.payments.gateways.localstripe_server", "--port", str(port)],
+        [sys.executable, "-m", "billing.payments.localstripe_server", "--port", str(port)],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )

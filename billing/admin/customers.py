@@ -12,10 +12,10 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from billing.documents.models import Invoice
+from billing.documents.models import PAYABLE, Invoice
 from billing.payments.forms import CustomerPaymentForm
 from billing.payments.gateways import gateway_for
-from billing.payments.services import PAYABLE, payment_record
+from billing.payments.services import payment_record
 from billing.run.services import billing_run_for_customer
 from contracts.models import Customer
 from subscriptions.admin import CustomerWithAccountAdmin

@@ -14,22 +14,24 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from billing.collections.models import InvoiceReminder
-from billing.documents.admin.invoice_actions import PAYABLE, InvoiceActions
+from billing.collections.admin import InvoiceReminderInline
+from billing.documents.admin.invoice_actions import InvoiceActions
 from billing.documents.admin.parties import PartiesShown
 from billing.documents.credit_notes import CREDITABLE, credit_note_issue, creditable_quantity
 from billing.documents.forms import CreditNoteForm
-from billing.documents.models import Invoice, InvoiceLine, InvoiceStatus
+from billing.documents.models import PAYABLE, Invoice, InvoiceLine, InvoiceStatus, Settlement
 from billing.documents.services import (
     invoice_create_draft,
     invoice_delete_draft,
     invoice_lines_save,
     locked_draft,
 )
+from billing.payments.admin_actions import InvoicePaymentActions
 from billing.payments.forms import PaymentForm
+from billing.payments.refunds import credit_note_refund
 from billing.payments.services import invoice_mark_paid
 from contracts.models import VatRegime
-from core.admin_base import CreatedByServiceAdmin, ReadOnlyAdmin, TenantScopedInline
+from core.admin_base import CreatedByServiceAdmin, TenantScopedInline
 from subscriptions.periods import local_today
 
 
@@ -69,18 +71,8 @@ class InvoiceAddForm(forms.ModelForm):
         fields = ["customer", "currency"]
 
 
-class InvoiceReminderInline(ReadOnlyAdmin, TenantScopedInline):
-    """Which payment reminders went out (or were passed over); written by the reminder job."""
-
-    model = InvoiceReminder
-    fields = readonly_fields = ["offset_days", "outcome", "created_at"]
-    extra = 0
-    view_action = "invoices.view"
-    add_action = change_action = delete_action = "invoices.manage"
-
-
 @admin.register(Invoice)
-class InvoiceAdmin(InvoiceActions, PartiesShown, CreatedByServiceAdmin):
+class InvoiceAdmin(InvoiceActions, InvoicePaymentActions, PartiesShown, CreatedByServiceAdmin):
     view_action = "invoices.view"
     add_action = change_action = "invoices.manage"
     audit_name = "invoice"
@@ -169,13 +161,14 @@ class InvoiceAdmin(InvoiceActions, PartiesShown, CreatedByServiceAdmin):
         form = CreditNoteForm(request.POST or None, lines=lines)
         if request.method == "POST" and form.is_valid():
             try:
-                note = credit_note_issue(
+                refund = form.cleaned_data["settlement"] == Settlement.REFUND
+                issue = credit_note_refund if refund else credit_note_issue
+                note = issue(
                     invoice=invoice,
                     actor=request.user,
                     today=local_today(timezone.now(), invoice.tenant.timezone),
                     reason=form.cleaned_data["reason"],
                     quantities=form.quantities(),
-                    settlement=form.cleaned_data["settlement"],
                 )
             except ValidationError as exc:
                 form.add_error(None, exc)

@@ -19,6 +19,7 @@ from django.db.models import F, Max
 
 from billing.collections.models import InvoiceReminder, ReminderOutcome
 from billing.documents.credit_notes import customer_credit_balances
+from billing.documents.emails import invoice_message, invoice_recipients
 from billing.documents.models import Invoice, InvoiceStatus
 from core.audit import audit_record
 from core.models import Tenant
@@ -68,8 +69,6 @@ def invoice_reminders_send(*, tenant: Tenant, today: date) -> int:
 
 @transaction.atomic
 def _remind(invoice_id: int, *, step: int, steps: list[int], today: date) -> int:
-    from billing.documents.emails import invoice_message, invoice_recipients
-
     # Locked and read again: a payment recorded since the list was read wins.
     invoice = (
         Invoice.objects.select_for_update(of=("self",))

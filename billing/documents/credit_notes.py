@@ -79,7 +79,6 @@ def customer_credit_balance(customer: Customer, currency: str) -> Decimal:
     return round_money(Decimal(total or 0), currency)
 
 
-@transaction.atomic
 def credit_note_issue(
     *,
     invoice: Invoice,
@@ -87,11 +86,34 @@ def credit_note_issue(
     today: date,
     reason: str,
     quantities: dict[int, Decimal] | None = None,
-    settlement: str = Settlement.CREDIT,
 ) -> CreditNote:
     """Credit the whole invoice (`quantities` None) or some of its lines (line id → quantity).
-    The credit first settles what is still due on the invoice; the rest becomes customer credit
-    or, for `refund`, money to give back (paid out once payments land)."""
+    The credit first settles what is still due on the invoice; the rest becomes customer credit.
+    A credit note settled as a refund is issued by `billing.payments.refunds.credit_note_refund`."""
+    note, _rest = credit_note_write(
+        invoice=invoice,
+        actor=actor,
+        today=today,
+        reason=reason,
+        quantities=quantities,
+        settlement=Settlement.CREDIT,
+    )
+    return note
+
+
+@transaction.atomic
+def credit_note_write(
+    *,
+    invoice: Invoice,
+    actor: User | None,
+    today: date,
+    reason: str,
+    quantities: dict[int, Decimal] | None,
+    settlement: str,
+) -> tuple[CreditNote, Decimal]:
+    """Issue the credit note and settle what is due on the invoice; returns it with the rest.
+    For `credit` the rest becomes customer credit; for `refund` the caller (payments, which sits
+    above documents) pays it back inside this same transaction."""
     require_staff(actor, invoice.tenant, "invoices.manage")
     invoice = locked_invoice(invoice)
     if invoice.status not in CREDITABLE:
@@ -193,11 +215,6 @@ def credit_note_issue(
             )
         invoice.save(update_fields=["amount_credited", "status"])
     rest = summed.gross - settles
-    if rest and settlement == Settlement.REFUND:
-        from billing.payments.refunds import refunds_plan
-
-        require_staff(actor, invoice.tenant, "payments.refund")
-        refunds_plan(invoice=invoice, note=note, amount=rest)
     if rest and settlement == Settlement.CREDIT:
         CustomerCreditEntry.objects.create(
             tenant=invoice.tenant,
@@ -219,7 +236,7 @@ def credit_note_issue(
             "settlement": settlement,
         },
     )
-    return note
+    return note, rest
 
 
 def apply_customer_credit(invoice: Invoice, *, actor: User | None) -> Decimal:

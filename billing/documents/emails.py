@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from billing.documents.invoice_state import require_staff
 from billing.documents.links import invoice_link_path
 from billing.documents.models import Invoice, InvoiceDelivery, InvoiceStatus
+from billing.documents.pdf import invoice_pdf
 from contracts.models import Contact, DocumentDelivery
 from core.audit import audit_record
 from core.emails import templated_message
@@ -33,7 +34,6 @@ def invoice_message(
 ) -> EmailMultiAlternatives:
     """An e-mail about one invoice in the buyer's language, from the business, with a signed
     link to the invoice and its PDF attached when the contract says so."""
-    from billing.documents.pdf import invoice_pdf
 
     customer, tenant = invoice.customer, invoice.tenant
     attach = customer.document_delivery == DocumentDelivery.ATTACHMENT

@@ -43,5 +43,3 @@ class CreditNoteForm(forms.Form):
         if not self.errors and not self.quantities():
             raise forms.ValidationError(_("Credit at least one line."), code="nothing")
         return cleaned
-
-

@@ -22,14 +22,16 @@ from django.utils import translation
 
 from billing.documents.calculations import totals
 from billing.documents.models import CreditNote, Invoice
+from billing.documents.services import buyer_snapshot, seller_snapshot
 
 STYLESHEET = settings.BASE_DIR / "templates" / "billing" / "pdf" / "invoice.css"
 
 
 @cache
 def _engine():
+    # deferred: importing WeasyPrint takes about 0.7 s; only processes that render pay for it
     from weasyprint import CSS
-    from weasyprint.text.fonts import FontConfiguration
+    from weasyprint.text.fonts import FontConfiguration  # deferred: as above
 
     fonts = FontConfiguration()
     return fonts, CSS(filename=str(STYLESHEET), font_config=fonts), {}
@@ -68,7 +70,7 @@ def render_invoice_html(invoice: Invoice, lines: list) -> str:
 
 
 def _write_pdf(html: str) -> bytes:
-    from weasyprint import HTML
+    from weasyprint import HTML  # deferred: see _engine
 
     fonts, stylesheet, image_cache = _engine()
     return HTML(string=html, base_url=str(settings.BASE_DIR)).write_pdf(
@@ -140,7 +142,6 @@ def render_statement_pdf(statement) -> bytes:
 
 def render_receipt_pdf(payment) -> bytes:
     """A receipt for one payment: what was received, how, and which invoices it paid."""
-    from billing.documents.services import buyer_snapshot, seller_snapshot
 
     tenant, customer = payment.tenant, payment.customer
     allocations = list(payment.allocations.select_related("invoice").order_by("id"))

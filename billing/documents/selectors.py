@@ -5,11 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import QuerySet
+from django.db.models import Prefetch, QuerySet
 
 from billing.documents.models import CreditNote, CustomerCreditEntry, Invoice, InvoiceStatus
 from contracts.models import Customer
 from core.models import Tenant
+from subscriptions.models import Subscription
 
 INVOICE_FILTERS = {
     "unpaid": [InvoiceStatus.OPEN, InvoiceStatus.UNCOLLECTIBLE],
@@ -68,9 +69,6 @@ def credit_movements(*, tenant: Tenant, customer: Customer) -> list[CreditMoveme
 def recurring_list(*, tenant: Tenant, customer: Customer):
     """Every subscription with the invoices it produced (newest first): the "recurring
     invoices" view of what the customer pays regularly."""
-    from django.db.models import Prefetch
-
-    from subscriptions.models import Subscription
 
     return (
         Subscription.objects.filter(tenant=tenant, customer=customer)
@@ -85,5 +83,3 @@ def recurring_list(*, tenant: Tenant, customer: Customer):
         )
         .order_by("-started_on", "-id")
     )
-
-

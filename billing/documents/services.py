@@ -17,6 +17,7 @@ from billing.documents.credit_notes import apply_customer_credit
 from billing.documents.invoice_state import locked_invoice, move_invoice, require_staff
 from billing.documents.models import Invoice, InvoiceLine, InvoiceStatus, NumberSeries, TaxRate
 from billing.documents.numbering import take_number
+from billing.documents.tasks import send_invoice_emails
 from contracts.models import Customer, VatRegime
 from core.audit import audit_record
 from core.models import Tenant, User
@@ -252,8 +253,6 @@ def invoice_finalize(*, invoice: Invoice, actor: User | None, today: date) -> In
 
 
 def email_after_commit(invoice_ids: list[int]) -> None:
-    from billing.documents.tasks import send_invoice_emails
-
     transaction.on_commit(lambda: send_invoice_emails.delay(invoice_ids))
 
 

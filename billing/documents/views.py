@@ -9,15 +9,13 @@ from django.utils import timezone
 from billing.documents import selectors
 from billing.documents.calculations import totals
 from billing.documents.credit_notes import customer_credit_balance
-from billing.documents.links import invoice_from_token
-from billing.documents.models import CreditNote, Invoice
+from billing.documents.models import PAYABLE, CreditNote, Invoice
 from billing.documents.pdf import credit_note_pdf, invoice_pdf
-from billing.payments.gateways import gateway_for
-from billing.payments.services import PAYABLE
 from contracts.access import customer_required
 from core.roles import may
-from core.signing import LinkInvalid
 from subscriptions import selectors as subscription_selectors
+from subscriptions.selectors import interval_label
+from subscriptions.services import subscription_period_amount
 
 
 @customer_required
@@ -80,7 +78,7 @@ def invoice_pdf_download(request: HttpRequest, invoice_id: int) -> FileResponse:
         )
     except Invoice.DoesNotExist as exc:
         raise Http404 from exc
-    return _pdf_download(invoice_pdf(invoice))
+    return pdf_download(invoice_pdf(invoice))
 
 
 @customer_required
@@ -91,10 +89,10 @@ def credit_note_pdf_download(request: HttpRequest, note_id: int) -> FileResponse
         )
     except CreditNote.DoesNotExist as exc:
         raise Http404 from exc
-    return _pdf_download(credit_note_pdf(note))
+    return pdf_download(credit_note_pdf(note))
 
 
-def _pdf_download(stored: Invoice | CreditNote) -> FileResponse:
+def pdf_download(stored: Invoice | CreditNote) -> FileResponse:
     return FileResponse(
         stored.pdf.open("rb"),
         content_type="application/pdf",
@@ -103,47 +101,8 @@ def _pdf_download(stored: Invoice | CreditNote) -> FileResponse:
     )
 
 
-def _linked_invoice(request: HttpRequest, token: str) -> Invoice | None:
-    try:
-        return invoice_from_token(tenant=request.tenant, token=token)
-    except LinkInvalid:
-        return None
-
-
-def invoice_by_link(request: HttpRequest, token: str) -> HttpResponse:
-    """An e-mailed link: this one invoice, no login needed."""
-    invoice = _linked_invoice(request, token)
-    if invoice is None:
-        return render(request, "billing/link_invalid.html", status=404)
-    lines = list(invoice.lines.all())
-    return render(
-        request,
-        "billing/invoice_public.html",
-        {
-            "invoice": invoice,
-            "lines": lines,
-            "token": token,
-            "tax_by_rate": totals(lines).tax_by_rate.items(),
-            "overdue": invoice.is_overdue(timezone.localdate()),
-            "may_pay": invoice.status in PAYABLE
-            and invoice.amount_due > 0
-            and gateway_for(invoice.tenant).takes_cards,
-        },
-    )
-
-
-def invoice_by_link_pdf(request: HttpRequest, token: str) -> HttpResponse:
-    invoice = _linked_invoice(request, token)
-    if invoice is None:
-        return render(request, "billing/link_invalid.html", status=404)
-    return _pdf_download(invoice_pdf(invoice))
-
-
 @customer_required
 def recurring_invoices(request: HttpRequest) -> HttpResponse:
-    from subscriptions.selectors import interval_label
-    from subscriptions.services import subscription_period_amount
-
     rows = [
         {
             "subscription": s,

@@ -10,6 +10,7 @@ from django.db import transaction
 from billing.documents.models import Invoice
 from billing.documents.services import invoice_add_line, invoice_create_draft, invoice_finalize
 from core.models import User
+from subscriptions.credits import package_purchase
 from subscriptions.models import Order
 
 
@@ -38,7 +39,6 @@ def package_purchase_invoiced(
     *, customer, package, actor: User, today: date, confirm_forfeit: bool
 ) -> Invoice:
     """Buy a package and issue its invoice in one step: both happen, or neither."""
-    from subscriptions.credits import package_purchase
 
     order = package_purchase(
         customer=customer,

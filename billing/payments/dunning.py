@@ -20,7 +20,7 @@ from django.utils import timezone
 
 from billing.documents.emails import invoice_message, invoice_recipients
 from billing.documents.links import invoice_link_path
-from billing.documents.models import Invoice, InvoiceStatus
+from billing.documents.models import PAYABLE, Invoice, InvoiceStatus
 from billing.documents.services import invoice_mark_uncollectible
 from billing.payments.models import (
     AttemptStatus,
@@ -31,11 +31,16 @@ from billing.payments.models import (
     PaymentMethod,
     PaymentSettings,
 )
-from billing.payments.services import PAYABLE, invoice_pay
+from billing.payments.recovery import dunning_close_recovered
+from billing.payments.services import invoice_pay
+from contracts.models import Contact
 from core.audit import audit_record
+from core.emails import templated_message
 from core.models import Tenant
+from core.roles import ContactRole
 from core.tenancy import tenant_host
 from subscriptions.periods import local_today
+from subscriptions.services import subscription_suspend
 
 logger = logging.getLogger(__name__)
 
@@ -122,21 +127,9 @@ def dunning_run(*, tenant: Tenant, today: date) -> int:
     return tried
 
 
-def dunning_settled(invoice: Invoice) -> None:
-    """The invoice got paid (by any means): an open case closes as recovered, and a subscription
-    suspended for it comes back."""
-    case = DunningCase.objects.filter(invoice=invoice).first()
-    if case is None or case.outcome == DunningOutcome.RECOVERED:
-        return
-    _close_recovered(case, local_today(timezone.now(), invoice.tenant.timezone))
-
-
 def card_expiry_reminders_send(*, tenant: Tenant, today: date) -> int:
     """A month ahead: tell the account's owners and billing contacts that the default card
     expires at the end of next month, once per card."""
-    from contracts.models import Contact
-    from core.emails import templated_message
-    from core.roles import ContactRole
 
     next_month = (today.replace(day=1) + timedelta(days=32)).replace(day=1)
     cards = PaymentMethod.objects.filter(
@@ -180,7 +173,7 @@ def card_expiry_reminders_send(*, tenant: Tenant, today: date) -> int:
 def _retry(case: DunningCase, today: date) -> int:
     invoice = case.invoice
     if not _chargeable(invoice):
-        _close_recovered(case, today)
+        dunning_close_recovered(case, today)
         return 0
     card = _default_card(invoice)
     attempt = None
@@ -211,21 +204,8 @@ def _retry(case: DunningCase, today: date) -> int:
     return 1 if attempt is not None else 0
 
 
-def _close_recovered(case: DunningCase, today: date) -> None:
-    from subscriptions.services import subscription_resume
-
-    case.closed_on, case.outcome, case.next_retry_on = today, DunningOutcome.RECOVERED, None
-    case.save(update_fields=["closed_on", "outcome", "next_retry_on", "retries_done"])
-    subscription = case.invoice.subscription
-    if case.final_action == DunningFinalAction.SUSPEND and subscription is not None:
-        subscription_resume(subscription=subscription, actor=None)
-    audit_record(tenant=case.tenant, actor=None, action="dunning.recovered", obj=case.invoice)
-
-
 @transaction.atomic
 def _give_up(case: DunningCase, today: date) -> None:
-    from subscriptions.services import subscription_suspend
-
     action = _settings(case.invoice.tenant).final_action
     invoice = case.invoice
     if action == DunningFinalAction.UNCOLLECTIBLE and invoice.status == InvoiceStatus.OPEN:

@@ -1,6 +1,7 @@
-"""Paying from an e-mailed invoice link, without logging in. The link authorizes paying that
-one invoice with a card entered here (through Stripe.js); the customer's saved cards are neither
-shown nor charged without a login. The card is kept for future payments only if asked."""
+"""The e-mailed invoice link: the invoice, its PDF and paying it, without logging in. The link
+authorizes paying that one invoice with a card entered here (through Stripe.js); the customer's
+saved cards are neither shown nor charged without a login. The card is kept for future payments
+only if asked."""
 
 from __future__ import annotations
 
@@ -9,15 +10,18 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from billing.documents.calculations import totals
 from billing.documents.links import invoice_from_token
-from billing.documents.models import Invoice
+from billing.documents.models import PAYABLE, Invoice
+from billing.documents.pdf import invoice_pdf
+from billing.documents.views import pdf_download
 from billing.payments.gateways import GatewayError, gateway_for
 from billing.payments.models import AttemptStatus, PaymentAttempt, PaymentMethod
 from billing.payments.services import (
-    PAYABLE,
     attempt_refresh,
     invoice_pay,
     link_card_setup_start,
@@ -39,6 +43,35 @@ def _invoice(request: HttpRequest, token: str) -> Invoice | None:
 
 def _invalid(request: HttpRequest) -> HttpResponse:
     return render(request, "billing/link_invalid.html", status=404)
+
+
+def invoice_by_link(request: HttpRequest, token: str) -> HttpResponse:
+    """An e-mailed link: this one invoice, no login needed."""
+    invoice = _invoice(request, token)
+    if invoice is None:
+        return _invalid(request)
+    lines = list(invoice.lines.all())
+    return render(
+        request,
+        "billing/invoice_public.html",
+        {
+            "invoice": invoice,
+            "lines": lines,
+            "token": token,
+            "tax_by_rate": totals(lines).tax_by_rate.items(),
+            "overdue": invoice.is_overdue(timezone.localdate()),
+            "may_pay": invoice.status in PAYABLE
+            and invoice.amount_due > 0
+            and gateway_for(invoice.tenant).takes_cards,
+        },
+    )
+
+
+def invoice_by_link_pdf(request: HttpRequest, token: str) -> HttpResponse:
+    invoice = _invoice(request, token)
+    if invoice is None:
+        return _invalid(request)
+    return pdf_download(invoice_pdf(invoice))
 
 
 def invoice_link_pay(request: HttpRequest, token: str) -> HttpResponse:

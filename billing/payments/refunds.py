@@ -4,15 +4,20 @@ has left), and whatever was paid otherwise is left for the business to transfer 
 
 from __future__ import annotations
 
+from datetime import date
 from decimal import Decimal
 
 from django.db import transaction
 from django.db.models import Sum
 
-from billing.documents.models import CreditNote, Invoice
+from billing.documents.credit_notes import credit_note_write
+from billing.documents.invoice_state import require_staff
+from billing.documents.models import CreditNote, Invoice, Settlement
 from billing.payments.gateways import GatewayError, gateway_for
 from billing.payments.models import Payment, PaymentMethodKind, Refund, RefundStatus
+from billing.payments.tasks import send_refunds
 from core.audit import audit_record
+from core.models import User
 
 
 def refundable(payment: Payment) -> Decimal:
@@ -60,10 +65,33 @@ def refunds_plan(*, invoice: Invoice, note: CreditNote, amount: Decimal) -> list
         )
     pending = [r.pk for r in refunds if r.status == RefundStatus.PENDING]
     if pending:
-        from billing.payments.tasks import send_refunds
-
         transaction.on_commit(lambda: send_refunds.delay(pending))
     return refunds
+
+
+@transaction.atomic
+def credit_note_refund(
+    *,
+    invoice: Invoice,
+    actor: User | None,
+    today: date,
+    reason: str,
+    quantities: dict[int, Decimal] | None = None,
+) -> CreditNote:
+    """A credit note settled as a refund: what it does not settle on the invoice is paid back,
+    planned in the note's own transaction (see `refunds_plan`)."""
+    require_staff(actor, invoice.tenant, "payments.refund")
+    note, rest = credit_note_write(
+        invoice=invoice,
+        actor=actor,
+        today=today,
+        reason=reason,
+        quantities=quantities,
+        settlement=Settlement.REFUND,
+    )
+    if rest:
+        refunds_plan(invoice=invoice, note=note, amount=rest)
+    return note
 
 
 def refund_send(refund_id: int) -> Refund:

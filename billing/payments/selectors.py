@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.db.models import QuerySet
+from django.db.models import Prefetch, QuerySet
 
 from billing.payments.models import Payment, PaymentAllocation, PaymentMethod, Refund
 from contracts.models import Customer
@@ -20,7 +20,6 @@ def payment_method_get(*, tenant: Tenant, customer: Customer, pk: int) -> Paymen
 
 def payment_list(*, tenant: Tenant, customer: Customer) -> QuerySet[Payment]:
     """Newest first, each with the invoices it paid."""
-    from django.db.models import Prefetch
 
     return (
         Payment.objects.filter(tenant=tenant, customer=customer)

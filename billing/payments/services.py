@@ -19,7 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from billing.documents.invoice_state import locked_invoice, move_invoice, require_staff
-from billing.documents.models import CustomerCreditEntry, Invoice, InvoiceStatus
+from billing.documents.models import PAYABLE, CustomerCreditEntry, Invoice, InvoiceStatus
 from billing.payments.gateways import ChargeOutcome, GatewayError, gateway_for
 from billing.payments.models import (
     ATTEMPT_TRANSITIONS,
@@ -32,14 +32,15 @@ from billing.payments.models import (
     PaymentMethodKind,
     PaymentSettings,
 )
+from billing.payments.recovery import dunning_settled
 from contracts.models import Customer
 from core.audit import audit_record
 from core.models import User
 from core.money import round_money
 from core.roles import may
+from subscriptions.models import Subscription, SubscriptionStatus
 from subscriptions.periods import local_today
 
-PAYABLE = (InvoiceStatus.OPEN, InvoiceStatus.UNCOLLECTIBLE)
 # An attempt the gateway said is processing blocks others this long; its webhook settles it.
 IN_FLIGHT_FOR = timedelta(minutes=15)
 
@@ -117,8 +118,6 @@ def _allocate(payment: Payment, invoice: Invoice, applied: Decimal, actor: User 
     )
     invoice.amount_paid += applied
     if invoice.amount_due == 0:
-        from billing.payments.dunning import dunning_settled
-
         invoice.paid_at = timezone.now()
         move_invoice(
             invoice, InvoiceStatus.PAID, kind="paid", actor=actor, data={"amount": applied}
@@ -322,7 +321,6 @@ def payment_method_forget(*, method: PaymentMethod, actor: User | None) -> None:
 
 def auto_charged_subscriptions(customer: Customer) -> int:
     """Active subscriptions whose renewals are charged to the default card."""
-    from subscriptions.models import Subscription, SubscriptionStatus
 
     return Subscription.objects.filter(
         customer=customer,
@@ -468,7 +466,6 @@ def invoice_mark_paid(
 ) -> Invoice:
     """Record a bank transfer seen by staff. Partial payments keep it open; the full amount
     marks it paid."""
-    from billing.payments.services import payment_apply
 
     require_staff(actor, invoice.tenant, "invoices.manage")
     invoice = locked_invoice(invoice)

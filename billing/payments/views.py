@@ -20,14 +20,13 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 from billing.documents import selectors as document_selectors
-from billing.documents.models import Invoice
+from billing.documents.models import PAYABLE, Invoice
 from billing.documents.pdf import render_receipt_pdf
 from billing.payments import selectors
 from billing.payments.forms import InvoicePayForm
 from billing.payments.gateways import GatewayError, gateway_for
 from billing.payments.models import AttemptStatus, Payment, PaymentAttempt, PaymentMethod
 from billing.payments.services import (
-    PAYABLE,
     attempt_refresh,
     auto_charged_subscriptions,
     card_setup_start,

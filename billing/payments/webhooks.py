@@ -16,6 +16,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from billing.payments.dunning import dunning_open
 from billing.payments.gateways import ChargeOutcome, GatewayError, gateway_for
 from billing.payments.models import (
     AttemptStatus,
@@ -30,6 +31,7 @@ from billing.payments.models import (
     RefundStatus,
 )
 from billing.payments.services import attempt_settle, payment_method_forget, payment_method_save
+from billing.payments.tasks import process_gateway_event
 from core.audit import audit_record
 from core.models import Tenant
 
@@ -70,8 +72,6 @@ def gateway_event_store(*, tenant: Tenant, event: dict) -> GatewayEvent | None:
 @transaction.atomic
 def webhook_accept(*, tenant: Tenant, event: dict) -> bool:
     """Keep a verified event once and hand it to a worker; False for a duplicate delivery."""
-    from billing.payments.tasks import process_gateway_event
-
     stored = gateway_event_store(tenant=tenant, event=event)
     if stored is None:
         return False
@@ -140,8 +140,6 @@ def _intent_failed(tenant: Tenant, intent: dict) -> str:
     )
     attempt = attempt_settle(attempt=attempt, outcome=outcome, actor=None)
     if attempt.off_session and attempt.status == AttemptStatus.FAILED:
-        from billing.payments.dunning import dunning_open
-
         dunning_open(invoice=attempt.invoice, attempt=attempt)
     return f"attempt {attempt.pk} {attempt.status}"  # a success recorded earlier stays
 

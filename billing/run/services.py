@@ -32,6 +32,7 @@ from billing.documents.services import (
     seller_snapshot,
 )
 from billing.payments.models import Gateway, PaymentSettings
+from billing.payments.tasks import charge_invoices
 from billing.run.bulk import bulk_set
 from billing.run.insert import insert_by_copy, insert_by_orm
 from contracts.models import Customer, VatRegime
@@ -240,8 +241,6 @@ def _run_batch(
         issued = [invoice.pk for invoice in drafts]
         email_after_commit(issued)
         if PaymentSettings.objects.filter(tenant=tenant, gateway=Gateway.STRIPE).exists():
-            from billing.payments.tasks import charge_invoices
-
             transaction.on_commit(lambda: charge_invoices.delay(issued))
         return len(drafts), skipped
 

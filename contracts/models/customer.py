@@ -1,6 +1,7 @@
 import secrets
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -125,8 +126,6 @@ class Customer(models.Model):
         return f"{self.name} ({self.number})" if self.number else self.name
 
     def clean(self) -> None:
-        from django.core.exceptions import ValidationError
-
         self.vat_id = normalize_vat_id(self.vat_id)
         self.billing_country = self.billing_country.upper()
         if self.vat_regime == VatRegime.REVERSE_CHARGE:

@@ -14,6 +14,7 @@ from billing.documents.credit_notes import (
 )
 from billing.documents.services import invoice_finalize
 from billing.models import CreditNoteLine, CustomerCreditEntry, TaxRate
+from billing.payments.refunds import credit_note_refund
 from billing.payments.services import invoice_mark_paid
 from tests.billing.test_invoices import draft
 
@@ -86,7 +87,7 @@ def test_a_reason_is_required_and_drafts_are_not_credited(world):
 def test_a_refund_leaves_no_customer_credit(world):
     paid = issued(world, ("x", "1", "100"))
     invoice_mark_paid(invoice=paid, actor=None, amount=paid.gross_amount)
-    credit_note_issue(invoice=paid, actor=None, today=TODAY, reason="Goodwill", settlement="refund")
+    credit_note_refund(invoice=paid, actor=None, today=TODAY, reason="Goodwill")
     assert not CustomerCreditEntry.objects.exists()
 
 

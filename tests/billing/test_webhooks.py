@@ -12,6 +12,7 @@ import time
 import pytest
 
 from billing.models import GatewayEvent, Payment, PaymentMethod
+from billing.payments.refunds import credit_note_refund
 from billing.payments.services import invoice_pay
 from billing.payments.webhooks import events_reconcile
 from tests import stripe_fake
@@ -201,11 +202,9 @@ def test_events_localstripe_never_sends_in_stripes_shape(stripe_acme, world, inv
     assert (card.exp_month, card.exp_year) == (3, 2031)
     # charge.refunded confirms a refund still pending here.
     payment = invoice_pay(invoice=invoice, method=card, actor=world.alice).payment
-    from billing.documents.credit_notes import credit_note_issue
 
-    note = credit_note_issue(
-        invoice=invoice, actor=None, today=invoice.issue_date, reason="r", settlement="refund"
-    )
+    note = credit_note_refund(
+        invoice=invoice, actor=None, today=invoice.issue_date, reason="r")
     Refund.objects.filter(credit_note=note).update(status="pending", gateway_refund_id="re_1")
     deliver(
         {

@@ -12,14 +12,11 @@ from django.utils.translation import ngettext
 
 from billing.documents.credit_notes import credit_note_issue
 from billing.documents.emails import invoice_mark_sent
-from billing.documents.models import Invoice, InvoiceStatus, Settlement
+from billing.documents.models import Invoice, InvoiceStatus
 from billing.documents.services import invoice_finalize, invoice_mark_uncollectible, invoice_void
 from billing.documents.tasks import send_invoice_emails
-from billing.payments.services import invoice_mark_paid
 from core.audit import audit_record
 from subscriptions.periods import local_today
-
-PAYABLE = (InvoiceStatus.OPEN, InvoiceStatus.UNCOLLECTIBLE)
 
 
 class InvoiceActions:
@@ -79,46 +76,24 @@ class InvoiceActions:
             % {"count": len(ids)},
         )
 
-    @admin.action(
-        description=_("Record the full payment of the selected invoices (bank transfer)"),
-        permissions=["finalize"],
-    )
-    def mark_paid(self, request: HttpRequest, queryset) -> None:
-        for invoice in queryset.select_related("tenant").order_by("id"):
-            if invoice.status not in PAYABLE:
-                messages.warning(request, _("%(number)s is not open.") % {"number": invoice})
-                continue
-            try:
-                invoice_mark_paid(
-                    invoice=invoice,
-                    actor=request.user,
-                    amount=invoice.amount_due,
-                    received_on=self._today(invoice),
-                )
-            except ValidationError as exc:
-                messages.warning(request, f"{invoice}: {' '.join(exc.messages)}")
-            else:
-                messages.success(request, _("%(number)s is paid.") % {"number": invoice})
-
     @admin.action(description=_("Credit the selected invoices in full"), permissions=["finalize"])
     def credit_in_full(self, request: HttpRequest, queryset) -> None:
         self._note_in_full(
             request,
             queryset,
-            settlement=Settlement.CREDIT,
+            issue=credit_note_issue,
             reason=_("Credited in full by the back office"),
             done=_("Credit note %(number)s issued."),
         )
 
-    def _note_in_full(self, request, queryset, *, settlement, reason, done) -> None:
+    def _note_in_full(self, request, queryset, *, issue, reason, done) -> None:
         for invoice in queryset.select_related("tenant").order_by("id"):
             try:
-                note = credit_note_issue(
+                note = issue(
                     invoice=invoice,
                     actor=request.user,
                     today=self._today(invoice),
                     reason=str(reason),
-                    settlement=settlement,
                 )
             except ValidationError as exc:
                 messages.warning(request, f"{invoice}: {' '.join(exc.messages)}")
@@ -156,22 +131,6 @@ class InvoiceActions:
                 messages.warning(request, f"{invoice}: {' '.join(exc.messages)}")
             else:
                 messages.success(request, _("%(number)s is written off.") % {"number": invoice})
-
-    @admin.action(
-        description=_("Refund the selected invoices in full (credit note, money back)"),
-        permissions=["refund"],
-    )
-    def refund_in_full(self, request: HttpRequest, queryset) -> None:
-        self._note_in_full(
-            request,
-            queryset,
-            settlement=Settlement.REFUND,
-            reason=_("Refunded in full by the back office"),
-            done=_("Credit note %(number)s issued; the money is being refunded."),
-        )
-
-    def has_refund_permission(self, request: HttpRequest) -> bool:
-        return self._may(request, "payments.refund")
 
     @admin.action(description=_("Void the selected invoices"), permissions=["void"])
     def void(self, request: HttpRequest, queryset) -> None:

@@ -9,6 +9,7 @@ from billing.documents.models.credit_note import (
 )
 from billing.documents.models.invoice import (
     INVOICE_TRANSITIONS,
+    PAYABLE,
     Invoice,
     InvoiceEvent,
     InvoiceLine,
@@ -19,6 +20,7 @@ from billing.documents.models.tax import TaxRate
 
 __all__ = [
     "INVOICE_TRANSITIONS",
+    "PAYABLE",
     "CreditNote",
     "CreditNoteLine",
     "CustomerCreditEntry",

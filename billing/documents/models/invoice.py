@@ -31,6 +31,9 @@ INVOICE_TRANSITIONS: dict[str, set[str]] = {
     InvoiceStatus.VOID: set(),
 }
 
+# Money can still come in for these: a written-off invoice is paid if the customer pays late.
+PAYABLE = (InvoiceStatus.OPEN, InvoiceStatus.UNCOLLECTIBLE)
+
 
 class InvoiceQuerySet(models.QuerySet):
     def visible_to_customers(self) -> InvoiceQuerySet:

@@ -10,7 +10,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
-from billing.payments.gateways import CardDetails, ChargeOutcome, GatewayError
+from billing.payments.gateways.base import CardDetails, ChargeOutcome, GatewayError
 from billing.payments.models import (
     AttemptStatus,
     Gateway,

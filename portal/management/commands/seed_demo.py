@@ -1,3 +1,5 @@
+import os
+
 from django.conf import settings
 from django.core.management.base import BaseCommand
 
@@ -36,7 +38,5 @@ class Command(BaseCommand):
 
     @staticmethod
     def _port() -> str:
-        import os
-
         port = os.environ.get("PORT", "8000")
         return "" if port in ("80", "443") else f":{port}"

@@ -2,7 +2,7 @@
 choosing, with its state kept where we say: it otherwise pickles everything to one fixed file in
 /tmp on every write, shared by all runs on the machine.
 
-    python -m billing.gateways.localstripe_server --port 8420 [--state data/localstripe.pickle]
+    python -m billing.payments.localstripe_server --port 8420 [--state data/localstripe.pickle]
 
 Without --state nothing is written (tests: faster, and runs never see each other's data).
 """
@@ -21,7 +21,10 @@ def main() -> None:
     parser.add_argument("--state", type=Path, default=None)
     args = parser.parse_args()
 
-    from localstripe import resources, server
+    from localstripe import (  # deferred: a dev dependency, not installed in production
+        resources,
+        server,
+    )
 
     def load(store) -> None:
         if args.state and args.state.exists():
