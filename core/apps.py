@@ -6,3 +6,10 @@ class CoreConfig(AppConfig):
     name = "core"
     verbose_name = _("Business and staff")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        # Judged before the process loads any translation: one compiled later, under a running
+        # process, would not reach Django's per-process catalogues (see core/i18n.py).
+        from core.i18n import catalogues_missing_at_start
+
+        catalogues_missing_at_start()

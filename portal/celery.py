@@ -1,3 +1,4 @@
+import logging
 import os
 from pathlib import Path
 
@@ -5,7 +6,11 @@ from celery import Celery
 from celery.signals import worker_process_init, worker_ready
 from django.conf import settings
 
+from core.i18n import CataloguesMissing, catalogues_missing_at_start
+
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
+
+logger = logging.getLogger(__name__)
 
 app = Celery("kontor")
 app.config_from_object("django.conf:settings", namespace="CELERY")
@@ -26,6 +31,14 @@ def _warm_up_pdfs(**kwargs) -> None:
     from billing.documents.pdf import warm_up
 
     warm_up()
+
+
+@worker_process_init.connect
+def _check_catalogues(**kwargs) -> None:
+    """Say at start, not at the first invoice, that this worker will refuse to finalize."""
+    missing = catalogues_missing_at_start()
+    if missing:
+        logger.error("%s", CataloguesMissing(list(missing)))
 
 
 @worker_ready.connect
