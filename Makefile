@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: run test setup messages makemessages lint clean
+.PHONY: run test setup lock messages makemessages lint clean
 
 run: setup
 	@bin/run
@@ -14,11 +14,28 @@ test: setup
 
 setup: $(STAMP) messages
 
-$(STAMP): pyproject.toml
+# Installs exactly what requirements.lock pins (every file's hash checked), then Kontor itself.
+$(STAMP): pyproject.toml requirements.lock
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	@$(BIN)/python -m pip install --quiet --upgrade pip
-	@$(BIN)/python -m pip install --quiet -e ".[dev]"
+	@$(BIN)/python -m pip install --quiet --require-hashes -r requirements.lock
+	@$(BIN)/python -m pip install --quiet --no-deps -e .
 	@touch $(STAMP)
+
+# Rewrites requirements.lock from pyproject.toml (runtime + the dev extra), with the hashes of
+# every file of each pinned release. Pins that still fit are kept; `make lock UPGRADE=1` moves
+# everything to the newest release the ranges allow. --universal writes environment markers
+# instead of resolving for this machine alone, so one lock serves Linux x86_64 and aarch64 alike.
+# uv runs from its own venv: the project's venv holds only what the lock pins.
+UV_VERSION := 0.13.9
+LOCK_TOOLS := $(VENV)/lock-tools
+lock:
+	@test -x $(LOCK_TOOLS)/bin/uv && $(LOCK_TOOLS)/bin/uv --version | grep -q " $(UV_VERSION) " \
+		|| { $(PYTHON) -m venv $(LOCK_TOOLS) && $(LOCK_TOOLS)/bin/pip install --quiet "uv==$(UV_VERSION)"; }
+	@$(LOCK_TOOLS)/bin/uv pip compile pyproject.toml --extra dev --universal --python-version 3.11 \
+		--generate-hashes --custom-compile-command "make lock" --quiet \
+		$(if $(UPGRADE),--upgrade) --output-file requirements.lock
+	@echo "requirements.lock written; make setup installs it"
 
 # Compiles locale/*/LC_MESSAGES/django.po to .mo with Babel (no GNU gettext needed).
 messages: $(STAMP)
