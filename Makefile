@@ -48,8 +48,11 @@ makemessages: $(STAMP)
 	@DJANGO_SETTINGS_MODULE=portal.settings_test $(BIN)/python manage.py makemessages \
 		--no-location -l fr -l de -l it -l tr --ignore=.venv --ignore=tests
 
+# ruff, and import-linter's contracts (pyproject.toml): app floors, billing's sub-packages, layers
+# inside each app, no import circles.
 lint: $(STAMP)
 	@$(BIN)/ruff check .
+	@$(BIN)/lint-imports --no-cache
 
 clean:
 	rm -rf $(VENV) data staticfiles test-artifacts

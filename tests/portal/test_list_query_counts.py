@@ -18,15 +18,11 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
-from billing.credit_notes import credit_note_issue
+from billing.documents.credit_notes import credit_note_issue
+from billing.documents.services import invoice_add_line, invoice_create_draft, invoice_finalize
 from billing.models import Invoice, TaxRate
-from billing.run import billing_run
-from billing.services import (
-    invoice_add_line,
-    invoice_create_draft,
-    invoice_finalize,
-    invoice_mark_paid,
-)
+from billing.payments.services import invoice_mark_paid
+from billing.run.services import billing_run
 from subscriptions.credits import credits_use, package_purchase
 from subscriptions.orders import order_advance, order_create
 from subscriptions.services import (
