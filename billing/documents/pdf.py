@@ -21,8 +21,9 @@ from django.template.loader import render_to_string
 from django.utils import translation
 
 from billing.documents.calculations import totals
+from billing.documents.finalization import buyer_snapshot, seller_snapshot
 from billing.documents.models import CreditNote, Invoice
-from billing.documents.services import buyer_snapshot, seller_snapshot
+from core.i18n import require_catalogues
 
 STYLESHEET = settings.BASE_DIR / "templates" / "billing" / "pdf" / "invoice.css"
 
@@ -105,6 +106,7 @@ def _stored_pdf(document: Invoice | CreditNote, render) -> Invoice | CreditNote:
     (under the document's row lock, so two requests never render it twice)."""
     if document.pdf:
         return document
+    require_catalogues()  # stored once for good: never with English labels on a French invoice
     model = type(document)
     with transaction.atomic():
         locked = model.objects.select_for_update().select_related("tenant").get(pk=document.pk)

@@ -4,21 +4,28 @@ entry; a finalized invoice only ever changes status and payment progress."""
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from billing.documents.calculations import line_amounts, totals
+from billing.documents.calculations import line_amounts
 from billing.documents.credit_notes import apply_customer_credit
+from billing.documents.finalization import (
+    FROZEN_FIELDS,
+    LineIn,
+    buyer_snapshot,
+    invoice_finalization,
+    seller_snapshot,
+)
 from billing.documents.invoice_state import locked_invoice, move_invoice, require_staff
 from billing.documents.models import Invoice, InvoiceLine, InvoiceStatus, NumberSeries, TaxRate
 from billing.documents.numbering import take_number
 from billing.documents.tasks import send_invoice_emails
-from contracts.models import Customer, VatRegime
+from contracts.models import Customer
 from core.audit import audit_record
 from core.models import Tenant, User
 
@@ -145,53 +152,6 @@ def invoice_lines_save(
         line.delete()
 
 
-def seller_snapshot(tenant: Tenant) -> dict:
-    return {
-        "name": tenant.legal_name or tenant.name,
-        "address": tenant.address,
-        "country": tenant.country,
-        "vat_id": tenant.vat_id,
-        "registration_number": tenant.registration_number,
-        "bank_account_holder": tenant.bank_account_holder,
-        "iban": tenant.iban,
-        "bic": tenant.bic,
-    }
-
-
-VAT_MENTIONS = {
-    VatRegime.REVERSE_CHARGE: _(
-        "Reverse charge: VAT to be accounted for by the recipient "
-        "(Directive 2006/112/EC, art. 196)."
-    ),
-    VatRegime.NOT_TAXABLE: _("Not taxable: no VAT charged."),
-}
-
-
-def vat_mention(regime: str, language: str) -> str:
-    """The legal mention of the VAT regime, in the document's language ("" for standard)."""
-    mention = VAT_MENTIONS.get(regime)
-    if mention is None:
-        return ""
-    with translation.override(language):
-        return str(mention)
-
-
-def buyer_snapshot(customer: Customer) -> dict:
-    language = customer.language or customer.tenant.locale
-    return {
-        "name": customer.billing_company or customer.name,
-        "number": customer.number,
-        "address_lines": customer.billing_address_lines,
-        "country": customer.billing_country,
-        "vat_id": customer.vat_id,
-        "po_number": customer.po_number,
-        "language": language,
-        "payment_terms_days": customer.effective_payment_terms_days,
-        "vat_regime": customer.vat_regime,
-        "vat_mention": vat_mention(customer.vat_regime, language),
-    }
-
-
 @transaction.atomic
 def invoice_finalize(*, invoice: Invoice, actor: User | None, today: date) -> Invoice:
     """Number it (gapless), date it, freeze seller and buyer, apply the VAT regime, cache the
@@ -204,34 +164,34 @@ def invoice_finalize(*, invoice: Invoice, actor: User | None, today: date) -> In
     if not lines:
         raise ValidationError(_("An invoice needs at least one line."), code="empty")
     customer = invoice.customer
-    if customer.vat_regime != VatRegime.STANDARD:
-        # Reverse charge and non-taxable customers are invoiced without VAT.
-        for line in lines:
-            if line.tax_rate:
-                amounts = line_amounts(
-                    quantity=line.quantity,
-                    unit_price=line.unit_price,
-                    tax_rate=Decimal(0),
-                    currency=invoice.currency,
-                )
-                line.tax_rate, line.tax_amount, line.gross_amount = (
-                    Decimal(0),
-                    amounts.tax,
-                    amounts.gross,
-                )
-                line.save(update_fields=["tax_rate", "tax_amount", "gross_amount"])
-    summed = totals(lines)
-    invoice.net_amount, invoice.tax_amount, invoice.gross_amount = (
-        summed.net,
-        summed.tax,
-        summed.gross,
+    final = invoice_finalization(
+        customer=customer,
+        currency=invoice.currency,
+        lines=[
+            LineIn(
+                line.quantity,
+                line.unit_price,
+                line.tax_rate,
+                line.net_amount,
+                line.tax_amount,
+                line.gross_amount,
+            )
+            for line in lines
+        ],
+        today=today,
+        seller=seller_snapshot(invoice.tenant),
+        buyer=buyer_snapshot(customer),
     )
-    invoice.seller = seller_snapshot(invoice.tenant)
-    invoice.buyer = buyer_snapshot(customer)
-    invoice.vat_regime = customer.vat_regime
-    invoice.is_test = customer.is_test_account
-    invoice.issue_date = today
-    invoice.due_date = today + timedelta(days=customer.effective_payment_terms_days)
+    for line, amounts in zip(lines, final.lines, strict=True):
+        if line.tax_rate != amounts.tax_rate:  # zeroed by the VAT regime
+            line.tax_rate, line.tax_amount, line.gross_amount = (
+                amounts.tax_rate,
+                amounts.tax_amount,
+                amounts.gross_amount,
+            )
+            line.save(update_fields=["tax_rate", "tax_amount", "gross_amount"])
+    for name in FROZEN_FIELDS:
+        setattr(invoice, name, getattr(final, name))
     invoice.number = take_number(
         tenant=invoice.tenant,
         series=NumberSeries.INVOICE,

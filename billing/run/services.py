@@ -11,8 +11,8 @@ here; e-mails and charges follow the invoice, not the run.
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass, field
-from datetime import date, timedelta
+from dataclasses import asdict, dataclass, field
+from datetime import date
 from decimal import Decimal
 
 from django.db import connection, transaction
@@ -22,20 +22,22 @@ from django.utils.translation import gettext
 
 from billing.documents.calculations import line_amounts
 from billing.documents.credit_notes import apply_customer_credit
+from billing.documents.finalization import (
+    FROZEN_FIELDS,
+    LineIn,
+    buyer_snapshot,
+    invoice_finalization,
+    seller_snapshot,
+)
 from billing.documents.invoice_state import require_staff
 from billing.documents.models import CustomerCreditEntry, Invoice, InvoiceStatus, NumberSeries
 from billing.documents.numbering import take_numbers
-from billing.documents.services import (
-    buyer_snapshot,
-    default_tax_rate,
-    email_after_commit,
-    seller_snapshot,
-)
+from billing.documents.services import default_tax_rate, email_after_commit
 from billing.payments.models import Gateway, PaymentSettings
 from billing.payments.tasks import charge_invoices
 from billing.run.bulk import bulk_set
 from billing.run.insert import insert_by_copy, insert_by_orm
-from contracts.models import Customer, VatRegime
+from contracts.models import Customer
 from core.audit import audit_record
 from core.models import Tenant, User
 from subscriptions.models import (
@@ -183,10 +185,28 @@ def _run_batch(
         invoices, lines_of = [], []
         for subscription, period, lines in plans:
             customer = subscription.customer
-            if customer.vat_regime != VatRegime.STANDARD:
-                lines = [
-                    {**line, **_amounts(line, Decimal(0), subscription.currency)} for line in lines
-                ]
+            final = invoice_finalization(
+                customer=customer,
+                currency=subscription.currency,
+                lines=[
+                    LineIn(
+                        line["quantity"],
+                        line["unit_price"],
+                        line["tax_rate"],
+                        line["net_amount"],
+                        line["tax_amount"],
+                        line["gross_amount"],
+                    )
+                    for line in lines
+                ],
+                today=today,
+                seller=seller,
+                buyer=buyers[customer.pk],
+            )
+            lines = [
+                {**line, **asdict(amounts)}
+                for line, amounts in zip(lines, final.lines, strict=True)
+            ]
             invoices.append(
                 Invoice(
                     tenant=tenant,
@@ -195,17 +215,9 @@ def _run_batch(
                     subscription=subscription,
                     period_start=period.start,
                     status=InvoiceStatus.OPEN,
-                    issue_date=today,
-                    due_date=today + timedelta(days=customer.effective_payment_terms_days),
-                    seller=seller,
-                    buyer=buyers[customer.pk],
-                    vat_regime=customer.vat_regime,
-                    is_test=customer.is_test_account,
                     finalized_at=now,
                     created_at=now,
-                    net_amount=sum((line["net_amount"] for line in lines), Decimal(0)),
-                    tax_amount=sum((line["tax_amount"] for line in lines), Decimal(0)),
-                    gross_amount=sum((line["gross_amount"] for line in lines), Decimal(0)),
+                    **{name: getattr(final, name) for name in FROZEN_FIELDS},
                 )
             )
             lines_of.append(lines)

@@ -1,0 +1,93 @@
+"""One finalization: an invoice issued by the billing run's batch writer and the same invoice
+finalized by `invoice_finalize` come out the same, under every VAT regime."""
+
+from datetime import date
+from decimal import Decimal
+
+import pytest
+
+from billing.documents.services import invoice_add_line, invoice_create_draft, invoice_finalize
+from billing.models import Invoice, TaxRate
+from billing.run.services import billing_run
+from contracts.models import VatRegime
+from subscriptions.services import subscription_option_add, subscription_order
+from tests.factories import CustomerFactory, OptionFactory, TariffFactory
+
+pytestmark = pytest.mark.django_db
+
+TODAY = date(2026, 3, 2)
+FROZEN = [
+    "currency",
+    "net_amount",
+    "tax_amount",
+    "gross_amount",
+    "seller",
+    "buyer",
+    "vat_regime",
+    "is_test",
+    "issue_date",
+    "due_date",
+    "status",
+]
+LINE = ["description", "quantity", "unit_price", "tax_rate", "net_amount", "tax_amount"]
+
+
+def line_values(invoice: Invoice) -> list[tuple]:
+    return [
+        (*(getattr(line, name) for name in LINE), line.gross_amount)
+        for line in invoice.lines.order_by("id")
+    ]
+
+
+@pytest.mark.parametrize("regime", VatRegime.values)
+def test_the_run_and_invoice_finalize_produce_the_same_invoice(world, regime):
+    TaxRate.objects.create(tenant=world.acme, name="Standard", rate=Decimal("19"), is_default=True)
+    customer = CustomerFactory(
+        tenant=world.acme,
+        vat_regime=regime,
+        vat_id="FR40303265045" if regime != VatRegime.STANDARD else "",
+        language="fr",
+        payment_terms_days=21,
+        is_test_account=regime == VatRegime.NOT_TAXABLE,
+    )
+    tariff = TariffFactory(
+        module__tenant=world.acme, module__name="Helpdesk", name="Team", price="33.335"
+    )
+    subscription = subscription_order(
+        customer=customer, tariff=tariff, actor=None, start_on=date(2026, 3, 1), quantity=3
+    )
+    option = OptionFactory(tenant=world.acme, name="Archive", unit_price="4.99")
+    tariff.options.add(option)
+    subscription_option_add(
+        subscription=subscription,
+        option=option,
+        actor=world.staff["acme", "owner"],
+        today=date(2026, 3, 1),
+    )
+
+    assert billing_run(today=TODAY, tenant=world.acme).invoices == 1
+    by_run = Invoice.objects.get(subscription=subscription)
+
+    draft = invoice_create_draft(customer=customer, actor=None, currency="EUR")
+    for line in by_run.lines.order_by("id"):
+        invoice_add_line(
+            invoice=draft,
+            actor=None,
+            description=line.description,
+            quantity=line.quantity,
+            unit_price=line.unit_price,
+            tax_rate=Decimal("19"),  # the business's rate: the regime decides what is charged
+            service_start=line.service_start,
+            service_end=line.service_end,
+        )
+    by_hand = invoice_finalize(invoice=draft, actor=None, today=TODAY)
+    by_hand.refresh_from_db()
+
+    assert {name: getattr(by_hand, name) for name in FROZEN} == {
+        name: getattr(by_run, name) for name in FROZEN
+    }
+    assert line_values(by_hand) == line_values(by_run)
+    if regime == VatRegime.STANDARD:
+        assert by_run.tax_amount > 0
+    else:
+        assert by_run.tax_amount == 0 and by_run.buyer["vat_mention"]
