@@ -8,6 +8,8 @@ from core.models import Tenant
 
 
 class ReminderOutcome(models.TextChoices):
+    # Recorded, its e-mail queued: a task sends it after commit (and the next run again if not).
+    QUEUED = "queued", _("Queued")
     SENT = "sent", _("Sent")
     # A later step was already due, or the step's day fell before the invoice was issued.
     PASSED_OVER = "passed_over", _("Passed over")

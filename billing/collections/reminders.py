@@ -3,10 +3,11 @@ date, negative before it) once each, unless the customer's credit covers what is
 
 The latest step that is due goes out on the first run on or after its day; earlier steps not
 sent by then are recorded as passed over (the customer gets one reminder, not a burst), as is
-a step whose day fell before the invoice was issued. A reminder is recorded and sent in one
-transaction, like the invoice e-mail: a failed send is retried on the next run, and a worker
-killed between sending and committing may send that one reminder twice — we prefer that to
-losing it."""
+a step whose day fell before the invoice was issued. A reminder is recorded as queued under the
+invoice's row lock and its e-mail sent by a task after commit, like every e-mail: the mail server
+is never waited on while the invoice is locked. A failed send stays queued and is sent by the
+next run; a worker killed between sending and committing may send that one reminder twice — we
+prefer that to losing it. One queued when the invoice has since been paid is not sent."""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ from django.db import transaction
 from django.db.models import F, Max
 
 from billing.collections.models import InvoiceReminder, ReminderOutcome
+from billing.collections.tasks import send_payment_reminder
 from billing.documents.credit_notes import customer_credit_balances
 from billing.documents.emails import invoice_message, invoice_recipients
 from billing.documents.models import Invoice, InvoiceStatus
@@ -50,6 +52,7 @@ def invoice_reminders_send(*, tenant: Tenant, today: date) -> int:
         .annotate(last_step=Max("reminders__offset_days"))
         .order_by("due_date", "pk")  # credit covers the oldest invoices first
     )
+    _requeue(tenant)
     credit = customer_credit_balances(tenant)
     sent = 0
     for invoice in candidates:
@@ -63,8 +66,17 @@ def invoice_reminders_send(*, tenant: Tenant, today: date) -> int:
         try:
             sent += _remind(invoice.pk, step=step, steps=steps, today=today)
         except Exception:
-            logger.exception("Payment reminder for invoice %s failed; retried next run", invoice.pk)
+            logger.exception("Payment reminder for invoice %s failed; tried next run", invoice.pk)
     return sent
+
+
+def _requeue(tenant: Tenant) -> None:
+    """Reminders whose e-mail could not be sent (the mail server refused, a worker died) are
+    queued again on the next run; delivering one twice at once sends it once (row lock)."""
+    for pk in InvoiceReminder.objects.filter(
+        tenant=tenant, outcome=ReminderOutcome.QUEUED
+    ).values_list("pk", flat=True):
+        transaction.on_commit(lambda pk=pk: send_payment_reminder.delay(pk))
 
 
 @transaction.atomic
@@ -95,23 +107,59 @@ def _remind(invoice_id: int, *, step: int, steps: list[int], today: date) -> int
     elif not recipients:
         outcome = ReminderOutcome.NO_RECIPIENT
     else:
-        outcome = ReminderOutcome.SENT
-    _reminder, created = InvoiceReminder.objects.get_or_create(
+        outcome = ReminderOutcome.QUEUED
+    reminder, created = InvoiceReminder.objects.get_or_create(
         invoice=invoice, offset_days=step, defaults={"tenant": tenant, "outcome": outcome}
     )
-    if not created or outcome != ReminderOutcome.SENT:
+    if not created or outcome != ReminderOutcome.QUEUED:
         return 0
+    transaction.on_commit(lambda: send_payment_reminder.delay(reminder.pk))
+    return 1
+
+
+def invoice_reminder_deliver(reminder_id: int) -> bool:
+    """Send a queued reminder (in a worker, after the run committed). Safe to run twice: the
+    row lock and its outcome let one delivery through. A failing send leaves it queued for the
+    next run and never holds up the others."""
+    try:
+        return _deliver(reminder_id)
+    except Exception:
+        logger.exception("Payment reminder %s not sent; queued again next run", reminder_id)
+        return False
+
+
+@transaction.atomic
+def _deliver(reminder_id: int) -> bool:
+    reminder = (
+        InvoiceReminder.objects.select_for_update(of=("self",))
+        .select_related("invoice__tenant", "invoice__customer")
+        .filter(pk=reminder_id, outcome=ReminderOutcome.QUEUED)
+        .first()
+    )
+    if reminder is None:
+        return False
+    invoice = reminder.invoice
+    recipients = invoice_recipients(invoice)
+    if invoice.status != InvoiceStatus.OPEN or invoice.amount_due <= 0 or not recipients:
+        # Paid, credited or voided since it was queued (or nobody left to tell): not chased.
+        reminder.outcome = (
+            ReminderOutcome.PASSED_OVER if recipients else ReminderOutcome.NO_RECIPIENT
+        )
+        reminder.save(update_fields=["outcome"])
+        return False
     invoice_message(
         invoice=invoice,
         template="payment_reminder",
         recipients=recipients,
-        extra={"overdue_days": max(step, 0)},
+        extra={"overdue_days": max(reminder.offset_days, 0)},
     ).send()
+    reminder.outcome = ReminderOutcome.SENT
+    reminder.save(update_fields=["outcome"])
     audit_record(
-        tenant=tenant,
+        tenant=invoice.tenant,
         actor=None,
         action="invoice.reminder_sent",
         obj=invoice,
-        after={"days_from_due_date": step, "recipients": recipients},
+        after={"days_from_due_date": reminder.offset_days, "recipients": recipients},
     )
-    return 1
+    return True

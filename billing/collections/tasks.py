@@ -12,3 +12,11 @@ def send_payment_reminders() -> int:
     from billing.collections.reminders import invoice_reminders_send
 
     return each_business_on_its_day(invoice_reminders_send)
+
+
+@shared_task(name="billing.tasks.send_payment_reminder", acks_late=True)
+def send_payment_reminder(reminder_id: int) -> bool:
+    """E-mail one queued payment reminder (once: a repeat finds it sent)."""
+    from billing.collections.reminders import invoice_reminder_deliver
+
+    return invoice_reminder_deliver(reminder_id)

@@ -33,6 +33,7 @@ from billing.payments.models import (
 )
 from billing.payments.recovery import dunning_close_recovered
 from billing.payments.services import invoice_pay
+from billing.payments.tasks import send_card_expiry_notice, send_dunning_notice
 from contracts.models import Contact
 from core.audit import audit_record
 from core.emails import templated_message
@@ -129,8 +130,7 @@ def dunning_run(*, tenant: Tenant, today: date) -> int:
 
 def card_expiry_reminders_send(*, tenant: Tenant, today: date) -> int:
     """A month ahead: tell the account's owners and billing contacts that the default card
-    expires at the end of next month, once per card."""
-
+    expires at the end of next month, once per card; returns how many were queued."""
     next_month = (today.replace(day=1) + timedelta(days=32)).replace(day=1)
     cards = PaymentMethod.objects.filter(
         tenant=tenant,
@@ -138,36 +138,49 @@ def card_expiry_reminders_send(*, tenant: Tenant, today: date) -> int:
         exp_year=next_month.year,
         exp_month=next_month.month,
         expiry_reminded_at__isnull=True,
-    ).select_related("customer")
-    base = f"{settings.KONTOR_LINK_SCHEME}://{tenant_host(tenant)}{settings.KONTOR_LINK_PORT}"
-    sent = 0
+    )
+    queued = 0
     for card in cards:
-        recipients = list(
-            Contact.objects.filter(
-                customer=card.customer_id,
-                role__in=[ContactRole.OWNER, ContactRole.BILLING],
-                is_active=True,
-            ).values_list("user__email", flat=True)
-        )
         claimed = PaymentMethod.objects.filter(pk=card.pk, expiry_reminded_at__isnull=True).update(
             expiry_reminded_at=timezone.now()
         )
-        if not claimed or not recipients:
-            continue
-        templated_message(
-            prefix="emails/card_expiring",
-            to=recipients,
-            context={
-                "card": card,
-                "customer": card.customer,
-                "tenant": tenant,
-                "link": f"{base}/payment-methods/add/",
-            },
-            language=card.customer.language or tenant.locale,
-            tenant=tenant,
-        ).send()
-        sent += 1
-    return sent
+        if claimed and _card_recipients(card):
+            transaction.on_commit(lambda pk=card.pk: send_card_expiry_notice.delay(pk))
+            queued += 1
+    return queued
+
+
+def _card_recipients(card: PaymentMethod) -> list[str]:
+    return list(
+        Contact.objects.filter(
+            customer=card.customer_id,
+            role__in=[ContactRole.OWNER, ContactRole.BILLING],
+            is_active=True,
+        ).values_list("user__email", flat=True)
+    )
+
+
+def card_expiry_notice_send(card_id: int) -> bool:
+    """E-mail the card-expiry reminder (in a worker, after the card was claimed)."""
+    card = PaymentMethod.objects.select_related("customer", "tenant").filter(pk=card_id).first()
+    recipients = _card_recipients(card) if card is not None else []
+    if not recipients:
+        return False
+    tenant = card.tenant
+    base = f"{settings.KONTOR_LINK_SCHEME}://{tenant_host(tenant)}{settings.KONTOR_LINK_PORT}"
+    templated_message(
+        prefix="emails/card_expiring",
+        to=recipients,
+        context={
+            "card": card,
+            "customer": card.customer,
+            "tenant": tenant,
+            "link": f"{base}/payment-methods/add/",
+        },
+        language=card.customer.language or tenant.locale,
+        tenant=tenant,
+    ).send()
+    return True
 
 
 def _retry(case: DunningCase, today: date) -> int:
@@ -228,14 +241,25 @@ def _give_up(case: DunningCase, today: date) -> None:
 
 
 def _tell_customer(case: DunningCase, attempt: PaymentAttempt | None, *, final=False) -> None:
+    attempt_id = attempt.pk if attempt is not None else None
+    transaction.on_commit(lambda: send_dunning_notice.delay(case.pk, attempt_id, final))
+
+
+def dunning_notice_send(case_id: int, attempt_id: int | None, *, final: bool) -> bool:
+    """E-mail the customer that a renewal charge failed (in a worker, after commit): the bank's
+    reason, the next try or the final action, and the signed link to pay with another card."""
+    case = DunningCase.objects.select_related("invoice__tenant", "invoice__customer").get(
+        pk=case_id
+    )
+    attempt = PaymentAttempt.objects.filter(pk=attempt_id).first() if attempt_id else None
     invoice = case.invoice
     recipients = invoice_recipients(invoice)
     if not recipients:
-        return
+        return False
     base = (
         f"{settings.KONTOR_LINK_SCHEME}://{tenant_host(invoice.tenant)}{settings.KONTOR_LINK_PORT}"
     )
-    message = invoice_message(
+    invoice_message(
         invoice=invoice,
         template="payment_failed",
         recipients=recipients,
@@ -247,5 +271,5 @@ def _tell_customer(case: DunningCase, attempt: PaymentAttempt | None, *, final=F
             # The signed link's pay page, the card kept for the next renewals: no login needed.
             "cards_link": f"{base}{invoice_link_path(invoice)}pay/?keep=1",
         },
-    )
-    transaction.on_commit(message.send)
+    ).send()
+    return True

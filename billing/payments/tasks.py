@@ -85,3 +85,19 @@ def send_refunds(refund_ids: list[int]) -> int:
     from billing.payments.refunds import refund_send
 
     return sum(refund_send(pk).status == RefundStatus.SUCCEEDED for pk in refund_ids)
+
+
+@shared_task(name="billing.tasks.send_dunning_notice", acks_late=True)
+def send_dunning_notice(case_id: int, attempt_id: int | None, final: bool = False) -> bool:
+    """E-mail the customer that a renewal charge failed."""
+    from billing.payments.dunning import dunning_notice_send
+
+    return dunning_notice_send(case_id, attempt_id, final=final)
+
+
+@shared_task(name="billing.tasks.send_card_expiry_notice", acks_late=True)
+def send_card_expiry_notice(card_id: int) -> bool:
+    """E-mail the owners and billing contacts that the default card expires next month."""
+    from billing.payments.dunning import card_expiry_notice_send
+
+    return card_expiry_notice_send(card_id)

@@ -125,13 +125,15 @@ def test_exhausted_retries_write_the_invoice_off(world, stripe_acme, renewal):
     assert DunningCase.objects.get(invoice=invoice).outcome == "exhausted"
 
 
-def test_card_expiry_reminders_go_out_once_a_month_ahead(world, stripe_acme):
+def test_card_expiry_reminders_go_out_once_a_month_ahead(
+    world, stripe_acme, eager_tasks, django_capture_on_commit_callbacks
+):
     card = save_card(world, stripe_acme)
     PaymentMethod.objects.filter(pk=card.pk).update(exp_month=12, exp_year=2026)
     mail.outbox.clear()
-    assert card_expiry_reminders_send(tenant=world.acme, today=date(2026, 10, 20)) == 0
-    assert card_expiry_reminders_send(tenant=world.acme, today=date(2026, 11, 20)) == 1
-    assert card_expiry_reminders_send(tenant=world.acme, today=date(2026, 11, 21)) == 0
+    for day, queued in ((date(2026, 10, 20), 0), (date(2026, 11, 20), 1), (date(2026, 11, 21), 0)):
+        with django_capture_on_commit_callbacks(execute=True):  # sent by a task after commit
+            assert card_expiry_reminders_send(tenant=world.acme, today=day) == queued
     assert len(mail.outbox) == 1 and "expires soon" in mail.outbox[0].subject
     assert world.alice.email in mail.outbox[0].to
 

@@ -9,6 +9,7 @@ import time_machine
 from django.core import mail
 from django.core.exceptions import ValidationError
 from django.core.mail import EmailMessage
+from django.test import TestCase
 
 from billing.collections.reminders import invoice_reminders_send
 from billing.models import CustomerCreditEntry, InvoiceStatus
@@ -16,7 +17,8 @@ from billing.payments.services import invoice_mark_paid
 from core.validators import validate_reminder_days
 from tests.billing.test_signed_links import issue
 
-pytestmark = pytest.mark.django_db
+# The run queues each reminder; a task sends it after commit (in-process here).
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("eager_tasks")]
 
 
 def reminders_for(invoice):
@@ -24,7 +26,8 @@ def reminders_for(invoice):
 
 
 def run(world, day, tenant=None):
-    return invoice_reminders_send(tenant=tenant or world.acme, today=day)
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        return invoice_reminders_send(tenant=tenant or world.acme, today=day)
 
 
 def outcomes(invoice):
@@ -136,10 +139,23 @@ def test_a_failing_send_is_retried_and_does_not_stop_the_others(world, monkeypat
     monkeypatch.setattr(EmailMessage, "send", send)
     mail.outbox.clear()
     day = failing.due_date + timedelta(days=3)
-    assert run(world, day) == 1
-    assert reminders_for(fine) and not failing.reminders.exists()  # rolled back, not lost
+    assert run(world, day) == 2
+    assert reminders_for(fine) and not reminders_for(failing)
+    assert outcomes(failing) == {(-3, "passed_over"), (3, "queued")}  # not lost
     monkeypatch.setattr(EmailMessage, "send", original)
-    assert run(world, day) == 1 and reminders_for(failing)
+    assert run(world, day) == 0  # nothing new is due; the queued one goes out again
+    assert len(reminders_for(failing)) == 1 and (3, "sent") in outcomes(failing)
+
+
+def test_a_reminder_queued_before_a_payment_is_not_sent(world, eager_tasks):
+    invoice = issue(world)
+    mail.outbox.clear()
+    with TestCase.captureOnCommitCallbacks(execute=False) as queued:
+        invoice_reminders_send(tenant=world.acme, today=invoice.due_date + timedelta(days=3))
+    invoice_mark_paid(invoice=invoice, actor=None, amount=invoice.amount_due)
+    for send in queued:
+        send()
+    assert not reminders_for(invoice) and (3, "passed_over") in outcomes(invoice)
 
 
 def test_the_reminder_speaks_the_buyers_language(world):
@@ -159,7 +175,10 @@ def test_the_hourly_task_uses_each_business_calendar_day(world):
     invoice = issue(world)
     mail.outbox.clear()
     # 11:30 UTC on due+2 is already due+3 in Auckland.
-    with time_machine.travel(f"{invoice.due_date + timedelta(days=2)} 11:30:00+00:00", tick=False):
+    with (
+        time_machine.travel(f"{invoice.due_date + timedelta(days=2)} 11:30:00+00:00", tick=False),
+        TestCase.captureOnCommitCallbacks(execute=True),
+    ):
         assert send_payment_reminders() == 1
     assert outcomes(invoice) == {(-3, "passed_over"), (3, "sent")}
 
@@ -168,7 +187,8 @@ def test_reminders_take_a_constant_number_of_queries_to_decide(world, django_ass
     invoices = [issue(world) for _ in range(5)]
     day = invoices[0].due_date + timedelta(days=3)
     assert run(world, day) == 5
-    with django_assert_num_queries(2):  # the open invoices, the credit balances
+    # the reminders still queued, the open invoices, the credit balances
+    with django_assert_num_queries(3):
         assert run(world, day + timedelta(days=1)) == 0  # all five reminded already
 
 
