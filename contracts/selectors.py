@@ -8,10 +8,6 @@ from contracts.models import Contact, Customer, LegalAcceptance, LegalDocument
 from core.models import Tenant, User
 
 
-def customer_list(*, tenant: Tenant) -> QuerySet[Customer]:
-    return Customer.objects.filter(tenant=tenant)
-
-
 def contact_list_for_user(*, tenant: Tenant, user: User) -> QuerySet[Contact]:
     """The customers this person may act for at this tenant."""
     return (

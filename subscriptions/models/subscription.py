@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
-
 from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 from django.core.validators import MinValueValidator
@@ -143,10 +141,6 @@ class Subscription(models.Model):
 
     def __str__(self) -> str:
         return f"{self.customer.name}: {self.tariff}"
-
-    @property
-    def unit_amount(self) -> Decimal:
-        return sum((Decimal(item["unit_price"]) for item in self.price_items), Decimal(0))
 
     def current_period(self, today) -> Period:
         return period_containing(self.anchor_on, self.interval_months, today)

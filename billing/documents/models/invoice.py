@@ -40,10 +40,6 @@ class InvoiceQuerySet(models.QuerySet):
         """Drafts are never shown to customers."""
         return self.exclude(status=InvoiceStatus.DRAFT)
 
-    def overdue(self, today=None) -> InvoiceQuerySet:
-        today = today or timezone.localdate()
-        return self.filter(status=InvoiceStatus.OPEN, due_date__lt=today)
-
 
 class Invoice(models.Model):
     tenant = models.ForeignKey(

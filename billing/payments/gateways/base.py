@@ -20,7 +20,6 @@ from django.utils.translation import gettext_lazy as _
 if TYPE_CHECKING:
     from decimal import Decimal
 
-    from billing.documents.models import Invoice
     from billing.payments.models import Payment, PaymentAttempt, PaymentMethod
     from contracts.models import Customer
 
@@ -76,11 +75,6 @@ class PaymentGateway(Protocol):
 
     def refund(self, payment: Payment, amount: Decimal, key: str) -> str:
         """Give money back; returns the gateway's refund id."""
-
-
-def payment_reference(invoice: Invoice) -> str:
-    """What a bank transfer should carry so staff can match it: the invoice number."""
-    return invoice.number
 
 
 class ManualGateway:
