@@ -23,6 +23,7 @@ from billing.documents.emails import invoice_message, invoice_recipients
 from billing.documents.models import Invoice, InvoiceStatus
 from core.audit import audit_record
 from core.models import Tenant
+from core.roles import SYSTEM
 
 logger = logging.getLogger(__name__)
 
@@ -109,7 +110,7 @@ def _remind(invoice_id: int, *, step: int, steps: list[int], today: date) -> int
     ).send()
     audit_record(
         tenant=tenant,
-        actor=None,
+        actor=SYSTEM,
         action="invoice.reminder_sent",
         obj=invoice,
         after={"days_from_due_date": step, "recipients": recipients},

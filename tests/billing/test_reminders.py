@@ -13,6 +13,7 @@ from django.core.mail import EmailMessage
 from billing.collections.reminders import invoice_reminders_send
 from billing.models import CustomerCreditEntry, InvoiceStatus
 from billing.payments.services import invoice_mark_paid
+from core.roles import SYSTEM
 from core.validators import validate_reminder_days
 from tests.billing.test_signed_links import issue
 
@@ -59,11 +60,11 @@ def test_missed_steps_are_passed_over_not_sent_late(world):
 def test_only_open_invoices_are_chased(world, status):
     invoice = issue(world)
     if status == InvoiceStatus.PAID:
-        invoice_mark_paid(invoice=invoice, actor=None, amount=invoice.gross_amount)
+        invoice_mark_paid(invoice=invoice, actor=SYSTEM, amount=invoice.gross_amount)
     else:
         from billing.documents.invoice_state import move_invoice
 
-        move_invoice(invoice, status, kind=status, actor=None)
+        move_invoice(invoice, status, kind=status, actor=SYSTEM)
         invoice.save(update_fields=["status"])
     mail.outbox.clear()
     assert run(world, invoice.due_date + timedelta(days=3)) == 0
@@ -72,7 +73,7 @@ def test_only_open_invoices_are_chased(world, status):
 
 def test_a_partly_paid_invoice_is_chased_for_the_rest(world):
     invoice = issue(world)  # 119.00
-    invoice_mark_paid(invoice=invoice, actor=None, amount=Decimal("100"))
+    invoice_mark_paid(invoice=invoice, actor=SYSTEM, amount=Decimal("100"))
     mail.outbox.clear()
     assert run(world, invoice.due_date + timedelta(days=3)) == 1
     assert "19.00" in reminders_for(invoice)[0].body
