@@ -23,6 +23,8 @@ from decimal import Decimal
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
+from core.roles import SYSTEM
+
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 DB = "kontor_bench_billing"
@@ -127,18 +129,18 @@ def _naive(tenant_id: int, sample: int) -> float:
     start = time.perf_counter()
     for sub in subscriptions:
         invoice = invoice_create_draft(
-            customer=sub.customer, actor=None, subscription=sub, period_start=sub.next_invoice_on
+            customer=sub.customer, actor=SYSTEM, subscription=sub, period_start=sub.next_invoice_on
         )
         for item in sub.price_items:
             invoice_add_line(
                 invoice=invoice,
                 description=item["description"],
                 unit_price=Decimal(item["unit_price"]),
-                actor=None,
+                actor=SYSTEM,
                 service_start=TODAY,
                 service_end=add_months(TODAY, 1),
             )
-        invoice_finalize(invoice=invoice, actor=None, today=TODAY)
+        invoice_finalize(invoice=invoice, actor=SYSTEM, today=TODAY)
         sub.next_invoice_on = add_months(TODAY, 1)
         sub.save(update_fields=["next_invoice_on"])
     return len(subscriptions) / (time.perf_counter() - start)

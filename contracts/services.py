@@ -19,7 +19,7 @@ from contracts.models import (
 )
 from core.audit import audit_record, snapshot
 from core.models import Tenant, User
-from core.roles import ContactRole, may
+from core.roles import ContactRole, SystemActor, may
 from core.services import user_get_or_create
 
 _ADDRESS = [
@@ -61,7 +61,7 @@ def customer_fields_allowed(
 
 @transaction.atomic
 def customer_create(
-    *, tenant: Tenant, name: str, actor: User | None, number: str = "", **fields: Any
+    *, tenant: Tenant, name: str, actor: User | SystemActor, number: str = "", **fields: Any
 ) -> Customer:
     customer = Customer(tenant=tenant, name=name, number=number, **fields)
     customer.full_clean(exclude=["contract_partner"])
@@ -116,7 +116,7 @@ def contact_add(
     email: str,
     role: str = ContactRole.MEMBER,
     full_name: str = "",
-    actor: User | None,
+    actor: User | SystemActor,
 ) -> Contact:
     """Give a person (found or created by e-mail) access to the customer's portal."""
     user = user_get_or_create(email=email, full_name=full_name)
@@ -155,7 +155,7 @@ def customer_register_self(*, tenant: Tenant, user: User) -> Contact:
 
 
 @transaction.atomic
-def customer_links_revoke(*, customer: Customer, actor: User | None) -> Customer:
+def customer_links_revoke(*, customer: Customer, actor: User | SystemActor) -> Customer:
     """Invalidate every signed link ever sent to this customer."""
     customer = Customer.objects.select_for_update().get(pk=customer.pk)
     customer.link_secret = new_link_secret()
@@ -166,7 +166,7 @@ def customer_links_revoke(*, customer: Customer, actor: User | None) -> Customer
 
 @transaction.atomic
 def legal_document_publish(
-    *, tenant: Tenant, kind: str, version: str, title: str, body: str, actor: User | None
+    *, tenant: Tenant, kind: str, version: str, title: str, body: str, actor: User | SystemActor
 ) -> LegalDocument:
     """A new version of the terms or privacy policy; every customer is asked to accept it."""
     document = LegalDocument(

@@ -14,6 +14,7 @@ from django.forms.models import model_to_dict
 
 from core.fields import EncryptedTextField
 from core.models import AuditEntry, Tenant, User
+from core.roles import SYSTEM, SystemActor, acting_user
 
 # Set by `core.middleware.RequestContextMiddleware` so services need not take the request.
 current_ip: contextvars.ContextVar[str | None] = contextvars.ContextVar("current_ip", default=None)
@@ -53,7 +54,7 @@ def diff(before: Mapping[str, Any] | None, after: Mapping[str, Any] | None) -> t
 def audit_record(
     *,
     tenant: Tenant,
-    actor: User | None,
+    actor: User | SystemActor,
     action: str,
     obj: models.Model | None = None,
     before: Mapping[str, Any] | None = None,
@@ -61,13 +62,16 @@ def audit_record(
     actor_label: str | None = None,
     ip_address: str | None = None,
 ) -> AuditEntry:
-    """Write one audit entry. `actor=None` means a job; give it an `actor_label`."""
+    """Write one audit entry. `actor=SYSTEM` means a job; give it an `actor_label`."""
+    if actor is None:
+        # Nobody is not the system: a job says SYSTEM on purpose (core.roles).
+        raise TypeError("audit_record needs a person or SYSTEM as actor, not None")
     if before is not None and after is not None:
         before, after = diff(before, after)
-    label = actor_label or (actor.email if actor is not None else "system")
+    label = actor_label or ("system" if actor is SYSTEM else actor.email)
     return AuditEntry.objects.create(
         tenant=tenant,
-        actor=actor if actor is not None and actor.is_authenticated else None,
+        actor=acting_user(actor),
         actor_label=label[:254],
         action=action,
         object_type=ContentType.objects.get_for_model(obj) if obj is not None else None,

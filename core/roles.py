@@ -1,19 +1,53 @@
-"""The role matrix: which action needs which least role, and the one function that answers.
+"""The role matrix: which action needs which least role, and the two functions that use it.
 
-Every gated action in Kontor — in the back office, the portal, services and jobs — asks
-`may(user, action, tenant=…, customer=…)`. The matrix below is the single source of truth and
-`tests/core/test_roles.py` walks it row by row.
+Every gated action in Kontor goes through the matrix below, its single source of truth
+(`tests/core/test_roles.py` walks it row by row). Pages *ask* `may(user, action, tenant=…,
+customer_id=…)` to show or hide what a person may do; services *enforce* with
+`require(actor, action, tenant=…, customer_id=…)`, which raises PermissionDenied.
+
+Jobs (Celery tasks, the billing run, dunning, webhooks, reminders, commands, the demo seeder)
+act as `SYSTEM`, passed on purpose: `require(SYSTEM, …)` passes, `require(None, …)` never does,
+so a forgotten actor is refused instead of being mistaken for a job.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Final
 
+from django.core.exceptions import PermissionDenied
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 if TYPE_CHECKING:
     from core.models import Tenant, User
+
+
+class SystemActor:
+    """Kontor itself acting, not a person: the type of `SYSTEM`, its only instance (copies
+    too, so `actor is SYSTEM` always holds).
+
+    It has none of a User's attributes on purpose, so code that treats it as a person fails
+    loudly; `acting_user` gives what `actor`/`*_by` columns store for it (nobody)."""
+
+    _instance: SystemActor | None = None
+
+    def __new__(cls) -> SystemActor:
+        if cls._instance is None:
+            cls._instance = super().__new__(cls)
+        return cls._instance
+
+    def __repr__(self) -> str:
+        return "SYSTEM"
+
+
+SYSTEM: Final = SystemActor()
+
+
+def acting_user(actor: User | SystemActor) -> User | None:
+    """The person to store in an `actor` or `*_by` column: nobody when the system acts."""
+    if actor is SYSTEM or not actor.is_authenticated:
+        return None
+    return actor
 
 
 class StaffRole(models.TextChoices):
@@ -140,23 +174,53 @@ def may_log_in(user: User, tenant: Tenant | None) -> bool:
     )
 
 
-def may(user: User | None, action: str, *, tenant: Tenant, customer_id: int | None = None) -> bool:
+def may(
+    user: User | SystemActor | None,
+    action: str,
+    *,
+    tenant: Tenant,
+    customer_id: int | None = None,
+) -> bool:
     """May this user take this action at this tenant (for this customer, for portal actions)?
 
-    Superusers may take every back-office action; they act as no customer's contact.
+    Superusers may take every back-office action; they act as no customer's contact. The
+    system may take every action; nobody (None) none.
     """
     if action in STAFF_ACTIONS:
+        if user is SYSTEM:
+            return True
         if user is None or not user.is_authenticated or not user.is_active:
             return False
         if user.is_superuser:
             return True
         return staff_role_at_least(staff_role(user, tenant), STAFF_ACTIONS[action])
     if action in CONTACT_ACTIONS:
-        if user is None or not user.is_authenticated or not user.is_active:
+        if user is None or (
+            user is not SYSTEM and (not user.is_authenticated or not user.is_active)
+        ):
             return False
         if customer_id is None:
             raise ValueError(f"portal action {action!r} needs the customer it applies to")
+        if user is SYSTEM:
+            return True
         return contact_role_at_least(
             contact_role(user, tenant, customer_id), CONTACT_ACTIONS[action]
         )
     raise UnknownAction(action)
+
+
+def require(
+    actor: User | SystemActor | None,
+    action: str,
+    *,
+    tenant: Tenant,
+    customer_id: int | None = None,
+) -> None:
+    """Enforce the matrix in a service: raise PermissionDenied unless `may` allows it.
+
+    Staff actions need the staff role at `tenant`; portal (contact) actions need the contact
+    role for `customer_id`. `SYSTEM` passes; None is always refused. An action missing from the
+    matrix raises UnknownAction, for the system too.
+    """
+    if not may(actor, action, tenant=tenant, customer_id=customer_id):
+        raise PermissionDenied(action)

@@ -9,11 +9,11 @@ from django.utils.translation import gettext_lazy as _
 
 from core.audit import audit_record, snapshot
 from core.models import StaffMembership, Tenant, User
-from core.roles import StaffRole
+from core.roles import StaffRole, SystemActor
 
 
 @transaction.atomic
-def tenant_create(*, slug: str, name: str, actor: User | None, **fields) -> Tenant:
+def tenant_create(*, slug: str, name: str, actor: User | SystemActor, **fields) -> Tenant:
     """A new business, checked like the back office checks it (slug, colour, currency…)."""
     tenant = Tenant(slug=slug, name=name, **fields)
     tenant.full_clean()
@@ -49,7 +49,7 @@ def _email_address_record(user: User, *, verified: bool = False) -> None:
 
 @transaction.atomic
 def staff_add(
-    *, tenant: Tenant, email: str, role: StaffRole, actor: User | None
+    *, tenant: Tenant, email: str, role: StaffRole, actor: User | SystemActor
 ) -> StaffMembership:
     user = user_get_or_create(email=email)
     membership, created = StaffMembership.objects.get_or_create(
@@ -96,7 +96,7 @@ def ensure_an_owner_remains(*, membership: StaffMembership, role: str, is_active
 
 @transaction.atomic
 def staff_change(
-    *, membership: StaffMembership, role: str, is_active: bool, actor: User | None
+    *, membership: StaffMembership, role: str, is_active: bool, actor: User | SystemActor
 ) -> StaffMembership:
     # Lock the tenant's owner rows so two owners cannot demote each other at the same time.
     list(

@@ -21,7 +21,7 @@ from contracts.services import (
     legal_document_publish,
 )
 from core.models import Tenant, User
-from core.roles import ContactRole, StaffRole
+from core.roles import SYSTEM, ContactRole, StaffRole
 from core.services import staff_add, tenant_create
 from portal.demo_catalogue import (
     seed_catalogue,
@@ -203,7 +203,7 @@ def seed_demo() -> dict[str, int]:
             tenant = tenant_create(
                 slug=spec.slug,
                 name=spec.name,
-                actor=None,
+                actor=SYSTEM,
                 primary_colour=spec.colour,
                 locale=spec.locale,
                 default_currency=spec.currency,
@@ -215,17 +215,17 @@ def seed_demo() -> dict[str, int]:
             created["tenants"] += 1
         for role in StaffRole:
             membership = staff_add(
-                tenant=tenant, email=f"{role.value}@{spec.slug}.test", role=role, actor=None
+                tenant=tenant, email=f"{role.value}@{spec.slug}.test", role=role, actor=SYSTEM
             )
             _activate(membership.user)
         documents = legal_documents_current(tenant=tenant) or [
-            legal_document_publish(tenant=tenant, actor=None, **doc) for doc in _legal_texts(spec)
+            legal_document_publish(tenant=tenant, actor=SYSTEM, **doc) for doc in _legal_texts(spec)
         ]
         for n, (name, number, contract) in enumerate(spec.customers, start=1):
             customer = Customer.objects.filter(tenant=tenant, number=number).first()
             if customer is None:
                 customer = customer_create(
-                    tenant=tenant, name=name, number=number, actor=None, **contract
+                    tenant=tenant, name=name, number=number, actor=SYSTEM, **contract
                 )
                 created["customers"] += 1
             owner = contact_add(
@@ -233,7 +233,7 @@ def seed_demo() -> dict[str, int]:
                 email=f"customer{n}@{spec.slug}.test",
                 full_name=f"{name.split()[0]} Owner",
                 role=ContactRole.OWNER,
-                actor=None,
+                actor=SYSTEM,
             )
             _activate(owner.user)
             if n != 2:
@@ -246,7 +246,7 @@ def seed_demo() -> dict[str, int]:
                         customer=customer,
                         email=f"{role.value}1@{spec.slug}.test",
                         role=role,
-                        actor=None,
+                        actor=SYSTEM,
                     )
                     _activate(extra.user)
         tariffs = seed_catalogue(tenant)

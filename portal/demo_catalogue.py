@@ -14,6 +14,7 @@ from billing.payments.services import invoice_mark_paid
 from billing.run.services import billing_run
 from contracts.models import Customer
 from core.models import Tenant
+from core.roles import SYSTEM
 from subscriptions.credits import credits_use, package_purchase
 from subscriptions.models import (
     Department,
@@ -136,7 +137,7 @@ def seed_subscriptions(tenant: Tenant, tariffs: dict[str, Tariff], today: date) 
             subscription = subscription_order(
                 customer=customer,
                 tariff=tariff,
-                actor=None,
+                actor=SYSTEM,
                 start_on=add_months(today, -months_ago),
             )
             option = tariff.options.first()
@@ -213,6 +214,7 @@ def seed_packages(tenant: Tenant, today: date) -> None:
             department=department,
             reference=reference,
             today=today,
+            actor=SYSTEM,
         )
     holder = customers[2].contacts.get(role="owner").user
     package_purchase(customer=customers[2], package=packages[-1], actor=holder, today=today)
@@ -246,7 +248,7 @@ def seed_invoices(tenant: Tenant, today: date) -> None:
         for invoice in invoices[:-keep_open]:
             invoice_mark_paid(
                 invoice=invoice,
-                actor=None,
+                actor=SYSTEM,
                 amount=invoice.amount_due,
                 received_on=invoice.issue_date + timedelta(days=5),
             )

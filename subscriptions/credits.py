@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.formats import date_format
 from django.utils.translation import gettext
@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from contracts.models import Customer
 from core.audit import audit_record
 from core.models import User
-from core.roles import may
+from core.roles import SYSTEM, SystemActor, acting_user, require
 from subscriptions.models import (
     CreditAccount,
     CreditLedgerEntry,
@@ -88,12 +88,12 @@ def package_purchase(
 ) -> Order:
     """Buy a package: credits are added (or the period extended) at once; an order with the
     price is opened for the invoice (paid once payments land); both sides are e-mailed."""
-    if as_contact:
-        allowed = may(actor, "package.buy", tenant=customer.tenant, customer_id=customer.pk)
-    else:
-        allowed = may(actor, "credits.adjust", tenant=customer.tenant)
-    if not allowed:
-        raise PermissionDenied("package.buy")
+    require(
+        actor,
+        "package.buy" if as_contact else "credits.adjust",
+        tenant=customer.tenant,
+        customer_id=customer.pk,
+    )
     if package.tenant_id != customer.tenant_id or not package.is_active:
         raise ValidationError(_("This package is not on sale."), code="package")
     account = _locked_account(customer)
@@ -132,7 +132,7 @@ def package_purchase(
         reference=package.name,
     )
     order = order_create(
-        customer=customer, title=package.name, actor=None, description=package.description
+        customer=customer, title=package.name, actor=SYSTEM, description=package.description
     )
     order.amount, order.currency = package.price, package.currency
     order.save(update_fields=["amount", "currency"])
@@ -152,7 +152,7 @@ def package_purchase(
     return order
 
 
-def _forfeit(account: CreditAccount, *, actor: User | None, today: date) -> None:
+def _forfeit(account: CreditAccount, *, actor: User | SystemActor, today: date) -> None:
     forfeited = account.balance
     CreditLedgerEntry.objects.create(
         tenant=account.tenant,
@@ -161,7 +161,7 @@ def _forfeit(account: CreditAccount, *, actor: User | None, today: date) -> None
         delta=-forfeited,
         balance_after=0,
         package=account.package,
-        actor=actor,
+        actor=acting_user(actor),
         reference=gettext("Switched package kind"),
     )
     account.balance, account.valid_until, account.kind = 0, None, ""
@@ -196,7 +196,7 @@ def credits_use(
     today: date,
     reference: str = "",
     department: Department | None = None,
-    actor: User | None = None,
+    actor: User | SystemActor,
 ) -> CreditLedgerEntry:
     """Record use (a ticket, a conversation). Credits: the balance must cover it — checked
     under the account's row lock, so two uses at once never overdraw. Subscription packages:
@@ -218,7 +218,7 @@ def credits_use(
             "reference": reference,
             "department": str(department) if department else "",
         },
-        actor_label=None if actor else "system: credit use",
+        actor_label="system: credit use" if actor is SYSTEM else None,
     )
     return CreditLedgerEntry.objects.create(
         tenant=customer.tenant,
@@ -228,7 +228,7 @@ def credits_use(
         balance_after=account.balance,
         department=department,
         reference=reference,
-        actor=actor,
+        actor=acting_user(actor),
     )
 
 
@@ -237,8 +237,7 @@ def credits_adjust(
     *, customer: Customer, delta: int, reason: str, actor: User
 ) -> CreditLedgerEntry:
     """A manual correction by a Manager (goodwill credits, a mistaken use)."""
-    if not may(actor, "credits.adjust", tenant=customer.tenant):
-        raise PermissionDenied("credits.adjust")
+    require(actor, "credits.adjust", tenant=customer.tenant)
     if not reason.strip():
         raise ValidationError(_("Say why the balance is corrected."), code="reason")
     credits_check(customer=customer, kind=LedgerKind.ADJUSTMENT, amount=delta)

@@ -3,7 +3,7 @@ is long enough already)."""
 
 from __future__ import annotations
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext
@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from contracts.models import Customer
 from core.audit import audit_record
 from core.models import Tenant, User
-from core.roles import may
+from core.roles import SystemActor, acting_user, require
 from subscriptions.models import DeliveryStage, Order, OrderKind, StageTemplate, Subscription
 
 DEFAULT_STAGES = (_("Received"), _("In progress"), _("Delivered"))
@@ -32,14 +32,13 @@ def order_create(
     *,
     customer: Customer,
     title: str,
-    actor: User | None,
+    actor: User | SystemActor,
     description: str = "",
     subscription: Subscription | None = None,
     stages: list[str] | None = None,
 ) -> Order:
     """A new order with its timeline; the first stage ("received") is reached at once."""
-    if actor is not None and not may(actor, "order.manage", tenant=customer.tenant):
-        raise PermissionDenied("order.manage")
+    require(actor, "order.manage", tenant=customer.tenant)
     if subscription is not None and subscription.customer_id != customer.pk:
         raise ValidationError(_("That subscription belongs to another customer."))
     order = Order.objects.create(
@@ -60,7 +59,7 @@ def order_create(
                 position=i,
                 name=name,
                 reached_at=now if i == 0 else None,
-                reached_by=actor,
+                reached_by=acting_user(actor),
             )
             for i, name in enumerate(names)
         ]
@@ -78,8 +77,7 @@ def order_create(
 @transaction.atomic
 def order_advance(*, order: Order, actor: User, note: str = "") -> DeliveryStage:
     """Mark the next stage reached (now); the customer sees it on their Orders page."""
-    if not may(actor, "order.manage", tenant=order.tenant):
-        raise PermissionDenied("order.manage")
+    require(actor, "order.manage", tenant=order.tenant)
     # Lock the order first: two advances at once then run one after the other.
     Order.objects.select_for_update().filter(pk=order.pk).exists()
     stage = (

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone, translation
@@ -21,7 +21,7 @@ from contracts.services import customer_close
 from core.audit import audit_record
 from core.models import Tenant, User
 from core.money import round_money
-from core.roles import ContactRole, may
+from core.roles import SYSTEM, ContactRole, SystemActor, acting_user, may, require
 from subscriptions import periods
 from subscriptions.models import (
     SUBSCRIPTION_TRANSITIONS,
@@ -71,28 +71,6 @@ def tariff_period_amount(subscription: Subscription, tariff: Tariff) -> Decimal:
     return sum(lines, Decimal(0))
 
 
-# ---------------------------------------------------------------------------------------------
-# Who may
-
-
-def _require(
-    actor: User,
-    subscription: Subscription,
-    *,
-    contact_action: str,
-    staff_action: str,
-    as_contact: bool,
-) -> None:
-    if as_contact:
-        allowed = may(
-            actor, contact_action, tenant=subscription.tenant, customer_id=subscription.customer_id
-        )
-    else:
-        allowed = may(actor, staff_action, tenant=subscription.tenant)
-    if not allowed:
-        raise PermissionDenied(contact_action if as_contact else staff_action)
-
-
 def _lock_customer(customer: Customer) -> Customer:
     return Customer.objects.select_for_update().select_related("tenant").get(pk=customer.pk)
 
@@ -106,7 +84,7 @@ def _locked(subscription: Subscription) -> Subscription:
 
 
 def _move(
-    subscription: Subscription, to_status: str, *, kind: str, actor: User | None, data: dict
+    subscription: Subscription, to_status: str, *, kind: str, actor: User | SystemActor, data: dict
 ) -> None:
     """Change status along SUBSCRIPTION_TRANSITIONS only; record the event and audit it."""
     from_status = subscription.status
@@ -124,7 +102,7 @@ def _move(
         from_status=from_status,
         to_status=to_status,
         data=data,
-        actor=actor if actor is not None and actor.is_authenticated else None,
+        actor=acting_user(actor),
     )
     audit_record(
         tenant=subscription.tenant,
@@ -157,14 +135,13 @@ def subscription_order(
     *,
     customer: Customer,
     tariff: Tariff,
-    actor: User | None,
+    actor: User | SystemActor,
     start_on: date,
     quantity: int = 1,
     remaining_cycles: int | None = None,
 ) -> Subscription:
     """Order a module on a tariff for a customer (staff, or the system for demo and imports)."""
-    if actor is not None and not may(actor, "subscription.manage", tenant=customer.tenant):
-        raise PermissionDenied("subscription.manage")
+    require(actor, "subscription.manage", tenant=customer.tenant)
     customer = _lock_customer(customer)
     if customer.closed_at is not None:
         raise ValidationError(_("This customer's account is closed."), code="closed")
@@ -189,7 +166,7 @@ def subscription_order(
         from_status="",
         to_status=subscription.status,
         data={"tariff": tariff.pk, "start_on": str(start_on)},
-        actor=actor,
+        actor=acting_user(actor),
     )
     if customer.contract_partner_id is None:
         # The contract partner is the contact of the first order: the account owner then.
@@ -305,12 +282,11 @@ def subscription_change_tariff(
 ) -> ChangePreview:
     """Change at once (an upgrade, where the business prorates) or schedule the change for the
     earliest period start the notice allows. Returns what was done, as previewed."""
-    _require(
+    require(
         actor,
-        subscription,
-        contact_action="subscription.change",
-        staff_action="subscription.manage",
-        as_contact=as_contact,
+        "subscription.change" if as_contact else "subscription.manage",
+        tenant=subscription.tenant,
+        customer_id=subscription.customer_id,
     )
     subscription = _locked(subscription)
     preview = tariff_change_preview(subscription=subscription, target=target, today=today)
@@ -333,7 +309,7 @@ def _apply_tariff(
     subscription: Subscription,
     target: Tariff,
     *,
-    actor: User | None,
+    actor: User | SystemActor,
     today: date,
     preview: ChangePreview | None = None,
 ) -> None:
@@ -381,12 +357,11 @@ def subscription_undo_change(
     *, subscription: Subscription, actor: User, as_contact: bool = False
 ) -> Subscription:
     """Keep the current tariff after all: withdraw a scheduled change before it takes effect."""
-    _require(
+    require(
         actor,
-        subscription,
-        contact_action="subscription.change",
-        staff_action="subscription.manage",
-        as_contact=as_contact,
+        "subscription.change" if as_contact else "subscription.manage",
+        tenant=subscription.tenant,
+        customer_id=subscription.customer_id,
     )
     subscription = _locked(subscription)
     if subscription.status != SubscriptionStatus.SCHEDULED_CHANGE:
@@ -460,12 +435,11 @@ def subscription_cancel(
 ) -> Subscription:
     """Schedule the end. Customers and billing staff get the earliest date the terms allow and
     must give a reason; a Manager may choose any date from today on."""
-    _require(
+    require(
         actor,
-        subscription,
-        contact_action="subscription.cancel",
-        staff_action="subscription.manage",
-        as_contact=as_contact,
+        "subscription.cancel" if as_contact else "subscription.manage",
+        tenant=subscription.tenant,
+        customer_id=subscription.customer_id,
     )
     subscription = _locked(subscription)
     ends_on = cancellation_end_check(
@@ -497,12 +471,11 @@ def subscription_undo_cancel(
     *, subscription: Subscription, actor: User, today: date, as_contact: bool = False
 ) -> Subscription:
     """Take a cancellation back, as long as the subscription has not ended."""
-    _require(
+    require(
         actor,
-        subscription,
-        contact_action="subscription.cancel",
-        staff_action="subscription.manage",
-        as_contact=as_contact,
+        "subscription.cancel" if as_contact else "subscription.manage",
+        tenant=subscription.tenant,
+        customer_id=subscription.customer_id,
     )
     _lock_customer(subscription.customer)  # see account_close
     subscription = _locked(subscription)
@@ -533,8 +506,7 @@ def subscription_option_check(*, subscription: Subscription, option: Option) -> 
 def subscription_option_add(
     *, subscription: Subscription, option: Option, actor: User, today: date, quantity: int = 1
 ) -> SubscriptionOption:
-    if not may(actor, "subscription.option.manage", tenant=subscription.tenant):
-        raise PermissionDenied("subscription.option.manage")
+    require(actor, "subscription.option.manage", tenant=subscription.tenant)
     subscription = _locked(subscription)
     subscription_option_check(subscription=subscription, option=option)
     # A booked option keeps the price and date it was booked with; only the quantity changes.
@@ -563,8 +535,7 @@ def subscription_option_add(
 
 @transaction.atomic
 def subscription_option_remove(*, subscription: Subscription, option: Option, actor: User) -> None:
-    if not may(actor, "subscription.option.manage", tenant=subscription.tenant):
-        raise PermissionDenied("subscription.option.manage")
+    require(actor, "subscription.option.manage", tenant=subscription.tenant)
     subscription = _locked(subscription)
     deleted, _count = SubscriptionOption.objects.filter(
         subscription=subscription, option=option
@@ -602,7 +573,7 @@ def subscriptions_apply_due(*, today: date, tenant: Tenant | None = None) -> dic
                 _apply_tariff(
                     subscription,
                     subscription.scheduled_tariff,
-                    actor=None,
+                    actor=SYSTEM,
                     today=subscription.change_on,
                 )
                 done["changed"] += 1
@@ -620,7 +591,7 @@ def subscriptions_apply_due(*, today: date, tenant: Tenant | None = None) -> dic
                     subscription,
                     SubscriptionStatus.ENDED,
                     kind="ended",
-                    actor=None,
+                    actor=SYSTEM,
                     data={"ends_on": subscription.ends_on},
                 )
                 subscription.save()
@@ -666,12 +637,12 @@ def account_close_blockers(customer: Customer, today: date) -> list[str]:
 def account_close(
     *, customer: Customer, actor: User, today: date, as_contact: bool = False
 ) -> Customer:
-    if as_contact:
-        allowed = may(actor, "account.delete", tenant=customer.tenant, customer_id=customer.pk)
-    else:
-        allowed = may(actor, "customer.delete", tenant=customer.tenant)
-    if not allowed:
-        raise PermissionDenied("account.delete")
+    require(
+        actor,
+        "account.delete" if as_contact else "customer.delete",
+        tenant=customer.tenant,
+        customer_id=customer.pk,
+    )
     # Ordering and withdrawing a cancellation lock the customer row too: none can slip in
     # between this check and the close.
     _lock_customer(customer)
@@ -682,7 +653,9 @@ def account_close(
 
 
 @transaction.atomic
-def subscription_suspend(*, subscription: Subscription, actor: User | None, reason: str) -> None:
+def subscription_suspend(
+    *, subscription: Subscription, actor: User | SystemActor, reason: str
+) -> None:
     """Stop billing a subscription whose renewals could not be paid (dunning's final step)."""
     subscription = _locked(subscription)
     if subscription.status == SubscriptionStatus.SUSPENDED:
@@ -699,7 +672,7 @@ def subscription_suspend(*, subscription: Subscription, actor: User | None, reas
 
 
 @transaction.atomic
-def subscription_resume(*, subscription: Subscription, actor: User | None) -> None:
+def subscription_resume(*, subscription: Subscription, actor: User | SystemActor) -> None:
     """Back to what it was once the money came in; missed periods are billed by the next run."""
     subscription = _locked(subscription)
     if subscription.status != SubscriptionStatus.SUSPENDED:

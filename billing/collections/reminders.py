@@ -25,6 +25,7 @@ from billing.documents.emails import invoice_message, invoice_recipients
 from billing.documents.models import Invoice, InvoiceStatus
 from core.audit import audit_record
 from core.models import Tenant
+from core.roles import SYSTEM
 
 logger = logging.getLogger(__name__)
 
@@ -157,7 +158,7 @@ def _deliver(reminder_id: int) -> bool:
     reminder.save(update_fields=["outcome"])
     audit_record(
         tenant=invoice.tenant,
-        actor=None,
+        actor=SYSTEM,
         action="invoice.reminder_sent",
         obj=invoice,
         after={"days_from_due_date": reminder.offset_days, "recipients": recipients},

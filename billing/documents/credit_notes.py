@@ -11,7 +11,7 @@ from django.db.models import Sum
 from django.utils.translation import gettext_lazy as _
 
 from billing.documents.calculations import LineAmounts, line_amounts, totals
-from billing.documents.invoice_state import locked_invoice, move_invoice, require_staff
+from billing.documents.invoice_state import locked_invoice, move_invoice
 from billing.documents.models import (
     CreditNote,
     CreditNoteLine,
@@ -27,6 +27,7 @@ from contracts.models import Customer
 from core.audit import audit_record
 from core.models import Tenant, User
 from core.money import round_money
+from core.roles import SystemActor, require
 
 CREDITABLE = (InvoiceStatus.OPEN, InvoiceStatus.PAID, InvoiceStatus.UNCOLLECTIBLE)
 
@@ -82,7 +83,7 @@ def customer_credit_balance(customer: Customer, currency: str) -> Decimal:
 def credit_note_issue(
     *,
     invoice: Invoice,
-    actor: User | None,
+    actor: User | SystemActor,
     today: date,
     reason: str,
     quantities: dict[int, Decimal] | None = None,
@@ -105,7 +106,7 @@ def credit_note_issue(
 def credit_note_write(
     *,
     invoice: Invoice,
-    actor: User | None,
+    actor: User | SystemActor,
     today: date,
     reason: str,
     quantities: dict[int, Decimal] | None,
@@ -114,7 +115,7 @@ def credit_note_write(
     """Issue the credit note and settle what is due on the invoice; returns it with the rest.
     For `credit` the rest becomes customer credit; for `refund` the caller (payments, which sits
     above documents) pays it back inside this same transaction."""
-    require_staff(actor, invoice.tenant, "invoices.manage")
+    require(actor, "invoices.manage", tenant=invoice.tenant)
     invoice = locked_invoice(invoice)
     if invoice.status not in CREDITABLE:
         raise ValidationError(
@@ -239,7 +240,7 @@ def credit_note_write(
     return note, rest
 
 
-def apply_customer_credit(invoice: Invoice, *, actor: User | None) -> Decimal:
+def apply_customer_credit(invoice: Invoice, *, actor: User | SystemActor) -> Decimal:
     """Use the customer's credit on a just-finalized invoice — never more than it asks for.
     Runs inside `invoice_finalize`'s transaction; the customer row lock serializes it."""
     Customer.objects.select_for_update().filter(pk=invoice.customer_id).exists()

@@ -7,7 +7,6 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from billing.documents.invoice_state import require_staff
 from billing.documents.links import invoice_link_path
 from billing.documents.models import Invoice, InvoiceDelivery, InvoiceStatus
 from billing.documents.pdf import invoice_pdf
@@ -15,7 +14,7 @@ from contracts.models import Contact, DocumentDelivery
 from core.audit import audit_record
 from core.emails import templated_message
 from core.models import User
-from core.roles import ContactRole
+from core.roles import ContactRole, require
 from core.tenancy import tenant_host
 
 
@@ -88,7 +87,7 @@ def send_invoice_issued(invoice_id: int, *, again: bool = False) -> bool:
 def invoice_mark_sent(*, invoice: Invoice, actor: User) -> bool:
     """Staff handed the invoice over outside Kontor (post, in person): it is not e-mailed.
     False if it had gone out already."""
-    require_staff(actor, invoice.tenant, "invoices.manage")
+    require(actor, "invoices.manage", tenant=invoice.tenant)
     if invoice.status in (InvoiceStatus.DRAFT, InvoiceStatus.VOID):
         raise ValidationError(
             _("Only finalized invoices that are not void can be marked as sent."), code="status"

@@ -1,25 +1,24 @@
-"""What every invoice write shares: who may, the row lock, and moving the status along
+"""What every invoice write shares: the row lock, and moving the status along
 INVOICE_TRANSITIONS with an event row and an audit entry."""
 
 from __future__ import annotations
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from billing.documents.models import INVOICE_TRANSITIONS, Invoice, InvoiceEvent, InvoiceStatus
 from core.audit import audit_record
-from core.models import Tenant, User
-from core.roles import may
-
-
-def require_staff(actor: User | None, tenant: Tenant, action: str) -> None:
-    # actor None: the system (the billing run).
-    if actor is not None and not may(actor, action, tenant=tenant):
-        raise PermissionDenied(action)
+from core.models import User
+from core.roles import SystemActor, acting_user
 
 
 def move_invoice(
-    invoice: Invoice, to_status: str, *, kind: str, actor: User | None, data: dict | None = None
+    invoice: Invoice,
+    to_status: str,
+    *,
+    kind: str,
+    actor: User | SystemActor,
+    data: dict | None = None,
 ) -> None:
     from_status = invoice.status
     if to_status not in INVOICE_TRANSITIONS[from_status]:
@@ -39,7 +38,7 @@ def move_invoice(
         from_status=from_status,
         to_status=to_status,
         data=data or {},
-        actor=actor if actor is not None and actor.is_authenticated else None,
+        actor=acting_user(actor),
     )
     audit_record(
         tenant=invoice.tenant,

@@ -21,13 +21,14 @@ from billing.documents.finalization import (
     invoice_finalization,
     seller_snapshot,
 )
-from billing.documents.invoice_state import locked_invoice, move_invoice, require_staff
+from billing.documents.invoice_state import locked_invoice, move_invoice
 from billing.documents.models import Invoice, InvoiceLine, InvoiceStatus, NumberSeries, TaxRate
 from billing.documents.numbering import take_number
 from billing.documents.tasks import send_invoice_emails
 from contracts.models import Customer
 from core.audit import audit_record
 from core.models import Tenant, User
+from core.roles import SystemActor, require
 
 
 def default_tax_rate(tenant: Tenant) -> Decimal:
@@ -53,12 +54,12 @@ def locked_draft(invoice: Invoice) -> Invoice:
 def invoice_create_draft(
     *,
     customer: Customer,
-    actor: User | None,
+    actor: User | SystemActor,
     currency: str | None = None,
     subscription=None,
     period_start: date | None = None,
 ) -> Invoice:
-    require_staff(actor, customer.tenant, "invoices.manage")
+    require(actor, "invoices.manage", tenant=customer.tenant)
     invoice = Invoice.objects.create(
         tenant=customer.tenant,
         customer=customer,
@@ -76,7 +77,7 @@ def invoice_add_line(
     invoice: Invoice,
     description: str,
     unit_price: Decimal,
-    actor: User | None,
+    actor: User | SystemActor,
     quantity: Decimal = Decimal(1),
     tax_rate: Decimal | None = None,
     service_start: date | None = None,
@@ -84,7 +85,7 @@ def invoice_add_line(
     subscription=None,
     order=None,
 ) -> InvoiceLine:
-    require_staff(actor, invoice.tenant, "invoices.manage")
+    require(actor, "invoices.manage", tenant=invoice.tenant)
     invoice = locked_draft(invoice)
     rate = default_tax_rate(invoice.tenant) if tax_rate is None else Decimal(tax_rate)
     amounts = line_amounts(
@@ -126,11 +127,11 @@ def invoice_lines_save(
     invoice: Invoice,
     lines: list[InvoiceLine],
     deleted: list[InvoiceLine],
-    actor: User | None,
+    actor: User | SystemActor,
 ) -> None:
     """Staff's edits to a draft's lines (the back office's line table): priced like
     `invoice_add_line` — rounded per line, the default VAT rate where none is given."""
-    require_staff(actor, invoice.tenant, "invoices.manage")
+    require(actor, "invoices.manage", tenant=invoice.tenant)
     invoice = locked_draft(invoice)
     default_rate = default_tax_rate(invoice.tenant)
     for line in lines:
@@ -153,10 +154,10 @@ def invoice_lines_save(
 
 
 @transaction.atomic
-def invoice_finalize(*, invoice: Invoice, actor: User | None, today: date) -> Invoice:
+def invoice_finalize(*, invoice: Invoice, actor: User | SystemActor, today: date) -> Invoice:
     """Number it (gapless), date it, freeze seller and buyer, apply the VAT regime, cache the
     totals. From here on only credit notes correct it."""
-    require_staff(actor, invoice.tenant, "invoices.manage")
+    require(actor, "invoices.manage", tenant=invoice.tenant)
     invoice = locked_invoice(invoice)
     if invoice.status != InvoiceStatus.DRAFT:
         raise ValidationError(_("This invoice is already finalized."), code="finalized")
@@ -217,9 +218,11 @@ def email_after_commit(invoice_ids: list[int]) -> None:
 
 
 @transaction.atomic
-def invoice_mark_uncollectible(*, invoice: Invoice, actor: User | None, reason: str) -> Invoice:
+def invoice_mark_uncollectible(
+    *, invoice: Invoice, actor: User | SystemActor, reason: str
+) -> Invoice:
     """Written off: the customer is not expected to pay. A later payment still settles it."""
-    require_staff(actor, invoice.tenant, "invoices.void")
+    require(actor, "invoices.void", tenant=invoice.tenant)
     invoice = locked_invoice(invoice)
     move_invoice(
         invoice,
@@ -234,7 +237,7 @@ def invoice_mark_uncollectible(*, invoice: Invoice, actor: User | None, reason: 
 
 @transaction.atomic
 def invoice_void(*, invoice: Invoice, actor: User, reason: str) -> Invoice:
-    require_staff(actor, invoice.tenant, "invoices.void")
+    require(actor, "invoices.void", tenant=invoice.tenant)
     invoice = locked_invoice(invoice)
     if invoice.amount_paid or invoice.amount_credited:
         raise ValidationError(
@@ -247,7 +250,7 @@ def invoice_void(*, invoice: Invoice, actor: User, reason: str) -> Invoice:
 
 @transaction.atomic
 def invoice_delete_draft(*, invoice: Invoice, actor: User) -> None:
-    require_staff(actor, invoice.tenant, "invoices.manage")
+    require(actor, "invoices.manage", tenant=invoice.tenant)
     invoice = locked_invoice(invoice)
     if invoice.status != InvoiceStatus.DRAFT:
         raise ValidationError(_("Only drafts can be deleted."), code="finalized")

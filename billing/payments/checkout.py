@@ -10,28 +10,30 @@ from django.db import transaction
 from billing.documents.models import Invoice
 from billing.documents.services import invoice_add_line, invoice_create_draft, invoice_finalize
 from core.models import User
+from core.roles import SYSTEM, SystemActor
 from subscriptions.credits import package_purchase
 from subscriptions.models import Order
 
 
 @transaction.atomic
-def order_invoice(*, order: Order, actor: User | None, today: date) -> Invoice:
+def order_invoice(*, order: Order, actor: User | SystemActor, today: date) -> Invoice:
     """The order's invoice, finalized (and e-mailed like any other); made once."""
     order = Order.objects.select_for_update().select_related("customer__tenant").get(pk=order.pk)
     existing = Invoice.objects.filter(lines__order=order).first()
     if existing is not None:
         return existing
-    invoice = invoice_create_draft(customer=order.customer, actor=None, currency=order.currency)
+    # Invoicing what was bought is the system's work, whoever bought it (often a contact).
+    invoice = invoice_create_draft(customer=order.customer, actor=SYSTEM, currency=order.currency)
     invoice_add_line(
         invoice=invoice,
         description=order.title,
         unit_price=order.amount,
-        actor=None,
+        actor=SYSTEM,
         service_start=today,
         service_end=today,
         order=order,
     )
-    return invoice_finalize(invoice=invoice, actor=None, today=today)
+    return invoice_finalize(invoice=invoice, actor=SYSTEM, today=today)
 
 
 @transaction.atomic

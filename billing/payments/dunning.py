@@ -38,7 +38,7 @@ from contracts.models import Contact
 from core.audit import audit_record
 from core.emails import templated_message
 from core.models import Tenant
-from core.roles import ContactRole
+from core.roles import SYSTEM, ContactRole
 from core.tenancy import tenant_host
 from subscriptions.periods import local_today
 from subscriptions.services import subscription_suspend
@@ -71,7 +71,7 @@ def invoice_autocharge(invoice_id: int) -> PaymentAttempt | None:
     if card is None:
         return None
     try:  # an unanswered earlier try is repeated under its own key: never charged twice
-        attempt = invoice_pay(invoice=invoice, method=card, actor=None, off_session=True)
+        attempt = invoice_pay(invoice=invoice, method=card, actor=SYSTEM, off_session=True)
     except ValidationError:
         return None  # a charge the gateway is still processing: its webhook settles it
     if needs_dunning(attempt):
@@ -101,7 +101,7 @@ def dunning_open(*, invoice: Invoice, attempt: PaymentAttempt) -> DunningCase:
     if created:
         audit_record(
             tenant=invoice.tenant,
-            actor=None,
+            actor=SYSTEM,
             action="dunning.open",
             obj=invoice,
             after={"failure": attempt.failure_message, "next_retry_on": case.next_retry_on},
@@ -192,7 +192,7 @@ def _retry(case: DunningCase, today: date) -> int:
     attempt = None
     if card is not None:
         try:
-            attempt = invoice_pay(invoice=invoice, method=card, actor=None, off_session=True)
+            attempt = invoice_pay(invoice=invoice, method=card, actor=SYSTEM, off_session=True)
         except ValidationError:
             return 0  # a charge is still under way: try again next run
     if (
@@ -222,17 +222,17 @@ def _give_up(case: DunningCase, today: date) -> None:
     action = _settings(case.invoice.tenant).final_action
     invoice = case.invoice
     if action == DunningFinalAction.UNCOLLECTIBLE and invoice.status == InvoiceStatus.OPEN:
-        invoice_mark_uncollectible(invoice=invoice, actor=None, reason="dunning exhausted")
+        invoice_mark_uncollectible(invoice=invoice, actor=SYSTEM, reason="dunning exhausted")
     elif action == DunningFinalAction.SUSPEND and invoice.subscription is not None:
         subscription_suspend(
-            subscription=invoice.subscription, actor=None, reason=f"invoice {invoice.number}"
+            subscription=invoice.subscription, actor=SYSTEM, reason=f"invoice {invoice.number}"
         )
     case.closed_on, case.outcome, case.next_retry_on = today, DunningOutcome.EXHAUSTED, None
     case.final_action = action
     case.save(update_fields=["closed_on", "outcome", "next_retry_on", "final_action"])
     audit_record(
         tenant=case.tenant,
-        actor=None,
+        actor=SYSTEM,
         action="dunning.exhausted",
         obj=invoice,
         after={"final_action": action, "retries": case.retries_done},

@@ -29,6 +29,7 @@ from billing.payments.services import (
     payment_method_forget,
     payment_method_set_default,
 )
+from core.roles import SYSTEM
 from core.signing import LinkInvalid
 
 FORGET = "kontor_link_forget_cards"  # session: cards to drop once their payment is settled
@@ -90,14 +91,16 @@ def invoice_link_pay(request: HttpRequest, token: str) -> HttpResponse:
         except GatewayError as exc:
             messages.error(request, exc.message)
             return redirect(request.path)
+        # Nobody is logged in: the signed link, checked by `_invoice`, is the authority, so
+        # the services act as SYSTEM here (audited as "system", as before).
         if request.POST.get("save_card"):
             # Kept to pay what comes next (e.g. after a renewal was declined): the default.
-            payment_method_set_default(method=card, actor=None)
+            payment_method_set_default(method=card, actor=SYSTEM)
         else:
             request.session.setdefault(FORGET, []).append(card.pk)
             request.session.modified = True
         try:
-            attempt = invoice_pay(invoice=invoice, method=card, actor=None)
+            attempt = invoice_pay(invoice=invoice, method=card, actor=SYSTEM)
         except ValidationError as exc:  # paid meanwhile, or a payment under way
             _forget_unsaved_cards(request, invoice)
             messages.error(request, " ".join(exc.messages))
@@ -131,7 +134,7 @@ def _forget_unsaved_cards(request: HttpRequest, invoice: Invoice) -> None:
             gateway_for(invoice.tenant).card_detach(card)
         except GatewayError:
             continue  # stays saved; the customer can remove it after logging in
-        payment_method_forget(method=card, actor=None)
+        payment_method_forget(method=card, actor=SYSTEM)
 
 
 def _outcome(request, token: str, invoice: Invoice, attempt: PaymentAttempt) -> HttpResponse:
@@ -176,7 +179,7 @@ def invoice_link_pay_confirmed(request: HttpRequest, token: str, attempt_id: int
     if attempt is None:
         raise Http404
     try:
-        attempt = attempt_refresh(attempt=attempt, actor=None)
+        attempt = attempt_refresh(attempt=attempt, actor=SYSTEM)
     except GatewayError as exc:
         messages.error(request, exc.message)
         return redirect(f"/l/invoice/{token}/")

@@ -14,6 +14,7 @@ from billing.payments.models import (
     DunningOutcome,
 )
 from core.audit import audit_record
+from core.roles import SYSTEM
 from subscriptions.periods import local_today
 from subscriptions.services import subscription_resume
 
@@ -32,5 +33,5 @@ def dunning_close_recovered(case: DunningCase, today: date) -> None:
     case.save(update_fields=["closed_on", "outcome", "next_retry_on", "retries_done"])
     subscription = case.invoice.subscription
     if case.final_action == DunningFinalAction.SUSPEND and subscription is not None:
-        subscription_resume(subscription=subscription, actor=None)
-    audit_record(tenant=case.tenant, actor=None, action="dunning.recovered", obj=case.invoice)
+        subscription_resume(subscription=subscription, actor=SYSTEM)
+    audit_record(tenant=case.tenant, actor=SYSTEM, action="dunning.recovered", obj=case.invoice)

@@ -11,13 +11,13 @@ from django.db import transaction
 from django.db.models import Sum
 
 from billing.documents.credit_notes import credit_note_write
-from billing.documents.invoice_state import require_staff
 from billing.documents.models import CreditNote, Invoice, Settlement
 from billing.payments.gateways import GatewayError, gateway_for
 from billing.payments.models import Payment, PaymentMethodKind, Refund, RefundStatus
 from billing.payments.tasks import send_refunds
 from core.audit import audit_record
 from core.models import User
+from core.roles import SYSTEM, SystemActor, require
 
 
 def refundable(payment: Payment) -> Decimal:
@@ -73,14 +73,14 @@ def refunds_plan(*, invoice: Invoice, note: CreditNote, amount: Decimal) -> list
 def credit_note_refund(
     *,
     invoice: Invoice,
-    actor: User | None,
+    actor: User | SystemActor,
     today: date,
     reason: str,
     quantities: dict[int, Decimal] | None = None,
 ) -> CreditNote:
     """A credit note settled as a refund: what it does not settle on the invoice is paid back,
     planned in the note's own transaction (see `refunds_plan`)."""
-    require_staff(actor, invoice.tenant, "payments.refund")
+    require(actor, "payments.refund", tenant=invoice.tenant)
     note, rest = credit_note_write(
         invoice=invoice,
         actor=actor,
@@ -115,7 +115,7 @@ def refund_send(refund_id: int) -> Refund:
     refund.save(update_fields=["status", "gateway_refund_id", "failure_message"])
     audit_record(
         tenant=refund.tenant,
-        actor=None,
+        actor=SYSTEM,
         action=f"refund.{refund.status}",
         obj=refund.credit_note,
         after={"amount": refund.amount, "gateway": refund.gateway_refund_id},

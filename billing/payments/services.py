@@ -18,7 +18,7 @@ from django.db.models import F, Max
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from billing.documents.invoice_state import locked_invoice, move_invoice, require_staff
+from billing.documents.invoice_state import locked_invoice, move_invoice
 from billing.documents.models import PAYABLE, CustomerCreditEntry, Invoice, InvoiceStatus
 from billing.payments.gateways import ChargeOutcome, GatewayError, gateway_for
 from billing.payments.models import (
@@ -37,7 +37,7 @@ from contracts.models import Customer
 from core.audit import audit_record
 from core.models import User
 from core.money import round_money
-from core.roles import may
+from core.roles import SYSTEM, SystemActor, may, require
 from subscriptions.models import Subscription, SubscriptionStatus
 from subscriptions.periods import local_today
 
@@ -45,25 +45,11 @@ from subscriptions.periods import local_today
 IN_FLIGHT_FOR = timedelta(minutes=15)
 
 
-def require_for_customer(
-    actor: User | None, customer: Customer, *, contact_action: str, staff_action: str
-) -> None:
-    """The customer's own contact with the role, or staff acting on their behalf. None: a job."""
-    if actor is None:
-        return
-    tenant = customer.tenant
-    if may(actor, contact_action, tenant=tenant, customer_id=customer.pk):
-        return
-    if may(actor, staff_action, tenant=tenant):
-        return
-    raise PermissionDenied(contact_action)
-
-
 def payment_apply(
     invoice: Invoice,
     *,
     amount: Decimal,
-    actor: User | None,
+    actor: User | SystemActor,
     method: str,
     reference: str,
     received_on: date,
@@ -112,7 +98,9 @@ def _payment_spread(
     return payment
 
 
-def _allocate(payment: Payment, invoice: Invoice, applied: Decimal, actor: User | None) -> None:
+def _allocate(
+    payment: Payment, invoice: Invoice, applied: Decimal, actor: User | SystemActor
+) -> None:
     PaymentAllocation.objects.create(
         tenant=invoice.tenant, payment=payment, invoice=invoice, amount=applied
     )
@@ -148,7 +136,7 @@ def payment_record(
 ) -> Payment:
     """Staff record money that arrived outside Kontor's gateway (a bank transfer, cash) and
     allocate it to the customer's open invoices, oldest due first; the rest is credit."""
-    require_staff(actor, customer.tenant, "invoices.manage")
+    require(actor, "invoices.manage", tenant=customer.tenant)
     amount = round_money(amount, currency)
     if amount <= 0:
         raise ValidationError(_("The amount must be more than zero."), code="amount")
@@ -188,25 +176,21 @@ def payment_record(
 
 def card_setup_start(*, customer: Customer, actor: User) -> tuple[str, str]:
     """(publishable key, client secret) for Stripe.js to save a card for this customer."""
-    require_for_customer(
-        actor,
-        customer,
-        contact_action="payment_method.manage",
-        staff_action="payment_methods.manage",
-    )
+    # The customer's own contact with the role, or staff acting on their behalf.
+    if not may(actor, "payment_method.manage", tenant=customer.tenant, customer_id=customer.pk):
+        require(actor, "payment_methods.manage", tenant=customer.tenant)
     gateway = gateway_for(customer.tenant)
     return gateway.publishable_key, gateway.card_setup_start(customer)
 
 
-def payment_method_save(*, customer: Customer, setup_id: str, actor: User | None) -> PaymentMethod:
+def payment_method_save(
+    *, customer: Customer, setup_id: str, actor: User | SystemActor
+) -> PaymentMethod:
     """Keep the card the browser just saved at the gateway (checked there, not taken from the
     form). The first card becomes the default. Saving the same card twice keeps one."""
-    require_for_customer(
-        actor,
-        customer,
-        contact_action="payment_method.manage",
-        staff_action="payment_methods.manage",
-    )
+    # The customer's own contact with the role, or staff acting on their behalf.
+    if not may(actor, "payment_method.manage", tenant=customer.tenant, customer_id=customer.pk):
+        require(actor, "payment_methods.manage", tenant=customer.tenant)
     card = gateway_for(customer.tenant).card_setup_finish(customer, setup_id, purpose="setup")
     return _card_keep(customer=customer, card=card, actor=actor)[0]
 
@@ -226,14 +210,17 @@ def link_card_take(*, invoice: Invoice, setup_id: str) -> PaymentMethod:
     card = gateway_for(invoice.tenant).card_setup_finish(
         invoice.customer, setup_id, purpose=f"link-{invoice.pk}"
     )
-    method, created = _card_keep(customer=invoice.customer, card=card, actor=None)
+    # Nobody is logged in: the link is the authority, and the system keeps the card.
+    method, created = _card_keep(customer=invoice.customer, card=card, actor=SYSTEM)
     if not created:
         raise GatewayError(str(_("This card is saved already; log in to pay with it.")))
     return method
 
 
 @transaction.atomic
-def _card_keep(*, customer: Customer, card, actor: User | None) -> tuple[PaymentMethod, bool]:
+def _card_keep(
+    *, customer: Customer, card, actor: User | SystemActor
+) -> tuple[PaymentMethod, bool]:
     Customer.objects.select_for_update().filter(pk=customer.pk).exists()
     method, created = PaymentMethod.objects.get_or_create(
         tenant=customer.tenant,
@@ -245,7 +232,7 @@ def _card_keep(*, customer: Customer, card, actor: User | None) -> tuple[Payment
             "exp_month": card.exp_month,
             "exp_year": card.exp_year,
             "is_default": not customer.payment_methods.exists(),
-            "added_by": actor if actor and not _is_contact(actor, customer) else None,
+            "added_by": None if actor is SYSTEM or _is_contact(actor, customer) else actor,
         },
     )
     if method.customer_id != customer.pk:
@@ -266,13 +253,11 @@ def _is_contact(actor: User, customer: Customer) -> bool:
     return customer.contacts.filter(user=actor).exists()
 
 
-def payment_method_set_default(*, method: PaymentMethod, actor: User) -> None:
-    require_for_customer(
-        actor,
-        method.customer,
-        contact_action="payment_method.manage",
-        staff_action="payment_methods.manage",
-    )
+def payment_method_set_default(*, method: PaymentMethod, actor: User | SystemActor) -> None:
+    customer = method.customer
+    # The customer's own contact with the role, or staff acting on their behalf.
+    if not may(actor, "payment_method.manage", tenant=customer.tenant, customer_id=customer.pk):
+        require(actor, "payment_methods.manage", tenant=customer.tenant)
     with transaction.atomic():
         Customer.objects.select_for_update().filter(pk=method.customer_id).exists()
         PaymentMethod.objects.filter(customer=method.customer_id, is_default=True).update(
@@ -284,18 +269,16 @@ def payment_method_set_default(*, method: PaymentMethod, actor: User) -> None:
 
 def payment_method_remove(*, method: PaymentMethod, actor: User) -> None:
     """Detach it at the gateway, then forget it."""
-    require_for_customer(
-        actor,
-        method.customer,
-        contact_action="payment_method.manage",
-        staff_action="payment_methods.manage",
-    )
+    customer = method.customer
+    # The customer's own contact with the role, or staff acting on their behalf.
+    if not may(actor, "payment_method.manage", tenant=customer.tenant, customer_id=customer.pk):
+        require(actor, "payment_methods.manage", tenant=customer.tenant)
     gateway_for(method.tenant).card_detach(method)
     payment_method_forget(method=method, actor=actor)
 
 
 @transaction.atomic
-def payment_method_forget(*, method: PaymentMethod, actor: User | None) -> None:
+def payment_method_forget(*, method: PaymentMethod, actor: User | SystemActor) -> None:
     """Drop a card that is gone at the gateway; the newest other card becomes the default."""
     Customer.objects.select_for_update().filter(pk=method.customer_id).exists()
     method = PaymentMethod.objects.filter(pk=method.pk).first()
@@ -385,16 +368,16 @@ def invoice_pay(
     *,
     invoice: Invoice,
     method: PaymentMethod,
-    actor: User | None,
+    actor: User | SystemActor,
     amount: Decimal | None = None,
     off_session: bool = False,
 ) -> PaymentAttempt:
     """Charge a saved card for the invoice (all that is due, or `amount` where the business
     allows part payments). The attempt says how it went: succeeded, needs the customer's
     confirmation (3-D Secure, in the browser), or failed with the gateway's reason."""
-    require_for_customer(
-        actor, invoice.customer, contact_action="invoice.pay", staff_action="invoices.manage"
-    )
+    # The customer's own contact with the role, or staff acting on their behalf.
+    if not may(actor, "invoice.pay", tenant=invoice.tenant, customer_id=invoice.customer_id):
+        require(actor, "invoices.manage", tenant=invoice.tenant)
     attempt = _attempt_open(invoice=invoice, method=method, amount=amount, off_session=off_session)
     try:
         outcome = gateway_for(invoice.tenant).charge(attempt, method)
@@ -408,7 +391,7 @@ def invoice_pay(
 
 @transaction.atomic
 def attempt_settle(
-    *, attempt: PaymentAttempt, outcome: ChargeOutcome, actor: User | None
+    *, attempt: PaymentAttempt, outcome: ChargeOutcome, actor: User | SystemActor
 ) -> PaymentAttempt:
     """Apply the gateway's answer to the attempt — once: a success already recorded (by the
     page, a webhook or the reconciliation) is not recorded again."""
@@ -445,7 +428,7 @@ def attempt_settle(
     return attempt
 
 
-def attempt_refresh(*, attempt: PaymentAttempt, actor: User | None) -> PaymentAttempt:
+def attempt_refresh(*, attempt: PaymentAttempt, actor: User | SystemActor) -> PaymentAttempt:
     """Ask the gateway again (the browser finished 3-D Secure, or a job reconciles)."""
     if attempt.status == AttemptStatus.SUCCEEDED or not attempt.intent_id:
         return attempt
@@ -458,7 +441,7 @@ def attempt_refresh(*, attempt: PaymentAttempt, actor: User | None) -> PaymentAt
 def invoice_mark_paid(
     *,
     invoice: Invoice,
-    actor: User | None,
+    actor: User | SystemActor,
     amount: Decimal,
     received_on: date | None = None,
     reference: str = "",
@@ -467,7 +450,7 @@ def invoice_mark_paid(
     """Record a bank transfer seen by staff. Partial payments keep it open; the full amount
     marks it paid."""
 
-    require_staff(actor, invoice.tenant, "invoices.manage")
+    require(actor, "invoices.manage", tenant=invoice.tenant)
     invoice = locked_invoice(invoice)
     amount = round_money(Decimal(amount), invoice.currency)
     if invoice.status not in (InvoiceStatus.OPEN, InvoiceStatus.UNCOLLECTIBLE):

@@ -34,6 +34,7 @@ from billing.payments.services import attempt_settle, payment_method_forget, pay
 from billing.payments.tasks import process_gateway_event
 from core.audit import audit_record
 from core.models import Tenant
+from core.roles import SYSTEM
 
 logger = logging.getLogger(__name__)
 
@@ -126,7 +127,7 @@ def _intent_succeeded(tenant: Tenant, intent: dict) -> str:
     outcome = ChargeOutcome(
         AttemptStatus.SUCCEEDED, intent_id=intent["id"], reference=_charge_id(intent)
     )
-    attempt = attempt_settle(attempt=attempt, outcome=outcome, actor=None)
+    attempt = attempt_settle(attempt=attempt, outcome=outcome, actor=SYSTEM)
     return f"attempt {attempt.pk} {attempt.status}"
 
 
@@ -138,7 +139,7 @@ def _intent_failed(tenant: Tenant, intent: dict) -> str:
     outcome = ChargeOutcome(
         AttemptStatus.FAILED, intent_id=intent["id"], failure_message=error.get("message", "")
     )
-    attempt = attempt_settle(attempt=attempt, outcome=outcome, actor=None)
+    attempt = attempt_settle(attempt=attempt, outcome=outcome, actor=SYSTEM)
     if attempt.off_session and attempt.status == AttemptStatus.FAILED:
         dunning_open(invoice=attempt.invoice, attempt=attempt)
     return f"attempt {attempt.pk} {attempt.status}"  # a success recorded earlier stays
@@ -169,7 +170,7 @@ def _method_detached(tenant: Tenant, method: dict) -> str:
     known = PaymentMethod.objects.filter(tenant=tenant, token=method.get("id", "")).first()
     if known is None:
         return "unknown card"
-    payment_method_forget(method=known, actor=None)
+    payment_method_forget(method=known, actor=SYSTEM)
     return "card removed"
 
 
@@ -183,7 +184,7 @@ def _setup_succeeded(tenant: Tenant, setup: dict) -> str:
     if account is None:
         return "unknown customer"
     try:
-        method = payment_method_save(customer=account.customer, setup_id=setup["id"], actor=None)
+        method = payment_method_save(customer=account.customer, setup_id=setup["id"], actor=SYSTEM)
     except GatewayError as exc:
         return f"not saved: {exc.message}"
     return f"card {method.pk} saved"
@@ -197,7 +198,7 @@ def _dispute(tenant: Tenant, dispute: dict) -> str:
         Payment.objects.filter(pk=payment.pk).update(disputed_at=timezone.now())
         audit_record(
             tenant=tenant,
-            actor=None,
+            actor=SYSTEM,
             action="payment.disputed",
             obj=payment,
             after={"reason": dispute.get("reason", ""), "amount": dispute.get("amount")},

@@ -29,7 +29,6 @@ from billing.documents.finalization import (
     invoice_finalization,
     seller_snapshot,
 )
-from billing.documents.invoice_state import require_staff
 from billing.documents.models import CustomerCreditEntry, Invoice, InvoiceStatus, NumberSeries
 from billing.documents.numbering import take_numbers
 from billing.documents.services import default_tax_rate, email_after_commit
@@ -40,6 +39,7 @@ from billing.run.insert import insert_by_copy, insert_by_orm
 from contracts.models import Customer
 from core.audit import audit_record
 from core.models import Tenant, User
+from core.roles import SYSTEM, require
 from subscriptions.models import (
     PendingCharge,
     Subscription,
@@ -101,7 +101,7 @@ def billing_run(
 def billing_run_for_customer(*, customer: Customer, actor: User) -> int:
     """Back office: invoice what is due for one customer now, on the business's calendar day,
     instead of waiting for the hourly run. Returns how many invoices were issued."""
-    require_staff(actor, customer.tenant, "invoices.manage")
+    require(actor, "invoices.manage", tenant=customer.tenant)
     today = local_today(timezone.now(), customer.tenant.timezone)
     issued = billing_run(today=today, customer=customer).invoices
     audit_record(
@@ -248,7 +248,7 @@ def _run_batch(
         else:
             insert_by_orm(tenant, today, invoices, lines_of)
         for invoice in drafts:
-            if invoice.customer_id in with_credit and apply_customer_credit(invoice, actor=None):
+            if invoice.customer_id in with_credit and apply_customer_credit(invoice, actor=SYSTEM):
                 invoice.save(update_fields=["amount_credited", "status"])
         issued = [invoice.pk for invoice in drafts]
         email_after_commit(issued)

@@ -11,6 +11,7 @@ from django.db import connection
 
 from billing.models import Invoice, TaxRate
 from billing.run import services as billing
+from core.roles import SYSTEM
 from subscriptions.models import PendingCharge, Subscription
 from subscriptions.services import (
     subscription_cancel,
@@ -32,7 +33,7 @@ def setup(world):
 
 def subscribe(world, tariff, start=date(2026, 1, 15), customer=None, **kwargs):
     return subscription_order(
-        customer=customer or world.alpha, tariff=tariff, actor=None, start_on=start, **kwargs
+        customer=customer or world.alpha, tariff=tariff, actor=SYSTEM, start_on=start, **kwargs
     )
 
 

@@ -16,6 +16,7 @@ from billing.documents.services import invoice_finalize
 from billing.models import CreditNoteLine, CustomerCreditEntry, TaxRate
 from billing.payments.refunds import credit_note_refund
 from billing.payments.services import invoice_mark_paid
+from core.roles import SYSTEM
 from tests.billing.test_invoices import draft
 
 pytestmark = pytest.mark.django_db
@@ -30,27 +31,27 @@ def vat(world):
 
 
 def issued(world, *lines):
-    return invoice_finalize(invoice=draft(world, *lines), actor=None, today=TODAY)
+    return invoice_finalize(invoice=draft(world, *lines), actor=SYSTEM, today=TODAY)
 
 
 def test_a_full_credit_note_settles_an_open_invoice(world):
     invoice = issued(world, ("Helpdesk", "1", "100"))
-    note = credit_note_issue(invoice=invoice, actor=None, today=TODAY, reason="Wrong customer")
+    note = credit_note_issue(invoice=invoice, actor=SYSTEM, today=TODAY, reason="Wrong customer")
     invoice.refresh_from_db()
     assert note.number == "CN-2026-000001" and note.gross_amount == Decimal("119.00")
     assert invoice.status == "paid" and invoice.amount_due == 0
     assert customer_credit_balance(world.alpha, "EUR") == 0
     with pytest.raises(ValidationError):  # nothing left to credit
-        credit_note_issue(invoice=invoice, actor=None, today=TODAY, reason="Again")
+        credit_note_issue(invoice=invoice, actor=SYSTEM, today=TODAY, reason="Again")
 
 
 def test_crediting_a_paid_invoice_leaves_customer_credit_used_by_the_next_invoice(world):
     paid = issued(world, ("Seats", "10", "10"))
-    invoice_mark_paid(invoice=paid, actor=None, amount=paid.gross_amount)
+    invoice_mark_paid(invoice=paid, actor=SYSTEM, amount=paid.gross_amount)
     line = paid.lines.get()
     credit_note_issue(
         invoice=paid,
-        actor=None,
+        actor=SYSTEM,
         today=TODAY,
         reason="3 seats unused",
         quantities={line.pk: Decimal(3)},
@@ -70,24 +71,24 @@ def test_more_than_the_line_cannot_be_credited(world):
     line = invoice.lines.get()
     with pytest.raises(ValidationError):
         credit_note_issue(
-            invoice=invoice, actor=None, today=TODAY, reason="x", quantities={line.pk: Decimal(3)}
+            invoice=invoice, actor=SYSTEM, today=TODAY, reason="x", quantities={line.pk: Decimal(3)}
         )
 
 
 def test_a_reason_is_required_and_drafts_are_not_credited(world):
     invoice = issued(world, ("x", "1", "10"))
     with pytest.raises(ValidationError):
-        credit_note_issue(invoice=invoice, actor=None, today=TODAY, reason=" ")
+        credit_note_issue(invoice=invoice, actor=SYSTEM, today=TODAY, reason=" ")
     with pytest.raises(ValidationError):
         credit_note_issue(
-            invoice=draft(world, ("x", "1", "1")), actor=None, today=TODAY, reason="x"
+            invoice=draft(world, ("x", "1", "1")), actor=SYSTEM, today=TODAY, reason="x"
         )
 
 
 def test_a_refund_leaves_no_customer_credit(world):
     paid = issued(world, ("x", "1", "100"))
-    invoice_mark_paid(invoice=paid, actor=None, amount=paid.gross_amount)
-    credit_note_refund(invoice=paid, actor=None, today=TODAY, reason="Goodwill")
+    invoice_mark_paid(invoice=paid, actor=SYSTEM, amount=paid.gross_amount)
+    credit_note_refund(invoice=paid, actor=SYSTEM, today=TODAY, reason="Goodwill")
     assert not CustomerCreditEntry.objects.exists()
 
 
@@ -109,32 +110,32 @@ class TestCreditProperties(HypothesisTestCase):
         customer = CustomerFactory(tenant=tenant)
         from billing.documents.services import invoice_add_line, invoice_create_draft
 
-        first = invoice_create_draft(customer=customer, actor=None)
+        first = invoice_create_draft(customer=customer, actor=SYSTEM)
         for price in prices:
             invoice_add_line(
                 invoice=first,
                 description="l",
                 quantity=Decimal(3),
                 unit_price=Decimal(price),
-                actor=None,
+                actor=SYSTEM,
             )
-        first = invoice_finalize(invoice=first, actor=None, today=TODAY)
-        invoice_mark_paid(invoice=first, actor=None, amount=first.gross_amount)
+        first = invoice_finalize(invoice=first, actor=SYSTEM, today=TODAY)
+        invoice_mark_paid(invoice=first, actor=SYSTEM, amount=first.gross_amount)
         lines = list(first.lines.all())
         quantities = {line.pk: Decimal(q) for line, q in zip(lines, credited, strict=False) if q}
         if quantities:
             note = credit_note_issue(
-                invoice=first, actor=None, today=TODAY, reason="r", quantities=quantities
+                invoice=first, actor=SYSTEM, today=TODAY, reason="r", quantities=quantities
             )
             assert note.gross_amount <= first.gross_amount
             for line in lines:
                 assert creditable_quantity(line) >= 0
         balance = customer_credit_balance(customer, "EUR")
-        second = invoice_create_draft(customer=customer, actor=None)
+        second = invoice_create_draft(customer=customer, actor=SYSTEM)
         invoice_add_line(
-            invoice=second, description="n", unit_price=Decimal(next_price), actor=None
+            invoice=second, description="n", unit_price=Decimal(next_price), actor=SYSTEM
         )
-        second = invoice_finalize(invoice=second, actor=None, today=TODAY)
+        second = invoice_finalize(invoice=second, actor=SYSTEM, today=TODAY)
         assert second.amount_credited == min(balance, second.gross_amount)
         assert second.amount_due >= 0
         assert customer_credit_balance(customer, "EUR") >= 0
@@ -156,22 +157,22 @@ class TestPartialCreditsProperty(HypothesisTestCase):
         customer = CustomerFactory(tenant=tenant)
         from billing.documents.services import invoice_add_line, invoice_create_draft
 
-        invoice = invoice_create_draft(customer=customer, actor=None)
+        invoice = invoice_create_draft(customer=customer, actor=SYSTEM)
         invoice_add_line(
             invoice=invoice,
             description="l",
             quantity=Decimal(quantity),
             unit_price=price,
-            actor=None,
+            actor=SYSTEM,
         )
-        invoice = invoice_finalize(invoice=invoice, actor=None, today=TODAY)
+        invoice = invoice_finalize(invoice=invoice, actor=SYSTEM, today=TODAY)
         line = invoice.lines.get()
         for part in parts:
             part = min(Decimal(part), creditable_quantity(line))
             if not part:
                 break
             credit_note_issue(
-                invoice=invoice, actor=None, today=TODAY, reason="r", quantities={line.pk: part}
+                invoice=invoice, actor=SYSTEM, today=TODAY, reason="r", quantities={line.pk: part}
             )
         credited = list(CreditNoteLine.objects.filter(invoice_line=line))
         assert all(c.net_amount >= 0 and c.tax_amount >= 0 for c in credited)
@@ -187,7 +188,7 @@ def test_four_half_cents_credited_one_by_one_stay_within_the_line(world):
     line = invoice.lines.get()
     notes = [
         credit_note_issue(
-            invoice=invoice, actor=None, today=TODAY, reason="r", quantities={line.pk: Decimal(1)}
+            invoice=invoice, actor=SYSTEM, today=TODAY, reason="r", quantities={line.pk: Decimal(1)}
         )
         for _ in range(4)
     ]
@@ -198,10 +199,10 @@ def test_four_half_cents_credited_one_by_one_stay_within_the_line(world):
 def unused_seats_credited(world, *, seats):
     """A paid invoice for 10 seats at 10 €, `seats` of them credited as customer credit."""
     paid = issued(world, ("Seats", "10", "10"))
-    invoice_mark_paid(invoice=paid, actor=None, amount=paid.gross_amount)
+    invoice_mark_paid(invoice=paid, actor=SYSTEM, amount=paid.gross_amount)
     return credit_note_issue(
         invoice=paid,
-        actor=None,
+        actor=SYSTEM,
         today=TODAY,
         reason="Unused seats",
         quantities={paid.lines.get().pk: Decimal(seats)},
@@ -251,7 +252,11 @@ def test_partial_credits_add_up_to_the_line_without_residue(world):
     line = invoice.lines.get()
     for _ in range(3):
         credit_note_issue(
-            invoice=invoice, actor=None, today=TODAY, reason="one", quantities={line.pk: Decimal(1)}
+            invoice=invoice,
+            actor=SYSTEM,
+            today=TODAY,
+            reason="one",
+            quantities={line.pk: Decimal(1)},
         )
     from billing.models import CreditNote
 
@@ -262,9 +267,9 @@ def test_crediting_an_uncollectible_invoice_settles_it_and_creates_no_credit(wor
     from billing.documents.invoice_state import move_invoice
 
     invoice = issued(world, ("x", "1", "100"))
-    move_invoice(invoice, "uncollectible", kind="written_off", actor=None)
+    move_invoice(invoice, "uncollectible", kind="written_off", actor=SYSTEM)
     invoice.save(update_fields=["status"])
-    credit_note_issue(invoice=invoice, actor=None, today=TODAY, reason="Write-off")
+    credit_note_issue(invoice=invoice, actor=SYSTEM, today=TODAY, reason="Write-off")
     assert customer_credit_balance(world.alpha, "EUR") == 0
     invoice.refresh_from_db()
     assert invoice.status == "paid" and invoice.amount_due == 0
@@ -276,7 +281,7 @@ def test_an_invoice_settled_by_credit_cannot_be_voided(world):
     invoice = issued(world, ("x", "1", "100"))
     credit_note_issue(
         invoice=invoice,
-        actor=None,
+        actor=SYSTEM,
         today=TODAY,
         reason="half",
         quantities={invoice.lines.get().pk: Decimal("0.5")},
@@ -290,5 +295,5 @@ def test_an_invoice_settled_by_credit_cannot_be_voided(world):
 
 def test_an_unrounded_payment_is_rounded_first(world):
     invoice = issued(world, ("x", "1", "10"))  # 11.90
-    paid = invoice_mark_paid(invoice=invoice, actor=None, amount=Decimal("11.895"))
+    paid = invoice_mark_paid(invoice=invoice, actor=SYSTEM, amount=Decimal("11.895"))
     assert paid.status == "paid" and paid.amount_due == 0

@@ -10,6 +10,7 @@ from billing.models import DunningCase, Invoice, PaymentMethod, PaymentSettings,
 from billing.payments.dunning import card_expiry_reminders_send, dunning_run
 from billing.payments.services import invoice_pay, payment_method_set_default
 from billing.run import services as billing
+from core.roles import SYSTEM
 from tests import stripe_fake
 from tests.billing.test_payments import save_card
 from tests.factories import TariffFactory
@@ -27,7 +28,7 @@ def renewal(world, stripe_acme, eager_tasks, django_capture_on_commit_callbacks)
     subscription = subscription_order(
         customer=world.alpha,
         tariff=TariffFactory(module__tenant=world.acme, price="49.00"),
-        actor=None,
+        actor=SYSTEM,
         start_on=START,
     )
 

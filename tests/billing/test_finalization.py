@@ -10,6 +10,7 @@ from billing.documents.services import invoice_add_line, invoice_create_draft, i
 from billing.models import Invoice, TaxRate
 from billing.run.services import billing_run
 from contracts.models import VatRegime
+from core.roles import SYSTEM
 from subscriptions.services import subscription_option_add, subscription_order
 from tests.factories import CustomerFactory, OptionFactory, TariffFactory
 
@@ -54,7 +55,7 @@ def test_the_run_and_invoice_finalize_produce_the_same_invoice(world, regime):
         module__tenant=world.acme, module__name="Helpdesk", name="Team", price="33.335"
     )
     subscription = subscription_order(
-        customer=customer, tariff=tariff, actor=None, start_on=date(2026, 3, 1), quantity=3
+        customer=customer, tariff=tariff, actor=SYSTEM, start_on=date(2026, 3, 1), quantity=3
     )
     option = OptionFactory(tenant=world.acme, name="Archive", unit_price="4.99")
     tariff.options.add(option)
@@ -68,11 +69,11 @@ def test_the_run_and_invoice_finalize_produce_the_same_invoice(world, regime):
     assert billing_run(today=TODAY, tenant=world.acme).invoices == 1
     by_run = Invoice.objects.get(subscription=subscription)
 
-    draft = invoice_create_draft(customer=customer, actor=None, currency="EUR")
+    draft = invoice_create_draft(customer=customer, actor=SYSTEM, currency="EUR")
     for line in by_run.lines.order_by("id"):
         invoice_add_line(
             invoice=draft,
-            actor=None,
+            actor=SYSTEM,
             description=line.description,
             quantity=line.quantity,
             unit_price=line.unit_price,
@@ -80,7 +81,7 @@ def test_the_run_and_invoice_finalize_produce_the_same_invoice(world, regime):
             service_start=line.service_start,
             service_end=line.service_end,
         )
-    by_hand = invoice_finalize(invoice=draft, actor=None, today=TODAY)
+    by_hand = invoice_finalize(invoice=draft, actor=SYSTEM, today=TODAY)
     by_hand.refresh_from_db()
 
     assert {name: getattr(by_hand, name) for name in FROZEN} == {

@@ -7,6 +7,7 @@ import time_machine
 from billing.documents.services import invoice_add_line, invoice_create_draft, invoice_finalize
 from billing.models import TaxRate
 from billing.payments.services import invoice_mark_paid
+from core.roles import SYSTEM
 from tests.helpers import assert_max_queries
 
 pytestmark = pytest.mark.django_db
@@ -22,22 +23,22 @@ def invoice(world, price="100", issued=date(2026, 3, 1), customer=None, finalize
     TaxRate.objects.get_or_create(
         tenant=world.acme, is_default=True, defaults={"name": "Standard", "rate": Decimal("19")}
     )
-    made = invoice_create_draft(customer=customer or world.alpha, actor=None)
+    made = invoice_create_draft(customer=customer or world.alpha, actor=SYSTEM)
     invoice_add_line(
         invoice=made,
         description="Helpdesk Team",
         unit_price=Decimal(price),
-        actor=None,
+        actor=SYSTEM,
         service_start=issued,
         service_end=date(2026, 3, 31),
     )
-    return invoice_finalize(invoice=made, actor=None, today=issued) if finalize else made
+    return invoice_finalize(invoice=made, actor=SYSTEM, today=issued) if finalize else made
 
 
 def test_the_list_shows_finalized_invoices_and_never_drafts(world):
     overdue = invoice(world)
     paid = invoice(world, price="50")
-    invoice_mark_paid(invoice=paid, actor=None, amount=paid.gross_amount)
+    invoice_mark_paid(invoice=paid, actor=SYSTEM, amount=paid.gross_amount)
     invoice(world, price="999", finalize=False)
     content = world.client(world.alice).get("/invoices/").content.decode()
     assert overdue.number in content and paid.number in content
@@ -101,7 +102,7 @@ def test_recurring_invoices_show_each_subscription_with_its_invoices(world):
     subscription_order(
         customer=world.alpha,
         tariff=tariff,
-        actor=None,
+        actor=SYSTEM,
         start_on=date(2026, 3, 1),
         remaining_cycles=6,
     )
@@ -115,7 +116,7 @@ def test_recurring_invoices_show_each_subscription_with_its_invoices(world):
     client.get("/invoices/recurring/")
     with assert_max_queries(20) as few:
         client.get("/invoices/recurring/")
-    subscription_order(customer=world.alpha, tariff=tariff, actor=None, start_on=date(2026, 2, 1))
+    subscription_order(customer=world.alpha, tariff=tariff, actor=SYSTEM, start_on=date(2026, 2, 1))
     billing_run(today=date(2026, 4, 20))
     with assert_max_queries(len(few.captured_queries)):
         client.get("/invoices/recurring/")

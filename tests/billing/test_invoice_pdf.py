@@ -7,6 +7,7 @@ from billing.documents.pdf import invoice_pdf
 from billing.documents.services import invoice_add_line, invoice_create_draft, invoice_finalize
 from billing.models import Invoice, TaxRate
 from contracts.services import customer_update
+from core.roles import SYSTEM
 from tests.helpers import pdf_text
 
 pytestmark = pytest.mark.django_db
@@ -22,16 +23,16 @@ def finalized(world):
         actor=world.staff["acme", "billing"],
         changes={"vat_regime": "reverse_charge", "vat_id": "FR40303265045", "po_number": "PO-77"},
     )
-    invoice = invoice_create_draft(customer=world.alpha, actor=None)
+    invoice = invoice_create_draft(customer=world.alpha, actor=SYSTEM)
     invoice_add_line(
         invoice=invoice,
         description="Helpdesk Team",
         unit_price=Decimal("49"),
-        actor=None,
+        actor=SYSTEM,
         service_start=date(2026, 3, 1),
         service_end=date(2026, 3, 31),
     )
-    return invoice_finalize(invoice=invoice, actor=None, today=date(2026, 3, 1))
+    return invoice_finalize(invoice=invoice, actor=SYSTEM, today=date(2026, 3, 1))
 
 
 def text_of(content: bytes) -> str:
@@ -102,7 +103,7 @@ def test_the_credit_note_pdf_names_the_invoice_it_corrects_and_is_stored_once(wo
 
     invoice = finalized(world)
     note = credit_note_issue(
-        invoice=invoice, actor=None, today=date(2026, 3, 5), reason="Outage in March"
+        invoice=invoice, actor=SYSTEM, today=date(2026, 3, 5), reason="Outage in March"
     )
     response = world.client(world.alice).get(f"/invoices/credit-notes/{note.pk}/pdf")
     assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
@@ -130,8 +131,8 @@ def test_a_worker_archives_the_pdfs_of_finalized_documents_once(world):
     from billing.models import CreditNote
 
     invoice = finalized(world)
-    credit_note_issue(invoice=invoice, actor=None, today=date(2026, 3, 5), reason="Outage")
-    draft = invoice_create_draft(customer=world.alpha, actor=None)
+    credit_note_issue(invoice=invoice, actor=SYSTEM, today=date(2026, 3, 5), reason="Outage")
+    draft = invoice_create_draft(customer=world.alpha, actor=SYSTEM)
     assert archive_pdfs() == 2
     assert Invoice.objects.get(pk=invoice.pk).pdf_sha256
     assert CreditNote.objects.get().pdf_sha256

@@ -21,6 +21,7 @@ from billing.documents.services import (
 from billing.models import Invoice, InvoiceLine, TaxRate
 from billing.payments.services import invoice_mark_paid
 from contracts.services import customer_update
+from core.roles import SYSTEM
 
 pytestmark = pytest.mark.django_db
 TODAY = date(2026, 3, 20)
@@ -39,14 +40,14 @@ def vat(world):
 
 
 def draft(world, *lines, customer=None):
-    invoice = invoice_create_draft(customer=customer or world.alpha, actor=None)
+    invoice = invoice_create_draft(customer=customer or world.alpha, actor=SYSTEM)
     for description, quantity, price in lines:
         invoice_add_line(
             invoice=invoice,
             description=description,
             quantity=Decimal(quantity),
             unit_price=Decimal(price),
-            actor=None,
+            actor=SYSTEM,
         )
     return invoice
 
@@ -60,7 +61,7 @@ class TestFinalize:
         )
         invoice = invoice_finalize(
             invoice=draft(world, ("Helpdesk", "1", "49.00"), ("Extra agent", "3", "9.995")),
-            actor=None,
+            actor=SYSTEM,
             today=TODAY,
         )
         assert invoice.number == "INV-2026-000001" and invoice.status == "open"
@@ -83,16 +84,16 @@ class TestFinalize:
 
     def test_numbers_are_consecutive_and_restart_each_year(self, world, vat):
         numbers = [
-            invoice_finalize(invoice=draft(world, ("x", "1", "1")), actor=None, today=day).number
+            invoice_finalize(invoice=draft(world, ("x", "1", "1")), actor=SYSTEM, today=day).number
             for day in (date(2026, 12, 30), date(2026, 12, 31), date(2027, 1, 1))
         ]
         assert numbers == ["INV-2026-000001", "INV-2026-000002", "INV-2027-000001"]
 
     def test_each_tenant_counts_on_its_own(self, world, vat):
-        invoice_finalize(invoice=draft(world, ("x", "1", "1")), actor=None, today=TODAY)
+        invoice_finalize(invoice=draft(world, ("x", "1", "1")), actor=SYSTEM, today=TODAY)
         other = invoice_finalize(
             invoice=draft(world, ("x", "1", "1"), customer=world.charlie_co),
-            actor=None,
+            actor=SYSTEM,
             today=TODAY,
         )
         assert other.number == "INV-2026-000001"
@@ -106,7 +107,7 @@ class TestFinalize:
             changes={"vat_regime": "reverse_charge", "vat_id": "FR40303265045"},
         )
         invoice = invoice_finalize(
-            invoice=draft(world, ("Consulting", "2", "100")), actor=None, today=TODAY
+            invoice=draft(world, ("Consulting", "2", "100")), actor=SYSTEM, today=TODAY
         )
         assert invoice.tax_amount == 0 and invoice.gross_amount == Decimal("200.00")
         assert invoice.vat_regime == "reverse_charge"
@@ -114,10 +115,10 @@ class TestFinalize:
 
     def test_an_empty_draft_cannot_be_finalized_nor_one_twice(self, world, vat):
         with pytest.raises(ValidationError):
-            invoice_finalize(invoice=draft(world), actor=None, today=TODAY)
-        invoice = invoice_finalize(invoice=draft(world, ("x", "1", "1")), actor=None, today=TODAY)
+            invoice_finalize(invoice=draft(world), actor=SYSTEM, today=TODAY)
+        invoice = invoice_finalize(invoice=draft(world, ("x", "1", "1")), actor=SYSTEM, today=TODAY)
         with pytest.raises(ValidationError):
-            invoice_finalize(invoice=invoice, actor=None, today=TODAY)
+            invoice_finalize(invoice=invoice, actor=SYSTEM, today=TODAY)
 
     def test_support_staff_cannot_invoice(self, world):
         with pytest.raises(PermissionDenied):
@@ -126,9 +127,13 @@ class TestFinalize:
 
 class TestImmutability:
     def test_services_refuse_to_edit_a_finalized_invoice(self, world, vat):
-        invoice = invoice_finalize(invoice=draft(world, ("x", "1", "10")), actor=None, today=TODAY)
+        invoice = invoice_finalize(
+            invoice=draft(world, ("x", "1", "10")), actor=SYSTEM, today=TODAY
+        )
         with pytest.raises(ValidationError):
-            invoice_add_line(invoice=invoice, description="more", unit_price=Decimal(1), actor=None)
+            invoice_add_line(
+                invoice=invoice, description="more", unit_price=Decimal(1), actor=SYSTEM
+            )
         with pytest.raises(ValidationError):
             invoice_delete_draft(invoice=invoice, actor=world.staff["acme", "billing"])
 
@@ -142,12 +147,16 @@ class TestImmutability:
         ],
     )
     def test_the_database_refuses_too(self, world, vat, change):
-        invoice = invoice_finalize(invoice=draft(world, ("x", "1", "10")), actor=None, today=TODAY)
+        invoice = invoice_finalize(
+            invoice=draft(world, ("x", "1", "10")), actor=SYSTEM, today=TODAY
+        )
         with refused(), transaction.atomic():
             Invoice.objects.filter(pk=invoice.pk).update(**change)
 
     def test_lines_of_a_finalized_invoice_cannot_change_or_vanish(self, world, vat):
-        invoice = invoice_finalize(invoice=draft(world, ("x", "1", "10")), actor=None, today=TODAY)
+        invoice = invoice_finalize(
+            invoice=draft(world, ("x", "1", "10")), actor=SYSTEM, today=TODAY
+        )
         with refused(), transaction.atomic():
             InvoiceLine.objects.filter(invoice=invoice).update(unit_price=Decimal(0))
         with refused(), transaction.atomic():
@@ -156,7 +165,9 @@ class TestImmutability:
             Invoice.objects.filter(pk=invoice.pk).delete()
 
     def test_a_stored_pdf_is_never_replaced(self, world, vat):
-        invoice = invoice_finalize(invoice=draft(world, ("x", "1", "10")), actor=None, today=TODAY)
+        invoice = invoice_finalize(
+            invoice=draft(world, ("x", "1", "10")), actor=SYSTEM, today=TODAY
+        )
         rows = Invoice.objects.filter(pk=invoice.pk)
         rows.update(pdf="invoices/a.pdf", pdf_sha256="a" * 64)  # the first render: allowed
         with refused(), transaction.atomic():
@@ -168,8 +179,10 @@ class TestImmutability:
         from billing.documents.credit_notes import credit_note_issue
         from billing.models import CreditNote, CreditNoteLine
 
-        invoice = invoice_finalize(invoice=draft(world, ("x", "1", "10")), actor=None, today=TODAY)
-        note = credit_note_issue(invoice=invoice, actor=None, today=TODAY, reason="r")
+        invoice = invoice_finalize(
+            invoice=draft(world, ("x", "1", "10")), actor=SYSTEM, today=TODAY
+        )
+        note = credit_note_issue(invoice=invoice, actor=SYSTEM, today=TODAY, reason="r")
         notes = CreditNote.objects.filter(pk=note.pk)
         for change in ({"gross_amount": Decimal(1)}, {"number": "CN-X"}, {"reason": "other"}):
             with refused(), transaction.atomic():
@@ -194,10 +207,12 @@ class TestImmutability:
                 connection.cursor().execute("SET CONSTRAINTS ALL IMMEDIATE")
 
     def test_status_and_payments_still_move(self, world, vat):
-        invoice = invoice_finalize(invoice=draft(world, ("x", "1", "100")), actor=None, today=TODAY)
-        invoice = invoice_mark_paid(invoice=invoice, actor=None, amount=Decimal("50"))
+        invoice = invoice_finalize(
+            invoice=draft(world, ("x", "1", "100")), actor=SYSTEM, today=TODAY
+        )
+        invoice = invoice_mark_paid(invoice=invoice, actor=SYSTEM, amount=Decimal("50"))
         assert invoice.status == "open" and invoice.amount_due == Decimal("69.00")
-        invoice = invoice_mark_paid(invoice=invoice, actor=None, amount=Decimal("69"))
+        invoice = invoice_mark_paid(invoice=invoice, actor=SYSTEM, amount=Decimal("69"))
         assert invoice.status == "paid"
         with pytest.raises(ValidationError):
             invoice_void(invoice=invoice, actor=world.staff["acme", "manager"], reason="x")
@@ -247,7 +262,7 @@ def test_concurrent_finalizations_get_gapless_unique_numbers(world, vat):
 
         try:
             barrier.wait()
-            invoice_finalize(invoice=invoice, actor=None, today=TODAY)
+            invoice_finalize(invoice=invoice, actor=SYSTEM, today=TODAY)
         except Exception as exc:  # collected and asserted below
             errors.append(exc)
         finally:
@@ -323,7 +338,7 @@ class TestBackOffice:
         from tests.conftest import client_for
 
         invoice = invoice_finalize(
-            invoice=draft(world, ("Audit", "1", "100")), actor=None, today=TODAY
+            invoice=draft(world, ("Audit", "1", "100")), actor=SYSTEM, today=TODAY
         )  # 119.00 due
         url = f"/manage/billing/invoice/{invoice.pk}/payment/"
         client = client_for(world.staff["acme", "billing"], world.acme)
@@ -359,7 +374,7 @@ class TestBackOffice:
 
         invoice = invoice_finalize(
             invoice=draft(world, ("Seats", "3", "10"), ("Setup", "1", "50")),
-            actor=None,
+            actor=SYSTEM,
             today=TODAY,
         )
         seats, setup = invoice.lines.order_by("id")
@@ -386,7 +401,7 @@ class TestBackOffice:
     def test_support_cannot_record_payments(self, world, vat):
         from tests.conftest import client_for
 
-        invoice = invoice_finalize(invoice=draft(world, ("x", "1", "1")), actor=None, today=TODAY)
+        invoice = invoice_finalize(invoice=draft(world, ("x", "1", "1")), actor=SYSTEM, today=TODAY)
         client = client_for(world.staff["acme", "support"], world.acme)
         client.post(
             "/manage/billing/invoice/", {"action": "mark_paid", "_selected_action": [invoice.pk]}
@@ -397,13 +412,13 @@ class TestBackOffice:
     def test_another_tenants_invoice_is_a_404(self, world, vat):
         from tests.conftest import client_for
 
-        invoice = invoice_finalize(invoice=draft(world, ("x", "1", "1")), actor=None, today=TODAY)
+        invoice = invoice_finalize(invoice=draft(world, ("x", "1", "1")), actor=SYSTEM, today=TODAY)
         client = client_for(world.staff["globex", "owner"], world.globex)
         assert client.get(f"/manage/billing/invoice/{invoice.pk}/change/").status_code == 404
 
 
 def test_a_line_cannot_move_into_or_out_of_a_finalized_invoice(world, vat):
-    finalized = invoice_finalize(invoice=draft(world, ("x", "1", "10")), actor=None, today=TODAY)
+    finalized = invoice_finalize(invoice=draft(world, ("x", "1", "10")), actor=SYSTEM, today=TODAY)
     open_draft = draft(world, ("y", "1", "5"))
     with refused(), transaction.atomic():
         InvoiceLine.objects.filter(invoice=open_draft).update(invoice=finalized)
@@ -415,10 +430,10 @@ def test_escaped_braces_do_not_restart_numbers_each_year(world, vat):
     world.acme.invoice_number_format = "INV-{{year}}-{number:04d}"
     world.acme.save()
     first = invoice_finalize(
-        invoice=draft(world, ("x", "1", "1")), actor=None, today=date(2026, 12, 31)
+        invoice=draft(world, ("x", "1", "1")), actor=SYSTEM, today=date(2026, 12, 31)
     )
     second = invoice_finalize(
-        invoice=draft(world, ("x", "1", "1")), actor=None, today=date(2027, 1, 1)
+        invoice=draft(world, ("x", "1", "1")), actor=SYSTEM, today=date(2027, 1, 1)
     )
     assert (first.number, second.number) == ("INV-{year}-0001", "INV-{year}-0002")
 
@@ -427,7 +442,7 @@ def test_numbering_can_run_on_across_years(world, vat):
     world.acme.number_reset_yearly = False
     world.acme.save()
     numbers = [
-        invoice_finalize(invoice=draft(world, ("x", "1", "1")), actor=None, today=day).number
+        invoice_finalize(invoice=draft(world, ("x", "1", "1")), actor=SYSTEM, today=day).number
         for day in (date(2026, 12, 31), date(2027, 1, 1))
     ]
     assert numbers == ["INV-2026-000001", "INV-2027-000002"]
@@ -437,24 +452,24 @@ def test_a_new_counter_continues_after_the_numbers_already_used(world, vat):
     """Switching the yearly reset off, or the format to one without {year}, starts a new
     counter: it carries on after the invoices already issued, never repeating a number."""
     for _ in range(2):
-        invoice_finalize(invoice=draft(world, ("x", "1", "1")), actor=None, today=TODAY)
+        invoice_finalize(invoice=draft(world, ("x", "1", "1")), actor=SYSTEM, today=TODAY)
     world.acme.number_reset_yearly = False
     world.acme.save()
-    third = invoice_finalize(invoice=draft(world, ("x", "1", "1")), actor=None, today=TODAY)
+    third = invoice_finalize(invoice=draft(world, ("x", "1", "1")), actor=SYSTEM, today=TODAY)
     world.acme.invoice_number_format = "INV-2026-{number:06d}"
     world.acme.save()
-    fourth = invoice_finalize(invoice=draft(world, ("x", "1", "1")), actor=None, today=TODAY)
+    fourth = invoice_finalize(invoice=draft(world, ("x", "1", "1")), actor=SYSTEM, today=TODAY)
     assert (third.number, fourth.number) == ("INV-2026-000003", "INV-2026-000004")
 
 
 def test_a_counter_that_would_repeat_numbers_is_refused_clearly(world, vat):
     from billing.models import NumberSequence
 
-    invoice_finalize(invoice=draft(world, ("x", "1", "1")), actor=None, today=TODAY)
+    invoice_finalize(invoice=draft(world, ("x", "1", "1")), actor=SYSTEM, today=TODAY)
     NumberSequence.objects.update(next_number=1)  # someone reset it by hand
     second = draft(world, ("x", "1", "1"))
     with pytest.raises(ValidationError, match="INV-2026-000001 is already used"):
-        invoice_finalize(invoice=second, actor=None, today=TODAY)
+        invoice_finalize(invoice=second, actor=SYSTEM, today=TODAY)
     second.refresh_from_db()
     assert second.status == "draft" and not second.number
 
@@ -486,7 +501,7 @@ class TestBackOfficeStatusActions:
         from billing.models import InvoiceDelivery
         from tests.conftest import client_for
 
-        invoice = invoice_finalize(invoice=draft(world, ("x", "1", "1")), actor=None, today=TODAY)
+        invoice = invoice_finalize(invoice=draft(world, ("x", "1", "1")), actor=SYSTEM, today=TODAY)
         billing = client_for(world.staff["acme", "billing"], world.acme)
         manager = client_for(world.staff["acme", "manager"], world.acme)
         changelist = "/manage/billing/invoice/"
@@ -529,7 +544,7 @@ def test_a_draft_finalized_while_its_form_was_open_gets_a_message(world, vat):
     client = client_for(world.staff["acme", "billing"], world.acme)
     url = f"/manage/billing/invoice/{invoice.pk}/change/"
     data = admin_form_data(client.get(url))
-    invoice_finalize(invoice=invoice, actor=None, today=TODAY)
+    invoice_finalize(invoice=invoice, actor=SYSTEM, today=TODAY)
     response = client.post(url, data, follow=True)
     assert response.status_code == 200
     assert "finalized meanwhile" in response.content.decode()

@@ -4,6 +4,7 @@ import pytest
 
 from billing.documents.links import invoice_link_path
 from billing.models import PaymentMethod
+from core.roles import SYSTEM
 from tests import stripe_fake
 from tests.billing.test_signed_links import anonymous
 
@@ -75,7 +76,7 @@ def test_a_link_confirms_only_its_own_invoices_attempts(stripe_acme, world, invo
     from tests.billing.test_invoices import draft
 
     other = invoice_finalize(
-        invoice=draft(world, ("x", "1", "5")), actor=None, today=invoice.issue_date
+        invoice=draft(world, ("x", "1", "5")), actor=SYSTEM, today=invoice.issue_date
     )
     foreign = PaymentAttempt.objects.create(
         tenant=world.acme,

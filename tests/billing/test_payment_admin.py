@@ -5,6 +5,7 @@ import pytest
 
 from billing.models import PaymentMethod, PaymentSettings
 from core.models import AuditEntry
+from core.roles import SYSTEM
 from tests.conftest import client_for
 from tests.helpers import admin_form_data
 
@@ -91,7 +92,7 @@ def test_a_payment_by_transfer_is_spread_over_open_invoices_oldest_first(world, 
     from tests.billing.test_invoices import draft
 
     later = invoice_finalize(
-        invoice=draft(world, ("Later", "1", "100")), actor=None, today=date(2026, 4, 1)
+        invoice=draft(world, ("Later", "1", "100")), actor=SYSTEM, today=date(2026, 4, 1)
     )
     client = client_for(world.staff["acme", "billing"], world.acme)
     url = f"/manage/contracts/customer/{world.alpha.pk}/payment/"

@@ -5,6 +5,7 @@ from datetime import date
 import pytest
 
 from billing.models import PaymentMethod, PaymentSettings
+from core.roles import SYSTEM
 from tests import stripe_fake
 from tests.billing.test_payments import save_card
 from tests.helpers import pdf_text
@@ -68,7 +69,7 @@ def test_removing_the_last_card_warns_about_renewals(stripe_acme, world):
     subscription_order(
         customer=world.alpha,
         tariff=TariffFactory(module__tenant=world.acme),
-        actor=None,
+        actor=SYSTEM,
         start_on=date(2026, 3, 1),
     )
     client = world.client(world.alice)
@@ -141,9 +142,9 @@ def test_the_payment_pages_cost_the_same_with_more_rows(world):
 
     def paid_invoice_and_card(n):
         invoice = invoice_finalize(
-            invoice=draft(world, ("x", "1", "10")), actor=None, today=date(2026, 3, 1)
+            invoice=draft(world, ("x", "1", "10")), actor=SYSTEM, today=date(2026, 3, 1)
         )
-        invoice_mark_paid(invoice=invoice, actor=None, amount=invoice.gross_amount)
+        invoice_mark_paid(invoice=invoice, actor=SYSTEM, amount=invoice.gross_amount)
         PaymentMethod.objects.create(
             tenant=world.acme,
             customer=world.alpha,

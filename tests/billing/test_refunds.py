@@ -7,6 +7,7 @@ import pytest
 
 from billing.models import CreditNote, PaymentAttempt, Refund
 from billing.payments.services import invoice_mark_paid, invoice_pay
+from core.roles import SYSTEM
 from tests.billing.test_payments import save_card
 from tests.conftest import client_for
 
@@ -51,7 +52,7 @@ def test_billing_staff_cannot_refund(world, paid_by_card, django_capture_on_comm
 def test_a_bank_transfer_is_left_to_pay_back_by_hand(
     world, invoice, eager_tasks, django_capture_on_commit_callbacks
 ):
-    invoice_mark_paid(invoice=invoice, actor=None, amount=invoice.gross_amount)
+    invoice_mark_paid(invoice=invoice, actor=SYSTEM, amount=invoice.gross_amount)
     refund_in_full(world, invoice, capture=django_capture_on_commit_callbacks)
     assert Refund.objects.get().status == "manual"
 
@@ -84,6 +85,6 @@ def test_the_credit_note_form_says_refunds_need_a_manager(world, paid_by_card):
 def test_a_card_payment_typed_in_by_staff_is_paid_back_by_hand(
     world, invoice, eager_tasks, django_capture_on_commit_callbacks
 ):
-    invoice_mark_paid(invoice=invoice, actor=None, amount=invoice.gross_amount, method="card")
+    invoice_mark_paid(invoice=invoice, actor=SYSTEM, amount=invoice.gross_amount, method="card")
     refund_in_full(world, invoice, capture=django_capture_on_commit_callbacks)
     assert Refund.objects.get().status == "manual"

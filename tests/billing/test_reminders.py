@@ -14,6 +14,7 @@ from django.test import TestCase
 from billing.collections.reminders import invoice_reminders_send
 from billing.models import CustomerCreditEntry, InvoiceStatus
 from billing.payments.services import invoice_mark_paid
+from core.roles import SYSTEM
 from core.validators import validate_reminder_days
 from tests.billing.test_signed_links import issue
 
@@ -62,11 +63,11 @@ def test_missed_steps_are_passed_over_not_sent_late(world):
 def test_only_open_invoices_are_chased(world, status):
     invoice = issue(world)
     if status == InvoiceStatus.PAID:
-        invoice_mark_paid(invoice=invoice, actor=None, amount=invoice.gross_amount)
+        invoice_mark_paid(invoice=invoice, actor=SYSTEM, amount=invoice.gross_amount)
     else:
         from billing.documents.invoice_state import move_invoice
 
-        move_invoice(invoice, status, kind=status, actor=None)
+        move_invoice(invoice, status, kind=status, actor=SYSTEM)
         invoice.save(update_fields=["status"])
     mail.outbox.clear()
     assert run(world, invoice.due_date + timedelta(days=3)) == 0
@@ -75,7 +76,7 @@ def test_only_open_invoices_are_chased(world, status):
 
 def test_a_partly_paid_invoice_is_chased_for_the_rest(world):
     invoice = issue(world)  # 119.00
-    invoice_mark_paid(invoice=invoice, actor=None, amount=Decimal("100"))
+    invoice_mark_paid(invoice=invoice, actor=SYSTEM, amount=Decimal("100"))
     mail.outbox.clear()
     assert run(world, invoice.due_date + timedelta(days=3)) == 1
     assert "19.00" in reminders_for(invoice)[0].body
@@ -152,7 +153,7 @@ def test_a_reminder_queued_before_a_payment_is_not_sent(world, eager_tasks):
     mail.outbox.clear()
     with TestCase.captureOnCommitCallbacks(execute=False) as queued:
         invoice_reminders_send(tenant=world.acme, today=invoice.due_date + timedelta(days=3))
-    invoice_mark_paid(invoice=invoice, actor=None, amount=invoice.amount_due)
+    invoice_mark_paid(invoice=invoice, actor=SYSTEM, amount=invoice.amount_due)
     for send in queued:
         send()
     assert not reminders_for(invoice) and (3, "passed_over") in outcomes(invoice)

@@ -14,6 +14,7 @@ from billing.documents.links import invoice_link_path
 from billing.documents.services import invoice_add_line, invoice_create_draft, invoice_finalize
 from billing.models import InvoiceDelivery, TaxRate
 from contracts.services import customer_links_revoke
+from core.roles import SYSTEM
 
 pytestmark = pytest.mark.django_db
 
@@ -24,9 +25,9 @@ def issue(world, customer=None, issued=date(2026, 3, 1)):
         is_default=True,
         defaults={"name": "Standard", "rate": Decimal("19")},
     )
-    invoice = invoice_create_draft(customer=customer or world.alpha, actor=None)
-    invoice_add_line(invoice=invoice, description="Helpdesk", unit_price=Decimal(100), actor=None)
-    return invoice_finalize(invoice=invoice, actor=None, today=issued)
+    invoice = invoice_create_draft(customer=customer or world.alpha, actor=SYSTEM)
+    invoice_add_line(invoice=invoice, description="Helpdesk", unit_price=Decimal(100), actor=SYSTEM)
+    return invoice_finalize(invoice=invoice, actor=SYSTEM, today=issued)
 
 
 def anonymous(tenant):
@@ -120,8 +121,8 @@ def test_an_invoice_handed_over_outside_kontor_is_not_e_mailed(
     TaxRate.objects.get_or_create(
         tenant=world.acme, is_default=True, defaults={"name": "Standard", "rate": Decimal("19")}
     )
-    draft = invoice_create_draft(customer=world.alpha, actor=None)
-    invoice_add_line(invoice=draft, description="Onboarding", unit_price=Decimal(300), actor=None)
+    draft = invoice_create_draft(customer=world.alpha, actor=SYSTEM)
+    invoice_add_line(invoice=draft, description="Onboarding", unit_price=Decimal(300), actor=SYSTEM)
     mail.outbox.clear()
     client = client_for(world.staff["acme", "billing"], world.acme)
     with django_capture_on_commit_callbacks(execute=True) as queued:

@@ -8,15 +8,16 @@ from billing.documents.credit_notes import credit_note_issue
 from billing.documents.services import invoice_add_line, invoice_create_draft, invoice_finalize
 from billing.models import TaxRate
 from billing.payments.services import invoice_mark_paid
+from core.roles import SYSTEM
 from tests.helpers import pdf_text
 
 pytestmark = pytest.mark.django_db
 
 
 def issue(world, amount, day):
-    invoice = invoice_create_draft(customer=world.alpha, actor=None)
-    invoice_add_line(invoice=invoice, description="Work", unit_price=Decimal(amount), actor=None)
-    return invoice_finalize(invoice=invoice, actor=None, today=day)
+    invoice = invoice_create_draft(customer=world.alpha, actor=SYSTEM)
+    invoice_add_line(invoice=invoice, description="Work", unit_price=Decimal(amount), actor=SYSTEM)
+    return invoice_finalize(invoice=invoice, actor=SYSTEM, today=day)
 
 
 @pytest.fixture
@@ -24,12 +25,12 @@ def history(world):
     TaxRate.objects.create(tenant=world.acme, name="Zero", rate=Decimal(0), is_default=True)
     january = issue(world, 100, date(2026, 1, 10))
     invoice_mark_paid(
-        invoice=january, actor=None, amount=Decimal(100), received_on=date(2026, 1, 20)
+        invoice=january, actor=SYSTEM, amount=Decimal(100), received_on=date(2026, 1, 20)
     )
     february = issue(world, 200, date(2026, 2, 10))
     credit_note_issue(
         invoice=february,
-        actor=None,
+        actor=SYSTEM,
         today=date(2026, 2, 12),
         reason="Too much",
         quantities={february.lines.get().pk: Decimal("0.5")},

@@ -15,6 +15,7 @@ from billing.models import GatewayEvent, Payment, PaymentMethod
 from billing.payments.refunds import credit_note_refund
 from billing.payments.services import invoice_pay
 from billing.payments.webhooks import events_reconcile
+from core.roles import SYSTEM
 from tests import stripe_fake
 from tests.billing.test_payments import save_card
 
@@ -203,8 +204,7 @@ def test_events_localstripe_never_sends_in_stripes_shape(stripe_acme, world, inv
     # charge.refunded confirms a refund still pending here.
     payment = invoice_pay(invoice=invoice, method=card, actor=world.alice).payment
 
-    note = credit_note_refund(
-        invoice=invoice, actor=None, today=invoice.issue_date, reason="r")
+    note = credit_note_refund(invoice=invoice, actor=SYSTEM, today=invoice.issue_date, reason="r")
     Refund.objects.filter(credit_note=note).update(status="pending", gateway_refund_id="re_1")
     deliver(
         {

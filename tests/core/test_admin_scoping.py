@@ -7,6 +7,7 @@ import pytest
 
 from contracts.models import Contact, Customer
 from core.models import AuditEntry, StaffMembership
+from core.roles import SYSTEM
 from tests.conftest import client_for
 from tests.factories import UserFactory
 from tests.helpers import admin_form_data
@@ -315,8 +316,8 @@ class TestQueryCounts:
             assert client.get(path).status_code == 200
         baseline = len(few.captured_queries)
         for n in range(15):
-            customer = customer_create(tenant=world.acme, name=f"Bulk {n}", actor=None)
-            contact_add(customer=customer, email=f"bulk{n}@example.test", actor=None)
+            customer = customer_create(tenant=world.acme, name=f"Bulk {n}", actor=SYSTEM)
+            contact_add(customer=customer, email=f"bulk{n}@example.test", actor=SYSTEM)
             StaffMembership.objects.create(tenant=world.acme, user=UserFactory(), role="support")
         with assert_max_queries(baseline):
             assert client.get(path).status_code == 200
@@ -332,7 +333,7 @@ class TestEveryModelIsScoped:
         globex_owner = StaffMembership.objects.get(tenant=world.globex, role="owner")
         from core.audit import audit_record
 
-        entry = audit_record(tenant=world.globex, actor=None, action="probe.globex")
+        entry = audit_record(tenant=world.globex, actor=SYSTEM, action="probe.globex")
         return {
             "contracts/customer": (world.charlie_co, "Charlie"),
             "contracts/contact": (charlie_contact, "charlie@example.test"),
@@ -507,14 +508,14 @@ def _globex_rows(world):
             tenant=world.globex, position=0, name="S"
         ),
         "subscriptions/subscription": subscription_order(
-            customer=world.charlie_co, tariff=tariff, actor=None, start_on=date(2026, 1, 1)
+            customer=world.charlie_co, tariff=tariff, actor=SYSTEM, start_on=date(2026, 1, 1)
         ),
-        "subscriptions/order": order_create(customer=world.charlie_co, title="O", actor=None),
+        "subscriptions/order": order_create(customer=world.charlie_co, title="O", actor=SYSTEM),
         "subscriptions/creditledgerentry": credits_adjust(
             customer=world.charlie_co, delta=5, reason="r", actor=world.staff["globex", "manager"]
         ),
         "contracts/legaldocument": legal_document_publish(
-            tenant=world.globex, kind="terms", version="1", title="T", body="B", actor=None
+            tenant=world.globex, kind="terms", version="1", title="T", body="B", actor=SYSTEM
         ),
     }
 

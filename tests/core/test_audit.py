@@ -3,6 +3,7 @@ import pytest
 from contracts.services import contact_add, customer_create, customer_links_revoke
 from core.audit import audit_record
 from core.models import AuditEntry
+from core.roles import SYSTEM
 from core.services import staff_add
 from tests.conftest import client_for
 from tests.helpers import admin_form_data
@@ -21,8 +22,8 @@ def test_services_write_who_what_and_the_new_values(world):
 
 
 def test_a_change_records_only_what_changed_before_and_after(world):
-    staff_add(tenant=world.acme, email="pat@acme.test", role="support", actor=None)
-    staff_add(tenant=world.acme, email="pat@acme.test", role="billing", actor=None)
+    staff_add(tenant=world.acme, email="pat@acme.test", role="support", actor=SYSTEM)
+    staff_add(tenant=world.acme, email="pat@acme.test", role="billing", actor=SYSTEM)
     entry = AuditEntry.objects.get(action="staff.change")
     assert entry.before == {"role": "support"} and entry.after == {"role": "billing"}
     assert entry.actor is None and entry.actor_label == "system"
@@ -30,13 +31,13 @@ def test_a_change_records_only_what_changed_before_and_after(world):
 
 def test_a_job_names_itself(world):
     entry = audit_record(
-        tenant=world.acme, actor=None, action="billing.run", actor_label="job: billing run"
+        tenant=world.acme, actor=SYSTEM, action="billing.run", actor_label="job: billing run"
     )
     assert entry.actor_label == "job: billing run"
 
 
 def test_revoking_links_and_adding_contacts_are_audited(world):
-    contact_add(customer=world.alpha, email="dora@example.test", role="billing", actor=None)
+    contact_add(customer=world.alpha, email="dora@example.test", role="billing", actor=SYSTEM)
     customer_links_revoke(customer=world.alpha, actor=world.alice)
     actions = set(AuditEntry.objects.values_list("action", flat=True))
     assert {"contact.add", "customer.links_revoke"} <= actions

@@ -2,6 +2,7 @@ import pytest
 from django.core.management import call_command
 
 from billing.models import Invoice
+from core.roles import SYSTEM
 from portal.demo import DEMO_PASSWORD
 from tests.e2e.conftest import tenant_url
 
@@ -45,7 +46,7 @@ def test_the_customer_finds_a_credit_note_on_invoices_and_credits(live_server, p
     customer = Contact.objects.get(user__email="customer1@acme.test").customer
     invoice = Invoice.objects.filter(customer=customer, status="paid").first()
     note = credit_note_issue(
-        invoice=invoice, actor=None, today=date.today(), reason="Goodwill for the outage"
+        invoice=invoice, actor=SYSTEM, today=date.today(), reason="Goodwill for the outage"
     )
     page.goto(tenant_url(live_server, "acme", "/invoices/"))
     page.fill("input[name=login]", "customer1@acme.test")

@@ -23,6 +23,7 @@ from billing.documents.services import invoice_add_line, invoice_create_draft, i
 from billing.models import Invoice, TaxRate
 from billing.payments.services import invoice_mark_paid
 from billing.run.services import billing_run
+from core.roles import SYSTEM
 from subscriptions.credits import credits_use, package_purchase
 from subscriptions.orders import order_advance, order_create
 from subscriptions.services import (
@@ -87,11 +88,11 @@ def vat(world) -> TaxRate:
 
 def finalized(world, n: int) -> Invoice:
     """An open invoice of alpha's, issued 1 March, due long before TODAY."""
-    invoice = invoice_create_draft(customer=world.alpha, actor=None)
+    invoice = invoice_create_draft(customer=world.alpha, actor=SYSTEM)
     invoice_add_line(
-        invoice=invoice, description=f"Work {n}", unit_price=Decimal(100 + n), actor=None
+        invoice=invoice, description=f"Work {n}", unit_price=Decimal(100 + n), actor=SYSTEM
     )
-    return invoice_finalize(invoice=invoice, actor=None, today=date(2026, 3, 1))
+    return invoice_finalize(invoice=invoice, actor=SYSTEM, today=date(2026, 3, 1))
 
 
 def link(path: str) -> str:
@@ -111,7 +112,7 @@ def test_the_invoices_page_costs_the_same_with_1_and_30_invoices_and_credit_note
             invoice = finalized(world, n)
             note = credit_note_issue(
                 invoice=invoice,
-                actor=None,
+                actor=SYSTEM,
                 today=TODAY,
                 reason=f"Reason {n}",
                 quantities={invoice.lines.get().pk: Decimal("0.5")},
@@ -131,7 +132,7 @@ def test_the_statement_costs_the_same_with_1_and_30_invoices_paid(world):
         markers = []
         for n in numbers:
             invoice = finalized(world, n)
-            invoice_mark_paid(invoice=invoice, actor=None, amount=invoice.gross_amount)
+            invoice_mark_paid(invoice=invoice, actor=SYSTEM, amount=invoice.gross_amount)
             markers += [f"<td>Invoice {invoice.number}</td>", f"<td>Payment {invoice.number}</td>"]
         return markers
 
@@ -147,7 +148,7 @@ def test_the_payments_page_costs_the_same_with_1_and_30_payments(world):
         markers = []
         for n in numbers:
             invoice = finalized(world, n)
-            invoice_mark_paid(invoice=invoice, actor=None, amount=invoice.gross_amount)
+            invoice_mark_paid(invoice=invoice, actor=SYSTEM, amount=invoice.gross_amount)
             payment = invoice.allocations.get().payment
             markers += [
                 link(f"/payments/{payment.pk}/receipt"),
@@ -181,7 +182,7 @@ def test_the_recurring_invoices_cost_the_same_with_1_and_30_subscriptions_invoic
         made = []
         for _n in numbers:
             subscription = subscription_order(
-                customer=world.alpha, tariff=tariff, actor=None, start_on=date(2026, 3, 1)
+                customer=world.alpha, tariff=tariff, actor=SYSTEM, start_on=date(2026, 3, 1)
             )
             subscription_option_add(
                 subscription=subscription, option=seat, actor=manager, today=TODAY
@@ -210,11 +211,13 @@ def test_the_credits_page_costs_the_same_with_1_and_30_of_each_kind_of_row(world
         markers = []
         for n in numbers:
             package = PackageFactory(tenant=world.acme, name=f"Pack {n}")
-            credits_use(customer=world.alpha, units=1, today=TODAY, reference=f"Ticket {n}")
+            credits_use(
+                customer=world.alpha, units=1, today=TODAY, reference=f"Ticket {n}", actor=SYSTEM
+            )
             invoice = finalized(world, n)
             if invoice.amount_due:  # the credit of the last note went to it first
-                invoice_mark_paid(invoice=invoice, actor=None, amount=invoice.amount_due)
-            note = credit_note_issue(invoice=invoice, actor=None, today=TODAY, reason="Goodwill")
+                invoice_mark_paid(invoice=invoice, actor=SYSTEM, amount=invoice.amount_due)
+            note = credit_note_issue(invoice=invoice, actor=SYSTEM, today=TODAY, reason="Goodwill")
             markers += [
                 f"<strong>{package.name}</strong>",
                 f"<td>Ticket {n}</td>",
@@ -244,7 +247,7 @@ def test_the_subscriptions_page_costs_the_same_with_1_and_30_subscriptions(world
         markers = []
         for _n in numbers:
             subscription = subscription_order(
-                customer=world.alpha, tariff=pro, actor=None, start_on=date(2026, 2, 1)
+                customer=world.alpha, tariff=pro, actor=SYSTEM, start_on=date(2026, 2, 1)
             )
             subscription_option_add(
                 subscription=subscription, option=seat, actor=manager, today=TODAY
@@ -268,7 +271,7 @@ def test_the_orders_page_costs_the_same_with_1_and_30_orders(world):
     def add_rows(numbers: range) -> list[str]:
         markers = []
         for n in numbers:
-            order = order_create(customer=world.alpha, title=f"Order {n}", actor=None)
+            order = order_create(customer=world.alpha, title=f"Order {n}", actor=SYSTEM)
             order_advance(order=order, actor=billing, note=f"Started {n}.")
             markers += [link(f"/orders/{order.pk}/"), f"Started {n}.</p>"]
         return markers

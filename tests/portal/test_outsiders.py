@@ -9,6 +9,7 @@ from django.urls import URLPattern, URLResolver, get_resolver
 from django.urls.converters import IntConverter
 
 from contracts.services import legal_document_publish
+from core.roles import SYSTEM
 from tests.helpers import assert_hidden_from_other_tenants, assert_hidden_from_outsiders
 
 PNG = (
@@ -29,7 +30,7 @@ def _alpha_subscription(world):
         basic = TariffFactory(module__tenant=world.acme, name="Basic")
         basic.allowed_changes.add(TariffFactory(module=basic.module, name="Pro", price="20"))
         world.alpha_subscription = subscription_order(
-            customer=world.alpha, tariff=basic, actor=None, start_on=date(2026, 1, 1)
+            customer=world.alpha, tariff=basic, actor=SYSTEM, start_on=date(2026, 1, 1)
         )
     return world.alpha_subscription
 
@@ -58,9 +59,9 @@ def _alpha_invoice(world):
 
     from billing.documents.services import invoice_add_line, invoice_create_draft, invoice_finalize
 
-    invoice = invoice_create_draft(customer=world.alpha, actor=None)
-    invoice_add_line(invoice=invoice, description="Work", unit_price=Decimal(100), actor=None)
-    return invoice_finalize(invoice=invoice, actor=None, today=date(2026, 3, 1))
+    invoice = invoice_create_draft(customer=world.alpha, actor=SYSTEM)
+    invoice_add_line(invoice=invoice, description="Work", unit_price=Decimal(100), actor=SYSTEM)
+    return invoice_finalize(invoice=invoice, actor=SYSTEM, today=date(2026, 3, 1))
 
 
 def _alpha_credit_note(world):
@@ -69,7 +70,7 @@ def _alpha_credit_note(world):
     from billing.documents.credit_notes import credit_note_issue
 
     return credit_note_issue(
-        invoice=_alpha_invoice(world), actor=None, today=date(2026, 3, 2), reason="Goodwill"
+        invoice=_alpha_invoice(world), actor=SYSTEM, today=date(2026, 3, 2), reason="Goodwill"
     )
 
 
@@ -108,7 +109,7 @@ def _alpha_payment(world):
     from billing.payments.services import invoice_mark_paid
 
     invoice = _alpha_invoice(world)
-    invoice_mark_paid(invoice=invoice, actor=None, amount=invoice.gross_amount)
+    invoice_mark_paid(invoice=invoice, actor=SYSTEM, amount=invoice.gross_amount)
     return invoice.allocations.get().payment
 
 
@@ -193,7 +194,7 @@ def test_other_tenants_get_404(world, name):
     from contracts.models import LegalAcceptance
 
     world.acme_terms = legal_document_publish(
-        tenant=world.acme, kind="terms", version="1", title="Terms", body="…", actor=None
+        tenant=world.acme, kind="terms", version="1", title="Terms", body="…", actor=SYSTEM
     )
     for customer in (world.alpha, world.bravo):  # accepted, so no acceptance page comes first
         LegalAcceptance.objects.create(

@@ -2,6 +2,7 @@ from datetime import date
 
 import pytest
 
+from core.roles import SYSTEM
 from subscriptions.services import subscription_order
 from tests.factories import ModuleFactory, OptionFactory, TariffFactory
 
@@ -37,5 +38,5 @@ def plans(world):
 def alpha_basic(world, plans):
     """Alpha's Basic subscription, started 15 January 2026."""
     return subscription_order(
-        customer=world.alpha, tariff=plans.basic, actor=None, start_on=date(2026, 1, 15)
+        customer=world.alpha, tariff=plans.basic, actor=SYSTEM, start_on=date(2026, 1, 15)
     )

@@ -5,6 +5,7 @@ import time_machine
 from django.core.exceptions import PermissionDenied, ValidationError
 
 from contracts.models import Contact, Customer
+from core.roles import SYSTEM
 from subscriptions.services import account_close, subscription_cancel, subscription_order
 from tests.factories import ContactFactory
 
@@ -74,7 +75,7 @@ def test_only_the_account_owner_may_close_it(world):
 
 def test_the_contract_page_shows_how_long_the_contract_runs(world, plans):
     subscription_order(
-        customer=world.alpha, tariff=plans.basic, actor=None, start_on=date(2025, 1, 20)
+        customer=world.alpha, tariff=plans.basic, actor=SYSTEM, start_on=date(2025, 1, 20)
     )
     content = world.client(world.alice).get("/contract/").content.decode()
     assert "Jan. 20, 2025" in content and "1\xa0year, 2\xa0months" in content

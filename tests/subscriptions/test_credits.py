@@ -9,6 +9,7 @@ from django.core import mail
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection
 
+from core.roles import SYSTEM
 from subscriptions.credits import (
     ForfeitNeedsConfirmation,
     InsufficientCredits,
@@ -89,20 +90,25 @@ def test_use_takes_credits_and_refuses_to_go_below_zero(world, ten):
     buy(world, ten)
     support = Department.objects.create(tenant=world.acme, name="Support")
     entry = credits_use(
-        customer=world.alpha, units=7, today=TODAY, department=support, reference="Ticket #123"
+        customer=world.alpha,
+        units=7,
+        today=TODAY,
+        department=support,
+        reference="Ticket #123",
+        actor=SYSTEM,
     )
     assert entry.balance_after == 3 and entry.department == support
     with pytest.raises(InsufficientCredits):
-        credits_use(customer=world.alpha, units=4, today=TODAY)
+        credits_use(customer=world.alpha, units=4, today=TODAY, actor=SYSTEM)
     assert credit_account(world.alpha).balance == 3
 
 
 def test_subscription_packages_record_use_without_counting_down(world, year):
     buy(world, year)
-    entry = credits_use(customer=world.alpha, units=3, today=TODAY, reference="Chat")
+    entry = credits_use(customer=world.alpha, units=3, today=TODAY, reference="Chat", actor=SYSTEM)
     assert entry.delta == 0 and credit_account(world.alpha).balance == 0
     with pytest.raises(InsufficientCredits):
-        credits_use(customer=world.alpha, units=1, today=date(2027, 3, 20))
+        credits_use(customer=world.alpha, units=1, today=date(2027, 3, 20), actor=SYSTEM)
 
 
 def test_only_billing_contacts_and_owners_buy(world, ten):
@@ -165,7 +171,7 @@ def test_concurrent_use_never_overdraws(world, ten):
 
         try:
             barrier.wait()
-            credits_use(customer=world.alpha, units=3, today=TODAY)
+            credits_use(customer=world.alpha, units=3, today=TODAY, actor=SYSTEM)
             outcomes.append("ok")
         except InsufficientCredits:
             outcomes.append("refused")
@@ -188,7 +194,7 @@ def test_concurrent_use_never_overdraws(world, ten):
 class TestPages:
     def test_the_credits_page_shows_balance_packages_and_history(self, world, ten):
         buy(world, ten)
-        credits_use(customer=world.alpha, units=2, today=TODAY, reference="Ticket #9")
+        credits_use(customer=world.alpha, units=2, today=TODAY, reference="Ticket #9", actor=SYSTEM)
         content = world.client(world.alice).get("/credits/").content.decode()
         assert '<p class="big-number">8</p>' in content and "credits left" in content
         assert "Ticket #9" in content and "10 tickets" in content and "€90.00" in content
@@ -260,7 +266,9 @@ def test_the_credits_page_costs_the_same_with_a_longer_history(world, ten):
     with assert_max_queries(20) as few:
         client.get("/credits/")
     for n in range(9):
-        credits_use(customer=world.alpha, units=1, today=TODAY, reference=f"Ticket {n}")
+        credits_use(
+            customer=world.alpha, units=1, today=TODAY, reference=f"Ticket {n}", actor=SYSTEM
+        )
         PackageFactory(tenant=world.acme)
     with assert_max_queries(len(few.captured_queries)):
         assert client.get("/credits/").status_code == 200

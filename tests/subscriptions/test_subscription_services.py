@@ -5,6 +5,7 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
 from core.models import AuditEntry
+from core.roles import SYSTEM
 from subscriptions.models import PendingCharge, Subscription, SubscriptionStatus, TariffPrice
 from subscriptions.services import (
     cancellation_earliest_end,
@@ -43,7 +44,7 @@ class TestOrder:
     def test_another_tenants_tariff_cannot_be_ordered(self, world, plans):
         with pytest.raises(ValidationError):
             subscription_order(
-                customer=world.charlie_co, tariff=plans.basic, actor=None, start_on=TODAY
+                customer=world.charlie_co, tariff=plans.basic, actor=SYSTEM, start_on=TODAY
             )
 
     def test_period_amounts_round_each_line(self, world, alpha_basic, plans):
@@ -99,7 +100,7 @@ class TestChangeTariff:
 
     def test_a_downgrade_waits_for_the_notice_and_the_period_start(self, world, plans):
         sub = subscription_order(
-            customer=world.alpha, tariff=plans.pro, actor=None, start_on=date(2026, 1, 15)
+            customer=world.alpha, tariff=plans.pro, actor=SYSTEM, start_on=date(2026, 1, 15)
         )
         sub.change_notice_days = 30
         sub.save()
@@ -140,7 +141,7 @@ class TestChangeTariff:
 
     def test_the_daily_job_applies_a_scheduled_change_once(self, world, plans):
         sub = subscription_order(
-            customer=world.alpha, tariff=plans.pro, actor=None, start_on=date(2026, 1, 15)
+            customer=world.alpha, tariff=plans.pro, actor=SYSTEM, start_on=date(2026, 1, 15)
         )
         subscription_change_tariff(
             subscription=sub, target=plans.basic, actor=world.alice, today=TODAY, as_contact=True
@@ -237,7 +238,7 @@ class TestCancel:
 
     def test_cancelling_drops_a_scheduled_tariff_change(self, world, plans):
         sub = subscription_order(
-            customer=world.alpha, tariff=plans.pro, actor=None, start_on=date(2026, 1, 15)
+            customer=world.alpha, tariff=plans.pro, actor=SYSTEM, start_on=date(2026, 1, 15)
         )
         subscription_change_tariff(
             subscription=sub, target=plans.basic, actor=world.alice, today=TODAY, as_contact=True
@@ -291,7 +292,7 @@ def test_the_hourly_task_uses_each_tenants_calendar_day(world, plans):
     world.acme.timezone = "Pacific/Auckland"  # already the next day there
     world.acme.save()
     sub = subscription_order(
-        customer=world.alpha, tariff=plans.basic, actor=None, start_on=date(2026, 1, 15)
+        customer=world.alpha, tariff=plans.basic, actor=SYSTEM, start_on=date(2026, 1, 15)
     )
     subscription_cancel(
         subscription=sub,
@@ -307,7 +308,7 @@ def test_the_hourly_task_uses_each_tenants_calendar_day(world, plans):
 def test_the_first_order_makes_the_account_owner_the_contract_partner(world, plans):
     from contracts.models import Contact, Customer
 
-    subscription_order(customer=world.alpha, tariff=plans.basic, actor=None, start_on=TODAY)
+    subscription_order(customer=world.alpha, tariff=plans.basic, actor=SYSTEM, start_on=TODAY)
     assert Customer.objects.get(pk=world.alpha.pk).contract_partner == Contact.objects.get(
         user=world.alice
     )
@@ -334,7 +335,7 @@ class TestReviewedEdges:
 
     def test_a_subscription_not_started_yet_runs_at_least_its_first_period(self, world, plans):
         sub = subscription_order(
-            customer=world.alpha, tariff=plans.pro, actor=None, start_on=date(2026, 4, 1)
+            customer=world.alpha, tariff=plans.pro, actor=SYSTEM, start_on=date(2026, 4, 1)
         )
         sub.notice_period_days = 5
         sub.save()
@@ -342,7 +343,7 @@ class TestReviewedEdges:
 
     def test_an_upgrade_before_the_start_is_not_prorated(self, world, plans):
         sub = subscription_order(
-            customer=world.alpha, tariff=plans.basic, actor=None, start_on=date(2026, 4, 1)
+            customer=world.alpha, tariff=plans.basic, actor=SYSTEM, start_on=date(2026, 4, 1)
         )
         sub.change_notice_days = 0
         preview = tariff_change_preview(subscription=sub, target=plans.pro, today=TODAY)
@@ -352,7 +353,7 @@ class TestReviewedEdges:
         from subscriptions.services import subscription_undo_change
 
         sub = subscription_order(
-            customer=world.alpha, tariff=plans.pro, actor=None, start_on=date(2026, 1, 15)
+            customer=world.alpha, tariff=plans.pro, actor=SYSTEM, start_on=date(2026, 1, 15)
         )
         subscription_change_tariff(
             subscription=sub, target=plans.basic, actor=world.alice, today=TODAY, as_contact=True
