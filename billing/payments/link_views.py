@@ -8,8 +8,8 @@ from __future__ import annotations
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -172,9 +172,7 @@ def invoice_link_pay_confirmed(request: HttpRequest, token: str, attempt_id: int
     invoice = _invoice(request, token)
     if invoice is None:
         return _invalid(request)
-    attempt = invoice.payment_attempts.filter(pk=attempt_id).first()
-    if attempt is None:
-        raise Http404
+    attempt = get_object_or_404(invoice.payment_attempts, pk=attempt_id)
     try:
         attempt = attempt_refresh(attempt=attempt, actor=None)
     except GatewayError as exc:

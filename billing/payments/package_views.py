@@ -7,8 +7,8 @@ from __future__ import annotations
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -23,7 +23,6 @@ from core.roles import may
 from subscriptions import credits
 from subscriptions import selectors as subscription_selectors
 from subscriptions.forms import PackageBuyForm
-from subscriptions.models import Package
 
 
 class PackagePayForm(PackageBuyForm):
@@ -48,10 +47,9 @@ class PackagePayForm(PackageBuyForm):
 
 @customer_required
 def package_buy(request: HttpRequest, package_id: int) -> HttpResponse:
-    try:
-        package = subscription_selectors.package_get(tenant=request.tenant, pk=package_id)
-    except Package.DoesNotExist as exc:
-        raise Http404 from exc
+    package = get_object_or_404(
+        subscription_selectors.package_list(tenant=request.tenant), pk=package_id
+    )
     customer = request.customer
     today = timezone.localdate()
     may_buy = may(request.user, "package.buy", tenant=request.tenant, customer_id=customer.pk)

@@ -10,8 +10,8 @@ from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
-from django.shortcuts import redirect, render
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import get_language
@@ -25,7 +25,7 @@ from billing.documents.pdf import render_receipt_pdf
 from billing.payments import selectors
 from billing.payments.forms import InvoicePayForm
 from billing.payments.gateways import GatewayError, gateway_for
-from billing.payments.models import AttemptStatus, Payment, PaymentAttempt, PaymentMethod
+from billing.payments.models import AttemptStatus, PaymentAttempt, PaymentMethod
 from billing.payments.services import (
     attempt_refresh,
     auto_charged_subscriptions,
@@ -53,21 +53,19 @@ def _may_manage(request: HttpRequest) -> bool:
 
 
 def _method(request: HttpRequest, method_id: int) -> PaymentMethod:
-    try:
-        return selectors.payment_method_get(
-            tenant=request.tenant, customer=request.customer, pk=method_id
-        )
-    except PaymentMethod.DoesNotExist as exc:
-        raise Http404 from exc
+    return get_object_or_404(
+        selectors.payment_method_list(tenant=request.tenant, customer=request.customer),
+        pk=method_id,
+    )
 
 
 def _invoice(request: HttpRequest, invoice_id: int) -> Invoice:
-    try:
-        return document_selectors.invoice_get(
-            tenant=request.tenant, customer=request.customer, pk=invoice_id
-        )
-    except Invoice.DoesNotExist as exc:
-        raise Http404 from exc
+    return get_object_or_404(
+        document_selectors.invoice_list(
+            tenant=request.tenant, customer=request.customer, with_lines=True
+        ),
+        pk=invoice_id,
+    )
 
 
 def expiring_soon(method: PaymentMethod, today: date) -> bool:
@@ -260,9 +258,7 @@ def pay_outcome(request, invoice: Invoice, attempt: PaymentAttempt, context: dic
 def invoice_pay_confirmed(request: HttpRequest, invoice_id: int, attempt_id: int) -> HttpResponse:
     """The browser finished (or abandoned) 3-D Secure: ask the gateway how the payment stands."""
     invoice = _invoice(request, invoice_id)
-    attempt = invoice.payment_attempts.filter(pk=attempt_id).first()
-    if attempt is None:
-        raise Http404
+    attempt = get_object_or_404(invoice.payment_attempts, pk=attempt_id)
     if not may(request.user, "invoice.pay", tenant=request.tenant, customer_id=invoice.customer_id):
         raise PermissionDenied
     try:
@@ -293,12 +289,10 @@ def payment_list(request: HttpRequest) -> HttpResponse:
 
 @customer_required
 def payment_receipt(request: HttpRequest, payment_id: int) -> HttpResponse:
-    try:
-        payment = selectors.payment_get(
-            tenant=request.tenant, customer=request.customer, pk=payment_id
-        )
-    except Payment.DoesNotExist as exc:
-        raise Http404 from exc
+    payment = get_object_or_404(
+        selectors.payment_receipt_list(tenant=request.tenant, customer=request.customer),
+        pk=payment_id,
+    )
     response = HttpResponse(render_receipt_pdf(payment), content_type="application/pdf")
     name = f"receipt-{payment.received_on.isoformat()}-{payment.pk}.pdf"
     response["Content-Disposition"] = f'attachment; filename="{name}"'
@@ -310,9 +304,7 @@ def payment_receipt(request: HttpRequest, payment_id: int) -> HttpResponse:
 def stripe_webhook(request: HttpRequest, tenant: str) -> HttpResponse:
     """Stripe's events for one business: a bad signature is a 400 and nothing is kept; a good
     one is stored once and handed to a worker."""
-    business = Tenant.objects.filter(slug=tenant, is_active=True).first()
-    if business is None:
-        raise Http404
+    business = get_object_or_404(Tenant, slug=tenant, is_active=True)
     try:
         event = webhook_verify(
             tenant=business,
