@@ -65,7 +65,7 @@ class CustomerBillingMixin:
                 form.add_error("amount", exc)
             else:
                 messages.success(request, _("Payment recorded."))
-                return redirect(reverse("admin:contracts_customer_change", args=[customer.pk]))
+                return redirect("admin:contracts_customer_change", customer.pk)
         return TemplateResponse(
             request,
             "admin/billing/customer_payment.html",

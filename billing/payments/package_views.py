@@ -99,7 +99,7 @@ def package_buy(request: HttpRequest, package_id: int) -> HttpResponse:
                 )
                 method = form.cleaned_data.get("method")
                 if method is None:  # bank transfer: the invoice is e-mailed with the details
-                    return redirect(f"/invoices/{invoice.pk}/")
+                    return redirect("invoice_detail", invoice_id=invoice.pk)
                 attempt = invoice_pay(invoice=invoice, method=method, actor=request.user)
                 pay_form = forms.Form()  # unbound: a failure sends the customer to pay again
                 return pay_outcome(

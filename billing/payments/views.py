@@ -12,6 +12,7 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import get_language
@@ -107,7 +108,7 @@ def payment_method_add(request: HttpRequest) -> HttpResponse:
     the setup's id, which the service checks with Stripe before keeping the card."""
     if not _may_manage(request):
         raise PermissionDenied
-    next_url = _next_url(request, "/payment-methods/")
+    next_url = _next_url(request, reverse("payment_methods"))
     if request.method == "POST":
         try:
             method = payment_method_save(
@@ -126,7 +127,7 @@ def payment_method_add(request: HttpRequest) -> HttpResponse:
         )
     except GatewayError as exc:
         messages.error(request, exc.message)
-        return redirect("/payment-methods/")
+        return redirect("payment_methods")
     return render(
         request,
         "billing/payment_method_add.html",
@@ -148,7 +149,7 @@ def payment_method_default(request: HttpRequest, method_id: int) -> HttpResponse
         raise PermissionDenied
     payment_method_set_default(method=method, actor=request.user)
     messages.success(request, _("%(card)s is now your default card.") % {"card": method})
-    return redirect("/payment-methods/")
+    return redirect("payment_methods")
 
 
 @customer_required
@@ -164,7 +165,7 @@ def payment_method_delete(request: HttpRequest, method_id: int) -> HttpResponse:
             messages.error(request, exc.message)
         else:
             messages.success(request, _("%(card)s is removed.") % {"card": method})
-        return redirect("/payment-methods/")
+        return redirect("payment_methods")
     last = not request.customer.payment_methods.exclude(pk=method.pk).exists()
     return render(
         request,
@@ -184,7 +185,7 @@ def invoice_pay_page(request: HttpRequest, invoice_id: int) -> HttpResponse:
         raise PermissionDenied
     if invoice.status not in PAYABLE or invoice.amount_due <= 0:
         messages.info(request, _("This invoice has nothing left to pay."))
-        return redirect(f"/invoices/{invoice.pk}/")
+        return redirect("invoice_detail", invoice_id=invoice.pk)
     methods = list(selectors.payment_method_list(tenant=request.tenant, customer=request.customer))
     form = InvoicePayForm(
         request.POST if request.method == "POST" else None,
@@ -225,7 +226,7 @@ def pay_outcome(request, invoice: Invoice, attempt: PaymentAttempt, context: dic
                 "card": attempt.payment_method,
             },
         )
-        return redirect(f"/invoices/{invoice.pk}/")
+        return redirect("invoice_detail", invoice_id=invoice.pk)
     if attempt.status == AttemptStatus.REQUIRES_ACTION and attempt.client_secret:
         return render(
             request,
@@ -242,13 +243,13 @@ def pay_outcome(request, invoice: Invoice, attempt: PaymentAttempt, context: dic
             messages.error(request, attempt.failure_message)
         else:
             messages.info(request, _("Your payment is being processed; this page will show it."))
-        return redirect(f"/invoices/{invoice.pk}/")
+        return redirect("invoice_detail", invoice_id=invoice.pk)
     failure = _("The payment failed: %(reason)s") % {
         "reason": attempt.failure_message or _("the card was declined.")
     }
     if not context["form"].is_bound:  # back from the bank's confirmation: start again
         messages.error(request, failure)
-        return redirect(f"/invoices/{invoice.pk}/pay/")
+        return redirect("invoice_pay", invoice_id=invoice.pk)
     context["form"].add_error(None, failure)
     return render(request, "billing/invoice_pay.html", context)
 
@@ -265,7 +266,7 @@ def invoice_pay_confirmed(request: HttpRequest, invoice_id: int, attempt_id: int
         attempt = attempt_refresh(attempt=attempt, actor=request.user)
     except GatewayError as exc:
         messages.error(request, exc.message)
-        return redirect(f"/invoices/{invoice.pk}/")
+        return redirect("invoice_detail", invoice_id=invoice.pk)
     context = {"section_key": "invoices", "invoice": invoice, "form": forms.Form()}
     if attempt.status == AttemptStatus.REQUIRES_ACTION:
         attempt.status, attempt.failure_message = (
