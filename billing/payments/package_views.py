@@ -17,7 +17,7 @@ from billing.payments import selectors
 from billing.payments.checkout import package_purchase_invoiced
 from billing.payments.gateways import gateway_for
 from billing.payments.services import invoice_pay
-from billing.payments.views import pay_outcome
+from billing.payments.views.pay import pay_outcome
 from contracts.access import customer_required
 from core.roles import may
 from subscriptions import credits
