@@ -10,6 +10,7 @@ from functools import wraps
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.http import urlencode
 
 from contracts.models import Contact
@@ -63,7 +64,8 @@ def customer_required(view=None, *, legal_exempt: bool = False):
         if not legal_exempt and legal_documents_pending(
             tenant=request.tenant, customer=contact.customer
         ):
-            return redirect(f"/legal/accept/?{urlencode({'next': request.get_full_path()})}")
+            query = urlencode({"next": request.get_full_path()})
+            return redirect(f"{reverse('legal_accept')}?{query}")
         return view(request, *args, **kwargs)
 
     return wrapper

@@ -49,10 +49,12 @@ class CustomerForm(forms.ModelForm):
         fields = ["tenant", *STAFF_FIELD_ACTIONS]
 
 
-@admin.register(Customer)
 class CustomerAdmin(CreatedByServiceAdmin):
     """Contract data. Fields a staff member's role may not change are shown read-only (payment
-    terms, test account, contract partner: Manager and up); writes go through the services."""
+    terms, test account, contract partner: Manager and up); writes go through the services.
+
+    The base of the customer page, registered once in portal.admin, where the higher apps'
+    additions (subscriptions' account, billing's payments) are mixed in."""
 
     view_action = "customer.view"
     add_action = "customer.add"

@@ -48,5 +48,5 @@ def legal_acceptance_list(*, tenant: Tenant, customer: Customer) -> QuerySet[Leg
     )
 
 
-def legal_document_get(*, tenant: Tenant, pk: int) -> LegalDocument:
-    return LegalDocument.objects.get(tenant=tenant, pk=pk)
+def legal_document_list(*, tenant: Tenant) -> QuerySet[LegalDocument]:
+    return LegalDocument.objects.filter(tenant=tenant)

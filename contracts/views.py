@@ -4,15 +4,14 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 
 from contracts import selectors, services
 from contracts.access import customer_required
 from contracts.forms import ContractEditForm, LegalAcceptForm
-from contracts.models import LegalDocument
 from core.roles import may
 
 
@@ -59,10 +58,9 @@ def legal_accept(request: HttpRequest) -> HttpResponse:
 @customer_required(legal_exempt=True)
 def legal_document(request: HttpRequest, document_id: int) -> HttpResponse:
     """One version of the business's terms or privacy policy (another business's: 404)."""
-    try:
-        document = selectors.legal_document_get(tenant=request.tenant, pk=document_id)
-    except LegalDocument.DoesNotExist as exc:
-        raise Http404 from exc
+    document = get_object_or_404(
+        selectors.legal_document_list(tenant=request.tenant), pk=document_id
+    )
     return render(request, "contracts/legal_document.html", {"document": document})
 
 

@@ -11,7 +11,6 @@ from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from contracts.admin import CustomerAdmin
 from contracts.models import Customer
 from core.admin_base import CreatedByServiceAdmin, TenantScopedAdmin, TenantScopedInline
 from subscriptions.credits import credits_adjust, credits_check, credits_use
@@ -559,13 +558,10 @@ class CreditLedgerEntryAdmin(CreatedByServiceAdmin):
         )
 
 
-admin.site.unregister(Customer)
-
-
-@admin.register(Customer)
-class CustomerWithAccountAdmin(CustomerAdmin):
-    """The customer page, plus what needs the subscriptions app: closing the account (Manager
-    and up), only once nothing runs any more."""
+class CustomerAccountMixin:
+    """What the subscriptions app adds to the customer page (composed in portal.admin over
+    contracts' CustomerAdmin): the account section, and closing the account (Manager and up),
+    only once nothing runs any more."""
 
     actions = ["close_accounts"]
 

@@ -33,13 +33,8 @@ def subscription_list(*, tenant: Tenant, customer: Customer) -> QuerySet[Subscri
     )
 
 
-def subscription_get(*, tenant: Tenant, customer: Customer, pk: int) -> Subscription:
-    """Raises Subscription.DoesNotExist for another customer's or tenant's id (→ 404)."""
-    return subscription_list(tenant=tenant, customer=customer).get(pk=pk)
-
-
-def module_get(*, tenant: Tenant, pk: int) -> Module:
-    return Module.objects.get(tenant=tenant, pk=pk)
+def module_list(*, tenant: Tenant) -> QuerySet[Module]:
+    return Module.objects.filter(tenant=tenant)
 
 
 def interval_label(months: int) -> str:
@@ -61,17 +56,8 @@ def order_list(*, tenant: Tenant, customer: Customer) -> QuerySet[Order]:
     )
 
 
-def order_get(*, tenant: Tenant, customer: Customer, pk: int) -> Order:
-    """Raises Order.DoesNotExist for another customer's or tenant's id (→ 404)."""
-    return order_list(tenant=tenant, customer=customer).get(pk=pk)
-
-
 def package_list(*, tenant: Tenant) -> QuerySet[Package]:
     return Package.objects.filter(tenant=tenant, is_active=True)
-
-
-def package_get(*, tenant: Tenant, pk: int) -> Package:
-    return package_list(tenant=tenant).get(pk=pk)
 
 
 def credit_ledger(*, tenant: Tenant, customer: Customer, limit: int = 100):

@@ -7,7 +7,7 @@ import mimetypes
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
@@ -18,16 +18,14 @@ from contracts.access import customer_required
 from core.roles import may
 from subscriptions import selectors, services
 from subscriptions.forms import CancelForm, ChangeTariffForm
-from subscriptions.models import Module, Order, Subscription
+from subscriptions.models import Order, Subscription
 
 
 def _subscription(request: HttpRequest, subscription_id: int) -> Subscription:
-    try:
-        return selectors.subscription_get(
-            tenant=request.tenant, customer=request.customer, pk=subscription_id
-        )
-    except Subscription.DoesNotExist as exc:
-        raise Http404 from exc
+    return get_object_or_404(
+        selectors.subscription_list(tenant=request.tenant, customer=request.customer),
+        pk=subscription_id,
+    )
 
 
 def _rights(request: HttpRequest) -> dict[str, bool]:
@@ -229,10 +227,7 @@ def subscription_undo_change(request: HttpRequest, subscription_id: int) -> Http
 @cache_control(private=True, max_age=3600)
 @customer_required(legal_exempt=True)
 def module_image(request: HttpRequest, module_id: int) -> FileResponse:
-    try:
-        module = selectors.module_get(tenant=request.tenant, pk=module_id)
-    except Module.DoesNotExist as exc:
-        raise Http404 from exc
+    module = get_object_or_404(selectors.module_list(tenant=request.tenant), pk=module_id)
     if not module.image:
         raise Http404
     try:
@@ -263,10 +258,9 @@ def order_list(request: HttpRequest) -> HttpResponse:
 
 @customer_required
 def order_detail(request: HttpRequest, order_id: int) -> HttpResponse:
-    try:
-        order = selectors.order_get(tenant=request.tenant, customer=request.customer, pk=order_id)
-    except Order.DoesNotExist as exc:
-        raise Http404 from exc
+    order = get_object_or_404(
+        selectors.order_list(tenant=request.tenant, customer=request.customer), pk=order_id
+    )
     return render(
         request, "subscriptions/order_detail.html", {"section_key": "orders", **_timeline(order)}
     )

@@ -1,4 +1,4 @@
-"""The customer page, with what needs the billing app."""
+"""What the billing app adds to the customer page, composed in portal.admin."""
 
 from __future__ import annotations
 
@@ -17,19 +17,15 @@ from billing.payments.forms import CustomerPaymentForm
 from billing.payments.gateways import gateway_for
 from billing.payments.services import payment_record
 from billing.run.services import billing_run_for_customer
-from contracts.models import Customer
-from subscriptions.admin import CustomerWithAccountAdmin
 from subscriptions.periods import local_today
 
-admin.site.unregister(Customer)
 
+class CustomerBillingMixin:
+    """What the billing app adds to the customer page (composed in portal.admin over contracts'
+    CustomerAdmin): invoicing what is due now (Billing and up) instead of waiting for the hourly
+    run, recording a payment, adding a card on the customer's behalf."""
 
-@admin.register(Customer)
-class CustomerWithBillingAdmin(CustomerWithAccountAdmin):
-    """The customer page, plus what needs the billing app: invoicing what is due now (Billing
-    and up) instead of waiting for the hourly run."""
-
-    actions = [*CustomerWithAccountAdmin.actions, "bill_now"]
+    actions = ["bill_now"]
 
     def get_urls(self):
         view = self.admin_site.admin_view(self.payment_view)
@@ -69,7 +65,7 @@ class CustomerWithBillingAdmin(CustomerWithAccountAdmin):
                 form.add_error("amount", exc)
             else:
                 messages.success(request, _("Payment recorded."))
-                return redirect(reverse("admin:contracts_customer_change", args=[customer.pk]))
+                return redirect("admin:contracts_customer_change", customer.pk)
         return TemplateResponse(
             request,
             "admin/billing/customer_payment.html",

@@ -178,7 +178,7 @@ class InvoiceAdmin(InvoiceActions, InvoicePaymentActions, PartiesShown, CreatedB
                 messages.success(
                     request, _("Credit note %(number)s issued.") % {"number": note.number}
                 )
-                return redirect(reverse("admin:billing_invoice_change", args=[invoice.pk]))
+                return redirect("admin:billing_invoice_change", invoice.pk)
         return self._invoice_form_page(
             request, invoice, form, _("Issue a credit note"), _("Issue the credit note")
         )
@@ -217,7 +217,7 @@ class InvoiceAdmin(InvoiceActions, InvoicePaymentActions, PartiesShown, CreatedB
                 form.add_error("amount", exc)
             else:
                 messages.success(request, _("Payment recorded."))
-                return redirect(reverse("admin:billing_invoice_change", args=[invoice.pk]))
+                return redirect("admin:billing_invoice_change", invoice.pk)
         return self._invoice_form_page(
             request, invoice, form, _("Record a payment"), _("Record the payment")
         )

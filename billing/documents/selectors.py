@@ -19,26 +19,21 @@ INVOICE_FILTERS = {
 }
 
 
-def invoice_list(*, tenant: Tenant, customer: Customer, show: str = "all") -> QuerySet[Invoice]:
+def invoice_list(
+    *, tenant: Tenant, customer: Customer, show: str = "all", with_lines: bool = False
+) -> QuerySet[Invoice]:
+    """Never drafts: an id outside it (a draft, another customer's or tenant's) is a 404."""
     invoices = Invoice.objects.filter(tenant=tenant, customer=customer).visible_to_customers()
     statuses = INVOICE_FILTERS.get(show)
     if statuses:
         invoices = invoices.filter(status__in=statuses)
+    if with_lines:
+        invoices = invoices.prefetch_related("lines")
     return invoices.order_by("-issue_date", "-id")
-
-
-def invoice_get(*, tenant: Tenant, customer: Customer, pk: int) -> Invoice:
-    """Raises Invoice.DoesNotExist for drafts and another customer's or tenant's invoices."""
-    return invoice_list(tenant=tenant, customer=customer).prefetch_related("lines").get(pk=pk)
 
 
 def credit_note_list(*, tenant: Tenant, customer: Customer) -> QuerySet[CreditNote]:
     return CreditNote.objects.filter(tenant=tenant, customer=customer).select_related("invoice")
-
-
-def credit_note_get(*, tenant: Tenant, customer: Customer, pk: int) -> CreditNote:
-    """Raises CreditNote.DoesNotExist for another customer's or tenant's credit notes."""
-    return credit_note_list(tenant=tenant, customer=customer).get(pk=pk)
 
 
 @dataclass(frozen=True)

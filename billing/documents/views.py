@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.http import FileResponse, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 
 from billing.documents import selectors
@@ -45,12 +45,10 @@ def invoice_list(request: HttpRequest) -> HttpResponse:
 
 @customer_required
 def invoice_detail(request: HttpRequest, invoice_id: int) -> HttpResponse:
-    try:
-        invoice = selectors.invoice_get(
-            tenant=request.tenant, customer=request.customer, pk=invoice_id
-        )
-    except Invoice.DoesNotExist as exc:
-        raise Http404 from exc
+    invoice = get_object_or_404(
+        selectors.invoice_list(tenant=request.tenant, customer=request.customer, with_lines=True),
+        pk=invoice_id,
+    )
     lines = list(invoice.lines.all())
     return render(
         request,
@@ -72,23 +70,18 @@ def invoice_detail(request: HttpRequest, invoice_id: int) -> HttpResponse:
 
 @customer_required
 def invoice_pdf_download(request: HttpRequest, invoice_id: int) -> FileResponse:
-    try:
-        invoice = selectors.invoice_get(
-            tenant=request.tenant, customer=request.customer, pk=invoice_id
-        )
-    except Invoice.DoesNotExist as exc:
-        raise Http404 from exc
+    invoice = get_object_or_404(
+        selectors.invoice_list(tenant=request.tenant, customer=request.customer, with_lines=True),
+        pk=invoice_id,
+    )
     return pdf_download(invoice_pdf(invoice))
 
 
 @customer_required
 def credit_note_pdf_download(request: HttpRequest, note_id: int) -> FileResponse:
-    try:
-        note = selectors.credit_note_get(
-            tenant=request.tenant, customer=request.customer, pk=note_id
-        )
-    except CreditNote.DoesNotExist as exc:
-        raise Http404 from exc
+    note = get_object_or_404(
+        selectors.credit_note_list(tenant=request.tenant, customer=request.customer), pk=note_id
+    )
     return pdf_download(credit_note_pdf(note))
 
 

@@ -8,8 +8,8 @@ from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import redirect
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.translation import gettext_lazy as _
@@ -146,9 +146,7 @@ class PaymentMethodAdmin(TenantScopedAdmin):
         """Staff save a card the customer gave them (by phone, on paper) through Stripe.js."""
         if not self._may(request, "payment_methods.manage"):
             raise PermissionDenied
-        customer = Customer.objects.filter(pk=customer_id, tenant=request.tenant).first()
-        if customer is None:
-            raise Http404
+        customer = get_object_or_404(Customer, pk=customer_id, tenant=request.tenant)
         back = reverse("admin:contracts_customer_change", args=[customer.pk])
         try:
             if request.method == "POST":

@@ -8,8 +8,9 @@ from __future__ import annotations
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -79,7 +80,7 @@ def invoice_link_pay(request: HttpRequest, token: str) -> HttpResponse:
     invoice = _invoice(request, token)
     if invoice is None:
         return _invalid(request)
-    back = f"/l/invoice/{token}/"
+    back = reverse("invoice_by_link", args=[token])
     if invoice.status not in PAYABLE or invoice.amount_due <= 0:
         messages.info(request, _("This invoice has nothing left to pay."))
         return redirect(back)
@@ -138,7 +139,7 @@ def _forget_unsaved_cards(request: HttpRequest, invoice: Invoice) -> None:
 
 
 def _outcome(request, token: str, invoice: Invoice, attempt: PaymentAttempt) -> HttpResponse:
-    back = f"/l/invoice/{token}/"
+    back = reverse("invoice_by_link", args=[token])
     if attempt.status == AttemptStatus.REQUIRES_ACTION and attempt.client_secret:
         return render(
             request,
@@ -146,7 +147,7 @@ def _outcome(request, token: str, invoice: Invoice, attempt: PaymentAttempt) -> 
             {
                 "invoice": invoice,
                 "attempt": attempt,
-                "confirm_url": f"/l/invoice/{token}/pay/{attempt.pk}/confirmed/",
+                "confirm_url": reverse("invoice_link_pay_confirmed", args=[token, attempt.pk]),
                 "stripe_js": settings.STRIPE_JS_URL,
                 "publishable_key": gateway_for(invoice.tenant).publishable_key,
                 "base_template": "base.html",
@@ -167,7 +168,7 @@ def _outcome(request, token: str, invoice: Invoice, attempt: PaymentAttempt) -> 
         _("The payment failed: %(reason)s")
         % {"reason": attempt.failure_message or _("the card was declined.")},
     )
-    return redirect(f"/l/invoice/{token}/pay/")
+    return redirect("invoice_link_pay", token=token)
 
 
 @require_POST
@@ -175,14 +176,12 @@ def invoice_link_pay_confirmed(request: HttpRequest, token: str, attempt_id: int
     invoice = _invoice(request, token)
     if invoice is None:
         return _invalid(request)
-    attempt = invoice.payment_attempts.filter(pk=attempt_id).first()
-    if attempt is None:
-        raise Http404
+    attempt = get_object_or_404(invoice.payment_attempts, pk=attempt_id)
     try:
         attempt = attempt_refresh(attempt=attempt, actor=SYSTEM)
     except GatewayError as exc:
         messages.error(request, exc.message)
-        return redirect(f"/l/invoice/{token}/")
+        return redirect("invoice_by_link", token=token)
     if attempt.status == AttemptStatus.REQUIRES_ACTION:
         attempt.status = AttemptStatus.FAILED
         attempt.failure_message = _("the card's confirmation was not completed.")

@@ -7,8 +7,8 @@ from __future__ import annotations
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -17,13 +17,12 @@ from billing.payments import selectors
 from billing.payments.checkout import package_purchase_invoiced
 from billing.payments.gateways import gateway_for
 from billing.payments.services import invoice_pay
-from billing.payments.views import pay_outcome
+from billing.payments.views.pay import pay_outcome
 from contracts.access import customer_required
 from core.roles import may
 from subscriptions import credits
 from subscriptions import selectors as subscription_selectors
 from subscriptions.forms import PackageBuyForm
-from subscriptions.models import Package
 
 
 class PackagePayForm(PackageBuyForm):
@@ -48,10 +47,9 @@ class PackagePayForm(PackageBuyForm):
 
 @customer_required
 def package_buy(request: HttpRequest, package_id: int) -> HttpResponse:
-    try:
-        package = subscription_selectors.package_get(tenant=request.tenant, pk=package_id)
-    except Package.DoesNotExist as exc:
-        raise Http404 from exc
+    package = get_object_or_404(
+        subscription_selectors.package_list(tenant=request.tenant), pk=package_id
+    )
     customer = request.customer
     today = timezone.localdate()
     may_buy = may(request.user, "package.buy", tenant=request.tenant, customer_id=customer.pk)
@@ -101,7 +99,7 @@ def package_buy(request: HttpRequest, package_id: int) -> HttpResponse:
                 )
                 method = form.cleaned_data.get("method")
                 if method is None:  # bank transfer: the invoice is e-mailed with the details
-                    return redirect(f"/invoices/{invoice.pk}/")
+                    return redirect("invoice_detail", invoice_id=invoice.pk)
                 attempt = invoice_pay(invoice=invoice, method=method, actor=request.user)
                 pay_form = forms.Form()  # unbound: a failure sends the customer to pay again
                 return pay_outcome(

@@ -13,11 +13,6 @@ def payment_method_list(*, tenant: Tenant, customer: Customer) -> QuerySet[Payme
     return PaymentMethod.objects.filter(tenant=tenant, customer=customer)
 
 
-def payment_method_get(*, tenant: Tenant, customer: Customer, pk: int) -> PaymentMethod:
-    """Raises PaymentMethod.DoesNotExist for another customer's or tenant's cards."""
-    return payment_method_list(tenant=tenant, customer=customer).get(pk=pk)
-
-
 def payment_list(*, tenant: Tenant, customer: Customer) -> QuerySet[Payment]:
     """Newest first, each with the invoices it paid."""
 
@@ -34,8 +29,9 @@ def payment_list(*, tenant: Tenant, customer: Customer) -> QuerySet[Payment]:
     )
 
 
-def payment_get(*, tenant: Tenant, customer: Customer, pk: int) -> Payment:
-    """Raises Payment.DoesNotExist for another customer's or tenant's payments."""
-    return Payment.objects.select_related("tenant", "customer").get(
-        tenant=tenant, customer=customer, pk=pk
+def payment_receipt_list(*, tenant: Tenant, customer: Customer) -> QuerySet[Payment]:
+    """The payments a receipt is printed for, with the seller and buyer it names (the receipt
+    reads its own allocations and refunds, so nothing is prefetched for it)."""
+    return Payment.objects.select_related("tenant", "customer").filter(
+        tenant=tenant, customer=customer
     )
