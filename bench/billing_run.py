@@ -23,8 +23,6 @@ from decimal import Decimal
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
-from core.roles import SYSTEM
-
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 DB = "kontor_bench_billing"
@@ -118,6 +116,7 @@ def _seed(count: int) -> tuple[int, int]:
 def _naive(tenant_id: int, sample: int) -> float:
     """The per-object way: the services, one invoice (and its lines) at a time."""
     from billing.documents.services import invoice_add_line, invoice_create_draft, invoice_finalize
+    from core.roles import SYSTEM
     from subscriptions.models import Subscription
     from subscriptions.periods import add_months
 

@@ -11,7 +11,7 @@ here; e-mails and charges follow the invoice, not the run.
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
@@ -36,7 +36,7 @@ from billing.payments.models import Gateway, PaymentSettings
 from billing.payments.tasks import charge_invoices
 from billing.run.bulk import bulk_set
 from billing.run.insert import insert_by_copy, insert_by_orm
-from contracts.models import Customer
+from contracts.models import Customer, VatRegime
 from core.audit import audit_record
 from core.models import Tenant, User
 from core.roles import SYSTEM, require
@@ -203,10 +203,17 @@ def _run_batch(
                 seller=seller,
                 buyer=buyers[customer.pk],
             )
-            lines = [
-                {**line, **asdict(amounts)}
-                for line, amounts in zip(lines, final.lines, strict=True)
-            ]
+            if final.vat_regime != VatRegime.STANDARD:  # zeroed lines: take their amounts
+                lines = [
+                    {
+                        **line,
+                        "tax_rate": amounts.tax_rate,
+                        "net_amount": amounts.net_amount,
+                        "tax_amount": amounts.tax_amount,
+                        "gross_amount": amounts.gross_amount,
+                    }
+                    for line, amounts in zip(lines, final.lines, strict=True)
+                ]
             invoices.append(
                 Invoice(
                     tenant=tenant,
