@@ -3,13 +3,14 @@ from django.utils import timezone
 
 from core.models import Tenant
 from subscriptions.periods import local_today
-from subscriptions.services import subscriptions_apply_due
 
 
 @shared_task(acks_late=True)
 def apply_due_subscription_changes() -> dict[str, int]:
     """Hourly: apply scheduled tariff changes and end cancelled subscriptions, per tenant on
     that tenant's calendar day. Safe to run twice (the service re-checks each row)."""
+    from subscriptions.services import subscriptions_apply_due
+
     totals = {"changed": 0, "ended": 0}
     now = timezone.now()
     for tenant in Tenant.objects.filter(is_active=True).only("pk", "timezone"):

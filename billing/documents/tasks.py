@@ -1,4 +1,10 @@
+"""Celery entry points of documents: invoice e-mails and the PDF archive."""
+
+import logging
+
 from celery import shared_task
+
+from billing.documents.models import CreditNote, Invoice, InvoiceStatus
 
 
 @shared_task(name="billing.tasks.send_invoice_emails", acks_late=True)
@@ -17,10 +23,8 @@ ARCHIVE_BATCH = 500
 def archive_pdfs(limit: int = ARCHIVE_BATCH) -> int:
     """Hourly: render and store the PDF of finalized invoices and credit notes that have none
     yet, newest first, at most `limit` tries per run (a document that keeps failing is logged
-    and never holds up the others). Each document is rendered once (see billing.pdf)."""
-    import logging
+    and never holds up the others). Each document is rendered once (see billing.documents.pdf)."""
 
-    from billing.documents.models import CreditNote, Invoice, InvoiceStatus
     from billing.documents.pdf import credit_note_pdf, invoice_pdf
 
     done = tried = 0

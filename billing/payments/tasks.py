@@ -1,8 +1,11 @@
 """Celery entry points of payments: renewal charges, dunning, card-expiry reminders, gateway
 events, refunds."""
 
+import logging
+
 from celery import shared_task
 
+from billing.payments.models import Gateway, PaymentSettings, RefundStatus
 from core.jobs import each_business_on_its_day
 from core.models import Tenant
 
@@ -11,7 +14,6 @@ from core.models import Tenant
 def charge_invoices(invoice_ids: list[int]) -> int:
     """After the billing run: charge each invoice to its customer's default card (off-session);
     a failure opens dunning. Safe to retry: an invoice already tried is not charged again."""
-    import logging
 
     from billing.payments.dunning import invoice_autocharge
 
@@ -60,14 +62,12 @@ def process_gateway_event(event_pk: int) -> str:
 def reconcile_gateway_events() -> int:
     """Nightly: fetch each card-taking business's recent Stripe events, in case some webhook
     deliveries never arrived; they are stored and processed once, like the others."""
-    from billing.payments.models import Gateway, PaymentSettings
     from billing.payments.webhooks import events_reconcile
 
     tenants = Tenant.objects.filter(
         is_active=True,
         pk__in=PaymentSettings.objects.filter(gateway=Gateway.STRIPE).values("tenant"),
     )
-    import logging
 
     done = 0
     for tenant in tenants:
@@ -81,7 +81,6 @@ def reconcile_gateway_events() -> int:
 @shared_task(name="billing.tasks.send_refunds", acks_late=True)
 def send_refunds(refund_ids: list[int]) -> int:
     """Pay refunds back through the gateway (idempotent per refund)."""
-    from billing.payments.models import RefundStatus
     from billing.payments.refunds import refund_send
 
     return sum(refund_send(pk).status == RefundStatus.SUCCEEDED for pk in refund_ids)
