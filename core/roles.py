@@ -215,12 +215,17 @@ def require(
     *,
     tenant: Tenant,
     customer_id: int | None = None,
+    or_staff: str | None = None,
 ) -> None:
     """Enforce the matrix in a service: raise PermissionDenied unless `may` allows it.
 
     Staff actions need the staff role at `tenant`; portal (contact) actions need the contact
-    role for `customer_id`. `SYSTEM` passes; None is always refused. An action missing from the
-    matrix raises UnknownAction, for the system too.
+    role for `customer_id`. `or_staff` names the staff action that also allows a portal action
+    (staff acting on the customer's behalf). `SYSTEM` passes; None is always refused. An action
+    missing from the matrix raises UnknownAction, for the system too.
     """
-    if not may(actor, action, tenant=tenant, customer_id=customer_id):
-        raise PermissionDenied(action)
+    if may(actor, action, tenant=tenant, customer_id=customer_id):
+        return
+    if or_staff is not None and may(actor, or_staff, tenant=tenant):
+        return
+    raise PermissionDenied(action)

@@ -4,7 +4,6 @@ import mimetypes
 
 from django.contrib import messages
 from django.contrib.auth import logout
-from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -16,7 +15,7 @@ from django.views.decorators.http import require_POST, require_safe
 from contracts import selectors as contract_selectors
 from contracts.access import SESSION_KEY, customer_required
 from contracts.views import may_edit_contract
-from core.roles import ContactRole, may
+from core.roles import ContactRole, may, require
 from portal.forms import AccountCloseForm
 from portal.navigation import SECTIONS, SECTIONS_BY_KEY
 from subscriptions import services as subscription_services
@@ -110,8 +109,7 @@ def contract(request: HttpRequest) -> HttpResponse:
 def account_close(request: HttpRequest) -> HttpResponse:
     """Close the customer account, when nothing runs any more; otherwise say what still does."""
     customer = request.customer
-    if not may(request.user, "account.delete", tenant=request.tenant, customer_id=customer.pk):
-        raise PermissionDenied
+    require(request.user, "account.delete", tenant=request.tenant, customer_id=customer.pk)
     today = timezone.localdate()
     blockers = subscription_services.account_close_blockers(customer, today)
     form = AccountCloseForm(request.POST if request.method == "POST" else None, customer=customer)

@@ -145,7 +145,11 @@ def card_expiry_reminders_send(*, tenant: Tenant, today: date) -> int:
             expiry_reminded_at=timezone.now()
         )
         if claimed and _card_recipients(card):
-            transaction.on_commit(lambda pk=card.pk: send_card_expiry_notice.delay(pk))
+            transaction.on_commit(
+                lambda pk=card.pk, year=card.exp_year, month=card.exp_month: (
+                    send_card_expiry_notice.delay(pk, year, month)
+                )
+            )
             queued += 1
     return queued
 
@@ -160,9 +164,14 @@ def _card_recipients(card: PaymentMethod) -> list[str]:
     )
 
 
-def card_expiry_notice_send(card_id: int) -> bool:
-    """E-mail the card-expiry reminder (in a worker, after the card was claimed)."""
-    card = PaymentMethod.objects.select_related("customer", "tenant").filter(pk=card_id).first()
+def card_expiry_notice_send(card_id: int, exp_year: int, exp_month: int) -> bool:
+    """E-mail the card-expiry reminder (in a worker, after the card was claimed), unless the
+    card was replaced or updated since."""
+    card = (
+        PaymentMethod.objects.select_related("customer", "tenant")
+        .filter(pk=card_id, is_default=True, exp_year=exp_year, exp_month=exp_month)
+        .first()
+    )
     recipients = _card_recipients(card) if card is not None else []
     if not recipients:
         return False
@@ -241,33 +250,40 @@ def _give_up(case: DunningCase, today: date) -> None:
 
 
 def _tell_customer(case: DunningCase, attempt: PaymentAttempt | None, *, final=False) -> None:
-    attempt_id = attempt.pk if attempt is not None else None
-    transaction.on_commit(lambda: send_dunning_notice.delay(case.pk, attempt_id, final))
+    # What the e-mail says is taken now, as it stands in this transaction; a worker sends it.
+    notice = {
+        "reason": attempt.failure_message if attempt is not None else "",
+        "next_retry_on": case.next_retry_on.isoformat() if case.next_retry_on else None,
+        "final": final,
+        "final_action": case.final_action,
+    }
+    transaction.on_commit(lambda: send_dunning_notice.delay(case.pk, notice))
 
 
-def dunning_notice_send(case_id: int, attempt_id: int | None, *, final: bool) -> bool:
+def dunning_notice_send(case_id: int, notice: dict) -> bool:
     """E-mail the customer that a renewal charge failed (in a worker, after commit): the bank's
-    reason, the next try or the final action, and the signed link to pay with another card."""
+    reason, the next try or the final action, and the signed link to pay with another card.
+    Not sent if the invoice got paid in the meantime."""
     case = DunningCase.objects.select_related("invoice__tenant", "invoice__customer").get(
         pk=case_id
     )
-    attempt = PaymentAttempt.objects.filter(pk=attempt_id).first() if attempt_id else None
     invoice = case.invoice
     recipients = invoice_recipients(invoice)
-    if not recipients:
+    if case.outcome == DunningOutcome.RECOVERED or invoice.amount_due <= 0 or not recipients:
         return False
     base = (
         f"{settings.KONTOR_LINK_SCHEME}://{tenant_host(invoice.tenant)}{settings.KONTOR_LINK_PORT}"
     )
+    next_retry_on = notice["next_retry_on"]
     invoice_message(
         invoice=invoice,
         template="payment_failed",
         recipients=recipients,
         extra={
-            "reason": attempt.failure_message if attempt is not None else "",
-            "next_retry_on": case.next_retry_on,
-            "final": final,
-            "final_action": case.final_action,
+            "reason": notice["reason"],
+            "next_retry_on": date.fromisoformat(next_retry_on) if next_retry_on else None,
+            "final": notice["final"],
+            "final_action": notice["final_action"],
             # The signed link's pay page, the card kept for the next renewals: no login needed.
             "cards_link": f"{base}{invoice_link_path(invoice)}pay/?keep=1",
         },

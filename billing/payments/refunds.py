@@ -79,8 +79,9 @@ def credit_note_refund(
     quantities: dict[int, Decimal] | None = None,
 ) -> CreditNote:
     """A credit note settled as a refund: what it does not settle on the invoice is paid back,
-    planned in the note's own transaction (see `refunds_plan`)."""
-    require(actor, "payments.refund", tenant=invoice.tenant)
+    planned in the note's own transaction (see `refunds_plan`). Giving money back needs the
+    refund role; a note that only settles what is still due needs no more than any credit note
+    (refused after writing, the transaction takes the note back)."""
     note, rest = credit_note_write(
         invoice=invoice,
         actor=actor,
@@ -90,6 +91,7 @@ def credit_note_refund(
         settlement=Settlement.REFUND,
     )
     if rest:
+        require(actor, "payments.refund", tenant=invoice.tenant)
         refunds_plan(invoice=invoice, note=note, amount=rest)
     return note
 

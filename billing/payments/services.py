@@ -37,7 +37,7 @@ from contracts.models import Customer
 from core.audit import audit_record
 from core.models import User
 from core.money import round_money
-from core.roles import SYSTEM, SystemActor, may, require
+from core.roles import SYSTEM, SystemActor, require
 from subscriptions.models import Subscription, SubscriptionStatus
 from subscriptions.periods import local_today
 
@@ -176,9 +176,13 @@ def payment_record(
 
 def card_setup_start(*, customer: Customer, actor: User) -> tuple[str, str]:
     """(publishable key, client secret) for Stripe.js to save a card for this customer."""
-    # The customer's own contact with the role, or staff acting on their behalf.
-    if not may(actor, "payment_method.manage", tenant=customer.tenant, customer_id=customer.pk):
-        require(actor, "payment_methods.manage", tenant=customer.tenant)
+    require(
+        actor,
+        "payment_method.manage",
+        tenant=customer.tenant,
+        customer_id=customer.pk,
+        or_staff="payment_methods.manage",
+    )
     gateway = gateway_for(customer.tenant)
     return gateway.publishable_key, gateway.card_setup_start(customer)
 
@@ -188,9 +192,13 @@ def payment_method_save(
 ) -> PaymentMethod:
     """Keep the card the browser just saved at the gateway (checked there, not taken from the
     form). The first card becomes the default. Saving the same card twice keeps one."""
-    # The customer's own contact with the role, or staff acting on their behalf.
-    if not may(actor, "payment_method.manage", tenant=customer.tenant, customer_id=customer.pk):
-        require(actor, "payment_methods.manage", tenant=customer.tenant)
+    require(
+        actor,
+        "payment_method.manage",
+        tenant=customer.tenant,
+        customer_id=customer.pk,
+        or_staff="payment_methods.manage",
+    )
     card = gateway_for(customer.tenant).card_setup_finish(customer, setup_id, purpose="setup")
     return _card_keep(customer=customer, card=card, actor=actor)[0]
 
@@ -255,9 +263,13 @@ def _is_contact(actor: User, customer: Customer) -> bool:
 
 def payment_method_set_default(*, method: PaymentMethod, actor: User | SystemActor) -> None:
     customer = method.customer
-    # The customer's own contact with the role, or staff acting on their behalf.
-    if not may(actor, "payment_method.manage", tenant=customer.tenant, customer_id=customer.pk):
-        require(actor, "payment_methods.manage", tenant=customer.tenant)
+    require(
+        actor,
+        "payment_method.manage",
+        tenant=customer.tenant,
+        customer_id=customer.pk,
+        or_staff="payment_methods.manage",
+    )
     with transaction.atomic():
         Customer.objects.select_for_update().filter(pk=method.customer_id).exists()
         PaymentMethod.objects.filter(customer=method.customer_id, is_default=True).update(
@@ -270,9 +282,13 @@ def payment_method_set_default(*, method: PaymentMethod, actor: User | SystemAct
 def payment_method_remove(*, method: PaymentMethod, actor: User) -> None:
     """Detach it at the gateway, then forget it."""
     customer = method.customer
-    # The customer's own contact with the role, or staff acting on their behalf.
-    if not may(actor, "payment_method.manage", tenant=customer.tenant, customer_id=customer.pk):
-        require(actor, "payment_methods.manage", tenant=customer.tenant)
+    require(
+        actor,
+        "payment_method.manage",
+        tenant=customer.tenant,
+        customer_id=customer.pk,
+        or_staff="payment_methods.manage",
+    )
     gateway_for(method.tenant).card_detach(method)
     payment_method_forget(method=method, actor=actor)
 
@@ -375,9 +391,13 @@ def invoice_pay(
     """Charge a saved card for the invoice (all that is due, or `amount` where the business
     allows part payments). The attempt says how it went: succeeded, needs the customer's
     confirmation (3-D Secure, in the browser), or failed with the gateway's reason."""
-    # The customer's own contact with the role, or staff acting on their behalf.
-    if not may(actor, "invoice.pay", tenant=invoice.tenant, customer_id=invoice.customer_id):
-        require(actor, "invoices.manage", tenant=invoice.tenant)
+    require(
+        actor,
+        "invoice.pay",
+        tenant=invoice.tenant,
+        customer_id=invoice.customer_id,
+        or_staff="invoices.manage",
+    )
     attempt = _attempt_open(invoice=invoice, method=method, amount=amount, off_session=off_session)
     try:
         outcome = gateway_for(invoice.tenant).charge(attempt, method)

@@ -86,17 +86,30 @@ def send_refunds(refund_ids: list[int]) -> int:
     return sum(refund_send(pk).status == RefundStatus.SUCCEEDED for pk in refund_ids)
 
 
-@shared_task(name="billing.tasks.send_dunning_notice", acks_late=True)
-def send_dunning_notice(case_id: int, attempt_id: int | None, final: bool = False) -> bool:
+# A mail server that refuses or times out is tried again later; the notice is not lost.
+@shared_task(
+    name="billing.tasks.send_dunning_notice",
+    acks_late=True,
+    autoretry_for=(OSError,),  # smtplib's errors are OSErrors
+    retry_backoff=60,
+    max_retries=6,
+)
+def send_dunning_notice(case_id: int, notice: dict) -> bool:
     """E-mail the customer that a renewal charge failed."""
     from billing.payments.dunning import dunning_notice_send
 
-    return dunning_notice_send(case_id, attempt_id, final=final)
+    return dunning_notice_send(case_id, notice)
 
 
-@shared_task(name="billing.tasks.send_card_expiry_notice", acks_late=True)
-def send_card_expiry_notice(card_id: int) -> bool:
+@shared_task(
+    name="billing.tasks.send_card_expiry_notice",
+    acks_late=True,
+    autoretry_for=(OSError,),
+    retry_backoff=60,
+    max_retries=6,
+)
+def send_card_expiry_notice(card_id: int, exp_year: int, exp_month: int) -> bool:
     """E-mail the owners and billing contacts that the default card expires next month."""
     from billing.payments.dunning import card_expiry_notice_send
 
-    return card_expiry_notice_send(card_id)
+    return card_expiry_notice_send(card_id, exp_year, exp_month)

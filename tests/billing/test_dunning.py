@@ -8,7 +8,7 @@ from django.core import mail
 
 from billing.models import DunningCase, Invoice, PaymentMethod, PaymentSettings, TaxRate
 from billing.payments.dunning import card_expiry_reminders_send, dunning_run
-from billing.payments.services import invoice_pay, payment_method_set_default
+from billing.payments.services import invoice_mark_paid, invoice_pay, payment_method_set_default
 from billing.run import services as billing
 from core.roles import SYSTEM
 from tests import stripe_fake
@@ -151,3 +151,32 @@ def test_a_renewal_that_fails_late_by_webhook_is_chased(world, stripe_acme, rene
     PaymentAttempt.objects.filter(pk=attempt.pk).update(status="processing", intent_id="pi_late")
     _intent_failed(world.acme, {"id": "pi_late", "last_payment_error": {"message": "Declined"}})
     assert DunningCase.objects.filter(invoice=invoice).exists()
+
+
+def test_a_dunning_notice_queued_before_a_payment_is_not_sent(
+    world, stripe_acme, renewal, django_capture_on_commit_callbacks
+):
+    save_card(world, stripe_acme, stripe_fake.CARD_DECLINED_OFF_SESSION)
+    invoice = renewal()
+    case = DunningCase.objects.get(invoice=invoice)
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=False) as queued:
+        dunning_run(tenant=world.acme, today=case.started_on + timedelta(days=1))
+    invoice_mark_paid(invoice=invoice, actor=SYSTEM, amount=invoice.amount_due)
+    for send in queued:
+        send()
+    assert not [m for m in mail.outbox if "payment for invoice" in m.subject]
+
+
+def test_a_card_replaced_before_its_expiry_notice_goes_out_gets_none(
+    world, stripe_acme, eager_tasks, django_capture_on_commit_callbacks
+):
+    card = save_card(world, stripe_acme)
+    PaymentMethod.objects.filter(pk=card.pk).update(exp_month=12, exp_year=2026)
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=False) as queued:
+        assert card_expiry_reminders_send(tenant=world.acme, today=date(2026, 11, 20)) == 1
+    PaymentMethod.objects.filter(pk=card.pk).update(exp_year=2029)  # updated by the bank
+    for send in queued:
+        send()
+    assert not mail.outbox

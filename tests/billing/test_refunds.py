@@ -88,3 +88,14 @@ def test_a_card_payment_typed_in_by_staff_is_paid_back_by_hand(
     invoice_mark_paid(invoice=invoice, actor=SYSTEM, amount=invoice.gross_amount, method="card")
     refund_in_full(world, invoice, capture=django_capture_on_commit_callbacks)
     assert Refund.objects.get().status == "manual"
+
+
+def test_a_refund_note_that_only_settles_what_is_due_needs_no_refund_role(world, invoice):
+    from billing.payments.refunds import credit_note_refund
+
+    note = credit_note_refund(
+        invoice=invoice, actor=world.staff["acme", "billing"], today=invoice.issue_date, reason="r"
+    )
+    assert note.settlement == "refund" and not Refund.objects.exists()
+    invoice.refresh_from_db()
+    assert invoice.status == "paid" and invoice.amount_due == 0

@@ -6,7 +6,7 @@ from __future__ import annotations
 from django import forms
 from django.conf import settings
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import get_language
@@ -22,7 +22,7 @@ from billing.payments.models import AttemptStatus, PaymentAttempt
 from billing.payments.services import attempt_refresh, invoice_pay, partial_payments_allowed
 from contracts.access import customer_required
 from core.money import format_money
-from core.roles import may
+from core.roles import require
 
 
 def _invoice(request: HttpRequest, invoice_id: int) -> Invoice:
@@ -37,8 +37,7 @@ def _invoice(request: HttpRequest, invoice_id: int) -> Invoice:
 @customer_required
 def invoice_pay_page(request: HttpRequest, invoice_id: int) -> HttpResponse:
     invoice = _invoice(request, invoice_id)
-    if not may(request.user, "invoice.pay", tenant=request.tenant, customer_id=invoice.customer_id):
-        raise PermissionDenied
+    require(request.user, "invoice.pay", tenant=request.tenant, customer_id=invoice.customer_id)
     if invoice.status not in PAYABLE or invoice.amount_due <= 0:
         messages.info(request, _("This invoice has nothing left to pay."))
         return redirect("invoice_detail", invoice_id=invoice.pk)
@@ -116,8 +115,7 @@ def invoice_pay_confirmed(request: HttpRequest, invoice_id: int, attempt_id: int
     """The browser finished (or abandoned) 3-D Secure: ask the gateway how the payment stands."""
     invoice = _invoice(request, invoice_id)
     attempt = get_object_or_404(invoice.payment_attempts, pk=attempt_id)
-    if not may(request.user, "invoice.pay", tenant=request.tenant, customer_id=invoice.customer_id):
-        raise PermissionDenied
+    require(request.user, "invoice.pay", tenant=request.tenant, customer_id=invoice.customer_id)
     try:
         attempt = attempt_refresh(attempt=attempt, actor=request.user)
     except GatewayError as exc:
