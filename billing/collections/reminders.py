@@ -40,6 +40,7 @@ def reminder_step(*, due_date: date, steps: list[int], today: date) -> int | Non
 def invoice_reminders_send(*, tenant: Tenant, today: date) -> int:
     """Send the due reminder of every open invoice of the business; returns how many went out.
     Safe to run again the same day, or twice at once: a step is recorded once."""
+    _requeue(tenant)  # also when the business has since turned reminders off
     steps = sorted(set(tenant.reminder_days or []))
     if not steps:
         return 0
@@ -53,7 +54,6 @@ def invoice_reminders_send(*, tenant: Tenant, today: date) -> int:
         .annotate(last_step=Max("reminders__offset_days"))
         .order_by("due_date", "pk")  # credit covers the oldest invoices first
     )
-    _requeue(tenant)
     credit = customer_credit_balances(tenant)
     sent = 0
     for invoice in candidates:
@@ -73,11 +73,15 @@ def invoice_reminders_send(*, tenant: Tenant, today: date) -> int:
 
 def _requeue(tenant: Tenant) -> None:
     """Reminders whose e-mail could not be sent (the mail server refused, a worker died) are
-    queued again on the next run; delivering one twice at once sends it once (row lock)."""
-    for pk in InvoiceReminder.objects.filter(
-        tenant=tenant, outcome=ReminderOutcome.QUEUED
-    ).values_list("pk", flat=True):
-        transaction.on_commit(lambda pk=pk: send_payment_reminder.delay(pk))
+    queued again on the next run; delivering one twice at once sends it once (row lock). A
+    broker that cannot take them now never stops the run: they are tried again next hour."""
+    try:
+        for pk in InvoiceReminder.objects.filter(
+            tenant=tenant, outcome=ReminderOutcome.QUEUED
+        ).values_list("pk", flat=True):
+            transaction.on_commit(lambda pk=pk: send_payment_reminder.delay(pk))
+    except Exception:
+        logger.exception("Queued payment reminders of %s not requeued; next run", tenant.slug)
 
 
 @transaction.atomic
@@ -131,6 +135,9 @@ def invoice_reminder_deliver(reminder_id: int) -> bool:
 
 @transaction.atomic
 def _deliver(reminder_id: int) -> bool:
+    # Only the reminder row is locked, not the invoice: the mail server is never waited on while
+    # payments wait for the invoice. A payment committed in the instant between the check below
+    # and the send may still meet a reminder; the customer then has one e-mail too many.
     reminder = (
         InvoiceReminder.objects.select_for_update(of=("self",))
         .select_related("invoice__tenant", "invoice__customer")

@@ -183,14 +183,13 @@ def invoice_finalize(*, invoice: Invoice, actor: User | SystemActor, today: date
         seller=seller_snapshot(invoice.tenant),
         buyer=buyer_snapshot(customer),
     )
+    amount_fields = ["tax_rate", "net_amount", "tax_amount", "gross_amount"]
     for line, amounts in zip(lines, final.lines, strict=True):
-        if line.tax_rate != amounts.tax_rate:  # zeroed by the VAT regime
-            line.tax_rate, line.tax_amount, line.gross_amount = (
-                amounts.tax_rate,
-                amounts.tax_amount,
-                amounts.gross_amount,
-            )
-            line.save(update_fields=["tax_rate", "tax_amount", "gross_amount"])
+        changed = [f for f in amount_fields if getattr(line, f) != getattr(amounts, f)]
+        if changed:  # zeroed by the VAT regime
+            for name in changed:
+                setattr(line, name, getattr(amounts, name))
+            line.save(update_fields=changed)
     for name in FROZEN_FIELDS:
         setattr(invoice, name, getattr(final, name))
     invoice.number = take_number(

@@ -6,6 +6,13 @@ from decimal import Decimal
 
 import pytest
 
+from billing.documents.calculations import line_amounts
+from billing.documents.finalization import (
+    LineIn,
+    buyer_snapshot,
+    invoice_finalization,
+    seller_snapshot,
+)
 from billing.documents.services import invoice_add_line, invoice_create_draft, invoice_finalize
 from billing.models import Invoice, TaxRate
 from billing.run.services import billing_run
@@ -92,3 +99,45 @@ def test_the_run_and_invoice_finalize_produce_the_same_invoice(world, regime):
         assert by_run.tax_amount > 0
     else:
         assert by_run.tax_amount == 0 and by_run.buyer["vat_mention"]
+
+
+def line(quantity: str, unit_price: str, rate: str) -> LineIn:
+    amounts = line_amounts(
+        quantity=Decimal(quantity),
+        unit_price=Decimal(unit_price),
+        tax_rate=Decimal(rate),
+        currency="EUR",
+    )
+    return LineIn(
+        Decimal(quantity),
+        Decimal(unit_price),
+        Decimal(rate),
+        amounts.net,
+        amounts.tax,
+        amounts.gross,
+    )
+
+
+@pytest.mark.parametrize("regime", VatRegime.values)
+def test_lines_at_several_rates_keep_or_lose_their_vat_by_regime(world, regime):
+    customer = CustomerFactory(
+        tenant=world.acme, vat_regime=regime, vat_id="DE136695976", payment_terms_days=14
+    )
+    lines = [line("3", "33.335", "19"), line("1", "9.99", "7"), line("2", "0.005", "0")]
+    final = invoice_finalization(
+        customer=customer,
+        currency="EUR",
+        lines=lines,
+        today=TODAY,
+        seller=seller_snapshot(world.acme),
+        buyer=buyer_snapshot(customer),
+    )
+    nets = [li.net_amount for li in final.lines]
+    assert nets == [Decimal("100.01"), Decimal("9.99"), Decimal("0.01")]  # never recomputed away
+    assert final.net_amount == sum(nets) and final.due_date == date(2026, 3, 16)
+    if regime == VatRegime.STANDARD:
+        assert [li.tax_amount for li in final.lines] == [Decimal("19.00"), Decimal("0.70"), 0]
+        assert final.tax_amount == Decimal("19.70")
+    else:
+        assert {li.tax_rate for li in final.lines} == {0} and final.tax_amount == 0
+    assert final.gross_amount == final.net_amount + final.tax_amount
