@@ -7,9 +7,11 @@ RUN apt-get update \
  && rm -rf /var/lib/apt/lists/*
 
 WORKDIR /app
-COPY pyproject.toml ./
-RUN pip install --upgrade pip && pip install .
+COPY pyproject.toml requirements-production.lock ./
+# Exactly the pinned runtime packages, every file's hash checked (make lock writes the lock).
+RUN pip install --upgrade pip && pip install --require-hashes -r requirements-production.lock
 COPY . .
+RUN pip install --no-deps .
 RUN python bin/compilemessages.py \
  && DEBUG=false SECRET_KEY=collectstatic-only python manage.py collectstatic --noinput
 

@@ -26,6 +26,7 @@ $(STAMP): pyproject.toml requirements.lock
 # every file of each pinned release. Pins that still fit are kept; `make lock UPGRADE=1` moves
 # everything to the newest release the ranges allow. --universal writes environment markers
 # instead of resolving for this machine alone, so one lock serves Linux x86_64 and aarch64 alike.
+# requirements-production.lock is the runtime part alone, at the same pins, for the image.
 # uv runs from its own venv: the project's venv holds only what the lock pins.
 UV_VERSION := 0.13.9
 LOCK_TOOLS := $(VENV)/lock-tools
@@ -35,7 +36,10 @@ lock:
 	@$(LOCK_TOOLS)/bin/uv pip compile pyproject.toml --extra dev --universal --python-version 3.11 \
 		--generate-hashes --custom-compile-command "make lock" --quiet \
 		$(if $(UPGRADE),--upgrade) --output-file requirements.lock
-	@echo "requirements.lock written; make setup installs it"
+	@$(LOCK_TOOLS)/bin/uv pip compile pyproject.toml --universal --python-version 3.11 \
+		--generate-hashes --custom-compile-command "make lock" --quiet \
+		--constraint requirements.lock --output-file requirements-production.lock
+	@echo "requirements.lock (with the dev tools) and requirements-production.lock written"
 
 # Compiles locale/*/LC_MESSAGES/django.po to .mo with Babel (no GNU gettext needed).
 messages: $(STAMP)
