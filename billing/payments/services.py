@@ -174,8 +174,8 @@ def payment_record(
 # Saved cards ---------------------------------------------------------------------------------
 
 
-def card_setup_start(*, customer: Customer, actor: User) -> tuple[str, str]:
-    """(publishable key, client secret) for Stripe.js to save a card for this customer."""
+def _require_card_manager(actor: User | SystemActor, customer: Customer) -> None:
+    """The customer's own contact with the role, or staff acting on their behalf."""
     require(
         actor,
         "payment_method.manage",
@@ -183,6 +183,11 @@ def card_setup_start(*, customer: Customer, actor: User) -> tuple[str, str]:
         customer_id=customer.pk,
         or_staff="payment_methods.manage",
     )
+
+
+def card_setup_start(*, customer: Customer, actor: User) -> tuple[str, str]:
+    """(publishable key, client secret) for Stripe.js to save a card for this customer."""
+    _require_card_manager(actor, customer)
     gateway = gateway_for(customer.tenant)
     return gateway.publishable_key, gateway.card_setup_start(customer)
 
@@ -192,13 +197,7 @@ def payment_method_save(
 ) -> PaymentMethod:
     """Keep the card the browser just saved at the gateway (checked there, not taken from the
     form). The first card becomes the default. Saving the same card twice keeps one."""
-    require(
-        actor,
-        "payment_method.manage",
-        tenant=customer.tenant,
-        customer_id=customer.pk,
-        or_staff="payment_methods.manage",
-    )
+    _require_card_manager(actor, customer)
     card = gateway_for(customer.tenant).card_setup_finish(customer, setup_id, purpose="setup")
     return _card_keep(customer=customer, card=card, actor=actor)[0]
 
@@ -263,13 +262,7 @@ def _is_contact(actor: User, customer: Customer) -> bool:
 
 def payment_method_set_default(*, method: PaymentMethod, actor: User | SystemActor) -> None:
     customer = method.customer
-    require(
-        actor,
-        "payment_method.manage",
-        tenant=customer.tenant,
-        customer_id=customer.pk,
-        or_staff="payment_methods.manage",
-    )
+    _require_card_manager(actor, customer)
     with transaction.atomic():
         Customer.objects.select_for_update().filter(pk=method.customer_id).exists()
         PaymentMethod.objects.filter(customer=method.customer_id, is_default=True).update(
@@ -282,13 +275,7 @@ def payment_method_set_default(*, method: PaymentMethod, actor: User | SystemAct
 def payment_method_remove(*, method: PaymentMethod, actor: User) -> None:
     """Detach it at the gateway, then forget it."""
     customer = method.customer
-    require(
-        actor,
-        "payment_method.manage",
-        tenant=customer.tenant,
-        customer_id=customer.pk,
-        or_staff="payment_methods.manage",
-    )
+    _require_card_manager(actor, customer)
     gateway_for(method.tenant).card_detach(method)
     payment_method_forget(method=method, actor=actor)
 
