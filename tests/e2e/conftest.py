@@ -52,10 +52,20 @@ def chromium():
 
 @pytest.fixture
 def page(chromium):
+    """A fresh page; the test fails if the browser reports any Content-Security-Policy
+    violation on it (every page runs with the policy on, as in production)."""
     context = chromium.new_context(viewport={"width": 1280, "height": 860}, locale="en-GB")
     page = context.new_page()
+    violations: list[str] = []
+    page.on(
+        "console",
+        lambda message: (
+            violations.append(message.text) if "Content Security Policy" in message.text else None
+        ),
+    )
     yield page
     context.close()
+    assert not violations, "Content-Security-Policy violations:\n" + "\n".join(violations)
 
 
 @pytest.fixture

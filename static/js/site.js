@@ -1,0 +1,14 @@
+// Kontor's few page behaviours. The Content-Security-Policy allows no inline script or event
+// handler, so pages mark elements with data attributes and this file gives them their behaviour.
+//
+// <select data-autosubmit>: submits its form on change (language, customer switch). With
+// data-action="/customer/0/switch/", the form posts to that path with the chosen value for 0.
+document.addEventListener("change", (event) => {
+  const select = event.target.closest("select[data-autosubmit]");
+  if (!select || !select.form) return;
+  const action = select.dataset.action;
+  if (action) {
+    select.form.action = action.replace("/0/", "/" + encodeURIComponent(select.value) + "/");
+  }
+  select.form.submit();
+});
