@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 
 from contracts import selectors, services
 from contracts.access import customer_required
 from contracts.forms import ContractEditForm, LegalAcceptForm
+from core.redirects import safe_next
 from core.roles import may
 
 
@@ -39,15 +39,13 @@ def contract_edit(request: HttpRequest) -> HttpResponse:
 @customer_required(legal_exempt=True)
 def legal_accept(request: HttpRequest) -> HttpResponse:
     pending = selectors.legal_documents_pending(tenant=request.tenant, customer=request.customer)
-    next_url = request.POST.get("next") or request.GET.get("next") or "/"
-    if not url_has_allowed_host_and_scheme(next_url, {request.get_host()}, request.is_secure()):
-        next_url = "/"
+    next_url = safe_next(request, "/")
     if not pending:
-        return redirect(next_url)
+        return HttpResponseRedirect(next_url)
     form = LegalAcceptForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         services.legal_accept(contact=request.contact, documents=pending, actor=request.user)
-        return redirect(next_url)
+        return HttpResponseRedirect(next_url)
     return render(
         request,
         "contracts/legal_accept.html",

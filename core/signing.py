@@ -4,12 +4,17 @@ A link token signs `{"c": customer_id, "o": object_id}` with a salt made of the 
 customer's link secret. Rotating that secret (a service in `contracts`) revokes every link the
 customer was ever sent. The customer id inside the token is read *before* verification only to
 find which secret to verify with; nothing is trusted until the signature checks out.
+
+Anyone can send a token, so the unverified part is parsed defensively: the length is capped
+(which also bounds JSON nesting), floats and `Infinity`/`NaN` are refused, and the id must be a
+positive integer a database key can hold. Anything else is `LinkInvalid`, never an error.
 """
 
 from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from typing import Any
 
 from django.core import signing
 
@@ -20,6 +25,11 @@ class LinkInvalid(Exception):
 
 class LinkExpired(LinkInvalid):
     """Genuine but older than its allowed age."""
+
+
+# A genuine token is about 100 characters ({"c":…,"o":…}, a timestamp and a signature).
+MAX_TOKEN_LENGTH = 256
+MAX_ID = 2**63 - 1  # BigAutoField's range
 
 
 @dataclass(frozen=True)
@@ -36,21 +46,39 @@ def sign_link(*, purpose: str, customer_id: int, object_id: int, secret: str) ->
     return _signer(purpose, secret).sign_object({"c": customer_id, "o": object_id}, compress=False)
 
 
+def _refuse(value: str) -> Any:
+    raise ValueError(f"not an id: {value}")
+
+
+def _id(data: Any, key: str) -> int:
+    value = data.get(key) if isinstance(data, dict) else None
+    # bool is an int subclass: `true` is no id either.
+    if type(value) is not int or not 0 < value <= MAX_ID:
+        raise LinkInvalid("malformed link")
+    return value
+
+
 def peek_customer_id(token: str) -> int:
     """The customer id a token claims, unverified: only to pick the secret to verify with."""
+    if len(token) > MAX_TOKEN_LENGTH:
+        raise LinkInvalid("malformed link")
     try:
         payload = token.split(":", 1)[0]
-        data = json.loads(signing.b64_decode(payload.encode()))
-        return int(data["c"])
-    except (ValueError, KeyError, TypeError) as exc:
+        data = json.loads(
+            signing.b64_decode(payload.encode()), parse_float=_refuse, parse_constant=_refuse
+        )
+    except (ValueError, RecursionError) as exc:  # binascii and Unicode errors are ValueErrors
         raise LinkInvalid("malformed link") from exc
+    return _id(data, "c")
 
 
 def verify_link(token: str, *, purpose: str, secret: str, max_age_seconds: int) -> LinkTarget:
+    if len(token) > MAX_TOKEN_LENGTH:
+        raise LinkInvalid("malformed link")
     try:
         data = _signer(purpose, secret).unsign_object(token, max_age=max_age_seconds)
     except signing.SignatureExpired as exc:
         raise LinkExpired("link expired") from exc
     except signing.BadSignature as exc:
         raise LinkInvalid("bad signature") from exc
-    return LinkTarget(customer_id=int(data["c"]), object_id=int(data["o"]))
+    return LinkTarget(customer_id=_id(data, "c"), object_id=_id(data, "o"))

@@ -4,10 +4,9 @@ import mimetypes
 
 from django.contrib import messages
 from django.contrib.auth import logout
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_POST, require_safe
@@ -15,6 +14,7 @@ from django.views.decorators.http import require_POST, require_safe
 from contracts import selectors as contract_selectors
 from contracts.access import SESSION_KEY, customer_required
 from contracts.views import may_edit_contract
+from core.redirects import safe_next
 from core.roles import ContactRole, may, require
 from portal.forms import AccountCloseForm
 from portal.navigation import SECTIONS, SECTIONS_BY_KEY
@@ -65,10 +65,7 @@ def customer_switch(request: HttpRequest, customer_id: int) -> HttpResponse:
     if not any(c.customer_id == customer_id for c in request.contacts):
         raise Http404
     request.session[SESSION_KEY] = customer_id
-    next_url = request.POST.get("next", "/")
-    if not url_has_allowed_host_and_scheme(next_url, {request.get_host()}, request.is_secure()):
-        next_url = "/"
-    return redirect(next_url)
+    return HttpResponseRedirect(safe_next(request, "/"))
 
 
 @customer_required

@@ -34,6 +34,8 @@ def invoice_from_token(*, tenant: Tenant, token: str) -> Invoice:
         secret=customer.link_secret,
         max_age_seconds=tenant.link_validity_days * 86400,
     )
+    if target.customer_id != customer.pk:
+        raise LinkInvalid("signed for another customer")
     invoice = (
         Invoice.objects.filter(tenant=tenant, customer=customer, pk=target.object_id)
         .exclude(status=InvoiceStatus.DRAFT)

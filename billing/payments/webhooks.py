@@ -8,7 +8,9 @@ never arrived; they go through the same store-once path.
 
 from __future__ import annotations
 
+import json
 import logging
+import math
 from datetime import UTC, datetime, timedelta
 
 import stripe
@@ -43,16 +45,59 @@ class BadSignature(Exception):
     pass
 
 
+class BadEvent(Exception):
+    """Signed, but not shaped like a Stripe event: nothing is kept."""
+
+
+LATEST_TIMESTAMP = 253402300799  # 9999-12-31 23:59:59 UTC, the last second a datetime holds
+
+
+def _finite_float(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):  # 1e400: PostgreSQL's jsonb holds no infinity
+        raise ValueError(f"not a finite number: {text}")
+    return value
+
+
+def _refuse_constant(text: str) -> float:
+    raise ValueError(f"not a number: {text}")
+
+
 def webhook_verify(*, tenant: Tenant, payload: bytes, signature: str) -> dict:
-    """The event, if Stripe signed it with this business's webhook secret."""
+    """The event, if Stripe signed it with this business's webhook secret (else BadSignature)
+    and it has the shape the store and the handlers rely on (else BadEvent)."""
     config = PaymentSettings.objects.filter(tenant=tenant, gateway=Gateway.STRIPE).first()
     if config is None or not config.stripe_webhook_secret:
         raise BadSignature("no webhook secret")
     try:
-        event = stripe.Webhook.construct_event(payload, signature, config.stripe_webhook_secret)
+        stripe.WebhookSignature.verify_header(payload, signature, config.stripe_webhook_secret)
     except (ValueError, stripe.SignatureVerificationError) as exc:
         raise BadSignature(str(exc)) from exc
-    return event.to_dict()
+    # Only now is the body parsed, and by us: Stripe's own event builder fails on a body that
+    # is not an object, and PostgreSQL refuses NUL characters and infinities in jsonb.
+    if b"\\u0000" in payload:
+        raise BadEvent("NUL character")
+    try:
+        event = json.loads(payload, parse_float=_finite_float, parse_constant=_refuse_constant)
+    except (ValueError, RecursionError) as exc:
+        raise BadEvent(str(exc)) from exc
+    _check_shape(event)
+    return event
+
+
+def _check_shape(event: object) -> None:
+    if not isinstance(event, dict):
+        raise BadEvent("not an object")
+    for key, longest in (("id", 255), ("type", 100)):  # GatewayEvent's columns
+        value = event.get(key)
+        if not isinstance(value, str) or not 0 < len(value) <= longest:
+            raise BadEvent(f"bad {key}")
+    created = event.get("created")
+    if type(created) is not int or not 0 <= created <= LATEST_TIMESTAMP:  # bool is no time
+        raise BadEvent("bad created")
+    data = event.get("data")
+    if not isinstance(data, dict) or not isinstance(data.get("object"), dict):
+        raise BadEvent("bad data.object")
 
 
 def gateway_event_store(*, tenant: Tenant, event: dict) -> GatewayEvent | None:

@@ -47,6 +47,18 @@ def test_the_add_page_loads_stripe_js_and_saves_what_stripe_confirmed(stripe_acm
     assert world.alpha.payment_methods.get().last4 == "4242"
 
 
+@pytest.mark.parametrize("target", ["foo", "dashboard", "//evil.example"])
+def test_a_next_that_is_no_path_returns_to_the_cards_page(stripe_acme, world, target):
+    client = world.client(world.alice)
+    page = client.get(f"/payment-methods/add/?next={target}").content.decode()
+    secret = page.split('data-client-secret="')[1].split('"')[0]
+    stripe_acme.browser_saves_card(secret)
+    response = client.post(
+        "/payment-methods/add/", {"setup_intent": secret.split("_secret_")[0], "next": target}
+    )
+    assert response.status_code == 302 and response["Location"] == "/payment-methods/"
+
+
 def test_a_forged_setup_id_is_a_message_not_a_500(stripe_acme, world):
     client = world.client(world.alice)
     response = client.post("/payment-methods/add/", {"setup_intent": "seti_forged"}, follow=True)

@@ -7,7 +7,7 @@ from urllib.parse import urlsplit
 
 import pytest
 import time_machine
-from django.core import mail
+from django.core import mail, signing
 from django.test import Client
 
 from billing.documents.links import invoice_link_path
@@ -135,3 +135,28 @@ def test_an_invoice_handed_over_outside_kontor_is_not_e_mailed(
     assert draft.status == "open" and draft.number
     assert not mail.outbox  # the e-mail queued by finalizing found it delivered
     assert InvoiceDelivery.objects.get(invoice=draft).recipients == []
+
+
+def crafted(payload: str) -> str:
+    """A token whose payload is hand-written JSON, with a made-up timestamp and signature."""
+    return signing.b64_encode(payload.encode()).decode() + ":1abcde:" + "x" * 43
+
+
+@pytest.mark.parametrize("page", ["", "pdf", "pay/"])
+@pytest.mark.parametrize(
+    "payload",
+    [
+        '{"c": 1e400, "o": 1}',
+        '{"c": Infinity, "o": 1}',
+        '{"c": -1, "o": 1}',
+        '{"c": "1", "o": 1}',
+        '{"c": ' + "[" * 50_000 + "]" * 50_000 + "}",
+        '{"c": 1, "o": 1, "pad": "' + "x" * 5000 + '"}',
+    ],
+    ids=["huge-float", "infinity", "negative", "string", "deeply-nested", "overlong"],
+)
+def test_a_crafted_token_is_a_friendly_404_for_anyone(world, page, payload):
+    issue(world)
+    response = anonymous(world.acme).get(f"/l/invoice/{crafted(payload)}/{page}")
+    assert response.status_code == 404
+    assert "This link no longer works" in response.content.decode()

@@ -63,6 +63,79 @@ def test_a_bad_signature_is_refused_and_nothing_kept(stripe_acme, deliver):
     assert not GatewayEvent.objects.exists()
 
 
+GOOD = {
+    "id": "evt_odd",
+    "type": "payment_intent.succeeded",
+    "created": 1767225600,
+    "data": {"object": {"id": "pi_odd", "object": "payment_intent"}},
+}
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        [GOOD],
+        "evt_odd",
+        None,
+        {k: v for k, v in GOOD.items() if k != "id"},
+        {**GOOD, "id": ""},
+        {**GOOD, "id": 7},
+        {**GOOD, "id": "evt_" + "x" * 300},
+        {k: v for k, v in GOOD.items() if k != "type"},
+        {**GOOD, "type": ["payment_intent.succeeded"]},
+        {**GOOD, "created": "1767225600"},
+        {**GOOD, "created": 10**20},
+        {**GOOD, "created": -1},
+        {**GOOD, "created": True},
+        {**GOOD, "data": []},
+        {**GOOD, "data": {"object": "pi_odd"}},
+        {**GOOD, "data": {"object": None}},
+        {k: v for k, v in GOOD.items() if k != "data"},
+        {**GOOD, "data": {"object": {"id": "pi_\x00odd"}}},  # PostgreSQL's jsonb refuses NUL
+    ],
+    ids=[
+        "an-array",
+        "a-string",
+        "null",
+        "no-id",
+        "empty-id",
+        "numeric-id",
+        "overlong-id",
+        "no-type",
+        "array-type",
+        "string-created",
+        "far-future-created",
+        "negative-created",
+        "boolean-created",
+        "array-data",
+        "string-object",
+        "null-object",
+        "no-data",
+        "nul-character",
+    ],
+)
+def test_a_signed_event_of_the_wrong_shape_is_refused_and_nothing_kept(stripe_acme, deliver, body):
+    assert deliver(body).status_code == 400
+    assert not GatewayEvent.objects.exists()
+
+
+@pytest.mark.parametrize("raw", ['{"id": 1e400}', '{"id": NaN}', "[" * 100_000 + "]" * 100_000])
+def test_a_signed_body_that_is_no_storable_json_is_refused(stripe_acme, world, raw):
+    response = world.client(None).post(
+        "/stripe/webhook/acme/",
+        raw,
+        content_type="application/json",
+        HTTP_STRIPE_SIGNATURE=signed(raw),
+    )
+    assert response.status_code == 400
+    assert not GatewayEvent.objects.exists()
+
+
+def test_a_well_shaped_event_is_kept(stripe_acme, deliver):
+    assert deliver(GOOD).status_code == 200
+    assert GatewayEvent.objects.get().event_id == "evt_odd"
+
+
 def test_the_same_success_ten_times_in_shuffled_order_pays_once(
     stripe_acme,
     world,

@@ -1,5 +1,6 @@
 import pytest
 import time_machine
+from django.core import signing
 
 from core.signing import LinkExpired, LinkInvalid, peek_customer_id, sign_link, verify_link
 
@@ -45,3 +46,53 @@ def test_links_expire():
 def test_garbage_is_invalid_not_an_error(garbage):
     with pytest.raises(LinkInvalid):
         peek_customer_id(garbage)
+
+
+def crafted(payload: str) -> str:
+    """A token whose payload is hand-written JSON, with a made-up timestamp and signature."""
+    return signing.b64_encode(payload.encode()).decode() + ":1abcde:" + "x" * 43
+
+
+@pytest.mark.parametrize(
+    "payload",
+    [
+        '{"c": 1e400, "o": 1}',  # a float too large for an int: OverflowError
+        '{"c": Infinity, "o": 1}',
+        '{"c": NaN, "o": 1}',
+        '{"c": 7.5, "o": 1}',
+        '{"c": "7", "o": 1}',
+        '{"c": true, "o": 1}',
+        '{"c": 0, "o": 1}',
+        '{"c": -7, "o": 1}',
+        '{"c": 99999999999999999999999, "o": 1}',  # more than a bigint holds
+        '{"c": [7], "o": 1}',
+        '{"o": 1}',
+        "[7]",
+        '"7"',
+        "7",
+        "null",
+        '{"c": ' + "[" * 100_000 + "]" * 100_000 + "}",  # RecursionError, if it were parsed
+    ],
+)
+def test_a_crafted_payload_is_invalid_not_an_error(payload):
+    with pytest.raises(LinkInvalid):
+        peek_customer_id(crafted(payload))
+
+
+def test_an_overlong_token_is_invalid_before_anything_is_parsed():
+    with pytest.raises(LinkInvalid):
+        peek_customer_id(crafted('{"c": 7, "o": 1, "pad": "' + "x" * 300 + '"}'))
+    long_but_signed = make() + "x" * 300
+    with pytest.raises(LinkInvalid):
+        verify_link(long_but_signed, purpose="invoice", secret=SECRET, max_age_seconds=3600)
+
+
+@pytest.mark.parametrize(
+    "data",
+    [{"c": 7, "o": "42"}, {"c": 7, "o": [42]}, {"c": 7, "o": 4.2}, {"c": 7}, [7, 42], "7"],
+)
+def test_a_genuinely_signed_payload_of_the_wrong_shape_is_invalid(data):
+    # Only Kontor signs links, but what it reads back is still checked, not assumed.
+    token = signing.TimestampSigner(salt=f"kontor.link.invoice.{SECRET}").sign_object(data)
+    with pytest.raises(LinkInvalid):
+        verify_link(token, purpose="invoice", secret=SECRET, max_age_seconds=3600)

@@ -9,11 +9,10 @@ from datetime import date
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -28,6 +27,7 @@ from billing.payments.services import (
     payment_method_set_default,
 )
 from contracts.access import customer_required
+from core.redirects import safe_next
 from core.roles import may
 
 
@@ -73,20 +73,13 @@ def payment_methods(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _next_url(request: HttpRequest, default: str) -> str:
-    target = request.POST.get("next") or request.GET.get("next") or default
-    if url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
-        return target
-    return default
-
-
 @customer_required
 def payment_method_add(request: HttpRequest) -> HttpResponse:
     """GET: the Stripe.js card form. POST (from its script, after Stripe confirmed the card):
     the setup's id, which the service checks with Stripe before keeping the card."""
     if not _may_manage(request):
         raise PermissionDenied
-    next_url = _next_url(request, reverse("payment_methods"))
+    next_url = safe_next(request, reverse("payment_methods"))
     if request.method == "POST":
         try:
             method = payment_method_save(
@@ -98,7 +91,7 @@ def payment_method_add(request: HttpRequest) -> HttpResponse:
             messages.error(request, exc.message)
             return redirect(request.get_full_path())
         messages.success(request, _("Your card %(card)s is saved.") % {"card": method})
-        return redirect(next_url)
+        return HttpResponseRedirect(next_url)
     try:
         publishable_key, client_secret = card_setup_start(
             customer=request.customer, actor=request.user
