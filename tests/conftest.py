@@ -10,7 +10,9 @@ touching tenant data uses:
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import pytest
 from django.conf import settings
@@ -42,6 +44,38 @@ def pytest_sessionstart(session: pytest.Session) -> None:
         redis.Redis.from_url(settings.REDIS_URL, socket_connect_timeout=3).ping()
     except redis.RedisError as exc:
         pytest.exit(f"CI=true but Redis at {settings.REDIS_URL} is unreachable: {exc}", 3)
+
+
+FUZZ_REPORTS = Path(__file__).resolve().parent.parent / "test-artifacts"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    if not hasattr(config, "workerinput"):  # the controller: last run's fuzz reports go
+        for report in FUZZ_REPORTS.glob("fuzz-*.txt"):
+            report.unlink()
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Config) -> None:
+    """The fuzzer's closing summary (tests/test_fuzz.py writes one report per persona)."""
+    reports = sorted(FUZZ_REPORTS.glob("fuzz-*.txt"))
+    if not reports:
+        return
+    terminalreporter.section("fuzzer")
+    totals = [0, 0, 0, 0, 0]
+    for report in reports:
+        text = report.read_text()
+        terminalreporter.write_line(text.rstrip())
+        numbers = [
+            int(n)
+            for n in re.findall(
+                r"(\d+) (?:URLs|forms|form submissions|requests|failures)", text.splitlines()[0]
+            )
+        ]
+        totals = [a + b for a, b in zip(totals, numbers, strict=False)]
+    terminalreporter.write_line(
+        f"fuzzer in all: {totals[0]} URL visits, {totals[1]} forms, {totals[2]} form submissions, "
+        f"{totals[3]} requests, {totals[4]} server errors or refusals that wrote"
+    )
 
 
 def pytest_report_header(config: pytest.Config) -> list[str]:

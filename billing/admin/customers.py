@@ -81,6 +81,8 @@ class CustomerBillingMixin:
 
     def change_view(self, request: HttpRequest, object_id, form_url="", extra_context=None):
         extra_context = dict(extra_context or {})
+        if not str(object_id).isdigit():  # no such customer: Django's own answer, no links
+            return super().change_view(request, object_id, form_url, extra_context)
         if object_id and self.has_bill_permission(request):
             extra_context["payment_url"] = reverse(
                 "admin:contracts_customer_payment", args=[object_id]
