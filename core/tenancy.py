@@ -38,6 +38,13 @@ def tenant_host(tenant: Tenant) -> str:
     return f"{tenant.slug}.{settings.KONTOR_BASE_DOMAIN}"
 
 
+def link_base(tenant: Tenant | None) -> str:
+    """Where links in mails point: the configured scheme, host and port, never the Host header
+    of the request that happened to send the mail. No tenant: the bare platform host."""
+    host = tenant_host(tenant) if tenant is not None else settings.KONTOR_BASE_DOMAIN
+    return f"{settings.KONTOR_LINK_SCHEME}://{host}{settings.KONTOR_LINK_PORT}"
+
+
 def _lookup(host: str) -> Tenant | None:
     suffix = "." + settings.KONTOR_BASE_DOMAIN
     if host.endswith(suffix):

@@ -3,19 +3,25 @@
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import quote
 
 from allauth.account.adapter import DefaultAccountAdapter
 from allauth.account.auth_backends import AuthenticationBackend
+from allauth.account.forms import EmailAwarePasswordResetTokenGenerator
 from allauth.account.internal.stagekit import clear_login
+from allauth.account.models import EmailConfirmation
+from allauth.core import context as allauth_context
 from django.conf import settings
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import resolve_url
+from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from contracts.services import customer_register_self
 from core.models import User
 from core.roles import may_log_in
+from core.tenancy import link_base, tenant_host
 
 
 class TenantAuthenticationBackend(AuthenticationBackend):
@@ -29,16 +35,42 @@ class TenantAuthenticationBackend(AuthenticationBackend):
         return user if may_log_in(user, getattr(request, "tenant", None)) else None
 
 
+def _request_tenant(request: HttpRequest | None):
+    return getattr(request, "tenant", None) if request is not None else None
+
+
+class TenantPasswordResetTokenGenerator(EmailAwarePasswordResetTokenGenerator):
+    """A reset key works only on a host where its person may log in: one mailed by a business
+    is no key on the bare platform host, nor on another business's host."""
+
+    def check_token(self, user, token) -> bool:
+        tenant = _request_tenant(allauth_context.request)
+        return may_log_in(user, tenant) and super().check_token(user, token)
+
+
+# Mails that let their reader in or vouch for an address: only to people who may log in on
+# the host that sends them.
 MAILS_THAT_OPEN_A_LOGIN = frozenset(
-    {"account/email/login_code", "account/email/password_reset_key"}
+    {
+        "account/email/login_code",
+        "account/email/password_reset_key",
+        "account/email/email_confirmation",
+        "account/email/email_confirmation_signup",
+    }
+)
+# Mails that point at a page rather than carry a key: their links are rebuilt on the
+# configured host (allauth builds them from the request's Host header).
+PAGE_LINKS = {"signup_url": "account_signup", "password_reset_url": "account_reset_password"}
+MAILS_WITH_PAGE_LINKS = frozenset(
+    {"account/email/unknown_account", "account/email/account_already_exists"}
 )
 
 
-class _TenantSite:
+class _MailSite:
     """What allauth's mail templates read as `current_site`."""
 
-    def __init__(self, tenant, host: str) -> None:
-        self.name = tenant.name
+    def __init__(self, name: str, host: str) -> None:
+        self.name = name
         self.domain = host
 
 
@@ -62,25 +94,51 @@ class AccountAdapter(DefaultAccountAdapter):
         return super().pre_login(request, user, **kwargs)
 
     def send_mail(self, template_prefix: str, email: str, context: dict) -> None:
-        tenant = getattr(self.request, "tenant", None) if self.request else None
-        if tenant is not None and template_prefix in MAILS_THAT_OPEN_A_LOGIN:
-            # Only to people who may log in here: another business's customer must not get a
-            # code or reset link branded as this one (the page reads the same either way).
-            user = context.get("user") or User.objects.filter(email__iexact=email).first()
-            if user is None or not may_log_in(user, tenant):
+        tenant = _request_tenant(self.request)
+        user = context.get("user") or User.objects.filter(email__iexact=email).first()
+        if tenant is None:
+            # The bare platform host is the superusers' alone: it mails nobody else, whether
+            # the address is a business's user or unknown (the page reads the same either way).
+            if user is None or not user.is_superuser:
                 return
-        # allauth's mails greet "from <site name>": that is the tenant, not the host name.
+        elif template_prefix in MAILS_THAT_OPEN_A_LOGIN and (
+            user is None or not may_log_in(user, tenant)
+        ):
+            # Another business's customer must not get a code or link branded as this one.
+            return
+        if template_prefix in MAILS_WITH_PAGE_LINKS:
+            context = {
+                **context,
+                **{key: self._absolute(reverse(name)) for key, name in PAGE_LINKS.items()},
+            }
+        # allauth's mails greet "from <site name>": the tenant, on its configured host.
         if tenant is not None:
-            context = {**context, "current_site": _TenantSite(tenant, self.request.get_host())}
-        super().send_mail(template_prefix, email, context)
+            site = _MailSite(tenant.name, tenant_host(tenant))
+        else:
+            site = _MailSite(settings.KONTOR_BASE_DOMAIN, settings.KONTOR_BASE_DOMAIN)
+        super().send_mail(template_prefix, email, {**context, "current_site": site})
+
+    def _absolute(self, path: str, request: HttpRequest | None = None) -> str:
+        return link_base(_request_tenant(request or self.request)) + path
+
+    def get_reset_password_from_key_url(self, key: str) -> str:
+        return self._absolute(
+            reverse("account_reset_password_from_key", kwargs={"uidb36": "UID", "key": "KEY"})
+        ).replace("UID-KEY", quote(key))
+
+    def get_email_confirmation_url(
+        self, request: HttpRequest, emailconfirmation: EmailConfirmation
+    ) -> str:
+        path = reverse("account_confirm_email", args=[emailconfirmation.key])
+        return self._absolute(path, request)
 
     def format_email_subject(self, subject: str) -> str:
-        tenant = getattr(self.request, "tenant", None) if self.request else None
+        tenant = _request_tenant(self.request)
         prefix = f"[{tenant.name}] " if tenant is not None else ""
         return prefix + subject
 
     def get_from_email(self) -> str:
-        tenant = getattr(self.request, "tenant", None) if self.request else None
+        tenant = _request_tenant(self.request)
         if tenant is None:
             return settings.DEFAULT_FROM_EMAIL
         address = settings.DEFAULT_FROM_EMAIL.rsplit("<", 1)[-1].rstrip(">").strip()

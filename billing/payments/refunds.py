@@ -79,9 +79,10 @@ def credit_note_refund(
     quantities: dict[int, Decimal] | None = None,
 ) -> CreditNote:
     """A credit note settled as a refund: what it does not settle on the invoice is paid back,
-    planned in the note's own transaction (see `refunds_plan`). Giving money back needs the
-    refund role; a note that only settles what is still due needs no more than any credit note
-    (refused after writing, the transaction takes the note back)."""
+    planned in the note's own transaction (see `refunds_plan`). Every refund-settled note needs
+    the refund role, even one that only settles what is still due: "refund" on a note is a
+    Manager's word, checked before anything is written."""
+    require(actor, "payments.refund", tenant=invoice.tenant)
     note, rest = credit_note_write(
         invoice=invoice,
         actor=actor,
@@ -91,7 +92,6 @@ def credit_note_refund(
         settlement=Settlement.REFUND,
     )
     if rest:
-        require(actor, "payments.refund", tenant=invoice.tenant)
         refunds_plan(invoice=invoice, note=note, amount=rest)
     return note
 

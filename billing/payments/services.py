@@ -43,6 +43,7 @@ from subscriptions.periods import local_today
 
 # An attempt the gateway said is processing blocks others this long; its webhook settles it.
 IN_FLIGHT_FOR = timedelta(minutes=15)
+UNDER_WAY = _("A payment of this invoice is already under way; wait a moment and reload.")
 
 
 def payment_apply(
@@ -342,18 +343,23 @@ def _attempt_open(
     if amount <= 0 or amount > due:
         raise ValidationError(_("The amount must be between 0 and what is due."), code="amount")
     in_flight = invoice.payment_attempts.filter(status=AttemptStatus.PROCESSING)
+    now = timezone.now()
+    recent = now - IN_FLIGHT_FOR
+    # One attempt with the gateway at a time, claimed under the invoice's lock and committed
+    # before the call: another request seeing the claim waits for nothing and sends nothing.
+    # A claim older than IN_FLIGHT_FOR is a request that died mid-call: its attempt is retried.
+    if in_flight.filter(charging_since__gte=recent).exists():
+        raise ValidationError(UNDER_WAY, code="in_flight")
     unanswered = in_flight.filter(intent_id="", payment_method=method, amount=amount).first()
     if unanswered is not None:
         # The gateway never answered this one: try it again under the same idempotency key,
         # so that a charge that did go through is returned, not made twice.
         unanswered.off_session = off_session
+        unanswered.charging_since = now
+        unanswered.save(update_fields=["off_session", "charging_since", "updated_at"])
         return unanswered
-    recent = timezone.now() - IN_FLIGHT_FOR
     if in_flight.filter(updated_at__gte=recent).exists():
-        raise ValidationError(
-            _("A payment of this invoice is already under way; wait a moment and reload."),
-            code="in_flight",
-        )
+        raise ValidationError(UNDER_WAY, code="in_flight")
     number = (invoice.payment_attempts.aggregate(n=Max("number"))["n"] or 0) + 1
     return PaymentAttempt.objects.create(
         tenant=invoice.tenant,
@@ -364,6 +370,7 @@ def _attempt_open(
         amount=amount,
         currency=invoice.currency,
         off_session=off_session,
+        charging_since=now,
     )
 
 
@@ -408,6 +415,7 @@ def attempt_settle(
         return attempt  # settled already, or older news than what we know
     attempt.intent_id = outcome.intent_id or attempt.intent_id
     attempt.status = outcome.status
+    attempt.charging_since = None  # the gateway's answer (or its silence) is in
     attempt.failure_message = outcome.failure_message[:500]
     if outcome.status == AttemptStatus.SUCCEEDED:
         attempt.payment = payment_apply(

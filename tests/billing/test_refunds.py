@@ -90,11 +90,44 @@ def test_a_card_payment_typed_in_by_staff_is_paid_back_by_hand(
     assert Refund.objects.get().status == "manual"
 
 
-def test_a_refund_note_that_only_settles_what_is_due_needs_no_refund_role(world, invoice):
+def test_billing_staff_cannot_mark_a_note_that_only_settles_what_is_due_as_a_refund(
+    world, invoice
+):
+    from django.core.exceptions import PermissionDenied
+
+    from billing.payments.refunds import credit_note_refund
+
+    with pytest.raises(PermissionDenied):
+        credit_note_refund(
+            invoice=invoice,
+            actor=world.staff["acme", "billing"],
+            today=invoice.issue_date,
+            reason="r",
+        )
+    assert not CreditNote.objects.exists() and not Refund.objects.exists()
+    invoice.refresh_from_db()
+    assert invoice.status == "open" and invoice.amount_due == invoice.gross_amount
+
+
+def test_the_credit_note_form_refuses_billing_staff_a_refund_that_only_settles_what_is_due(
+    world, invoice
+):
+    client = client_for(world.staff["acme", "billing"], world.acme)
+    line = invoice.lines.get()
+    response = client.post(
+        f"/manage/billing/invoice/{invoice.pk}/credit-note/",
+        {"reason": "x", "settlement": "refund", f"line_{line.pk}": "1"},
+    )
+    assert response.status_code == 200
+    assert "Refunds are given by a Manager" in response.content.decode()
+    assert not CreditNote.objects.exists()
+
+
+def test_a_manager_marks_a_note_that_only_settles_what_is_due_as_a_refund(world, invoice):
     from billing.payments.refunds import credit_note_refund
 
     note = credit_note_refund(
-        invoice=invoice, actor=world.staff["acme", "billing"], today=invoice.issue_date, reason="r"
+        invoice=invoice, actor=world.staff["acme", "manager"], today=invoice.issue_date, reason="r"
     )
     assert note.settlement == "refund" and not Refund.objects.exists()
     invoice.refresh_from_db()

@@ -7,11 +7,11 @@ import time_machine
 from allauth.account.models import EmailAddress
 from allauth.mfa.models import Authenticator
 from django.core import mail
-from django.test import Client
+from django.test import Client, override_settings
 
 from contracts.models import Contact
 from tests.conftest import client_for, host_of
-from tests.factories import PASSWORD
+from tests.factories import PASSWORD, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -114,7 +114,7 @@ class TestPasswordReset:
         assert len(mail.outbox) == 1
         link = (
             re.search(
-                r"http://acme\.localhost(/accounts/password/reset/key/\S+)/", mail.outbox[0].body
+                r"https://acme\.localhost(/accounts/password/reset/key/\S+)/", mail.outbox[0].body
             ).group(1)
             + "/"
         )
@@ -127,6 +127,72 @@ class TestPasswordReset:
         assert (
             login(anonymous(world.acme), "alice@example.test", "a brand new secret 42").status_code
             == 302
+        )
+
+
+def reset_link(body: str) -> str:
+    return re.search(r"(\S+/accounts/password/reset/key/\S+/)", body).group(1)
+
+
+class TestLinksInMails:
+    @override_settings(KONTOR_LINK_SCHEME="https", KONTOR_LINK_PORT=":8443")
+    def test_a_reset_link_is_built_from_the_configured_host_not_the_request_host(self, world):
+        client = Client(HTTP_HOST="ACME.localhost:8000")
+        client.post("/accounts/password/reset/", {"email": "alice@example.test"})
+        link = reset_link(mail.outbox[0].body)
+        assert link.startswith("https://acme.localhost:8443/accounts/password/reset/key/")
+        assert "8000" not in mail.outbox[0].body
+
+    @override_settings(KONTOR_LINK_SCHEME="https", KONTOR_LINK_PORT=":8443")
+    def test_a_confirmation_link_is_built_from_the_configured_host(self, world):
+        EmailAddress.objects.filter(user=world.alice).update(verified=False)
+        login(Client(HTTP_HOST="acme.localhost:8000"), "alice@example.test")
+        assert "https://acme.localhost:8443/accounts/confirm-email/" in mail.outbox[0].body
+        assert "8000" not in mail.outbox[0].body
+
+
+PLATFORM_HOST = "localhost"
+
+
+class TestMailFromThePlatformHost:
+    """Only a business's own host sends its users' account mails: the bare platform host
+    serves superusers alone, and answers everyone else as it answers an unknown address."""
+
+    @pytest.mark.parametrize("email", ["alice@example.test", "manager@acme.test"])
+    def test_no_reset_link_goes_to_a_business_user(self, world, email):
+        response = Client(HTTP_HOST=PLATFORM_HOST).post(
+            "/accounts/password/reset/", {"email": email}
+        )
+        assert response.status_code == 302  # the same answer as for anyone
+        assert [m for m in mail.outbox if email in m.to] == []
+
+    def test_no_sign_in_code_goes_to_a_business_user(self, world):
+        client = Client(HTTP_HOST=PLATFORM_HOST)
+        response = client.post("/accounts/login/code/", {"email": "alice@example.test"})
+        assert response.status_code == 302
+        assert mail.outbox == []
+        assert "_auth_user_id" not in client.session
+
+    @pytest.mark.parametrize("host", [PLATFORM_HOST, "globex.localhost"])
+    def test_a_business_users_reset_link_works_on_no_other_host(self, world, host):
+        anonymous(world.acme).post("/accounts/password/reset/", {"email": "alice@example.test"})
+        path = reset_link(mail.outbox[0].body).split("localhost", 1)[1]
+        client = Client(HTTP_HOST=host)
+        page = client.get(path, follow=True)
+        action = page.redirect_chain[-1][0] if page.redirect_chain else path
+        client.post(action, {"password1": "taken over 42 !", "password2": "taken over 42 !"})
+        world.alice.refresh_from_db()
+        assert not world.alice.check_password("taken over 42 !")
+        assert world.alice.check_password(PASSWORD)
+
+    def test_a_platform_superuser_gets_a_reset_link_to_the_platform_host(self, world):
+        root = UserFactory(is_superuser=True, email="root@example.test")
+        Client(HTTP_HOST=f"{PLATFORM_HOST}:8000").post(
+            "/accounts/password/reset/", {"email": root.email}
+        )
+        assert len(mail.outbox) == 1
+        assert reset_link(mail.outbox[0].body).startswith(
+            "https://localhost/accounts/password/reset/key/"
         )
 
 

@@ -201,6 +201,10 @@ class PaymentAttempt(models.Model):
         max_length=16, choices=AttemptStatus.choices, default=AttemptStatus.PROCESSING
     )
     failure_message = models.CharField(max_length=500, blank=True)
+    # Set, under the invoice's row lock, by the request about to send this attempt to the
+    # gateway; cleared when the gateway's answer (or its silence) is recorded. While it is
+    # set, no other request sends anything for the invoice: one attempt in flight per invoice.
+    charging_since = models.DateTimeField(null=True, blank=True)
     payment = models.OneToOneField(
         Payment, on_delete=models.PROTECT, null=True, blank=True, related_name="attempt"
     )
