@@ -112,8 +112,13 @@ class SubscriptionOptionFormSet(forms.BaseInlineFormSet):
     def clean(self) -> None:
         super().clean()
         for form in self.forms:
-            option = form.cleaned_data.get("option") if hasattr(form, "cleaned_data") else None
-            if option is None or form.cleaned_data.get("DELETE"):
+            # Only rows being booked or changed are checked. Rows shown read-only (Billing staff)
+            # carry their initial data as cleaned_data, where "option" is an id, not an Option;
+            # the admin saves nothing from them.
+            if not form.has_changed() or not hasattr(form, "cleaned_data"):
+                continue
+            option = form.cleaned_data.get("option")
+            if not isinstance(option, Option) or form.cleaned_data.get("DELETE"):
                 continue
             try:
                 subscription_option_check(subscription=self.instance, option=option)
