@@ -53,6 +53,22 @@ def test_stripe_without_keys_is_a_form_error(world):
     )
 
 
+def test_clearing_the_retry_days_means_no_retries(world):
+    # Given payment settings with the usual retries
+    owner = client_for(world.staff["acme", "owner"], world.acme)
+    add = "/manage/billing/paymentsettings/add/"
+    owner.post(add, admin_form_data(owner.get(add), retry_days="[1, 3]"))
+    config = PaymentSettings.objects.get(tenant=world.acme)
+    change = f"/manage/billing/paymentsettings/{config.pk}/change/"
+    # When the owner clears the field
+    response = owner.post(change, admin_form_data(owner.get(change), retry_days=""))
+    # Then it is saved as an explicit empty schedule: a failed charge is not retried
+    assert response.status_code == 302
+    config.refresh_from_db()
+    assert config.retry_days == []
+    assert owner.get(change).status_code == 200
+
+
 def test_billing_staff_add_a_card_for_a_customer(stripe_acme, world):
     staff = world.staff["acme", "billing"]
     client = client_for(staff, world.acme)
