@@ -15,6 +15,7 @@ from contracts.models import Customer
 from core.admin_base import CreatedByServiceAdmin, TenantScopedAdmin, TenantScopedInline
 from subscriptions.credits import credits_adjust, credits_check, credits_use
 from subscriptions.models import (
+    CREDITS_MAX,
     CreditLedgerEntry,
     DeliveryStage,
     Department,
@@ -472,7 +473,10 @@ class LedgerEntryForm(forms.ModelForm):
     """Staff record a use (a ticket handled by phone) or correct a balance (Manager)."""
 
     credits = forms.IntegerField(
-        label=_("Credits"), help_text=_("Use: how many credits were used. Correction: + or −.")
+        label=_("Credits"),
+        help_text=_("Use: how many credits were used. Correction: + or −."),
+        min_value=-CREDITS_MAX,
+        max_value=CREDITS_MAX,
     )
 
     class Meta:
