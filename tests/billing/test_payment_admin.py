@@ -140,6 +140,40 @@ def test_a_payment_by_transfer_is_spread_over_open_invoices_oldest_first(world, 
     assert bad.status_code == 200 and "errorlist" in bad.content.decode()
 
 
+@pytest.mark.parametrize(
+    "invoice_id", ["9" * 30, str(2**63), "-1", "abc", "1.5", "1e3"], ids=lambda v: v[:12]
+)
+def test_an_invoice_id_no_invoice_can_have_is_a_form_error(world, invoice, invoice_id):
+    from billing.models import Payment
+
+    client = client_for(world.staff["acme", "billing"], world.acme)
+    url = f"/manage/contracts/customer/{world.alpha.pk}/payment/"
+    response = client.post(
+        url,
+        {
+            "amount": "10.00",
+            "received_on": "2026-04-10",
+            "method": "cash",
+            "invoices": [invoice.pk, invoice_id],
+        },
+    )
+    assert response.status_code == 200
+    assert response.context["form"].errors["invoices"]
+    assert not Payment.objects.exists()
+
+
+@pytest.mark.parametrize("amount", ["1e29", "9" * 30, "0.001", "NaN", "Infinity"])
+def test_an_amount_the_ledger_cannot_hold_is_a_form_error(world, invoice, amount):
+    from billing.models import Payment
+
+    client = client_for(world.staff["acme", "billing"], world.acme)
+    url = f"/manage/contracts/customer/{world.alpha.pk}/payment/"
+    response = client.post(url, {"amount": amount, "received_on": "2026-04-10", "method": "cash"})
+    assert response.status_code == 200
+    assert response.context["form"].errors["amount"]
+    assert not Payment.objects.exists()
+
+
 def test_the_demo_points_acme_at_the_local_stripe(world, fake_stripe, settings):
     from django.core.management import call_command
 
