@@ -8,13 +8,17 @@ with a filter to pick one. Each save and delete writes an audit entry.
 from __future__ import annotations
 
 from django.contrib import admin
+from django.contrib.admin.options import IncorrectLookupParameters
 from django.contrib.admin.utils import get_fields_from_path
+from django.contrib.admin.views.main import ChangeList
+from django.contrib.admin.widgets import AutocompleteSelect, AutocompleteSelectMultiple
 from django.db import models
 from django.db.models import Q, QuerySet
 from django.forms import ModelForm
 from django.http import Http404, HttpRequest
 
 from core.audit import audit_record, snapshot
+from core.forms import value_fits
 from core.models import Tenant, User
 from core.roles import may
 
@@ -56,6 +60,47 @@ class ScopedRelatedFieldListFilter(admin.RelatedFieldListFilter):
         ]
 
 
+class _OnlyWellFormedSelected:
+    """An autocomplete widget that shows again only the submitted values its key could hold.
+    Django's looks every submitted value up to show it again beside the form's error, and a
+    value such as "abc" for a numeric key ends in a ValueError there; the field itself reports
+    it as an invalid choice."""
+
+    def optgroups(self, name, value, attr=None):
+        remote = self.field.remote_field
+        opts = remote.model._meta
+        to_field = getattr(remote, "field_name", None)
+        target = opts.get_field(to_field) if to_field else opts.pk
+        value = [v for v in value if value_fits(target, str(v))]
+        return super().optgroups(name, value, attr)
+
+
+class WellFormedAutocompleteSelect(_OnlyWellFormedSelected, AutocompleteSelect):
+    pass
+
+
+class WellFormedAutocompleteSelectMultiple(_OnlyWellFormedSelected, AutocompleteSelectMultiple):
+    pass
+
+
+class BoundedChangeList(ChangeList):
+    """A change list whose date-hierarchy and filter parameters, when malformed, send the
+    visitor back to the plain list (Django's "?e=1") instead of a 500. Django turns a ValueError
+    from an impossible date into that already, but not a year too large for a C long or for a
+    datetime (OverflowError), nor a year whose first day leaves the datetime range once moved
+    to UTC."""
+
+    def get_filters(self, request: HttpRequest):
+        if self.date_hierarchy:
+            year = request.GET.get(f"{self.date_hierarchy}__year")
+            if year is not None and not (year.isdigit() and 1 < int(year) < 9999):
+                raise IncorrectLookupParameters(year)
+        try:
+            return super().get_filters(request)
+        except (ValueError, OverflowError) as exc:
+            raise IncorrectLookupParameters(exc) from exc
+
+
 class TenantScopedAdmin(admin.ModelAdmin):
     """Subclasses name the role-matrix actions that gate them; `None` means nobody but a
     superuser (e.g. rows only the system creates)."""
@@ -78,6 +123,9 @@ class TenantScopedAdmin(admin.ModelAdmin):
             return qs.none()
         return self.scope(request, qs)
 
+    def get_changelist(self, request: HttpRequest, **kwargs):
+        return BoundedChangeList
+
     def _tenant_of(self, obj: models.Model) -> Tenant | None:
         return getattr(obj, "tenant", None)
 
@@ -97,11 +145,19 @@ class TenantScopedAdmin(admin.ModelAdmin):
     def formfield_for_foreignkey(self, db_field, request: HttpRequest, **kwargs):
         if not is_platform_admin(request):
             kwargs["queryset"] = scoped_choices(request, db_field.remote_field.model)
+        if "widget" not in kwargs and db_field.name in self.get_autocomplete_fields(request):
+            kwargs["widget"] = WellFormedAutocompleteSelect(
+                db_field, self.admin_site, using=kwargs.get("using")
+            )
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     def formfield_for_manytomany(self, db_field, request: HttpRequest, **kwargs):
         if not is_platform_admin(request):
             kwargs["queryset"] = scoped_choices(request, db_field.remote_field.model)
+        if "widget" not in kwargs and db_field.name in self.get_autocomplete_fields(request):
+            kwargs["widget"] = WellFormedAutocompleteSelectMultiple(
+                db_field, self.admin_site, using=kwargs.get("using")
+            )
         return super().formfield_for_manytomany(db_field, request, **kwargs)
 
     def get_form(self, request: HttpRequest, obj=None, change=False, **kwargs):

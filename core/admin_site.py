@@ -9,12 +9,15 @@ from __future__ import annotations
 
 from django.contrib import admin, messages
 from django.contrib.admin.apps import AdminConfig
+from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.db import models
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import resolve_url
 from django.utils.http import urlencode
 from django.utils.translation import gettext_lazy as _
 
+from core.forms import value_fits
 from core.roles import may
 
 
@@ -52,6 +55,16 @@ class KontorAdminSite(admin.AdminSite):
         inner = super().admin_view(view, cacheable)
 
         def guarded(request: HttpRequest, *args, **kwargs):
+            # A page of one row (change, history, delete, or a page a model admin adds) is a
+            # 404 for an id its primary key could never hold — before any view or query sees it.
+            model_admin = getattr(view, "__self__", None)
+            object_id = kwargs.get("object_id")
+            if (
+                object_id is not None
+                and isinstance(model_admin, admin.ModelAdmin)
+                and not is_object_id(model_admin.model, str(object_id))
+            ):
+                raise Http404
             tenant = getattr(request, "tenant", None)
             user = request.user
             if (
@@ -83,6 +96,11 @@ class KontorAdminSite(admin.AdminSite):
             context["site_title"] = tenant.name
         context["tenant"] = tenant
         return context
+
+
+def is_object_id(model: type[models.Model], object_id: str) -> bool:
+    """Whether `object_id`, as the admin puts it in URLs, can name a row of `model`."""
+    return value_fits(model._meta.pk, unquote(object_id))
 
 
 def _has_mfa(user) -> bool:

@@ -5,6 +5,8 @@ from __future__ import annotations
 from django import forms
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
+from django.db import models
+from django.db.backends.base.operations import BaseDatabaseOperations
 from django.utils.translation import gettext_lazy as _
 
 
@@ -56,3 +58,36 @@ class EmailListField(forms.CharField):
 
     def has_changed(self, initial, data) -> bool:
         return (initial or []) != self.to_python(data)
+
+
+def value_fits(field: models.Field, raw: str) -> bool:
+    """Whether `raw` (from a URL or a form) can be a value of the key `field`: for an integer
+    key, a number as written by the admin itself (no sign, no leading zeros), from 1 — auto
+    keys never hand out less — up to what the column holds."""
+    try:
+        value = field.to_python(raw)
+    except ValidationError:
+        return False
+    if isinstance(field, models.IntegerField):
+        _lowest, highest = BaseDatabaseOperations.integer_field_ranges[field.get_internal_type()]
+        return str(value) == raw and 1 <= value <= highest
+    return True
+
+
+class WellFormedModelMultipleChoiceField(forms.ModelMultipleChoiceField):
+    """Refuses, as an invalid value, an id its key could never hold, before it reaches a query
+    (SQLite cannot even bind an integer beyond 64 bits)."""
+
+    def _check_values(self, value):
+        opts = self.queryset.model._meta
+        target = opts.get_field(self.to_field_name) if self.to_field_name else opts.pk
+        if not isinstance(value, list | tuple):
+            value = [value]
+        for raw in value:
+            if not value_fits(target, str(raw)):
+                raise ValidationError(
+                    self.error_messages["invalid_pk_value"],
+                    code="invalid_pk_value",
+                    params={"pk": raw},
+                )
+        return super()._check_values(value)

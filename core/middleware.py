@@ -4,7 +4,7 @@ import zoneinfo
 from collections.abc import Callable
 
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse, HttpResponseNotFound
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, HttpResponseNotFound
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
@@ -25,6 +25,46 @@ def _not_found(request: HttpRequest) -> HttpResponse:
         return HttpResponseNotFound(
             render_to_string("404.html", {"unknown_host": True}, request=request)
         )
+
+
+class RejectNulBytesMiddleware:
+    """A 400 for any request with a NUL byte in its path, query, cookies or form fields.
+
+    PostgreSQL refuses NUL in text, so such a value would end as a 500 wherever it reaches a
+    query (a filter, a search, an object id, a session key), and no person types one. Form
+    fields are read where CsrfViewMiddleware reads them, in process_view and not for views
+    exempt from CSRF: those (the Stripe webhook) read their raw body, which parsing a multipart
+    form first would consume. Uploaded files are not read, only their names."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        texts = [request.path, request.path_info, *request.COOKIES.keys()]
+        texts += request.COOKIES.values()
+        for key, values in request.GET.lists():
+            texts += [key, *values]
+        if _any_nul(texts):
+            return _nul_refused()
+        return self.get_response(request)
+
+    def process_view(self, request: HttpRequest, view_func, view_args, view_kwargs):
+        if getattr(view_func, "csrf_exempt", False):
+            return None
+        texts: list[str] = []
+        for key, values in request.POST.lists():
+            texts += [key, *values]
+        for _field, uploads in request.FILES.lists():
+            texts += [upload.name or "" for upload in uploads]
+        return _nul_refused() if _any_nul(texts) else None
+
+
+def _any_nul(texts) -> bool:
+    return any("\x00" in text for text in texts)
+
+
+def _nul_refused() -> HttpResponse:
+    return HttpResponseBadRequest("NUL bytes are not accepted.")
 
 
 class TenantMiddleware:

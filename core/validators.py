@@ -25,21 +25,50 @@ def validate_timezone(value: str) -> None:
         )
 
 
+# The column a document number is stored in (Invoice.number, CreditNote.number), and the largest
+# value of its counter (NumberSequence.next_number, a PositiveIntegerField): together they bound
+# what a number format may produce.
+DOCUMENT_NUMBER_MAX_LENGTH = 64
+NUMBER_COUNTER_MAX = 2**31 - 1
+_LARGEST_YEAR = 9999
+
+
 def validate_number_format(value: str) -> None:
     """A document number pattern such as INV-{year}-{number:06d}: only {year} and {number}, each
-    with at most a format spec, and {number} present — or numbering would fail at the worst
-    moment (finalizing an invoice)."""
+    with at most a format spec, and {number} present, and no number it can produce longer than
+    the column holds — or numbering would fail at the worst moment (finalizing an invoice), and
+    go on failing for every document of the business."""
     message = _("Use only the placeholders {year} and {number}, e.g. INV-{year}-{number:06d}.")
     try:
-        parsed = Formatter().parse(value)
+        parsed = list(Formatter().parse(value))
         fields = [name for _text, name, _spec, _conv in parsed if name is not None]
         if any(name not in ("year", "number") for name in fields):
             raise ValueError(fields)
+        # A spec is checked before anything is formatted with it: a nested field or a huge
+        # width or precision ({number:{number}d}, {number:.1000000000f}) would build a string
+        # of gigabytes.
+        for _text, _name, spec, _conv in parsed:
+            if spec and (
+                "{" in spec
+                or any(int(n) > DOCUMENT_NUMBER_MAX_LENGTH for n in re.findall(r"\d+", spec))
+            ):
+                raise ValueError(spec)
         value.format(year=2026, number=1)
+        longest = max(
+            len(value.format(year=year, number=number))
+            for year in (1, _LARGEST_YEAR)
+            for number in (1, NUMBER_COUNTER_MAX)
+        )
     except (ValueError, TypeError) as exc:
         raise ValidationError(message, code="number_format") from exc
     if "number" not in fields:
         raise ValidationError(_("The format must contain {number}."), code="number_format")
+    if longest > DOCUMENT_NUMBER_MAX_LENGTH:
+        raise ValidationError(
+            _("Numbers in this format could run to %(length)d characters; at most %(max)d fit."),
+            params={"length": longest, "max": DOCUMENT_NUMBER_MAX_LENGTH},
+            code="number_format",
+        )
 
 
 # EU VAT identification numbers (and the UK's and Switzerland's), by country prefix. Format only:

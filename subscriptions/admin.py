@@ -15,6 +15,7 @@ from contracts.models import Customer
 from core.admin_base import CreatedByServiceAdmin, TenantScopedAdmin, TenantScopedInline
 from subscriptions.credits import credits_adjust, credits_check, credits_use
 from subscriptions.models import (
+    CREDITS_MAX,
     CreditLedgerEntry,
     DeliveryStage,
     Department,
@@ -112,8 +113,13 @@ class SubscriptionOptionFormSet(forms.BaseInlineFormSet):
     def clean(self) -> None:
         super().clean()
         for form in self.forms:
-            option = form.cleaned_data.get("option") if hasattr(form, "cleaned_data") else None
-            if option is None or form.cleaned_data.get("DELETE"):
+            # Only rows being booked or changed are checked. Rows shown read-only (Billing staff)
+            # carry their initial data as cleaned_data, where "option" is an id, not an Option;
+            # the admin saves nothing from them.
+            if not form.has_changed() or not hasattr(form, "cleaned_data"):
+                continue
+            option = form.cleaned_data.get("option")
+            if not isinstance(option, Option) or form.cleaned_data.get("DELETE"):
                 continue
             try:
                 subscription_option_check(subscription=self.instance, option=option)
@@ -467,7 +473,10 @@ class LedgerEntryForm(forms.ModelForm):
     """Staff record a use (a ticket handled by phone) or correct a balance (Manager)."""
 
     credits = forms.IntegerField(
-        label=_("Credits"), help_text=_("Use: how many credits were used. Correction: + or −.")
+        label=_("Credits"),
+        help_text=_("Use: how many credits were used. Correction: + or −."),
+        min_value=-CREDITS_MAX,
+        max_value=CREDITS_MAX,
     )
 
     class Meta:

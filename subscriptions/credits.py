@@ -15,6 +15,7 @@ from core.audit import audit_record
 from core.models import User
 from core.roles import SYSTEM, SystemActor, acting_user, require
 from subscriptions.models import (
+    CREDITS_MAX,
     CreditAccount,
     CreditLedgerEntry,
     Department,
@@ -185,6 +186,12 @@ def credits_check(*, customer: Customer, kind: str, amount: int, today: date | N
         raise InsufficientCredits(_("Not enough credits."), code="insufficient")
     if account.balance + amount < 0:
         raise InsufficientCredits(_("Not enough credits."), code="insufficient")
+    if account.balance + amount > CREDITS_MAX:
+        raise ValidationError(
+            _("A balance can hold at most %(max)d credits."),
+            params={"max": CREDITS_MAX},
+            code="too_many",
+        )
     return amount
 
 

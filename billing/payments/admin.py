@@ -56,6 +56,12 @@ class PaymentSettingsForm(forms.ModelForm):
             "final_action",
         ]
         widgets = {"retry_days": forms.TextInput(attrs={"size": 20})}
+        help_texts = {
+            "retry_days": _(
+                "Days after the first failed charge, e.g. [1, 3, 5, 7]. Empty or [] means no "
+                "retries: the final step is taken at the first failure."
+            )
+        }
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
@@ -75,6 +81,10 @@ class PaymentSettingsForm(forms.ModelForm):
 
     def clean_stripe_webhook_secret(self) -> str:
         return self._keep("stripe_webhook_secret")
+
+    def clean_retry_days(self) -> list[int]:
+        # A cleared field means "no retries", stored as the empty schedule the column can hold.
+        return self.cleaned_data.get("retry_days") or []
 
     def clean(self):
         data = super().clean()

@@ -8,6 +8,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from billing.payments.models import PaymentMethodKind
+from core.forms import WellFormedModelMultipleChoiceField
 
 
 class PaymentForm(forms.Form):
@@ -30,7 +31,7 @@ class PaymentForm(forms.Form):
 class CustomerPaymentForm(PaymentForm):
     """Money from a customer, spread over the open invoices ticked (oldest due first)."""
 
-    invoices = forms.ModelMultipleChoiceField(
+    invoices = WellFormedModelMultipleChoiceField(
         label=_("pays these invoices"),
         queryset=None,
         required=False,

@@ -1,5 +1,6 @@
 from subscriptions.models.catalogue import Module, Option, Tariff, TariffPrice
 from subscriptions.models.credits import (
+    CREDITS_MAX,
     CreditAccount,
     CreditLedgerEntry,
     Department,
@@ -18,6 +19,7 @@ from subscriptions.models.subscription import (
 )
 
 __all__ = [
+    "CREDITS_MAX",
     "SUBSCRIPTION_TRANSITIONS",
     "CreditAccount",
     "CreditLedgerEntry",

@@ -81,6 +81,10 @@ class Package(models.Model):
         return self.name
 
 
+# The balance and each ledger entry's delta are IntegerFields: PostgreSQL's integer holds this.
+CREDITS_MAX = 2**31 - 1
+
+
 class CreditAccount(models.Model):
     """A customer's current package state: which kind, the credit balance, the validity."""
 

@@ -53,6 +53,22 @@ def test_stripe_without_keys_is_a_form_error(world):
     )
 
 
+def test_clearing_the_retry_days_means_no_retries(world):
+    # Given payment settings with the usual retries
+    owner = client_for(world.staff["acme", "owner"], world.acme)
+    add = "/manage/billing/paymentsettings/add/"
+    owner.post(add, admin_form_data(owner.get(add), retry_days="[1, 3]"))
+    config = PaymentSettings.objects.get(tenant=world.acme)
+    change = f"/manage/billing/paymentsettings/{config.pk}/change/"
+    # When the owner clears the field
+    response = owner.post(change, admin_form_data(owner.get(change), retry_days=""))
+    # Then it is saved as an explicit empty schedule: a failed charge is not retried
+    assert response.status_code == 302
+    config.refresh_from_db()
+    assert config.retry_days == []
+    assert owner.get(change).status_code == 200
+
+
 def test_billing_staff_add_a_card_for_a_customer(stripe_acme, world):
     staff = world.staff["acme", "billing"]
     client = client_for(staff, world.acme)
@@ -122,6 +138,40 @@ def test_a_payment_by_transfer_is_spread_over_open_invoices_oldest_first(world, 
     assert other.get(url).status_code == 404
     bad = client.post(url, {"amount": "x", "received_on": "nope", "method": "cash"})
     assert bad.status_code == 200 and "errorlist" in bad.content.decode()
+
+
+@pytest.mark.parametrize(
+    "invoice_id", ["9" * 30, str(2**63), "-1", "abc", "1.5", "1e3"], ids=lambda v: v[:12]
+)
+def test_an_invoice_id_no_invoice_can_have_is_a_form_error(world, invoice, invoice_id):
+    from billing.models import Payment
+
+    client = client_for(world.staff["acme", "billing"], world.acme)
+    url = f"/manage/contracts/customer/{world.alpha.pk}/payment/"
+    response = client.post(
+        url,
+        {
+            "amount": "10.00",
+            "received_on": "2026-04-10",
+            "method": "cash",
+            "invoices": [invoice.pk, invoice_id],
+        },
+    )
+    assert response.status_code == 200
+    assert response.context["form"].errors["invoices"]
+    assert not Payment.objects.exists()
+
+
+@pytest.mark.parametrize("amount", ["1e29", "9" * 30, "0.001", "NaN", "Infinity"])
+def test_an_amount_the_ledger_cannot_hold_is_a_form_error(world, invoice, amount):
+    from billing.models import Payment
+
+    client = client_for(world.staff["acme", "billing"], world.acme)
+    url = f"/manage/contracts/customer/{world.alpha.pk}/payment/"
+    response = client.post(url, {"amount": amount, "received_on": "2026-04-10", "method": "cash"})
+    assert response.status_code == 200
+    assert response.context["form"].errors["amount"]
+    assert not Payment.objects.exists()
 
 
 def test_the_demo_points_acme_at_the_local_stripe(world, fake_stripe, settings):

@@ -82,6 +82,14 @@ class TestUnknownHostPage:
         ("INV-{number.__class__}", False),
         ("INV-{number!r}", True),
         ("INV-{", False),
+        ("CN-{year}-{number:06d}", True),
+        ("{number:065d}", False),  # one character more than the column holds
+        ("{number:064d}", True),
+        ("{number:070d}", False),
+        ("{year:>60}-{number}", False),
+        ("INV-{year}-{number:,}", True),
+        ("{number:{number}d}", False),  # a width taken from the number itself: gigabytes
+        ("{number:.1000000000f}", False),
     ],
 )
 def test_invoice_number_formats_are_checked(pattern, valid):
@@ -94,3 +102,13 @@ def test_invoice_number_formats_are_checked(pattern, valid):
     else:
         with pytest.raises(ValidationError):
             validate_number_format(pattern)
+
+
+def test_a_business_cannot_save_a_number_format_longer_than_a_document_number(world):
+    from django.core.exceptions import ValidationError
+
+    world.acme.invoice_number_format = "{number:070d}"
+    world.acme.credit_note_number_format = "CN-{year}-{number:06d}"
+    with pytest.raises(ValidationError) as refused:
+        world.acme.full_clean()
+    assert set(refused.value.message_dict) == {"invoice_number_format"}

@@ -248,6 +248,25 @@ class TestBackOffice:
         assert too_much.status_code == 200
         assert "Not enough credits." in str(too_much.context["adminform"].form.errors)
 
+    @pytest.mark.parametrize(
+        "kind,credits",
+        [
+            ("adjustment", "1e29"),
+            ("adjustment", "9" * 30),
+            ("use", "9" * 30),
+            ("adjustment", "-" + "9" * 30),
+            ("adjustment", str(2**31 - 1)),
+        ],
+    )
+    def test_a_number_of_credits_the_ledger_cannot_hold_is_a_form_error(
+        self, world, ten, kind, credits
+    ):
+        buy(world, ten)
+        response = self._post(world, "manager", kind=kind, credits=credits, reference="x")
+        assert response.status_code == 200
+        assert response.context["adminform"].form.errors["credits"]
+        assert credit_account(world.alpha).balance == 10
+
     def test_billing_staff_cannot_touch_the_ledger(self, world, ten):
         buy(world, ten)
         assert (

@@ -183,3 +183,23 @@ def test_two_things_at_once_is_a_form_error(world, alpha_basic, plans):
     )
     assert response.status_code == 200
     assert Subscription.objects.get(pk=alpha_basic.pk).tariff == plans.basic
+
+
+def test_billing_staff_cancel_a_subscription_with_a_booked_option(world, alpha_basic, plans):
+    # Given an add-on booked by a Manager, shown to Billing staff as read-only rows
+    from subscriptions.services import subscription_option_add
+
+    subscription_option_add(
+        subscription=alpha_basic, option=plans.seat, actor=SYSTEM, today=date(2026, 3, 1)
+    )
+    client = staff(world, "billing")
+    page = client.get(change_url(alpha_basic))
+    # When they cancel it on the customer's behalf
+    response = client.post(
+        change_url(alpha_basic),
+        admin_form_data(page, cancel_on="2026-05-14", cancellation_note="Asked by phone"),
+    )
+    # Then it is cancelled and the option stays as it was
+    assert response.status_code == 302
+    assert Subscription.objects.get(pk=alpha_basic.pk).status == "scheduled_end"
+    assert SubscriptionOption.objects.get().quantity == 1

@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from billing.documents.models.invoice import Invoice, InvoiceLine
 from contracts.models import Customer
 from core.models import Tenant
+from core.validators import DOCUMENT_NUMBER_MAX_LENGTH
 
 
 class Settlement(models.TextChoices):
@@ -28,7 +29,7 @@ class CreditNote(models.Model):
     invoice = models.ForeignKey(
         Invoice, on_delete=models.PROTECT, related_name="credit_notes", verbose_name=_("invoice")
     )
-    number = models.CharField(_("number"), max_length=64)
+    number = models.CharField(_("number"), max_length=DOCUMENT_NUMBER_MAX_LENGTH)
     issue_date = models.DateField(_("issue date"))
     currency = models.CharField(_("currency"), max_length=3)
     reason = models.CharField(_("reason"), max_length=300)

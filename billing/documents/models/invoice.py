@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from contracts.models import Customer
 from core.models import Tenant
+from core.validators import DOCUMENT_NUMBER_MAX_LENGTH
 
 
 class InvoiceStatus(models.TextChoices):
@@ -51,7 +52,7 @@ class Invoice(models.Model):
     status = models.CharField(
         _("status"), max_length=16, choices=InvoiceStatus.choices, default=InvoiceStatus.DRAFT
     )
-    number = models.CharField(_("number"), max_length=64, blank=True)
+    number = models.CharField(_("number"), max_length=DOCUMENT_NUMBER_MAX_LENGTH, blank=True)
     currency = models.CharField(_("currency"), max_length=3)
     issue_date = models.DateField(_("issue date"), null=True, blank=True)
     due_date = models.DateField(_("due date"), null=True, blank=True)
