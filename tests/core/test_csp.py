@@ -66,3 +66,9 @@ def test_pages_have_no_inline_script_or_event_handler(world):
             assert chunk.split(">", 1)[0].strip().startswith(("src=", 'type="application/json')), (
                 chunk[:80]
             )
+
+
+def test_a_request_refused_for_a_nul_byte_carries_the_policy_too(world):
+    response = client_for(world.alice, world.acme).get("/invoices/?q=%00")
+    assert response.status_code == 400
+    assert "frame-ancestors 'none'" in response["Content-Security-Policy"]
