@@ -7,18 +7,25 @@ with a filter to pick one. Each save and delete writes an audit entry.
 
 from __future__ import annotations
 
+from django import forms
 from django.contrib import admin
 from django.contrib.admin.options import IncorrectLookupParameters
 from django.contrib.admin.utils import get_fields_from_path
 from django.contrib.admin.views.main import ChangeList
 from django.contrib.admin.widgets import AutocompleteSelect, AutocompleteSelectMultiple
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.db.backends.base.operations import BaseDatabaseOperations
 from django.db.models import Q, QuerySet
 from django.forms import ModelForm
 from django.http import Http404, HttpRequest
 
 from core.audit import audit_record, snapshot
-from core.forms import value_fits
+from core.forms import (
+    WellFormedModelChoiceField,
+    WellFormedModelMultipleChoiceField,
+    value_fits,
+)
 from core.models import Tenant, User
 from core.roles import may
 
@@ -90,15 +97,52 @@ class BoundedChangeList(ChangeList):
     datetime (OverflowError), nor a year whose first day leaves the datetime range once moved
     to UTC."""
 
+    # Date parts a lookup in the query string may name, with the values a datetime can hold
+    # in every time zone (the first and last years would leave the range once moved to UTC).
+    DATE_PARTS = {
+        "year": (2, 9998),
+        "iso_year": (2, 9998),
+        "month": (1, 12),
+        "day": (1, 31),
+        "week": (1, 53),
+        "week_day": (1, 7),
+        "iso_week_day": (1, 7),
+        "quarter": (1, 4),
+    }
+
     def get_filters(self, request: HttpRequest):
-        if self.date_hierarchy:
-            year = request.GET.get(f"{self.date_hierarchy}__year")
-            if year is not None and not (year.isdigit() and 1 < int(year) < 9999):
-                raise IncorrectLookupParameters(year)
+        for key, value in request.GET.items():
+            # Any `<field>__year=…` (the date hierarchy's or typed by hand), also `__year__gte`.
+            part = next((p for p in key.split("__")[1:] if p in self.DATE_PARTS), None)
+            if part is not None:
+                low, high = self.DATE_PARTS[part]
+                if not (value.isdigit() and len(value) < 6 and low <= int(value) <= high):
+                    raise IncorrectLookupParameters(key)
         try:
             return super().get_filters(request)
         except (ValueError, OverflowError) as exc:
             raise IncorrectLookupParameters(exc) from exc
+
+
+def bounded_formfield(db_field: models.Field, formfield):
+    """Integers the column cannot hold are a form error, not a database error: the bounds of
+    PostgreSQL's integer types, whichever database runs (SQLite would take them, then fail)."""
+    if isinstance(db_field, models.IntegerField) and isinstance(formfield, forms.IntegerField):
+        low, high = BaseDatabaseOperations.integer_field_ranges.get(
+            db_field.get_internal_type(), (None, None)
+        )
+        for bound, validator, attr in (
+            (low, MinValueValidator, "min"),
+            (high, MaxValueValidator, "max"),
+        ):
+            current = getattr(formfield, f"{attr}_value")
+            if bound is not None and (
+                current is None or (current < bound if attr == "min" else current > bound)
+            ):
+                setattr(formfield, f"{attr}_value", bound)
+                formfield.validators.append(validator(bound))
+                formfield.widget.attrs[attr] = bound
+    return formfield
 
 
 class TenantScopedAdmin(admin.ModelAdmin):
@@ -142,7 +186,13 @@ class TenantScopedAdmin(admin.ModelAdmin):
             raise Http404
         return obj
 
+    def formfield_for_dbfield(self, db_field, request: HttpRequest, **kwargs):
+        return bounded_formfield(
+            db_field, super().formfield_for_dbfield(db_field, request, **kwargs)
+        )
+
     def formfield_for_foreignkey(self, db_field, request: HttpRequest, **kwargs):
+        kwargs.setdefault("form_class", WellFormedModelChoiceField)
         if not is_platform_admin(request):
             kwargs["queryset"] = scoped_choices(request, db_field.remote_field.model)
         if "widget" not in kwargs and db_field.name in self.get_autocomplete_fields(request):
@@ -152,6 +202,7 @@ class TenantScopedAdmin(admin.ModelAdmin):
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     def formfield_for_manytomany(self, db_field, request: HttpRequest, **kwargs):
+        kwargs.setdefault("form_class", WellFormedModelMultipleChoiceField)
         if not is_platform_admin(request):
             kwargs["queryset"] = scoped_choices(request, db_field.remote_field.model)
         if "widget" not in kwargs and db_field.name in self.get_autocomplete_fields(request):
@@ -389,7 +440,13 @@ class TenantScopedInline(admin.TabularInline):
             return qs
         return qs.filter(tenant=request.tenant) if request.tenant else qs.none()
 
+    def formfield_for_dbfield(self, db_field, request: HttpRequest, **kwargs):
+        return bounded_formfield(
+            db_field, super().formfield_for_dbfield(db_field, request, **kwargs)
+        )
+
     def formfield_for_foreignkey(self, db_field, request: HttpRequest, **kwargs):
+        kwargs.setdefault("form_class", WellFormedModelChoiceField)
         if not is_platform_admin(request):
             kwargs["queryset"] = scoped_choices(request, db_field.remote_field.model)
         return super().formfield_for_foreignkey(db_field, request, **kwargs)

@@ -74,6 +74,18 @@ def value_fits(field: models.Field, raw: str) -> bool:
     return True
 
 
+class WellFormedModelChoiceField(forms.ModelChoiceField):
+    """Refuses, as an invalid choice, an id its key could never hold, before it reaches a query."""
+
+    def to_python(self, value):
+        if value not in self.empty_values:
+            opts = self.queryset.model._meta
+            target = opts.get_field(self.to_field_name) if self.to_field_name else opts.pk
+            if not value_fits(target, str(value)):
+                raise ValidationError(self.error_messages["invalid_choice"], code="invalid_choice")
+        return super().to_python(value)
+
+
 class WellFormedModelMultipleChoiceField(forms.ModelMultipleChoiceField):
     """Refuses, as an invalid value, an id its key could never hold, before it reaches a query
     (SQLite cannot even bind an integer beyond 64 bits)."""

@@ -11,6 +11,10 @@ from portal.settings import CACHES, DATA_DIR, REDIS_URL, env
 _XDIST_WORKER = os.environ.get("PYTEST_XDIST_WORKER", "gw0")
 
 DEBUG = False
+# Links in e-mails as production builds them, whatever a developer's .env says (make run
+# writes DEBUG=true there, which would make them http://…:8000).
+KONTOR_LINK_SCHEME = "https"
+KONTOR_LINK_PORT = ""
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # fast, tests only
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 SECURE_SSL_REDIRECT = False

@@ -136,3 +136,28 @@ def test_a_webhook_body_is_left_to_its_view(world):
         "/stripe/webhook/acme/", {"id": "evt_\x00"}, HTTP_STRIPE_SIGNATURE="t=1,v1=x"
     )
     assert response.status_code == 400  # refused by the webhook for its signature, no 500
+
+
+@pytest.mark.parametrize("junk", ["99999999999999999999999999", "abc", "-1"])
+def test_a_choice_no_key_can_hold_is_a_form_error(world, junk):
+    """Found by the fuzzer: a huge id in a select or a many-to-many field of a back-office form
+    reached the database (SQLite cannot even bind it)."""
+    client = client_for(world.staff["acme", "owner"], world.acme)
+    response = client.post(
+        "/manage/subscriptions/tariff/add/",
+        {
+            "module": junk,
+            "name": "Team",
+            "currency": "EUR",
+            "interval_months": "1",
+            "minimum_term_months": "99999999999999999999999999",
+            "notice_period_days": "0",
+            "change_notice_days": "0",
+            "position": "0",
+            "options": [junk],
+            "allowed_changes": [junk],
+            "prices-TOTAL_FORMS": "0",
+            "prices-INITIAL_FORMS": "0",
+        },
+    )
+    assert response.status_code == 200 and b"errorlist" in response.content
