@@ -47,10 +47,10 @@ def validate_number_format(value: str) -> None:
         # A spec is checked before anything is formatted with it: a nested field or a huge
         # width or precision ({number:{number}d}, {number:.1000000000f}) would build a string
         # of gigabytes.
-        for _text, _name, spec, _conv in parsed:
-            if spec and (
-                "{" in spec
-                or any(int(n) > DOCUMENT_NUMBER_MAX_LENGTH for n in re.findall(r"\d+", spec))
+        # Only what makes sense for a whole number: zero padding, a width, grouping (06d, 4, ,).
+        for _text, _name, spec, conversion in parsed:
+            if conversion not in (None, "s", "r") or (
+                spec and not re.fullmatch(r"0?\d{0,2}[,_]?d?", spec)
             ):
                 raise ValueError(spec)
         value.format(year=2026, number=1)
@@ -59,7 +59,7 @@ def validate_number_format(value: str) -> None:
             for year in (1, _LARGEST_YEAR)
             for number in (1, NUMBER_COUNTER_MAX)
         )
-    except (ValueError, TypeError) as exc:
+    except (ValueError, TypeError, OverflowError) as exc:
         raise ValidationError(message, code="number_format") from exc
     if "number" not in fields:
         raise ValidationError(_("The format must contain {number}."), code="number_format")

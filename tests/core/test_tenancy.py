@@ -90,6 +90,9 @@ class TestUnknownHostPage:
         ("INV-{year}-{number:,}", True),
         ("{number:{number}d}", False),  # a width taken from the number itself: gigabytes
         ("{number:.1000000000f}", False),
+        ("INV-{number:c}", False),  # a character, not a number: overflowed past 0x10FFFF (a 500)
+        ("INV-{number:x}", False),
+        ("INV-{number!a}", False),
     ],
 )
 def test_invoice_number_formats_are_checked(pattern, valid):
