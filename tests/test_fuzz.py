@@ -23,9 +23,12 @@ from django.db import connection
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 
+from billing.documents.links import invoice_link_path
 from billing.models import TaxRate
 from billing.payments.services import invoice_mark_paid
+from core.models import StaffMembership, Tenant, User
 from core.roles import SYSTEM
+from core.tenancy import tenant_cache_clear
 from subscriptions.services import subscription_option_add, subscription_order
 from tests.billing.test_payments import save_card
 from tests.billing.test_signed_links import issue
@@ -55,6 +58,8 @@ JUNK_QUERIES = [
     "?q=%00",
     "?q=" + "x" * 3000,
     "?page=-1",
+    "?p=-1",
+    "?p=99999999999999999999",
     "?page=99999999999999999999",
     "?o=abc",
     "?show=%00",
@@ -72,6 +77,7 @@ SKIP = re.compile(r"^/accounts/logout/|^/manage/logout/|^/i18n/")
 @dataclass
 class Tally:
     urls: set[str] = field(default_factory=set)
+    ok: set[str] = field(default_factory=set)  # paths answered 200
     forms: set[str] = field(default_factory=set)
     requests: int = 0
     submissions: int = 0
@@ -79,12 +85,15 @@ class Tally:
 
 
 class FormParser(HTMLParser):
-    """The POST forms of a page: their action and field names with a kind per field."""
+    """The POST forms of a page: their action, and each field's kind and the value the page
+    would send (a select's chosen option, a textarea's text)."""
 
     def __init__(self) -> None:
         super().__init__()
         self.forms: list[dict] = []
         self._form: dict | None = None
+        self._select: str | None = None
+        self._textarea: str | None = None
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         a = dict(attrs)
@@ -94,15 +103,37 @@ class FormParser(HTMLParser):
                 self.forms.append(self._form)
             else:
                 self._form = None
-        elif self._form is not None and tag in ("input", "select", "textarea") and a.get("name"):
+            return
+        if self._form is None:
+            return
+        fields = self._form["fields"]
+        if tag == "option" and self._select is not None:
+            kind, value = fields[self._select]
+            if value is None or "selected" in a:
+                fields[self._select] = (kind, a.get("value") or "")
+        elif tag in ("input", "select", "textarea") and a.get("name"):
             kind = a.get("type") or tag
-            if kind in ("submit", "button", "image", "file"):
+            if kind in ("submit", "button", "image", "file", "reset"):
                 return
-            self._form["fields"][a["name"]] = (kind, a.get("value") or "")
+            if kind in ("checkbox", "radio") and "checked" not in a:
+                fields.setdefault(a["name"], (kind, None))
+                return
+            fields[a["name"]] = (kind, None if tag == "select" else a.get("value") or "")
+            self._select = a["name"] if tag == "select" else None
+            self._textarea = a["name"] if tag == "textarea" else None
+
+    def handle_data(self, data: str) -> None:
+        if self._form is not None and self._textarea is not None:
+            kind, value = self._form["fields"][self._textarea]
+            self._form["fields"][self._textarea] = (kind, (value or "") + data)
 
     def handle_endtag(self, tag: str) -> None:
         if tag == "form":
             self._form = None
+        elif tag == "select":
+            self._select = None
+        elif tag == "textarea":
+            self._textarea = None
 
 
 def routes(resolvers=None, prefix: str = "") -> list[str]:
@@ -147,18 +178,22 @@ def world_data(world) -> dict[str, list[str]]:
         "customer_id": [str(world.alpha.pk)],
         "module_id": [str(tariff.module_id)],
         "tenant": [world.acme.slug],
+        "token": [invoice_link_path(open_invoice).split("/")[3]],
         "app_label": ["billing", "contracts", "subscriptions", "core"],
     }
     return ids
 
 
-def admin_paths() -> list[str]:
+def admin_paths(tenant) -> list[str]:
     """The back office's pages for each registered model, with the id of one of acme's rows."""
     paths = []
     for model, model_admin in admin.site._registry.items():
         base = f"/manage/{model._meta.app_label}/{model._meta.model_name}/"
         paths += [base, base + "add/"]
-        row = model._default_manager.order_by("pk").first()
+        rows = model._default_manager.order_by("pk")
+        if any(f.name == "tenant" for f in model._meta.fields):
+            rows = rows.filter(tenant=tenant)
+        row = rows.first()
         if row is not None:
             for tail in ("change/", "history/", "delete/"):
                 paths.append(f"{base}{row.pk}/{tail}")
@@ -237,12 +272,20 @@ def visit(client: Client, method: str, path: str, tally: Tally, who: str, data=N
         tally.failures.append(f"{who} {method.upper()} {path}: {response.status_code}")
     elif before is not None and refused(response) and table_counts() != before:
         tally.failures.append(f"{who} POST {path}: refused ({response.status_code}) but wrote rows")
+    if response.status_code == 200 and method == "get":
+        tally.ok.add(path)
     if response.status_code == 200 and "html" in response.get("Content-Type", ""):
         return response.content.decode(errors="replace")
     return ""
 
 
+MAX_SUBMISSIONS_PER_FORM = 40
+
+
 def fuzz_forms(client, path, html, tally, who) -> None:
+    """Each form as the page fills it, with one field at a time given a bad value (so the
+    other fields pass and the bad one reaches deep validation), then every field bad at once,
+    then nothing at all."""
     parser = FormParser()
     parser.feed(html)
     for form in parser.forms:
@@ -250,22 +293,31 @@ def fuzz_forms(client, path, html, tally, who) -> None:
         if not action.startswith("/") or SKIP.match(action):
             continue
         tally.forms.add(action.split("?")[0])
-        for value in BAD_VALUES:
-            data = {
-                name: ("on" if kind == "checkbox" else value)
-                for name, (kind, _default) in form["fields"].items()
-                if name != "csrfmiddlewaretoken"
-            }
+        defaults = {
+            name: value
+            for name, (_kind, value) in form["fields"].items()
+            if value is not None and name != "csrfmiddlewaretoken"
+        }
+        targets = [
+            name
+            for name, (kind, _value) in form["fields"].items()
+            if kind != "hidden" and name != "csrfmiddlewaretoken"
+        ] or list(defaults)
+        # Every field twice (capped), each time with another bad value.
+        for n in range(min(2 * len(targets), MAX_SUBMISSIONS_PER_FORM)):
+            name = targets[n % len(targets)]
+            value = BAD_VALUES[(n % len(targets) * 3 + n // len(targets) * 5) % len(BAD_VALUES)]
+            tally.submissions += 1
+            visit(client, "post", action, tally, who, {**defaults, name: value})
+        for data in ({name: BAD_VALUES[5] for name in defaults}, {}):
             tally.submissions += 1
             visit(client, "post", action, tally, who, data)
-        # Missing fields: only what a hidden field carries.
-        visit(client, "post", action, tally, who, {})
 
 
 # Who walks where: the portal's personas and the back office's roles. Forms are submitted by
 # those who may use them; the others only open the pages (and must get no 5xx either).
 PERSONAS = {
-    "anonymous": ("portal", False),
+    "anonymous": ("portal", True),
     "alice (customer owner)": ("portal", True),
     "alice, cards taken": ("portal", True),
     "bob (other customer)": ("portal", False),
@@ -273,6 +325,18 @@ PERSONAS = {
     "staff billing": ("back office", True),
     "staff manager": ("back office", True),
     "staff owner": ("back office", True),
+}
+
+
+# What a walk must at least reach, or it proves nothing (a persona logged out, a parser bug).
+MIN_PAGES = {"portal": 5, "back office": 3}
+MIN_FORMS = {
+    "anonymous": 2,  # log in, password reset
+    "alice (customer owner)": 4,
+    "alice, cards taken": 5,
+    "staff billing": 15,
+    "staff manager": 15,
+    "staff owner": 20,
 }
 
 
@@ -287,6 +351,22 @@ def user_of(world, who: str):
         "staff manager": world.staff["acme", "manager"],
         "staff owner": world.staff["acme", "owner"],
     }[who]
+
+
+def keep_access(world, user) -> None:
+    """A form may well switch off what the walk stands on (the business, the persona's role or
+    login, a second factor required for staff): legitimate writes, put back before walking on."""
+    Tenant.objects.filter(pk=world.acme.pk).update(
+        is_active=True, staff_mfa_required=False, slug="acme"
+    )
+    tenant_cache_clear()
+    if user is not None:
+        User.objects.filter(pk=user.pk).update(is_active=True)
+        role = {v: k for k, v in world.staff.items()}.get(user)
+        if role is not None:
+            StaffMembership.objects.filter(user=user, tenant=world.acme).update(
+                role=role[1], is_active=True
+            )
 
 
 def report(name: str, tally: Tally) -> str:
@@ -308,7 +388,8 @@ def test_no_input_gives_a_server_error(world, who, request):
         fake = request.getfixturevalue("stripe_acme")
         save_card(world, fake)
     user = user_of(world, who)
-    paths = portal_paths(world_data(world)) if area == "portal" else admin_paths()
+    ids = world_data(world)
+    paths = portal_paths(ids) if area == "portal" else admin_paths(world.acme)
     tally = Tally()
     for path in paths:
         if SKIP.match(path):
@@ -318,11 +399,15 @@ def test_no_input_gives_a_server_error(world, who, request):
         html = visit(client, "get", path, tally, who)
         if html and submits:
             fuzz_forms(client, path, html, tally, who)
+            keep_access(world, user)
         if submits and is_list_page(path):
             for query in JUNK_QUERIES:  # junk in the query string of every page without an id
                 visit(client, "get", path + query, tally, who)
     summary = report(who, tally)
     assert not tally.failures, f"{who}: {summary}\n" + "\n".join(tally.failures[:80])
+    # Not a walk past closed doors: each persona reached its pages and the forms it may use.
+    assert len(tally.ok) >= MIN_PAGES[area], f"{who} opened only {len(tally.ok)} pages"
+    assert len(tally.forms) >= MIN_FORMS.get(who, 0), f"{who} found only {len(tally.forms)} forms"
 
 
 def test_no_host_gives_a_server_error(world):
