@@ -9,6 +9,7 @@ needs (paid meanwhile by other means) becomes customer credit, never lost.
 
 from __future__ import annotations
 
+import logging
 from datetime import date, timedelta
 from decimal import Decimal
 
@@ -42,7 +43,10 @@ from subscriptions.models import Subscription, SubscriptionStatus
 from subscriptions.periods import local_today
 
 # An attempt the gateway said is processing blocks others this long; its webhook settles it.
+logger = logging.getLogger(__name__)
+
 IN_FLIGHT_FOR = timedelta(minutes=15)
+KEY_KEPT_FOR = timedelta(hours=24)  # how long Stripe keeps an idempotency key
 UNDER_WAY = _("A payment of this invoice is already under way; wait a moment and reload.")
 
 
@@ -350,15 +354,20 @@ def _attempt_open(
     # A claim older than IN_FLIGHT_FOR is a request that died mid-call: its attempt is retried.
     if in_flight.filter(charging_since__gte=recent).exists():
         raise ValidationError(UNDER_WAY, code="in_flight")
-    unanswered = in_flight.filter(intent_id="", payment_method=method, amount=amount).first()
+    # The gateway never answered these: whether they charged is unknown until the same key is
+    # sent again (the gateway keeps a key KEY_KEPT_FOR).
+    unknown = in_flight.filter(intent_id="", created_at__gte=now - KEY_KEPT_FOR)
+    unanswered = unknown.filter(payment_method=method, amount=amount).first()
     if unanswered is not None:
-        # The gateway never answered this one: try it again under the same idempotency key,
-        # so that a charge that did go through is returned, not made twice.
-        unanswered.off_session = off_session
+        # Try it again under the same idempotency key and with the same parameters (a key sent
+        # with others is refused), so that a charge that did go through is returned, not made
+        # twice.
         unanswered.charging_since = now
-        unanswered.save(update_fields=["off_session", "charging_since", "updated_at"])
+        unanswered.save(update_fields=["charging_since", "updated_at"])
         return unanswered
-    if in_flight.filter(updated_at__gte=recent).exists():
+    # Another card or amount while one outcome is unknown could charge twice: refused, until
+    # that attempt is sent again or its key expires.
+    if unknown.exists() or in_flight.filter(updated_at__gte=recent).exists():
         raise ValidationError(UNDER_WAY, code="in_flight")
     number = (invoice.payment_attempts.aggregate(n=Max("number"))["n"] or 0) + 1
     return PaymentAttempt.objects.create(
@@ -400,6 +409,11 @@ def invoice_pay(
         # reuses its key, and the webhook or the reconciliation tells how it went.
         status = AttemptStatus.FAILED if exc.code == "manual" else AttemptStatus.PROCESSING
         outcome = ChargeOutcome(status, failure_message=exc.message)
+    except Exception:
+        # Anything else after the claim: the outcome is just as unknown. Recorded as such (the
+        # claim released, the attempt kept for a retry under its key), never left claimed.
+        logger.exception("Charging attempt %s failed unexpectedly", attempt.pk)
+        outcome = ChargeOutcome(AttemptStatus.PROCESSING, failure_message="")
     return attempt_settle(attempt=attempt, outcome=outcome, actor=actor)
 
 

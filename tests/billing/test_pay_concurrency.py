@@ -90,3 +90,53 @@ def test_six_concurrent_payments_send_one_attempt_to_the_gateway(
     assert sorted(outcomes) == ["in_flight"] * 5 + ["succeeded"]
     invoice.refresh_from_db()
     assert invoice.status == "paid" and invoice.amount_due == 0
+
+
+@pytest.mark.django_db
+def test_while_an_outcome_is_unknown_another_card_is_refused_and_the_same_is_resent(
+    stripe_acme, world, invoice, monkeypatch
+):
+    """Review of issue 10: an attempt the gateway never answered (a request died mid-call)
+    may have charged. Another card or amount must not be charged beside it; the same card and
+    amount resend it under its own key, with its own parameters."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    first, second = save_card(world, stripe_acme), save_card(world, stripe_acme)
+    long_ago = timezone.now() - timedelta(minutes=30)
+    unknown = PaymentAttempt.objects.create(
+        tenant=invoice.tenant,
+        customer=invoice.customer,
+        invoice=invoice,
+        number=1,
+        payment_method=first,
+        amount=invoice.amount_due,
+        currency=invoice.currency,
+        off_session=False,
+        charging_since=long_ago,
+    )
+    PaymentAttempt.objects.filter(pk=unknown.pk).update(updated_at=long_ago)
+    with pytest.raises(ValidationError) as refused:
+        invoice_pay(invoice=invoice, method=second, actor=world.alice)
+    assert refused.value.code == "in_flight"
+    sent = count_charges(monkeypatch)
+    attempt = invoice_pay(invoice=invoice, method=first, actor=world.alice, off_session=True)
+    assert attempt.pk == unknown.pk and sent == [unknown.pk]
+    assert attempt.status == "succeeded" and not attempt.off_session  # sent as it first was
+    assert PaymentAttempt.objects.count() == 1
+
+
+@pytest.mark.django_db
+def test_an_unexpected_error_after_the_claim_leaves_no_claim(
+    stripe_acme, world, invoice, monkeypatch
+):
+    card = save_card(world, stripe_acme)
+
+    def breaks(self, attempt, method):
+        raise RuntimeError("the worker's connection broke")
+
+    monkeypatch.setattr(StripeGateway, "charge", breaks)
+    attempt = invoice_pay(invoice=invoice, method=card, actor=world.alice)
+    attempt.refresh_from_db()
+    assert attempt.status == "processing" and attempt.charging_since is None
