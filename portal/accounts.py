@@ -101,10 +101,12 @@ class AccountAdapter(DefaultAccountAdapter):
             # the address is a business's user or unknown (the page reads the same either way).
             if user is None or not user.is_superuser:
                 return
-        elif template_prefix in MAILS_THAT_OPEN_A_LOGIN and (
-            user is None or not may_log_in(user, tenant)
+        elif (user is None and template_prefix in MAILS_THAT_OPEN_A_LOGIN) or (
+            user is not None and not may_log_in(user, tenant)
         ):
-            # Another business's customer must not get a code or link branded as this one.
+            # A business mails only its own people: another business's customer gets nothing
+            # branded as this one, whatever the mail (a code, a link, "you already have an
+            # account"); an unknown address gets no key.
             return
         if template_prefix in MAILS_WITH_PAGE_LINKS:
             context = {

@@ -227,6 +227,21 @@ class TestSignup:
         )
         assert not Contact.objects.filter(user__email="sneaky@example.test").exists()
 
+    def test_signing_up_with_another_business_users_address_mails_them_nothing(self, world):
+        """Review of issue 10: "you already have an account", branded acme, went to a user of
+        globex. A business mails only its own people."""
+        mail.outbox.clear()
+        anonymous(world.acme).post(
+            "/accounts/signup/",
+            {
+                "email": world.charlie.email,
+                "password1": "a long enough secret 7",
+                "password2": "a long enough secret 7",
+            },
+        )
+        assert mail.outbox == []
+        assert not Contact.objects.filter(user=world.charlie, tenant=world.acme).exists()
+
     def test_the_login_page_offers_signup_only_where_it_is_open(self, world):
         assert b"/accounts/signup/" in anonymous(world.acme).get("/accounts/login/").content
         assert b"/accounts/signup/" not in anonymous(world.globex).get("/accounts/login/").content
