@@ -7,10 +7,8 @@ from urllib.parse import quote
 
 from allauth.account.adapter import DefaultAccountAdapter
 from allauth.account.auth_backends import AuthenticationBackend
-from allauth.account.forms import EmailAwarePasswordResetTokenGenerator
 from allauth.account.internal.stagekit import clear_login
 from allauth.account.models import EmailConfirmation
-from allauth.core import context as allauth_context
 from django.conf import settings
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
@@ -37,15 +35,6 @@ class TenantAuthenticationBackend(AuthenticationBackend):
 
 def _request_tenant(request: HttpRequest | None):
     return getattr(request, "tenant", None) if request is not None else None
-
-
-class TenantPasswordResetTokenGenerator(EmailAwarePasswordResetTokenGenerator):
-    """A reset key works only on a host where its person may log in: one mailed by a business
-    is no key on the bare platform host, nor on another business's host."""
-
-    def check_token(self, user, token) -> bool:
-        tenant = _request_tenant(allauth_context.request)
-        return may_log_in(user, tenant) and super().check_token(user, token)
 
 
 # Mails that let their reader in or vouch for an address: only to people who may log in on

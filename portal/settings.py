@@ -203,8 +203,8 @@ ACCOUNT_LOGIN_BY_CODE_ENABLED = True
 ACCOUNT_LOGIN_ON_PASSWORD_RESET = False
 ACCOUNT_LOGOUT_REDIRECT_URL = "/accounts/login/"
 ACCOUNT_EMAIL_SUBJECT_PREFIX = ""
-# A reset key works only on a host where its person may log in (see portal/accounts.py).
-ACCOUNT_PASSWORD_RESET_TOKEN_GENERATOR = "portal.accounts.TenantPasswordResetTokenGenerator"  # noqa: S105
+# A reset key works only on a host where its person may log in (see portal/reset_keys.py).
+ACCOUNT_PASSWORD_RESET_TOKEN_GENERATOR = "portal.reset_keys.TenantPasswordResetTokenGenerator"  # noqa: S105
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = "Kontor"
 LOGIN_URL = "/accounts/login/"

@@ -296,3 +296,23 @@ class TestTwoFactor:
         assert response["Location"] == "/accounts/2fa/totp/activate/"
         self._activate_totp(client)
         assert client.get("/manage/").status_code == 200
+
+
+@pytest.mark.parametrize("first", ["portal.accounts", "allauth.account.forms", "portal.urls"])
+def test_the_reset_key_generator_loads_whichever_module_is_imported_first(first):
+    """Django runs its checks in an order that varies between runs; each may import allauth's
+    forms or our account adapter first. Both orders must load the tenant-aware generator."""
+    import subprocess  # noqa: PLC0415 — only this test starts an interpreter
+    import sys  # noqa: PLC0415
+
+    code = (
+        "import django, importlib, sys; django.setup(); "
+        f"assert 'allauth.account.forms' not in sys.modules; importlib.import_module({first!r}); "
+        "from allauth.account.forms import default_token_generator as g; "
+        "print(type(g).__module__, type(g).__name__)"
+    )
+    done = subprocess.run(  # noqa: S603 — our own interpreter, fixed code
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=False
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.split() == ["portal.reset_keys", "TenantPasswordResetTokenGenerator"]
