@@ -1,6 +1,8 @@
 """Login flows through allauth, made tenant-aware."""
 
 import re
+import subprocess
+import sys
 
 import pytest
 import time_machine
@@ -302,9 +304,6 @@ class TestTwoFactor:
 def test_the_reset_key_generator_loads_whichever_module_is_imported_first(first):
     """Django runs its checks in an order that varies between runs; each may import allauth's
     forms or our account adapter first. Both orders must load the tenant-aware generator."""
-    import subprocess  # noqa: PLC0415 — only this test starts an interpreter
-    import sys  # noqa: PLC0415
-
     code = (
         "import django, importlib, sys; django.setup(); "
         f"assert 'allauth.account.forms' not in sys.modules; importlib.import_module({first!r}); "
