@@ -92,6 +92,9 @@ STAFF_ACTIONS: dict[str, StaffRole] = {
     "payment_methods.manage": StaffRole.BILLING,
     "payments.refund": StaffRole.MANAGER,
     "payment_settings.change": StaffRole.OWNER,
+    "quotes.view": StaffRole.SUPPORT,
+    # Draft, send, duplicate, withdraw, revise, expire quotes; turn requests into drafts.
+    "quotes.manage": StaffRole.BILLING,
     "order.view": StaffRole.SUPPORT,
     "order.manage": StaffRole.BILLING,
     "subscription.view": StaffRole.SUPPORT,
@@ -111,6 +114,9 @@ CONTACT_ACTIONS: dict[str, ContactRole] = {
     "invoice.view": ContactRole.MEMBER,
     "invoice.pay": ContactRole.BILLING,
     "payment_method.manage": ContactRole.BILLING,
+    "quote.view": ContactRole.MEMBER,
+    "quote.request": ContactRole.MEMBER,
+    # Approving commits the customer to pay: only roles that may commit money.
     "quote.approve": ContactRole.BILLING,
     "contract.edit": ContactRole.BILLING,
     "package.buy": ContactRole.BILLING,

@@ -4,6 +4,7 @@ zone), runs in one transaction under a row lock, writes an event row and an audi
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -139,8 +140,12 @@ def subscription_order(
     start_on: date,
     quantity: int = 1,
     remaining_cycles: int | None = None,
+    price_items: list[dict] | None = None,
+    options: Sequence[tuple[Option, int, Decimal]] = (),
 ) -> Subscription:
-    """Order a module on a tariff for a customer (staff, or the system for demo and imports)."""
+    """Order a module on a tariff for a customer (staff, or the system for demo, imports and
+    approved quotes). `price_items` replaces the tariff's price list in the snapshot (a quote's
+    negotiated price); `options` are booked at once as (option, quantity, monthly price)."""
     require(actor, "subscription.manage", tenant=customer.tenant)
     customer = _lock_customer(customer)
     if customer.closed_at is not None:
@@ -157,8 +162,26 @@ def subscription_order(
         remaining_cycles=remaining_cycles,
     )
     _snapshot_tariff(subscription, tariff)
+    if price_items is not None:
+        subscription.price_items = price_items
     subscription.full_clean()
     subscription.save()
+    offered = {o.pk for o in tariff.options.all()}
+    for option, option_quantity, unit_price in options:
+        if option.pk not in offered:
+            raise ValidationError(
+                _("%(option)s is not offered with %(tariff)s."),
+                params={"option": option, "tariff": tariff},
+                code="option",
+            )
+        SubscriptionOption.objects.create(
+            tenant=customer.tenant,
+            subscription=subscription,
+            option=option,
+            quantity=option_quantity,
+            unit_price=unit_price,
+            added_on=start_on,
+        )
     SubscriptionEvent.objects.create(
         tenant=customer.tenant,
         subscription=subscription,

@@ -6,7 +6,7 @@ from datetime import date
 from string import Formatter
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, models, transaction
 from django.utils.translation import gettext_lazy as _
 
 from billing.documents.models import CreditNote, Invoice, NumberSequence, NumberSeries
@@ -20,11 +20,20 @@ def format_number(pattern: str, *, year: int, number: int) -> str:
 
 
 def take_numbers(
-    *, tenant: Tenant, series: str, pattern: str, issue_date: date, count: int
+    *,
+    tenant: Tenant,
+    series: str,
+    pattern: str,
+    issue_date: date,
+    count: int,
+    numbered: type[models.Model] | None = None,
 ) -> list[str]:
     """The next `count` numbers of the series, under a row lock held until the caller's
     transaction ends: concurrent finalizations queue up, and a rolled-back one gives its
-    numbers back — no gaps, no duplicates (UniqueConstraint(tenant, number) behind it)."""
+    numbers back — no gaps, no duplicates (UniqueConstraint(tenant, number) behind it).
+    `numbered` is the model that carries the series' numbers, for a series of a higher app
+    (quotes) that billing cannot import."""
+    model = numbered or NUMBERED[series]
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("take numbers inside the transaction that finalizes the documents")
     fields = {name for _text, name, _spec, _conv in Formatter().parse(pattern) if name}
@@ -33,13 +42,17 @@ def take_numbers(
     if not NumberSequence.objects.filter(tenant=tenant, series=series, period=period).exists():
         # A new counter — a new year, or the format or reset rule changed — continues after
         # the documents already numbered in its scope, so it never repeats one of their numbers.
-        issued = NUMBERED[series].objects.filter(tenant=tenant).exclude(number="")
+        issued = model.objects.filter(tenant=tenant).exclude(number="")
         if yearly:
             issued = issued.filter(issue_date__year=issue_date.year)
         try:
             with transaction.atomic():  # a savepoint: two first-ever takers may race
                 NumberSequence.objects.create(
-                    tenant=tenant, series=series, period=period, next_number=issued.count() + 1
+                    tenant=tenant,
+                    series=series,
+                    period=period,
+                    # Distinct: a quote's revisions share its number.
+                    next_number=issued.values("number").distinct().count() + 1,
                 )
         except IntegrityError:
             pass  # the other one created it; lock it below
@@ -56,7 +69,7 @@ def take_numbers(
     # unique constraint. Numbers already used run gaplessly from 1, so a block that repeats one
     # repeats its first; the ends are checked (the whole block would cost a billing run 10 %).
     ends = {numbers[0], numbers[-1]}
-    taken = NUMBERED[series].objects.filter(tenant=tenant, number__in=ends).first()
+    taken = model.objects.filter(tenant=tenant, number__in=ends).first()
     if taken is not None:
         raise ValidationError(
             _(
@@ -70,7 +83,19 @@ def take_numbers(
     return numbers
 
 
-def take_number(*, tenant: Tenant, series: str, pattern: str, issue_date: date) -> str:
+def take_number(
+    *,
+    tenant: Tenant,
+    series: str,
+    pattern: str,
+    issue_date: date,
+    numbered: type[models.Model] | None = None,
+) -> str:
     return take_numbers(
-        tenant=tenant, series=series, pattern=pattern, issue_date=issue_date, count=1
+        tenant=tenant,
+        series=series,
+        pattern=pattern,
+        issue_date=issue_date,
+        count=1,
+        numbered=numbered,
     )[0]

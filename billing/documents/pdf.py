@@ -70,7 +70,7 @@ def render_invoice_html(invoice: Invoice, lines: list) -> str:
         )
 
 
-def _write_pdf(html: str) -> bytes:
+def write_pdf(html: str) -> bytes:
     from weasyprint import HTML  # deferred: see _engine
 
     fonts, stylesheet, image_cache = _engine()
@@ -82,7 +82,7 @@ def _write_pdf(html: str) -> bytes:
 
 
 def render_invoice_pdf(invoice: Invoice) -> bytes:
-    return _write_pdf(render_invoice_html(invoice, list(invoice.lines.all())))
+    return write_pdf(render_invoice_html(invoice, list(invoice.lines.all())))
 
 
 def render_credit_note_pdf(note: CreditNote) -> bytes:
@@ -98,7 +98,7 @@ def render_credit_note_pdf(note: CreditNote) -> bytes:
                 "tax_by_rate": totals(lines).tax_by_rate.items(),
             },
         )
-    return _write_pdf(html)
+    return write_pdf(html)
 
 
 def _stored_pdf(document: Invoice | CreditNote, render) -> Invoice | CreditNote:
@@ -139,7 +139,7 @@ def render_statement_pdf(statement) -> bytes:
         html = render_to_string(
             "billing/pdf/statement.html", {"statement": statement, **branding(tenant)}
         )
-    return _write_pdf(html)
+    return write_pdf(html)
 
 
 def render_receipt_pdf(payment) -> bytes:
@@ -161,4 +161,4 @@ def render_receipt_pdf(payment) -> bytes:
                 **branding(tenant),
             },
         )
-    return _write_pdf(html)
+    return write_pdf(html)

@@ -154,9 +154,12 @@ def invoice_lines_save(
 
 
 @transaction.atomic
-def invoice_finalize(*, invoice: Invoice, actor: User | SystemActor, today: date) -> Invoice:
+def invoice_finalize(
+    *, invoice: Invoice, actor: User | SystemActor, today: date, po_number: str | None = None
+) -> Invoice:
     """Number it (gapless), date it, freeze seller and buyer, apply the VAT regime, cache the
-    totals. From here on only credit notes correct it."""
+    totals. From here on only credit notes correct it. `po_number` replaces the contract's
+    (an approved quote's own PO number)."""
     require(actor, "invoices.manage", tenant=invoice.tenant)
     invoice = locked_invoice(invoice)
     if invoice.status != InvoiceStatus.DRAFT:
@@ -181,7 +184,8 @@ def invoice_finalize(*, invoice: Invoice, actor: User | SystemActor, today: date
         ],
         today=today,
         seller=seller_snapshot(invoice.tenant),
-        buyer=buyer_snapshot(customer),
+        buyer=buyer_snapshot(customer)
+        | ({"po_number": po_number} if po_number is not None else {}),
     )
     amount_fields = ["tax_rate", "net_amount", "tax_amount", "gross_amount"]
     for line, amounts in zip(lines, final.lines, strict=True):

@@ -103,6 +103,24 @@ class Tenant(models.Model):
         validators=[validate_number_format],
         help_text=_("Placeholders: {year}, {number}."),
     )
+    quote_number_format = models.CharField(
+        _("quote number format"),
+        max_length=64,
+        default="Q-{year}-{number:05d}",
+        validators=[validate_number_format],
+        help_text=_("Placeholders: {year}, {number}."),
+    )
+    quote_validity_days = models.PositiveSmallIntegerField(
+        _("quotes are valid for (days)"), default=30, validators=[MinValueValidator(1)]
+    )
+    quote_signature_required = models.BooleanField(
+        _("approving a quote needs the approver's typed name as signature"), default=False
+    )
+    quote_link_approval = models.BooleanField(
+        _("quotes may be approved from their e-mailed link without logging in"),
+        default=True,
+        help_text=_("Otherwise the link shows the quote and asks the customer to log in."),
+    )
     number_reset_yearly = models.BooleanField(
         _("numbers start again at 1 each year"),
         default=True,

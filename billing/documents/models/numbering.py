@@ -7,6 +7,7 @@ from core.models import Tenant
 class NumberSeries(models.TextChoices):
     INVOICE = "invoice", _("Invoices")
     CREDIT_NOTE = "credit_note", _("Credit notes")
+    QUOTE = "quote", _("Quotes")
 
 
 class NumberSequence(models.Model):
