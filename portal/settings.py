@@ -290,6 +290,8 @@ CELERY_BEAT_SCHEDULE = {
         "task": "subscriptions.tasks.apply_due_subscription_changes",
         "schedule": 3600.0,
     },
+    # Hourly, so each business's quotes expire soon after its own midnight.
+    "quotes-expire": {"task": "quotes.tasks.expire_quotes", "schedule": 3600.0},
 }
 
 # Security. Production (DEBUG off) gets secure cookies, HSTS and HTTPS redirects by default.

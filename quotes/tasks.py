@@ -31,3 +31,11 @@ def expire_quotes() -> int:
     return each_business_on_its_day(
         lambda tenant, today: quotes_expire_due(tenant=tenant, today=today, actor=SYSTEM)
     )
+
+
+@shared_task(name="quotes.tasks.send_quote_request_email", acks_late=True)
+def send_quote_request_email(request_id: int) -> bool:
+    """Tell the business's staff about a customer's quote request, once."""
+    from quotes.requests import send_quote_request_notice
+
+    return send_quote_request_notice(request_id)

@@ -50,6 +50,8 @@ class QuoteRequest(models.Model):
         verbose_name=_("quote"),
     )
     created_at = models.DateTimeField(_("requested"), auto_now_add=True)
+    # The business's staff were e-mailed (once, even if the job runs twice).
+    notified_at = models.DateTimeField(_("staff notified"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("quote request")
