@@ -87,8 +87,8 @@ class TestOneOffTotalsAreTheInvoices(HypothesisTestCase):
         invoice = invoice_finalize(invoice=invoice, actor=SYSTEM, today=TODAY)
         # Then they come to the same amounts, line by line and in total
         assert amounts(quote) == amounts(invoice)
-        quote_lines = [amounts(li) + (li.tax_rate,) for li in quote.lines.order_by("position")]
-        invoice_lines = [amounts(li) + (li.tax_rate,) for li in invoice.lines.order_by("position")]
+        quote_lines = [(*amounts(li), li.tax_rate) for li in quote.lines.order_by("position")]
+        invoice_lines = [(*amounts(li), li.tax_rate) for li in invoice.lines.order_by("position")]
         assert quote_lines == invoice_lines
         if regime == "reverse_charge":
             assert quote.tax_amount == 0 and quote.net_amount == quote.gross_amount
