@@ -29,6 +29,7 @@ from portal.demo_catalogue import (
     seed_packages,
     seed_subscriptions,
 )
+from portal.demo_quotes import seed_quotes
 from subscriptions.periods import local_today
 
 DEMO_PASSWORD = "kontor-demo"  # noqa: S105 — documented in the README, demo data only
@@ -254,6 +255,7 @@ def seed_demo() -> dict[str, int]:
         seed_subscriptions(tenant, tariffs, today=today)
         seed_packages(tenant, today=today)
         seed_invoices(tenant, today=today)
+        seed_quotes(tenant, tariffs, today=today)
     return created
 
 

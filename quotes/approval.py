@@ -41,6 +41,8 @@ CLOSED_BECAUSE = {
     ),
     QuoteStatus.DECLINED: _("This quote was declined."),
     QuoteStatus.DRAFT: _("This quote has not been sent yet."),
+    QuoteStatus.APPROVED: _("This quote was approved already."),
+    QuoteStatus.CONVERTED: _("This quote was approved already."),
 }
 
 

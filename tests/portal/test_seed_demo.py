@@ -5,6 +5,7 @@ from django.test import Client
 from contracts.models import Contact, Customer
 from core.models import StaffMembership, Tenant
 from portal.demo import DEMO_PASSWORD, demo_logins
+from quotes.models import Quote, QuoteRequest
 from subscriptions.models import Module, Subscription
 
 pytestmark = pytest.mark.django_db
@@ -20,28 +21,55 @@ def test_it_creates_two_branded_tenants_with_staff_and_customers(capsys):
         assert Customer.objects.filter(tenant=tenant).count() == 3
         assert Contact.objects.filter(tenant=tenant, role="owner").count() == 3
         subscriptions = Subscription.objects.filter(tenant=tenant)
-        assert subscriptions.count() == 4
+        assert subscriptions.count() == 5  # one of them from an approved quote
         assert subscriptions.filter(status="scheduled_end").count() == 1
         assert Module.objects.filter(tenant=tenant).exclude(image="").count() == 2
     out = capsys.readouterr().out
     assert "owner@acme.test" in out and "customer3@globex.test" in out and DEMO_PASSWORD in out
 
 
+def test_each_tenant_has_quotes_in_every_state_and_an_open_request():
+    call_command("seed_demo")
+    for tenant in Tenant.objects.filter(slug__in=["acme", "globex"]):
+        quotes = {q.status: q for q in Quote.objects.filter(tenant=tenant)}
+        assert sorted(quotes) == ["converted", "declined", "expired", "sent"]
+        # Awaiting an answer: one-off and recurring lines, an add-on option offered
+        pending = quotes["sent"]
+        assert {line.kind for line in pending.lines.all()} == {"one_off", "recurring"}
+        assert pending.lines.filter(options__isnull=False).exists()
+        # Approved and converted: its invoice and its subscription, as offered
+        converted = quotes["converted"]
+        assert converted.invoice.status == "open" and converted.invoice.number
+        assert converted.approver_name and converted.approved_terms is not None
+        (subscription,) = converted.subscriptions.all()
+        assert subscription.customer == converted.customer
+        # Declined with a reason; expired by the job
+        assert quotes["declined"].decline_reason
+        assert quotes["expired"].events.filter(kind="expired").exists()
+        # Numbered gaplessly in the order they were sent
+        numbers = sorted(Quote.objects.filter(tenant=tenant).values_list("number", flat=True))
+        assert [int(n.rsplit("-", 1)[1]) for n in numbers] == [1, 2, 3, 4]
+        (request,) = QuoteRequest.objects.filter(tenant=tenant)
+        assert request.status == "open" and request.items.count() == 1
+
+
+def counts() -> tuple[int, ...]:
+    return (
+        Tenant.objects.count(),
+        Customer.objects.count(),
+        Contact.objects.count(),
+        StaffMembership.objects.count(),
+        Subscription.objects.count(),
+        Quote.objects.count(),
+        QuoteRequest.objects.count(),
+    )
+
+
 def test_it_is_idempotent():
     call_command("seed_demo")
-    counts = (
-        Tenant.objects.count(),
-        Customer.objects.count(),
-        Contact.objects.count(),
-        StaffMembership.objects.count(),
-    )
+    before = counts()
     call_command("seed_demo")
-    assert counts == (
-        Tenant.objects.count(),
-        Customer.objects.count(),
-        Contact.objects.count(),
-        StaffMembership.objects.count(),
-    )
+    assert counts() == before
 
 
 def test_if_empty_leaves_an_existing_database_alone(capsys):

@@ -7,13 +7,18 @@ from decimal import Decimal
 
 from billing.documents.models import TaxRate
 from core.roles import SYSTEM
-from quotes.approval import Approval
+from quotes.approval import Approval, quote_approve, quote_decline
+from quotes.models import QuoteStatus
 from quotes.services import (
     OptionIn,
     quote_add_line,
     quote_add_recurring,
     quote_create_draft,
+    quote_expire,
+    quote_revise,
+    quote_send,
     quote_update,
+    quote_withdraw,
 )
 from tests.factories import OptionFactory, TariffFactory
 
@@ -66,3 +71,32 @@ def pending_quote(customer, *, staff=SYSTEM, recurring: bool = True, deposit=Non
 
 def approval(**changes) -> Approval:
     return Approval(**{"accepted_terms": True, "terms_id": None, "name": "", **changes})
+
+
+def sent_quote(customer, *, staff=SYSTEM, today=TODAY, **kwargs):
+    """A quote as `pending_quote` builds it, sent (numbered, frozen) on `today`."""
+    quote = pending_quote(customer, staff=staff, today=today, **kwargs)
+    return quote_send(quote=quote, actor=staff, today=today)
+
+
+def quote_in(status: str, world, *, staff=SYSTEM):
+    """A quote of alice's customer brought into `status` through the services, as it would
+    get there in real life."""
+    if status == QuoteStatus.DRAFT:
+        return pending_quote(world.alpha, staff=staff)
+    quote = sent_quote(world.alpha, staff=staff)
+    if status == QuoteStatus.SENT:
+        return quote
+    if status == QuoteStatus.DECLINED:
+        return quote_decline(quote=quote, actor=world.alice, reason="Too dear", today=TODAY)
+    if status == QuoteStatus.WITHDRAWN:
+        return quote_withdraw(quote=quote, actor=staff, reason="Wrong customer")
+    if status == QuoteStatus.EXPIRED:
+        return quote_expire(quote=quote, actor=staff)
+    if status == QuoteStatus.SUPERSEDED:
+        quote_revise(quote=quote, actor=staff, today=TODAY)
+        quote.refresh_from_db()
+        return quote
+    if status == QuoteStatus.CONVERTED:
+        return quote_approve(quote=quote, actor=world.alice, approval=approval(), today=TODAY)
+    raise AssertionError(f"no way into {status}")
