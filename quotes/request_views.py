@@ -28,10 +28,8 @@ def _may_request(request: HttpRequest) -> bool:
 
 def _minimum_term(months: int) -> str:
     if not months:
-        return _("no minimum term")
-    return ngettext(
-        "minimum term %(n)s month", "minimum term %(n)s months", months
-    ) % {"n": months}
+        return _("No minimum term")
+    return ngettext("Minimum term %(n)s month", "Minimum term %(n)s months", months) % {"n": months}
 
 
 @customer_required

@@ -61,7 +61,9 @@ def test_a_customer_requests_a_quote_and_the_business_is_emailed(
     # The worker e-mails the business once the request is committed (the demo's own e-mails,
     # queued while it was seeded, go out with it).
     def notices():
-        return [m for m in mail.outbox if m.subject.endswith("Quote request from Northwind Traders")]
+        return [
+            m for m in mail.outbox if m.subject.endswith("Quote request from Northwind Traders")
+        ]
 
     run_tasks(until=lambda: len(notices()) >= 1)
     (message,) = notices()
