@@ -18,6 +18,7 @@ urlpatterns = [
     path("", include("contracts.urls")),
     path("", include("subscriptions.urls")),
     path("", include("billing.urls")),
+    path("", include("quotes.request_urls")),
     path("branding/logo", views.tenant_logo, name="tenant_logo"),
     path("customer/<int:customer_id>/switch/", views.customer_switch, name="customer_switch"),
     *[

@@ -44,6 +44,12 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         {
             "section_key": "dashboard",
             "tiles": [s for s in SECTIONS if s.key != "dashboard"],
+            "may_request_quote": may(
+                request.user,
+                "quote.request",
+                tenant=request.tenant,
+                customer_id=request.customer.pk,
+            ),
         },
     )
 

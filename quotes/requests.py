@@ -92,8 +92,10 @@ def staff_to_notify(tenant: Tenant) -> list[str]:
 
 def send_quote_request_notice(request_id: int) -> bool:
     with transaction.atomic():
+        # Only the request's row is locked: PostgreSQL refuses FOR UPDATE on the nullable side
+        # of the outer join to `requested_by`.
         request = (
-            QuoteRequest.objects.select_for_update()
+            QuoteRequest.objects.select_for_update(of=("self",))
             .select_related("tenant", "customer", "requested_by")
             .get(pk=request_id)
         )

@@ -24,6 +24,7 @@ from billing.models import Invoice, TaxRate
 from billing.payments.services import invoice_mark_paid
 from billing.run.services import billing_run
 from core.roles import SYSTEM
+from quotes.requests import ItemIn, quote_request_create
 from subscriptions.credits import credits_use, package_purchase
 from subscriptions.orders import order_advance, order_create
 from subscriptions.services import (
@@ -277,6 +278,51 @@ def test_the_orders_page_costs_the_same_with_1_and_30_orders(world):
         return markers
 
     assert_flat(world.client(world.alice), "/orders/", add_rows, ceiling=7)
+
+
+# Quote requests ---------------------------------------------------------------------------------
+
+
+@time_machine.travel(NOW, tick=False)
+def test_the_quote_requests_page_costs_the_same_with_1_and_30_requests(world):
+    """Each row: a request for a tariff with an add-on option."""
+    tariff = TariffFactory(module__tenant=world.acme, name="Team", price="49")
+    seat = OptionFactory(tenant=world.acme, name="Extra seat", unit_price="3.00")
+    tariff.options.add(seat)
+
+    def add_rows(numbers: range) -> list[str]:
+        markers = []
+        for n in numbers:
+            request = quote_request_create(
+                customer=world.alpha,
+                actor=world.alice,
+                items=[ItemIn(tariff, n + 1, [seat])],
+                note=f"Request {n}",
+            )
+            markers += [link(f"/quotes/requests/{request.pk}/"), f"Team × {n + 1} (+ Extra seat)"]
+        return markers
+
+    assert_flat(world.client(world.alice), "/quotes/requests/", add_rows, ceiling=8)
+
+
+def test_the_quote_request_page_costs_the_same_with_1_and_30_tariffs_in_the_catalogue(world):
+    """Each row: a module with a tariff of two prices and an add-on option."""
+
+    def add_rows(numbers: range) -> list[str]:
+        markers = []
+        for n in numbers:
+            tariff = TariffFactory(
+                module=ModuleFactory(tenant=world.acme, name=f"Module {n:02}"),
+                name=f"Tariff {n}",
+                price="10.00",
+            )
+            tariff.prices.create(tenant=world.acme, description="Set-up share", unit_price=1)
+            option = OptionFactory(tenant=world.acme, name=f"Option {n}", unit_price="2.00")
+            tariff.options.add(option)
+            markers += [f'name="quantity-{tariff.pk}"', f'value="{option.pk}"', "€11.00"]
+        return markers
+
+    assert_flat(world.client(world.alice), "/quotes/request/", add_rows, ceiling=8)
 
 
 # The dashboard ----------------------------------------------------------------------------------

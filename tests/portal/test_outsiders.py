@@ -113,6 +113,14 @@ def _alpha_payment(world):
     return invoice.allocations.get().payment
 
 
+def _alpha_quote_request(world):
+    from quotes.requests import quote_request_create
+
+    return quote_request_create(
+        customer=world.alpha, actor=world.alice, items=[], note="A website, please."
+    )
+
+
 def _subscription_url(suffix: str, method: str = "get", data=None):
     return lambda w: (f"/subscriptions/{_alpha_subscription(w).pk}/{suffix}", method, data)
 
@@ -146,6 +154,11 @@ OBJECT_URLS = {
     ),
     "payment_receipt": lambda w: (f"/payments/{_alpha_payment(w).pk}/receipt", "get", None),
     "order_detail": lambda w: (f"/orders/{_alpha_subscription(w).orders.get().pk}/", "get", None),
+    "quote_request_detail": lambda w: (
+        f"/quotes/requests/{_alpha_quote_request(w).pk}/",
+        "get",
+        None,
+    ),
 }
 # Pages of things the whole tenant shares (its terms, its catalogue): url name -> path to acme's.
 TENANT_WIDE_URLS = {
