@@ -45,8 +45,15 @@ def quote_request_create(
         )
     if len(items) > MAX_ITEMS:
         raise ValidationError(_("Ask for at most %(n)s items at once."), params={"n": MAX_ITEMS})
+    if len({item.tariff.currency for item in items}) > 1:
+        # One quote, one currency: ask for tariffs in different currencies one at a time.
+        raise ValidationError(
+            _("Choose tariffs sold in one currency; ask for the others in another request."),
+            code="currency",
+        )
     for item in items:
-        if item.tariff.tenant_id != tenant.pk or not item.tariff.is_active:
+        tariff = item.tariff
+        if tariff.tenant_id != tenant.pk or not (tariff.is_active and tariff.module.is_active):
             raise ValidationError(_("This tariff is not on sale."), code="tariff")
         if item.quantity < 1:
             raise ValidationError(_("Ask for at least one."), code="quantity")

@@ -220,6 +220,25 @@ class TestTheService:
                 items=[ItemIn(catalogue["team"], 1, [catalogue["sms"]])],
             )
 
+    def test_tariffs_in_two_currencies_are_refused_as_one_quote_has_one(self, world, catalogue):
+        francs = TariffFactory(module=catalogue["team"].module, currency="CHF")
+        with pytest.raises(ValidationError, match="one currency"):
+            quote_request_create(
+                customer=world.alpha,
+                actor=world.alice,
+                items=[ItemIn(catalogue["team"]), ItemIn(francs)],
+            )
+        assert not QuoteRequest.objects.exists()
+
+    def test_a_tariff_of_a_module_taken_off_sale_is_refused(self, world, catalogue):
+        module = catalogue["team"].module
+        module.is_active = False
+        module.save(update_fields=["is_active"])
+        with pytest.raises(ValidationError, match="not on sale"):
+            quote_request_create(
+                customer=world.alpha, actor=world.alice, items=[ItemIn(catalogue["team"])]
+            )
+
     def test_a_contact_of_another_customer_may_not_ask_for_this_one(self, world, catalogue):
         with pytest.raises(PermissionDenied):
             quote_request_create(customer=world.alpha, actor=world.bob, items=[], note="Hi")
