@@ -7,9 +7,7 @@ from portal import views
 from portal.navigation import SECTIONS
 
 # Sections whose own app has not landed yet; each later issue replaces its entry here.
-PENDING_SECTIONS = [
-    "quotes",
-]
+PENDING_SECTIONS: list[str] = []
 
 urlpatterns = [
     path("", views.dashboard, name="dashboard"),
@@ -18,6 +16,7 @@ urlpatterns = [
     path("", include("contracts.urls")),
     path("", include("subscriptions.urls")),
     path("", include("billing.urls")),
+    path("", include("quotes.urls")),
     path("branding/logo", views.tenant_logo, name="tenant_logo"),
     path("customer/<int:customer_id>/switch/", views.customer_switch, name="customer_switch"),
     *[
