@@ -7,9 +7,7 @@ from portal import views
 from portal.navigation import SECTIONS
 
 # Sections whose own app has not landed yet; each later issue replaces its entry here.
-PENDING_SECTIONS = [
-    "quotes",
-]
+PENDING_SECTIONS: list[str] = []
 
 urlpatterns = [
     path("", views.dashboard, name="dashboard"),
@@ -19,6 +17,7 @@ urlpatterns = [
     path("", include("subscriptions.urls")),
     path("", include("billing.urls")),
     path("", include("quotes.request_urls")),
+    path("", include("quotes.urls")),
     path("branding/logo", views.tenant_logo, name="tenant_logo"),
     path("customer/<int:customer_id>/switch/", views.customer_switch, name="customer_switch"),
     *[

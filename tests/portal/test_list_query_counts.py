@@ -24,7 +24,12 @@ from billing.models import Invoice, TaxRate
 from billing.payments.services import invoice_mark_paid
 from billing.run.services import billing_run
 from core.roles import SYSTEM
+<<<<<<< HEAD
 from quotes.requests import ItemIn, quote_request_create
+=======
+from quotes.approval import quote_approve
+from quotes.services import quote_send
+>>>>>>> quotes-portal
 from subscriptions.credits import credits_use, package_purchase
 from subscriptions.orders import order_advance, order_create
 from subscriptions.services import (
@@ -41,6 +46,7 @@ from tests.factories import (
     PackageFactory,
     TariffFactory,
 )
+from tests.quotes.helpers import approval, pending_quote
 
 pytestmark = pytest.mark.django_db
 NOW = "2026-04-20 10:00:00+02:00"
@@ -345,3 +351,35 @@ def test_the_dashboard_costs_the_same_for_a_person_acting_for_1_and_30_customers
         return [f">{name}<" for name in names]
 
     assert_flat(world.client(world.alice), "/", add_rows, ceiling=5)
+
+
+# Quotes ------------------------------------------------------------------------------------------
+
+
+@time_machine.travel(NOW, tick=False)
+def test_the_quotes_page_costs_the_same_with_1_and_30_quotes(world):
+    """Each row: a quote awaiting approval, and one approved into an invoice, which its row
+    links to."""
+
+    def add_rows(numbers: range) -> list[str]:
+        markers = []
+        for _n in numbers:
+            waiting = quote_send(
+                quote=pending_quote(world.alpha, recurring=False, today=TODAY),
+                actor=SYSTEM,
+                today=TODAY,
+            )
+            done = quote_send(
+                quote=pending_quote(world.alpha, recurring=False, today=TODAY),
+                actor=SYSTEM,
+                today=TODAY,
+            )
+            done = quote_approve(quote=done, actor=world.alice, approval=approval(), today=TODAY)
+            markers += [
+                link(f"/quotes/{waiting.pk}/"),
+                link(f"/quotes/{done.pk}/"),
+                f"{link(f'/invoices/{done.invoice_id}/')}>{done.invoice.number}</a>",
+            ]
+        return markers
+
+    assert_flat(world.client(world.alice), "/quotes/", add_rows, ceiling=6)

@@ -4,6 +4,9 @@ A new URL with an id must be added to OBJECT_URLS below (how to reach alice's ob
 the first test fails until it is, so no page can skip the check.
 """
 
+import base64
+import json
+
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver
 from django.urls.converters import IntConverter
@@ -121,6 +124,22 @@ def _alpha_quote_request(world):
     )
 
 
+def _alpha_quote(world):
+    """Alice's customer's quote, sent and awaiting approval (made once per test)."""
+    if not hasattr(world, "alpha_quote"):
+        from quotes.services import quote_send
+        from tests.quotes.helpers import TODAY, pending_quote
+
+        world.alpha_quote = quote_send(
+            quote=pending_quote(world.alpha, recurring=False), actor=SYSTEM, today=TODAY
+        )
+    return world.alpha_quote
+
+
+def _quote_url(suffix: str, method: str = "get", data=None):
+    return lambda w: (f"/quotes/{_alpha_quote(w).pk}/{suffix}", method, data)
+
+
 def _subscription_url(suffix: str, method: str = "get", data=None):
     return lambda w: (f"/subscriptions/{_alpha_subscription(w).pk}/{suffix}", method, data)
 
@@ -159,6 +178,10 @@ OBJECT_URLS = {
         "get",
         None,
     ),
+    "quote_detail": _quote_url(""),
+    "quote_pdf": lambda w: (f"/quotes/{_alpha_quote(w).pk}/pdf", "get", None),
+    "quote_approve": _quote_url("approve/", "post", {"accept_terms": "on", "terms_id": ""}),
+    "quote_decline": _quote_url("decline/"),
 }
 # Pages of things the whole tenant shares (its terms, its catalogue): url name -> path to acme's.
 TENANT_WIDE_URLS = {
@@ -192,6 +215,44 @@ def test_every_portal_url_with_an_object_id_is_covered():
     assert found, "the walk found no URL with an id: it is broken"
     covered = set(OBJECT_URLS) | set(TENANT_WIDE_URLS) | SIGNED_LINK_URLS
     assert found == covered, f"add these to OBJECT_URLS or TENANT_WIDE_URLS: {found - covered}"
+
+
+# Signed-link pages: the token, not a login, opens them. A link opens its own quote for anyone
+# holding it, on its business's host only, and only while valid (tests/quotes/test_portal.py
+# tries tampered, expired and revoked tokens on each of these).
+QUOTE_LINK_SUFFIXES = ("", "pdf", "approve/", "decline/")
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("suffix", QUOTE_LINK_SUFFIXES)
+def test_a_quote_link_opens_nothing_on_another_host_or_for_another_customers_token(world, suffix):
+    from quotes.links import quote_link_path
+    from quotes.services import quote_send
+    from tests.quotes.helpers import TODAY, pending_quote
+
+    path = quote_link_path(_alpha_quote(world))
+    bravo_quote = quote_send(
+        quote=pending_quote(world.bravo, recurring=False), actor=SYSTEM, today=TODAY
+    )
+    assert world.client(None).get(quote_link_path(bravo_quote)).status_code == 200
+    # bob's token with alice's customer and quote swapped into its payload: the signature
+    # no longer matches
+    token = quote_link_path(bravo_quote).split("/")[3]
+    payload = (
+        base64.urlsafe_b64encode(
+            json.dumps({"c": world.alpha.pk, "o": _alpha_quote(world).pk}).encode()
+        )
+        .decode()
+        .rstrip("=")
+    )
+    forged = "/l/quote/" + ":".join([payload, *token.split(":")[1:]]) + "/"
+    for client, url in (
+        (world.client(None, tenant=world.globex), path + suffix),
+        (world.client(world.charlie), path + suffix),
+        (world.client(None), forged + suffix),
+    ):
+        response = client.post(url, {}) if suffix == "approve/" else client.get(url)
+        assert response.status_code == 404, f"{url}: {response.status_code}"
 
 
 @pytest.mark.django_db

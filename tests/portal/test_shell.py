@@ -59,10 +59,11 @@ def test_every_section_answers_in_every_language(world, section, language):
         )
 
 
-def test_sections_not_yet_released_say_so_politely(world):
+def test_the_quotes_section_has_landed_and_is_no_longer_pending(world):
+    # Quotes was the last section served by views.section_pending (portal/urls.py).
     response = world.client(world.alice).get("/quotes/")
-    assert b"Not available in this portal yet" in response.content
-    assert b"Acme" in response.content
+    assert b"Not available in this portal yet" not in response.content
+    assert b"Awaiting approval" in response.content
 
 
 def test_anonymous_visitors_are_sent_to_login(world):

@@ -1,0 +1,432 @@
+"""The customer's side of quotes: the list, one quote, its PDF, approving and declining it —
+in the portal (logged in) and through the e-mailed signed link (no login, as the business
+allows). Views parse, call one service of quotes.approval, and say where to go next."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import FileResponse, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import formats, timezone
+from django.utils.http import urlencode
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from billing.documents.calculations import totals
+from billing.documents.links import invoice_link_path
+from billing.documents.models import PAYABLE, Invoice
+from billing.payments.gateways import gateway_for
+from contracts.access import customer_required
+from core.middleware import client_ip
+from core.roles import SYSTEM, may
+from core.signing import LinkInvalid
+from quotes import selectors
+from quotes.approval import CLOSED_BECAUSE, Approval, current_terms, quote_approve, quote_decline
+from quotes.forms import QuoteApproveForm, QuoteDeclineForm
+from quotes.links import quote_from_token, quote_link_path
+from quotes.models import Quote, QuoteStatus
+from quotes.pdf import quote_current_pdf
+from subscriptions.selectors import interval_label
+
+# ---------------------------------------------------------------------------------------------
+# What a quote's page shows, in the portal and through its link
+
+
+def is_open(quote: Quote) -> bool:
+    """Awaiting an answer and still valid (the hourly expiry may not have run yet today)."""
+    return quote.status == QuoteStatus.SENT and not quote.is_past_validity(timezone.localdate())
+
+
+def closed_message(quote: Quote) -> str:
+    if quote.status == QuoteStatus.SENT and not is_open(quote):
+        return str(CLOSED_BECAUSE[QuoteStatus.EXPIRED])
+    return str(CLOSED_BECAUSE.get(quote.status, ""))
+
+
+def newer_version(quote: Quote) -> Quote | None:
+    """The revision that replaced this quote, once it was sent (a draft is not shown)."""
+    try:
+        newer = quote.revised_by
+    except Quote.DoesNotExist:
+        return None
+    return newer if newer.status != QuoteStatus.DRAFT else None
+
+
+def became(quote: Quote, invoice_url) -> list[dict]:
+    """What the approved quote turned into: the deposit invoice and/or the invoice."""
+    rows = []
+    for label, invoice in (
+        (_("Deposit invoice"), quote.deposit_invoice),
+        (_("Invoice"), quote.invoice),
+    ):
+        if invoice is not None:
+            rows.append({"label": label, "invoice": invoice, "url": invoice_url(invoice)})
+    return rows
+
+
+def quote_context(quote: Quote) -> dict:
+    lines = list(quote.lines.all())
+    one_off = [li for li in lines if not li.is_recurring]
+    recurring = [li for li in lines if li.is_recurring]
+    for line in recurring:
+        line.interval = interval_label(line.tariff.interval_months)
+    return {
+        "quote": quote,
+        "one_off": one_off,
+        "recurring": recurring,
+        "tax_by_rate": totals(one_off).tax_by_rate.items(),
+        "recurring_totals": totals(recurring),
+        "is_open": is_open(quote),
+        "closed_message": closed_message(quote),
+        "newer": newer_version(quote),
+        "subscriptions": list(quote.subscriptions.all()),
+    }
+
+
+def approve_form(quote: Quote, *, via_link: bool, data=None) -> QuoteApproveForm:
+    return QuoteApproveForm(
+        data,
+        terms=current_terms(quote),
+        # Through a link nobody is logged in: the typed name is what identifies the approver.
+        signature_required=via_link or quote.tenant.quote_signature_required,
+    )
+
+
+def approval_of(request: HttpRequest, form: QuoteApproveForm) -> Approval:
+    return Approval(
+        accepted_terms=form.cleaned_data["accept_terms"],
+        terms_id=form.cleaned_data["terms_id"],
+        name=form.cleaned_data.get("name", ""),
+        ip=client_ip(request),
+        user_agent=request.headers.get("User-Agent", "")[:400],
+    )
+
+
+def terms_changed(form: QuoteApproveForm, error: ValidationError | None = None) -> bool:
+    if error is not None:
+        return getattr(error, "code", None) == "terms_changed"
+    return form.has_error("terms_id")
+
+
+def to_pay(quote: Quote) -> Invoice | None:
+    """The invoice the approval asks to pay now (the deposit first), if anything is due."""
+    invoice = quote.deposit_invoice or quote.invoice
+    if invoice is not None and invoice.status in PAYABLE and invoice.amount_due > 0:
+        return invoice
+    return None
+
+
+def approved_message(request: HttpRequest, quote: Quote) -> None:
+    subscriptions = list(quote.subscriptions.select_related("tariff__module"))
+    if quote.deposit_invoice_id or quote.invoice_id or not subscriptions:
+        messages.success(request, _("Thank you: quote %(quote)s is approved.") % {"quote": quote})
+        return
+    starts = ", ".join(
+        _("%(subscription)s from %(date)s")
+        % {
+            "subscription": s.tariff.module.name,
+            "date": formats.date_format(s.started_on, "DATE_FORMAT"),
+        }
+        for s in subscriptions
+    )
+    messages.success(
+        request,
+        _("Thank you: quote %(quote)s is approved. Your subscriptions start: %(starts)s.")
+        % {"quote": quote, "starts": starts},
+    )
+
+
+def pdf_response(quote: Quote) -> FileResponse:
+    quote, field = quote_current_pdf(quote)
+    return FileResponse(
+        getattr(quote, field).open("rb"),
+        content_type="application/pdf",
+        as_attachment=True,
+        filename=f"{quote}.pdf".replace(" ", "-"),
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# The portal
+
+
+def _quote(request: HttpRequest, quote_id: int) -> Quote:
+    return selectors.quote_get(tenant=request.tenant, customer=request.customer, quote_id=quote_id)
+
+
+def _may_approve(request: HttpRequest) -> bool:
+    return may(
+        request.user, "quote.approve", tenant=request.tenant, customer_id=request.customer.pk
+    )
+
+
+@customer_required
+def quote_list(request: HttpRequest) -> HttpResponse:
+    quotes = list(selectors.quote_list(tenant=request.tenant, customer=request.customer))
+    today = timezone.localdate()
+    for quote in quotes:
+        quote.open = quote.status == QuoteStatus.SENT and not quote.is_past_validity(today)
+    return render(
+        request,
+        "quotes/list.html",
+        {
+            "section_key": "quotes",
+            "pending": [q for q in quotes if q.status == QuoteStatus.SENT],
+            "others": [q for q in quotes if q.status != QuoteStatus.SENT],
+        },
+    )
+
+
+def _detail(request: HttpRequest, quote: Quote, *, form=None, status: int = 200) -> HttpResponse:
+    context = quote_context(quote)
+    may_approve = _may_approve(request)
+    if context["is_open"] and may_approve and form is None:
+        form = approve_form(quote, via_link=False)
+    return render(
+        request,
+        "quotes/detail.html",
+        {
+            **context,
+            "section_key": "quotes",
+            "may_approve": may_approve,
+            "form": form,
+            "terms": current_terms(quote) if context["is_open"] else None,
+            "approve_url": reverse("quote_approve", args=[quote.pk]),
+            "decline_url": reverse("quote_decline", args=[quote.pk]),
+            "became": became(quote, lambda i: reverse("invoice_detail", args=[i.pk])),
+            "link_subscriptions": True,
+            "newer_url": reverse("quote_detail", args=[context["newer"].pk])
+            if context["newer"]
+            else "",
+            "pdf_url": reverse("quote_pdf", args=[quote.pk]),
+        },
+        status=status,
+    )
+
+
+@customer_required
+def quote_detail(request: HttpRequest, quote_id: int) -> HttpResponse:
+    return _detail(request, _quote(request, quote_id))
+
+
+@customer_required
+def quote_pdf(request: HttpRequest, quote_id: int) -> FileResponse:
+    return pdf_response(_quote(request, quote_id))
+
+
+@customer_required
+@require_POST
+def quote_approve_view(request: HttpRequest, quote_id: int) -> HttpResponse:
+    quote = _quote(request, quote_id)
+    if not _may_approve(request):
+        raise PermissionDenied
+    form = approve_form(quote, via_link=False, data=request.POST)
+    if form.is_valid():
+        try:
+            quote = quote_approve(
+                quote=quote,
+                actor=request.user,
+                approval=approval_of(request, form),
+                today=timezone.localdate(),
+            )
+        except ValidationError as exc:
+            if terms_changed(form, exc):
+                return _terms_changed(request, reverse("quote_detail", args=[quote.pk]))
+            if _closed_meanwhile(request, quote, exc):
+                return redirect("quote_detail", quote_id=quote.pk)
+            form.add_service_error(exc)
+        else:
+            return _after_approval(request, quote)
+    elif terms_changed(form):
+        return _terms_changed(request, reverse("quote_detail", args=[quote.pk]))
+    return _detail(request, quote, form=form, status=400)
+
+
+def _closed_meanwhile(request: HttpRequest, quote: Quote, error: ValidationError) -> bool:
+    """Declined, withdrawn or expired in another tab meanwhile: the page says so (its approve
+    form is gone), so the refusal goes in a message above it."""
+    quote.refresh_from_db(fields=["status"])
+    if is_open(quote):
+        return False
+    messages.error(request, " ".join(error.messages))
+    return True
+
+
+def _terms_changed(request: HttpRequest, back: str) -> HttpResponse:
+    """The business published new terms while the page was open: show them (and a fresh
+    form carrying their version) before anything is approved."""
+    messages.warning(
+        request, _("The terms were updated while you were reading. Please read them again.")
+    )
+    return redirect(back)
+
+
+def _after_approval(request: HttpRequest, quote: Quote) -> HttpResponse:
+    """Where the approval leads: paying what is due now (by card where the business takes
+    cards; else the invoice with its bank details), or, with nothing to invoice, the quote."""
+    approved_message(request, quote)
+    invoice = to_pay(quote) or quote.deposit_invoice or quote.invoice
+    if invoice is None:
+        return redirect("quote_detail", quote_id=quote.pk)
+    if to_pay(quote) and gateway_for(request.tenant).takes_cards:
+        return redirect("invoice_pay", invoice_id=invoice.pk)
+    return redirect("invoice_detail", invoice_id=invoice.pk)
+
+
+@customer_required
+def quote_decline_view(request: HttpRequest, quote_id: int) -> HttpResponse:
+    """Asks first (with an optional reason), then declines."""
+    quote = _quote(request, quote_id)
+    if not _may_approve(request):
+        raise PermissionDenied
+    back = reverse("quote_detail", args=[quote.pk])
+    return _decline(request, quote, actor=request.user, back=back, base="portal/_layout.html")
+
+
+def _decline(request: HttpRequest, quote: Quote, *, actor, back: str, base: str) -> HttpResponse:
+    if not is_open(quote):
+        messages.error(request, closed_message(quote))
+        return redirect(back)
+    form = QuoteDeclineForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            quote_decline(
+                quote=quote,
+                actor=actor,
+                reason=form.cleaned_data["reason"],
+                today=timezone.localdate(),
+            )
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        else:
+            messages.info(request, _("You declined quote %(quote)s.") % {"quote": quote})
+        return redirect(back)
+    return render(
+        request,
+        "quotes/decline.html",
+        {
+            "section_key": "quotes",
+            "quote": quote,
+            "form": form,
+            "back": back,
+            "base_template": base,
+        },
+        status=400 if form.errors else 200,
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# The e-mailed link: no login. The signed token is the authority, so the services act as
+# SYSTEM; whether a link may approve at all is the business's choice (quote_link_approval).
+
+
+def _linked(request: HttpRequest, token: str) -> Quote | None:
+    try:
+        return quote_from_token(tenant=request.tenant, token=token)
+    except LinkInvalid:
+        return None
+
+
+def _invalid(request: HttpRequest) -> HttpResponse:
+    return render(request, "quotes/link_invalid.html", status=404)
+
+
+def _login_url(quote: Quote) -> str:
+    return "/accounts/login/?" + urlencode({"next": reverse("quote_detail", args=[quote.pk])})
+
+
+def _link_page(request, quote: Quote, token: str, *, form=None, status=200) -> HttpResponse:
+    quote = selectors.quote_with_details(quote)
+    context = quote_context(quote)
+    link_approval = quote.tenant.quote_link_approval
+    if context["is_open"] and link_approval and form is None:
+        form = approve_form(quote, via_link=True)
+    return render(
+        request,
+        "quotes/link.html",
+        {
+            **context,
+            "token": token,
+            "may_approve": link_approval,
+            "form": form,
+            "terms": current_terms(quote) if context["is_open"] else None,
+            "login_url": _login_url(quote),
+            "approve_url": reverse("quote_link_approve", args=[token]),
+            "decline_url": reverse("quote_link_decline", args=[token]),
+            "became": became(quote, invoice_link_path),
+            "pdf_url": reverse("quote_by_link_pdf", args=[token]),
+            "newer_url": quote_link_path(context["newer"]) if context["newer"] else "",
+        },
+        status=status,
+    )
+
+
+def quote_by_link(request: HttpRequest, token: str) -> HttpResponse:
+    quote = _linked(request, token)
+    if quote is None:
+        return _invalid(request)
+    return _link_page(request, quote, token)
+
+
+def quote_by_link_pdf(request: HttpRequest, token: str) -> HttpResponse:
+    quote = _linked(request, token)
+    if quote is None:
+        return _invalid(request)
+    return pdf_response(quote)
+
+
+@require_POST
+def quote_link_approve(request: HttpRequest, token: str) -> HttpResponse:
+    quote = _linked(request, token)
+    if quote is None:
+        return _invalid(request)
+    back = reverse("quote_by_link", args=[token])
+    if not quote.tenant.quote_link_approval:
+        messages.error(request, _("Log in to approve this quote."))
+        return redirect(back)
+    form = approve_form(quote, via_link=True, data=request.POST)
+    if form.is_valid():
+        try:
+            quote = quote_approve(
+                quote=quote,
+                actor=SYSTEM,
+                approval=approval_of(request, form),
+                today=timezone.localdate(),
+            )
+        except ValidationError as exc:
+            if terms_changed(form, exc):
+                return _terms_changed(request, back)
+            if _closed_meanwhile(request, quote, exc):
+                return redirect(back)
+            form.add_service_error(exc)
+        else:
+            return _after_link_approval(request, quote, back)
+    elif terms_changed(form):
+        return _terms_changed(request, back)
+    return _link_page(request, quote, token, form=form, status=400)
+
+
+def _after_link_approval(request: HttpRequest, quote: Quote, back: str) -> HttpResponse:
+    """Through the link the invoice's own signed link follows: its card payment where the
+    business takes cards, else its page with the bank details."""
+    approved_message(request, quote)
+    due = to_pay(quote)
+    invoice = due or quote.deposit_invoice or quote.invoice
+    if invoice is None:
+        return redirect(back)
+    if due and gateway_for(quote.tenant).takes_cards:
+        return redirect(invoice_link_path(invoice) + "pay/")
+    return redirect(invoice_link_path(invoice))
+
+
+def quote_link_decline(request: HttpRequest, token: str) -> HttpResponse:
+    quote = _linked(request, token)
+    if quote is None:
+        return _invalid(request)
+    back = reverse("quote_by_link", args=[token])
+    if not quote.tenant.quote_link_approval:
+        messages.error(request, _("Log in to answer this quote."))
+        return redirect(back)
+    return _decline(request, quote, actor=SYSTEM, back=back, base="base.html")
