@@ -24,12 +24,9 @@ from billing.models import Invoice, TaxRate
 from billing.payments.services import invoice_mark_paid
 from billing.run.services import billing_run
 from core.roles import SYSTEM
-<<<<<<< HEAD
-from quotes.requests import ItemIn, quote_request_create
-=======
 from quotes.approval import quote_approve
+from quotes.requests import ItemIn, quote_request_create
 from quotes.services import quote_send
->>>>>>> quotes-portal
 from subscriptions.credits import credits_use, package_purchase
 from subscriptions.orders import order_advance, order_create
 from subscriptions.services import (
