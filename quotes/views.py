@@ -175,6 +175,12 @@ def quote_list(request: HttpRequest) -> HttpResponse:
             "section_key": "quotes",
             "pending": [q for q in quotes if q.status == QuoteStatus.SENT],
             "others": [q for q in quotes if q.status != QuoteStatus.SENT],
+            "may_request": may(
+                request.user,
+                "quote.request",
+                tenant=request.tenant,
+                customer_id=request.customer.pk,
+            ),
         },
     )
 
