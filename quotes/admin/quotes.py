@@ -1,0 +1,472 @@
+"""Back office for quotes: a draft is written field by field and line by line (Billing and up)
+through the services, which price it; once sent a quote is read-only, and its page shows what
+happened to it (events, audit trail), the customer's answer and what it became."""
+
+from __future__ import annotations
+
+from django.contrib import admin, messages
+from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponseRedirect
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.html import format_html, format_html_join
+from django.utils.translation import gettext_lazy as _
+
+from billing.documents.admin.parties import BUYER_LABELS, SELLER_LABELS, snapshot_html
+from contracts.models import VatRegime
+from core.admin_base import CreatedByServiceAdmin, TenantScopedInline
+from core.models import AuditEntry
+from core.templatetags.kontor import money
+from quotes.admin.actions import QuoteActions, business_today
+from quotes.admin.forms import OneOffLineForm, QuoteAddForm, RecurringLineForm
+from quotes.models import LineKind, Quote, QuoteLine, QuoteStatus
+from quotes.services import (
+    quote_create_draft,
+    quote_delete_draft,
+    quote_lines_save,
+    quote_update,
+    tariff_price,
+)
+from subscriptions.periods import local_today
+
+# The fields of a draft staff edit (through quote_update).
+EDITABLE = [
+    "title",
+    "introduction",
+    "terms",
+    "po_number",
+    "valid_until",
+    "deposit_kind",
+    "deposit_value",
+]
+AUDIT_ROWS_SHOWN = 100
+
+# What each QuoteEvent kind reads as on the quote's page.
+EVENT_LABELS = {
+    "draft": _("Drafted"),
+    "duplicate": _("Drafted as a copy"),
+    "revision": _("Drafted as a new version"),
+    "sent": _("Sent"),
+    "withdrawn": _("Withdrawn"),
+    "expired": _("Expired"),
+    "superseded": _("Replaced by a revision"),
+    "approved": _("Approved"),
+    "converted": _("Invoiced and ordered"),
+    "declined": _("Declined"),
+    "balance_invoiced": _("Balance invoiced"),
+}
+
+
+def amount(value, currency: str) -> str:
+    return money(value, currency) if value is not None else "—"
+
+
+def admin_link(viewname: str, obj) -> str:
+    return format_html('<a href="{}">{}</a>', reverse(viewname, args=[obj.pk]), obj)
+
+
+class DraftLinesInline(TenantScopedInline):
+    """A draft's lines, editable by Billing and up until the quote is sent."""
+
+    model = QuoteLine
+    extra = 0
+    view_action = "quotes.view"
+    add_action = change_action = delete_action = "quotes.manage"
+    kind: str = ""
+
+    def get_queryset(self, request: HttpRequest):
+        return (
+            super()
+            .get_queryset(request)
+            .filter(kind=self.kind)
+            .select_related("tariff__module", "quote")
+            .prefetch_related("options__option")
+        )
+
+    def _is_draft(self, obj) -> bool:
+        return obj is not None and obj.status == QuoteStatus.DRAFT
+
+    def has_add_permission(self, request: HttpRequest, obj=None) -> bool:
+        return self._is_draft(obj) and super().has_add_permission(request, obj)
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        return self._is_draft(obj) and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+        return self._is_draft(obj) and super().has_delete_permission(request, obj)
+
+    @admin.display(description=_("Net"))
+    def net_shown(self, line: QuoteLine) -> str:
+        return amount(line.net_amount, line.quote.currency) if line.pk else "—"
+
+    @admin.display(description=_("Total"))
+    def gross_shown(self, line: QuoteLine) -> str:
+        return amount(line.gross_amount, line.quote.currency) if line.pk else "—"
+
+
+class OneOffLineInline(DraftLinesInline):
+    form = OneOffLineForm
+    kind = LineKind.ONE_OFF
+    verbose_name = _("one-off line")
+    verbose_name_plural = _("One-off lines")
+    fields = ["description", "quantity", "unit_price", "tax_rate", "net_shown", "gross_shown"]
+    readonly_fields = ["net_shown", "gross_shown"]
+
+
+class RecurringLineInline(DraftLinesInline):
+    form = RecurringLineForm
+    kind = LineKind.RECURRING
+    verbose_name = _("recurring line")
+    verbose_name_plural = _("Recurring lines (amounts per period, add-on options included)")
+    fields = [
+        "tariff",
+        "description",
+        "quantity",
+        "unit_price",
+        "start_on",
+        "options_shown",
+        "net_shown",
+        "gross_shown",
+    ]
+    readonly_fields = ["options_shown", "net_shown", "gross_shown"]
+
+    def get_formset(self, request: HttpRequest, obj=None, **kwargs):
+        formset = super().get_formset(request, obj, **kwargs)
+        field = formset.form.base_fields.get("tariff")
+        if obj is not None and field is not None:
+            # Tariffs on sale in the quote's currency, and those its lines already name.
+            field.queryset = field.queryset.filter(
+                pk__in=field.queryset.filter(is_active=True, currency=obj.currency)
+                .values("pk")
+                .union(obj.lines.filter(tariff__isnull=False).values("tariff_id"))
+            ).select_related("module")
+        return formset
+
+    @admin.display(description=_("Add-on options"))
+    def options_shown(self, line: QuoteLine) -> str:
+        if not line.pk:
+            return _("Save the line first.")
+        offered = [
+            format_html(
+                "{} × {} ({})",
+                o.option.name,
+                o.quantity,
+                format_html("{} {}", _("per month"), amount(o.unit_price, line.quote.currency)),
+            )
+            for o in line.options.all()
+        ]
+        url = reverse("admin:quotes_quote_line_options", args=[line.quote_id, line.pk])
+        listed = format_html_join(format_html("<br>"), "{}", ((o,) for o in offered))
+        return format_html(
+            '{}{}<a href="{}">{}</a>',
+            listed,
+            format_html("<br>") if offered else "",
+            url,
+            _("Add-on options") if line.quote.status == QuoteStatus.DRAFT else _("Details"),
+        )
+
+
+@admin.register(Quote)
+class QuoteAdmin(QuoteActions, CreatedByServiceAdmin):
+    view_action = "quotes.view"
+    add_action = change_action = "quotes.manage"
+    audit_name = "quote"
+    list_display = [
+        "quote_number",
+        "customer",
+        "status",
+        "valid_until",
+        "one_off_total",
+        "sent_at",
+    ]
+    list_filter = ["status"]
+    list_select_related = ["customer", "tenant"]
+    search_fields = ["number", "title", "customer__name", "customer__number"]
+    autocomplete_fields = ["customer"]
+    inlines = [OneOffLineInline, RecurringLineInline]
+    change_form_template = "admin/quotes/quote/change_form.html"
+
+    DISPLAYED = [
+        "customer_link",
+        "status",
+        "quote_number",
+        "one_off_totals",
+        "deposit_amount_shown",
+        "issue_date",
+        "sent_at",
+        "emailed",
+        "vat_regime_shown",
+        "seller_identity",
+        "buyer_identity",
+        "approval_record",
+        "declined_at",
+        "decline_reason",
+        "became",
+        "versions",
+    ]
+
+    # --- list ---------------------------------------------------------------------------------
+    @admin.display(description=_("Quote"), ordering="number")
+    def quote_number(self, quote: Quote) -> str:
+        return str(quote)
+
+    @admin.display(description=_("One-off total"), ordering="gross_amount")
+    def one_off_total(self, quote: Quote) -> str:
+        return amount(quote.gross_amount, quote.currency)
+
+    # --- the page -----------------------------------------------------------------------------
+    def get_inlines(self, request: HttpRequest, obj=None):
+        return self.inlines if obj is not None else []
+
+    def get_fieldsets(self, request: HttpRequest, obj=None):
+        if obj is None:
+            return [(None, {"fields": ["customer", "currency", "title"]})]
+        fieldsets = [
+            (None, {"fields": ["customer_link", "quote_number", "status", *EDITABLE]}),
+            (
+                _("Totals of the one-off lines"),
+                {"fields": ["one_off_totals", "deposit_amount_shown"]},
+            ),
+        ]
+        if obj.status != QuoteStatus.DRAFT:
+            fieldsets.append(
+                (
+                    _("As sent"),
+                    {
+                        "fields": [
+                            "issue_date",
+                            "sent_at",
+                            "emailed",
+                            "vat_regime_shown",
+                            "seller_identity",
+                            "buyer_identity",
+                        ]
+                    },
+                )
+            )
+        if obj.approved_at or obj.declined_at:
+            fieldsets.append(
+                (
+                    _("The customer's answer"),
+                    {"fields": ["approval_record", "declined_at", "decline_reason"]},
+                )
+            )
+        fieldsets.append((_("What it became"), {"fields": ["became", "versions"]}))
+        return fieldsets
+
+    def get_readonly_fields(self, request: HttpRequest, obj=None):
+        return self.DISPLAYED if obj is not None else []
+
+    def get_form(self, request: HttpRequest, obj=None, change=False, **kwargs):
+        if obj is None:
+            kwargs["form"] = QuoteAddForm
+        return super().get_form(request, obj, change=change, **kwargs)
+
+    def get_changeform_initial_data(self, request: HttpRequest) -> dict:
+        initial = super().get_changeform_initial_data(request)
+        if request.tenant is not None:
+            initial.setdefault("currency", request.tenant.default_currency)
+        return initial
+
+    def change_view(self, request: HttpRequest, object_id, form_url="", extra_context=None):
+        quote = self.get_object(request, object_id)
+        extra_context = {
+            **(extra_context or {}),
+            "quote_buttons": self.buttons(request, quote),
+            "quote_events": self.events(quote),
+            "audit_entries": self.audit_entries(request, quote),
+        }
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    def events(self, quote: Quote) -> list[dict]:
+        statuses = dict(QuoteStatus.choices)
+        return [
+            {
+                "at": event.created_at,
+                "what": EVENT_LABELS.get(event.kind, event.kind),
+                "status": statuses.get(event.to_status, event.to_status),
+                "who": event.actor or _("the system or the e-mailed link"),
+                "details": ", ".join(f"{key}: {value}" for key, value in event.data.items()),
+            }
+            for event in quote.events.select_related("actor").order_by("created_at", "id")
+        ]
+
+    def audit_entries(self, request: HttpRequest, quote: Quote):
+        if not self._may(request, "audit.view"):
+            return None
+        return AuditEntry.objects.filter(
+            tenant=quote.tenant,
+            object_type=ContentType.objects.get_for_model(Quote),
+            object_id=str(quote.pk),
+        ).order_by("-created_at", "-id")[:AUDIT_ROWS_SHOWN]
+
+    # --- shown fields -------------------------------------------------------------------------
+    @admin.display(description=_("Customer"))
+    def customer_link(self, quote: Quote) -> str:
+        return admin_link("admin:contracts_customer_change", quote.customer)
+
+    @admin.display(description=_("Net / VAT / Total"))
+    def one_off_totals(self, quote: Quote) -> str:
+        return " / ".join(
+            amount(value, quote.currency)
+            for value in (quote.net_amount, quote.tax_amount, quote.gross_amount)
+        )
+
+    @admin.display(description=_("Deposit due on approval"))
+    def deposit_amount_shown(self, quote: Quote) -> str:
+        if not quote.deposit_kind:
+            return _("No deposit")
+        return amount(quote.deposit_amount, quote.currency)
+
+    @admin.display(description=_("E-mailed"))
+    def emailed(self, quote: Quote) -> str:
+        if quote.emailed_at is None:
+            return _("Not yet")
+        return format_html(
+            "{} — {}", quote.emailed_at.strftime("%Y-%m-%d %H:%M"), ", ".join(quote.emailed_to)
+        )
+
+    @admin.display(description=_("VAT regime"))
+    def vat_regime_shown(self, quote: Quote) -> str:
+        return VatRegime(quote.vat_regime).label if quote.vat_regime else "—"
+
+    @admin.display(description=_("Seller"))
+    def seller_identity(self, quote: Quote) -> str:
+        return snapshot_html(quote.seller, SELLER_LABELS)
+
+    @admin.display(description=_("Buyer"))
+    def buyer_identity(self, quote: Quote) -> str:
+        return snapshot_html(quote.buyer, BUYER_LABELS)
+
+    @admin.display(description=_("Approved"))
+    def approval_record(self, quote: Quote) -> str:
+        if quote.approved_at is None:
+            return "—"
+        rows = [
+            (_("When"), quote.approved_at.strftime("%Y-%m-%d %H:%M:%S %Z")),
+            (_("By"), quote.approved_by.user if quote.approved_by else _("the e-mailed link")),
+            (_("Signed as"), quote.approver_name or "—"),
+            (_("IP address"), quote.approver_ip or "—"),
+            (_("Browser"), quote.approver_user_agent or "—"),
+            (
+                _("Terms accepted"),
+                f"{quote.approved_terms.title} ({quote.approved_terms.version})"
+                if quote.approved_terms
+                else _("none published"),
+            ),
+        ]
+        return format_html_join(format_html("<br>"), "{}: {}", rows)
+
+    @admin.display(description=_("Invoices and subscriptions"))
+    def became(self, quote: Quote) -> str:
+        rows = []
+        if quote.deposit_invoice_id:
+            rows.append(
+                (
+                    _("Deposit invoice"),
+                    admin_link("admin:billing_invoice_change", quote.deposit_invoice),
+                )
+            )
+        if quote.invoice_id:
+            rows.append((_("Invoice"), admin_link("admin:billing_invoice_change", quote.invoice)))
+        for subscription in quote.subscriptions.select_related("tariff__module"):
+            rows.append(
+                (
+                    _("Subscription"),
+                    admin_link("admin:subscriptions_subscription_change", subscription),
+                )
+            )
+        if not rows:
+            return "—"
+        return format_html_join(format_html("<br>"), "{}: {}", rows)
+
+    @admin.display(description=_("Versions"))
+    def versions(self, quote: Quote) -> str:
+        rows = []
+        if quote.revision_of_id:
+            rows.append(
+                (_("Previous version"), admin_link("admin:quotes_quote_change", quote.revision_of))
+            )
+        following = Quote.objects.filter(revision_of=quote).first()
+        if following is not None:
+            rows.append((_("Next version"), admin_link("admin:quotes_quote_change", following)))
+        if not rows:
+            return "—"
+        return format_html_join(format_html("<br>"), "{}: {}", rows)
+
+    # --- permissions ------------------------------------------------------------------------
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        """A sent quote is read-only: it changes by the buttons on its page."""
+        if obj is not None and obj.status != QuoteStatus.DRAFT:
+            return False
+        return super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+        return (
+            obj is not None
+            and obj.status == QuoteStatus.DRAFT
+            and self._may(request, "quotes.manage")
+            and self._object_in_scope(request, obj)
+        )
+
+    # --- writes, through the services ---------------------------------------------------------
+    def create(self, request: HttpRequest, data: dict) -> Quote:
+        return quote_create_draft(
+            customer=data["customer"],
+            actor=request.user,
+            today=local_today(timezone.now(), data["customer"].tenant.timezone),
+            title=data.get("title", ""),
+            currency=data.get("currency") or None,
+        )
+
+    def response_add(self, request: HttpRequest, obj: Quote, post_url_continue=None):
+        # A new draft has no lines yet: its page is where they are written.
+        super().response_add(request, obj, post_url_continue)
+        return HttpResponseRedirect(reverse("admin:quotes_quote_change", args=[obj.pk]))
+
+    def save_model(self, request: HttpRequest, obj: Quote, form, change: bool) -> None:
+        if change and any(name in form.changed_data for name in EDITABLE):
+            quote_update(
+                quote=obj,
+                actor=request.user,
+                **{name: form.cleaned_data[name] for name in EDITABLE if name in form.cleaned_data},
+            )
+
+    def save_related(self, request: HttpRequest, form, formsets, change: bool) -> None:
+        if not change:
+            return super().save_related(request, form, formsets, change)
+        # Both line tables in one call: one lock, one pricing, one audit entry.
+        lines, deleted = [], []
+        for formset in formsets:
+            saved = formset.save(commit=False)
+            for line in saved:
+                if line.pk is None:
+                    line.position = None  # the service puts new lines last
+                if line.tariff_id is not None and line.unit_price is None:
+                    line.unit_price = tariff_price(line.tariff)
+                if line.tariff_id is not None and line.start_on is None:
+                    line.start_on = business_today(form.instance)
+            lines += saved
+            deleted += formset.deleted_objects
+        if lines or deleted:
+            quote_lines_save(quote=form.instance, lines=lines, deleted=deleted, actor=request.user)
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        if request.method == "POST" and object_id:
+            quote = self.get_object(request, object_id)
+            if quote.status != QuoteStatus.DRAFT and self.has_manage_permission(request):
+                messages.error(
+                    request, _("This quote was sent meanwhile; it can no longer be edited.")
+                )
+                return redirect(request.path)
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except ValidationError as exc:
+            # A service refused (a tariff taken off sale, a race): the change was rolled back.
+            messages.error(request, " ".join(exc.messages))
+            return redirect(request.path)
+
+    def delete_model(self, request: HttpRequest, obj: Quote) -> None:
+        quote_delete_draft(quote=obj, actor=request.user)
