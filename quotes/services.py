@@ -272,6 +272,10 @@ def quote_update(*, quote: Quote, actor: User | SystemActor, **fields) -> Quote:
     if not locked.deposit_kind:
         locked.deposit_value = Decimal(0)
     locked.full_clean(exclude=["tenant", "customer", "revision_of"])
+    if locked.lines.filter(tariff__isnull=False).exclude(tariff__currency=locked.currency).exists():
+        raise ValidationError(
+            _("The quote's tariffs are sold in another currency."), code="currency"
+        )
     _reprice(locked)
     locked.save()
     audit_record(
