@@ -184,9 +184,11 @@ class Quote(models.Model):
                 condition=~models.Q(number=""),
                 name="quote_number_version_unique",
             ),
-            # Sent or beyond: numbered and dated; a draft is neither.
+            # Sent or beyond: numbered and dated; a draft is neither, unless it is a revision,
+            # which is drafted under the number of the version it replaces.
             models.CheckConstraint(
                 condition=models.Q(status="draft", number="")
+                | models.Q(status="draft", revision_of__isnull=False)
                 | (
                     ~models.Q(status="draft")
                     & ~models.Q(number="")
