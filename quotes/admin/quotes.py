@@ -12,6 +12,7 @@ from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
 from billing.documents.admin.parties import BUYER_LABELS, SELLER_LABELS, snapshot_html
@@ -57,6 +58,8 @@ EVENT_LABELS = {
     "declined": _("Declined"),
     "balance_invoiced": _("Balance invoiced"),
 }
+
+BR = mark_safe("<br>")  # a constant, nothing from the data in it
 
 
 def amount(value, currency: str) -> str:
@@ -158,11 +161,11 @@ class RecurringLineInline(DraftLinesInline):
             for o in line.options.all()
         ]
         url = reverse("admin:quotes_quote_line_options", args=[line.quote_id, line.pk])
-        listed = format_html_join(format_html("<br>"), "{}", ((o,) for o in offered))
+        listed = format_html_join(BR, "{}", ((o,) for o in offered))
         return format_html(
             '{}{}<a href="{}">{}</a>',
             listed,
-            format_html("<br>") if offered else "",
+            BR if offered else "",
             url,
             _("Add-on options") if line.quote.status == QuoteStatus.DRAFT else _("Details"),
         )
@@ -357,7 +360,7 @@ class QuoteAdmin(QuoteActions, CreatedByServiceAdmin):
                 else _("none published"),
             ),
         ]
-        return format_html_join(format_html("<br>"), "{}: {}", rows)
+        return format_html_join(BR, "{}: {}", rows)
 
     @admin.display(description=_("Invoices and subscriptions"))
     def became(self, quote: Quote) -> str:
@@ -380,7 +383,7 @@ class QuoteAdmin(QuoteActions, CreatedByServiceAdmin):
             )
         if not rows:
             return "—"
-        return format_html_join(format_html("<br>"), "{}: {}", rows)
+        return format_html_join(BR, "{}: {}", rows)
 
     @admin.display(description=_("Versions"))
     def versions(self, quote: Quote) -> str:
@@ -394,7 +397,7 @@ class QuoteAdmin(QuoteActions, CreatedByServiceAdmin):
             rows.append((_("Next version"), admin_link("admin:quotes_quote_change", following)))
         if not rows:
             return "—"
-        return format_html_join(format_html("<br>"), "{}: {}", rows)
+        return format_html_join(BR, "{}: {}", rows)
 
     # --- permissions ------------------------------------------------------------------------
     def has_change_permission(self, request: HttpRequest, obj=None) -> bool:

@@ -11,6 +11,7 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
+from django.utils.safestring import mark_safe
 from django.utils.text import Truncator
 from django.utils.translation import gettext_lazy as _
 
@@ -35,6 +36,8 @@ REQUEST_ACTIONS = {
         _("No quote will be drafted from this request (you answered it another way)."),
     ),
 }
+
+BR = mark_safe("<br>")  # a constant, nothing from the data in it
 
 
 @admin.register(QuoteRequest)
@@ -78,7 +81,7 @@ class QuoteRequestAdmin(ReadOnlyAdmin, TenantScopedAdmin):
         for item in request_row.items.all():
             options = ", ".join(o.name for o in item.options.all())
             rows.append((f"{item.tariff} × {item.quantity}", f" (+ {options})" if options else ""))
-        return format_html_join(format_html("<br>"), "{}{}", rows) or "—"
+        return format_html_join(BR, "{}{}", rows) or "—"
 
     @admin.display(description=_("Note"))
     def note_shown(self, request_row: QuoteRequest) -> str:
