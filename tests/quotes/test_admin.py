@@ -440,3 +440,39 @@ class TestRequests:
             assert client.get(f"{url}{tail}").status_code == 404
         assert client.post(f"{url}to_draft/").status_code == 404
         assert QuoteRequest.objects.get().status == RequestStatus.OPEN
+
+
+class TestQueryCounts:
+    """The back-office lists cost the same with 1 and 30 rows (each row shown, with what the
+    list says of it)."""
+
+    def test_the_quote_list(self, world):
+        from tests.portal.test_list_query_counts import assert_flat
+
+        def add_rows(numbers: range) -> list[str]:
+            markers = []
+            for n in numbers:
+                quote = sent(world) if n % 2 else pending_quote(world.bravo)
+                markers.append(f'href="{page(quote)}"')
+            return markers
+
+        assert_flat(staff(world, "support"), LIST, add_rows, ceiling=9)
+
+    def test_the_request_list(self, world, catalogue):
+        from tests.portal.test_list_query_counts import assert_flat
+
+        tariff, seat = catalogue
+
+        def add_rows(numbers: range) -> list[str]:
+            markers = []
+            for n in numbers:
+                row = quote_request_create(
+                    customer=world.alpha,
+                    actor=world.alice,
+                    items=[ItemIn(tariff, 1, [seat]), ItemIn(tariff, 2)],
+                    note=f"Note {n}",
+                )
+                markers += [f"/manage/quotes/quoterequest/{row.pk}/change/", f"Note {n}"]
+            return markers
+
+        assert_flat(staff(world, "support"), "/manage/quotes/quoterequest/", add_rows, ceiling=13)
