@@ -19,6 +19,7 @@ from quotes.services import quote_send
 from tests.conftest import client_for
 from tests.factories import OptionFactory, TariffFactory
 from tests.helpers import admin_form_data
+from tests.portal.test_list_query_counts import assert_flat
 from tests.quotes.helpers import TODAY, approval, default_rate, pending_quote
 
 pytestmark = pytest.mark.django_db
@@ -447,8 +448,6 @@ class TestQueryCounts:
     list says of it)."""
 
     def test_the_quote_list(self, world):
-        from tests.portal.test_list_query_counts import assert_flat
-
         def add_rows(numbers: range) -> list[str]:
             markers = []
             for n in numbers:
@@ -459,8 +458,6 @@ class TestQueryCounts:
         assert_flat(staff(world, "support"), LIST, add_rows, ceiling=9)
 
     def test_the_request_list(self, world, catalogue):
-        from tests.portal.test_list_query_counts import assert_flat
-
         tariff, seat = catalogue
 
         def add_rows(numbers: range) -> list[str]:
