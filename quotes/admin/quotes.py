@@ -151,7 +151,7 @@ class QuoteAdmin(QuoteActions, QuoteShown, CreatedByServiceAdmin):
         "status",
         "valid_until",
         "one_off_total",
-        "sent_at",
+        "sent_on",
     ]
     list_filter = ["status"]
     list_select_related = ["customer", "tenant"]
@@ -159,6 +159,7 @@ class QuoteAdmin(QuoteActions, QuoteShown, CreatedByServiceAdmin):
     autocomplete_fields = ["customer"]
     inlines = [OneOffLineInline, RecurringLineInline]
     change_form_template = "admin/quotes/quote/change_form.html"
+    change_list_template = "admin/quotes/quote/change_list.html"
 
     DISPLAYED = [
         "customer_link",
@@ -187,6 +188,10 @@ class QuoteAdmin(QuoteActions, QuoteShown, CreatedByServiceAdmin):
     @admin.display(description=_("One-off total"), ordering="gross_amount")
     def one_off_total(self, quote: Quote) -> str:
         return amount(quote.gross_amount, quote.currency)
+
+    @admin.display(description=_("Sent"), ordering="sent_at")
+    def sent_on(self, quote: Quote):
+        return timezone.localtime(quote.sent_at).date() if quote.sent_at else "—"
 
     # --- the page -----------------------------------------------------------------------------
     def get_inlines(self, request: HttpRequest, obj=None):
