@@ -460,6 +460,47 @@ def quote_lines_save(
 
 
 @transaction.atomic
+def quote_line_options_save(
+    *, line: QuoteLine, options: Iterable[OptionIn], actor: User | SystemActor
+) -> QuoteLine:
+    """Staff's add-on options of a draft's recurring line (the back office's options page),
+    replacing those it had: each one its tariff offers, once, at the quote's monthly price
+    (the catalogue's when not given); the line and the quote are priced again."""
+    require(actor, "quotes.manage", tenant=line.tenant)
+    quote = locked_draft(line.quote)
+    line = quote.lines.select_related("tariff").get(pk=line.pk)
+    if not line.is_recurring:
+        raise ValidationError(_("Only recurring lines have add-on options."), code="one_off")
+    options = list(options)
+    if len({item.option.pk for item in options}) != len(options):
+        raise ValidationError(_("Offer each add-on option once."), code="option_twice")
+    _check_recurring(quote, line.tariff, Decimal(line.quantity), options)
+    before = [str(o) for o in line.options.select_related("option")]
+    line.options.all().delete()
+    QuoteLineOption.objects.bulk_create(
+        QuoteLineOption(
+            tenant=quote.tenant,
+            line=line,
+            option=item.option,
+            quantity=item.quantity,
+            unit_price=item.option.unit_price if item.unit_price is None else item.unit_price,
+        )
+        for item in options
+    )
+    _reprice(quote)
+    quote.save()
+    audit_record(
+        tenant=quote.tenant,
+        actor=actor,
+        action="quote.line_options_save",
+        obj=quote,
+        before={"line": str(line), "options": before},
+        after={"line": str(line), "options": [f"{o.option} × {o.quantity}" for o in options]},
+    )
+    return line
+
+
+@transaction.atomic
 def quote_delete_draft(*, quote: Quote, actor: User | SystemActor) -> None:
     require(actor, "quotes.manage", tenant=quote.tenant)
     quote = locked_draft(quote)

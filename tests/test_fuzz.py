@@ -29,11 +29,14 @@ from billing.payments.services import invoice_mark_paid
 from core.models import StaffMembership, Tenant, User
 from core.roles import SYSTEM
 from core.tenancy import tenant_cache_clear
+from quotes.requests import ItemIn, quote_request_create
+from quotes.services import quote_send
 from subscriptions.services import subscription_option_add, subscription_order
 from tests.billing.test_payments import save_card
 from tests.billing.test_signed_links import issue
 from tests.conftest import client_for, host_of
 from tests.factories import OptionFactory, TariffFactory
+from tests.quotes.helpers import pending_quote
 
 pytestmark = pytest.mark.django_db
 
@@ -171,6 +174,7 @@ def world_data(world) -> dict[str, list[str]]:
         actor=world.staff["acme", "owner"],
         today=date(2026, 3, 1),
     )
+    quotes = quote_rows(world, tariff, option)
     ids = {
         "invoice_id": [str(open_invoice.pk), str(paid.pk)],
         "payment_id": [str(paid.allocations.get().payment_id)],
@@ -179,9 +183,21 @@ def world_data(world) -> dict[str, list[str]]:
         "module_id": [str(tariff.module_id)],
         "tenant": [world.acme.slug],
         "token": [invoice_link_path(open_invoice).split("/")[3]],
-        "app_label": ["billing", "contracts", "subscriptions", "core"],
+        "app_label": ["billing", "contracts", "subscriptions", "core", "quotes"],
+        "quote_id": [str(q.pk) for q in quotes],
     }
     return ids
+
+
+def quote_rows(world, tariff, option) -> list:
+    """A draft first (the back office's walk opens the first row of each model: the draft's
+    page has the most forms), then a sent quote, and a customer's request."""
+    draft = pending_quote(world.alpha)
+    sent = quote_send(quote=pending_quote(world.alpha), actor=SYSTEM, today=date(2026, 3, 1))
+    quote_request_create(
+        customer=world.alpha, actor=world.alice, items=[ItemIn(tariff, 2, [option])], note="Hi"
+    )
+    return [draft, sent]
 
 
 def admin_paths(tenant) -> list[str]:
@@ -239,7 +255,7 @@ def table_counts() -> tuple[int, ...]:
     tables = [
         m._meta.db_table
         for m in apps.get_models()
-        if m._meta.app_label in ("core", "contracts", "subscriptions", "billing")
+        if m._meta.app_label in ("core", "contracts", "subscriptions", "billing", "quotes")
         and not m._meta.proxy
     ]
     # Table names come from our own models, quoted by the database backend.
