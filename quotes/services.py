@@ -41,7 +41,9 @@ from quotes.models import (
     QuoteEvent,
     QuoteLine,
     QuoteLineOption,
+    QuoteRequest,
     QuoteStatus,
+    RequestStatus,
 )
 from quotes.tasks import send_quote_email
 from subscriptions.models import Option, Tariff
@@ -505,6 +507,8 @@ def quote_delete_draft(*, quote: Quote, actor: User | SystemActor) -> None:
     require(actor, "quotes.manage", tenant=quote.tenant)
     quote = locked_draft(quote)
     audit_record(tenant=quote.tenant, actor=actor, action="quote.draft_delete", obj=quote)
+    # A request this draft answered is open again: its customer still waits for a quote.
+    QuoteRequest.objects.filter(quote=quote).update(status=RequestStatus.OPEN, quote=None)
     quote.delete()
 
 

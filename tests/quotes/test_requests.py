@@ -19,6 +19,7 @@ from quotes.requests import (
     quote_request_to_draft,
     send_quote_request_notice,
 )
+from quotes.services import quote_delete_draft
 from quotes.tasks import send_quote_request_email
 from tests.factories import ContactFactory, ModuleFactory, OptionFactory, TariffFactory
 from tests.quotes.helpers import TODAY, default_rate
@@ -352,3 +353,14 @@ class TestStaffHandleIt:
             quote_request_to_draft(request=request, actor=staff, today=TODAY)
         page = world.client(world.alice).get(f"/quotes/requests/{request.pk}/").content.decode()
         assert "Closed" in page and "answered this request without a quote" in page
+
+    def test_deleting_the_draft_opens_the_request_again(self, world, catalogue, eager_tasks):
+        default_rate(world.acme)
+        request = self.requested(world, catalogue)
+        staff = world.staff["acme", "billing"]
+        quote = quote_request_to_draft(request=request, actor=staff, today=TODAY)
+        quote_delete_draft(quote=quote, actor=staff)
+        request.refresh_from_db()
+        assert (request.status, request.quote) == (RequestStatus.OPEN, None)
+        again = quote_request_to_draft(request=request, actor=staff, today=TODAY)
+        assert again.lines.count() == 2
