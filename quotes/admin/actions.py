@@ -20,6 +20,7 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from billing.models import Invoice
 from core.forms import value_fits
@@ -100,7 +101,7 @@ ACTIONS: dict[str, QuoteAction] = {
         ),
         QuoteAction(
             name="withdraw",
-            label=_("Withdraw"),
+            label=pgettext_lazy("quote", "Withdraw"),
             explanation=_("The customer can no longer approve this quote."),
             allowed=lambda q: can_move(q, QuoteStatus.WITHDRAWN),
             run=lambda q, actor, _today, data: quote_withdraw(

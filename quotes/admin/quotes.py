@@ -12,6 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from core.admin_base import CreatedByServiceAdmin, TenantScopedInline
 from quotes.admin.actions import QuoteActions, business_today
@@ -189,7 +190,7 @@ class QuoteAdmin(QuoteActions, QuoteShown, CreatedByServiceAdmin):
     def one_off_total(self, quote: Quote) -> str:
         return amount(quote.gross_amount, quote.currency)
 
-    @admin.display(description=_("Sent"), ordering="sent_at")
+    @admin.display(description=pgettext_lazy("quote", "Sent"), ordering="sent_at")
     def sent_on(self, quote: Quote):
         return timezone.localtime(quote.sent_at).date() if quote.sent_at else "—"
 

@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from billing.documents.admin.parties import BUYER_LABELS, SELLER_LABELS, snapshot_html
 from contracts.models import VatRegime
@@ -24,7 +25,7 @@ EVENT_LABELS = {
     "draft": _("Drafted"),
     "duplicate": _("Drafted as a copy"),
     "revision": _("Drafted as a new version"),
-    "sent": _("Sent"),
+    "sent": pgettext_lazy("quote", "Sent"),
     "withdrawn": _("Withdrawn"),
     "expired": _("Expired"),
     "superseded": _("Replaced by a revision"),

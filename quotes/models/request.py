@@ -6,6 +6,7 @@ from django.conf import settings
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from contracts.models import Customer
 from core.models import Tenant
@@ -14,7 +15,7 @@ from subscriptions.models import Option, Tariff
 
 
 class RequestStatus(models.TextChoices):
-    OPEN = "open", _("Open")
+    OPEN = "open", pgettext_lazy("quote request", "Open")
     QUOTED = "quoted", _("Quote drafted")
     CLOSED = "closed", _("Closed")
 
