@@ -104,7 +104,7 @@ def _answered_and_pending(tenant: Tenant, today: date, with_option: Tariff, plai
     )
     converted = _quote(
         tenant,
-        first,
+        third,
         title="Second site",
         sent_on=today - timedelta(days=10),
         one_off=[("Data migration", "1", "600.00")],
@@ -125,7 +125,7 @@ def _answered_and_pending(tenant: Tenant, today: date, with_option: Tariff, plai
         reason="We chose a smaller plan for now; let us talk again next year.",
         today=today,
     )
-    owner = first.contacts.get(role="owner")
+    owner = third.contacts.get(role="owner")
     terms = current_terms(converted)
     quote_approve(
         quote=converted,

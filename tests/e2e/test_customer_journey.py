@@ -34,9 +34,10 @@ def test_a_demo_customer_logs_in_switches_language_and_sees_the_dashboard(live_s
     assert page.get_by_role("link", name="Rechnungen").first.is_visible()
     shoot("e2e-dashboard-de")
 
-    # A section not released yet answers politely, still in German.
+    # The quotes, still in German: the demo's pending quote first.
     page.click(".sidenav >> text=Angebote")
-    assert page.locator("h2").inner_text() == "In diesem Portal noch nicht verfügbar"
+    assert page.locator("h1").inner_text() == "Angebote"
+    assert page.get_by_role("heading", name="Wartet auf Annahme").is_visible()
     shoot("e2e-quotes-de")
 
 
