@@ -12,6 +12,7 @@ from contracts.models import Customer
 from core.models import Tenant
 from core.roles import SYSTEM
 from quotes.approval import Approval, current_terms, quote_approve, quote_decline
+from quotes.lifecycle import quote_send, quotes_expire_due
 from quotes.models import Quote, QuoteRequest
 from quotes.requests import ItemIn, quote_request_create
 from quotes.services import (
@@ -19,9 +20,7 @@ from quotes.services import (
     quote_add_line,
     quote_add_recurring,
     quote_create_draft,
-    quote_send,
     quote_update,
-    quotes_expire_due,
 )
 from subscriptions.models import Tariff
 

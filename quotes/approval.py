@@ -27,8 +27,9 @@ from contracts.selectors import legal_documents_current
 from core.audit import audit_record
 from core.models import User
 from core.roles import SYSTEM, SystemActor, acting_user, require
+from quotes.amounts import deposit_nets
 from quotes.models import Quote, QuoteEvent, QuoteLine, QuoteStatus
-from quotes.services import deposit_nets, locked_quote, move_quote
+from quotes.services import locked_quote, move_quote
 from quotes.tasks import store_approved_pdf
 from subscriptions.services import subscription_order
 

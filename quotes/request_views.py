@@ -12,9 +12,9 @@ from django.utils.translation import ngettext
 from contracts.access import customer_required
 from core.roles import may
 from quotes import request_selectors
+from quotes.amounts import tariff_price
 from quotes.request_forms import QuoteRequestForm
 from quotes.requests import quote_request_create
-from quotes.services import tariff_price
 from subscriptions.selectors import interval_label
 
 SECTION = "quotes"

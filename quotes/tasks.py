@@ -26,7 +26,7 @@ def store_approved_pdf(quote_id: int) -> bool:
 @shared_task(name="quotes.tasks.expire_quotes", acks_late=True)
 def expire_quotes() -> int:
     """Daily: quotes past their validity expire, on each business's own calendar day."""
-    from quotes.services import quotes_expire_due
+    from quotes.lifecycle import quotes_expire_due
 
     return each_business_on_its_day(
         lambda tenant, today: quotes_expire_due(tenant=tenant, today=today, actor=SYSTEM)

@@ -29,8 +29,8 @@ from billing.payments.services import invoice_mark_paid
 from core.models import StaffMembership, Tenant, User
 from core.roles import SYSTEM
 from core.tenancy import tenant_cache_clear
+from quotes.lifecycle import quote_send
 from quotes.requests import ItemIn, quote_request_create
-from quotes.services import quote_send
 from subscriptions.services import subscription_option_add, subscription_order
 from tests.billing.test_payments import save_card
 from tests.billing.test_signed_links import issue

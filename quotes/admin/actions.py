@@ -27,17 +27,10 @@ from core.forms import value_fits
 from core.models import User
 from quotes.admin.forms import DuplicateForm, LineOptionFormSet, WithdrawForm
 from quotes.approval import quote_invoice_balance
+from quotes.lifecycle import quote_duplicate, quote_expire, quote_revise, quote_send, quote_withdraw
 from quotes.models import QUOTE_TRANSITIONS, LineKind, Quote, QuoteLine, QuoteStatus
 from quotes.pdf import quote_current_pdf
-from quotes.services import (
-    OptionIn,
-    quote_duplicate,
-    quote_expire,
-    quote_line_options_save,
-    quote_revise,
-    quote_send,
-    quote_withdraw,
-)
+from quotes.services import OptionIn, quote_line_options_save
 from subscriptions.periods import local_today
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
+from django.db.models import Q
 from django.http import HttpRequest, HttpResponseRedirect
 from django.shortcuts import redirect
 from django.urls import reverse
@@ -18,14 +19,9 @@ from core.admin_base import CreatedByServiceAdmin, TenantScopedInline
 from quotes.admin.actions import QuoteActions, business_today
 from quotes.admin.forms import OneOffLineForm, QuoteAddForm, RecurringLineForm
 from quotes.admin.shown import BR, QuoteShown, amount
+from quotes.amounts import tariff_price
 from quotes.models import LineKind, Quote, QuoteLine, QuoteStatus
-from quotes.services import (
-    quote_create_draft,
-    quote_delete_draft,
-    quote_lines_save,
-    quote_update,
-    tariff_price,
-)
+from quotes.services import quote_create_draft, quote_delete_draft, quote_lines_save, quote_update
 from subscriptions.periods import local_today
 
 # The fields of a draft staff edit (through quote_update).
@@ -110,10 +106,9 @@ class RecurringLineInline(DraftLinesInline):
         field = formset.form.base_fields.get("tariff")
         if obj is not None and field is not None:
             # Tariffs on sale in the quote's currency, and those its lines already name.
+            named = obj.lines.filter(tariff__isnull=False).values("tariff_id")
             field.queryset = field.queryset.filter(
-                pk__in=field.queryset.filter(is_active=True, currency=obj.currency)
-                .values("pk")
-                .union(obj.lines.filter(tariff__isnull=False).values("tariff_id"))
+                Q(is_active=True, currency=obj.currency) | Q(pk__in=named)
             ).select_related("module")
         return formset
 

@@ -90,9 +90,7 @@ def test_a_card_payment_typed_in_by_staff_is_paid_back_by_hand(
     assert Refund.objects.get().status == "manual"
 
 
-def test_billing_staff_cannot_mark_a_note_that_only_settles_what_is_due_as_a_refund(
-    world, invoice
-):
+def test_billing_staff_cannot_mark_a_note_that_only_settles_what_is_due_as_a_refund(world, invoice):
     from django.core.exceptions import PermissionDenied
 
     from billing.payments.refunds import credit_note_refund

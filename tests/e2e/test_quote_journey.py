@@ -10,9 +10,9 @@ from contracts.models import Contact
 from core.models import Tenant
 from core.roles import SYSTEM
 from portal.demo import DEMO_PASSWORD
+from quotes.lifecycle import quote_send
 from quotes.links import quote_link_path
 from quotes.models import QuoteStatus
-from quotes.services import quote_send
 from tests.conftest import take_cards_through
 from tests.e2e.conftest import tenant_url
 from tests.quotes.helpers import pending_quote

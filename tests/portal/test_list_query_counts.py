@@ -25,8 +25,8 @@ from billing.payments.services import invoice_mark_paid
 from billing.run.services import billing_run
 from core.roles import SYSTEM
 from quotes.approval import quote_approve
+from quotes.lifecycle import quote_send
 from quotes.requests import ItemIn, quote_request_create
-from quotes.services import quote_send
 from subscriptions.credits import credits_use, package_purchase
 from subscriptions.orders import order_advance, order_create
 from subscriptions.services import (

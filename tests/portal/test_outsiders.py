@@ -127,7 +127,7 @@ def _alpha_quote_request(world):
 def _alpha_quote(world):
     """Alice's customer's quote, sent and awaiting approval (made once per test)."""
     if not hasattr(world, "alpha_quote"):
-        from quotes.services import quote_send
+        from quotes.lifecycle import quote_send
         from tests.quotes.helpers import TODAY, pending_quote
 
         world.alpha_quote = quote_send(
@@ -226,8 +226,8 @@ QUOTE_LINK_SUFFIXES = ("", "pdf", "approve/", "decline/")
 @pytest.mark.django_db
 @pytest.mark.parametrize("suffix", QUOTE_LINK_SUFFIXES)
 def test_a_quote_link_opens_nothing_on_another_host_or_for_another_customers_token(world, suffix):
+    from quotes.lifecycle import quote_send
     from quotes.links import quote_link_path
-    from quotes.services import quote_send
     from tests.quotes.helpers import TODAY, pending_quote
 
     path = quote_link_path(_alpha_quote(world))

@@ -8,17 +8,14 @@ from decimal import Decimal
 from billing.documents.models import TaxRate
 from core.roles import SYSTEM
 from quotes.approval import Approval, quote_approve, quote_decline
+from quotes.lifecycle import quote_expire, quote_revise, quote_send, quote_withdraw
 from quotes.models import QuoteStatus
 from quotes.services import (
     OptionIn,
     quote_add_line,
     quote_add_recurring,
     quote_create_draft,
-    quote_expire,
-    quote_revise,
-    quote_send,
     quote_update,
-    quote_withdraw,
 )
 from tests.factories import OptionFactory, TariffFactory
 

@@ -13,9 +13,9 @@ from django.core import mail
 from core.models import AuditEntry
 from core.roles import SYSTEM
 from quotes.approval import quote_approve
+from quotes.lifecycle import quote_send
 from quotes.models import Quote, QuoteLineOption, QuoteRequest, QuoteStatus, RequestStatus
 from quotes.requests import ItemIn, quote_request_create
-from quotes.services import quote_send
 from tests.conftest import client_for
 from tests.factories import OptionFactory, TariffFactory
 from tests.helpers import admin_form_data

@@ -20,8 +20,9 @@ from contracts.services import legal_document_publish
 from core.models import AuditEntry
 from core.roles import SYSTEM
 from quotes.approval import quote_approve
+from quotes.lifecycle import quote_expire, quote_send
 from quotes.models import QuoteEvent, QuoteStatus
-from quotes.services import quote_expire, quote_send, quote_update
+from quotes.services import quote_update
 from subscriptions.models import Subscription, SubscriptionOption
 from tests.quotes.helpers import TODAY, approval, pending_quote, sent_quote
 
@@ -39,7 +40,7 @@ class QueuedTasks:
         monkeypatch.setattr(
             "billing.documents.services.send_invoice_emails.delay", self.invoice_emails.append
         )
-        monkeypatch.setattr("quotes.services.send_quote_email.delay", lambda quote_id: None)
+        monkeypatch.setattr("quotes.lifecycle.send_quote_email.delay", lambda quote_id: None)
 
 
 @pytest.fixture

@@ -11,8 +11,8 @@ from billing.models import Invoice, InvoiceStatus
 from contracts.models import Contact
 from core.roles import SYSTEM
 from quotes.approval import quote_approve, quote_decline, quote_invoice_balance
+from quotes.lifecycle import quote_send
 from quotes.models import QuoteStatus
-from quotes.services import quote_send
 from subscriptions.models import Subscription
 from tests.quotes.helpers import TODAY, approval, pending_quote
 

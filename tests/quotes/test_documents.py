@@ -14,10 +14,10 @@ from core.roles import SYSTEM
 from core.signing import LinkInvalid
 from quotes.approval import quote_approve
 from quotes.emails import send_quote_sent
+from quotes.lifecycle import quote_send
 from quotes.links import quote_from_token, quote_link_path
 from quotes.models import Quote
 from quotes.pdf import quote_approved_pdf, quote_current_pdf, quote_pdf
-from quotes.services import quote_send
 from tests.helpers import pdf_text
 from tests.quotes.helpers import TODAY, approval, pending_quote
 

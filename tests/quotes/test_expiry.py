@@ -11,8 +11,8 @@ from django.core.exceptions import PermissionDenied, ValidationError
 
 from core.models import AuditEntry
 from core.roles import SYSTEM
+from quotes.lifecycle import quote_expire, quotes_expire_due
 from quotes.models import QuoteEvent, QuoteStatus
-from quotes.services import quote_expire, quotes_expire_due
 from quotes.tasks import expire_quotes
 from tests.quotes.helpers import TODAY, pending_quote, quote_in, sent_quote
 
@@ -22,7 +22,7 @@ LAST_VALID_DAY = TODAY + timedelta(days=30)  # the business's default validity
 
 @pytest.fixture(autouse=True)
 def _no_emails(monkeypatch):
-    monkeypatch.setattr("quotes.services.send_quote_email.delay", lambda quote_id: None)
+    monkeypatch.setattr("quotes.lifecycle.send_quote_email.delay", lambda quote_id: None)
 
 
 def status_of(quote) -> str:

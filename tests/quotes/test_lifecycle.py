@@ -11,15 +11,9 @@ from django.core.exceptions import PermissionDenied, ValidationError
 
 from core.models import AuditEntry
 from quotes.approval import quote_approve, quote_decline
+from quotes.lifecycle import quote_duplicate, quote_expire, quote_revise, quote_send, quote_withdraw
 from quotes.models import Quote, QuoteEvent, QuoteStatus
-from quotes.services import (
-    quote_add_line,
-    quote_duplicate,
-    quote_expire,
-    quote_revise,
-    quote_send,
-    quote_withdraw,
-)
+from quotes.services import quote_add_line
 from tests.quotes.helpers import TODAY, approval, pending_quote, quote_in, sent_quote
 
 pytestmark = pytest.mark.django_db

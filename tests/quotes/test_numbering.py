@@ -13,8 +13,8 @@ from django.db import connection, transaction
 
 from billing.documents.services import invoice_add_line, invoice_create_draft, invoice_finalize
 from core.roles import SYSTEM
+from quotes.lifecycle import quote_send
 from quotes.models import Quote
-from quotes.services import quote_send
 from tests.quotes.helpers import TODAY, pending_quote, sent_quote
 
 pytestmark = pytest.mark.django_db
@@ -23,7 +23,7 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture(autouse=True)
 def _no_emails(monkeypatch):
     """Numbering is under test here, not the e-mail the send queues after commit."""
-    monkeypatch.setattr("quotes.services.send_quote_email.delay", lambda quote_id: None)
+    monkeypatch.setattr("quotes.lifecycle.send_quote_email.delay", lambda quote_id: None)
 
 
 def finalize_an_invoice(customer, today=TODAY):

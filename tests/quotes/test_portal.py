@@ -14,9 +14,9 @@ from contracts.models import LegalAcceptance
 from contracts.services import legal_document_publish
 from core.roles import SYSTEM, ContactRole
 from quotes.approval import quote_approve
+from quotes.lifecycle import quote_send, quote_withdraw
 from quotes.links import quote_link_path
 from quotes.models import Quote, QuoteStatus
-from quotes.services import quote_send, quote_withdraw
 from tests.factories import ContactFactory
 from tests.quotes.helpers import TODAY, approval, pending_quote
 

@@ -16,13 +16,8 @@ from billing.models import Invoice, TaxRate
 from billing.run.services import billing_run
 from core.roles import SYSTEM
 from quotes.approval import quote_approve
-from quotes.services import (
-    OptionIn,
-    quote_add_line,
-    quote_add_recurring,
-    quote_create_draft,
-    quote_send,
-)
+from quotes.lifecycle import quote_send
+from quotes.services import OptionIn, quote_add_line, quote_add_recurring, quote_create_draft
 from tests.factories import CustomerFactory, OptionFactory, TariffFactory, TenantFactory
 from tests.quotes.helpers import approval
 
