@@ -210,6 +210,8 @@ def seed_demo() -> dict[str, int]:
                 default_currency=spec.currency,
                 timezone=spec.timezone,
                 self_registration_enabled=spec.slug == "acme",
+                # Acme lets quotes be approved from their e-mailed link; Globex asks to log in.
+                quote_link_approval=spec.slug == "acme",
                 notification_emails=[f"sales@{spec.slug}.test"],
                 **spec.legal,
             )

@@ -21,7 +21,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from billing.documents.services import invoice_add_line, invoice_create_draft, invoice_finalize
-from billing.models import Invoice
+from billing.models import Invoice, InvoiceStatus
 from contracts.models import Contact, LegalDocument, LegalDocumentKind
 from contracts.selectors import legal_documents_current
 from core.audit import audit_record
@@ -102,6 +102,15 @@ def quote_approve(
         raise ValidationError(_("Log in to approve this quote."), code="login")
     if (quote.tenant.quote_signature_required or actor is SYSTEM) and not name:
         raise ValidationError(_("Type your full name to sign the approval."), code="signature")
+    if quote.customer.vat_regime != quote.vat_regime:
+        # The invoice would be taxed otherwise than the quote: the business revises it first.
+        raise ValidationError(
+            _(
+                "Your VAT treatment changed since this quote was sent, so its amounts no longer "
+                "apply. Please ask us for a revised quote."
+            ),
+            code="vat_regime",
+        )
     if not approval.accepted_terms:
         raise ValidationError(_("Accept the terms to approve the quote."), code="terms")
     terms = current_terms(quote)
@@ -149,7 +158,8 @@ def quote_approve(
 def _convert(quote: Quote, today: date) -> None:
     lines = list(quote.lines.select_related("tariff").prefetch_related("options__option"))
     one_off = [li for li in lines if not li.is_recurring]
-    if quote.deposit_kind and one_off:
+    # A deposit of the whole one-off total is no deposit: the one-off lines are invoiced at once.
+    if quote.deposit_kind and one_off and quote.deposit_amount < quote.gross_amount:
         quote.deposit_invoice = _invoice(
             quote,
             [_deposit_line_in(quote, rate, net) for rate, net in deposit_nets(quote, one_off)],
@@ -164,7 +174,9 @@ def _convert(quote: Quote, today: date) -> None:
             actor=SYSTEM,
             start_on=max(line.start_on or today, today),
             quantity=int(line.quantity),
-            price_items=[{"description": line.description, "unit_price": str(line.unit_price)}],
+            # The run's lines read "<module> — <description>": the tariff's name, not the line's
+            # "<module> — <tariff>" again.
+            price_items=[{"description": line.tariff.name, "unit_price": str(line.unit_price)}],
             options=[(o.option, o.quantity, o.unit_price) for o in line.options.all()],
         )
         quote.subscriptions.add(subscription)
@@ -221,6 +233,13 @@ def quote_invoice_balance(*, quote: Quote, actor: User | SystemActor, today: dat
         )
     if quote.invoice_id is not None:
         raise ValidationError(_("The balance was invoiced already."), code="invoiced")
+    if quote.deposit_invoice.status == InvoiceStatus.VOID:
+        # Nothing was owed on it: deducting it would bill the customer less than agreed.
+        raise ValidationError(
+            _("The deposit invoice was voided: nothing is deducted, so revise or duplicate the "
+              "quote instead."),
+            code="deposit_void",
+        )
     one_off = [li for li in quote.lines.all() if not li.is_recurring]
     deposit = quote.deposit_invoice
     deductions = []
@@ -262,6 +281,8 @@ def quote_decline(
 ) -> Quote:
     quote = locked_quote(quote)
     _require_answerer(quote, actor, "quote.approve")
+    if actor is SYSTEM and not quote.tenant.quote_link_approval:
+        raise ValidationError(_("Log in to approve this quote."), code="login")
     if quote.status == QuoteStatus.DECLINED:
         return quote
     _check_open(quote, today)

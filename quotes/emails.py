@@ -23,7 +23,9 @@ def send_quote_sent(quote_id: int) -> bool:
     quote = quote_pdf(quote)
     with transaction.atomic():
         quote = (
-            Quote.objects.select_for_update().select_related("tenant", "customer").get(pk=quote_id)
+            Quote.objects.select_for_update(of=("self",))
+            .select_related("tenant", "customer")
+            .get(pk=quote_id)
         )
         if quote.emailed_at is not None or quote.status != QuoteStatus.SENT:
             return False

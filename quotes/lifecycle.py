@@ -28,9 +28,11 @@ from quotes.amounts import price_line
 from quotes.models import Quote, QuoteEvent, QuoteStatus
 from quotes.services import (
     check_deposit,
+    check_recurring,
     locked_draft,
     locked_quote,
     move_quote,
+    refuse_move,
     reprice,
     set_totals,
 )
@@ -44,7 +46,7 @@ def quote_send(*, quote: Quote, actor: User | SystemActor, today: date) -> Quote
     the customer's invoice recipients once the transaction commits."""
     require(actor, "quotes.manage", tenant=quote.tenant)
     quote = locked_draft(quote)
-    lines = list(quote.lines.select_related("tariff").prefetch_related("options"))
+    lines = list(quote.lines.select_related("tariff").prefetch_related("options__option"))
     if not lines:
         raise ValidationError(_("A quote needs at least one line."), code="empty")
     if quote.valid_until is None or quote.valid_until < today:
@@ -53,6 +55,10 @@ def quote_send(*, quote: Quote, actor: User | SystemActor, today: date) -> Quote
     if customer.closed_at is not None:
         raise ValidationError(_("This customer's account is closed."), code="closed")
     for line in lines:
+        if line.is_recurring:  # still on sale, with options still offered, since drafted
+            check_recurring(
+                quote, line.tariff, line.quantity, line.options.all(), unit_price=line.unit_price
+            )
         price_line(line, quote.currency)
     final = invoice_finalization(
         customer=customer,
@@ -86,6 +92,8 @@ def quote_send(*, quote: Quote, actor: User | SystemActor, today: date) -> Quote
             )
         line.save(update_fields=["tax_rate", "net_amount", "tax_amount", "gross_amount"])
     set_totals(quote, [li for li in lines if not li.is_recurring])
+    if quote.gross_amount < 0:
+        raise ValidationError(_("A quote cannot come to less than zero."), code="negative")
     check_deposit(quote)
     quote.seller, quote.buyer, quote.vat_regime = final.seller, final.buyer, final.vat_regime
     quote.issue_date = today
@@ -125,6 +133,8 @@ def quote_expire(*, quote: Quote, actor: User | SystemActor) -> Quote:
     """Staff's "mark expired", and the daily job's for quotes past their validity."""
     require(actor, "quotes.manage", tenant=quote.tenant)
     quote = locked_quote(quote)
+    if quote.status != QuoteStatus.SENT:  # a superseded one comes back only with its revision
+        raise refuse_move(quote)
     move_quote(
         quote,
         QuoteStatus.EXPIRED,
@@ -145,7 +155,9 @@ def quotes_expire_due(*, tenant: Tenant, today: date, actor: User | SystemActor)
     expired = 0
     for pk in list(due):
         with transaction.atomic():
-            quote = Quote.objects.select_for_update().select_related("tenant").get(pk=pk)
+            quote = (
+                Quote.objects.select_for_update(of=("self",)).select_related("tenant").get(pk=pk)
+            )
             if quote.status != QuoteStatus.SENT or not quote.is_past_validity(today):
                 continue
             quote_expire(quote=quote, actor=actor)
@@ -237,11 +249,16 @@ def quote_duplicate(
     customer = customer or quote.customer
     if customer.tenant_id != quote.tenant_id:
         raise ValidationError(_("Choose a customer of this business."), code="customer")
+    if customer.closed_at is not None:
+        raise ValidationError(_("This customer's account is closed."), code="closed")
+    copied = {name: getattr(quote, name) for name in _COPIED}
+    if customer.pk != quote.customer_id:
+        copied["po_number"] = customer.po_number  # the other customer's order, not this one's
     new = Quote.objects.create(
         tenant=quote.tenant,
         customer=customer,
         valid_until=today + timedelta(days=quote.tenant.quote_validity_days),
-        **{name: getattr(quote, name) for name in _COPIED},
+        **copied,
     )
     _copy_lines(quote, new)
     reprice(new)

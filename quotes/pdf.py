@@ -7,11 +7,12 @@ Neither is ever rendered again from changed data."""
 from __future__ import annotations
 
 import hashlib
+from zoneinfo import ZoneInfo
 
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.template.loader import render_to_string
-from django.utils import translation
+from django.utils import timezone, translation
 
 from billing.documents.calculations import totals
 from billing.documents.pdf import branding, write_pdf
@@ -23,7 +24,9 @@ def render_quote_html(quote: Quote, *, approved: bool) -> str:
     lines = list(quote.lines.select_related("tariff").prefetch_related("options__option"))
     one_off = [li for li in lines if not li.is_recurring]
     recurring = [li for li in lines if li.is_recurring]
-    with translation.override(quote.buyer.get("language") or quote.tenant.locale):
+    language = quote.buyer.get("language") or quote.tenant.locale
+    # Times (the approval's) as the business's clock shows them, not the worker's UTC.
+    with translation.override(language), timezone.override(ZoneInfo(quote.tenant.timezone)):
         return render_to_string(
             "quotes/pdf/quote.html",
             {
@@ -47,7 +50,9 @@ def _store(quote: Quote, field: str, *, approved: bool) -> Quote:
         return quote
     require_catalogues()  # stored for good: never with English labels on a French quote
     with transaction.atomic():
-        locked = Quote.objects.select_for_update().select_related("tenant").get(pk=quote.pk)
+        locked = (
+            Quote.objects.select_for_update(of=("self",)).select_related("tenant").get(pk=quote.pk)
+        )
         if not getattr(locked, field):
             content = render_quote_pdf(locked, approved=approved)
             suffix = "-approved" if approved else ""

@@ -137,7 +137,11 @@ def quote_request_to_draft(
     """A draft quote with one recurring line per requested tariff (catalogue prices, starting
     today), the customer's note as its introduction; the request is marked quoted. Once."""
     require(actor, "quotes.manage", tenant=request.tenant)
-    request = QuoteRequest.objects.select_for_update().select_related("customer").get(pk=request.pk)
+    request = (
+        QuoteRequest.objects.select_for_update(of=("self",))
+        .select_related("customer")
+        .get(pk=request.pk)
+    )
     if request.quote_id is not None or request.status != RequestStatus.OPEN:
         raise ValidationError(_("This request was handled already."), code="handled")
     quote = quote_create_draft(customer=request.customer, actor=actor, today=today)

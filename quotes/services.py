@@ -35,6 +35,7 @@ from quotes.models import (
     RequestStatus,
 )
 from subscriptions.models import Option, Tariff
+from subscriptions.periods import local_today
 
 HUNDRED = Decimal(100)
 
@@ -57,11 +58,7 @@ def move_quote(
     holds the row lock and saves."""
     from_status = quote.status
     if to_status not in QUOTE_TRANSITIONS[from_status]:
-        raise ValidationError(
-            _("This quote cannot be changed that way any more (%(status)s)."),
-            params={"status": quote.get_status_display()},
-            code="transition",
-        )
+        raise refuse_move(quote)
     quote.status = to_status
     QuoteEvent.objects.create(
         tenant=quote.tenant,
@@ -79,6 +76,14 @@ def move_quote(
         obj=quote,
         before={"status": from_status},
         after={"status": to_status, **(data or {})},
+    )
+
+
+def refuse_move(quote: Quote) -> ValidationError:
+    return ValidationError(
+        _("This quote cannot be changed that way any more (%(status)s)."),
+        params={"status": quote.get_status_display()},
+        code="transition",
     )
 
 
@@ -244,7 +249,11 @@ class OptionIn:
     unit_price: Decimal | None = None  # the catalogue's monthly price when not given
 
 
-def check_recurring(quote: Quote, tariff: Tariff, quantity: Decimal, options) -> None:
+def check_recurring(
+    quote: Quote, tariff: Tariff, quantity: Decimal, options, unit_price: Decimal | None = None
+) -> None:
+    """A recurring line the customer could approve: a tariff on sale in the quote's currency,
+    whole units, options the tariff offers, no negative price."""
     if tariff.tenant_id != quote.tenant_id or not tariff.is_active:
         raise ValidationError(_("This tariff is not on sale."), code="tariff")
     if tariff.currency != quote.currency:
@@ -257,6 +266,8 @@ def check_recurring(quote: Quote, tariff: Tariff, quantity: Decimal, options) ->
         raise ValidationError(
             _("A subscription is ordered in whole units (1 or more)."), code="quantity"
         )
+    if unit_price is not None and unit_price < 0:
+        raise ValidationError(_("A price per period cannot be negative."), code="negative")
     offered = {o.pk for o in tariff.options.all()}
     for item in options:
         if item.option.pk not in offered:
@@ -285,7 +296,8 @@ def quote_add_recurring(
     quote = locked_draft(quote)
     options = list(options)
     quantity = Decimal(quantity)
-    check_recurring(quote, tariff, quantity, options)
+    price = tariff_price(tariff) if unit_price is None else Decimal(unit_price)
+    check_recurring(quote, tariff, quantity, options, unit_price=price)
     line = QuoteLine.objects.create(
         tenant=quote.tenant,
         quote=quote,
@@ -293,7 +305,7 @@ def quote_add_recurring(
         kind=LineKind.RECURRING,
         description=str(tariff),
         quantity=quantity,
-        unit_price=tariff_price(tariff) if unit_price is None else Decimal(unit_price),
+        unit_price=price,
         tax_rate=default_tax_rate(quote.tenant),
         tariff=tariff,
         start_on=start_on,
@@ -339,9 +351,11 @@ def quote_lines_save(
         if line.tariff_id is not None:
             line.kind = LineKind.RECURRING
             line.tax_rate = default_rate
-            check_recurring(quote, line.tariff, Decimal(line.quantity), [])
+            check_recurring(
+                quote, line.tariff, Decimal(line.quantity), [], unit_price=line.unit_price
+            )
             if line.start_on is None:
-                line.start_on = timezone.localdate()
+                line.start_on = local_today(timezone.now(), quote.tenant.timezone)
             if not line.description:
                 line.description = str(line.tariff)
         else:
@@ -352,6 +366,12 @@ def quote_lines_save(
         if line.position is None:
             line.position = _next_position(quote)
         line.save()
+        # Options offered with another tariff (or with none, for a one-off line) go: the
+        # customer could never be given them.
+        stale = QuoteLineOption.objects.filter(line=line)
+        if line.tariff_id is not None:
+            stale = stale.exclude(option__in=line.tariff.options.all())
+        stale.delete()
     for line in deleted:
         line.delete()
     reprice(quote)
@@ -407,4 +427,14 @@ def quote_delete_draft(*, quote: Quote, actor: User | SystemActor) -> None:
     audit_record(tenant=quote.tenant, actor=actor, action="quote.draft_delete", obj=quote)
     # A request this draft answered is open again: its customer still waits for a quote.
     QuoteRequest.objects.filter(quote=quote).update(status=RequestStatus.OPEN, quote=None)
+    if quote.revision_of_id is not None:
+        # A revision dropped before it was sent: the version it replaced answers again, in
+        # the status it had (the hourly expiry catches it if its validity ran out meanwhile).
+        old = locked_quote(quote.revision_of)
+        superseded = old.events.filter(kind="superseded").order_by("-created_at", "-id").first()
+        back_to = superseded.from_status if superseded else QuoteStatus.SENT
+        move_quote(
+            old, back_to, kind="revision_dropped", actor=actor, data={"version": quote.version}
+        )
+        old.save(update_fields=["status"])
     quote.delete()

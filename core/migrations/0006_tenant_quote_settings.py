@@ -15,7 +15,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='tenant',
             name='quote_link_approval',
-            field=models.BooleanField(default=True, help_text='Otherwise the link shows the quote and asks the customer to log in.', verbose_name='quotes may be approved from their e-mailed link without logging in'),
+            field=models.BooleanField(default=False, help_text='Otherwise the link shows the quote and asks the customer to log in.', verbose_name='quotes may be approved from their e-mailed link without logging in'),
         ),
         migrations.AddField(
             model_name='tenant',

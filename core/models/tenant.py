@@ -118,7 +118,9 @@ class Tenant(models.Model):
     )
     quote_link_approval = models.BooleanField(
         _("quotes may be approved from their e-mailed link without logging in"),
-        default=True,
+        # Off unless the business opts in: whoever holds the link approves, without the role
+        # check a login gives (only contacts who may commit money approve in the portal).
+        default=False,
         help_text=_("Otherwise the link shows the quote and asks the customer to log in."),
     )
     number_reset_yearly = models.BooleanField(

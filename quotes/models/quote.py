@@ -51,7 +51,8 @@ QUOTE_TRANSITIONS: dict[str, set[str]] = {
     QuoteStatus.EXPIRED: {QuoteStatus.SUPERSEDED},
     QuoteStatus.DECLINED: set(),
     QuoteStatus.WITHDRAWN: set(),
-    QuoteStatus.SUPERSEDED: set(),
+    # Back only when its revision is deleted unsent (quote_delete_draft).
+    QuoteStatus.SUPERSEDED: {QuoteStatus.SENT, QuoteStatus.EXPIRED},
     QuoteStatus.CONVERTED: set(),
 }
 

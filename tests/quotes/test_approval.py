@@ -19,7 +19,7 @@ from contracts.models import Contact
 from contracts.services import legal_document_publish
 from core.models import AuditEntry
 from core.roles import SYSTEM
-from quotes.approval import quote_approve
+from quotes.approval import quote_approve, quote_decline
 from quotes.lifecycle import quote_expire, quote_send
 from quotes.models import QuoteEvent, QuoteStatus
 from quotes.services import quote_update
@@ -190,7 +190,18 @@ class TestWhatIsRecorded:
 class TestThroughTheLink:
     """The e-mailed link acts as SYSTEM: its holder is not logged in."""
 
+    def test_it_is_off_unless_the_business_allows_it(self, world, queued):
+        quote = sent_quote(world.alpha)
+        with pytest.raises(ValidationError) as refused:
+            quote_approve(quote=quote, actor=SYSTEM, approval=approval(name="A"), today=TODAY)
+        assert refused.value.code == "login"
+        with pytest.raises(ValidationError) as refused:
+            quote_decline(quote=quote, actor=SYSTEM, today=TODAY)
+        assert refused.value.code == "login"
+
     def test_it_needs_the_holders_typed_name(self, world, queued):
+        world.acme.quote_link_approval = True
+        world.acme.save()
         quote = sent_quote(world.alpha)
         with pytest.raises(ValidationError) as refused:
             quote_approve(quote=quote, actor=SYSTEM, approval=approval(), today=TODAY)
@@ -378,7 +389,7 @@ class TestWhatTheConversionMakes:
         assert (subscription.started_on, subscription.next_invoice_on) == (started_on, started_on)
         assert subscription.quantity == 2 and subscription.status == "active"
         assert subscription.price_items == [
-            {"description": line.description, "unit_price": "45.0000"}
+            {"description": line.tariff.name, "unit_price": "45.0000"}
         ]
         # With the option booked at the quote's monthly price
         (booked,) = SubscriptionOption.objects.filter(subscription=subscription)

@@ -53,7 +53,7 @@ class TestApprove:
         assert subscription.started_on == date(2026, 4, 1)
         assert subscription.quantity == 2
         assert subscription.price_items == [
-            {"description": subscription.tariff.__str__(), "unit_price": "45.0000"}
+            {"description": subscription.tariff.name, "unit_price": "45.0000"}
         ]
         (booked,) = subscription.options.all()
         assert (booked.quantity, booked.unit_price) == (3, Decimal("5.0000"))

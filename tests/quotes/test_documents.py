@@ -104,7 +104,7 @@ class TestTheApprovedCopy:
         quote = sent(world.alpha)
         with django_capture_on_commit_callbacks(execute=True):
             quote_approve(
-                quote=quote, actor=SYSTEM, approval=approval(name="Alice Liddell"), today=TODAY
+                quote=quote, actor=world.alice, approval=approval(name="Alice Liddell"), today=TODAY
             )
         quote.refresh_from_db()
         assert "Q-2026-00001-approved" in quote.approved_pdf.name

@@ -264,7 +264,14 @@ def anonymous(world):
     return world.client(None)
 
 
+def links_approve(tenant) -> None:
+    """The business lets its e-mailed quote links approve (off by default)."""
+    tenant.quote_link_approval = True
+    tenant.save(update_fields=["quote_link_approval"])
+
+
 def test_the_link_shows_the_quote_and_approves_with_a_typed_name(world):
+    links_approve(world.acme)
     quote = sent(world.alpha, recurring=False)
     path = quote_link_path(quote)
     client = anonymous(world)
@@ -286,6 +293,7 @@ def test_the_link_shows_the_quote_and_approves_with_a_typed_name(world):
 
 
 def test_the_link_leads_to_the_invoices_card_payment_where_cards_are_taken(world, stripe_acme):
+    links_approve(world.acme)
     quote = sent(world.alpha, recurring=False)
     path = quote_link_path(quote)
     response = anonymous(world).post(path + "approve/", approve_data(quote, name="Alice"))
@@ -309,6 +317,7 @@ def test_a_business_that_does_not_allow_link_approval_asks_to_log_in(world):
 
 
 def test_the_link_declines_after_asking(world):
+    links_approve(world.acme)
     quote = sent(world.alpha, recurring=False)
     path = quote_link_path(quote)
     client = anonymous(world)

@@ -133,6 +133,8 @@ class TestRecurringLinesAreWhatTheBillingRunBills(HypothesisTestCase):
         quote = quote_send(quote=quote, actor=SYSTEM, today=TODAY)
         line = quote.lines.get()
         # When it is approved and the billing run invoices the subscription's first period
+        tenant.quote_link_approval = True  # approved through its link, by a typed name
+        tenant.save(update_fields=["quote_link_approval"])
         quote_approve(quote=quote, actor=SYSTEM, approval=approval(name="Pat Doe"), today=TODAY)
         stats = billing_run(today=TODAY, customer=customer)
         # Then that invoice comes to the quote line's amounts
