@@ -236,8 +236,10 @@ def quote_invoice_balance(*, quote: Quote, actor: User | SystemActor, today: dat
     if quote.deposit_invoice.status == InvoiceStatus.VOID:
         # Nothing was owed on it: deducting it would bill the customer less than agreed.
         raise ValidationError(
-            _("The deposit invoice was voided: nothing is deducted, so revise or duplicate the "
-              "quote instead."),
+            _(
+                "The deposit invoice was voided: nothing is deducted, so revise or duplicate the "
+                "quote instead."
+            ),
             code="deposit_void",
         )
     one_off = [li for li in quote.lines.all() if not li.is_recurring]

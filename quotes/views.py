@@ -1,6 +1,7 @@
-"""The customer's side of quotes: the list, one quote, its PDF, approving and declining it —
-in the portal (logged in) and through the e-mailed signed link (no login, as the business
-allows). Views parse, call one service of quotes.approval, and say where to go next."""
+"""The customer's side of quotes in the portal (logged in): the list, one quote, its PDF,
+approving and declining it; and what a quote's page shows, shared with the e-mailed link's
+pages (quotes.link_views). Views parse, call one service of quotes.approval, and say where to go
+next."""
 
 from __future__ import annotations
 
@@ -10,22 +11,18 @@ from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import formats, timezone
-from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from billing.documents.calculations import totals
-from billing.documents.links import invoice_link_path
 from billing.documents.models import PAYABLE, Invoice
 from billing.payments.gateways import gateway_for
 from contracts.access import customer_required
 from core.middleware import client_ip
-from core.roles import SYSTEM, may
-from core.signing import LinkInvalid
+from core.roles import may
 from quotes import selectors
 from quotes.approval import CLOSED_BECAUSE, Approval, current_terms, quote_approve, quote_decline
 from quotes.forms import QuoteApproveForm, QuoteDeclineForm
-from quotes.links import quote_from_token, quote_link_path
 from quotes.models import Quote, QuoteStatus
 from quotes.pdf import quote_current_pdf
 from subscriptions.selectors import interval_label
@@ -239,18 +236,18 @@ def quote_approve_view(request: HttpRequest, quote_id: int) -> HttpResponse:
             )
         except ValidationError as exc:
             if terms_changed(form, exc):
-                return _terms_changed(request, reverse("quote_detail", args=[quote.pk]))
-            if _closed_meanwhile(request, quote, exc):
+                return terms_changed_page(request, reverse("quote_detail", args=[quote.pk]))
+            if closed_meanwhile(request, quote, exc):
                 return redirect("quote_detail", quote_id=quote.pk)
             form.add_service_error(exc)
         else:
             return _after_approval(request, quote)
     elif terms_changed(form):
-        return _terms_changed(request, reverse("quote_detail", args=[quote.pk]))
+        return terms_changed_page(request, reverse("quote_detail", args=[quote.pk]))
     return _detail(request, quote, form=form, status=400)
 
 
-def _closed_meanwhile(request: HttpRequest, quote: Quote, error: ValidationError) -> bool:
+def closed_meanwhile(request: HttpRequest, quote: Quote, error: ValidationError) -> bool:
     """Declined, withdrawn or expired in another tab meanwhile: the page says so (its approve
     form is gone), so the refusal goes in a message above it."""
     quote.refresh_from_db(fields=["status"])
@@ -260,7 +257,7 @@ def _closed_meanwhile(request: HttpRequest, quote: Quote, error: ValidationError
     return True
 
 
-def _terms_changed(request: HttpRequest, back: str) -> HttpResponse:
+def terms_changed_page(request: HttpRequest, back: str) -> HttpResponse:
     """The business published new terms while the page was open: show them (and a fresh
     form carrying their version) before anything is approved."""
     messages.warning(
@@ -288,10 +285,12 @@ def quote_decline_view(request: HttpRequest, quote_id: int) -> HttpResponse:
     if not _may_approve(request):
         raise PermissionDenied
     back = reverse("quote_detail", args=[quote.pk])
-    return _decline(request, quote, actor=request.user, back=back, base="portal/_layout.html")
+    return decline_page(request, quote, actor=request.user, back=back, base="portal/_layout.html")
 
 
-def _decline(request: HttpRequest, quote: Quote, *, actor, back: str, base: str) -> HttpResponse:
+def decline_page(
+    request: HttpRequest, quote: Quote, *, actor, back: str, base: str
+) -> HttpResponse:
     if not is_open(quote):
         messages.error(request, closed_message(quote))
         return redirect(back)
@@ -321,118 +320,3 @@ def _decline(request: HttpRequest, quote: Quote, *, actor, back: str, base: str)
         },
         status=400 if form.errors else 200,
     )
-
-
-# ---------------------------------------------------------------------------------------------
-# The e-mailed link: no login. The signed token is the authority, so the services act as
-# SYSTEM; whether a link may approve at all is the business's choice (quote_link_approval).
-
-
-def _linked(request: HttpRequest, token: str) -> Quote | None:
-    try:
-        return quote_from_token(tenant=request.tenant, token=token)
-    except LinkInvalid:
-        return None
-
-
-def _invalid(request: HttpRequest) -> HttpResponse:
-    return render(request, "quotes/link_invalid.html", status=404)
-
-
-def _login_url(quote: Quote) -> str:
-    return "/accounts/login/?" + urlencode({"next": reverse("quote_detail", args=[quote.pk])})
-
-
-def _link_page(request, quote: Quote, token: str, *, form=None, status=200) -> HttpResponse:
-    quote = selectors.quote_with_details(quote)
-    context = quote_context(quote)
-    link_approval = quote.tenant.quote_link_approval
-    if context["is_open"] and link_approval and form is None:
-        form = approve_form(quote, via_link=True)
-    return render(
-        request,
-        "quotes/link.html",
-        {
-            **context,
-            "token": token,
-            "may_approve": link_approval,
-            "form": form,
-            "terms": current_terms(quote) if context["is_open"] else None,
-            "login_url": _login_url(quote),
-            "approve_url": reverse("quote_link_approve", args=[token]),
-            "decline_url": reverse("quote_link_decline", args=[token]),
-            "became": became(quote, invoice_link_path),
-            "pdf_url": reverse("quote_by_link_pdf", args=[token]),
-            "newer_url": quote_link_path(context["newer"]) if context["newer"] else "",
-        },
-        status=status,
-    )
-
-
-def quote_by_link(request: HttpRequest, token: str) -> HttpResponse:
-    quote = _linked(request, token)
-    if quote is None:
-        return _invalid(request)
-    return _link_page(request, quote, token)
-
-
-def quote_by_link_pdf(request: HttpRequest, token: str) -> HttpResponse:
-    quote = _linked(request, token)
-    if quote is None:
-        return _invalid(request)
-    return pdf_response(quote)
-
-
-@require_POST
-def quote_link_approve(request: HttpRequest, token: str) -> HttpResponse:
-    quote = _linked(request, token)
-    if quote is None:
-        return _invalid(request)
-    back = reverse("quote_by_link", args=[token])
-    if not quote.tenant.quote_link_approval:
-        messages.error(request, _("Log in to approve this quote."))
-        return redirect(back)
-    form = approve_form(quote, via_link=True, data=request.POST)
-    if form.is_valid():
-        try:
-            quote = quote_approve(
-                quote=quote,
-                actor=SYSTEM,
-                approval=approval_of(request, form),
-                today=timezone.localdate(),
-            )
-        except ValidationError as exc:
-            if terms_changed(form, exc):
-                return _terms_changed(request, back)
-            if _closed_meanwhile(request, quote, exc):
-                return redirect(back)
-            form.add_service_error(exc)
-        else:
-            return _after_link_approval(request, quote, back)
-    elif terms_changed(form):
-        return _terms_changed(request, back)
-    return _link_page(request, quote, token, form=form, status=400)
-
-
-def _after_link_approval(request: HttpRequest, quote: Quote, back: str) -> HttpResponse:
-    """Through the link the invoice's own signed link follows: its card payment where the
-    business takes cards, else its page with the bank details."""
-    approved_message(request, quote)
-    due = to_pay(quote)
-    invoice = due or quote.deposit_invoice or quote.invoice
-    if invoice is None:
-        return redirect(back)
-    if due and gateway_for(quote.tenant).takes_cards:
-        return redirect(invoice_link_path(invoice) + "pay/")
-    return redirect(invoice_link_path(invoice))
-
-
-def quote_link_decline(request: HttpRequest, token: str) -> HttpResponse:
-    quote = _linked(request, token)
-    if quote is None:
-        return _invalid(request)
-    back = reverse("quote_by_link", args=[token])
-    if not quote.tenant.quote_link_approval:
-        messages.error(request, _("Log in to answer this quote."))
-        return redirect(back)
-    return _decline(request, quote, actor=SYSTEM, back=back, base="base.html")
