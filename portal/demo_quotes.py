@@ -11,10 +11,11 @@ from decimal import Decimal
 from contracts.models import Customer
 from core.models import Tenant
 from core.roles import SYSTEM
-from quotes.approval import Approval, current_terms, quote_approve, quote_decline
+from quotes.approval import Approval, quote_approve, quote_decline
 from quotes.lifecycle import quote_send, quotes_expire_due
 from quotes.models import Quote, QuoteRequest
 from quotes.requests import ItemIn, quote_request_create
+from quotes.selectors import current_terms
 from quotes.services import (
     OptionIn,
     quote_add_line,

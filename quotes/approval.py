@@ -22,13 +22,13 @@ from django.utils.translation import gettext_lazy as _
 
 from billing.documents.services import invoice_add_line, invoice_create_draft, invoice_finalize
 from billing.models import Invoice, InvoiceStatus
-from contracts.models import Contact, LegalDocument, LegalDocumentKind
-from contracts.selectors import legal_documents_current
+from contracts.models import Contact
 from core.audit import audit_record
 from core.models import User
 from core.roles import SYSTEM, SystemActor, acting_user, require
 from quotes.amounts import deposit_nets
 from quotes.models import Quote, QuoteEvent, QuoteLine, QuoteStatus
+from quotes.selectors import current_terms
 from quotes.services import locked_quote, move_quote
 from quotes.tasks import store_approved_pdf
 from subscriptions.services import subscription_order
@@ -45,18 +45,6 @@ CLOSED_BECAUSE = {
     QuoteStatus.APPROVED: _("This quote was approved already."),
     QuoteStatus.CONVERTED: _("This quote was approved already."),
 }
-
-
-def current_terms(quote: Quote) -> LegalDocument | None:
-    """The business's terms in force, which approving accepts (None if it published none)."""
-    return next(
-        (
-            d
-            for d in legal_documents_current(tenant=quote.tenant)
-            if d.kind == LegalDocumentKind.TERMS
-        ),
-        None,
-    )
 
 
 @dataclass(frozen=True)

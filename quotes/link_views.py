@@ -18,9 +18,10 @@ from billing.payments.gateways import gateway_for
 from core.roles import SYSTEM
 from core.signing import LinkInvalid
 from quotes import selectors
-from quotes.approval import current_terms, quote_approve
+from quotes.approval import quote_approve
 from quotes.links import quote_from_token, quote_link_path
 from quotes.models import Quote
+from quotes.selectors import current_terms
 
 # ---------------------------------------------------------------------------------------------
 # What a quote's page shows, in the portal and through its link

@@ -18,7 +18,7 @@ from core.models import StaffMembership, Tenant, User
 from core.roles import StaffRole, SystemActor, require, staff_role_at_least
 from core.tenancy import link_base
 from quotes.models import Quote, QuoteRequest, QuoteRequestItem, RequestStatus
-from quotes.services import OptionIn, quote_add_recurring, quote_create_draft
+from quotes.services import OptionIn, quote_add_recurring, quote_create_draft, quote_update
 from quotes.tasks import send_quote_request_email
 from subscriptions.models import Option, Tariff
 
@@ -146,10 +146,12 @@ def quote_request_to_draft(
         raise ValidationError(_("This request was handled already."), code="handled")
     quote = quote_create_draft(customer=request.customer, actor=actor, today=today)
     items = list(request.items.select_related("tariff").prefetch_related("options"))
-    currencies = {item.tariff.currency for item in items}
-    if len(currencies) == 1:
-        quote.currency = currencies.pop()
-        quote.save(update_fields=["currency"])
+    currencies = {item.tariff.currency for item in items}  # one at most (quote_request_create)
+    fields = {"introduction": request.note} if request.note else {}
+    if currencies:
+        fields["currency"] = currencies.pop()
+    if fields:
+        quote = quote_update(quote=quote, actor=actor, **fields)
     for item in items:
         quote_add_recurring(
             quote=quote,
@@ -159,9 +161,6 @@ def quote_request_to_draft(
             quantity=item.quantity,
             options=[OptionIn(o) for o in item.options.all()],
         )
-    if request.note:
-        Quote.objects.filter(pk=quote.pk).update(introduction=request.note)
-        quote.introduction = request.note
     request.quote = quote
     request.status = RequestStatus.QUOTED
     request.save(update_fields=["quote", "status"])

@@ -5,7 +5,8 @@ from __future__ import annotations
 from django.db.models import Case, F, IntegerField, Prefetch, QuerySet, Value, When
 from django.shortcuts import get_object_or_404
 
-from contracts.models import Customer
+from contracts.models import Customer, LegalDocument, LegalDocumentKind
+from contracts.selectors import legal_documents_current
 from core.models import Tenant
 from quotes.models import Quote, QuoteLine, QuoteStatus
 from subscriptions.models import Subscription
@@ -70,3 +71,15 @@ def quote_detail_queryset(*, tenant: Tenant, customer: Customer) -> QuerySet[Quo
 def quote_with_details(quote: Quote) -> Quote:
     """The same quote (found through a signed link) with what its page shows."""
     return quote_detail_queryset(tenant=quote.tenant, customer=quote.customer).get(pk=quote.pk)
+
+
+def current_terms(quote: Quote) -> LegalDocument | None:
+    """The business's terms in force, which approving accepts (None if it published none)."""
+    return next(
+        (
+            d
+            for d in legal_documents_current(tenant=quote.tenant)
+            if d.kind == LegalDocumentKind.TERMS
+        ),
+        None,
+    )

@@ -21,10 +21,11 @@ from contracts.access import customer_required
 from core.middleware import client_ip
 from core.roles import may
 from quotes import selectors
-from quotes.approval import CLOSED_BECAUSE, Approval, current_terms, quote_approve, quote_decline
+from quotes.approval import CLOSED_BECAUSE, Approval, quote_approve, quote_decline
 from quotes.forms import QuoteApproveForm, QuoteDeclineForm
 from quotes.models import Quote, QuoteStatus
 from quotes.pdf import quote_current_pdf
+from quotes.selectors import current_terms
 from subscriptions.selectors import interval_label
 
 # ---------------------------------------------------------------------------------------------
