@@ -15,6 +15,7 @@ from django.core.validators import MinValueValidator
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from billing.models import Invoice
 from contracts.models import Contact, Customer, LegalDocument
@@ -109,7 +110,7 @@ class Quote(models.Model):
         validators=[MinValueValidator(Decimal(0))],
     )
     # Frozen when sent, like an invoice's at finalization.
-    issue_date = models.DateField(_("issue date"), null=True, blank=True)
+    issue_date = models.DateField(pgettext_lazy("quote", "issue date"), null=True, blank=True)
     seller = models.JSONField(_("seller"), default=dict, blank=True, encoder=DjangoJSONEncoder)
     buyer = models.JSONField(_("buyer"), default=dict, blank=True, encoder=DjangoJSONEncoder)
     vat_regime = models.CharField(_("VAT regime"), max_length=20, blank=True)
