@@ -1,17 +1,32 @@
-"""The customer page of the back office, registered once here, on the top floor: contracts'
-CustomerAdmin is the base (fields, contacts, legal acceptances), each higher app mixes in what
-it adds. A lower app cannot import a higher one, so only here can they all meet."""
+"""Back-office pages that several apps fill, registered once here, on the top floor: the
+customer (contracts' CustomerAdmin is the base; each higher app mixes in what it adds), the
+invoice and the subscription (with the quote they came from). A lower app cannot import a
+higher one, so only here can they all meet."""
 
 from __future__ import annotations
 
 from django.contrib import admin
 
 from billing.admin.customers import CustomerBillingMixin
+from billing.admin.invoices import InvoiceAdmin
+from billing.models import Invoice
 from contracts.admin import CustomerAdmin
 from contracts.models import Customer
-from subscriptions.admin import CustomerAccountMixin
+from quotes.admin.origin import InvoiceQuoteMixin, SubscriptionQuoteMixin
+from subscriptions.admin import CustomerAccountMixin, SubscriptionAdmin
+from subscriptions.models import Subscription
 
 
 @admin.register(Customer)
 class CustomerPageAdmin(CustomerBillingMixin, CustomerAccountMixin, CustomerAdmin):
     actions = [*CustomerAdmin.actions, *CustomerAccountMixin.actions, *CustomerBillingMixin.actions]
+
+
+@admin.register(Invoice)
+class InvoicePageAdmin(InvoiceQuoteMixin, InvoiceAdmin):
+    pass
+
+
+@admin.register(Subscription)
+class SubscriptionPageAdmin(SubscriptionQuoteMixin, SubscriptionAdmin):
+    pass

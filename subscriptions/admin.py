@@ -231,7 +231,7 @@ class SubscriptionChangeForm(forms.ModelForm):
         return data
 
 
-@admin.register(Subscription)
+# Registered on the top floor (portal/admin.py), with what higher apps add.
 class SubscriptionAdmin(CreatedByServiceAdmin):
     view_action = "subscription.view"
     add_action = change_action = "subscription.manage"

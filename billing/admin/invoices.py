@@ -71,7 +71,7 @@ class InvoiceAddForm(forms.ModelForm):
         fields = ["customer", "currency"]
 
 
-@admin.register(Invoice)
+# Registered on the top floor (portal/admin.py), with what higher apps add.
 class InvoiceAdmin(InvoiceActions, InvoicePaymentActions, PartiesShown, CreatedByServiceAdmin):
     view_action = "invoices.view"
     add_action = change_action = "invoices.manage"

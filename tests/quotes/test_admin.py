@@ -473,3 +473,26 @@ class TestQueryCounts:
             return markers
 
         assert_flat(staff(world, "support"), "/manage/quotes/quoterequest/", add_rows, ceiling=13)
+
+
+class TestWhatItBecameLinksBack:
+    def test_the_invoice_and_subscription_pages_name_their_quote(self, world):
+        quote = quote_approve(
+            quote=sent(world), actor=world.alice, approval=approval(), today=TODAY
+        )
+        client = staff(world, "support")
+        invoice_page = client.get(f"/manage/billing/invoice/{quote.invoice_id}/change/")
+        assert "From quote" in invoice_page.content.decode()
+        assert page(quote) in invoice_page.content.decode()
+        (subscription,) = quote.subscriptions.all()
+        sub_page = client.get(f"/manage/subscriptions/subscription/{subscription.pk}/change/")
+        assert page(quote) in sub_page.content.decode()
+
+    def test_an_invoice_of_no_quote_says_so(self, world):
+        quote = quote_approve(
+            quote=sent(world), actor=world.alice, approval=approval(), today=TODAY
+        )
+        other = quote.invoice
+        Quote.objects.filter(pk=quote.pk).update(invoice=None)
+        html = staff(world, "support").get(f"/manage/billing/invoice/{other.pk}/change/")
+        assert page(quote) not in html.content.decode()

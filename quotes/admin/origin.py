@@ -1,0 +1,52 @@
+"""The quote an invoice or a subscription came from, shown on their back-office pages. Billing
+and subscriptions sit below quotes and cannot know it: portal/admin.py mixes this in."""
+
+from __future__ import annotations
+
+from django.contrib import admin
+from django.db.models import Q
+from django.http import HttpRequest
+from django.urls import reverse
+from django.utils.html import format_html_join
+from django.utils.translation import gettext_lazy as _
+
+from quotes.models import Quote
+
+
+def _links(quotes) -> str:
+    rows = [(reverse("admin:quotes_quote_change", args=[q.pk]), str(q)) for q in quotes]
+    return format_html_join(", ", '<a href="{}">{}</a>', rows) if rows else "—"
+
+
+class QuoteOriginMixin:
+    """Adds a read-only "from quote" field to a change page (not the add page)."""
+
+    def origin_quotes(self, obj):
+        raise NotImplementedError
+
+    @admin.display(description=_("From quote"))
+    def quote_origin(self, obj) -> str:
+        return _links(self.origin_quotes(obj))
+
+    def get_readonly_fields(self, request: HttpRequest, obj=None):
+        readonly = list(super().get_readonly_fields(request, obj))
+        return [*readonly, "quote_origin"] if obj is not None else readonly
+
+    def get_fields(self, request: HttpRequest, obj=None):
+        fields = list(super().get_fields(request, obj))
+        if obj is not None and "quote_origin" not in fields:
+            fields.append("quote_origin")
+        return fields
+
+
+class InvoiceQuoteMixin(QuoteOriginMixin):
+    def origin_quotes(self, obj):
+        return Quote.objects.filter(Q(invoice=obj) | Q(deposit_invoice=obj), tenant=obj.tenant)
+
+
+class SubscriptionQuoteMixin(QuoteOriginMixin):
+    def origin_quotes(self, obj):
+        return obj.quotes.filter(tenant=obj.tenant)
+
+
+__all__ = ["InvoiceQuoteMixin", "SubscriptionQuoteMixin"]
