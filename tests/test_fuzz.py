@@ -22,6 +22,7 @@ from django.contrib import admin
 from django.db import connection
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
+from django.utils import timezone
 
 from billing.documents.links import invoice_link_path
 from billing.models import TaxRate
@@ -191,9 +192,11 @@ def world_data(world) -> dict[str, list[str]]:
 
 def quote_rows(world, tariff, option) -> list:
     """A draft first (the back office's walk opens the first row of each model: the draft's
-    page has the most forms), then a sent quote, and a customer's request."""
+    page has the most forms), then a sent quote still open today (its page carries the approve
+    and decline forms), and a customer's request."""
     draft = pending_quote(world.alpha)
-    sent = quote_send(quote=pending_quote(world.alpha), actor=SYSTEM, today=date(2026, 3, 1))
+    today = timezone.localdate()
+    sent = quote_send(quote=pending_quote(world.alpha, today=today), actor=SYSTEM, today=today)
     quote_request_create(
         customer=world.alpha, actor=world.alice, items=[ItemIn(tariff, 2, [option])], note="Hi"
     )
