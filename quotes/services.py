@@ -278,6 +278,20 @@ def check_recurring(
             )
 
 
+def _offer_options(line: QuoteLine, options: list[OptionIn]) -> None:
+    """Write a recurring line's options, at the catalogue's monthly price unless given."""
+    QuoteLineOption.objects.bulk_create(
+        QuoteLineOption(
+            tenant=line.tenant,
+            line=line,
+            option=item.option,
+            quantity=item.quantity,
+            unit_price=item.option.unit_price if item.unit_price is None else item.unit_price,
+        )
+        for item in options
+    )
+
+
 @transaction.atomic
 def quote_add_recurring(
     *,
@@ -310,16 +324,7 @@ def quote_add_recurring(
         tariff=tariff,
         start_on=start_on,
     )
-    QuoteLineOption.objects.bulk_create(
-        QuoteLineOption(
-            tenant=quote.tenant,
-            line=line,
-            option=item.option,
-            quantity=item.quantity,
-            unit_price=item.option.unit_price if item.unit_price is None else item.unit_price,
-        )
-        for item in options
-    )
+    _offer_options(line, options)
     reprice(quote)
     quote.save()
     audit_record(
@@ -397,16 +402,7 @@ def quote_line_options_save(
     check_recurring(quote, line.tariff, Decimal(line.quantity), options)
     before = [str(o) for o in line.options.select_related("option")]
     line.options.all().delete()
-    QuoteLineOption.objects.bulk_create(
-        QuoteLineOption(
-            tenant=quote.tenant,
-            line=line,
-            option=item.option,
-            quantity=item.quantity,
-            unit_price=item.option.unit_price if item.unit_price is None else item.unit_price,
-        )
-        for item in options
-    )
+    _offer_options(line, options)
     reprice(quote)
     quote.save()
     audit_record(

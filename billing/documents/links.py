@@ -5,39 +5,23 @@ login. It expires after the tenant's `link_validity_days`; rotating the customer
 from __future__ import annotations
 
 from billing.documents.models import Invoice, InvoiceStatus
-from contracts.models import Customer
+from contracts.links import customer_link_token, linked_customer
 from core.models import Tenant
-from core.signing import LinkInvalid, peek_customer_id, sign_link, verify_link
+from core.signing import LinkInvalid
 
 PURPOSE = "invoice"
 
 
 def invoice_link_path(invoice: Invoice) -> str:
-    token = sign_link(
-        purpose=PURPOSE,
-        customer_id=invoice.customer_id,
-        object_id=invoice.pk,
-        secret=invoice.customer.link_secret,
-    )
+    token = customer_link_token(customer=invoice.customer, purpose=PURPOSE, object_id=invoice.pk)
     return f"/l/invoice/{token}/"
 
 
 def invoice_from_token(*, tenant: Tenant, token: str) -> Invoice:
-    """The invoice a token opens, or LinkInvalid (tampered, expired, revoked, another
-    business's, or a draft)."""
-    customer = Customer.objects.filter(tenant=tenant, pk=peek_customer_id(token)).first()
-    if customer is None or customer.closed_at is not None:
-        raise LinkInvalid("unknown customer")
-    target = verify_link(
-        token,
-        purpose=PURPOSE,
-        secret=customer.link_secret,
-        max_age_seconds=tenant.link_validity_days * 86400,
-    )
-    if target.customer_id != customer.pk:
-        raise LinkInvalid("signed for another customer")
+    """The invoice a token opens, or LinkInvalid (see linked_customer; or a draft)."""
+    customer, invoice_id = linked_customer(tenant=tenant, token=token, purpose=PURPOSE)
     invoice = (
-        Invoice.objects.filter(tenant=tenant, customer=customer, pk=target.object_id)
+        Invoice.objects.filter(tenant=tenant, customer=customer, pk=invoice_id)
         .exclude(status=InvoiceStatus.DRAFT)
         .select_related("tenant", "customer")
         .first()
