@@ -82,6 +82,17 @@ class TenantAdmin(TenantScopedAdmin):
                 ]
             },
         ),
+        (
+            _("Quotes"),
+            {
+                "fields": [
+                    "quote_number_format",
+                    "quote_validity_days",
+                    "quote_signature_required",
+                    "quote_link_approval",
+                ]
+            },
+        ),
         (_("Access"), {"fields": ["self_registration_enabled", "staff_mfa_required"]}),
     ]
 

@@ -251,7 +251,15 @@ class TestRoles:
         form = client.get(url).context["adminform"].form
         data = {k: v for k, v in form.initial.items() if v is not None and k != "logo"}
         data.update(
-            {"name": "Acme Renamed", "domains-TOTAL_FORMS": "0", "domains-INITIAL_FORMS": "0"}
+            {
+                "name": "Acme Renamed",
+                "domains-TOTAL_FORMS": "0",
+                "domains-INITIAL_FORMS": "0",
+                "quote_number_format": "OFF-{number:04d}",
+                "quote_validity_days": "14",
+                "quote_signature_required": "on",
+                "quote_link_approval": "on",
+            }
         )
         for key in ("self_registration_enabled", "staff_mfa_required"):
             if not data.get(key):
@@ -260,6 +268,11 @@ class TestRoles:
         assert response.status_code == 302, response.context["adminform"].form.errors
         world.acme.refresh_from_db()
         assert world.acme.name == "Acme Renamed"
+        assert (world.acme.quote_number_format, world.acme.quote_validity_days) == (
+            "OFF-{number:04d}",
+            14,
+        )
+        assert world.acme.quote_signature_required and world.acme.quote_link_approval
 
     def test_the_audit_log_is_read_only_for_everyone(self, world):
         client = staff_client(world, "owner")
