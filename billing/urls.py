@@ -6,6 +6,13 @@ from billing.payments import link_views, package_views
 from billing.payments import views as payment_views
 
 urlpatterns = [
+    path(
+        "subscriptions/<int:subscription_id>/",
+        views.subscription_detail,
+        name="subscription_detail",
+    ),
+    path("orders/", views.order_list, name="orders"),
+    path("orders/<int:order_id>/", views.order_detail, name="order_detail"),
     path("invoices/", views.invoice_list, name="invoices"),
     path("credits/", views.credit_overview, name="credits"),
     path("credits/packages/<int:package_id>/", package_views.package_buy, name="package_buy"),

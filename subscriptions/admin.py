@@ -30,7 +30,7 @@ from subscriptions.models import (
     Tariff,
     TariffPrice,
 )
-from subscriptions.orders import order_advance, order_create
+from subscriptions.orders import order_advance, order_create, order_price_check
 from subscriptions.services import (
     account_close,
     cancellation_end_check,
@@ -365,10 +365,38 @@ class DeliveryStageInline(TenantScopedInline):
     add_action = change_action = delete_action = "order.manage"
 
 
-class OrderAddForm(forms.ModelForm):
+PRICE_FIELDS = ["amount", "currency", "tax_rate"]
+
+
+class OrderPriceForm(forms.ModelForm):
+    """The price of a one-off order, checked by the same rule as the service's."""
+
+    def clean(self):
+        data = super().clean()
+        instance = self.instance
+        if instance.pk is not None and instance.invoiced_at is not None:
+            return data  # invoiced: its price is frozen (the fields are read-only)
+        amount = data.get("amount", instance.amount)
+        currency = (data.get("currency") or "").upper()
+        tax_rate = data.get("tax_rate", instance.tax_rate)
+        if amount is not None and not currency:
+            customer = data.get("customer") or getattr(instance, "customer", None)
+            currency = customer.tenant.default_currency if customer is not None else ""
+        if "currency" in self.fields:
+            data["currency"] = currency if amount is not None else ""
+        subscription = data.get("subscription", instance.subscription)
+        errors = order_price_check(
+            amount=amount, currency=currency, tax_rate=tax_rate, subscription=subscription
+        )
+        for name, error in errors.items():
+            self.add_error(name if name in self.fields else None, error)
+        return data
+
+
+class OrderAddForm(OrderPriceForm):
     class Meta:
         model = Order
-        fields = ["customer", "subscription", "title", "description"]
+        fields = ["customer", "subscription", "title", "description", *PRICE_FIELDS]
 
     def clean(self):
         data = super().clean()
@@ -382,17 +410,20 @@ class OrderAddForm(forms.ModelForm):
         return data
 
 
-@admin.register(Order)
 class OrderAdmin(CreatedByServiceAdmin):
+    """Registered on the top floor (portal/admin.py), where billing adds the order's invoices,
+    its payment state and "Invoice this order"."""
+
     view_action = "order.view"
     add_action = change_action = "order.manage"
     audit_name = "order"
-    list_display = ["title", "customer", "kind", "ordered_at", "amount", "paid_at", "progress"]
+    list_display = ["title", "customer", "kind", "ordered_at", "amount", "invoiced_at", "progress"]
     list_filter = ["kind"]
     list_select_related = ["customer", "tenant"]
     search_fields = ["title", "customer__name", "customer__number"]
     autocomplete_fields = ["customer"]
     actions = ["advance"]
+    form = OrderPriceForm
 
     def get_queryset(self, request: HttpRequest):
         return super().get_queryset(request).prefetch_related("stages")
@@ -401,14 +432,18 @@ class OrderAdmin(CreatedByServiceAdmin):
         return [DeliveryStageInline] if obj is not None else []
 
     def get_fields(self, request: HttpRequest, obj=None):
-        return ["customer", "subscription", "title", "description"] + (
-            ["kind", "ordered_at", "amount", "currency", "paid_at"] if obj else []
+        if obj is None:
+            return ["customer", "subscription", "title", "description", *PRICE_FIELDS]
+        return ["customer", "subscription", "title", "description", "kind", "ordered_at"] + (
+            [] if obj.subscription_id else [*PRICE_FIELDS, "invoiced_at"]
         )
 
     def get_readonly_fields(self, request: HttpRequest, obj=None):
-        return (
-            ["customer", "subscription", "kind", "ordered_at", "amount", "currency"] if obj else []
-        )
+        if obj is None:
+            return []
+        readonly = ["customer", "subscription", "kind", "ordered_at", "invoiced_at"]
+        # Once invoiced, the price is the invoice's: corrections are credit notes.
+        return readonly + (PRICE_FIELDS if obj.invoiced_at or obj.subscription_id else [])
 
     def get_form(self, request: HttpRequest, obj=None, change=False, **kwargs):
         if obj is None:
@@ -441,6 +476,9 @@ class OrderAdmin(CreatedByServiceAdmin):
             description=data.get("description", ""),
             subscription=data.get("subscription"),
             actor=request.user,
+            amount=data.get("amount"),
+            currency=data.get("currency", ""),
+            tax_rate=data.get("tax_rate"),
         )
 
 

@@ -3,6 +3,8 @@ is long enough already)."""
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone, translation
@@ -13,6 +15,7 @@ from contracts.models import Customer
 from core.audit import audit_record
 from core.models import Tenant, User
 from core.roles import SystemActor, acting_user, require
+from core.validators import validate_currency
 from subscriptions.models import DeliveryStage, Order, OrderKind, StageTemplate, Subscription
 
 DEFAULT_STAGES = (_("Received"), _("In progress"), _("Delivered"))
@@ -27,6 +30,39 @@ def stage_names(tenant: Tenant) -> list[str]:
         return [str(name) for name in DEFAULT_STAGES]
 
 
+def order_price_check(
+    *,
+    amount: Decimal | None,
+    currency: str,
+    tax_rate: Decimal | None,
+    subscription: Subscription | None,
+) -> dict[str, ValidationError]:
+    """What is wrong with a price staff set on an order, by field (nothing: it is fine). Only a
+    one-off order carries its own price; a subscription's order is billed with the
+    subscription."""
+    errors: dict[str, ValidationError] = {}
+    if amount is None:
+        if tax_rate is not None:
+            errors["tax_rate"] = ValidationError(_("Set the price the VAT rate applies to."))
+        return errors
+    if subscription is not None:
+        errors["amount"] = ValidationError(
+            _("An order of a subscription is billed with the subscription; it has no price.")
+        )
+    if amount < 0:
+        errors["amount"] = ValidationError(_("The price cannot be negative."))
+    if not currency:
+        errors["currency"] = ValidationError(_("Say which currency the price is in."))
+    else:
+        try:
+            validate_currency(currency)
+        except ValidationError as exc:
+            errors["currency"] = exc
+    if tax_rate is not None and not Decimal(0) <= tax_rate <= Decimal(100):
+        errors["tax_rate"] = ValidationError(_("A VAT rate lies between 0 and 100 %."))
+    return errors
+
+
 @transaction.atomic
 def order_create(
     *,
@@ -36,11 +72,22 @@ def order_create(
     description: str = "",
     subscription: Subscription | None = None,
     stages: list[str] | None = None,
+    amount: Decimal | None = None,
+    currency: str = "",
+    tax_rate: Decimal | None = None,
 ) -> Order:
-    """A new order with its timeline; the first stage ("received") is reached at once."""
+    """A new order with its timeline; the first stage ("received") is reached at once. A
+    one-off order may carry a price (VAT rate empty: the business's default when invoiced)."""
     require(actor, "order.manage", tenant=customer.tenant)
     if subscription is not None and subscription.customer_id != customer.pk:
         raise ValidationError(_("That subscription belongs to another customer."))
+    if amount is not None:
+        currency = currency or customer.tenant.default_currency
+    errors = order_price_check(
+        amount=amount, currency=currency, tax_rate=tax_rate, subscription=subscription
+    )
+    if errors:
+        raise ValidationError(errors)
     order = Order.objects.create(
         tenant=customer.tenant,
         customer=customer,
@@ -48,6 +95,9 @@ def order_create(
         title=title,
         description=description,
         kind=OrderKind.SUBSCRIPTION if subscription is not None else OrderKind.ONE_OFF,
+        amount=amount,
+        currency=currency if amount is not None else "",
+        tax_rate=tax_rate,
     )
     names = stages or stage_names(customer.tenant)
     now = timezone.now()
@@ -69,7 +119,13 @@ def order_create(
         actor=actor,
         action="order.create",
         obj=order,
-        after={"title": title, "stages": names},
+        after={
+            "title": title,
+            "stages": names,
+            "amount": amount,
+            "currency": order.currency,
+            "tax_rate": tax_rate,
+        },
     )
     return order
 

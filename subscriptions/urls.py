@@ -4,11 +4,8 @@ from subscriptions import views
 
 urlpatterns = [
     path("subscriptions/", views.subscription_list, name="subscriptions"),
-    path(
-        "subscriptions/<int:subscription_id>/",
-        views.subscription_detail,
-        name="subscription_detail",
-    ),
+    # The subscription's page, its orders' pages: routed by billing (billing/urls.py), which
+    # adds their invoices and payment state.
     path(
         "subscriptions/<int:subscription_id>/change/",
         views.subscription_change,
@@ -29,7 +26,5 @@ urlpatterns = [
         views.subscription_undo_cancel,
         name="subscription_undo_cancel",
     ),
-    path("orders/", views.order_list, name="orders"),
-    path("orders/<int:order_id>/", views.order_detail, name="order_detail"),
     path("catalogue/modules/<int:module_id>/image", views.module_image, name="module_image"),
 ]

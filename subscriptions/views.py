@@ -8,6 +8,7 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.response import TemplateResponse
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
@@ -18,7 +19,7 @@ from contracts.access import customer_required
 from core.roles import may
 from subscriptions import selectors, services
 from subscriptions.forms import CancelForm, ChangeTariffForm
-from subscriptions.models import Order, Subscription
+from subscriptions.models import Subscription
 
 
 def _subscription(request: HttpRequest, subscription_id: int) -> Subscription:
@@ -66,9 +67,11 @@ def subscription_list(request: HttpRequest) -> HttpResponse:
 
 @customer_required
 def subscription_detail(request: HttpRequest, subscription_id: int) -> HttpResponse:
+    """A TemplateResponse, rendered late: billing, a floor up, adds the invoices this
+    subscription produced (billing.documents.views.subscription_detail routes the page)."""
     subscription = _subscription(request, subscription_id)
     today = timezone.localdate()
-    return render(
+    return TemplateResponse(
         request,
         "subscriptions/detail.html",
         {
@@ -235,32 +238,3 @@ def module_image(request: HttpRequest, module_id: int) -> FileResponse:
     except FileNotFoundError as exc:
         raise Http404 from exc
     return FileResponse(handle, content_type=mimetypes.guess_type(module.image.name)[0])
-
-
-def _timeline(order: Order) -> dict:
-    stages = list(order.stages.all())
-    reached = [s for s in stages if s.reached_at]
-    return {
-        "order": order,
-        "stages": stages,
-        "current": reached[-1] if reached else None,
-        "delivered": bool(stages) and len(reached) == len(stages),
-    }
-
-
-@customer_required
-def order_list(request: HttpRequest) -> HttpResponse:
-    orders = [
-        _timeline(o) for o in selectors.order_list(tenant=request.tenant, customer=request.customer)
-    ]
-    return render(request, "subscriptions/orders.html", {"section_key": "orders", "orders": orders})
-
-
-@customer_required
-def order_detail(request: HttpRequest, order_id: int) -> HttpResponse:
-    order = get_object_or_404(
-        selectors.order_list(tenant=request.tenant, customer=request.customer), pk=order_id
-    )
-    return render(
-        request, "subscriptions/order_detail.html", {"section_key": "orders", **_timeline(order)}
-    )

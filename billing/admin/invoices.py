@@ -14,12 +14,14 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from billing.admin.orders import order_links
 from billing.collections.admin import InvoiceReminderInline
 from billing.documents.admin.invoice_actions import InvoiceActions
 from billing.documents.admin.parties import PartiesShown
 from billing.documents.credit_notes import CREDITABLE, credit_note_issue, creditable_quantity
 from billing.documents.forms import CreditNoteForm
 from billing.documents.models import PAYABLE, Invoice, InvoiceLine, InvoiceStatus, Settlement
+from billing.documents.selectors import invoice_orders
 from billing.documents.services import (
     invoice_create_draft,
     invoice_delete_draft,
@@ -119,6 +121,7 @@ class InvoiceAdmin(InvoiceActions, InvoicePaymentActions, PartiesShown, CreatedB
         "is_test",
         "finalized_at",
         "paid_at",
+        "orders_shown",
     ]
 
     exclude = ["seller", "buyer"]  # shown by PartiesShown, never as editable JSON
@@ -232,6 +235,10 @@ class InvoiceAdmin(InvoiceActions, InvoicePaymentActions, PartiesShown, CreatedB
 
     def get_readonly_fields(self, request: HttpRequest, obj=None):
         return self.readonly_fields if obj is not None else []
+
+    @admin.display(description=_("Orders"))
+    def orders_shown(self, invoice: Invoice) -> str:
+        return order_links(invoice_orders(invoice=invoice))
 
     @admin.display(description=_("VAT regime"))
     def vat_regime_shown(self, invoice: Invoice) -> str:

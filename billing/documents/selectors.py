@@ -5,12 +5,22 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import Prefetch, QuerySet
+from django.db import models
+from django.db.models import OuterRef, Prefetch, Q, QuerySet, Subquery, Sum
+from django.db.models.functions import Coalesce
+from django.utils.translation import gettext_lazy as _
 
-from billing.documents.models import CreditNote, CustomerCreditEntry, Invoice, InvoiceStatus
+from billing.documents.models import (
+    CreditNote,
+    CreditNoteLine,
+    CustomerCreditEntry,
+    Invoice,
+    InvoiceLine,
+    InvoiceStatus,
+)
 from contracts.models import Customer
 from core.models import Tenant
-from subscriptions.models import Subscription
+from subscriptions.models import Order, Subscription
 
 INVOICE_FILTERS = {
     "unpaid": [InvoiceStatus.OPEN, InvoiceStatus.UNCOLLECTIBLE],
@@ -78,3 +88,104 @@ def recurring_list(*, tenant: Tenant, customer: Customer):
         )
         .order_by("-started_on", "-id")
     )
+
+
+class OrderPaymentState(models.TextChoices):
+    """How far an order is paid, read from the invoices that carry its lines."""
+
+    NO_CHARGE = "no_charge", _("No charge")
+    NOT_INVOICED = "not_invoiced", _("Not invoiced yet")
+    UNPAID = "unpaid", _("Unpaid")
+    PARTLY_PAID = "partly_paid", _("Partly paid")
+    PAID = "paid", _("Paid")
+    CREDITED = "credited", _("Credited")
+    VOID = "void", _("Void")
+
+
+@dataclass
+class OrderPayment:
+    """An order's payment state and the invoices it follows (newest first). `state` is None for
+    an order of a subscription that no invoice line names: it is billed with its subscription."""
+
+    state: str | None
+    invoices: list[Invoice]
+
+    @property
+    def label(self) -> str:
+        return OrderPaymentState(self.state).label if self.state else ""
+
+
+def _payment_state(order: Order, lines: list[InvoiceLine]) -> str | None:
+    if not lines:
+        if order.subscription_id is not None:
+            return None
+        return OrderPaymentState.NOT_INVOICED if order.is_priced else OrderPaymentState.NO_CHARGE
+    invoices = {line.invoice_id: line.invoice for line in lines}.values()
+    live = [i for i in invoices if i.status != InvoiceStatus.VOID]
+    if not live:
+        return OrderPaymentState.VOID
+    live_lines = [line for line in lines if line.invoice.status != InvoiceStatus.VOID]
+    # Credited: credit notes took back every one of the order's lines (whatever was paid
+    # before goes to the customer's credit or back as a refund).
+    if all(line.credited >= line.gross_amount for line in live_lines):
+        return OrderPaymentState.CREDITED
+    if all(i.status == InvoiceStatus.PAID or i.amount_due <= 0 for i in live):
+        return OrderPaymentState.PAID
+    if any(i.amount_paid + i.amount_credited > 0 or i.status == InvoiceStatus.PAID for i in live):
+        return OrderPaymentState.PARTLY_PAID
+    return OrderPaymentState.UNPAID
+
+
+def order_payments(orders) -> dict[int, OrderPayment]:
+    """Each order's payment state, read from its invoices' lines (drafts are not invoices yet):
+    one query for any number of orders, so list pages stay flat. Derived, never stored, so it
+    follows every payment, credit note and write-off without a copy to keep in step."""
+    orders = list(orders)
+    credited = (
+        CreditNoteLine.objects.filter(invoice_line=OuterRef("pk"))
+        .order_by()
+        .values("invoice_line")
+        .annotate(total=Sum("gross_amount"))
+        .values("total")
+    )
+    lines = (
+        InvoiceLine.objects.filter(order_id__in=[o.pk for o in orders])
+        .exclude(invoice__status=InvoiceStatus.DRAFT)
+        .select_related("invoice")
+        .annotate(credited=Coalesce(Subquery(credited), Decimal(0)))
+        .order_by("-invoice__issue_date", "-invoice_id", "position", "id")
+    )
+    by_order: dict[int, list[InvoiceLine]] = {o.pk: [] for o in orders}
+    for line in lines:
+        by_order[line.order_id].append(line)
+    result = {}
+    for order in orders:
+        found = by_order[order.pk]
+        invoices = list({line.invoice_id: line.invoice for line in found}.values())
+        result[order.pk] = OrderPayment(_payment_state(order, found), invoices)
+    return result
+
+
+def invoice_orders(*, invoice: Invoice) -> QuerySet[Order]:
+    """The orders an invoice's lines bill (its customer's, of its business)."""
+    return Order.objects.filter(
+        tenant_id=invoice.tenant_id,
+        customer_id=invoice.customer_id,
+        pk__in=InvoiceLine.objects.filter(invoice=invoice, order__isnull=False).values("order_id"),
+    ).order_by("-ordered_at", "-id")
+
+
+def subscription_invoices(
+    *, subscription: Subscription, customers_only: bool = True
+) -> QuerySet[Invoice]:
+    """The invoices a subscription produced, newest first: its run invoices (Invoice.subscription)
+    and any other invoice with a line of it (a first invoice, a quote's, a charge)."""
+    invoices = Invoice.objects.filter(
+        Q(subscription=subscription)
+        | Q(pk__in=InvoiceLine.objects.filter(subscription=subscription).values("invoice_id")),
+        tenant_id=subscription.tenant_id,
+        customer_id=subscription.customer_id,
+    )
+    if customers_only:
+        invoices = invoices.visible_to_customers()
+    return invoices.order_by("-issue_date", "-id")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
+from django.template.response import TemplateResponse
 from django.utils import timezone
 
 from billing.documents import selectors
@@ -14,6 +15,8 @@ from billing.documents.pdf import credit_note_pdf, invoice_pdf
 from contracts.access import customer_required
 from core.roles import may
 from subscriptions import selectors as subscription_selectors
+from subscriptions import views as subscription_views
+from subscriptions.models import Order
 from subscriptions.selectors import interval_label
 from subscriptions.services import subscription_period_amount
 
@@ -57,6 +60,7 @@ def invoice_detail(request: HttpRequest, invoice_id: int) -> HttpResponse:
             "section_key": "invoices",
             "invoice": invoice,
             "lines": lines,
+            "orders": selectors.invoice_orders(invoice=invoice) if _bills_orders(lines) else [],
             "tax_by_rate": totals(lines).tax_by_rate.items(),
             "overdue": invoice.is_overdue(timezone.localdate()),
             "may_pay": invoice.status in PAYABLE
@@ -134,3 +138,62 @@ def credit_overview(request: HttpRequest) -> HttpResponse:
             ),
         },
     )
+
+
+def _bills_orders(lines) -> bool:
+    return any(line.order_id for line in lines)
+
+
+# Orders and subscriptions are pages of the subscriptions app; their invoices and payment state
+# are billing's, a floor up, so billing routes these pages and adds what it knows.
+
+
+def _timeline(order: Order, payment: selectors.OrderPayment) -> dict:
+    stages = list(order.stages.all())
+    reached = [s for s in stages if s.reached_at]
+    return {
+        "order": order,
+        "stages": stages,
+        "current": reached[-1] if reached else None,
+        "delivered": bool(stages) and len(reached) == len(stages),
+        "payment": payment,
+    }
+
+
+@customer_required
+def order_list(request: HttpRequest) -> HttpResponse:
+    orders = list(
+        subscription_selectors.order_list(tenant=request.tenant, customer=request.customer)
+    )
+    payments = selectors.order_payments(orders)
+    return render(
+        request,
+        "subscriptions/orders.html",
+        {"section_key": "orders", "orders": [_timeline(o, payments[o.pk]) for o in orders]},
+    )
+
+
+@customer_required
+def order_detail(request: HttpRequest, order_id: int) -> HttpResponse:
+    order = get_object_or_404(
+        subscription_selectors.order_list(tenant=request.tenant, customer=request.customer),
+        pk=order_id,
+    )
+    payment = selectors.order_payments([order])[order.pk]
+    return render(
+        request,
+        "subscriptions/order_detail.html",
+        {"section_key": "orders", **_timeline(order, payment)},
+    )
+
+
+def subscription_detail(request: HttpRequest, subscription_id: int) -> HttpResponse:
+    """The subscriptions app's page (it checks the login and 404s outsiders), with the invoices
+    the subscription produced."""
+    response = subscription_views.subscription_detail(request, subscription_id)
+    if isinstance(response, TemplateResponse) and response.context_data is not None:
+        subscription = response.context_data["subscription"]
+        response.context_data["invoices"] = selectors.subscription_invoices(
+            subscription=subscription
+        )
+    return response

@@ -32,6 +32,7 @@ from billing.documents.finalization import (
 from billing.documents.models import CustomerCreditEntry, Invoice, InvoiceStatus, NumberSeries
 from billing.documents.numbering import take_numbers
 from billing.documents.services import default_tax_rate, email_after_commit
+from billing.payments.checkout import invoice_pending_orders
 from billing.payments.models import Gateway, PaymentSettings
 from billing.payments.tasks import charge_invoices
 from billing.run.bulk import bulk_set
@@ -95,6 +96,13 @@ def billing_run(
                 progress(done + skipped)
             if done + skipped == 0:
                 break
+        # One-off orders with a price: each on an invoice of its own, rather than a line on the
+        # customer's next subscription invoice (PendingCharge's way). A customer may have no
+        # subscription to ride on, or one due months away, and a one-off purchase is owed now;
+        # the order's own invoice is also the one its payment state follows.
+        done = invoice_pending_orders(tenant=current, today=today, customer=customer)
+        stats.invoices += done
+        stats.by_tenant[current.slug] += done
     return stats
 
 

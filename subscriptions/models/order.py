@@ -58,14 +58,21 @@ class Order(models.Model):
     title = models.CharField(_("title"), max_length=200)
     description = models.TextField(_("description"), blank=True)
     ordered_at = models.DateTimeField(_("ordered"), auto_now_add=True)
-    # One-off price to invoice (a package bought in the portal); the billing run invoices it.
+    # A one-off order's price (a package bought in the portal, or set by staff); invoiced once,
+    # by the back office's "Invoice this order" or by the next billing run.
     amount = models.DecimalField(
         _("amount"), max_digits=19, decimal_places=2, null=True, blank=True
     )
     currency = models.CharField(_("currency"), max_length=3, blank=True)
+    # Empty: the business's default VAT rate when the order is invoiced.
+    tax_rate = models.DecimalField(
+        _("VAT (%)"), max_digits=5, decimal_places=2, null=True, blank=True
+    )
+    # Set in the transaction that issues the order's invoice, under the order's row lock: the
+    # billing run picks up priced orders without it (as it does PendingCharge rows), so an order
+    # is never invoiced twice. Whether it is paid is not stored here: it is read from its
+    # invoices (billing.documents.selectors.order_payments), so it can never drift from them.
     invoiced_at = models.DateTimeField(_("invoiced"), null=True, blank=True)
-    # Until the payments issue lands, a purchase stays unpaid until staff record the payment.
-    paid_at = models.DateTimeField(_("paid"), null=True, blank=True)
     # Set once the purchase e-mails went out, so a retried task never sends them twice.
     notified_at = models.DateTimeField(null=True, blank=True, editable=False)
 
@@ -73,9 +80,21 @@ class Order(models.Model):
         verbose_name = _("order")
         verbose_name_plural = _("orders")
         ordering = ["-ordered_at", "-id"]
+        constraints = [
+            # A price means nothing without its currency, and an order never pays the customer.
+            models.CheckConstraint(
+                condition=models.Q(amount__isnull=True)
+                | (models.Q(amount__gte=0) & ~models.Q(currency="")),
+                name="order_price_has_currency",
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.title
+
+    @property
+    def is_priced(self) -> bool:
+        return self.amount is not None and self.amount > 0
 
 
 class DeliveryStage(models.Model):
