@@ -376,6 +376,13 @@ class OrderPriceForm(forms.ModelForm):
         instance = self.instance
         if instance.pk is not None and instance.invoiced_at is not None:
             return data  # invoiced: its price is frozen (the fields are read-only)
+        if (
+            instance.pk is not None
+            and self.changed_data
+            and set(self.changed_data) & set(PRICE_FIELDS)
+            and Order.objects.filter(pk=instance.pk, invoiced_at__isnull=False).exists()
+        ):
+            raise ValidationError(_("This order was invoiced meanwhile: its price stays."))
         amount = data.get("amount", instance.amount)
         currency = (data.get("currency") or "").upper()
         tax_rate = data.get("tax_rate", instance.tax_rate)

@@ -66,7 +66,12 @@ class Order(models.Model):
     currency = models.CharField(_("currency"), max_length=3, blank=True)
     # Empty: the business's default VAT rate when the order is invoiced.
     tax_rate = models.DecimalField(
-        _("VAT (%)"), max_digits=5, decimal_places=2, null=True, blank=True
+        _("VAT (%)"),
+        max_digits=5,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        help_text=_("Empty: the business's default rate."),
     )
     # Set in the transaction that issues the order's invoice, under the order's row lock: the
     # billing run picks up priced orders without it (as it does PendingCharge rows), so an order
