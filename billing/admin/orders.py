@@ -5,13 +5,15 @@ the invoices a subscription produced."""
 from __future__ import annotations
 
 from django.contrib import admin, messages
-from django.core.exceptions import ValidationError
-from django.http import HttpRequest
-from django.urls import reverse
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.urls import path, reverse
 from django.utils import timezone, translation
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_POST
 
 from billing.documents import selectors
 from billing.documents.models import Invoice
@@ -85,23 +87,57 @@ class OrderBillingMixin(ShownOnChangePage):
             request.user, "invoices.manage", tenant=request.tenant
         )
 
+    def get_urls(self):
+        view = self.admin_site.admin_view(require_POST(self.invoice_order_view))
+        return [
+            path("<int:object_id>/invoice/", view, name="subscriptions_order_invoice"),
+            *super().get_urls(),
+        ]
+
+    def change_view(self, request: HttpRequest, object_id, form_url="", extra_context=None):
+        order = self.get_object(request, object_id)
+        extra_context = dict(extra_context or {})
+        if (
+            order is not None
+            and order.is_priced
+            and order.subscription_id is None
+            and order.invoiced_at is None
+            and self.has_invoice_permission(request)
+        ):
+            extra_context["invoice_order_url"] = reverse(
+                "admin:subscriptions_order_invoice", args=[order.pk]
+            )
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    def invoice_order_view(self, request: HttpRequest, object_id: int) -> HttpResponse:
+        order = self.get_object(request, str(object_id))
+        if order is None:
+            raise Http404
+        if not self.has_invoice_permission(request):
+            raise PermissionDenied
+        self._invoice(request, order)
+        return redirect("admin:subscriptions_order_change", order.pk)
+
+    def _invoice(self, request: HttpRequest, order: Order) -> None:
+        try:
+            invoice = order_invoice_now(
+                order=order,
+                actor=request.user,
+                today=local_today(timezone.now(), order.tenant.timezone),
+            )
+        except ValidationError as exc:
+            messages.warning(request, f"{order}: {' '.join(exc.messages)}")
+        else:
+            messages.success(
+                request,
+                gettext("%(order)s: invoice %(number)s issued.")
+                % {"order": order, "number": invoice.number},
+            )
+
     @admin.action(description=_("Invoice this order"), permissions=["invoice"])
     def invoice_order(self, request: HttpRequest, queryset) -> None:
         for order in queryset.select_related("tenant"):
-            try:
-                invoice = order_invoice_now(
-                    order=order,
-                    actor=request.user,
-                    today=local_today(timezone.now(), order.tenant.timezone),
-                )
-            except ValidationError as exc:
-                messages.warning(request, f"{order}: {' '.join(exc.messages)}")
-            else:
-                messages.success(
-                    request,
-                    gettext("%(order)s: invoice %(number)s issued.")
-                    % {"order": order, "number": invoice.number},
-                )
+            self._invoice(request, order)
 
 
 class SubscriptionInvoicesMixin(ShownOnChangePage):

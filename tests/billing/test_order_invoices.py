@@ -312,3 +312,26 @@ def test_another_customers_order_and_its_invoice_are_404(world, setup):
     assert "Website setup" not in bob.get("/orders/").content.decode()
     globex_staff = client_for(world.staff["globex", "owner"], world.globex)
     assert globex_staff.get(f"/manage/subscriptions/order/{setup.pk}/change/").status_code == 404
+
+
+def test_the_order_page_invoices_it_with_one_button(world, setup):
+    billing = client_for(world.staff["acme", "billing"], world.acme)
+    url = f"/manage/subscriptions/order/{setup.pk}/invoice/"
+    assert url in billing.get(f"/manage/subscriptions/order/{setup.pk}/change/").content.decode()
+    assert billing.get(url).status_code == 405
+    response = billing.post(url)
+    assert response.status_code == 302 and state(setup) == "unpaid"
+    assert (
+        url not in billing.get(f"/manage/subscriptions/order/{setup.pk}/change/").content.decode()
+    )
+    support = client_for(world.staff["acme", "support"], world.acme)
+    other = order_create(customer=world.alpha, title="More", actor=SYSTEM, amount=Decimal(5))
+    other_url = f"/manage/subscriptions/order/{other.pk}/invoice/"
+    assert (
+        other_url
+        not in support.get(f"/manage/subscriptions/order/{other.pk}/change/").content.decode()
+    )
+    assert support.post(other_url).status_code == 403
+    globex = client_for(world.staff["globex", "owner"], world.globex)
+    assert globex.post(other_url).status_code == 404
+    assert state(other) == "not_invoiced"
