@@ -15,6 +15,7 @@ from django.views.decorators.http import require_POST
 
 from billing.documents.links import invoice_link_path
 from billing.payments.gateways import gateway_for
+from contracts.portal_links import EMAIL_PARAM, SCOPE_PARAM, document_portal_entry
 from core.roles import SYSTEM
 from core.signing import LinkInvalid
 from quotes import selectors
@@ -80,6 +81,13 @@ def _link_page(request, quote: Quote, token: str, *, form=None, status=200) -> H
             "became": became(quote, invoice_link_path),
             "pdf_url": reverse("quote_by_link_pdf", args=[token]),
             "newer_url": quote_link_path(context["newer"]) if context["newer"] else "",
+            **document_portal_entry(
+                tenant=request.tenant,
+                customer=quote.customer,
+                scope=request.GET.get(SCOPE_PARAM, ""),
+                email=request.GET.get(EMAIL_PARAM, ""),
+                next_path=reverse("quote_detail", args=[quote.pk]),
+            ),
         },
         status=status,
     )
