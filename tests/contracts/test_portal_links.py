@@ -439,3 +439,9 @@ def test_a_quote_link_shows_the_way_into_the_portal(world):
         scoped = anonymous(world.acme).get(quote_link_path(quote) + f"?portal={scope}")
     assert "Go to your portal" in plain.content.decode() and not plain.context["portal_sign_in_url"]
     assert scoped.context["portal_sign_in_url"] == f"/l/portal/{scope}/"
+
+
+@pytest.mark.parametrize("target", ["//evil.test/", "https://evil.test/", "javascript:alert(1)"])
+def test_the_link_never_redirects_off_the_business_host(world, target):
+    response = use(anonymous(world.acme), portal_link_path(alice_contact(world)), next=target)
+    assert response.status_code == 302 and response["Location"] == "/"
