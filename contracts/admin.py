@@ -1,11 +1,16 @@
 from __future__ import annotations
 
 from django import forms
-from django.contrib import admin
-from django.http import HttpRequest
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
 from django.utils.translation import gettext_lazy as _
 
 from contracts.models import Contact, Customer, LegalAcceptance, LegalDocument
+from contracts.portal_links import portal_link_contacts, portal_link_copy, portal_link_email
 from contracts.services import (
     STAFF_FIELD_ACTIONS,
     contact_add,
@@ -17,6 +22,7 @@ from contracts.services import (
 from core.admin_base import CreatedByServiceAdmin, TenantScopedInline, is_platform_admin
 from core.forms import EmailListField
 from core.roles import ContactRole
+from core.signing import LinkInvalid
 
 
 class ContactInline(TenantScopedInline):
@@ -47,6 +53,22 @@ class CustomerForm(forms.ModelForm):
     class Meta:
         model = Customer
         fields = ["tenant", *STAFF_FIELD_ACTIONS]
+
+
+class PortalLinkForm(forms.Form):
+    contact = forms.TypedChoiceField(label=_("Contact"), coerce=int)
+
+    def __init__(self, *args, contacts: list[Contact], **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.contacts = {c.pk: c for c in contacts}
+        self.fields["contact"].choices = [
+            (c.pk, f"{c.user.email} ({c.get_role_display()})") for c in contacts
+        ]
+        if contacts:
+            self.fields["contact"].initial = contacts[0].pk  # the account owner, if any
+
+    def clean_contact(self) -> Contact:
+        return self.contacts[self.cleaned_data["contact"]]
 
 
 class CustomerAdmin(CreatedByServiceAdmin):
@@ -87,6 +109,63 @@ class CustomerAdmin(CreatedByServiceAdmin):
         ),
     ]
     inlines = [ContactInline, LegalAcceptanceInline]
+
+    def get_urls(self):
+        view = self.admin_site.admin_view(self.portal_link_view)
+        return [
+            path("<int:object_id>/portal-link/", view, name="contracts_customer_portal_link"),
+            *super().get_urls(),
+        ]
+
+    def change_view(self, request: HttpRequest, object_id, form_url="", extra_context=None):
+        extra_context = dict(extra_context or {})
+        if str(object_id).isdigit() and self._may(request, "customer.portal_link"):
+            extra_context["portal_link_url"] = reverse(
+                "admin:contracts_customer_portal_link", args=[object_id]
+            )
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    def portal_link_view(self, request: HttpRequest, object_id: int) -> HttpResponse:
+        """Copy or e-mail a contact's portal link (Billing and up; the account owner first)."""
+        customer = self.get_object(request, str(object_id))
+        if not self._may(request, "customer.portal_link"):
+            raise PermissionDenied
+        contacts = portal_link_contacts(customer)
+        form = PortalLinkForm(request.POST or None, contacts=contacts)
+        link = ""
+        if request.method == "POST" and form.is_valid():
+            contact = form.cleaned_data["contact"]
+            try:
+                if "email" in request.POST:
+                    portal_link_email(contact=contact, actor=request.user)
+                else:
+                    link = portal_link_copy(contact=contact, actor=request.user)
+            except LinkInvalid:
+                form.add_error("contact", _("This contact cannot use a portal link."))
+            else:
+                if not link:
+                    messages.success(
+                        request,
+                        _("The portal link is on its way to %(email)s.")
+                        % {"email": contact.user.email},
+                    )
+                    return redirect("admin:contracts_customer_change", customer.pk)
+        return TemplateResponse(
+            request,
+            "admin/contracts/customer/portal_link.html",
+            {
+                **self.admin_site.each_context(request),
+                "opts": self.model._meta,
+                "original": customer,
+                "customer": customer,
+                "form": form,
+                "contacts": contacts,
+                "link": link,
+                "validity_days": customer.tenant.link_validity_days,
+                "title": _("Portal link"),
+            },
+            status=400 if request.method == "POST" and not form.is_valid() else 200,
+        )
 
     def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
         # Customers are closed (subscriptions admin), never deleted: their documents stay.

@@ -77,6 +77,8 @@ STAFF_ACTIONS: dict[str, StaffRole] = {
     "customer.delete": StaffRole.MANAGER,
     "contact.view": StaffRole.SUPPORT,
     "contact.manage": StaffRole.BILLING,
+    # Copy or e-mail a contact's portal link (it signs that contact in, once).
+    "customer.portal_link": StaffRole.BILLING,
     # Contract terms that change what the customer owes or how they are treated.
     "customer.payment_terms.change": StaffRole.MANAGER,
     "customer.test_account.change": StaffRole.MANAGER,

@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from billing.documents.emails import invoice_recipients
 from contracts.models import DocumentDelivery
+from contracts.portal_links import document_link_query
 from core.emails import templated_message
 from core.tenancy import link_base
 from quotes.links import quote_link_path
@@ -40,7 +41,10 @@ def send_quote_sent(quote_id: int) -> bool:
             context={
                 "quote": quote,
                 "customer": customer,
-                "link": link_base(tenant) + quote_link_path(quote),
+                # To one contact, the link also signs them in (document_link_query).
+                "link": link_base(tenant)
+                + quote_link_path(quote)
+                + document_link_query(customer=customer, recipients=recipients),
                 "attached": attach,
             },
             language=quote.buyer.get("language") or tenant.locale,

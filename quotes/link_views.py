@@ -9,12 +9,12 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from billing.documents.links import invoice_link_path
 from billing.payments.gateways import gateway_for
+from contracts.portal_links import EMAIL_PARAM, SCOPE_PARAM, document_portal_entry
 from core.roles import SYSTEM
 from core.signing import LinkInvalid
 from quotes import selectors
@@ -55,16 +55,19 @@ def _invalid(request: HttpRequest) -> HttpResponse:
     return render(request, "quotes/link_invalid.html", status=404)
 
 
-def _login_url(quote: Quote) -> str:
-    return "/accounts/login/?" + urlencode({"next": reverse("quote_detail", args=[quote.pk])})
-
-
 def _link_page(request, quote: Quote, token: str, *, form=None, status=200) -> HttpResponse:
     quote = selectors.quote_with_details(quote)
     context = quote_context(quote)
     link_approval = quote.tenant.quote_link_approval
     if context["is_open"] and link_approval and form is None:
         form = approve_form(quote, via_link=True)
+    portal_entry = document_portal_entry(
+        tenant=request.tenant,
+        customer=quote.customer,
+        scope=request.GET.get(SCOPE_PARAM, ""),
+        email=request.GET.get(EMAIL_PARAM, ""),
+        next_path=reverse("quote_detail", args=[quote.pk]),
+    )
     return render(
         request,
         "quotes/link.html",
@@ -74,12 +77,14 @@ def _link_page(request, quote: Quote, token: str, *, form=None, status=200) -> H
             "may_approve": link_approval,
             "form": form,
             "terms": current_terms(quote) if context["is_open"] else None,
-            "login_url": _login_url(quote),
+            # "Log in to approve": the login, the recipient's address filled in when known.
+            "login_url": portal_entry["portal_login_url"],
             "approve_url": reverse("quote_link_approve", args=[token]),
             "decline_url": reverse("quote_link_decline", args=[token]),
             "became": became(quote, invoice_link_path),
             "pdf_url": reverse("quote_by_link_pdf", args=[token]),
             "newer_url": quote_link_path(context["newer"]) if context["newer"] else "",
+            **portal_entry,
         },
         status=status,
     )

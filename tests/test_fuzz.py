@@ -27,6 +27,7 @@ from django.utils import timezone
 from billing.documents.links import invoice_link_path
 from billing.models import TaxRate
 from billing.payments.services import invoice_mark_paid
+from contracts.portal_links import portal_link_path
 from core.models import StaffMembership, Tenant, User
 from core.roles import SYSTEM
 from core.tenancy import tenant_cache_clear
@@ -183,7 +184,10 @@ def world_data(world) -> dict[str, list[str]]:
         "customer_id": [str(world.alpha.pk)],
         "module_id": [str(tariff.module_id)],
         "tenant": [world.acme.slug],
-        "token": [invoice_link_path(open_invoice).split("/")[3]],
+        "token": [
+            invoice_link_path(open_invoice).split("/")[3],
+            portal_link_path(world.alpha.contacts.get(user=world.alice)).split("/")[3],
+        ],
         "app_label": ["billing", "contracts", "subscriptions", "core", "quotes"],
         "quote_id": [str(q.pk) for q in quotes],
     }
@@ -203,6 +207,10 @@ def quote_rows(world, tariff, option) -> list:
     return [draft, sent]
 
 
+# Back-office pages of a row beyond Django's own (change, history, delete).
+EXTRA_ADMIN_TAILS = {"contracts.Customer": ("portal-link/",)}
+
+
 def admin_paths(tenant) -> list[str]:
     """The back office's pages for each registered model, with the id of one of acme's rows."""
     paths = []
@@ -214,7 +222,12 @@ def admin_paths(tenant) -> list[str]:
             rows = rows.filter(tenant=tenant)
         row = rows.first()
         if row is not None:
-            for tail in ("change/", "history/", "delete/"):
+            for tail in (
+                "change/",
+                "history/",
+                "delete/",
+                *EXTRA_ADMIN_TAILS.get(model._meta.label, ()),
+            ):
                 paths.append(f"{base}{row.pk}/{tail}")
         paths += [f"{base}{junk}/change/" for junk in JUNK_IDS]
         paths.append(

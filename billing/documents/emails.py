@@ -11,6 +11,7 @@ from billing.documents.links import invoice_link_path
 from billing.documents.models import Invoice, InvoiceDelivery, InvoiceStatus
 from billing.documents.pdf import invoice_pdf
 from contracts.models import Contact, DocumentDelivery
+from contracts.portal_links import document_link_query
 from core.audit import audit_record
 from core.emails import templated_message
 from core.models import User
@@ -41,7 +42,10 @@ def invoice_message(
         "invoice": invoice,
         "customer": customer,
         "tenant": tenant,
-        "link": base + invoice_link_path(invoice),
+        # To one contact, the link also signs them in to the portal (document_link_query).
+        "link": base
+        + invoice_link_path(invoice)
+        + document_link_query(customer=customer, recipients=recipients),
         "attached": attach,
         **(extra or {}),
     }

@@ -30,6 +30,7 @@ from billing.payments.services import (
     payment_method_forget,
     payment_method_set_default,
 )
+from contracts.portal_links import EMAIL_PARAM, SCOPE_PARAM, document_portal_entry
 from core.roles import SYSTEM
 from core.signing import LinkInvalid
 
@@ -65,6 +66,13 @@ def invoice_by_link(request: HttpRequest, token: str) -> HttpResponse:
             "may_pay": invoice.status in PAYABLE
             and invoice.amount_due > 0
             and gateway_for(invoice.tenant).takes_cards,
+            **document_portal_entry(
+                tenant=request.tenant,
+                customer=invoice.customer,
+                scope=request.GET.get(SCOPE_PARAM, ""),
+                email=request.GET.get(EMAIL_PARAM, ""),
+                next_path=reverse("invoice_detail", args=[invoice.pk]),
+            ),
         },
     )
 

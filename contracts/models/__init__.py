@@ -1,6 +1,7 @@
 from contracts.models.contact import Contact
 from contracts.models.customer import Customer, DocumentDelivery, VatRegime, new_link_secret
 from contracts.models.legal import LegalAcceptance, LegalDocument, LegalDocumentKind
+from contracts.models.portal_link import PortalLinkUse
 
 __all__ = [
     "Contact",
@@ -9,6 +10,7 @@ __all__ = [
     "LegalAcceptance",
     "LegalDocument",
     "LegalDocumentKind",
+    "PortalLinkUse",
     "VatRegime",
     "new_link_secret",
 ]

@@ -255,6 +255,44 @@ def test_a_quote_link_opens_nothing_on_another_host_or_for_another_customers_tok
         assert response.status_code == 404, f"{url}: {response.status_code}"
 
 
+# The portal link (contracts/portal_links.py) signs its contact in: on its own business's host
+# only, and never with a token forged for another contact (tests/contracts/test_portal_links.py
+# tries expired, used, revoked and closed-account links).
+@pytest.mark.django_db
+@pytest.mark.parametrize("method", ["get", "post"])
+def test_a_portal_link_opens_nothing_on_another_host_or_forged_for_another_contact(world, method):
+    from contracts.portal_links import portal_link_path
+
+    path = portal_link_path(world.alpha.contacts.get(user=world.alice))
+    token = portal_link_path(world.bravo.contacts.get(user=world.bob)).split("/")[3]
+    payload = (
+        base64.urlsafe_b64encode(
+            json.dumps(
+                {"c": world.alpha.pk, "o": world.alpha.contacts.get().pk, "n": "x" * 22}
+            ).encode()
+        )
+        .decode()
+        .rstrip("=")
+    )
+    forged = "/l/portal/" + ":".join([payload, *token.split(":")[1:]]) + "/"
+    for client, url in (
+        (world.client(None, tenant=world.globex), path),
+        (world.client(world.charlie), path),
+        (world.client(None), forged),
+    ):
+        response = getattr(client, method)(url)
+        assert response.status_code == 404, f"{url}: {response.status_code}"
+    assert world.client(world.bob).get(path).status_code == 200  # a link opens for its holder
+
+
+@pytest.mark.django_db
+def test_the_portal_link_page_of_another_business_customer_is_a_404_in_the_back_office(world):
+    path = f"/manage/contracts/customer/{world.alpha.pk}/portal-link/"
+    client = world.client(world.staff["globex", "owner"], tenant=world.globex)
+    assert client.get(path).status_code == 404
+    assert world.client(world.staff["acme", "billing"]).get(path).status_code == 200
+
+
 @pytest.mark.django_db
 @pytest.mark.parametrize("name", sorted(OBJECT_URLS))
 def test_outsiders_get_404(world, name):
