@@ -193,7 +193,7 @@ class SubscriptionChangeForm(forms.ModelForm):
         ),
     )
     cancellation_request = forms.ChoiceField(
-        label=_("Cancellation request"),
+        label=_("Decide the request"),
         required=False,
         choices=[("", "—"), ("approve", _("Approve")), ("refuse", _("Refuse"))],
         help_text=_(
@@ -319,13 +319,13 @@ class SubscriptionAdmin(CreatedByServiceAdmin):
             fields = ["pending_cancellation", "cancellation_request", "refusal_reason", *fields]
         return fields
 
-    @admin.display(description=_("Cancellation request"))
+    @admin.display(description=_("Cancellation request waiting"))
     def pending_cancellation(self, subscription: Subscription) -> str:
         request = subscription_cancellation_pending(subscription)
         if request is None:
             return "—"
-        return _("Waiting since %(since)s; last day asked for %(date)s. Reason: %(reason)s") % {
-            "since": date_format(timezone.localtime(request.created_at), "SHORT_DATETIME_FORMAT"),
+        return _("Sent on %(since)s, asking for %(date)s as the last day. Reason: %(reason)s") % {
+            "since": date_format(timezone.localtime(request.created_at)),
             "date": date_format(request.ends_on),
             "reason": request.reason,
         }
