@@ -241,6 +241,11 @@ class SubscriptionChangeForm(forms.ModelForm):
         decision = data.get("cancellation_request")
         if decision and subscription_cancellation_pending(subscription) is None:
             self.add_error("cancellation_request", _("There is no cancellation request waiting."))
+        if decision == "approve" and not subscription.is_changeable:
+            self.add_error(
+                "cancellation_request",
+                _("This subscription is already cancelled or ended."),
+            )
         if decision == "refuse" and not data.get("refusal_reason", "").strip():
             self.add_error(
                 "refusal_reason", _("Please tell the customer why the request is refused.")

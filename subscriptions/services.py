@@ -99,12 +99,23 @@ def _move(
             code="transition",
         )
     subscription.status = to_status
+    return _record(subscription, from_status, kind=kind, actor=actor, data=data)
+
+
+def _record(
+    subscription: Subscription,
+    from_status: str,
+    *,
+    kind: str,
+    actor: User | SystemActor,
+    data: dict,
+) -> SubscriptionEvent:
     event = SubscriptionEvent.objects.create(
         tenant=subscription.tenant,
         subscription=subscription,
         kind=kind,
         from_status=from_status,
-        to_status=to_status,
+        to_status=subscription.status,
         data=data,
         actor=acting_user(actor),
     )
@@ -114,7 +125,7 @@ def _move(
         action=f"subscription.{kind}",
         obj=subscription,
         before={"status": from_status},
-        after={"status": to_status, **data},
+        after={"status": subscription.status, **data},
     )
     return event
 
@@ -541,8 +552,9 @@ def _schedule_end(
 
 
 def _note(subscription: Subscription, *, kind: str, actor: User, data: dict) -> SubscriptionEvent:
-    """An event that leaves the status as it is (a cancellation request's moves)."""
-    return _move(subscription, subscription.status, kind=kind, actor=actor, data=data)
+    """An event that leaves the status as it is (a cancellation request's moves): recorded
+    whatever the status, so a request can still be refused or withdrawn while suspended."""
+    return _record(subscription, subscription.status, kind=kind, actor=actor, data=data)
 
 
 def subscription_cancellation_pending(subscription: Subscription) -> CancellationRequest | None:

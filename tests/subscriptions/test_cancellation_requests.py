@@ -195,3 +195,24 @@ def _empty_inline() -> dict:
         "options-MIN_NUM_FORMS": "0",
         "options-MAX_NUM_FORMS": "1000",
     }
+
+
+def test_a_request_on_a_suspended_subscription_can_still_be_refused_not_approved(
+    world, alpha_basic, needs_approval
+):
+    from core.roles import SYSTEM
+    from subscriptions.services import subscription_suspend
+
+    _request(world, alpha_basic)
+    subscription_suspend(subscription=alpha_basic, actor=SYSTEM, reason="Unpaid")
+    client = world.client(world.staff["acme", "billing"])
+    url = f"/manage/subscriptions/subscription/{alpha_basic.pk}/change/"
+    response = client.post(url, {"cancellation_request": "approve", **_empty_inline()})
+    assert response.status_code == 200
+    assert "already cancelled or ended" in response.content.decode()
+    cancellation_request_refuse(
+        subscription=alpha_basic, actor=world.staff["acme", "billing"], reason="Pay first"
+    )
+    subscription = Subscription.objects.get(pk=alpha_basic.pk)
+    assert subscription.status == "suspended"
+    assert subscription.events.filter(kind="cancellation_refused").exists()
