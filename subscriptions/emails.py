@@ -90,12 +90,12 @@ def send_subscription_confirmation(event_id: int) -> int:
     with transaction.atomic():
         event = (
             SubscriptionEvent.objects.select_for_update(of=("self",))
-            .select_related(
-                "tenant", "subscription__customer", "subscription__tariff__module", "actor"
-            )
-            .get(pk=event_id)
+            .select_related("tenant", "subscription__customer", "subscription__tariff__module")
+            .filter(pk=event_id)
+            .first()
         )
-        if event.notified_at is not None or event.kind not in CONFIRMED_EVENTS:
+        # Gone (its business deleted since it was queued): nothing to confirm, nothing to retry.
+        if event is None or event.notified_at is not None or event.kind not in CONFIRMED_EVENTS:
             return 0
         subscription, tenant = event.subscription, event.tenant
         customer = subscription.customer

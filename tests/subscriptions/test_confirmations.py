@@ -235,3 +235,8 @@ def test_a_customer_without_a_language_reads_the_businesss(
             customer=notified.alpha, tariff=plans.basic, actor=SYSTEM, start_on=date(2026, 4, 1)
         )
     assert "Guten Tag Alpha Corp," in _by_recipient()["alice@example.test"].body
+
+
+def test_a_task_for_an_event_that_is_gone_sends_nothing(notified):
+    assert send_subscription_confirmation.delay(999_999).get() == 0
+    assert mail.outbox == []
