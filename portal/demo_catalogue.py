@@ -63,6 +63,17 @@ CATALOGUE = {
         ),
     },
 }
+# What subscribers may do in the portal, where it differs from "cancel and change freely":
+# yearly and coaching contracts end only with the business's approval; quarterly coaching is
+# changed by staff only.
+PORTAL_RIGHTS = {
+    "Helpdesk/Team yearly": {"cancellation_needs_approval": True},
+    "Coaching/Monthly coaching": {"cancellation_needs_approval": True},
+    "Coaching/Quarterly coaching": {
+        "cancellation_needs_approval": True,
+        "portal_may_change": False,
+    },
+}
 # customer number -> [(module, tariff, months ago started, cancelled?)]
 SUBSCRIPTIONS = {
     "C-1001": [("Helpdesk", "Team", 8, False), ("Website hosting", "Small", 14, False)],
@@ -114,6 +125,7 @@ def seed_catalogue(tenant: Tenant) -> dict[str, Tariff]:
                     "change_notice_days": change,
                     "position": position,
                     "currency": tenant.default_currency,
+                    **PORTAL_RIGHTS.get(f"{module_name}/{name}", {}),
                 },
             )
             if made:
@@ -155,6 +167,16 @@ def seed_subscriptions(tenant: Tenant, tariffs: dict[str, Tariff], today: date) 
                     actor=manager,
                     today=today,
                     reason="Moving to an in-house solution.",
+                )
+            elif tariff.cancellation_needs_approval and customer.number.endswith("1"):
+                # A request waiting in the back office, as the customer sent it from the portal.
+                owner = customer.contacts.filter(role="owner", is_active=True).first()
+                subscription_cancel(
+                    subscription=subscription,
+                    actor=owner.user,
+                    today=today,
+                    reason="We are merging with another company and review every contract.",
+                    as_contact=True,
                 )
         if customer.number.endswith("1"):
             workshop = order_create(

@@ -9,6 +9,7 @@ from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
 from contracts.models import Customer
@@ -34,8 +35,11 @@ from subscriptions.orders import order_advance, order_create, order_price_check
 from subscriptions.services import (
     account_close,
     cancellation_end_check,
+    cancellation_request_approve,
+    cancellation_request_refuse,
     customer_contract_start,
     subscription_cancel,
+    subscription_cancellation_pending,
     subscription_change_tariff,
     subscription_option_add,
     subscription_option_check,
@@ -106,6 +110,16 @@ class TariffAdmin(CatalogueAdmin):
             },
         ),
         (_("Changes and add-ons"), {"fields": ["allowed_changes", "options"]}),
+        (
+            _("In the customer portal"),
+            {
+                "fields": [
+                    "portal_may_change",
+                    "portal_may_cancel",
+                    "cancellation_needs_approval",
+                ]
+            },
+        ),
     ]
 
 
@@ -178,6 +192,21 @@ class SubscriptionChangeForm(forms.ModelForm):
             "period start the notice allows."
         ),
     )
+    cancellation_request = forms.ChoiceField(
+        label=_("Decide the request"),
+        required=False,
+        choices=[("", "—"), ("approve", _("Approve")), ("refuse", _("Refuse"))],
+        help_text=_(
+            "Approving schedules the end on the day the customer asked for, or the earliest "
+            "day the terms allow now."
+        ),
+    )
+    refusal_reason = forms.CharField(
+        label=_("Reason for refusing"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("The customer reads it."),
+    )
     withdraw = forms.ChoiceField(
         label=_("Withdraw"),
         required=False,
@@ -204,10 +233,23 @@ class SubscriptionChangeForm(forms.ModelForm):
             bool(data.get("cancel_on")),
             bool(data.get("change_to")),
             bool(data.get("withdraw")),
+            bool(data.get("cancellation_request")),
         ]
         if sum(chosen) > 1:
             raise ValidationError(_("Do one thing at a time: cancel, change or withdraw."))
         subscription = self.instance
+        decision = data.get("cancellation_request")
+        if decision and subscription_cancellation_pending(subscription) is None:
+            self.add_error("cancellation_request", _("There is no cancellation request waiting."))
+        if decision == "approve" and not subscription.is_changeable:
+            self.add_error(
+                "cancellation_request",
+                _("This subscription is already cancelled or ended."),
+            )
+        if decision == "refuse" and not data.get("refusal_reason", "").strip():
+            self.add_error(
+                "refusal_reason", _("Please tell the customer why the request is refused.")
+            )
         if data.get("withdraw") == "cancellation" and subscription.status != "scheduled_end":
             self.add_error("withdraw", _("There is no cancellation to undo."))
         if data.get("withdraw") == "change" and subscription.status != "scheduled_change":
@@ -272,12 +314,26 @@ class SubscriptionAdmin(CreatedByServiceAdmin):
     ]
 
     def get_readonly_fields(self, request: HttpRequest, obj=None):
-        return self.readonly_fields if obj is not None else []
+        return [*self.readonly_fields, "pending_cancellation"] if obj is not None else []
 
     def get_fields(self, request: HttpRequest, obj=None):
         if obj is None:
             return ["customer", "tariff", "started_on", "quantity", "remaining_cycles"]
-        return [*self.readonly_fields, "change_to", "withdraw", "cancel_on", "cancellation_note"]
+        fields = [*self.readonly_fields, "change_to", "withdraw", "cancel_on", "cancellation_note"]
+        if subscription_cancellation_pending(obj) is not None:
+            fields = ["pending_cancellation", "cancellation_request", "refusal_reason", *fields]
+        return fields
+
+    @admin.display(description=_("Cancellation request waiting"))
+    def pending_cancellation(self, subscription: Subscription) -> str:
+        request = subscription_cancellation_pending(subscription)
+        if request is None:
+            return "—"
+        return _("Sent on %(since)s, asking for %(date)s as the last day. Reason: %(reason)s") % {
+            "since": date_format(timezone.localtime(request.created_at)),
+            "date": date_format(request.ends_on),
+            "reason": request.reason,
+        }
 
     def get_form(self, request: HttpRequest, obj=None, change=False, **kwargs):
         kwargs["form"] = SubscriptionAddForm if obj is None else SubscriptionChangeForm
@@ -308,7 +364,13 @@ class SubscriptionAdmin(CreatedByServiceAdmin):
         if not change:
             return
         data, today = form.cleaned_data, timezone.localdate()
-        if data.get("cancel_on"):
+        if data.get("cancellation_request") == "approve":
+            cancellation_request_approve(subscription=obj, actor=request.user, today=today)
+        elif data.get("cancellation_request") == "refuse":
+            cancellation_request_refuse(
+                subscription=obj, actor=request.user, reason=data["refusal_reason"]
+            )
+        elif data.get("cancel_on"):
             subscription_cancel(
                 subscription=obj,
                 actor=request.user,

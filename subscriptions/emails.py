@@ -1,12 +1,25 @@
+"""E-mails about what a customer bought: package purchases and subscription confirmations."""
+
 from __future__ import annotations
+
+from datetime import date
 
 from django.db import transaction
 from django.utils import timezone
 
-from contracts.models import Contact
+from contracts.models import Contact, Customer
 from core.emails import send_templated
 from core.roles import ContactRole
-from subscriptions.models import Order
+from subscriptions.models import Order, SubscriptionEvent, Tariff
+
+
+def customer_recipients(customer: Customer) -> list[str]:
+    """Who hears about the customer's purchases: its invoice recipients, else its owners."""
+    return list(customer.invoice_recipients) or list(
+        Contact.objects.filter(customer=customer, role=ContactRole.OWNER, is_active=True)
+        .order_by("pk")
+        .values_list("user__email", flat=True)
+    )
 
 
 def send_package_purchase(order_id: int) -> int:
@@ -19,11 +32,7 @@ def send_package_purchase(order_id: int) -> int:
         if order.notified_at is not None:
             return 0
         customer, tenant = order.customer, order.tenant
-        recipients = list(customer.invoice_recipients) or list(
-            Contact.objects.filter(
-                customer=customer, role=ContactRole.OWNER, is_active=True
-            ).values_list("user__email", flat=True)
-        )
+        recipients = customer_recipients(customer)
         context = {"order": order, "customer": customer}
         send_templated(
             prefix="emails/package_purchase_customer",
@@ -42,3 +51,78 @@ def send_package_purchase(order_id: int) -> int:
         order.notified_at = timezone.now()
         order.save(update_fields=["notified_at"])
     return int(bool(recipients)) + int(bool(tenant.notification_emails))
+
+
+# The events a customer and the business hear about; each has its wording in the
+# subscription_confirmation_* templates. Other events (the daily job, suspension) confirm nothing.
+CONFIRMED_EVENTS = frozenset(
+    {
+        "order",
+        "change_scheduled",
+        "tariff_changed",
+        "change_withdrawn",
+        "cancelled",
+        "cancellation_requested",
+        "cancellation_approved",
+        "cancellation_refused",
+        "cancellation_withdrawn",
+        "cancel_undone",
+    }
+)
+_DATES = ("ends_on", "change_on", "on", "start_on")
+
+
+def _event_context(event: SubscriptionEvent) -> dict:
+    data = dict(event.data)
+    for key in _DATES:
+        if isinstance(data.get(key), str):
+            data[key] = date.fromisoformat(data[key])
+    if event.kind == "order":
+        tariff = Tariff.objects.select_related("module").filter(pk=data.get("tariff")).first()
+        data["tariff"] = str(tariff or event.subscription.tariff)
+    return data
+
+
+def send_subscription_confirmation(event_id: int) -> int:
+    """E-mail the customer (invoice recipients, else its owners, in its document language) and
+    the business's notification addresses (in the business's locale) about one subscription
+    event. Returns how many messages went out; 0 when already done or nothing to confirm."""
+    with transaction.atomic():
+        event = (
+            SubscriptionEvent.objects.select_for_update(of=("self",))
+            .select_related("tenant", "subscription__customer", "subscription__tariff__module")
+            .filter(pk=event_id)
+            .first()
+        )
+        # Gone (its business deleted since it was queued): nothing to confirm, nothing to retry.
+        if event is None or event.notified_at is not None or event.kind not in CONFIRMED_EVENTS:
+            return 0
+        subscription, tenant = event.subscription, event.tenant
+        customer = subscription.customer
+        recipients = customer_recipients(customer)
+        business = list(tenant.notification_emails)
+        context = {
+            "event": event,
+            "kind": event.kind,
+            "data": _event_context(event),
+            "subscription": subscription,
+            "module": subscription.tariff.module.name,
+            "customer": customer,
+        }
+        send_templated(
+            prefix="emails/subscription_confirmation_customer",
+            to=recipients,
+            context=context,
+            language=customer.language or tenant.locale,
+            tenant=tenant,
+        )
+        send_templated(
+            prefix="emails/subscription_confirmation_business",
+            to=business,
+            context=context,
+            language=tenant.locale,
+            tenant=tenant,
+        )
+        event.notified_at = timezone.now()
+        event.save(update_fields=["notified_at"])
+    return int(bool(recipients)) + int(bool(business))

@@ -8,6 +8,8 @@ from django.utils.translation import gettext, ngettext
 from contracts.models import Customer
 from core.models import Tenant
 from subscriptions.models import (
+    CancellationRequest,
+    CancellationRequestStatus,
     CreditAccount,
     CreditLedgerEntry,
     DeliveryStage,
@@ -31,6 +33,12 @@ def subscription_list(*, tenant: Tenant, customer: Customer) -> QuerySet[Subscri
         .annotate(ended=Case(When(status=SubscriptionStatus.ENDED, then=1), default=0))
         .order_by("ended", "-started_on", "-id")
     )
+
+
+def cancellation_request_refused(subscription: Subscription) -> CancellationRequest | None:
+    """The latest cancellation request, when staff refused it: its reason stays on the page."""
+    latest = subscription.cancellation_requests.order_by("-created_at", "-id").first()
+    return latest if latest and latest.status == CancellationRequestStatus.REFUSED else None
 
 
 def module_list(*, tenant: Tenant) -> QuerySet[Module]:

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone, translation
@@ -26,6 +26,8 @@ from core.roles import SYSTEM, ContactRole, SystemActor, acting_user, may, requi
 from subscriptions import periods
 from subscriptions.models import (
     SUBSCRIPTION_TRANSITIONS,
+    CancellationRequest,
+    CancellationRequestStatus,
     Option,
     PendingCharge,
     Subscription,
@@ -35,6 +37,7 @@ from subscriptions.models import (
     Tariff,
 )
 from subscriptions.orders import order_create
+from subscriptions.tasks import send_subscription_confirmation
 
 # ---------------------------------------------------------------------------------------------
 # Amounts
@@ -86,7 +89,7 @@ def _locked(subscription: Subscription) -> Subscription:
 
 def _move(
     subscription: Subscription, to_status: str, *, kind: str, actor: User | SystemActor, data: dict
-) -> None:
+) -> SubscriptionEvent:
     """Change status along SUBSCRIPTION_TRANSITIONS only; record the event and audit it."""
     from_status = subscription.status
     if to_status not in SUBSCRIPTION_TRANSITIONS[from_status]:
@@ -96,12 +99,23 @@ def _move(
             code="transition",
         )
     subscription.status = to_status
-    SubscriptionEvent.objects.create(
+    return _record(subscription, from_status, kind=kind, actor=actor, data=data)
+
+
+def _record(
+    subscription: Subscription,
+    from_status: str,
+    *,
+    kind: str,
+    actor: User | SystemActor,
+    data: dict,
+) -> SubscriptionEvent:
+    event = SubscriptionEvent.objects.create(
         tenant=subscription.tenant,
         subscription=subscription,
         kind=kind,
         from_status=from_status,
-        to_status=to_status,
+        to_status=subscription.status,
         data=data,
         actor=acting_user(actor),
     )
@@ -111,8 +125,24 @@ def _move(
         action=f"subscription.{kind}",
         obj=subscription,
         before={"status": from_status},
-        after={"status": to_status, **data},
+        after={"status": subscription.status, **data},
     )
+    return event
+
+
+def _confirm(event: SubscriptionEvent) -> None:
+    """E-mail the customer and the business about this event once the transaction commits."""
+    transaction.on_commit(lambda: send_subscription_confirmation.delay(event.pk))
+
+
+def _require_portal_right(subscription: Subscription, right: str) -> None:
+    """The plan says what its subscribers may do themselves; staff are not limited by it."""
+    allowed = {
+        "cancel": subscription.tariff.portal_may_cancel,
+        "change": subscription.tariff.portal_may_change,
+    }[right]
+    if not allowed:
+        raise PermissionDenied(gettext("Your plan does not allow this in the customer portal."))
 
 
 def _snapshot_tariff(subscription: Subscription, tariff: Tariff) -> None:
@@ -182,7 +212,7 @@ def subscription_order(
             unit_price=unit_price,
             added_on=start_on,
         )
-    SubscriptionEvent.objects.create(
+    ordered = SubscriptionEvent.objects.create(
         tenant=customer.tenant,
         subscription=subscription,
         kind="order",
@@ -212,6 +242,7 @@ def subscription_order(
         obj=subscription,
         after={"tariff": str(tariff), "start_on": start_on, "quantity": quantity},
     )
+    _confirm(ordered)
     return subscription
 
 
@@ -312,12 +343,14 @@ def subscription_change_tariff(
         customer_id=subscription.customer_id,
     )
     subscription = _locked(subscription)
+    if as_contact:
+        _require_portal_right(subscription, "change")
     preview = tariff_change_preview(subscription=subscription, target=target, today=today)
     if preview.immediate:
-        _apply_tariff(subscription, target, actor=actor, today=today, preview=preview)
+        _confirm(_apply_tariff(subscription, target, actor=actor, today=today, preview=preview))
     else:
         subscription.scheduled_tariff, subscription.change_on = target, preview.effective_on
-        _move(
+        event = _move(
             subscription,
             SubscriptionStatus.SCHEDULED_CHANGE,
             kind="change_scheduled",
@@ -325,6 +358,7 @@ def subscription_change_tariff(
             data={"tariff": str(target), "change_on": preview.effective_on},
         )
         subscription.save()
+        _confirm(event)
     return preview
 
 
@@ -335,7 +369,7 @@ def _apply_tariff(
     actor: User | SystemActor,
     today: date,
     preview: ChangePreview | None = None,
-) -> None:
+) -> SubscriptionEvent:
     old = str(subscription.tariff)
     if target.interval_months != subscription.interval_months:
         # A new rhythm starts on the day of the change (always a period boundary): periods,
@@ -365,7 +399,7 @@ def _apply_tariff(
             service_start=today,
             service_end=current.last_day,
         )
-    _move(
+    event = _move(
         subscription,
         SubscriptionStatus.ACTIVE,
         kind="tariff_changed",
@@ -373,6 +407,7 @@ def _apply_tariff(
         data={"from": old, "to": str(target), "on": today},
     )
     subscription.save()
+    return event
 
 
 @transaction.atomic
@@ -387,11 +422,13 @@ def subscription_undo_change(
         customer_id=subscription.customer_id,
     )
     subscription = _locked(subscription)
+    if as_contact:
+        _require_portal_right(subscription, "change")
     if subscription.status != SubscriptionStatus.SCHEDULED_CHANGE:
         raise ValidationError(_("There is no tariff change to withdraw."), code="no_change")
     withdrawn = str(subscription.scheduled_tariff)
     subscription.scheduled_tariff, subscription.change_on = None, None
-    _move(
+    event = _move(
         subscription,
         SubscriptionStatus.ACTIVE,
         kind="change_withdrawn",
@@ -399,6 +436,7 @@ def subscription_undo_change(
         data={"tariff": withdrawn},
     )
     subscription.save()
+    _confirm(event)
     return subscription
 
 
@@ -457,7 +495,9 @@ def subscription_cancel(
     as_contact: bool = False,
 ) -> Subscription:
     """Schedule the end. Customers and billing staff get the earliest date the terms allow and
-    must give a reason; a Manager may choose any date from today on."""
+    must give a reason; a Manager may choose any date from today on. A customer on a tariff
+    whose cancellations need approval gets a pending CancellationRequest instead (see
+    `subscription_cancellation_pending`)."""
     require(
         actor,
         "subscription.cancel" if as_contact else "subscription.manage",
@@ -465,6 +505,8 @@ def subscription_cancel(
         customer_id=subscription.customer_id,
     )
     subscription = _locked(subscription)
+    if as_contact:
+        _require_portal_right(subscription, "cancel")
     ends_on = cancellation_end_check(
         subscription=subscription,
         actor=actor,
@@ -474,19 +516,171 @@ def subscription_cancel(
     )
     if not reason.strip():
         raise ValidationError({"reason": _("Please tell us why you are cancelling.")})
+    if as_contact and subscription.tariff.cancellation_needs_approval:
+        _request_cancellation(subscription, actor=actor, ends_on=ends_on, reason=reason.strip())
+        return subscription
+    _confirm(_schedule_end(subscription, actor=actor, ends_on=ends_on, reason=reason.strip()))
+    return subscription
+
+
+def _schedule_end(
+    subscription: Subscription,
+    *,
+    actor: User,
+    ends_on: date,
+    reason: str,
+    kind: str = "cancelled",
+    extra: dict | None = None,
+) -> SubscriptionEvent:
     subscription.ends_on = ends_on
-    subscription.cancellation_reason = reason.strip()
+    subscription.cancellation_reason = reason
     subscription.cancelled_at = timezone.now()
     subscription.scheduled_tariff, subscription.change_on = None, None
-    _move(
+    # Staff cancelling directly answer a request that is still waiting, too.
+    subscription.cancellation_requests.filter(status=CancellationRequestStatus.PENDING).update(
+        status=CancellationRequestStatus.APPROVED, decided_by=actor, decided_at=timezone.now()
+    )
+    event = _move(
         subscription,
         SubscriptionStatus.SCHEDULED_END,
-        kind="cancelled",
+        kind=kind,
         actor=actor,
-        data={"ends_on": ends_on, "reason": subscription.cancellation_reason},
+        data={"ends_on": ends_on, "reason": reason, **(extra or {})},
     )
     subscription.save()
-    return subscription
+    return event
+
+
+def _note(subscription: Subscription, *, kind: str, actor: User, data: dict) -> SubscriptionEvent:
+    """An event that leaves the status as it is (a cancellation request's moves): recorded
+    whatever the status, so a request can still be refused or withdrawn while suspended."""
+    return _record(subscription, subscription.status, kind=kind, actor=actor, data=data)
+
+
+def subscription_cancellation_pending(subscription: Subscription) -> CancellationRequest | None:
+    return subscription.cancellation_requests.filter(
+        status=CancellationRequestStatus.PENDING
+    ).first()
+
+
+def _request_cancellation(
+    subscription: Subscription, *, actor: User, ends_on: date, reason: str
+) -> CancellationRequest:
+    if subscription_cancellation_pending(subscription) is not None:
+        raise ValidationError(
+            _("Your cancellation request is already waiting for approval."), code="pending"
+        )
+    request = CancellationRequest.objects.create(
+        tenant=subscription.tenant,
+        subscription=subscription,
+        ends_on=ends_on,
+        reason=reason,
+        requested_by=actor,
+    )
+    _confirm(
+        _note(
+            subscription,
+            kind="cancellation_requested",
+            actor=actor,
+            data={"request": request.pk, "ends_on": ends_on, "reason": reason},
+        )
+    )
+    return request
+
+
+def _locked_request(subscription: Subscription) -> CancellationRequest:
+    request = (
+        CancellationRequest.objects.select_for_update()
+        .filter(subscription=subscription, status=CancellationRequestStatus.PENDING)
+        .first()
+    )
+    if request is None:
+        raise ValidationError(_("There is no cancellation request waiting."), code="no_request")
+    return request
+
+
+@transaction.atomic
+def cancellation_request_approve(
+    *, subscription: Subscription, actor: User, today: date
+) -> CancellationRequest:
+    """Staff approve: the end is scheduled as `subscription_cancel` does, on the day asked for,
+    or the earliest the terms allow now if that day has become too early."""
+    require(actor, "subscription.manage", tenant=subscription.tenant)
+    subscription = _locked(subscription)
+    request = _locked_request(subscription)
+    if not subscription.is_changeable:
+        raise ValidationError(
+            _("This subscription is already cancelled or ended."), code="not_running"
+        )
+    ends_on = max(request.ends_on, cancellation_earliest_end(subscription, today))
+    request.status = CancellationRequestStatus.APPROVED
+    request.decided_by, request.decided_at = actor, timezone.now()
+    request.save(update_fields=["status", "decided_by", "decided_at"])
+    _confirm(
+        _schedule_end(
+            subscription,
+            actor=actor,
+            ends_on=ends_on,
+            reason=request.reason,
+            kind="cancellation_approved",
+            extra={"request": request.pk},
+        )
+    )
+    return request
+
+
+@transaction.atomic
+def cancellation_request_refuse(
+    *, subscription: Subscription, actor: User, reason: str
+) -> CancellationRequest:
+    """Staff refuse, saying why (the customer reads it); the subscription keeps running."""
+    require(actor, "subscription.manage", tenant=subscription.tenant)
+    if not reason.strip():
+        raise ValidationError(
+            {"refusal_reason": _("Please tell the customer why the request is refused.")}
+        )
+    subscription = _locked(subscription)
+    request = _locked_request(subscription)
+    request.status = CancellationRequestStatus.REFUSED
+    request.refusal_reason = reason.strip()
+    request.decided_by, request.decided_at = actor, timezone.now()
+    request.save(update_fields=["status", "refusal_reason", "decided_by", "decided_at"])
+    _confirm(
+        _note(
+            subscription,
+            kind="cancellation_refused",
+            actor=actor,
+            data={"request": request.pk, "reason": request.refusal_reason},
+        )
+    )
+    return request
+
+
+@transaction.atomic
+def cancellation_request_withdraw(
+    *, subscription: Subscription, actor: User, as_contact: bool = False
+) -> CancellationRequest:
+    """The customer (or staff on their behalf) takes a waiting request back."""
+    require(
+        actor,
+        "subscription.cancel" if as_contact else "subscription.manage",
+        tenant=subscription.tenant,
+        customer_id=subscription.customer_id,
+    )
+    subscription = _locked(subscription)
+    request = _locked_request(subscription)
+    request.status = CancellationRequestStatus.WITHDRAWN
+    request.decided_by, request.decided_at = actor, timezone.now()
+    request.save(update_fields=["status", "decided_by", "decided_at"])
+    _confirm(
+        _note(
+            subscription,
+            kind="cancellation_withdrawn",
+            actor=actor,
+            data={"request": request.pk},
+        )
+    )
+    return request
 
 
 @transaction.atomic
@@ -502,11 +696,15 @@ def subscription_undo_cancel(
     )
     _lock_customer(subscription.customer)  # see account_close
     subscription = _locked(subscription)
+    if as_contact:
+        _require_portal_right(subscription, "cancel")
     if subscription.status != SubscriptionStatus.SCHEDULED_END or subscription.ends_on < today:
         raise ValidationError(_("There is no cancellation to undo."), code="no_cancellation")
     subscription.ends_on, subscription.cancellation_reason = None, ""
     subscription.cancelled_at = None
-    _move(subscription, SubscriptionStatus.ACTIVE, kind="cancel_undone", actor=actor, data={})
+    _confirm(
+        _move(subscription, SubscriptionStatus.ACTIVE, kind="cancel_undone", actor=actor, data={})
+    )
     subscription.save()
     return subscription
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import mimetypes
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.response import TemplateResponse
@@ -29,16 +29,30 @@ def _subscription(request: HttpRequest, subscription_id: int) -> Subscription:
     )
 
 
-def _rights(request: HttpRequest) -> dict[str, bool]:
+def _rights(request: HttpRequest, subscription: Subscription) -> dict[str, bool]:
+    """What this contact may do here: their role allows it and the plan offers it."""
     customer_id = request.customer.pk
+    tariff = subscription.tariff
     return {
-        "may_change": may(
+        "may_change": tariff.portal_may_change
+        and may(
             request.user, "subscription.change", tenant=request.tenant, customer_id=customer_id
         ),
-        "may_cancel": may(
+        "may_cancel": tariff.portal_may_cancel
+        and may(
             request.user, "subscription.cancel", tenant=request.tenant, customer_id=customer_id
         ),
     }
+
+
+def _refused(request: HttpRequest, subscription: Subscription, right: str) -> HttpResponse:
+    """403 in the visitor's language, saying whether the plan or the role stands in the way."""
+    reason = (
+        _("Your plan does not allow this in the customer portal.")
+        if not getattr(subscription.tariff, f"portal_may_{right}")
+        else None
+    )
+    return render(request, "403.html", {"reason": reason}, status=403)
 
 
 def _card(subscription: Subscription, today) -> dict:
@@ -77,8 +91,10 @@ def subscription_detail(request: HttpRequest, subscription_id: int) -> HttpRespo
         {
             "section_key": "subscriptions",
             **_card(subscription, today),
-            **_rights(request),
+            **_rights(request, subscription),
             "has_targets": services.tariff_change_targets(subscription).exists(),
+            "pending_request": services.subscription_cancellation_pending(subscription),
+            "refused_request": selectors.cancellation_request_refused(subscription),
         },
     )
 
@@ -86,8 +102,8 @@ def subscription_detail(request: HttpRequest, subscription_id: int) -> HttpRespo
 @customer_required
 def subscription_change(request: HttpRequest, subscription_id: int) -> HttpResponse:
     subscription = _subscription(request, subscription_id)
-    if not _rights(request)["may_change"]:
-        raise PermissionDenied
+    if not _rights(request, subscription)["may_change"]:
+        return _refused(request, subscription, "change")
     if not subscription.is_changeable:
         messages.error(request, _("This subscription's tariff cannot be changed any more."))
         return redirect("subscription_detail", subscription_id=subscription.pk)
@@ -151,13 +167,17 @@ def subscription_change(request: HttpRequest, subscription_id: int) -> HttpRespo
 @customer_required
 def subscription_cancel(request: HttpRequest, subscription_id: int) -> HttpResponse:
     subscription = _subscription(request, subscription_id)
-    if not _rights(request)["may_cancel"]:
-        raise PermissionDenied
+    if not _rights(request, subscription)["may_cancel"]:
+        return _refused(request, subscription, "cancel")
     if not subscription.is_changeable:
         messages.info(request, _("This subscription is already cancelled."))
         return redirect("subscription_detail", subscription_id=subscription.pk)
+    if services.subscription_cancellation_pending(subscription) is not None:
+        messages.info(request, _("Your cancellation request is already waiting for approval."))
+        return redirect("subscription_detail", subscription_id=subscription.pk)
     today = timezone.localdate()
     ends_on = services.cancellation_earliest_end(subscription, today)
+    needs_approval = subscription.tariff.cancellation_needs_approval
     form = CancelForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -171,11 +191,20 @@ def subscription_cancel(request: HttpRequest, subscription_id: int) -> HttpRespo
         except ValidationError as exc:
             form.add_error(None, exc)
         else:
-            messages.success(
-                request,
-                _("Your subscription is cancelled. It runs until %(date)s.")
-                % {"date": date_format(ends_on)},
-            )
+            if needs_approval:
+                messages.success(
+                    request,
+                    _(
+                        "Your cancellation request is sent. We will confirm it by e-mail once "
+                        "it is approved."
+                    ),
+                )
+            else:
+                messages.success(
+                    request,
+                    _("Your subscription is cancelled. It runs until %(date)s.")
+                    % {"date": date_format(ends_on)},
+                )
             return redirect("subscription_detail", subscription_id=subscription.pk)
     return render(
         request,
@@ -185,6 +214,7 @@ def subscription_cancel(request: HttpRequest, subscription_id: int) -> HttpRespo
             **_card(subscription, today),
             "form": form,
             "ends_on": ends_on,
+            "needs_approval": needs_approval,
         },
     )
 
@@ -193,15 +223,20 @@ def subscription_cancel(request: HttpRequest, subscription_id: int) -> HttpRespo
 @customer_required
 def subscription_undo_cancel(request: HttpRequest, subscription_id: int) -> HttpResponse:
     subscription = _subscription(request, subscription_id)
-    if not _rights(request)["may_cancel"]:
-        raise PermissionDenied
+    if not _rights(request, subscription)["may_cancel"]:
+        return _refused(request, subscription, "cancel")
     try:
-        services.subscription_undo_cancel(
-            subscription=subscription,
-            actor=request.user,
-            today=timezone.localdate(),
-            as_contact=True,
-        )
+        if services.subscription_cancellation_pending(subscription) is not None:
+            services.cancellation_request_withdraw(
+                subscription=subscription, actor=request.user, as_contact=True
+            )
+        else:
+            services.subscription_undo_cancel(
+                subscription=subscription,
+                actor=request.user,
+                today=timezone.localdate(),
+                as_contact=True,
+            )
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
     else:
@@ -213,8 +248,8 @@ def subscription_undo_cancel(request: HttpRequest, subscription_id: int) -> Http
 @customer_required
 def subscription_undo_change(request: HttpRequest, subscription_id: int) -> HttpResponse:
     subscription = _subscription(request, subscription_id)
-    if not _rights(request)["may_change"]:
-        raise PermissionDenied
+    if not _rights(request, subscription)["may_change"]:
+        return _refused(request, subscription, "change")
     try:
         services.subscription_undo_change(
             subscription=subscription, actor=request.user, as_contact=True

@@ -11,6 +11,8 @@ from subscriptions.models.credits import (
 from subscriptions.models.order import DeliveryStage, Order, OrderKind, StageTemplate
 from subscriptions.models.subscription import (
     SUBSCRIPTION_TRANSITIONS,
+    CancellationRequest,
+    CancellationRequestStatus,
     PendingCharge,
     Subscription,
     SubscriptionEvent,
@@ -21,6 +23,8 @@ from subscriptions.models.subscription import (
 __all__ = [
     "CREDITS_MAX",
     "SUBSCRIPTION_TRANSITIONS",
+    "CancellationRequest",
+    "CancellationRequestStatus",
     "CreditAccount",
     "CreditLedgerEntry",
     "DeliveryStage",

@@ -102,6 +102,18 @@ class Tariff(models.Model):
     )
     is_active = models.BooleanField(_("on sale"), default=True)
     position = models.PositiveSmallIntegerField(_("position"), default=0)
+    # What subscribers may do themselves in the customer portal. Read from the subscription's
+    # current tariff (not snapshotted): a business may close self-service on a plan at any
+    # time. Staff in the back office are never limited by these.
+    portal_may_cancel = models.BooleanField(_("customers may request cancellation"), default=True)
+    portal_may_change = models.BooleanField(
+        _("customers may manage the plan (change tariff)"), default=True
+    )
+    cancellation_needs_approval = models.BooleanField(
+        _("cancellation requests need staff approval"),
+        default=False,
+        help_text=_("A customer's cancellation then waits until staff approve or refuse it."),
+    )
 
     class Meta:
         verbose_name = _("tariff")

@@ -221,9 +221,71 @@ class SubscriptionEvent(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     created_at = models.DateTimeField(auto_now_add=True)
+    # When its confirmation e-mails went out (set once, under the row lock: a task that runs
+    # twice sends nothing the second time). Empty for events that confirm nothing.
+    notified_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["created_at", "id"]
 
     def __str__(self) -> str:
         return f"{self.kind}: {self.from_status} → {self.to_status}"
+
+
+class CancellationRequestStatus(models.TextChoices):
+    PENDING = "pending", _("Waiting for approval")
+    APPROVED = "approved", _("Approved")
+    REFUSED = "refused", _("Refused")
+    WITHDRAWN = "withdrawn", _("Withdrawn")
+
+
+class CancellationRequest(models.Model):
+    """A customer's cancellation that waits for staff (the tariff says it needs approval).
+
+    A row of its own rather than a subscription status: while it waits, the subscription keeps
+    running exactly as before (billed, a tariff change still scheduled), so its status and
+    SUBSCRIPTION_TRANSITIONS stay untouched; approving it is an ordinary cancellation
+    (→ scheduled_end). Refused and withdrawn requests stay as history, with the reason shown
+    to the customer."""
+
+    tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="+")
+    subscription = models.ForeignKey(
+        Subscription,
+        on_delete=models.CASCADE,
+        related_name="cancellation_requests",
+        verbose_name=_("subscription"),
+    )
+    status = models.CharField(
+        _("status"),
+        max_length=20,
+        choices=CancellationRequestStatus.choices,
+        default=CancellationRequestStatus.PENDING,
+    )
+    # The last day asked for: the earliest the terms allowed on the day of the request.
+    ends_on = models.DateField(_("last day asked for"))
+    reason = models.TextField(_("reason for cancelling"))
+    refusal_reason = models.TextField(_("reason for refusing"), blank=True)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(_("requested at"), auto_now_add=True)
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("cancellation request")
+        verbose_name_plural = _("cancellation requests")
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            # One open request per subscription: a second click must not queue another.
+            models.UniqueConstraint(
+                fields=["subscription"],
+                condition=models.Q(status="pending"),
+                name="cancellation_request_one_pending",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.subscription}: {self.get_status_display()}"

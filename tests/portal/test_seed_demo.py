@@ -6,7 +6,7 @@ from contracts.models import Contact, Customer
 from core.models import StaffMembership, Tenant
 from portal.demo import DEMO_PASSWORD, demo_logins
 from quotes.models import Quote, QuoteRequest
-from subscriptions.models import Module, Subscription
+from subscriptions.models import CancellationRequest, Module, Subscription, Tariff
 
 pytestmark = pytest.mark.django_db
 
@@ -26,6 +26,16 @@ def test_it_creates_two_branded_tenants_with_staff_and_customers(capsys):
         assert Module.objects.filter(tenant=tenant).exclude(image="").count() == 2
     out = capsys.readouterr().out
     assert "owner@acme.test" in out and "customer3@globex.test" in out and DEMO_PASSWORD in out
+
+
+def test_plans_say_what_subscribers_may_do_and_a_cancellation_request_waits():
+    call_command("seed_demo")
+    for tenant in Tenant.objects.filter(slug__in=["acme", "globex"]):
+        assert Tariff.objects.filter(tenant=tenant, cancellation_needs_approval=True).exists()
+    assert Tariff.objects.filter(portal_may_change=False).exists()
+    (waiting,) = CancellationRequest.objects.filter(status="pending")
+    assert waiting.subscription.customer.number == "G-2001"
+    assert waiting.subscription.status == "active"
 
 
 def test_each_tenant_has_quotes_in_every_state_and_an_open_request():
