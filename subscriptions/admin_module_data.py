@@ -14,6 +14,7 @@ from typing import Any
 from django import forms
 from django.contrib import admin
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import models
 from django.http import HttpRequest
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
@@ -37,11 +38,20 @@ class ModuleFieldInline(TenantScopedInline):
     model = ModuleField
     template = "admin/edit_inline/stacked.html"
     fields = [
-        ("key", "kind", "required", "editor", "position"),
-        ("label_en", "label_fr", "label_de", "label_it", "label_tr"),
+        ("key", "kind", "position"),
+        ("editor", "required"),
+        "label_en",
+        "label_fr",
+        "label_de",
+        "label_it",
+        "label_tr",
         "choices",
-        ("max_length", "min_value", "max_value", "decimal_places"),
+        ("max_length", "decimal_places"),
+        ("min_value", "max_value"),
     ]
+    formfield_overrides = {
+        models.TextField: {"widget": forms.Textarea(attrs={"rows": 3, "cols": 40})}
+    }
     extra = 0
     view_action = "catalogue.view"
     add_action = change_action = delete_action = "catalogue.manage"
