@@ -67,7 +67,11 @@ class _ModuleDataFormMixin:
 
     def clean(self):
         data = super().clean()
-        values = {d.key: data.get(form_field_name(d)) for d in self.module_editable}
+        values = {
+            d.key: data.get(form_field_name(d))
+            for d in self.module_editable
+            if form_field_name(d) not in self.errors  # already refused by its form field
+        }
         for definition in self.module_readonly:
             name = self.add_prefix(form_field_name(definition))
             if name in self.data:  # never sent by the page: its input is disabled

@@ -11,12 +11,14 @@ Everyone who may see the subscription may read every field.
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.utils.formats import date_format
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
@@ -70,6 +72,11 @@ class ModuleValue:
             return ""
         if self.field.kind == FieldKind.YES_NO:
             return str(_("Yes") if self.value else _("No"))
+        if self.field.kind == FieldKind.DATE:
+            try:
+                return date_format(datetime.date.fromisoformat(self.value))
+            except (TypeError, ValueError):
+                return str(self.value)
         return str(self.value)
 
 
@@ -174,7 +181,7 @@ def subscription_module_data_save(
     """
     with transaction.atomic():
         locked = (
-            Subscription.objects.select_for_update()
+            Subscription.objects.select_for_update(of=("self",))
             .select_related("tenant", "tariff__module")
             .get(pk=subscription.pk, tenant_id=subscription.tenant_id)
         )

@@ -182,8 +182,11 @@ class ModuleField(models.Model):
     def _number(self, value: Any) -> str:
         if isinstance(value, float | bool):
             raise ValidationError(_("Enter a number."), code="number")
+        text = str(value).strip()
+        if "," in text and "." not in text:
+            text = text.replace(",", ".")  # "2,5" as French, German, Italian and Turkish write it
         try:
-            number = Decimal(str(value).strip())
+            number = Decimal(text)
         except InvalidOperation:
             raise ValidationError(_("Enter a number."), code="number") from None
         if not number.is_finite():

@@ -408,3 +408,20 @@ def test_the_subscription_page_costs_the_same_with_more_fields(world, plans):
     with assert_max_queries(len(few.captured_queries)):
         page = client.get(url)
     assert "More 1" in page.content.decode()
+
+
+def test_a_decimal_comma_is_read_as_people_write_it(world, alpha_basic, plans):
+    _field(plans.helpdesk, "quota", "number", "staff", decimal_places=1)
+    subscription_module_data_save(subscription=alpha_basic, values={"quota": "2,5"}, actor=SYSTEM)
+    assert alpha_basic.module_data == {"quota": "2.5"}
+
+
+def test_the_page_shows_dates_and_answers_in_words(world, alpha_basic, fields):
+    subscription_module_data_save(
+        subscription=alpha_basic,
+        values={"go_live": "2026-04-01", "sla": False, "support_email": "a@alpha.test"},
+        actor=SYSTEM,
+    )
+    page = world.client(world.alice).get(f"/subscriptions/{alpha_basic.pk}/").content.decode()
+    assert "<dd>April 1, 2026</dd>" in page
+    assert "<dd>No</dd>" in page
