@@ -104,6 +104,8 @@ STAFF_ACTIONS: dict[str, StaffRole] = {
     "subscription.manage": StaffRole.BILLING,
     "subscription.termination_date.choose": StaffRole.MANAGER,
     "subscription.option.manage": StaffRole.MANAGER,
+    # Module fields a module reserves for managers (others its fields name: customer, staff).
+    "subscription.module_data.restricted": StaffRole.MANAGER,
     "staff.view": StaffRole.MANAGER,
     "staff.manage": StaffRole.OWNER,
     "tenant.view": StaffRole.SUPPORT,

@@ -19,12 +19,14 @@ from subscriptions.credits import credits_use, package_purchase
 from subscriptions.models import (
     Department,
     Module,
+    ModuleField,
     Option,
     Package,
     Subscription,
     Tariff,
     TariffPrice,
 )
+from subscriptions.module_data import subscription_module_data_save
 from subscriptions.orders import order_advance, order_create
 from subscriptions.periods import add_months
 from subscriptions.services import subscription_cancel, subscription_option_add, subscription_order
@@ -84,6 +86,147 @@ SUBSCRIPTIONS = {
     "G-2003": [("Coaching", "Quarterly coaching", 7, True)],
 }
 
+# module -> [(key, kind, editor, required, labels en/fr/de/it/tr, extra)]
+MODULE_FIELDS = {
+    "Helpdesk": [
+        (
+            "agents",
+            "number",
+            "staff",
+            False,
+            (
+                "Number of agents",
+                "Nombre d'agents",
+                "Anzahl Agenten",
+                "Numero di agenti",
+                "Temsilci sayısı",
+            ),
+            {"min_value": Decimal(1), "max_value": Decimal(500)},
+        ),
+        (
+            "support_email",
+            "text",
+            "customer",
+            False,
+            (
+                "Support e-mail address",
+                "Adresse e-mail du support",
+                "Support-E-Mail-Adresse",
+                "Indirizzo e-mail di supporto",
+                "Destek e-posta adresi",
+            ),
+            {"max_length": 254},
+        ),
+    ],
+    "Website hosting": [
+        (
+            "domain",
+            "text",
+            "customer",
+            True,
+            ("Domain", "Nom de domaine", "Domain", "Dominio", "Alan adı"),
+            {"max_length": 253},
+        ),
+        (
+            "data_centre",
+            "choice",
+            "manager",
+            False,
+            ("Data centre", "Centre de données", "Rechenzentrum", "Data center", "Veri merkezi"),
+            {"choices": "Frankfurt\nParis"},
+        ),
+    ],
+    "Coaching": [
+        (
+            "focus",
+            "choice",
+            "customer",
+            True,
+            ("Focus area", "Thème principal", "Schwerpunkt", "Area di interesse", "Odak alanı"),
+            {"choices": "Leadership\nSales\nOperations"},
+        ),
+        (
+            "next_session",
+            "date",
+            "staff",
+            False,
+            (
+                "Next session",
+                "Prochaine séance",
+                "Nächste Sitzung",
+                "Prossima sessione",
+                "Sonraki oturum",
+            ),
+            {},
+        ),
+    ],
+    "Cloud backup": [
+        (
+            "servers",
+            "number",
+            "staff",
+            False,
+            (
+                "Servers backed up",
+                "Serveurs sauvegardés",
+                "Gesicherte Server",
+                "Server salvati",
+                "Yedeklenen sunucular",
+            ),
+            {"min_value": Decimal(1)},
+        ),
+        (
+            "offsite_copy",
+            "yes_no",
+            "customer",
+            False,
+            (
+                "Second copy in another country",
+                "Deuxième copie dans un autre pays",
+                "Zweite Kopie in einem anderen Land",
+                "Seconda copia in un altro paese",
+                "Başka bir ülkede ikinci kopya",
+            ),
+            {},
+        ),
+    ],
+}
+# (customer number, module) -> module data of the demo subscription
+MODULE_DATA = {
+    ("C-1001", "Helpdesk"): {"agents": "6", "support_email": "support@northwind.test"},
+    ("C-1001", "Website hosting"): {"domain": "northwind.test", "data_centre": "Frankfurt"},
+    ("C-1002", "Helpdesk"): {"agents": "2"},
+    ("C-1003", "Website hosting"): {"domain": "shop.fabrikam.test"},
+    ("G-2001", "Coaching"): {"focus": "Leadership"},
+    ("G-2001", "Cloud backup"): {"servers": "3", "offsite_copy": True},
+    ("G-2002", "Cloud backup"): {"servers": "12"},
+    ("G-2003", "Coaching"): {"focus": "Sales"},
+}
+
+
+def _seed_module_fields(tenant: Tenant, module: Module) -> None:
+    for position, (key, kind, editor, required, labels, extra) in enumerate(
+        MODULE_FIELDS.get(module.name, [])
+    ):
+        en, fr, de, it, tr = labels
+        ModuleField.objects.get_or_create(
+            tenant=tenant,
+            module=module,
+            key=key,
+            defaults={
+                "kind": kind,
+                "editor": editor,
+                "required": required,
+                "position": position,
+                "label_en": en,
+                "label_fr": fr,
+                "label_de": de,
+                "label_it": it,
+                "label_tr": tr,
+                **extra,
+            },
+        )
+
 
 def _image(colour: str, letter: str) -> ContentFile:
     picture = Image.new("RGB", (176, 176), colour)
@@ -106,6 +249,7 @@ def seed_catalogue(tenant: Tenant) -> dict[str, Tariff]:
                 f"{module_name.lower().replace(' ', '-')}.png",
                 _image(tenant.primary_colour, module_name[0]),
             )
+        _seed_module_fields(tenant, module)
         options = [
             Option.objects.get_or_create(
                 tenant=tenant, name=name, defaults={"unit_price": Decimal(price)}
@@ -152,6 +296,11 @@ def seed_subscriptions(tenant: Tenant, tariffs: dict[str, Tariff], today: date) 
                 actor=SYSTEM,
                 start_on=add_months(today, -months_ago),
             )
+            values = MODULE_DATA.get((customer.number, module_name))
+            if values:
+                subscription_module_data_save(
+                    subscription=subscription, values=values, actor=SYSTEM
+                )
             option = tariff.options.first()
             manager = tenant.staff_memberships.get(role="manager").user
             billing = tenant.staff_memberships.get(role="billing").user

@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 
 from contracts.models import Customer
 from core.admin_base import CreatedByServiceAdmin, TenantScopedAdmin, TenantScopedInline
+from subscriptions.admin_module_data import ModuleDataAdminMixin, ModuleFieldInline
 from subscriptions.credits import credits_adjust, credits_check, credits_use
 from subscriptions.models import (
     CREDITS_MAX,
@@ -62,6 +63,7 @@ class ModuleAdmin(CatalogueAdmin):
     list_display = ["name", "is_active"]
     search_fields = ["name"]
     fields = ["tenant", "name", "description", "image", "is_active"]
+    inlines = [ModuleFieldInline]
 
 
 @admin.register(Option)
@@ -274,7 +276,7 @@ class SubscriptionChangeForm(forms.ModelForm):
 
 
 # Registered on the top floor (portal/admin.py), with what higher apps add.
-class SubscriptionAdmin(CreatedByServiceAdmin):
+class SubscriptionAdmin(ModuleDataAdminMixin, CreatedByServiceAdmin):
     view_action = "subscription.view"
     add_action = change_action = "subscription.manage"
     audit_name = "subscription"

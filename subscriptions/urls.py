@@ -17,6 +17,11 @@ urlpatterns = [
         name="subscription_cancel",
     ),
     path(
+        "subscriptions/<int:subscription_id>/module-data/",
+        views.subscription_module_data,
+        name="subscription_module_data",
+    ),
+    path(
         "subscriptions/<int:subscription_id>/undo-change/",
         views.subscription_undo_change,
         name="subscription_undo_change",

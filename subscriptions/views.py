@@ -5,7 +5,7 @@ from __future__ import annotations
 import mimetypes
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.response import TemplateResponse
@@ -20,6 +20,8 @@ from core.roles import may
 from subscriptions import selectors, services
 from subscriptions.forms import CancelForm, ChangeTariffForm
 from subscriptions.models import Subscription
+from subscriptions.module_data import module_fields, module_values, subscription_module_data_save
+from subscriptions.module_data_forms import module_data_form
 
 
 def _subscription(request: HttpRequest, subscription_id: int) -> Subscription:
@@ -95,6 +97,61 @@ def subscription_detail(request: HttpRequest, subscription_id: int) -> HttpRespo
             "has_targets": services.tariff_change_targets(subscription).exists(),
             "pending_request": services.subscription_cancellation_pending(subscription),
             "refused_request": selectors.cancellation_request_refused(subscription),
+            **_module_data(request, subscription),
+        },
+    )
+
+
+def _module_data(request: HttpRequest, subscription: Subscription) -> dict:
+    values = module_values(
+        subscription=subscription,
+        fields=module_fields(module=subscription.tariff.module),
+        actor=request.user,
+    )
+    return {
+        "module_values": values,
+        "may_edit_module_data": subscription.status != "ended" and any(v.editable for v in values),
+    }
+
+
+@customer_required
+def subscription_module_data(request: HttpRequest, subscription_id: int) -> HttpResponse:
+    """Edit the module's own fields; those the contact may not edit are shown as text."""
+    subscription = _subscription(request, subscription_id)
+    fields = module_fields(module=subscription.tariff.module)
+    if not fields:
+        raise Http404
+    form = module_data_form(
+        fields=fields,
+        actor=request.user,
+        tenant=request.tenant,
+        customer_id=request.customer.pk,
+        values=subscription.module_data,
+        data=request.POST if request.method == "POST" else None,
+    )
+    if request.method == "POST" and not form.definitions:
+        raise PermissionDenied  # nothing here this contact may edit
+    # A posted change to a field this contact may not edit is refused by the service
+    # (PermissionDenied, a 403), whatever the form shows.
+    if request.method == "POST" and form.is_valid():
+        try:
+            subscription_module_data_save(
+                subscription=subscription, values=form.values(), actor=request.user
+            )
+        except ValidationError as exc:
+            form.add_service_error(exc)
+        else:
+            messages.success(request, _("The details are saved."))
+            return redirect("subscription_detail", subscription_id=subscription.pk)
+    values = module_values(subscription=subscription, fields=fields, actor=request.user)
+    return render(
+        request,
+        "subscriptions/module_data.html",
+        {
+            "section_key": "subscriptions",
+            "subscription": subscription,
+            "form": form,
+            "readonly_values": [v for v in values if not v.editable],
         },
     )
 

@@ -33,6 +33,7 @@ from core.roles import SYSTEM
 from core.tenancy import tenant_cache_clear
 from quotes.lifecycle import quote_send
 from quotes.requests import ItemIn, quote_request_create
+from subscriptions.models import ModuleField
 from subscriptions.services import subscription_option_add, subscription_order
 from tests.billing.test_payments import save_card
 from tests.billing.test_signed_links import issue
@@ -167,6 +168,7 @@ def world_data(world) -> dict[str, list[str]]:
     tariff = TariffFactory(module__tenant=world.acme, price="49.00")
     option = OptionFactory(tenant=world.acme)
     tariff.options.add(option)
+    module_fields(tariff.module)
     subscription = subscription_order(
         customer=world.alpha, tariff=tariff, actor=SYSTEM, start_on=date(2026, 3, 1)
     )
@@ -192,6 +194,28 @@ def world_data(world) -> dict[str, list[str]]:
         "quote_id": [str(q.pk) for q in quotes],
     }
     return ids
+
+
+def module_fields(module) -> None:
+    """One module field of each kind and editor, so the module-data forms are fuzzed too."""
+    specs = [
+        ("domain", "text", "customer", {"required": True, "max_length": 20}),
+        ("lines", "number", "staff", {"min_value": 1, "max_value": 9, "decimal_places": 1}),
+        ("tier", "choice", "manager", {"choices": "Gold\nSilver"}),
+        ("live_on", "date", "customer", {}),
+        ("managed", "yes_no", "customer", {}),
+    ]
+    for position, (key, kind, editor, extra) in enumerate(specs):
+        ModuleField.objects.create(
+            tenant=module.tenant,
+            module=module,
+            key=key,
+            kind=kind,
+            editor=editor,
+            position=position,
+            label_en=key.title(),
+            **extra,
+        )
 
 
 def quote_rows(world, tariff, option) -> list:

@@ -9,7 +9,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('core', '0006_tenant_quote_settings'),
-        ('subscriptions', '0002_suspension'),
+        ('subscriptions', '0003_order_price_vat_payment_from_invoices'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

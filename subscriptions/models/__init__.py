@@ -8,6 +8,7 @@ from subscriptions.models.credits import (
     Package,
     PackageKind,
 )
+from subscriptions.models.fields import FieldEditor, FieldKind, ModuleField
 from subscriptions.models.order import DeliveryStage, Order, OrderKind, StageTemplate
 from subscriptions.models.subscription import (
     SUBSCRIPTION_TRANSITIONS,
@@ -29,8 +30,11 @@ __all__ = [
     "CreditLedgerEntry",
     "DeliveryStage",
     "Department",
+    "FieldEditor",
+    "FieldKind",
     "LedgerKind",
     "Module",
+    "ModuleField",
     "Option",
     "Order",
     "OrderKind",

@@ -116,6 +116,9 @@ class Subscription(models.Model):
     cancellation_reason = models.TextField(_("reason for cancelling"), blank=True)
     cancelled_at = models.DateTimeField(_("cancelled at"), null=True, blank=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    # The module's own fields: key -> value, written only by subscriptions.module_data (see
+    # subscriptions/models/fields.py for why a JSON object and how each kind is kept).
+    module_data = models.JSONField(_("module data"), default=dict, blank=True, editable=False)
 
     objects = SubscriptionQuerySet.as_manager()
 

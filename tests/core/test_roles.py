@@ -48,6 +48,7 @@ EXPECTED_STAFF = {
     "subscription.manage": "billing",
     "subscription.termination_date.choose": "manager",
     "subscription.option.manage": "manager",
+    "subscription.module_data.restricted": "manager",
     "staff.view": "manager",
     "staff.manage": "owner",
     "tenant.view": "support",

@@ -38,6 +38,20 @@ def _alpha_subscription(world):
     return world.alpha_subscription
 
 
+def _alpha_module_data_url(world):
+    """Alice's subscription's module-data page (its module given one field she may edit)."""
+    from subscriptions.models import ModuleField
+
+    subscription = _alpha_subscription(world)
+    ModuleField.objects.get_or_create(
+        tenant=world.acme,
+        module=subscription.tariff.module,
+        key="domain",
+        defaults={"kind": "text", "label_en": "Domain", "editor": "customer"},
+    )
+    return f"/subscriptions/{subscription.pk}/module-data/"
+
+
 def _acme_module_with_image(world):
     from django.core.files.base import ContentFile
 
@@ -152,6 +166,7 @@ OBJECT_URLS = {
     "subscription_cancel": _subscription_url("cancel/"),
     "subscription_undo_cancel": _subscription_url("undo-cancel/", "post", {}),
     "subscription_undo_change": _subscription_url("undo-change/", "post", {}),
+    "subscription_module_data": lambda w: (_alpha_module_data_url(w), "get", None),
     "invoice_pdf": lambda w: (f"/invoices/{_alpha_invoice(w).pk}/pdf", "get", None),
     "invoice_detail": lambda w: (f"/invoices/{_alpha_invoice(w).pk}/", "get", None),
     "credit_note_pdf": lambda w: (
