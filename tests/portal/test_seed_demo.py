@@ -99,3 +99,16 @@ def test_every_printed_demo_login_works():
             "/manage/" if email.split("@")[0] in {"owner", "manager", "billing", "support"} else "/"
         )
         assert client.get(target, follow=True).status_code == 200, email
+
+
+def test_it_prints_a_working_portal_link(capsys):
+    call_command("seed_demo")
+    out = capsys.readouterr().out
+    url = out.split("(works once):")[1].split()[0]
+    assert url.startswith("http://acme.localhost:")
+    path = "/" + url.split("/", 3)[3]
+    client = Client(HTTP_HOST="acme.localhost")
+    assert client.get(path).status_code == 200
+    response = client.post(path)
+    assert response.status_code == 302
+    assert client.get("/").status_code == 200

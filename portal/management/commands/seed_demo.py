@@ -1,9 +1,13 @@
 import os
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.management.base import BaseCommand
 
+from contracts.models import Contact
+from contracts.portal_links import contact_may_use_portal_link, portal_link_copy
 from core.models import Tenant
+from core.roles import SYSTEM
 from portal.demo import DEMO_PASSWORD, demo_logins, seed_demo
 
 
@@ -35,6 +39,25 @@ class Command(BaseCommand):
                 )
                 last_slug = slug
             self.stdout.write(f"    {email:<24} {what}")
+        self._portal_link(port)
+
+    def _portal_link(self, port: str) -> None:
+        """A fresh single-use portal link of the first demo customer, to try one (audited like
+        a link staff copy in the back office)."""
+        contact = (
+            Contact.objects.filter(
+                user__email="customer1@acme.test", customer__tenant__slug="acme", is_active=True
+            )
+            .select_related("customer__tenant", "user")
+            .first()
+        )
+        if contact is None or not contact_may_use_portal_link(contact):
+            return
+        path = urlsplit(portal_link_copy(contact=contact, actor=SYSTEM)).path
+        host = f"{contact.customer.tenant.slug}.{settings.KONTOR_BASE_DOMAIN}{port}"
+        self.stdout.write("")
+        self.stdout.write(f"Customer portal link of {contact.user.email} (works once):")
+        self.stdout.write(f"  http://{host}{path}")
 
     @staticmethod
     def _port() -> str:
