@@ -11,6 +11,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from contracts.models import Customer
 from core.admin_base import CreatedByServiceAdmin, TenantScopedAdmin, TenantScopedInline
@@ -197,7 +198,11 @@ class SubscriptionChangeForm(forms.ModelForm):
     cancellation_request = forms.ChoiceField(
         label=_("Decide the request"),
         required=False,
-        choices=[("", "—"), ("approve", _("Approve")), ("refuse", _("Refuse"))],
+        choices=[
+            ("", "—"),
+            ("approve", pgettext_lazy("cancellation request", "Approve")),
+            ("refuse", pgettext_lazy("cancellation request", "Refuse")),
+        ],
         help_text=_(
             "Approving schedules the end on the day the customer asked for, or the earliest "
             "day the terms allow now."

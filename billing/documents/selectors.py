@@ -8,7 +8,7 @@ from decimal import Decimal
 from django.db import models
 from django.db.models import OuterRef, Prefetch, Q, QuerySet, Subquery, Sum
 from django.db.models.functions import Coalesce
-from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from billing.documents.models import (
     CreditNote,
@@ -93,13 +93,13 @@ def recurring_list(*, tenant: Tenant, customer: Customer):
 class OrderPaymentState(models.TextChoices):
     """How far an order is paid, read from the invoices that carry its lines."""
 
-    NO_CHARGE = "no_charge", _("No charge")
-    NOT_INVOICED = "not_invoiced", _("Not invoiced yet")
-    UNPAID = "unpaid", _("Unpaid")
-    PARTLY_PAID = "partly_paid", _("Partly paid")
-    PAID = "paid", _("Paid")
-    CREDITED = "credited", _("Credited")
-    VOID = "void", _("Void")
+    NO_CHARGE = "no_charge", pgettext_lazy("order", "No charge")
+    NOT_INVOICED = "not_invoiced", pgettext_lazy("order", "Not invoiced yet")
+    UNPAID = "unpaid", pgettext_lazy("order", "Unpaid")
+    PARTLY_PAID = "partly_paid", pgettext_lazy("order", "Partly paid")
+    PAID = "paid", pgettext_lazy("order", "Paid")
+    CREDITED = "credited", pgettext_lazy("order", "Credited")
+    VOID = "void", pgettext_lazy("order", "Void")
 
 
 @dataclass

@@ -29,6 +29,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from core.models import Tenant
 from subscriptions.models.catalogue import Module
@@ -46,7 +47,7 @@ def _plain(number: Decimal | int) -> str:
 
 class FieldKind(models.TextChoices):
     TEXT = "text", _("Text")
-    NUMBER = "number", _("Number")
+    NUMBER = "number", pgettext_lazy("module field kind", "Number")
     CHOICE = "choice", _("Choice")
     DATE = "date", _("Date")
     YES_NO = "yes_no", _("Yes/no")

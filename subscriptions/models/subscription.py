@@ -7,6 +7,7 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from contracts.models import Customer
 from core.models import Tenant
@@ -237,9 +238,9 @@ class SubscriptionEvent(models.Model):
 
 class CancellationRequestStatus(models.TextChoices):
     PENDING = "pending", _("Waiting for approval")
-    APPROVED = "approved", _("Approved")
-    REFUSED = "refused", _("Refused")
-    WITHDRAWN = "withdrawn", _("Withdrawn")
+    APPROVED = "approved", pgettext_lazy("cancellation request", "Approved")
+    REFUSED = "refused", pgettext_lazy("cancellation request", "Refused")
+    WITHDRAWN = "withdrawn", pgettext_lazy("cancellation request", "Withdrawn")
 
 
 class CancellationRequest(models.Model):
