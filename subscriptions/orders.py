@@ -30,6 +30,9 @@ def stage_names(tenant: Tenant) -> list[str]:
         return [str(name) for name in DEFAULT_STAGES]
 
 
+LARGEST_PRICE = Decimal("1e15")
+
+
 def order_price_check(
     *,
     amount: Decimal | None,
@@ -51,6 +54,9 @@ def order_price_check(
         )
     if amount < 0:
         errors["amount"] = ValidationError(_("The price cannot be negative."))
+    elif amount * (1 + (tax_rate or Decimal(100)) / 100) >= LARGEST_PRICE:
+        # Invoice lines hold 15 digits before the point; VAT (at most 100 %) comes on top.
+        errors["amount"] = ValidationError(_("The price is too large."))
     if not currency:
         errors["currency"] = ValidationError(_("Say which currency the price is in."))
     else:

@@ -4,10 +4,11 @@ finalized invoice per order, with the order's price on one line, linked back to 
 
 from __future__ import annotations
 
+import logging
 from datetime import date
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import DatabaseError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -101,7 +102,12 @@ def invoice_pending_orders(*, tenant: Tenant, today: date, customer=None) -> int
                 order.invoiced_at = timezone.now()
                 order.save(update_fields=["invoiced_at"])
                 continue
-            order_invoice(order=order, actor=SYSTEM, today=today)
+            try:
+                with transaction.atomic():  # a savepoint: one bad order never stops the run
+                    order_invoice(order=order, actor=SYSTEM, today=today)
+            except (ValidationError, ArithmeticError, DatabaseError):
+                logging.getLogger(__name__).exception("order %s was not invoiced", order.pk)
+                continue
             issued += 1
     return issued
 

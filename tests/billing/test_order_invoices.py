@@ -104,6 +104,15 @@ def test_an_order_invoiced_by_the_run_cannot_be_invoiced_again_by_the_back_offic
     assert AuditEntry.objects.get(action="order.invoice").actor_label == "billing run"
 
 
+def test_an_order_the_run_cannot_invoice_does_not_stop_the_others(world, setup):
+    # Priced before the price check existed (a row written directly, as by an older release).
+    broken = order_create(customer=world.bravo, title="Huge", actor=SYSTEM, amount=Decimal(1))
+    type(broken).objects.filter(pk=broken.pk).update(amount=Decimal("99999999999999999.00"))
+    assert billing_run(today=TODAY, tenant=world.acme).invoices >= 0
+    assert state(setup) == "unpaid"
+    assert state(broken) == "not_invoiced"
+
+
 def test_the_run_for_one_customer_leaves_other_customers_orders(world, setup):
     other = order_create(customer=world.bravo, title="Audit", actor=SYSTEM, amount=Decimal("50.00"))
     billing_run(today=TODAY, customer=world.bravo)
@@ -133,6 +142,8 @@ def test_support_cannot_invoice_an_order(world, setup):
     ("kwargs", "field"),
     [
         ({"amount": Decimal("-1")}, "amount"),
+        ({"amount": Decimal("2000000000000000.00")}, "amount"),
+        ({"amount": Decimal("600000000000000.00"), "tax_rate": Decimal(100)}, "amount"),
         ({"amount": Decimal("10"), "currency": "XYZ"}, "currency"),
         ({"amount": Decimal("10"), "tax_rate": Decimal(120)}, "tax_rate"),
         ({"tax_rate": Decimal(7)}, "tax_rate"),
