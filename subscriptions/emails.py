@@ -83,8 +83,25 @@ def _event_context(event: SubscriptionEvent) -> dict:
     return data
 
 
+def by_language(customer, addresses: list[str]) -> dict[str, list[str]]:
+    """The addresses grouped by the language each reader gets: a contact's own language,
+    else the customer's document language, else the business's."""
+    fallback = customer.language or customer.tenant.locale
+    own = {
+        email.lower(): language
+        for email, language in Contact.objects.filter(
+            customer=customer, user__email__in=addresses
+        ).values_list("user__email", "user__language")
+        if language
+    }
+    groups: dict[str, list[str]] = {}
+    for address in addresses:
+        groups.setdefault(own.get(address.lower(), fallback), []).append(address)
+    return groups
+
+
 def send_subscription_confirmation(event_id: int) -> int:
-    """E-mail the customer (invoice recipients, else its owners, in its document language) and
+    """E-mail the customer (invoice recipients, else its owners, each in their language) and
     the business's notification addresses (in the business's locale) about one subscription
     event. Returns how many messages went out; 0 when already done or nothing to confirm."""
     with transaction.atomic():
@@ -109,13 +126,15 @@ def send_subscription_confirmation(event_id: int) -> int:
             "module": subscription.tariff.module.name,
             "customer": customer,
         }
-        send_templated(
-            prefix="emails/subscription_confirmation_customer",
-            to=recipients,
-            context=context,
-            language=customer.language or tenant.locale,
-            tenant=tenant,
-        )
+        groups = by_language(customer, recipients)
+        for language, addresses in groups.items():
+            send_templated(
+                prefix="emails/subscription_confirmation_customer",
+                to=addresses,
+                context=context,
+                language=language,
+                tenant=tenant,
+            )
         send_templated(
             prefix="emails/subscription_confirmation_business",
             to=business,
@@ -125,4 +144,4 @@ def send_subscription_confirmation(event_id: int) -> int:
         )
         event.notified_at = timezone.now()
         event.save(update_fields=["notified_at"])
-    return int(bool(recipients)) + int(bool(business))
+    return len(groups) + int(bool(business))

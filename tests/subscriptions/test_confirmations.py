@@ -74,6 +74,22 @@ def test_an_order_is_confirmed_once_to_each_in_their_language(
     assert "Alpha Corp (A-1)" in business.body and "Basic" in business.body
 
 
+def test_two_owners_each_read_their_own_language(
+    notified, plans, django_capture_on_commit_callbacks
+):
+    ContactFactory(
+        customer=notified.alpha, user__email="second-owner@example.test", user__language="it"
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        subscription_order(
+            customer=notified.alpha, tariff=plans.basic, actor=SYSTEM, start_on=date(2026, 4, 1)
+        )
+    sent = _by_recipient()
+    assert set(sent) == {"alice@example.test", "second-owner@example.test", "ops@acme.test"}
+    assert "Bonjour Alpha Corp," in sent["alice@example.test"].body
+    assert "Buongiorno Alpha Corp," in sent["second-owner@example.test"].body
+
+
 def test_the_invoice_recipients_are_written_to_instead_of_the_owners(
     notified, plans, django_capture_on_commit_callbacks
 ):
