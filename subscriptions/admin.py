@@ -7,7 +7,7 @@ from __future__ import annotations
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponseRedirect
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
@@ -370,7 +370,22 @@ class SubscriptionAdmin(ModuleDataAdminMixin, CreatedByServiceAdmin):
     def save_model(self, request, obj, form, change) -> None:
         if not change:
             return
-        data, today = form.cleaned_data, timezone.localdate()
+        try:
+            self._apply(request, obj, form.cleaned_data)
+        except ValidationError as exc:
+            # Changed meanwhile (the customer withdrew the request, another tab cancelled):
+            # the service refuses, and the page says why instead of failing.
+            messages.error(request, " ".join(exc.messages))
+            request._kontor_refused = True
+        obj.refresh_from_db()
+
+    def response_change(self, request, obj):
+        if getattr(request, "_kontor_refused", False):
+            return HttpResponseRedirect(request.path)
+        return super().response_change(request, obj)
+
+    def _apply(self, request, obj, data) -> None:
+        today = timezone.localdate()
         if data.get("cancellation_request") == "approve":
             cancellation_request_approve(subscription=obj, actor=request.user, today=today)
         elif data.get("cancellation_request") == "refuse":
@@ -393,7 +408,6 @@ class SubscriptionAdmin(ModuleDataAdminMixin, CreatedByServiceAdmin):
             subscription_undo_cancel(subscription=obj, actor=request.user, today=today)
         elif data.get("withdraw") == "change":
             subscription_undo_change(subscription=obj, actor=request.user)
-        obj.refresh_from_db()
 
     def save_formset(self, request, form, formset, change) -> None:
         if formset.model is not SubscriptionOption:

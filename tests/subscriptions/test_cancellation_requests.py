@@ -5,7 +5,10 @@ from datetime import date
 
 import pytest
 import time_machine
+from django.contrib import admin as django_admin
+from django.contrib.messages.storage.fallback import FallbackStorage
 from django.core.exceptions import ValidationError
+from django.test import RequestFactory
 
 from core.audit import AuditEntry
 from subscriptions.models import CancellationRequest, Subscription, SubscriptionEvent
@@ -216,3 +219,24 @@ def test_a_request_on_a_suspended_subscription_can_still_be_refused_not_approved
     subscription = Subscription.objects.get(pk=alpha_basic.pk)
     assert subscription.status == "suspended"
     assert subscription.events.filter(kind="cancellation_refused").exists()
+
+
+def test_a_request_withdrawn_while_staff_decide_is_a_message_not_a_500(
+    world, alpha_basic, needs_approval
+):
+    # Staff opened the page while the request waited; the customer withdrew it before the
+    # decision was saved: the service refuses and the back office says why.
+    request = RequestFactory().post("/manage/subscriptions/subscription/1/change/")
+    request.user = world.staff["acme", "billing"]
+    request.tenant = world.acme
+    request.session = {}
+    request._messages = FallbackStorage(request)
+    page_admin = django_admin.site._registry[Subscription]
+
+    class Decided:
+        cleaned_data = {"cancellation_request": "approve"}
+
+    page_admin.save_model(request, alpha_basic, Decided(), change=True)
+    assert [str(m) for m in request._messages]  # the refusal, shown as a message
+    assert page_admin.response_change(request, alpha_basic).status_code == 302
+    assert Subscription.objects.get(pk=alpha_basic.pk).status == "active"
