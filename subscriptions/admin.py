@@ -33,7 +33,13 @@ from subscriptions.models import (
     Tariff,
     TariffPrice,
 )
-from subscriptions.orders import order_advance, order_create, order_price_check
+from subscriptions.orders import (
+    ORDER_EDITABLE,
+    order_advance,
+    order_create,
+    order_price_check,
+    order_update,
+)
 from subscriptions.services import (
     account_close,
     cancellation_end_check,
@@ -542,6 +548,26 @@ class OrderAdmin(CreatedByServiceAdmin):
 
     def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
         return False
+
+    def save_model(self, request: HttpRequest, obj, form, change: bool) -> None:
+        if not change:
+            return  # created by the service (create)
+        editable = [name for name in ORDER_EDITABLE if name in form.cleaned_data]
+        try:
+            order_update(
+                order=obj,
+                actor=request.user,
+                **{name: form.cleaned_data[name] for name in editable},
+            )
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+            request._kontor_refused = True
+        obj.refresh_from_db()
+
+    def response_change(self, request, obj):
+        if getattr(request, "_kontor_refused", False):
+            return HttpResponseRedirect(request.path)
+        return super().response_change(request, obj)
 
     @admin.display(description=_("Progress"))
     def progress(self, order: Order) -> str:

@@ -136,6 +136,50 @@ def order_create(
     return order
 
 
+ORDER_EDITABLE = ("title", "description", "amount", "currency", "tax_rate")
+
+
+@transaction.atomic
+def order_update(*, order: Order, actor: User | SystemActor, **fields) -> Order:
+    """Staff's edits of an order: its title and description, and the price of a one-off order
+    until it is invoiced. Under the order's row lock, so the billing run invoicing it meanwhile
+    (it takes the same lock) either sees the new price or keeps this edit out."""
+    require(actor, "order.manage", tenant=order.tenant)
+    unknown = set(fields) - set(ORDER_EDITABLE)
+    if unknown:
+        raise ValueError(f"not editable: {sorted(unknown)}")
+    locked = Order.objects.select_for_update(of=("self",)).select_related("tenant").get(pk=order.pk)
+    price = {name: fields[name] for name in ("amount", "currency", "tax_rate") if name in fields}
+    changed_price = {k: v for k, v in price.items() if getattr(locked, k) != v}
+    if changed_price and locked.invoiced_at is not None:
+        raise ValidationError(_("This order was invoiced meanwhile: its price stays."))
+    if changed_price:
+        merged = {name: price.get(name, getattr(locked, name)) for name in price}
+        errors = order_price_check(
+            amount=merged.get("amount", locked.amount),
+            currency=merged.get("currency", locked.currency),
+            tax_rate=merged.get("tax_rate", locked.tax_rate),
+            subscription=locked.subscription,
+        )
+        if errors:
+            raise ValidationError(errors)
+    before = {name: getattr(locked, name) for name in fields}
+    for name, value in fields.items():
+        setattr(locked, name, value)
+    changed = [name for name in fields if before[name] != getattr(locked, name)]
+    if changed:
+        locked.save(update_fields=changed)
+        audit_record(
+            tenant=locked.tenant,
+            actor=actor,
+            action="order.update",
+            obj=locked,
+            before={name: before[name] for name in changed},
+            after={name: getattr(locked, name) for name in changed},
+        )
+    return locked
+
+
 @transaction.atomic
 def order_advance(*, order: Order, actor: User, note: str = "") -> DeliveryStage:
     """Mark the next stage reached (now); the customer sees it on their Orders page."""

@@ -17,7 +17,7 @@ from billing.run.services import billing_run
 from core.models import AuditEntry
 from core.roles import SYSTEM
 from subscriptions.models import Order
-from subscriptions.orders import order_create
+from subscriptions.orders import order_create, order_update
 from subscriptions.services import subscription_order
 from tests.billing.test_payments import save_card
 from tests.conftest import client_for
@@ -107,7 +107,7 @@ def test_an_order_invoiced_by_the_run_cannot_be_invoiced_again_by_the_back_offic
 def test_an_order_the_run_cannot_invoice_does_not_stop_the_others(world, setup):
     # Priced before the price check existed (a row written directly, as by an older release).
     broken = order_create(customer=world.bravo, title="Huge", actor=SYSTEM, amount=Decimal(1))
-    type(broken).objects.filter(pk=broken.pk).update(amount=Decimal("99999999999999999.00"))
+    type(broken).objects.filter(pk=broken.pk).update(amount=Decimal("2000000000000000.00"))
     assert billing_run(today=TODAY, tenant=world.acme).invoices >= 0
     assert state(setup) == "unpaid"
     assert state(broken) == "not_invoiced"
@@ -256,9 +256,28 @@ def test_staff_price_an_order_in_the_back_office_until_it_is_invoiced(world):
     )
     order = Order.objects.get(title="Consulting")
     assert (order.amount, order.currency, order.tax_rate) == (Decimal(80), "EUR", Decimal(7))
+    change = f"/manage/subscriptions/order/{order.pk}/change/"
+    form = billing.get(change).context["adminform"].form
+    data = {k: v for k, v in form.initial.items() if v is not None}
+    data.update({"amount": "95", "stages-TOTAL_FORMS": "0", "stages-INITIAL_FORMS": "0"})
+    assert billing.post(change, data).status_code == 302
+    order.refresh_from_db()
+    assert order.amount == Decimal(95)
+    edit = AuditEntry.objects.get(action="order.update")
+    assert list(edit.before) == ["amount"] and Decimal(str(edit.after["amount"])) == 95
     order_invoice_now(order=order, actor=world.staff["acme", "billing"], today=TODAY)
     page = billing.get(f"/manage/subscriptions/order/{order.pk}/change/").content.decode()
     assert 'name="amount"' not in page  # invoiced: the price is the invoice's
+
+
+def test_a_price_changed_after_the_run_invoiced_the_order_is_refused(world, setup):
+    # The page was opened before the run invoiced it; the edit arrives after.
+    billing_run(today=TODAY, tenant=world.acme)
+    with pytest.raises(ValidationError, match="invoiced meanwhile"):
+        order_update(order=setup, actor=world.staff["acme", "billing"], amount=Decimal(1))
+    order_update(order=setup, actor=world.staff["acme", "billing"], title="Renamed")
+    setup.refresh_from_db()
+    assert setup.title == "Renamed" and setup.amount != Decimal(1)
 
 
 # Subscription pages list their invoices ----------------------------------------------------
