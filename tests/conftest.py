@@ -221,6 +221,15 @@ def _let_flush_remove_finalized_invoices(request):
         for sql in triggers.SQLITE_DROP:
             cursor.execute(sql)
         for table in (
+            # Quotes point at the invoices they became: they go first.
+            "quotes_quoterequestitem_options",
+            "quotes_quoterequestitem",
+            "quotes_quoterequest",
+            "quotes_quotelineoption",
+            "quotes_quoteline",
+            "quotes_quoteevent",
+            "quotes_quote_subscriptions",
+            "quotes_quote",
             "billing_paymentattempt",
             "billing_paymentallocation",
             "billing_payment",
