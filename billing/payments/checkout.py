@@ -12,7 +12,7 @@ from django.db import DatabaseError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from billing.documents.models import Invoice
+from billing.documents.models import Invoice, InvoiceStatus
 from billing.documents.services import invoice_add_line, invoice_create_draft, invoice_finalize
 from core.audit import audit_record
 from core.models import Tenant, User
@@ -30,7 +30,13 @@ def order_invoice(*, order: Order, actor: User | SystemActor, today: date) -> In
     """The order's invoice, finalized (and e-mailed like any other); made once. Under the
     order's row lock, so the back office and the billing run never both invoice it."""
     order = _locked(order)
-    existing = Invoice.objects.filter(lines__order=order).order_by("id").first()
+    # A voided invoice no longer bills it (order_invoice_now may invoice it again).
+    existing = (
+        Invoice.objects.filter(lines__order=order)
+        .exclude(status=InvoiceStatus.VOID)
+        .order_by("id")
+        .first()
+    )
     if existing is not None:
         return existing
     # Invoicing what was bought is the system's work, whoever bought it (often a contact).
@@ -68,7 +74,9 @@ def order_invoice_now(*, order: Order, actor: User, today: date) -> Invoice:
         raise ValidationError(
             _("Only a one-off order with a price is invoiced on its own."), code="no_price"
         )
-    if order.invoiced_at is not None or Invoice.objects.filter(lines__order=order).exists():
+    # Invoiced once, and that invoice voided (a mistake staff corrected): invoicing it again is
+    # this explicit action's to decide; the billing run never does (invoiced_at stays set).
+    if Invoice.objects.filter(lines__order=order).exclude(status=InvoiceStatus.VOID).exists():
         raise ValidationError(_("This order is already invoiced."), code="invoiced")
     return order_invoice(order=order, actor=actor, today=today)
 

@@ -10,6 +10,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 
 from billing.documents.credit_notes import credit_note_issue
 from billing.documents.selectors import order_payments
+from billing.documents.services import invoice_void
 from billing.models import Invoice, TaxRate
 from billing.payments.checkout import order_invoice_now
 from billing.payments.services import payment_record
@@ -93,6 +94,18 @@ def test_an_order_invoiced_by_the_back_office_is_not_invoiced_again_by_the_run(w
     invoice = order_invoice_now(order=setup, actor=world.staff["acme", "billing"], today=TODAY)
     assert billing_run(today=TODAY, tenant=world.acme).invoices == 0
     assert list(Invoice.objects.filter(lines__order=setup)) == [invoice]
+
+
+def test_an_order_whose_invoice_was_voided_is_invoiced_again_only_by_staff(world, setup):
+    manager = world.staff["acme", "manager"]
+    first = order_invoice_now(order=setup, actor=manager, today=TODAY)
+    invoice_void(invoice=first, actor=manager, reason="Wrong price")
+    assert billing_run(today=TODAY, tenant=world.acme).invoices == 0  # the run leaves it
+    again = order_invoice_now(order=setup, actor=manager, today=TODAY)
+    assert again.pk != first.pk and again.status == "open"
+    assert state(setup) == "unpaid"
+    with pytest.raises(ValidationError, match="already invoiced"):
+        order_invoice_now(order=setup, actor=manager, today=TODAY)
 
 
 def test_an_order_invoiced_by_the_run_cannot_be_invoiced_again_by_the_back_office(world, setup):
