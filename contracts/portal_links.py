@@ -18,12 +18,15 @@ for one from the login page. Each is audited; e-mails go out through Celery afte
 
 from __future__ import annotations
 
+import hashlib
 import secrets
 from dataclasses import dataclass
 from urllib.parse import urlencode
 
+from django.core.cache import cache
 from django.db import IntegrityError, transaction
 from django.urls import reverse
+from django.utils import timezone
 
 from contracts import tasks
 from contracts.links import customer_link_token, linked_target
@@ -198,10 +201,27 @@ def portal_link_request(*, tenant: Tenant, email: str) -> bool:
         .order_by("customer__name", "customer_id")
     )
     contact = next((c for c in contacts if contact_may_use_portal_link(c)), None)
-    if contact is None:
+    if contact is None or not _within_daily_cap(tenant, email):
         return False
     _enqueue(contact, actor=SYSTEM, action="contact.portal_link_request")
     return True
+
+
+# Links e-mailed to one address a day on request: the per-minute limit of the login page alone
+# would let anyone flood a person's inbox with thousands a day.
+REQUESTS_PER_ADDRESS_PER_DAY = 10
+
+
+def _within_daily_cap(tenant: Tenant, email: str) -> bool:
+    digest = hashlib.sha256(email.strip().lower().encode()).hexdigest()[:32]
+    key = f"kontor:portal-link-requests:{tenant.pk}:{timezone.now():%Y%m%d}:{digest}"
+    cache.add(key, 0, timeout=86400)
+    try:
+        sent = cache.incr(key)
+    except ValueError:  # expired between add and incr
+        cache.set(key, 1, timeout=86400)
+        sent = 1
+    return sent <= REQUESTS_PER_ADDRESS_PER_DAY
 
 
 def document_link_query(*, customer: Customer, recipients: list[str]) -> str:

@@ -19,10 +19,12 @@ from django.utils import timezone
 
 from contracts.models import PortalLinkUse
 from contracts.portal_links import (
+    REQUESTS_PER_ADDRESS_PER_DAY,
     PortalLinkUsed,
     document_link_query,
     portal_link_path,
     portal_link_redeem,
+    portal_link_request,
 )
 from contracts.services import customer_close, customer_links_revoke
 from core.audit import AuditEntry
@@ -445,3 +447,13 @@ def test_a_quote_link_shows_the_way_into_the_portal(world):
 def test_the_link_never_redirects_off_the_business_host(world, target):
     response = use(anonymous(world.acme), portal_link_path(alice_contact(world)), next=target)
     assert response.status_code == 302 and response["Location"] == "/"
+
+
+def test_one_address_gets_a_limited_number_of_requested_links_a_day(world):
+    # Past the per-minute limit of the login page, a day's cap keeps an inbox from being flooded.
+    for _ in range(REQUESTS_PER_ADDRESS_PER_DAY):
+        assert portal_link_request(tenant=world.acme, email="ALICE@example.test")
+    assert not portal_link_request(tenant=world.acme, email="alice@example.test")
+    assert portal_link_request(tenant=world.acme, email="bob@example.test")
+    with time_machine.travel(timezone.now() + timezone.timedelta(days=1)):
+        assert portal_link_request(tenant=world.acme, email="alice@example.test")
