@@ -18,15 +18,25 @@ def _links(quotes) -> str:
     return format_html_join(", ", '<a href="{}">{}</a>', rows) if rows else "—"
 
 
-class QuoteOriginMixin:
-    """Adds a read-only "from quote" field to a change page (not the add page)."""
+def _invoice_quotes(invoice):
+    return Quote.objects.filter(
+        Q(invoice=invoice) | Q(deposit_invoice=invoice), tenant=invoice.tenant
+    )
 
-    def origin_quotes(self, obj):
-        raise NotImplementedError
+
+def _subscription_quotes(subscription):
+    return subscription.quotes.filter(tenant=subscription.tenant)
+
+
+class QuoteOriginMixin:
+    """Adds a read-only "from quote" field to a change page (not the add page); `quotes_of`
+    says where the page's object came from."""
+
+    quotes_of = staticmethod(_subscription_quotes)
 
     @admin.display(description=_("From quote"))
     def quote_origin(self, obj) -> str:
-        return _links(self.origin_quotes(obj))
+        return _links(self.quotes_of(obj))
 
     def get_readonly_fields(self, request: HttpRequest, obj=None):
         readonly = list(super().get_readonly_fields(request, obj))
@@ -40,13 +50,11 @@ class QuoteOriginMixin:
 
 
 class InvoiceQuoteMixin(QuoteOriginMixin):
-    def origin_quotes(self, obj):
-        return Quote.objects.filter(Q(invoice=obj) | Q(deposit_invoice=obj), tenant=obj.tenant)
+    quotes_of = staticmethod(_invoice_quotes)
 
 
 class SubscriptionQuoteMixin(QuoteOriginMixin):
-    def origin_quotes(self, obj):
-        return obj.quotes.filter(tenant=obj.tenant)
+    quotes_of = staticmethod(_subscription_quotes)
 
 
 __all__ = ["InvoiceQuoteMixin", "SubscriptionQuoteMixin"]

@@ -8,6 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.stripe_fake import CARD_OK
+
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -84,3 +86,20 @@ def shoot(page):
 def tenant_url(live_server, slug: str, path: str = "/") -> str:
     port = live_server.url.rsplit(":", 1)[1]
     return f"http://{slug}.localhost:{port}{path}"
+
+
+def enter_test_card(
+    page,
+    *,
+    number: str = CARD_OK,
+    expiry: tuple[str, str] = ("12", "34"),
+    postal_code: str | None = None,
+) -> None:
+    """Type a test card into the fake Stripe.js Card Element of the page (localstripe's fields)."""
+    page.wait_for_selector("#card-element input[placeholder=number]")
+    page.fill("#card-element input[placeholder=number]", number)
+    page.fill("#card-element input[placeholder=exp_month]", expiry[0])
+    page.fill("#card-element input[placeholder=exp_year]", expiry[1])
+    page.fill("#card-element input[placeholder=cvc]", "123")
+    if postal_code is not None:
+        page.fill("#card-element input[placeholder=postal_code]", postal_code)

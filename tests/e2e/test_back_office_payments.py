@@ -9,8 +9,7 @@ from contracts.models import Contact
 from core.models import Tenant
 from portal.demo import DEMO_PASSWORD
 from tests.conftest import take_cards_through
-from tests.e2e.conftest import tenant_url
-from tests.stripe_fake import CARD_OK
+from tests.e2e.conftest import enter_test_card, tenant_url
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -41,11 +40,7 @@ def test_staff_add_a_card_for_a_customer_and_record_a_transfer(
         page, live_server, f"/manage/contracts/customer/{customer.pk}/change/", "billing@acme.test"
     )
     page.click("a:has-text('Add a card')")
-    page.wait_for_selector("#card-element input[placeholder=number]")
-    page.fill("#card-element input[placeholder=number]", CARD_OK)
-    page.fill("#card-element input[placeholder=exp_month]", "11")
-    page.fill("#card-element input[placeholder=exp_year]", "33")
-    page.fill("#card-element input[placeholder=cvc]", "123")
+    enter_test_card(page, expiry=("11", "33"))
     shoot("e2e-backoffice-add-card")
     page.click("#card-setup [type=submit]")
     page.wait_for_selector("text=is saved for")

@@ -10,7 +10,7 @@ from contracts.models import Contact
 from core.models import Tenant
 from portal.demo import DEMO_PASSWORD
 from tests.conftest import take_cards_through
-from tests.e2e.conftest import tenant_url
+from tests.e2e.conftest import enter_test_card, tenant_url
 from tests.stripe_fake import CARD_OK
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -44,12 +44,7 @@ def test_save_a_card_pay_an_invoice_and_see_it_paid(
     page.fill("input[name=login]", "customer1@acme.test")
     page.fill("input[name=password]", DEMO_PASSWORD)
     page.click("form button[type=submit]")
-    page.wait_for_selector("#card-element input[placeholder=number]")
-    page.fill("#card-element input[placeholder=number]", CARD_OK)
-    page.fill("#card-element input[placeholder=exp_month]", "12")
-    page.fill("#card-element input[placeholder=exp_year]", "34")
-    page.fill("#card-element input[placeholder=cvc]", "123")
-    page.fill("#card-element input[placeholder=postal_code]", "10115")
+    enter_test_card(page, postal_code="10115")
     shoot("e2e-card-add")
     page.click("#card-setup button[type=submit]")
     page.wait_for_selector("text=Your card Visa •••• 4242 (12/2034) is saved.")
@@ -84,11 +79,7 @@ def test_pay_from_the_emailed_link_without_logging_in(
     invoice = Invoice.objects.filter(tenant__slug="acme", status="open").order_by("id").first()
     page.goto(tenant_url(live_server, "acme", invoice_link_path(invoice)))
     page.click("a:has-text('Pay by card')")
-    page.wait_for_selector("#card-element input[placeholder=number]")
-    page.fill("#card-element input[placeholder=number]", CARD_OK)
-    page.fill("#card-element input[placeholder=exp_month]", "12")
-    page.fill("#card-element input[placeholder=exp_year]", "34")
-    page.fill("#card-element input[placeholder=cvc]", "123")
+    enter_test_card(page)
     shoot("e2e-link-pay")
     page.click("#card-setup button[type=submit]")
     page.wait_for_selector("text=Thank you: the invoice is paid.")

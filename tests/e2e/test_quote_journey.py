@@ -14,9 +14,8 @@ from quotes.lifecycle import quote_send
 from quotes.links import quote_link_path
 from quotes.models import QuoteStatus
 from tests.conftest import take_cards_through
-from tests.e2e.conftest import tenant_url
+from tests.e2e.conftest import enter_test_card, tenant_url
 from tests.quotes.helpers import pending_quote
-from tests.stripe_fake import CARD_OK
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -26,14 +25,6 @@ def a_sent_quote(customer):
     return quote_send(
         quote=pending_quote(customer, recurring=False, today=today), actor=SYSTEM, today=today
     )
-
-
-def pay_with_the_test_card(page) -> None:
-    page.wait_for_selector("#card-element input[placeholder=number]")
-    page.fill("#card-element input[placeholder=number]", CARD_OK)
-    page.fill("#card-element input[placeholder=exp_month]", "12")
-    page.fill("#card-element input[placeholder=exp_year]", "34")
-    page.fill("#card-element input[placeholder=cvc]", "123")
 
 
 def test_approve_a_quote_from_its_link_and_pay_the_invoice(
@@ -56,7 +47,7 @@ def test_approve_a_quote_from_its_link_and_pay_the_invoice(
     quote.refresh_from_db()
     assert quote.status == QuoteStatus.CONVERTED
     assert quote.approver_name == "Carla Customer" and quote.approver_user_agent
-    pay_with_the_test_card(page)
+    enter_test_card(page)
     shoot("e2e-quote-pay")
     page.click("#card-setup button[type=submit]")
     page.wait_for_selector("text=Thank you: the invoice is paid.")
