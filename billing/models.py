@@ -22,6 +22,7 @@ from billing.documents.models import (
     Settlement,
     TaxRate,
 )
+from billing.ordering.models import Checkout, CheckoutStatus, PaymentLink
 from billing.payments.models import (
     ATTEMPT_TRANSITIONS,
     AttemptStatus,
@@ -46,6 +47,8 @@ __all__ = [
     "INVOICE_TRANSITIONS",
     "PAYABLE",
     "AttemptStatus",
+    "Checkout",
+    "CheckoutStatus",
     "CreditNote",
     "CreditNoteLine",
     "CustomerCreditEntry",
@@ -66,6 +69,7 @@ __all__ = [
     "Payment",
     "PaymentAllocation",
     "PaymentAttempt",
+    "PaymentLink",
     "PaymentMethod",
     "PaymentMethodKind",
     "PaymentSettings",

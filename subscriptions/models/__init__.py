@@ -8,6 +8,7 @@ from subscriptions.models.credits import (
     Package,
     PackageKind,
 )
+from subscriptions.models.discounts import DiscountCode, DiscountKind
 from subscriptions.models.fields import FieldEditor, FieldKind, ModuleField
 from subscriptions.models.order import DeliveryStage, Order, OrderKind, StageTemplate
 from subscriptions.models.subscription import (
@@ -30,6 +31,8 @@ __all__ = [
     "CreditLedgerEntry",
     "DeliveryStage",
     "Department",
+    "DiscountCode",
+    "DiscountKind",
     "FieldEditor",
     "FieldKind",
     "LedgerKind",

@@ -12,10 +12,14 @@ from django.utils.translation import pgettext_lazy
 from contracts.models import Customer
 from core.models import Tenant
 from subscriptions.models.catalogue import Option, Tariff
+from subscriptions.models.discounts import DiscountCode, DiscountKind
 from subscriptions.periods import Period, period_containing
 
 
 class SubscriptionStatus(models.TextChoices):
+    # Ordered at a checkout, its first invoice not paid yet: not billed, not changeable. Paid,
+    # it becomes active; never paid, its checkout expires and it ends (billing.ordering).
+    PENDING = "pending", _("Awaiting the first payment")
     ACTIVE = "active", _("Active")
     SCHEDULED_CHANGE = "scheduled_change", _("Tariff change scheduled")
     SCHEDULED_END = "scheduled_end", _("Cancelled, runs until its end date")
@@ -26,6 +30,7 @@ class SubscriptionStatus(models.TextChoices):
 
 # Which status may follow which; services move along these edges only (under a row lock).
 SUBSCRIPTION_TRANSITIONS: dict[str, set[str]] = {
+    SubscriptionStatus.PENDING: {SubscriptionStatus.ACTIVE, SubscriptionStatus.ENDED},
     SubscriptionStatus.ACTIVE: {
         SubscriptionStatus.SCHEDULED_CHANGE,
         SubscriptionStatus.SCHEDULED_END,
@@ -120,6 +125,25 @@ class Subscription(models.Model):
     # The module's own fields: key -> value, written only by subscriptions.module_data (see
     # subscriptions/models/fields.py for why a JSON object and how each kind is kept).
     module_data = models.JSONField(_("module data"), default=dict, blank=True, editable=False)
+    # The discount code redeemed at the order, copied (see DiscountCode): the billing run adds a
+    # discount line to each invoice while `discount_periods_left` is empty (for ever) or above 0.
+    discount_code = models.ForeignKey(
+        DiscountCode,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="subscriptions",
+        verbose_name=_("discount code"),
+    )
+    discount_kind = models.CharField(
+        _("discount kind"), max_length=10, choices=DiscountKind.choices, blank=True
+    )
+    discount_value = models.DecimalField(
+        _("discount"), max_digits=19, decimal_places=4, null=True, blank=True
+    )
+    discount_periods_left = models.PositiveSmallIntegerField(
+        _("discounted periods left"), null=True, blank=True
+    )
 
     objects = SubscriptionQuerySet.as_manager()
 
