@@ -18,6 +18,7 @@ from django.views.decorators.http import require_POST, require_safe
 from contracts.access import customer_required
 from core.roles import may
 from subscriptions import selectors, services
+from subscriptions.discounts import discount_summary
 from subscriptions.forms import CancelForm, ChangeTariffForm
 from subscriptions.models import Subscription
 from subscriptions.module_data import module_fields, module_values, subscription_module_data_save
@@ -97,6 +98,7 @@ def subscription_detail(request: HttpRequest, subscription_id: int) -> HttpRespo
             "has_targets": services.tariff_change_targets(subscription).exists(),
             "pending_request": services.subscription_cancellation_pending(subscription),
             "refused_request": selectors.cancellation_request_refused(subscription),
+            "discount": discount_summary(subscription),
             **_module_data(request, subscription),
         },
     )

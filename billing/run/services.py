@@ -41,6 +41,7 @@ from contracts.models import Customer, VatRegime
 from core.audit import audit_record
 from core.models import Tenant, User
 from core.roles import SYSTEM, require
+from subscriptions.discounts import discount_amount, discount_description, discount_runs
 from subscriptions.models import (
     PendingCharge,
     Subscription,
@@ -131,7 +132,8 @@ def _run_batch(
             due = due.filter(customer=customer)
         subscriptions = list(
             due.select_for_update(skip_locked=True, of=("self",))
-            .select_related("customer", "tariff__module")
+            # discount_code: its code names the discount line, no query per subscription.
+            .select_related("customer", "tariff__module", "discount_code")
             .order_by()[:batch_size]  # any order: sorting all due rows per batch is O(n²)
         )
         if not subscriptions:
@@ -164,28 +166,26 @@ def _run_batch(
             period = period_containing(
                 subscription.anchor_on, subscription.interval_months, subscription.next_invoice_on
             )
-            _advance(subscription, period.end)
             if (subscription.pk, period.start) in already:
+                # Invoiced by an earlier run: this one bills nothing, so no discounted period.
+                _advance(subscription, period.end)
                 skipped += 1
                 continue
             customer = subscription.customer
             if customer.pk not in buyers:
                 buyers[customer.pk] = buyer_snapshot(customer)
-            plans.append(
-                (
-                    subscription,
-                    period,
-                    _lines(
-                        subscription,
-                        period,
-                        options[subscription.pk],
-                        charges[subscription.pk],
-                        rate,
-                    ),
-                )
+            discounted = discount_runs(subscription)  # before _advance counts the period
+            lines = _lines(
+                subscription, period, options[subscription.pk], charges[subscription.pk], rate
             )
+            _advance(subscription, period.end, discounted=discounted)
+            plans.append((subscription, period, lines))
 
-        bulk_set(Subscription, subscriptions, ["next_invoice_on", "remaining_cycles"])
+        bulk_set(
+            Subscription,
+            subscriptions,
+            ["next_invoice_on", "remaining_cycles", "discount_periods_left"],
+        )
         if not plans:
             return 0, skipped
 
@@ -272,8 +272,12 @@ def _run_batch(
         return len(drafts), skipped
 
 
-def _advance(subscription: Subscription, next_start: date) -> None:
+def _advance(subscription: Subscription, next_start: date, *, discounted: bool = False) -> None:
+    """Move the subscription to its next period; `discounted`: this period's invoice had a
+    discount line, one fewer of the code's periods is left (none left: the discount stops)."""
     subscription.next_invoice_on = next_start
+    if discounted and subscription.discount_periods_left is not None:
+        subscription.discount_periods_left = max(subscription.discount_periods_left - 1, 0)
     if subscription.remaining_cycles is not None:
         subscription.remaining_cycles -= 1
     if subscription.remaining_cycles == 0 or (
@@ -295,6 +299,9 @@ def _amounts(line: dict, rate: Decimal, currency: str) -> dict:
 
 
 def _lines(subscription, period, options, charges, rate) -> list[dict]:
+    """The invoice lines of one period: the tariff's prices, the booked options, one discount
+    line while a discount runs (on those two only), then the pending charges. No query: the
+    checkout calls it on an unsaved subscription to show the first invoice."""
     currency = subscription.currency
     last_day = period.last_day
     if subscription.ends_on is not None and subscription.ends_on < last_day:
@@ -324,6 +331,9 @@ def _lines(subscription, period, options, charges, rate) -> list[dict]:
                 "option_id": booked.option_id,
             }
             lines.append({**line, **_amounts(line, rate, currency)})
+        if discount_runs(subscription):
+            discount = _discount_line(subscription, lines, period.start, last_day)
+            lines.append({**discount, **_amounts(discount, rate, currency)})
     for charge in charges:
         line = {
             "description": charge.description,
@@ -335,3 +345,26 @@ def _lines(subscription, period, options, charges, rate) -> list[dict]:
         }
         lines.append({**line, **_amounts(line, rate, currency)})
     return lines
+
+
+def _discount_line(subscription, discounted: list[dict], start: date, last_day: date) -> dict:
+    """One line taking the discount off the net of `discounted` (tariff and option lines;
+    pending charges are not discounted). Its VAT follows per line, at the same rate, so the
+    invoice's VAT is that of the discounted net (calculations.totals sums the lines' VAT)."""
+    currency = subscription.currency
+    net = sum((line["net_amount"] for line in discounted), Decimal(0))
+    amount = discount_amount(subscription.discount_kind, subscription.discount_value, net, currency)
+    code = subscription.discount_code
+    return {
+        "description": discount_description(
+            code=code.code if code is not None else "",
+            kind=subscription.discount_kind,
+            value=subscription.discount_value,
+            currency=currency,
+        ),
+        "quantity": Decimal(1),
+        "unit_price": Decimal(0) - amount,  # never -0.00
+        "service_start": start,
+        "service_end": last_day,
+        "subscription": subscription,
+    }
