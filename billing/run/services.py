@@ -349,8 +349,9 @@ def _lines(subscription, period, options, charges, rate) -> list[dict]:
 
 def _discount_line(subscription, discounted: list[dict], start: date, last_day: date) -> dict:
     """One line taking the discount off the net of `discounted` (tariff and option lines;
-    pending charges are not discounted). Its VAT follows per line, at the same rate, so the
-    invoice's VAT is that of the discounted net (calculations.totals sums the lines' VAT)."""
+    pending charges are not discounted). Its VAT is computed per line at the same rate, so the
+    invoice's VAT is that of the discounted net, give or take the per-line rounding that
+    calculations.totals sums (BR-CO-17 as DESIGN.md applies it)."""
     currency = subscription.currency
     net = sum((line["net_amount"] for line in discounted), Decimal(0))
     amount = discount_amount(subscription.discount_kind, subscription.discount_value, net, currency)
