@@ -200,11 +200,13 @@ def discount_code_redeem(
     subscription again (a retried checkout) counts nothing more."""
     locked = Subscription.objects.select_for_update().get(pk=subscription.pk)
     code_text = code if isinstance(code, str) else code.code
-    discount = (
-        DiscountCode.objects.select_for_update()
-        .filter(tenant_id=locked.tenant_id, code=normalize_code(code_text))
-        .first()
-    )
+    # The subscription's business's code only: another business's is unknown here.
+    candidates = DiscountCode.objects.select_for_update().filter(tenant_id=locked.tenant_id)
+    if isinstance(code, str):
+        candidates = candidates.filter(code=normalize_code(code))
+    else:
+        candidates = candidates.filter(pk=code.pk)
+    discount = candidates.first()
     if discount is None:
         raise _unknown(code_text)
     if locked.discount_redeemed_at is not None:

@@ -70,9 +70,7 @@ def subscribe(world, tariff, customer=None, start=START) -> Subscription:
 
 def redeemed(world, tariff, discount, customer=None, start=START) -> Subscription:
     subscription = subscribe(world, tariff, customer, start)
-    return discount_code_redeem(
-        subscription=subscription, code=discount, actor=SYSTEM, today=start
-    )
+    return discount_code_redeem(subscription=subscription, code=discount, actor=SYSTEM, today=start)
 
 
 def invoices_of(subscription) -> list[Invoice]:
@@ -102,9 +100,7 @@ class TestFind:
             ),
         ],
     )
-    def test_it_refuses_a_code_that_may_not_be_used(
-        self, world, team, changes, error_code, words
-    ):
+    def test_it_refuses_a_code_that_may_not_be_used(self, world, team, changes, error_code, words):
         make_code(world, **changes)
         with pytest.raises(ValidationError) as refused:
             discount_code_find(tenant=world.acme, code="spring10", tariff=team, today=TODAY)
@@ -134,9 +130,7 @@ class TestFind:
             discount_code_find(tenant=world.acme, code="SPRING10", tariff=team, today=TODAY)
         assert refused.value.code == "discount_tariff"
 
-    def test_a_fixed_amount_in_the_tariffs_currency_and_any_percentage_are_fine(
-        self, world, team
-    ):
+    def test_a_fixed_amount_in_the_tariffs_currency_and_any_percentage_are_fine(self, world, team):
         make_code(world, "FIVE", kind="fixed", value=Decimal(5), currency="EUR")
         make_code(world, "PCT", currency="CHF")  # a percentage has no currency of its own
         for code in ("five", "pct"):
@@ -191,6 +185,18 @@ class TestRedeemAndRelease:
         assert refused.value.code == "discount_already"
         other.refresh_from_db()
         assert other.uses == 0
+
+    def test_another_businesss_code_cannot_be_redeemed(self, world, team):
+        theirs = DiscountCode.objects.create(
+            tenant=world.globex, code="SPRING10", kind="percent", value=50
+        )
+        make_code(world)  # acme's own code of the same name is not theirs either
+        subscription = subscribe(world, team)
+        with pytest.raises(ValidationError) as refused:
+            discount_code_redeem(subscription=subscription, code=theirs, actor=SYSTEM, today=START)
+        assert refused.value.code == "discount_unknown"
+        theirs.refresh_from_db()
+        assert theirs.uses == 0
 
     def test_releasing_gives_the_use_back_once(self, world, team):
         discount = make_code(world, max_uses=1)
