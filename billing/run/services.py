@@ -168,17 +168,16 @@ def _run_batch(
             )
             if (subscription.pk, period.start) in already:
                 # Invoiced by an earlier run: this one bills nothing, so no discounted period.
-                _advance(subscription, period.end)
+                _advance(subscription, period.end, discounted=False)
                 skipped += 1
                 continue
             customer = subscription.customer
             if customer.pk not in buyers:
                 buyers[customer.pk] = buyer_snapshot(customer)
-            discounted = discount_runs(subscription)  # before _advance counts the period
             lines = _lines(
                 subscription, period, options[subscription.pk], charges[subscription.pk], rate
             )
-            _advance(subscription, period.end, discounted=discounted)
+            _advance(subscription, period.end)  # after _lines: it counts a discounted period
             plans.append((subscription, period, lines))
 
         bulk_set(
@@ -272,9 +271,16 @@ def _run_batch(
         return len(drafts), skipped
 
 
-def _advance(subscription: Subscription, next_start: date, *, discounted: bool = False) -> None:
-    """Move the subscription to its next period; `discounted`: this period's invoice had a
-    discount line, one fewer of the code's periods is left (none left: the discount stops)."""
+def _advance(
+    subscription: Subscription, next_start: date, *, discounted: bool | None = None
+) -> None:
+    """Move the subscription on to its next period, once the period's lines were made.
+
+    `discounted`: the period's invoice had a discount line, so one fewer of the code's periods
+    is left (none left: the discount stops). By default, whether `_lines` gave it one — a
+    discount still runs; pass False for a period this caller did not bill."""
+    if discounted is None:
+        discounted = discount_runs(subscription)
     subscription.next_invoice_on = next_start
     if discounted and subscription.discount_periods_left is not None:
         subscription.discount_periods_left = max(subscription.discount_periods_left - 1, 0)
