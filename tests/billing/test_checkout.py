@@ -13,6 +13,8 @@ from django.utils import timezone
 from billing.documents.selectors import order_payments
 from billing.models import Checkout, Invoice, TaxRate
 from billing.ordering.services import Choice, checkout_place, checkouts_settle_due
+from billing.payments.services import payment_record
+from billing.run.services import billing_run
 from contracts.models import LegalAcceptance, VatRegime
 from contracts.services import legal_document_publish
 from core.roles import SYSTEM, ContactRole
@@ -350,3 +352,29 @@ def test_the_same_checkout_posted_at_once_from_many_tabs_orders_once(world, host
     assert not errors and len(set(checkouts)) == 1
     assert Subscription.objects.filter(customer=world.alpha).count() == 1
     assert Invoice.objects.filter(customer=world.alpha).count() == 1
+
+
+def test_a_checkout_paid_elsewhere_starts_with_the_periodic_job(stripe_acme, world, hosting):
+    """3-D Secure finished in a closed tab (the webhook records it), or staff booked a bank
+    payment: the job that settles checkouts starts the subscription within minutes."""
+    save_card(world, stripe_acme, stripe_fake.CARD_DECLINED_OFF_SESSION)
+    place(world.client(world.alice), hosting)
+    checkout = Checkout.objects.get()
+    invoice = checkout.invoice
+    # The run never bills a subscription that waits for its first payment.
+    assert billing_run(today=timezone.localdate() + timedelta(days=400)).invoices == 0
+    payment_record(
+        customer=world.alpha,
+        amount=invoice.gross_amount,
+        currency="EUR",
+        method="bank_transfer",
+        reference="SEPA 1",
+        received_on=timezone.localdate(),
+        invoices=[invoice],
+        actor=world.staff["acme", "billing"],
+    )
+    assert checkouts_settle_due() == 1
+    checkout.refresh_from_db()
+    assert checkout.status == "completed" and checkout.subscription.status == "active"
+    # Once is enough: a second run changes nothing.
+    assert checkouts_settle_due() == 0
