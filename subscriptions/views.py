@@ -77,7 +77,8 @@ def subscription_list(request: HttpRequest) -> HttpResponse:
         _card(s, today)
         for s in selectors.subscription_list(tenant=request.tenant, customer=request.customer)
     ]
-    return render(
+    # Rendered late, like the detail page: billing adds each card's price with VAT.
+    return TemplateResponse(
         request, "subscriptions/list.html", {"section_key": "subscriptions", "cards": cards}
     )
 

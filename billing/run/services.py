@@ -31,7 +31,13 @@ from billing.documents.finalization import (
 )
 from billing.documents.models import CustomerCreditEntry, Invoice, InvoiceStatus, NumberSeries
 from billing.documents.numbering import take_numbers
-from billing.documents.services import default_tax_rate, email_after_commit
+from billing.documents.selectors import default_tax_rate
+from billing.documents.services import (
+    email_after_commit,
+    invoice_add_line,
+    invoice_create_draft,
+    invoice_finalize,
+)
 from billing.payments.checkout import invoice_pending_orders
 from billing.payments.models import Gateway, PaymentSettings
 from billing.payments.tasks import charge_invoices
@@ -375,3 +381,58 @@ def _discount_line(subscription, discounted: list[dict], start: date, last_day: 
         "service_end": last_day,
         "subscription": subscription,
     }
+
+
+def first_period_lines(subscription: Subscription, options: list, today: date) -> list[dict]:
+    """The lines the run bills for the subscription's first period — for a subscription that may
+    not be saved yet (a checkout's review): no query but the tax rate."""
+    period = period_containing(subscription.anchor_on, subscription.interval_months, today)
+    return _lines(subscription, period, options, [], default_tax_rate(subscription.tenant))
+
+
+@transaction.atomic
+def subscription_invoice_first(*, subscription: Subscription, today: date, send: bool) -> Invoice:
+    """Invoice a just-ordered subscription's first period now instead of at the next run, with
+    the run's own lines, and move it on to its second period (the run bills from there). Under
+    the subscription's row lock; (subscription, period_start) is unique, so a period is never
+    invoiced twice. `send=False`: the caller e-mails it (once a card payment went through)."""
+    subscription = (
+        Subscription.objects.select_for_update(of=("self",))
+        .select_related("customer__tenant", "tariff__module", "discount_code")
+        .get(pk=subscription.pk)
+    )
+    subscription.tenant = subscription.customer.tenant
+    period = period_containing(
+        subscription.anchor_on, subscription.interval_months, subscription.next_invoice_on
+    )
+    options = list(subscription.options.select_related("option"))
+    lines = _lines(subscription, period, options, [], default_tax_rate(subscription.tenant))
+    # The order the subscription opened: its payment state follows this first invoice.
+    order = subscription.orders.order_by("pk").first()
+    invoice = invoice_create_draft(
+        customer=subscription.customer,
+        actor=SYSTEM,
+        currency=subscription.currency,
+        subscription=subscription,
+        period_start=period.start,
+    )
+    for line in lines:
+        invoice_add_line(
+            invoice=invoice,
+            description=line["description"],
+            quantity=line["quantity"],
+            unit_price=line["unit_price"],
+            tax_rate=line["tax_rate"],
+            actor=SYSTEM,
+            service_start=line["service_start"],
+            service_end=line["service_end"],
+            subscription=subscription,
+            order=order,
+            option_id=line.get("option_id"),
+        )
+    invoice = invoice_finalize(invoice=invoice, actor=SYSTEM, today=today, send=send)
+    _advance(subscription, period.end)
+    subscription.save(
+        update_fields=["next_invoice_on", "remaining_cycles", "discount_periods_left"]
+    )
+    return invoice

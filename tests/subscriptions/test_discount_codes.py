@@ -370,6 +370,20 @@ class TestBillingRun:
         assert subscription.discount_periods_left == 0
         assert subscription.discount_code is not None  # what it had stays visible
 
+    def test_a_first_invoice_issued_at_the_checkout_counts_as_a_discounted_period(
+        self, world, team
+    ):
+        subscription = redeemed(world, team, make_code(world, periods=2))
+        first = billing.subscription_invoice_first(
+            subscription=subscription, today=START, send=False
+        )
+        assert first.net_amount == Decimal("44.10")
+        subscription.refresh_from_db()
+        assert subscription.discount_periods_left == 1
+        billing.billing_run(today=date(2026, 3, 20), tenant=world.acme)
+        invoices = invoices_of(subscription)
+        assert [i.net_amount for i in invoices] == [Decimal("44.10")] * 2 + [Decimal(49)]
+
     def test_a_discount_for_ever_is_on_every_invoice(self, world, team):
         subscription = redeemed(world, team, make_code(world))
         billing.billing_run(today=TODAY, tenant=world.acme)
