@@ -8,7 +8,8 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from billing.ordering.services import QUANTITY_MAX, Choice
-from subscriptions.models import Tariff
+from subscriptions.discounts import discount_code_find
+from subscriptions.models import DiscountCode, Tariff
 
 OPTION_PREFIX = "option_"
 
@@ -23,11 +24,18 @@ class CheckoutForm(forms.Form):
         initial=1,
         widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
     )
+    code = forms.CharField(
+        label=_("Discount code"),
+        max_length=40,
+        required=False,
+        help_text=_("If you have one."),
+    )
     accept_terms = forms.BooleanField(label=_("I accept the terms"), required=False)
 
-    def __init__(self, *args, tariff: Tariff, terms_ids: list[int], **kwargs) -> None:
+    def __init__(self, *args, tariff: Tariff, terms_ids: list[int], today, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.tariff = tariff
+        self.today = today
         self.fields["key"].initial = uuid.uuid4()
         self.fields["terms"].initial = ",".join(str(pk) for pk in terms_ids)
         self.options = list(tariff.options.all())
@@ -49,9 +57,15 @@ class CheckoutForm(forms.Form):
         try:
             return sorted(int(part) for part in raw.split(",") if part)
         except ValueError:
-            raise forms.ValidationError(
-                _("Reload the page and try again."), code="terms"
-            ) from None
+            raise forms.ValidationError(_("Reload the page and try again."), code="terms") from None
+
+    def clean_code(self) -> DiscountCode | None:
+        code = self.cleaned_data.get("code") or ""
+        if not code.strip():
+            return None
+        return discount_code_find(
+            tenant=self.tariff.tenant, code=code, tariff=self.tariff, today=self.today
+        )
 
     def choice(self) -> Choice:
         data = self.cleaned_data
@@ -63,4 +77,5 @@ class CheckoutForm(forms.Form):
                 for option in self.options
                 if data.get(f"{OPTION_PREFIX}{option.pk}")
             ),
+            code=data.get("code"),
         )

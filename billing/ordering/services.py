@@ -47,7 +47,8 @@ from core.audit import audit_record
 from core.models import User
 from core.roles import SYSTEM, SystemActor, require
 from subscriptions import periods
-from subscriptions.models import Option, Subscription, SubscriptionOption, Tariff
+from subscriptions.discounts import discount_apply, discount_code_redeem, discount_code_release
+from subscriptions.models import DiscountCode, Option, Subscription, SubscriptionOption, Tariff
 from subscriptions.module_data import subscription_module_data_save
 from subscriptions.services import (
     subscription_abandon,
@@ -65,11 +66,13 @@ QUANTITY_MAX = 1000
 
 @dataclass(frozen=True)
 class Choice:
-    """What the customer picked: a tariff, how many, and options as (option, quantity)."""
+    """What the customer picked: a tariff, how many, options as (option, quantity), and a
+    discount code."""
 
     tariff: Tariff
     quantity: int = 1
     options: tuple[tuple[Option, int], ...] = ()
+    code: DiscountCode | None = None  # found by discount_code_find for this tariff
 
 
 @dataclass(frozen=True)
@@ -142,6 +145,8 @@ def _draft(customer: Customer, choice: Choice, today: date):
         SubscriptionOption(option=option, quantity=quantity, unit_price=option.unit_price)
         for option, quantity in choice.options
     ]
+    if choice.code is not None:
+        discount_apply(subscription, choice.code)
     return subscription, booked
 
 
@@ -264,6 +269,9 @@ def checkout_place(
     )
     if module_data:
         subscription_module_data_save(subscription=subscription, values=module_data, actor=actor)
+    if choice.code is not None:
+        # Counted under the code's lock, all checks again: the last use goes to one buyer.
+        discount_code_redeem(subscription=subscription, code=choice.code, actor=actor, today=today)
     invoice = subscription_invoice_first(
         subscription=subscription, today=today, send=not takes_cards
     )
@@ -275,6 +283,7 @@ def checkout_place(
         tariff=choice.tariff,
         quantity=choice.quantity,
         options=[{"option": o.pk, "quantity": q} for o, q in choice.options],
+        discount_code=choice.code,
         terms=terms,
         subscription=subscription,
         invoice=invoice,
@@ -359,6 +368,7 @@ def _expire(checkout: Checkout, invoice: Invoice) -> None:
     if invoice.status == InvoiceStatus.OPEN:
         invoice_void(invoice=invoice, actor=SYSTEM, reason="checkout expired without payment")
     subscription_abandon(subscription=checkout.subscription, actor=SYSTEM)
+    discount_code_release(subscription=checkout.subscription, actor=SYSTEM)
     checkout.status = CheckoutStatus.EXPIRED
     checkout.save(update_fields=["status"])
     audit_record(

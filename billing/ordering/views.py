@@ -70,7 +70,7 @@ def checkout_review_page(request: HttpRequest, tariff_id: int) -> HttpResponse:
     may_order = _may_order(request)
     pending_terms = legal_documents_pending(tenant=request.tenant, customer=customer)
     data = request.POST if request.method == "POST" else None
-    form = CheckoutForm(data, tariff=tariff, terms_ids=[d.pk for d in pending_terms])
+    form = CheckoutForm(data, tariff=tariff, terms_ids=[d.pk for d in pending_terms], today=today)
     module_form = module_data_form(
         fields=module_fields(module=tariff.module),
         actor=request.user,

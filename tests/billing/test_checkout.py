@@ -18,7 +18,7 @@ from billing.run.services import billing_run
 from contracts.models import LegalAcceptance, VatRegime
 from contracts.services import legal_document_publish
 from core.roles import SYSTEM, ContactRole
-from subscriptions.models import ModuleField, Order, Subscription
+from subscriptions.models import DiscountCode, ModuleField, Order, Subscription
 from tests import stripe_fake
 from tests.billing.test_payments import save_card
 from tests.factories import ContactFactory, ModuleFactory, OptionFactory, TariffFactory
@@ -378,3 +378,63 @@ def test_a_checkout_paid_elsewhere_starts_with_the_periodic_job(stripe_acme, wor
     assert checkout.status == "completed" and checkout.subscription.status == "active"
     # Once is enough: a second run changes nothing.
     assert checkouts_settle_due() == 0
+
+
+# Discount codes -----------------------------------------------------------------------------
+
+
+@pytest.fixture
+def welcome(world, hosting):
+    """10 % off the first 3 periods, for the Pro hosting tariff only, twice at most."""
+    code = DiscountCode.objects.create(
+        tenant=world.acme, code="WELCOME10", kind="percent", value=10, periods=3, max_uses=2
+    )
+    code.tariffs.add(hosting)
+    return code
+
+
+def test_a_discount_code_is_its_own_line_with_vat_after_the_discount(world, hosting, welcome):
+    client = world.client(world.alice)
+    data = {**review_form(client, hosting), "code": "welcome10", "action": "review"}
+    page = client.post(f"/order/tariffs/{hosting.pk}/", data).content.decode()
+    # €40 − 10 % = €36 net, VAT 19 % on €36 = €6.84, €42.84 gross.
+    assert "Discount WELCOME10" in page and "€36.00" in page and "€42.84" in page
+    assert (
+        client.post(f"/order/tariffs/{hosting.pk}/", {**data, "action": "place"}).status_code == 302
+    )
+    invoice = Invoice.objects.get(customer=world.alpha)
+    discount = invoice.lines.get(unit_price__lt=0)
+    assert "WELCOME10" in discount.description and discount.net_amount == Decimal("-4.00")
+    assert (invoice.net_amount, invoice.tax_amount, invoice.gross_amount) == (
+        Decimal("36.00"),
+        Decimal("6.84"),
+        Decimal("42.84"),
+    )
+    welcome.refresh_from_db()
+    assert welcome.uses == 1 and Checkout.objects.get().discount_code == welcome
+    subscription = Subscription.objects.get()
+    assert subscription.discount_periods_left == 2  # the first invoice had its discount
+
+
+def test_a_code_for_another_tariff_or_used_up_is_a_form_error(world, hosting, welcome):
+    other = TariffFactory(module=hosting.module, name="Basic", price="10.00")
+    client = world.client(world.alice)
+    response = client.post(
+        f"/order/tariffs/{other.pk}/", {**review_form(client, other), "code": "WELCOME10"}
+    )
+    assert response.status_code == 200 and "errorlist" in response.content.decode()
+    welcome.uses = 2
+    welcome.save()
+    response = place(client, hosting, code="WELCOME10")
+    assert response.status_code == 200 and "errorlist" in response.content.decode()
+    assert not Subscription.objects.exists()
+
+
+def test_an_expired_checkout_gives_its_code_back(stripe_acme, world, hosting, welcome):
+    save_card(world, stripe_acme, stripe_fake.CARD_DECLINED_OFF_SESSION)
+    place(world.client(world.alice), hosting, code="WELCOME10")
+    welcome.refresh_from_db()
+    assert welcome.uses == 1
+    checkouts_settle_due(now=timezone.now() + timedelta(hours=25))
+    welcome.refresh_from_db()
+    assert welcome.uses == 0
