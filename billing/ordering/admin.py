@@ -122,9 +122,7 @@ class PaymentLinkAdmin(TenantScopedAdmin):
         return (
             super()
             .get_queryset(request)
-            .annotate(
-                uses=Count("checkouts", filter=~Q(checkouts__status=CheckoutStatus.EXPIRED))
-            )
+            .annotate(uses=Count("checkouts", filter=~Q(checkouts__status=CheckoutStatus.EXPIRED)))
             .prefetch_related("tariffs")
         )
 

@@ -155,9 +155,7 @@ def _sign_up(request: HttpRequest, link: PaymentLink, form: LinkSignUpForm, toda
         form.add_error(None, _("Too many sign-ups from your network. Please try again later."))
         return None
     try:
-        contact = link_sign_up(
-            tenant=request.tenant, link=link, data=form.sign_up(), today=today
-        )
+        contact = link_sign_up(tenant=request.tenant, link=link, data=form.sign_up(), today=today)
     except AccountExists as exc:
         form.add_error("email", exc)
         form.login_url = login_url(email=exc.email, next_path=request.path)

@@ -42,9 +42,7 @@ def payment_link_get(*, tenant: Tenant, slug: str) -> PaymentLink | None:
 
 def payment_link_uses(link: PaymentLink) -> int:
     """Checkouts opened through the link that still count: open or completed."""
-    return (
-        Checkout.objects.filter(payment_link=link).exclude(status=CheckoutStatus.EXPIRED).count()
-    )
+    return Checkout.objects.filter(payment_link=link).exclude(status=CheckoutStatus.EXPIRED).count()
 
 
 def payment_link_tariffs(link: PaymentLink) -> QuerySet[Tariff]:

@@ -250,9 +250,7 @@ class TestSignUp:
     def test_a_stranger_becomes_a_customer_and_goes_on_to_the_checkout(
         self, world, self_registration
     ):
-        Tenant.objects.filter(pk=world.acme.pk).update(
-            self_registration_enabled=self_registration
-        )
+        Tenant.objects.filter(pk=world.acme.pk).update(self_registration_enabled=self_registration)
         link = make_link(world.acme)
         client = client_for(None, world.acme)
 
