@@ -149,11 +149,12 @@ class PaymentLinkAdmin(TenantScopedAdmin):
         if obj.pk is None:
             return ""
         url = payment_link_url(obj)
+        # The path as its text keeps the list narrow; the button copies the whole address.
         return format_html(
             '<span class="payment-link-url"><a href="{}" target="_blank" rel="noopener">{}</a> '
             '<button type="button" class="button" data-copy="{}">{}</button></span>',
             url,
-            url,
+            reverse("payment_link", args=[obj.slug]),
             url,
             _("Copy"),
         )

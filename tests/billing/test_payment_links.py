@@ -360,7 +360,7 @@ class TestAdmin:
         assert link.tenant == world.acme and list(link.tariffs.all()) == [tariff]
         assert AuditEntry.objects.filter(action="payment_link.create").exists()
         listing = client.get("/manage/billing/paymentlink/").content.decode()
-        assert f"https://acme.localhost/buy/{link.slug}/" in listing
+        assert f'data-copy="https://acme.localhost/buy/{link.slug}/"' in listing
         assert "0 / 5" in listing and "data-copy=" in listing
 
     def test_a_billing_clerk_may_look_but_not_make_one(self, world):
