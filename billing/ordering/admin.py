@@ -88,6 +88,16 @@ class CheckoutInline(TenantScopedInline):
     def get_queryset(self, request: HttpRequest) -> QuerySet:
         return super().get_queryset(request).select_related("customer", "tariff__module")
 
+    # Not even a superuser adds, changes or removes a checkout here.
+    def has_add_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
 
 @admin.register(PaymentLink)
 class PaymentLinkAdmin(TenantScopedAdmin):

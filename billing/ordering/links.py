@@ -20,7 +20,7 @@ from contracts.models import Contact
 from contracts.services import contact_add, customer_create
 from core.audit import audit_record
 from core.models import Tenant, User
-from core.roles import ContactRole
+from core.roles import ContactRole, may_log_in
 from core.services import user_get_or_create
 from subscriptions.models import Option, Tariff, TariffPrice
 
@@ -97,14 +97,22 @@ class SignUp:
 
 
 class AccountExists(ValidationError):
-    """The e-mail address has an account already: its person logs in instead."""
+    """The e-mail address has an account already. `may_log_in_here`: its person logs in
+    instead; otherwise the login belongs to another business's portal and cannot sign up
+    here (one login per address; it is never handed to whoever typed the address)."""
 
-    def __init__(self, email: str) -> None:
-        super().__init__(
-            _("An account with this e-mail address exists already. Please log in instead."),
-            code="account_exists",
-        )
+    def __init__(self, email: str, *, may_log_in_here: bool = True) -> None:
+        if may_log_in_here:
+            message = _(
+                "An account with this e-mail address exists already. Please log in instead."
+            )
+        else:
+            message = _(
+                "This e-mail address cannot be used to sign up here. Please use another one."
+            )
+        super().__init__(message, code="account_exists")
         self.email = email
+        self.may_log_in_here = may_log_in_here
 
 
 @transaction.atomic
@@ -120,8 +128,9 @@ def link_sign_up(*, tenant: Tenant, link: PaymentLink, data: SignUp, today: date
         raise PermissionDenied("another business's payment link")
     payment_link_check(link=link, today=today)
     email = User.objects.normalize_email(data.email.strip()).lower()
-    if User.objects.filter(email__iexact=email).exists():
-        raise AccountExists(email)
+    existing = User.objects.filter(email__iexact=email).first()
+    if existing is not None:
+        raise AccountExists(email, may_log_in_here=may_log_in(existing, tenant))
     try:
         with transaction.atomic():  # a savepoint: the same address signing up twice at once
             user = user_get_or_create(email=email, full_name=data.full_name.strip())

@@ -27,7 +27,7 @@ from contracts.models import Contact, Customer
 from core.models import AuditEntry, Tenant, User
 from tests.conftest import client_for
 from tests.factories import ModuleFactory, OptionFactory, TariffFactory
-from tests.helpers import admin_form_data
+from tests.helpers import admin_form_data, assert_hidden_from_other_tenants
 
 pytestmark = pytest.mark.django_db
 
@@ -157,6 +157,9 @@ class TestPage:
         assert "Extra agent" in body
         assert 'name="company"' in body and 'name="password"' in body
         assert "/accounts/login/?next=" in body  # "Already a customer? Log in"
+
+    def test_every_contact_of_the_business_reaches_it_and_no_one_elses(self, world):
+        assert_hidden_from_other_tenants(world, f"/buy/{make_link(world.acme).slug}/")
 
     def test_an_unknown_slug_is_a_404(self, world):
         assert client_for(None, world.acme).get("/buy/nothing-here/").status_code == 404
@@ -289,6 +292,17 @@ class TestSignUp:
         assert "/accounts/login/?login=alice%40example.test&amp;next=%2Fbuy%2F" in body
         assert Customer.objects.count() == customers
         assert not world.alice.contacts.exclude(customer=world.alpha).exists()
+
+    def test_another_businesss_login_is_not_handed_to_whoever_types_its_address(self, world):
+        link = make_link(world.acme)
+        response = client_for(None, world.acme).post(
+            f"/buy/{link.slug}/", {**SIGN_UP, "email": "charlie@example.test"}
+        )
+        assert response.status_code == 400
+        body = response.content.decode()
+        assert "cannot be used to sign up here" in body and "?login=" not in body
+        assert not world.charlie.contacts.filter(tenant=world.acme).exists()
+        assert not world.charlie.check_password(SIGN_UP["password"])
 
     @pytest.mark.parametrize(
         ("field", "value"),
