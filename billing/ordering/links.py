@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
+from allauth.account.models import EmailAddress
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Prefetch, QuerySet
@@ -21,7 +22,6 @@ from contracts.services import contact_add, customer_create
 from core.audit import audit_record
 from core.models import Tenant, User
 from core.roles import ContactRole, may_log_in
-from core.services import user_get_or_create
 from subscriptions.models import Option, Tariff, TariffPrice
 
 # Why a link refuses to sell (the `code` of the ValidationError; the public page tells which).
@@ -132,12 +132,17 @@ def link_sign_up(*, tenant: Tenant, link: PaymentLink, data: SignUp, today: date
     if existing is not None:
         raise AccountExists(email, may_log_in_here=may_log_in(existing, tenant))
     try:
-        with transaction.atomic():  # a savepoint: the same address signing up twice at once
-            user = user_get_or_create(email=email, full_name=data.full_name.strip())
+        # Created here, never found: of two sign-ups with one address at once, the second
+        # fails on the unique address instead of setting a password on the first one's login.
+        with transaction.atomic():
+            user = User.objects.create_user(
+                email=email, password=data.password, full_name=data.full_name.strip()
+            )
     except IntegrityError as exc:
         raise AccountExists(email) from exc
-    user.set_password(data.password)
-    user.save(update_fields=["password"])
+    # allauth's own table of addresses, as every other way in keeps it (unverified: nobody
+    # has proved the address yet; allauth asks for that at the next password login).
+    EmailAddress.objects.create(user=user, email=email, primary=True, verified=False)
     customer = customer_create(
         tenant=tenant,
         name=data.company.strip(),
