@@ -6,6 +6,7 @@ from billing.payments import link_views, package_views
 from billing.payments import views as payment_views
 
 urlpatterns = [
+    path("subscriptions/", views.subscription_list, name="subscriptions"),
     path(
         "subscriptions/<int:subscription_id>/",
         views.subscription_detail,

@@ -124,6 +124,8 @@ CONTACT_ACTIONS: dict[str, ContactRole] = {
     "quote.approve": ContactRole.BILLING,
     "contract.edit": ContactRole.BILLING,
     "package.buy": ContactRole.BILLING,
+    # Ordering a module in the portal commits the customer to pay: as package.buy.
+    "subscription.order": ContactRole.BILLING,
     "subscription.change": ContactRole.OWNER,
     "subscription.cancel": ContactRole.OWNER,
     "account.contacts.manage": ContactRole.OWNER,

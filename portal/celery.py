@@ -20,6 +20,7 @@ BILLING_TASK_PACKAGES = [
     "billing.run",
     "billing.payments",
     "billing.collections",
+    "billing.ordering",
 ]
 app.autodiscover_tasks(lambda: [*settings.INSTALLED_APPS, *BILLING_TASK_PACKAGES])
 

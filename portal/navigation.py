@@ -28,6 +28,13 @@ SECTIONS: tuple[Section, ...] = (
         _("The modules and tariffs you subscribe to, with renewal dates."),
     ),
     Section(
+        "order",
+        "/order/",
+        _("Order a module"),
+        "cart",
+        _("What you can order, with prices for your account; ordered in a few steps."),
+    ),
+    Section(
         "invoices",
         "/invoices/",
         _("Invoices"),

@@ -16,6 +16,7 @@ urlpatterns = [
     path("", include("contracts.urls")),
     path("", include("subscriptions.urls")),
     path("", include("billing.urls")),
+    path("", include("billing.ordering.urls")),
     path("", include("quotes.request_urls")),
     path("", include("quotes.urls")),
     path("branding/logo", views.tenant_logo, name="tenant_logo"),

@@ -17,7 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from billing.documents.calculations import totals
-from billing.documents.services import default_tax_rate
+from billing.documents.selectors import default_tax_rate
 from contracts.models import Customer
 from core.audit import audit_record
 from core.models import User

@@ -15,8 +15,12 @@ from django.utils.translation import pgettext_lazy
 
 from contracts.models import Customer
 from core.admin_base import CreatedByServiceAdmin, TenantScopedAdmin, TenantScopedInline
+
+# Registers DiscountCodeAdmin: the admin's autodiscovery imports admin.py only.
+from subscriptions import admin_discounts  # noqa: F401
 from subscriptions.admin_module_data import ModuleDataAdminMixin, ModuleFieldInline
 from subscriptions.credits import credits_adjust, credits_check, credits_use
+from subscriptions.discounts import discount_summary
 from subscriptions.models import (
     CREDITS_MAX,
     CreditLedgerEntry,
@@ -319,6 +323,7 @@ class SubscriptionAdmin(ModuleDataAdminMixin, CreatedByServiceAdmin):
         "change_notice_days",
         "next_invoice_on",
         "remaining_cycles",
+        "discount",
         "scheduled_tariff",
         "change_on",
         "ends_on",
@@ -336,6 +341,10 @@ class SubscriptionAdmin(ModuleDataAdminMixin, CreatedByServiceAdmin):
         if subscription_cancellation_pending(obj) is not None:
             fields = ["pending_cancellation", "cancellation_request", "refusal_reason", *fields]
         return fields
+
+    @admin.display(description=_("Discount"))
+    def discount(self, subscription: Subscription) -> str:
+        return discount_summary(subscription) or "—"
 
     @admin.display(description=_("Cancellation request waiting"))
     def pending_cancellation(self, subscription: Subscription) -> str:

@@ -25,7 +25,7 @@ from subscriptions.models import (
 def subscription_list(*, tenant: Tenant, customer: Customer) -> QuerySet[Subscription]:
     return (
         Subscription.objects.filter(tenant=tenant, customer=customer)
-        .select_related("tariff__module", "scheduled_tariff")
+        .select_related("tariff__module", "scheduled_tariff", "discount_code")
         .prefetch_related(
             Prefetch("options", queryset=SubscriptionOption.objects.select_related("option"))
         )

@@ -172,26 +172,25 @@ def subscription_order(
     remaining_cycles: int | None = None,
     price_items: list[dict] | None = None,
     options: Sequence[tuple[Option, int, Decimal]] = (),
+    pending: bool = False,
 ) -> Subscription:
-    """Order a module on a tariff for a customer (staff, or the system for demo, imports and
-    approved quotes). `price_items` replaces the tariff's price list in the snapshot (a quote's
-    negotiated price); `options` are booked at once as (option, quantity, monthly price)."""
+    """Order a module on a tariff for a customer (staff, or the system for demo, imports,
+    approved quotes and checkouts). `price_items` replaces the tariff's price list in the
+    snapshot (a quote's negotiated price); `options` are booked at once as (option, quantity,
+    monthly price). `pending`: a checkout's order, which starts only once its first invoice is
+    paid (`subscription_activate`): confirmed then, not now."""
     require(actor, "subscription.manage", tenant=customer.tenant)
     customer = _lock_customer(customer)
     if customer.closed_at is not None:
         raise ValidationError(_("This customer's account is closed."), code="closed")
     if tariff.tenant_id != customer.tenant_id or not tariff.is_active:
         raise ValidationError(_("This tariff is not on sale."), code="tariff")
-    subscription = Subscription(
-        tenant=customer.tenant,
-        customer=customer,
-        quantity=quantity,
-        started_on=start_on,
-        anchor_on=start_on,
-        next_invoice_on=start_on,
-        remaining_cycles=remaining_cycles,
+    subscription = subscription_draft(
+        customer=customer, tariff=tariff, start_on=start_on, quantity=quantity
     )
-    _snapshot_tariff(subscription, tariff)
+    subscription.remaining_cycles = remaining_cycles
+    if pending:
+        subscription.status = SubscriptionStatus.PENDING
     if price_items is not None:
         subscription.price_items = price_items
     subscription.full_clean()
@@ -242,8 +241,53 @@ def subscription_order(
         obj=subscription,
         after={"tariff": str(tariff), "start_on": start_on, "quantity": quantity},
     )
-    _confirm(ordered)
+    if not pending:
+        _confirm(ordered)
     return subscription
+
+
+def subscription_draft(
+    *, customer: Customer, tariff: Tariff, start_on: date, quantity: int = 1
+) -> Subscription:
+    """An unsaved subscription as ordering `tariff` today would make it: what a checkout's
+    review prices with the billing run's own lines."""
+    subscription = Subscription(
+        tenant=customer.tenant,
+        customer=customer,
+        quantity=quantity,
+        started_on=start_on,
+        anchor_on=start_on,
+        next_invoice_on=start_on,
+    )
+    _snapshot_tariff(subscription, tariff)
+    return subscription
+
+
+@transaction.atomic
+def subscription_activate(*, subscription: Subscription, actor: User | SystemActor) -> bool:
+    """A checkout's first invoice is paid: the pending subscription starts, and its order is
+    confirmed now. False when it is not pending (activated already: a second call is a no-op)."""
+    subscription = _locked(subscription)
+    if subscription.status != SubscriptionStatus.PENDING:
+        return False
+    data = {"tariff": subscription.tariff_id, "start_on": str(subscription.started_on)}
+    _confirm(_move(subscription, SubscriptionStatus.ACTIVE, kind="order", actor=actor, data=data))
+    subscription.save(update_fields=["status"])
+    return True
+
+
+@transaction.atomic
+def subscription_abandon(*, subscription: Subscription, actor: User | SystemActor) -> bool:
+    """A checkout's first invoice was never paid: the pending subscription ends without having
+    started (nothing else was billed on it). False when it is not pending."""
+    subscription = _locked(subscription)
+    if subscription.status != SubscriptionStatus.PENDING:
+        return False
+    _move(subscription, SubscriptionStatus.ENDED, kind="abandoned", actor=actor, data={})
+    subscription.next_invoice_on = None
+    subscription.ends_on = subscription.started_on
+    subscription.save(update_fields=["status", "next_invoice_on", "ends_on"])
+    return True
 
 
 # ---------------------------------------------------------------------------------------------

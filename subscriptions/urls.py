@@ -3,7 +3,6 @@ from django.urls import path
 from subscriptions import views
 
 urlpatterns = [
-    path("subscriptions/", views.subscription_list, name="subscriptions"),
     # The subscription's page, its orders' pages: routed by billing (billing/urls.py), which
     # adds their invoices and payment state.
     path(

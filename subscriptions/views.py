@@ -18,6 +18,7 @@ from django.views.decorators.http import require_POST, require_safe
 from contracts.access import customer_required
 from core.roles import may
 from subscriptions import selectors, services
+from subscriptions.discounts import discount_summary
 from subscriptions.forms import CancelForm, ChangeTariffForm
 from subscriptions.models import Subscription
 from subscriptions.module_data import module_fields, module_values, subscription_module_data_save
@@ -76,7 +77,8 @@ def subscription_list(request: HttpRequest) -> HttpResponse:
         _card(s, today)
         for s in selectors.subscription_list(tenant=request.tenant, customer=request.customer)
     ]
-    return render(
+    # Rendered late, like the detail page: billing adds each card's price with VAT.
+    return TemplateResponse(
         request, "subscriptions/list.html", {"section_key": "subscriptions", "cards": cards}
     )
 
@@ -97,6 +99,7 @@ def subscription_detail(request: HttpRequest, subscription_id: int) -> HttpRespo
             "has_targets": services.tariff_change_targets(subscription).exists(),
             "pending_request": services.subscription_cancellation_pending(subscription),
             "refused_request": selectors.cancellation_request_refused(subscription),
+            "discount": discount_summary(subscription),
             **_module_data(request, subscription),
         },
     )

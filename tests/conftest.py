@@ -230,6 +230,11 @@ def _let_flush_remove_finalized_invoices(request):
             "quotes_quoteevent",
             "quotes_quote_subscriptions",
             "quotes_quote",
+            # Checkouts point at the invoices they issued, and at their payment links.
+            "billing_checkout",
+            "billing_paymentlink_tariffs",
+            "billing_paymentlink_options",
+            "billing_paymentlink",
             "billing_paymentattempt",
             "billing_paymentallocation",
             "billing_payment",

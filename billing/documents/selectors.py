@@ -10,6 +10,7 @@ from django.db.models import OuterRef, Prefetch, Q, QuerySet, Subquery, Sum
 from django.db.models.functions import Coalesce
 from django.utils.translation import pgettext_lazy
 
+from billing.documents.calculations import line_amounts
 from billing.documents.models import (
     CreditNote,
     CreditNoteLine,
@@ -17,8 +18,9 @@ from billing.documents.models import (
     Invoice,
     InvoiceLine,
     InvoiceStatus,
+    TaxRate,
 )
-from contracts.models import Customer
+from contracts.models import Customer, VatRegime
 from core.models import Tenant
 from subscriptions.models import Order, Subscription
 
@@ -189,3 +191,35 @@ def subscription_invoices(
     if customers_only:
         invoices = invoices.visible_to_customers()
     return invoices.order_by("-issue_date", "-id")
+
+
+def default_tax_rate(tenant: Tenant) -> Decimal:
+    rate = (
+        TaxRate.objects.filter(tenant=tenant, is_default=True)
+        .values_list("rate", flat=True)
+        .first()
+    )
+    return rate if rate is not None else Decimal(0)
+
+
+@dataclass(frozen=True)
+class Price:
+    """A price as a customer is shown it: net, and gross with their VAT regime applied (a
+    reverse-charge or non-taxable customer pays no VAT: gross is net)."""
+
+    net: Decimal
+    gross: Decimal
+    currency: str
+    vat_charged: bool
+
+
+def customer_price(*, customer: Customer, net: Decimal, currency: str, rate: Decimal) -> Price:
+    """`rate`: default_tax_rate(tenant), read once per page. Rounded as an invoice line is."""
+    charged = customer.vat_regime == VatRegime.STANDARD and rate > 0
+    amounts = line_amounts(
+        quantity=Decimal(1),
+        unit_price=net,
+        tax_rate=rate if charged else Decimal(0),
+        currency=currency,
+    )
+    return Price(amounts.net, amounts.gross, currency, charged)

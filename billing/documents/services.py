@@ -22,22 +22,14 @@ from billing.documents.finalization import (
     seller_snapshot,
 )
 from billing.documents.invoice_state import locked_invoice, move_invoice
-from billing.documents.models import Invoice, InvoiceLine, InvoiceStatus, NumberSeries, TaxRate
+from billing.documents.models import Invoice, InvoiceLine, InvoiceStatus, NumberSeries
 from billing.documents.numbering import take_number
+from billing.documents.selectors import default_tax_rate
 from billing.documents.tasks import send_invoice_emails
 from contracts.models import Customer
 from core.audit import audit_record
-from core.models import Tenant, User
+from core.models import User
 from core.roles import SystemActor, require
-
-
-def default_tax_rate(tenant: Tenant) -> Decimal:
-    rate = (
-        TaxRate.objects.filter(tenant=tenant, is_default=True)
-        .values_list("rate", flat=True)
-        .first()
-    )
-    return rate if rate is not None else Decimal(0)
 
 
 def locked_draft(invoice: Invoice) -> Invoice:
@@ -84,6 +76,7 @@ def invoice_add_line(
     service_end: date | None = None,
     subscription=None,
     order=None,
+    option_id: int | None = None,
 ) -> InvoiceLine:
     require(actor, "invoices.manage", tenant=invoice.tenant)
     invoice = locked_draft(invoice)
@@ -110,6 +103,7 @@ def invoice_add_line(
         service_end=service_end,
         subscription=subscription,
         order=order,
+        option_id=option_id,
     )
     audit_record(
         tenant=invoice.tenant,
@@ -155,11 +149,17 @@ def invoice_lines_save(
 
 @transaction.atomic
 def invoice_finalize(
-    *, invoice: Invoice, actor: User | SystemActor, today: date, po_number: str | None = None
+    *,
+    invoice: Invoice,
+    actor: User | SystemActor,
+    today: date,
+    po_number: str | None = None,
+    send: bool = True,
 ) -> Invoice:
     """Number it (gapless), date it, freeze seller and buyer, apply the VAT regime, cache the
     totals. From here on only credit notes correct it. `po_number` replaces the contract's
-    (an approved quote's own PO number)."""
+    (an approved quote's own PO number). `send=False` leaves the e-mail to the caller (a
+    checkout's invoice goes out once its card payment went through)."""
     require(actor, "invoices.manage", tenant=invoice.tenant)
     invoice = locked_invoice(invoice)
     if invoice.status != InvoiceStatus.DRAFT:
@@ -212,7 +212,8 @@ def invoice_finalize(
     )
     apply_customer_credit(invoice, actor=actor)
     invoice.save()
-    email_after_commit([invoice.pk])
+    if send:
+        email_after_commit([invoice.pk])
     return invoice
 
 

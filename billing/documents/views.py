@@ -187,13 +187,36 @@ def order_detail(request: HttpRequest, order_id: int) -> HttpResponse:
     )
 
 
+def _with_prices(request: HttpRequest, cards: list[dict]) -> None:
+    """Each subscription card's price per period, net and gross for this customer."""
+    rate = selectors.default_tax_rate(request.tenant)
+    for card in cards:
+        card["price"] = selectors.customer_price(
+            customer=request.customer,
+            net=card["amount"],
+            currency=card["subscription"].currency,
+            rate=rate,
+        )
+
+
+def subscription_list(request: HttpRequest) -> HttpResponse:
+    """The subscriptions app's list (it checks the login), each price with VAT."""
+    response = subscription_views.subscription_list(request)
+    if isinstance(response, TemplateResponse) and response.context_data is not None:
+        _with_prices(request, response.context_data["cards"])
+    return response
+
+
 def subscription_detail(request: HttpRequest, subscription_id: int) -> HttpResponse:
     """The subscriptions app's page (it checks the login and 404s outsiders), with the invoices
-    the subscription produced."""
+    the subscription produced and its price with VAT."""
     response = subscription_views.subscription_detail(request, subscription_id)
     if isinstance(response, TemplateResponse) and response.context_data is not None:
-        subscription = response.context_data["subscription"]
-        response.context_data["invoices"] = selectors.subscription_invoices(
-            subscription=subscription
+        context = response.context_data
+        context["invoices"] = selectors.subscription_invoices(
+            subscription=context["subscription"]
         )
+        card = {"amount": context["amount"], "subscription": context["subscription"]}
+        _with_prices(request, [card])
+        context["price"] = card["price"]
     return response

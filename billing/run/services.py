@@ -31,7 +31,13 @@ from billing.documents.finalization import (
 )
 from billing.documents.models import CustomerCreditEntry, Invoice, InvoiceStatus, NumberSeries
 from billing.documents.numbering import take_numbers
-from billing.documents.services import default_tax_rate, email_after_commit
+from billing.documents.selectors import default_tax_rate
+from billing.documents.services import (
+    email_after_commit,
+    invoice_add_line,
+    invoice_create_draft,
+    invoice_finalize,
+)
 from billing.payments.checkout import invoice_pending_orders
 from billing.payments.models import Gateway, PaymentSettings
 from billing.payments.tasks import charge_invoices
@@ -41,6 +47,7 @@ from contracts.models import Customer, VatRegime
 from core.audit import audit_record
 from core.models import Tenant, User
 from core.roles import SYSTEM, require
+from subscriptions.discounts import discount_amount, discount_description, discount_runs
 from subscriptions.models import (
     PendingCharge,
     Subscription,
@@ -131,7 +138,8 @@ def _run_batch(
             due = due.filter(customer=customer)
         subscriptions = list(
             due.select_for_update(skip_locked=True, of=("self",))
-            .select_related("customer", "tariff__module")
+            # discount_code: its code names the discount line, no query per subscription.
+            .select_related("customer", "tariff__module", "discount_code")
             .order_by()[:batch_size]  # any order: sorting all due rows per batch is O(n²)
         )
         if not subscriptions:
@@ -164,28 +172,25 @@ def _run_batch(
             period = period_containing(
                 subscription.anchor_on, subscription.interval_months, subscription.next_invoice_on
             )
-            _advance(subscription, period.end)
             if (subscription.pk, period.start) in already:
+                # Invoiced by an earlier run: this one bills nothing, so no discounted period.
+                _advance(subscription, period.end, discounted=False)
                 skipped += 1
                 continue
             customer = subscription.customer
             if customer.pk not in buyers:
                 buyers[customer.pk] = buyer_snapshot(customer)
-            plans.append(
-                (
-                    subscription,
-                    period,
-                    _lines(
-                        subscription,
-                        period,
-                        options[subscription.pk],
-                        charges[subscription.pk],
-                        rate,
-                    ),
-                )
+            lines = _lines(
+                subscription, period, options[subscription.pk], charges[subscription.pk], rate
             )
+            _advance(subscription, period.end)  # after _lines: it counts a discounted period
+            plans.append((subscription, period, lines))
 
-        bulk_set(Subscription, subscriptions, ["next_invoice_on", "remaining_cycles"])
+        bulk_set(
+            Subscription,
+            subscriptions,
+            ["next_invoice_on", "remaining_cycles", "discount_periods_left"],
+        )
         if not plans:
             return 0, skipped
 
@@ -272,8 +277,19 @@ def _run_batch(
         return len(drafts), skipped
 
 
-def _advance(subscription: Subscription, next_start: date) -> None:
+def _advance(
+    subscription: Subscription, next_start: date, *, discounted: bool | None = None
+) -> None:
+    """Move the subscription on to its next period, once the period's lines were made.
+
+    `discounted`: the period's invoice had a discount line, so one fewer of the code's periods
+    is left (none left: the discount stops). By default, whether `_lines` gave it one — a
+    discount still runs; pass False for a period this caller did not bill."""
+    if discounted is None:
+        discounted = discount_runs(subscription)
     subscription.next_invoice_on = next_start
+    if discounted and subscription.discount_periods_left is not None:
+        subscription.discount_periods_left = max(subscription.discount_periods_left - 1, 0)
     if subscription.remaining_cycles is not None:
         subscription.remaining_cycles -= 1
     if subscription.remaining_cycles == 0 or (
@@ -295,6 +311,9 @@ def _amounts(line: dict, rate: Decimal, currency: str) -> dict:
 
 
 def _lines(subscription, period, options, charges, rate) -> list[dict]:
+    """The invoice lines of one period: the tariff's prices, the booked options, one discount
+    line while a discount runs (on those two only), then the pending charges. No query: the
+    checkout calls it on an unsaved subscription to show the first invoice."""
     currency = subscription.currency
     last_day = period.last_day
     if subscription.ends_on is not None and subscription.ends_on < last_day:
@@ -324,6 +343,9 @@ def _lines(subscription, period, options, charges, rate) -> list[dict]:
                 "option_id": booked.option_id,
             }
             lines.append({**line, **_amounts(line, rate, currency)})
+        if discount_runs(subscription):
+            discount = _discount_line(subscription, lines, period.start, last_day)
+            lines.append({**discount, **_amounts(discount, rate, currency)})
     for charge in charges:
         line = {
             "description": charge.description,
@@ -335,3 +357,82 @@ def _lines(subscription, period, options, charges, rate) -> list[dict]:
         }
         lines.append({**line, **_amounts(line, rate, currency)})
     return lines
+
+
+def _discount_line(subscription, discounted: list[dict], start: date, last_day: date) -> dict:
+    """One line taking the discount off the net of `discounted` (tariff and option lines;
+    pending charges are not discounted). Its VAT is computed per line at the same rate, so the
+    invoice's VAT is that of the discounted net, give or take the per-line rounding that
+    calculations.totals sums (BR-CO-17 as DESIGN.md applies it)."""
+    currency = subscription.currency
+    net = sum((line["net_amount"] for line in discounted), Decimal(0))
+    amount = discount_amount(subscription.discount_kind, subscription.discount_value, net, currency)
+    code = subscription.discount_code
+    return {
+        "description": discount_description(
+            code=code.code if code is not None else "",
+            kind=subscription.discount_kind,
+            value=subscription.discount_value,
+            currency=currency,
+        ),
+        "quantity": Decimal(1),
+        "unit_price": Decimal(0) - amount,  # never -0.00
+        "service_start": start,
+        "service_end": last_day,
+        "subscription": subscription,
+    }
+
+
+def first_period_lines(subscription: Subscription, options: list, today: date) -> list[dict]:
+    """The lines the run bills for the subscription's first period — for a subscription that may
+    not be saved yet (a checkout's review): no query but the tax rate."""
+    period = period_containing(subscription.anchor_on, subscription.interval_months, today)
+    return _lines(subscription, period, options, [], default_tax_rate(subscription.tenant))
+
+
+@transaction.atomic
+def subscription_invoice_first(*, subscription: Subscription, today: date, send: bool) -> Invoice:
+    """Invoice a just-ordered subscription's first period now instead of at the next run, with
+    the run's own lines, and move it on to its second period (the run bills from there). Under
+    the subscription's row lock; (subscription, period_start) is unique, so a period is never
+    invoiced twice. `send=False`: the caller e-mails it (once a card payment went through)."""
+    subscription = (
+        Subscription.objects.select_for_update(of=("self",))
+        .select_related("customer__tenant", "tariff__module", "discount_code")
+        .get(pk=subscription.pk)
+    )
+    subscription.tenant = subscription.customer.tenant
+    period = period_containing(
+        subscription.anchor_on, subscription.interval_months, subscription.next_invoice_on
+    )
+    options = list(subscription.options.select_related("option"))
+    lines = _lines(subscription, period, options, [], default_tax_rate(subscription.tenant))
+    # The order the subscription opened: its payment state follows this first invoice.
+    order = subscription.orders.order_by("pk").first()
+    invoice = invoice_create_draft(
+        customer=subscription.customer,
+        actor=SYSTEM,
+        currency=subscription.currency,
+        subscription=subscription,
+        period_start=period.start,
+    )
+    for line in lines:
+        invoice_add_line(
+            invoice=invoice,
+            description=line["description"],
+            quantity=line["quantity"],
+            unit_price=line["unit_price"],
+            tax_rate=line["tax_rate"],
+            actor=SYSTEM,
+            service_start=line["service_start"],
+            service_end=line["service_end"],
+            subscription=subscription,
+            order=order,
+            option_id=line.get("option_id"),
+        )
+    invoice = invoice_finalize(invoice=invoice, actor=SYSTEM, today=today, send=send)
+    _advance(subscription, period.end)
+    subscription.save(
+        update_fields=["next_invoice_on", "remaining_cycles", "discount_periods_left"]
+    )
+    return invoice

@@ -144,6 +144,12 @@ class Subscription(models.Model):
     discount_periods_left = models.PositiveSmallIntegerField(
         _("discounted periods left"), null=True, blank=True
     )
+    # When the code's use was counted (subscriptions.discounts.discount_code_redeem); emptied
+    # when it is given back. The marker that makes redeeming and releasing safe to repeat:
+    # a checkout may copy the discount on (discount_apply) before the use is counted.
+    discount_redeemed_at = models.DateTimeField(
+        _("discount redeemed"), null=True, blank=True, editable=False
+    )
 
     objects = SubscriptionQuerySet.as_manager()
 

@@ -64,6 +64,7 @@ EXPECTED_CONTACT = {
     "quote.approve": "billing",
     "contract.edit": "billing",
     "package.buy": "billing",
+    "subscription.order": "billing",
     "subscription.change": "owner",
     "subscription.cancel": "owner",
     "account.contacts.manage": "owner",

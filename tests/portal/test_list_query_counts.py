@@ -264,7 +264,9 @@ def test_the_subscriptions_page_costs_the_same_with_1_and_30_subscriptions(world
         return markers
 
     client = world.client(world.alice)
-    assert_flat(client, "/subscriptions/", add_rows, ceiling=7)
+    assert_flat(
+        client, "/subscriptions/", add_rows, ceiling=8
+    )  # + the VAT rate, for prices with VAT
     assert client.get("/subscriptions/").content.decode().count("Changes to Basic on") == 30
 
 
@@ -322,10 +324,10 @@ def test_the_subscription_page_costs_the_same_with_1_and_30_invoices(world):
             markers.append(link(f"/invoices/{invoice.pk}/"))
         return markers
 
-    # 14: the page also reads the module's own fields and any cancellation request (waiting
-    # or refused), once each, whatever the number of invoices.
+    # 15: the page also reads the module's own fields, any cancellation request (waiting or
+    # refused) and the VAT rate (its price with VAT), once each, whatever the number of invoices.
     assert_flat(
-        world.client(world.alice), f"/subscriptions/{subscription.pk}/", add_rows, ceiling=14
+        world.client(world.alice), f"/subscriptions/{subscription.pk}/", add_rows, ceiling=15
     )
 
 

@@ -70,6 +70,12 @@ def _acme_package(world):
     )
 
 
+def _acme_tariff(world):
+    from tests.factories import TariffFactory
+
+    return TariffFactory(module__tenant=world.acme, price="10.00")
+
+
 def _alpha_invoice(world):
     from datetime import date
     from decimal import Decimal
@@ -203,6 +209,7 @@ TENANT_WIDE_URLS = {
     "legal_document": lambda w: f"/legal/{w.acme_terms.pk}/",
     "package_buy": lambda w: f"/credits/packages/{_acme_package(w).pk}/",
     "module_image": lambda w: f"/catalogue/modules/{_acme_module_with_image(w).pk}/image",
+    "checkout_review": lambda w: f"/order/tariffs/{_acme_tariff(w).pk}/",
 }
 # Ids under a signed invoice link: the link, not a login, opens them; that an id of anything
 # but the link's own invoice is a 404 is tested in tests/billing/test_link_payment.py.

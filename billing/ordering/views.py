@@ -1,0 +1,246 @@
+"""The portal's "Order a module": the catalogue, the checkout's review, and paying it."""
+
+from __future__ import annotations
+
+from django import forms
+from django.conf import settings
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from billing.ordering import selectors
+from billing.ordering.forms import CheckoutForm
+from billing.ordering.models import Checkout, CheckoutStatus
+from billing.ordering.services import (
+    Choice,
+    checkout_pay,
+    checkout_place,
+    checkout_review,
+    checkout_settle,
+)
+from billing.payments import selectors as payment_selectors
+from billing.payments.forms import InvoicePayForm
+from billing.payments.gateways import GatewayError, gateway_for
+from billing.payments.models import AttemptStatus, PaymentAttempt
+from billing.payments.services import attempt_refresh
+from contracts.access import customer_required
+from contracts.selectors import legal_documents_pending
+from core.money import format_money
+from core.roles import may
+from subscriptions.module_data import module_fields
+from subscriptions.module_data_forms import module_data_form
+from subscriptions.periods import local_today
+
+
+def _today(request: HttpRequest):
+    return local_today(timezone.now(), request.tenant.timezone)
+
+
+def _may_order(request: HttpRequest) -> bool:
+    return may(
+        request.user, "subscription.order", tenant=request.tenant, customer_id=request.customer.pk
+    )
+
+
+@customer_required
+def catalogue_page(request: HttpRequest) -> HttpResponse:
+    return render(
+        request,
+        "ordering/catalogue.html",
+        {
+            "section_key": "order",
+            "modules": selectors.catalogue(customer=request.customer),
+            "open_checkouts": list(selectors.open_checkouts(customer=request.customer)),
+            "may_order": _may_order(request),
+        },
+    )
+
+
+# The review accepts the business's pending terms itself: not sent to the terms page first.
+@customer_required(legal_exempt=True)
+def checkout_review_page(request: HttpRequest, tariff_id: int) -> HttpResponse:
+    tariff = get_object_or_404(selectors.tariffs_on_sale(tenant=request.tenant), pk=tariff_id)
+    customer, today = request.customer, _today(request)
+    may_order = _may_order(request)
+    pending_terms = legal_documents_pending(tenant=request.tenant, customer=customer)
+    data = request.POST if request.method == "POST" else None
+    form = CheckoutForm(data, tariff=tariff, terms_ids=[d.pk for d in pending_terms])
+    module_form = module_data_form(
+        fields=module_fields(module=tariff.module),
+        actor=request.user,
+        tenant=request.tenant,
+        customer_id=customer.pk,
+        data=data,
+    )
+    choice = form.choice() if data is not None and form.is_valid() else Choice(tariff=tariff)
+    context = {
+        "section_key": "order",
+        "tariff": tariff,
+        "form": form,
+        "module_form": module_form,
+        "pending_terms": pending_terms,
+        "may_order": may_order,
+        "takes_cards": gateway_for(request.tenant).takes_cards,
+        "open_checkout": selectors.open_checkouts(customer=customer).filter(tariff=tariff).first(),
+    }
+    try:
+        context["review"] = checkout_review(customer=customer, choice=choice, today=today)
+    except ValidationError as exc:
+        form.add_error(None, exc)
+    if data is not None and request.POST.get("action") == "place":
+        if not may_order:
+            raise PermissionDenied
+        module_ok = module_form.is_valid()
+        if form.is_valid() and module_ok and "review" in context:
+            try:
+                checkout = checkout_place(
+                    customer=customer,
+                    actor=request.user,
+                    key=form.cleaned_data["key"],
+                    choice=choice,
+                    module_data=module_form.values(),
+                    terms_shown=form.cleaned_data["terms"],
+                    accepted=form.cleaned_data["accept_terms"],
+                    today=today,
+                )
+            except ValidationError as exc:
+                if hasattr(exc, "error_dict") and module_form.definitions:
+                    module_form.add_service_error(exc)
+                else:
+                    form.add_error(None, exc)
+            else:
+                return _after_place(request, checkout)
+    return render(request, "ordering/checkout_review.html", context)
+
+
+def _after_place(request: HttpRequest, checkout: Checkout) -> HttpResponse:
+    if checkout.status == CheckoutStatus.COMPLETED:
+        messages.success(
+            request,
+            _("Thank you for your order: %(tariff)s has started. Invoice %(number)s is on its way.")
+            % {"tariff": checkout.tariff, "number": checkout.invoice.number},
+        )
+        return redirect("subscription_detail", subscription_id=checkout.subscription_id)
+    return redirect("checkout_detail", key=checkout.key)
+
+
+def _checkout(request: HttpRequest, key) -> Checkout:
+    checkout = selectors.checkout_get(customer=request.customer, key=key)
+    if checkout is None:
+        raise Http404
+    return checkout
+
+
+@customer_required(legal_exempt=True)
+def checkout_detail(request: HttpRequest, key) -> HttpResponse:
+    """Pay the first invoice of an open checkout (again, after a decline)."""
+    checkout = checkout_settle(checkout=_checkout(request, key), actor=request.user)
+    if checkout.status == CheckoutStatus.COMPLETED:
+        return redirect("subscription_detail", subscription_id=checkout.subscription_id)
+    invoice = checkout.invoice
+    methods = list(
+        payment_selectors.payment_method_list(tenant=request.tenant, customer=request.customer)
+    )
+    form = InvoicePayForm(
+        request.POST if request.method == "POST" else None,
+        methods=methods,
+        invoice=invoice,
+        partial=False,
+    )
+    context = {
+        "section_key": "order",
+        "checkout": checkout,
+        "invoice": invoice,
+        "form": form,
+        "methods": methods,
+        "may_order": _may_order(request),
+    }
+    if request.method == "POST" and checkout.status == CheckoutStatus.OPEN:
+        if not context["may_order"]:
+            raise PermissionDenied
+        if form.is_valid():
+            try:
+                attempt = checkout_pay(
+                    checkout=checkout, method=form.cleaned_data["method"], actor=request.user
+                )
+            except ValidationError as exc:
+                form.add_error(None, exc)
+            else:
+                return _pay_outcome(request, checkout, attempt, context)
+    return render(request, "ordering/checkout_pay.html", context)
+
+
+def _pay_outcome(
+    request: HttpRequest, checkout: Checkout, attempt: PaymentAttempt, context: dict
+) -> HttpResponse:
+    if attempt.status == AttemptStatus.SUCCEEDED:
+        checkout = checkout_settle(checkout=checkout, actor=request.user)
+        messages.success(
+            request,
+            _("Thank you: %(amount)s was paid with %(card)s, and %(tariff)s has started.")
+            % {
+                "amount": format_money(attempt.amount, attempt.currency, get_language()),
+                "card": attempt.payment_method,
+                "tariff": checkout.tariff,
+            },
+        )
+        return redirect("subscription_detail", subscription_id=checkout.subscription_id)
+    if attempt.status == AttemptStatus.REQUIRES_ACTION and attempt.client_secret:
+        return render(
+            request,
+            "billing/invoice_pay_confirm.html",
+            {
+                **context,
+                "attempt": attempt,
+                "confirm_url": reverse("checkout_confirmed", args=[checkout.key])
+                + f"?attempt={attempt.pk}",
+                "stripe_js": settings.STRIPE_JS_URL,
+                "publishable_key": gateway_for(request.tenant).publishable_key,
+            },
+        )
+    if attempt.status == AttemptStatus.PROCESSING:
+        messages.info(
+            request,
+            attempt.failure_message
+            or _("Your payment is being processed; your subscription starts once it is through."),
+        )
+        return redirect("checkout_detail", key=checkout.key)
+    failure = _("The payment failed: %(reason)s") % {
+        "reason": attempt.failure_message or _("the card was declined.")
+    }
+    if not context["form"].is_bound:  # back from the bank's confirmation
+        messages.error(request, failure)
+        return redirect("checkout_detail", key=checkout.key)
+    context["form"].add_error(None, failure)
+    return render(request, "ordering/checkout_pay.html", context)
+
+
+@customer_required(legal_exempt=True)
+@require_POST
+def checkout_confirmed(request: HttpRequest, key) -> HttpResponse:
+    """Back from 3-D Secure: ask the gateway how the payment stands."""
+    checkout = _checkout(request, key)
+    try:
+        attempt_id = int(request.GET.get("attempt", ""))
+    except ValueError:
+        raise Http404 from None
+    attempt = get_object_or_404(PaymentAttempt, pk=attempt_id, invoice_id=checkout.invoice_id)
+    if not _may_order(request):
+        raise PermissionDenied
+    try:
+        attempt = attempt_refresh(attempt=attempt, actor=request.user)
+    except GatewayError as exc:
+        messages.error(request, exc.message)
+        return redirect("checkout_detail", key=checkout.key)
+    if attempt.status == AttemptStatus.REQUIRES_ACTION:
+        attempt.status, attempt.failure_message = (
+            AttemptStatus.FAILED,
+            _("the card's confirmation was not completed."),
+        )
+    return _pay_outcome(request, checkout, attempt, {"form": forms.Form()})
