@@ -49,9 +49,7 @@ class CheckoutForm(forms.Form):
         try:
             return sorted(int(part) for part in raw.split(",") if part)
         except ValueError:
-            raise forms.ValidationError(
-                _("Reload the page and try again."), code="terms"
-            ) from None
+            raise forms.ValidationError(_("Reload the page and try again."), code="terms") from None
 
     def choice(self) -> Choice:
         data = self.cleaned_data

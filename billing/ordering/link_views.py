@@ -10,13 +10,12 @@ from decimal import Decimal
 from urllib.parse import urlencode
 
 from django.conf import settings
-from django.contrib import messages
 from django.contrib.auth import login
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
@@ -73,22 +72,13 @@ def _link(request: HttpRequest, slug: str) -> PaymentLink:
     return link
 
 
-def checkout_url(link: PaymentLink, tariff: Tariff) -> str | None:
-    """The checkout's review page for this tariff, bought through this link. None while the
-    checkout is not installed (it lives in billing.ordering's own urls)."""
-    try:
-        path = reverse("checkout_review", args=[tariff.pk])
-    except NoReverseMatch:
-        return None
-    return f"{path}?{urlencode({'link': link.slug})}"
+def checkout_url(link: PaymentLink, tariff: Tariff) -> str:
+    """The checkout's review page for this tariff, bought through this link."""
+    return f"{reverse('checkout_review', args=[tariff.pk])}?{urlencode({'link': link.slug})}"
 
 
-def _to_checkout(request: HttpRequest, link: PaymentLink, tariff: Tariff) -> HttpResponse:
-    target = checkout_url(link, tariff)
-    if target is None:
-        messages.info(request, _("Ordering through this link is not open yet. Please try later."))
-        return redirect("payment_link", slug=link.slug)
-    return redirect(target)
+def _to_checkout(link: PaymentLink, tariff: Tariff) -> HttpResponse:
+    return redirect(checkout_url(link, tariff))
 
 
 def _sign_up_allowed(request: HttpRequest) -> bool:
@@ -172,7 +162,7 @@ def _sign_up(request: HttpRequest, link: PaymentLink, form: LinkSignUpForm, toda
     # with no second factor yet, so nothing stands between them and the checkout.
     login(request, contact.user, backend=settings.AUTHENTICATION_BACKENDS[0])
     request.session[SESSION_KEY] = contact.customer_id
-    return _to_checkout(request, link, form.chosen_tariff())
+    return _to_checkout(link, form.chosen_tariff())
 
 
 @never_cache
@@ -204,7 +194,7 @@ def payment_link(request: HttpRequest, slug: str) -> HttpResponse:
         form = TariffChoiceForm(data, tariffs=tariffs)
         if data is not None:
             if form.is_valid():
-                return _to_checkout(request, link, form.chosen_tariff())
+                return _to_checkout(link, form.chosen_tariff())
             status = 400
     elif data is not None:
         status = 403
