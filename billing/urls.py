@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 
 from billing.collections import views as collection_views
 from billing.documents import views
@@ -58,4 +58,5 @@ urlpatterns = [
         link_views.invoice_link_pay_confirmed,
         name="invoice_link_pay_confirmed",
     ),
+    path("", include("billing.ordering.link_urls")),
 ]

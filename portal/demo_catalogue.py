@@ -244,7 +244,7 @@ def seed_catalogue(tenant: Tenant) -> dict[str, Tariff]:
         module, made = Module.objects.get_or_create(
             tenant=tenant, name=module_name, defaults={"description": description}
         )
-        if made:
+        if made or not module.image:  # every orderable module shows a picture
             module.image.save(
                 f"{module_name.lower().replace(' ', '-')}.png",
                 _image(tenant.primary_colour, module_name[0]),

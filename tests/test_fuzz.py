@@ -25,7 +25,7 @@ from django.urls import URLPattern, URLResolver, get_resolver
 from django.utils import timezone
 
 from billing.documents.links import invoice_link_path
-from billing.models import TaxRate
+from billing.models import PaymentLink, TaxRate
 from billing.payments.services import invoice_mark_paid
 from contracts.portal_links import portal_link_path
 from core.models import StaffMembership, Tenant, User
@@ -179,6 +179,9 @@ def world_data(world) -> dict[str, list[str]]:
         today=date(2026, 3, 1),
     )
     quotes = quote_rows(world, tariff, option)
+    link = PaymentLink.objects.create(tenant=world.acme, name="Offer", module=tariff.module)
+    link.tariffs.set([tariff])
+    link.options.set([option])
     ids = {
         "invoice_id": [str(open_invoice.pk), str(paid.pk)],
         "payment_id": [str(paid.allocations.get().payment_id)],
@@ -192,6 +195,7 @@ def world_data(world) -> dict[str, list[str]]:
         ],
         "app_label": ["billing", "contracts", "subscriptions", "core", "quotes"],
         "quote_id": [str(q.pk) for q in quotes],
+        "slug": [link.slug],  # a payment link's public page
     }
     return ids
 

@@ -1,12 +1,21 @@
+from io import StringIO
+
 import pytest
 from django.core.management import call_command
 from django.test import Client
 
+from billing.models import PaymentLink
 from contracts.models import Contact, Customer
 from core.models import StaffMembership, Tenant
 from portal.demo import DEMO_PASSWORD, demo_logins
 from quotes.models import Quote, QuoteRequest
-from subscriptions.models import CancellationRequest, Module, Subscription, Tariff
+from subscriptions.models import (
+    CancellationRequest,
+    DiscountCode,
+    Module,
+    Subscription,
+    Tariff,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -72,6 +81,8 @@ def counts() -> tuple[int, ...]:
         Subscription.objects.count(),
         Quote.objects.count(),
         QuoteRequest.objects.count(),
+        PaymentLink.objects.count(),
+        DiscountCode.objects.count(),
     )
 
 
@@ -112,3 +123,20 @@ def test_it_prints_a_working_portal_link(capsys):
     response = client.post(path)
     assert response.status_code == 302
     assert client.get("/").status_code == 200
+
+
+def test_it_prints_a_payment_link_that_sells_and_every_business_has_two():
+    call_command("seed_demo")
+    buffer = StringIO()
+    call_command("seed_demo", "--if-empty", stdout=buffer)  # as `make run` calls it
+    out = buffer.getvalue()
+    url = out.split("(sign up as a new customer there):")[1].split()[0]
+    assert url.startswith("http://acme.localhost:") and "/buy/" in url
+    page = Client(HTTP_HOST="acme.localhost").get("/" + url.split("/", 3)[3])
+    assert page.status_code == 200 and "WELCOME10" in page.content.decode()
+    for tenant in Tenant.objects.filter(slug__in=["acme", "globex"]):
+        links = PaymentLink.objects.filter(tenant=tenant)
+        assert links.count() == 2
+        assert links.filter(discount_code__code="WELCOME10").count() == 1
+        assert any(link.tariffs.count() == 2 for link in links)
+    assert not Module.objects.filter(image="").exists()

@@ -3,7 +3,9 @@ from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.management.base import BaseCommand
+from django.urls import reverse
 
+from billing.models import PaymentLink
 from contracts.models import Contact
 from contracts.portal_links import contact_may_use_portal_link, portal_link_copy
 from core.models import Tenant
@@ -40,6 +42,7 @@ class Command(BaseCommand):
                 last_slug = slug
             self.stdout.write(f"    {email:<24} {what}")
         self._portal_link(port)
+        self._payment_link(port)
 
     def _portal_link(self, port: str) -> None:
         """A fresh single-use portal link of the first demo customer, to try one (audited like
@@ -58,6 +61,21 @@ class Command(BaseCommand):
         self.stdout.write("")
         self.stdout.write(f"Customer portal link of {contact.user.email} (works once):")
         self.stdout.write(f"  http://{host}{path}")
+
+    def _payment_link(self, port: str) -> None:
+        """A demo payment link: a stranger signs up there and goes on to the checkout."""
+        link = (
+            PaymentLink.objects.filter(tenant__slug="acme", is_active=True)
+            .select_related("tenant")
+            .order_by("created_at", "id")
+            .first()
+        )
+        if link is None:
+            return
+        host = f"{link.tenant.slug}.{settings.KONTOR_BASE_DOMAIN}{port}"
+        self.stdout.write("")
+        self.stdout.write(f'Payment link "{link.name}" (sign up as a new customer there):')
+        self.stdout.write(f"  http://{host}{reverse('payment_link', args=[link.slug])}")
 
     @staticmethod
     def _port() -> str:
