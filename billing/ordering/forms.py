@@ -7,9 +7,11 @@ import uuid
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from billing.ordering.links import payment_link_options
+from billing.ordering.models import PaymentLink
 from billing.ordering.services import QUANTITY_MAX, Choice
 from subscriptions.discounts import discount_code_find
-from subscriptions.models import DiscountCode, Tariff
+from subscriptions.models import DiscountCode, Option, Tariff
 
 OPTION_PREFIX = "option_"
 
@@ -32,13 +34,33 @@ class CheckoutForm(forms.Form):
     )
     accept_terms = forms.BooleanField(label=_("I accept the terms"), required=False)
 
-    def __init__(self, *args, tariff: Tariff, terms_ids: list[int], today, **kwargs) -> None:
+    def __init__(
+        self,
+        *args,
+        tariff: Tariff,
+        terms_ids: list[int],
+        today,
+        link: PaymentLink | None = None,
+        **kwargs,
+    ) -> None:
         super().__init__(*args, **kwargs)
         self.tariff = tariff
         self.today = today
         self.fields["key"].initial = uuid.uuid4()
         self.fields["terms"].initial = ",".join(str(pk) for pk in terms_ids)
-        self.options = list(tariff.options.all())
+        # A payment link sells its tariff with the options it includes, and its own code.
+        self.included: list[Option] = payment_link_options(link, tariff) if link else []
+        self.link_code: DiscountCode | None = None
+        self.link_code_lapsed = False
+        if link is not None and link.discount_code_id is not None:
+            del self.fields["code"]
+            try:
+                self.link_code = discount_code_find(
+                    tenant=tariff.tenant, code=link.discount_code.code, tariff=tariff, today=today
+                )
+            except forms.ValidationError:
+                self.link_code_lapsed = True
+        self.options = [] if link is not None else list(tariff.options.all())
         for option in self.options:
             self.fields[f"{OPTION_PREFIX}{option.pk}"] = forms.IntegerField(
                 label=option.name,
@@ -68,14 +90,16 @@ class CheckoutForm(forms.Form):
         )
 
     def choice(self) -> Choice:
-        data = self.cleaned_data
+        """What the valid form chose, or (unbound) what the page starts from."""
+        data = self.cleaned_data if self.is_bound else {"quantity": 1}
         return Choice(
             tariff=self.tariff,
             quantity=data["quantity"],
-            options=tuple(
+            options=tuple((option, 1) for option in self.included)
+            + tuple(
                 (option, data[f"{OPTION_PREFIX}{option.pk}"])
                 for option in self.options
                 if data.get(f"{OPTION_PREFIX}{option.pk}")
             ),
-            code=data.get("code"),
+            code=data.get("code") or self.link_code,
         )

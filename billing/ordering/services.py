@@ -35,7 +35,8 @@ from billing.documents.finalization import (
 from billing.documents.invoice_state import locked_invoice
 from billing.documents.models import Invoice, InvoiceStatus
 from billing.documents.services import email_after_commit, invoice_void
-from billing.ordering.models import Checkout, CheckoutStatus
+from billing.ordering.links import payment_link_check, payment_link_tariffs
+from billing.ordering.models import Checkout, CheckoutStatus, PaymentLink
 from billing.payments.gateways import gateway_for
 from billing.payments.models import AttemptStatus, PaymentAttempt, PaymentMethod
 from billing.payments.services import invoice_pay
@@ -227,9 +228,12 @@ def checkout_place(
     terms_shown: list[int],
     accepted: bool,
     today: date,
+    link: PaymentLink | None = None,
 ) -> Checkout:
     """Place the order (see the module's docstring). `terms_shown`: the ids of the legal
-    documents the review page asked to accept; they must still be the ones pending."""
+    documents the review page asked to accept; they must still be the ones pending. `link`:
+    the payment link it came through, whose uses it counts (checked under its row lock, so
+    two buyers never both take its last use)."""
     require(actor, "subscription.order", tenant=customer.tenant, customer_id=customer.pk)
     contact = _contact(actor, customer)
     # One checkout at a time per customer: a second post of the same form waits here, then
@@ -246,6 +250,10 @@ def checkout_place(
     if resumed is not None:
         return resumed  # ordered already, not paid yet: pay that one, never a second
     choice_check(customer=customer, choice=choice)
+    if link is not None:
+        payment_link_check(link=link, today=today, lock=True)
+        if not payment_link_tariffs(link).filter(pk=choice.tariff.pk).exists():
+            raise ValidationError(_("This link does not sell this tariff."), code="link_tariff")
     pending: list[LegalDocument] = legal_documents_pending(
         tenant=customer.tenant, customer=customer
     )
@@ -284,6 +292,7 @@ def checkout_place(
         quantity=choice.quantity,
         options=[{"option": o.pk, "quantity": q} for o, q in choice.options],
         discount_code=choice.code,
+        payment_link=link,
         terms=terms,
         subscription=subscription,
         invoice=invoice,

@@ -16,7 +16,8 @@ from django.views.decorators.http import require_POST
 
 from billing.ordering import selectors
 from billing.ordering.forms import CheckoutForm
-from billing.ordering.models import Checkout, CheckoutStatus
+from billing.ordering.links import payment_link_check, payment_link_get, payment_link_tariffs
+from billing.ordering.models import Checkout, CheckoutStatus, PaymentLink
 from billing.ordering.services import (
     Choice,
     checkout_pay,
@@ -67,10 +68,20 @@ def catalogue_page(request: HttpRequest) -> HttpResponse:
 def checkout_review_page(request: HttpRequest, tariff_id: int) -> HttpResponse:
     tariff = get_object_or_404(selectors.tariffs_on_sale(tenant=request.tenant), pk=tariff_id)
     customer, today = request.customer, _today(request)
+    link = _link(request, tariff)
+    if link is not None:
+        try:
+            payment_link_check(link=link, today=today)
+        except ValidationError as exc:
+            return render(
+                request, "ordering/link_closed.html", {"link": link, "reason": exc.code}, status=410
+            )
     may_order = _may_order(request)
     pending_terms = legal_documents_pending(tenant=request.tenant, customer=customer)
     data = request.POST if request.method == "POST" else None
-    form = CheckoutForm(data, tariff=tariff, terms_ids=[d.pk for d in pending_terms], today=today)
+    form = CheckoutForm(
+        data, tariff=tariff, terms_ids=[d.pk for d in pending_terms], today=today, link=link
+    )
     module_form = module_data_form(
         fields=module_fields(module=tariff.module),
         actor=request.user,
@@ -78,10 +89,11 @@ def checkout_review_page(request: HttpRequest, tariff_id: int) -> HttpResponse:
         customer_id=customer.pk,
         data=data,
     )
-    choice = form.choice() if data is not None and form.is_valid() else Choice(tariff=tariff)
+    choice = form.choice() if data is None or form.is_valid() else Choice(tariff=tariff)
     context = {
         "section_key": "order",
         "tariff": tariff,
+        "link": link,
         "form": form,
         "module_form": module_form,
         "pending_terms": pending_terms,
@@ -108,6 +120,7 @@ def checkout_review_page(request: HttpRequest, tariff_id: int) -> HttpResponse:
                     terms_shown=form.cleaned_data["terms"],
                     accepted=form.cleaned_data["accept_terms"],
                     today=today,
+                    link=link,
                 )
             except ValidationError as exc:
                 if hasattr(exc, "error_dict") and module_form.definitions:
@@ -117,6 +130,18 @@ def checkout_review_page(request: HttpRequest, tariff_id: int) -> HttpResponse:
             else:
                 return _after_place(request, checkout)
     return render(request, "ordering/checkout_review.html", context)
+
+
+def _link(request: HttpRequest, tariff) -> PaymentLink | None:
+    """The payment link the buyer came through (`?link=`): 404 for an unknown one, or one
+    that does not sell this tariff."""
+    slug = request.GET.get("link", "")
+    if not slug:
+        return None
+    link = payment_link_get(tenant=request.tenant, slug=slug)
+    if link is None or not payment_link_tariffs(link).filter(pk=tariff.pk).exists():
+        raise Http404
+    return link
 
 
 def _after_place(request: HttpRequest, checkout: Checkout) -> HttpResponse:

@@ -8,10 +8,11 @@ from decimal import Decimal
 
 import pytest
 from django.db import connection
+from django.test import Client
 from django.utils import timezone
 
 from billing.documents.selectors import order_payments
-from billing.models import Checkout, Invoice, TaxRate
+from billing.models import Checkout, Invoice, PaymentLink, TaxRate
 from billing.ordering.services import Choice, checkout_place, checkouts_settle_due
 from billing.payments.services import payment_record
 from billing.run.services import billing_run
@@ -21,6 +22,7 @@ from core.roles import SYSTEM, ContactRole
 from subscriptions.models import DiscountCode, ModuleField, Order, Subscription
 from tests import stripe_fake
 from tests.billing.test_payments import save_card
+from tests.conftest import host_of
 from tests.factories import ContactFactory, ModuleFactory, OptionFactory, TariffFactory
 from tests.helpers import assert_max_queries
 
@@ -438,3 +440,86 @@ def test_an_expired_checkout_gives_its_code_back(stripe_acme, world, hosting, we
     checkouts_settle_due(now=timezone.now() + timedelta(hours=25))
     welcome.refresh_from_db()
     assert welcome.uses == 0
+
+
+# Through a payment link ---------------------------------------------------------------------
+
+
+@pytest.fixture
+def spring(world, hosting, welcome):
+    """A link that sells Pro hosting with its backups, with the WELCOME10 code, once."""
+    link = PaymentLink.objects.create(
+        tenant=world.acme,
+        name="Spring offer",
+        module=hosting.module,
+        discount_code=welcome,
+        max_uses=1,
+    )
+    link.tariffs.set([hosting])
+    link.options.set(hosting.options.all())
+    return link
+
+
+SIGN_UP = {
+    "company": "Wayne Enterprises",
+    "street": "1007 Mountain Drive",
+    "postal_code": "10115",
+    "city": "Berlin",
+    "country": "de",
+    "full_name": "Bruce Wayne",
+    "email": "bruce@wayne.test",
+    "password": "a-long-and-unusual-passphrase-42",
+}
+
+
+def test_a_stranger_signs_up_on_a_link_and_lands_on_the_new_subscription(world, spring, hosting):
+    world.acme.self_registration_enabled = False  # the link is the invitation
+    world.acme.save()
+    client = Client(HTTP_HOST=host_of(world.acme))
+    response = client.post(f"/buy/{spring.slug}/", SIGN_UP)
+    review_url = f"/order/tariffs/{hosting.pk}/?link={spring.slug}"
+    assert response.status_code == 302 and response["Location"] == review_url
+    page = client.get(review_url).content.decode()
+    # The link's options and code are in, not to be chosen: €45 − 10 % = €40.50 net.
+    assert "Included add-on options: Backups" in page and "WELCOME10" in page
+    assert "€40.50" in page and 'name="option_' not in page and 'name="code"' not in page
+    key = page.split('name="key" value="')[1].split('"')[0]
+    response = client.post(
+        review_url, {"key": key, "terms": "", "quantity": "1", "action": "place"}
+    )
+    checkout = Checkout.objects.get()
+    assert response["Location"] == f"/subscriptions/{checkout.subscription_id}/"
+    assert checkout.payment_link == spring and checkout.discount_code == spring.discount_code
+    subscription = checkout.subscription
+    assert subscription.customer.name == "Wayne Enterprises" and subscription.status == "active"
+    assert [o.option.name for o in subscription.options.all()] == ["Backups"]
+    assert checkout.invoice.net_amount == Decimal("40.50")
+    assert "Hosting" in client.get(response["Location"]).content.decode()
+
+
+def test_a_link_used_up_or_switched_off_sells_no_more(world, spring, hosting):
+    review_url = f"/order/tariffs/{hosting.pk}/?link={spring.slug}"
+    client = world.client(world.alice)
+    data = review_form(client, hosting)
+    client.post(review_url, data)
+    assert Checkout.objects.filter(payment_link=spring).count() == 1
+    # Its one use is taken: the next buyer's page says so, and a post changes nothing.
+    other = world.client(world.bob)
+    assert other.get(review_url).status_code == 410
+    assert other.post(review_url, review_form(other, hosting)).status_code == 410
+    assert Subscription.objects.filter(customer=world.bravo).count() == 0
+    spring.max_uses = None
+    spring.is_active = False
+    spring.save()
+    assert other.get(review_url).status_code == 410
+
+
+def test_a_link_never_sells_what_it_does_not_offer(world, spring, hosting):
+    other = TariffFactory(module=hosting.module, name="Basic", price="10.00")
+    client = world.client(world.alice)
+    assert client.get(f"/order/tariffs/{other.pk}/?link={spring.slug}").status_code == 404
+    assert client.get(f"/order/tariffs/{hosting.pk}/?link=nope").status_code == 404
+    globex_link = PaymentLink.objects.create(
+        tenant=world.globex, name="x", module=ModuleFactory(tenant=world.globex)
+    )
+    assert client.get(f"/order/tariffs/{hosting.pk}/?link={globex_link.slug}").status_code == 404
