@@ -29,7 +29,7 @@ from portal.demo_catalogue import (
     seed_packages,
     seed_subscriptions,
 )
-from portal.demo_links import seed_payment_links
+from portal.demo_links import seed_link_purchase, seed_payment_links
 from portal.demo_quotes import seed_quotes
 from subscriptions.periods import local_today
 
@@ -259,7 +259,8 @@ def seed_demo() -> dict[str, int]:
         seed_packages(tenant, today=today)
         seed_invoices(tenant, today=today)
         seed_quotes(tenant, tariffs, today=today)
-        seed_payment_links(tenant, tariffs)
+        welcome, _pick = seed_payment_links(tenant, tariffs)
+        seed_link_purchase(tenant, welcome, today=today)
     return created
 
 

@@ -3,11 +3,19 @@ tariff with that code, and a link that lets the buyer pick among two tariffs."""
 
 from __future__ import annotations
 
+import uuid
+from datetime import date
 from decimal import Decimal
 
-from billing.models import PaymentLink
+from billing.models import Checkout, PaymentLink
+from billing.ordering.links import payment_link_options, payment_link_tariffs
+from billing.ordering.services import Choice, checkout_place
+from contracts.models import Customer
+from contracts.selectors import legal_documents_pending
 from core.models import Tenant
+from core.roles import ContactRole
 from subscriptions.models import DiscountCode, Module, Tariff
+from subscriptions.module_data import module_fields
 
 WELCOME_CODE = "WELCOME10"
 
@@ -56,3 +64,38 @@ def seed_payment_links(tenant: Tenant, tariffs: dict[str, Tariff]) -> list[Payme
             tariffs=second_tariffs[:2],
         ),
     ]
+
+
+# Who bought through each business's welcome link, with the module data its plan asks for.
+LINK_BUYERS = {"acme": "C-1003", "globex": "G-2003"}
+REQUIRED_DATA = {"domain": "shop.example.test", "focus": "Operations"}
+
+
+def seed_link_purchase(tenant: Tenant, link: PaymentLink, today: date) -> None:
+    """A subscription bought through the welcome link, by the real checkout, once."""
+    customer = Customer.objects.filter(tenant=tenant, number=LINK_BUYERS.get(tenant.slug)).first()
+    if customer is None or Checkout.objects.filter(payment_link=link).exists():
+        return
+    owner = customer.contacts.filter(role=ContactRole.OWNER, is_active=True).first()
+    tariff = payment_link_tariffs(link).first()
+    if owner is None or tariff is None:
+        return
+    checkout_place(
+        customer=customer,
+        actor=owner.user,
+        key=uuid.uuid5(uuid.NAMESPACE_URL, f"kontor-demo/{tenant.slug}/{link.pk}"),
+        choice=Choice(
+            tariff=tariff,
+            options=tuple((o, 1) for o in payment_link_options(link, tariff)),
+            code=link.discount_code,
+        ),
+        module_data={
+            f.key: REQUIRED_DATA[f.key]
+            for f in module_fields(module=tariff.module)
+            if f.required and f.key in REQUIRED_DATA
+        },
+        terms_shown=[d.pk for d in legal_documents_pending(tenant=tenant, customer=customer)],
+        accepted=True,
+        today=today,
+        link=link,
+    )
