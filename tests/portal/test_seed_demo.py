@@ -4,7 +4,7 @@ import pytest
 from django.core.management import call_command
 from django.test import Client
 
-from billing.models import PaymentLink
+from billing.models import Checkout, PaymentLink
 from contracts.models import Contact, Customer
 from core.models import StaffMembership, Tenant
 from portal.demo import DEMO_PASSWORD, demo_logins
@@ -30,7 +30,11 @@ def test_it_creates_two_branded_tenants_with_staff_and_customers(capsys):
         assert Customer.objects.filter(tenant=tenant).count() == 3
         assert Contact.objects.filter(tenant=tenant, role="owner").count() == 3
         subscriptions = Subscription.objects.filter(tenant=tenant)
-        assert subscriptions.count() == 5  # one of them from an approved quote
+        # One of them from an approved quote, one bought through the welcome payment link.
+        assert subscriptions.count() == 6
+        bought = Checkout.objects.get(tenant=tenant, payment_link__isnull=False)
+        assert bought.status == "completed" and bought.subscription.status == "active"
+        assert bought.subscription.discount_code is not None
         assert subscriptions.filter(status="scheduled_end").count() == 1
         assert Module.objects.filter(tenant=tenant).exclude(image="").count() == 2
     out = capsys.readouterr().out
