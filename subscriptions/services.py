@@ -80,8 +80,10 @@ def _lock_customer(customer: Customer) -> Customer:
 
 
 def _locked(subscription: Subscription) -> Subscription:
+    # The subscription's row only: locking its business's and tariff's rows too would queue
+    # every activation, expiry and change of a business behind one another.
     return (
-        Subscription.objects.select_for_update()
+        Subscription.objects.select_for_update(of=("self",))
         .select_related("tenant", "tariff")
         .get(pk=subscription.pk)
     )

@@ -148,8 +148,7 @@ def _sign_up(request: HttpRequest, link: PaymentLink, form: LinkSignUpForm, toda
         contact = link_sign_up(tenant=request.tenant, link=link, data=form.sign_up(), today=today)
     except AccountExists as exc:
         form.add_error("email", exc)
-        if exc.may_log_in_here:
-            form.login_url = login_url(email=exc.email, next_path=request.path)
+        form.login_url = login_url(email=exc.email, next_path=request.path)
         return None
     except ValidationError as exc:
         if hasattr(exc, "error_dict"):

@@ -21,7 +21,7 @@ from contracts.models import Contact
 from contracts.services import contact_add, customer_create
 from core.audit import audit_record
 from core.models import Tenant, User
-from core.roles import ContactRole, may_log_in
+from core.roles import ContactRole
 from subscriptions.models import Option, Tariff, TariffPrice
 
 # Why a link refuses to sell (the `code` of the ValidationError; the public page tells which).
@@ -97,22 +97,19 @@ class SignUp:
 
 
 class AccountExists(ValidationError):
-    """The e-mail address has an account already. `may_log_in_here`: its person logs in
-    instead; otherwise the login belongs to another business's portal and cannot sign up
-    here (one login per address; it is never handed to whoever typed the address)."""
+    """The e-mail address has a login already: here (its person logs in instead) or at another
+    business's portal (one login per address; it is never handed to whoever typed it). The
+    answer is the same either way, so the page tells nobody where an address has a login."""
 
-    def __init__(self, email: str, *, may_log_in_here: bool = True) -> None:
-        if may_log_in_here:
-            message = _(
-                "An account with this e-mail address exists already. Please log in instead."
-            )
-        else:
-            message = _(
-                "This e-mail address cannot be used to sign up here. Please use another one."
-            )
-        super().__init__(message, code="account_exists")
+    def __init__(self, email: str) -> None:
+        super().__init__(
+            _(
+                "This e-mail address cannot sign up here. If it is yours and you have an "
+                "account, please log in."
+            ),
+            code="account_exists",
+        )
         self.email = email
-        self.may_log_in_here = may_log_in_here
 
 
 @transaction.atomic
@@ -130,7 +127,7 @@ def link_sign_up(*, tenant: Tenant, link: PaymentLink, data: SignUp, today: date
     email = User.objects.normalize_email(data.email.strip()).lower()
     existing = User.objects.filter(email__iexact=email).first()
     if existing is not None:
-        raise AccountExists(email, may_log_in_here=may_log_in(existing, tenant))
+        raise AccountExists(email)
     try:
         # Created here, never found: of two sign-ups with one address at once, the second
         # fails on the unique address instead of setting a password on the first one's login.

@@ -143,6 +143,14 @@ class Checkout(models.Model):
         verbose_name_plural = _("checkouts")
         ordering = ["-created_at", "-id"]
         indexes = [models.Index(fields=["status", "expires_at"], name="checkout_open_due")]
+        constraints = [
+            # One order of a tariff waiting for payment per customer: the next is that one.
+            models.UniqueConstraint(
+                fields=["customer", "tariff"],
+                condition=models.Q(status="open"),
+                name="checkout_one_open_per_tariff",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.customer}: {self.tariff}"

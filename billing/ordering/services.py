@@ -15,6 +15,7 @@ resumed rather than doubled (Stripe's "incomplete" subscriptions work the same w
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import uuid
 from dataclasses import dataclass
@@ -22,7 +23,8 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import DatabaseError, transaction
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -37,9 +39,9 @@ from billing.documents.models import Invoice, InvoiceStatus
 from billing.documents.services import email_after_commit, invoice_void
 from billing.ordering.links import payment_link_check, payment_link_tariffs
 from billing.ordering.models import Checkout, CheckoutStatus, PaymentLink
-from billing.payments.gateways import gateway_for
+from billing.payments.gateways import GatewayError, gateway_for
 from billing.payments.models import AttemptStatus, PaymentAttempt, PaymentMethod
-from billing.payments.services import invoice_pay
+from billing.payments.services import attempt_cancel, invoice_pay
 from billing.run.services import first_period_lines, subscription_invoice_first
 from contracts.models import Contact, Customer, LegalDocument
 from contracts.selectors import legal_documents_pending
@@ -241,14 +243,23 @@ def checkout_place(
     customer = Customer.objects.select_for_update().select_related("tenant").get(pk=customer.pk)
     existing = Checkout.objects.filter(key=key).first()
     if existing is not None:
-        if existing.customer_id != customer.pk:
-            raise PermissionDenied("another customer's checkout")
+        if existing.customer_id != customer.pk:  # a key is never shared: a forged form
+            raise ValidationError(_("Reload the page and try again."), code="key")
         return existing
     resumed = Checkout.objects.filter(
         customer=customer, tariff=choice.tariff, status=CheckoutStatus.OPEN
     ).first()
     if resumed is not None:
-        return resumed  # ordered already, not paid yet: pay that one, never a second
+        # Ordered already, not paid yet: that order is paid, never a second one beside it.
+        if _same_choice(resumed, choice, link):
+            return resumed
+        raise ValidationError(
+            _(
+                "You ordered this tariff already and its payment is still open: pay that order, "
+                "or wait until it lapses to order it differently."
+            ),
+            code="open_checkout",
+        )
     choice_check(customer=customer, choice=choice)
     if link is not None:
         payment_link_check(link=link, today=today, lock=True)
@@ -317,6 +328,27 @@ def checkout_place(
     return checkout
 
 
+def _same_choice(checkout: Checkout, choice: Choice, link: PaymentLink | None) -> bool:
+    return (
+        checkout.quantity == choice.quantity
+        and checkout.options == [{"option": o.pk, "quantity": q} for o, q in choice.options]
+        and checkout.discount_code_id == (choice.code.pk if choice.code else None)
+        and checkout.payment_link_id == (link.pk if link else None)
+    )
+
+
+def choice_digest(choice: Choice) -> str:
+    """What the review showed, in short: placing an order checks it was this (a changed
+    quantity, option or code is reviewed again before anything is ordered)."""
+    parts = [
+        str(choice.tariff.pk),
+        str(choice.quantity),
+        ",".join(f"{o.pk}x{q}" for o, q in choice.options),
+        choice.code.code if choice.code else "",
+    ]
+    return hashlib.sha256("|".join(parts).encode()).hexdigest()[:16]
+
+
 def _complete(checkout: Checkout, actor: User | SystemActor) -> None:
     checkout.status = CheckoutStatus.COMPLETED
     checkout.completed_at = timezone.now()
@@ -367,8 +399,11 @@ def checkout_settle(
 
 
 def _expire(checkout: Checkout, invoice: Invoice) -> None:
-    if invoice.payment_attempts.filter(status=AttemptStatus.PROCESSING).exists():
-        return  # a charge's outcome is unknown: wait for it (the webhook or reconciliation)
+    waiting = (AttemptStatus.PROCESSING, AttemptStatus.REQUIRES_ACTION)
+    if invoice.payment_attempts.filter(status__in=waiting).exists():
+        # A charge's outcome is unknown, or 3-D Secure could still complete it: the periodic
+        # job withdraws those first (checkouts_settle_due), never voids under a live charge.
+        return
     if invoice.amount_paid or invoice.amount_credited:
         # Part of it was settled (customer credit): a voided invoice cannot say so. Left to
         # staff, who see the open checkout in the back office.
@@ -392,11 +427,28 @@ def _expire(checkout: Checkout, invoice: Invoice) -> None:
 
 def checkouts_settle_due(*, now: datetime | None = None) -> int:
     """The periodic job: open checkouts whose invoice got paid elsewhere (a webhook after
-    3-D Secure in a closed tab) or whose time ran out. One transaction each."""
+    3-D Secure in a closed tab) or whose time ran out. A lapsed one's charges still waiting for
+    3-D Secure are withdrawn at the gateway first, so none can go through after it expired.
+    One transaction each; one that fails is logged and left for the next run."""
     now = now or timezone.now()
+    due = Checkout.objects.filter(status=CheckoutStatus.OPEN).filter(
+        Q(expires_at__lte=now)
+        | Q(invoice__status=InvoiceStatus.PAID)
+        | Q(invoice__amount_paid__gte=F("invoice__gross_amount") - F("invoice__amount_credited"))
+    )
     done = 0
-    for checkout in Checkout.objects.filter(status=CheckoutStatus.OPEN).order_by("pk"):
-        if checkout_settle(checkout=checkout, actor=SYSTEM, now=now).status != CheckoutStatus.OPEN:
+    for checkout in due.select_related("invoice").order_by("pk"):
+        try:
+            if checkout.expires_at <= now:
+                for attempt in checkout.invoice.payment_attempts.filter(
+                    status=AttemptStatus.REQUIRES_ACTION
+                ):
+                    attempt_cancel(attempt=attempt, actor=SYSTEM)
+            settled = checkout_settle(checkout=checkout, actor=SYSTEM, now=now)
+        except (GatewayError, ValidationError, DatabaseError):
+            logger.exception("checkout %s was not settled", checkout.pk)
+            continue
+        if settled.status != CheckoutStatus.OPEN:
             done += 1
     return done
 

@@ -24,6 +24,7 @@ from billing.ordering.services import (
     checkout_place,
     checkout_review,
     checkout_settle,
+    choice_digest,
 )
 from billing.payments import selectors as payment_selectors
 from billing.payments.forms import InvoicePayForm
@@ -105,11 +106,16 @@ def checkout_review_page(request: HttpRequest, tariff_id: int) -> HttpResponse:
         context["review"] = checkout_review(customer=customer, choice=choice, today=today)
     except ValidationError as exc:
         form.add_error(None, exc)
+    context["digest"] = choice_digest(choice)
     if data is not None and request.POST.get("action") == "place":
         if not may_order:
             raise PermissionDenied
         module_ok = module_form.is_valid()
-        if form.is_valid() and module_ok and "review" in context:
+        reviewed = request.POST.get("reviewed") == context["digest"]
+        if form.is_valid() and not reviewed:
+            # Changed since the summary was shown: the customer sees the new figures first.
+            form.add_error(None, _("Your choice changed: check the summary, then order again."))
+        elif form.is_valid() and module_ok and "review" in context:
             try:
                 checkout = checkout_place(
                     customer=customer,
@@ -206,6 +212,17 @@ def _pay_outcome(
 ) -> HttpResponse:
     if attempt.status == AttemptStatus.SUCCEEDED:
         checkout = checkout_settle(checkout=checkout, actor=request.user)
+        if checkout.status != CheckoutStatus.COMPLETED:
+            # Paid after the order had lapsed (its invoice voided): the money is the
+            # customer's credit, and nothing started. Said as it is.
+            messages.warning(
+                request,
+                _(
+                    "Your payment went through after this order had lapsed: the amount is "
+                    "credited to your account and nothing was started."
+                ),
+            )
+            return redirect("checkout_detail", key=checkout.key)
         messages.success(
             request,
             _("Thank you: %(amount)s was paid with %(card)s, and %(tariff)s has started.")

@@ -466,6 +466,16 @@ def attempt_refresh(*, attempt: PaymentAttempt, actor: User | SystemActor) -> Pa
     )
 
 
+def attempt_cancel(*, attempt: PaymentAttempt, actor: User | SystemActor) -> PaymentAttempt:
+    """Withdraw a charge that waits for the customer's 3-D Secure step (the order it pays
+    lapsed): it can no longer go through. If it went through just before, that is recorded."""
+    if attempt.status != AttemptStatus.REQUIRES_ACTION or not attempt.intent_id:
+        return attempt
+    return attempt_settle(
+        attempt=attempt, outcome=gateway_for(attempt.tenant).charge_cancel(attempt), actor=actor
+    )
+
+
 @transaction.atomic
 def invoice_mark_paid(
     *,

@@ -48,19 +48,28 @@ def hosting(world):
     return tariff
 
 
-def review_form(client, tariff) -> dict:
-    page = client.get(f"/order/tariffs/{tariff.pk}/").content.decode()
-    key = page.split('name="key" value="')[1].split('"')[0]
-    terms = (
-        page.split('name="terms" value="')[1].split('"')[0]
-        if 'name="terms" value="' in page
-        else ""
-    )
-    return {"key": key, "terms": terms, "quantity": "1", "action": "place"}
+def hidden(page: str, name: str) -> str:
+    marker = f'name="{name}" value="'
+    return page.split(marker)[1].split('"')[0] if marker in page else ""
 
 
-def place(client, tariff, **extra):
-    return client.post(f"/order/tariffs/{tariff.pk}/", {**review_form(client, tariff), **extra})
+def review_form(client, tariff, url: str = "") -> dict:
+    page = client.get(url or f"/order/tariffs/{tariff.pk}/").content.decode()
+    return {
+        "key": hidden(page, "key"),
+        "terms": hidden(page, "terms"),
+        "reviewed": hidden(page, "reviewed"),
+        "quantity": "1",
+        "action": "place",
+    }
+
+
+def place(client, tariff, url: str = "", **extra):
+    """Review the choice (the summary the customer sees), then order it."""
+    url = url or f"/order/tariffs/{tariff.pk}/"
+    data = {**review_form(client, tariff, url), **extra, "action": "review"}
+    page = client.post(url, data).content.decode()
+    return client.post(url, {**data, "reviewed": hidden(page, "reviewed"), "action": "place"})
 
 
 # The catalogue -----------------------------------------------------------------------------
@@ -401,9 +410,12 @@ def test_a_discount_code_is_its_own_line_with_vat_after_the_discount(world, host
     page = client.post(f"/order/tariffs/{hosting.pk}/", data).content.decode()
     # €40 − 10 % = €36 net, VAT 19 % on €36 = €6.84, €42.84 gross.
     assert "Discount WELCOME10" in page and "€36.00" in page and "€42.84" in page
-    assert (
-        client.post(f"/order/tariffs/{hosting.pk}/", {**data, "action": "place"}).status_code == 302
-    )
+    # Placing what was not reviewed (the code typed after the summary) shows the summary again.
+    unreviewed = {**data, "action": "place"}
+    page = client.post(f"/order/tariffs/{hosting.pk}/", unreviewed).content.decode()
+    assert "Your choice changed" in page and not Subscription.objects.exists()
+    reviewed = {**unreviewed, "reviewed": hidden(page, "reviewed")}
+    assert client.post(f"/order/tariffs/{hosting.pk}/", reviewed).status_code == 302
     invoice = Invoice.objects.get(customer=world.alpha)
     discount = invoice.lines.get(unit_price__lt=0)
     assert "WELCOME10" in discount.description and discount.net_amount == Decimal("-4.00")
@@ -483,10 +495,7 @@ def test_a_stranger_signs_up_on_a_link_and_lands_on_the_new_subscription(world, 
     # The link's options and code are in, not to be chosen: €45 − 10 % = €40.50 net.
     assert "Included add-on options: Backups" in page and "WELCOME10" in page
     assert "€40.50" in page and 'name="option_' not in page and 'name="code"' not in page
-    key = page.split('name="key" value="')[1].split('"')[0]
-    response = client.post(
-        review_url, {"key": key, "terms": "", "quantity": "1", "action": "place"}
-    )
+    response = client.post(review_url, review_form(client, hosting, review_url))
     checkout = Checkout.objects.get()
     assert response["Location"] == f"/subscriptions/{checkout.subscription_id}/"
     assert checkout.payment_link == spring and checkout.discount_code == spring.discount_code
@@ -500,8 +509,7 @@ def test_a_stranger_signs_up_on_a_link_and_lands_on_the_new_subscription(world, 
 def test_a_link_used_up_or_switched_off_sells_no_more(world, spring, hosting):
     review_url = f"/order/tariffs/{hosting.pk}/?link={spring.slug}"
     client = world.client(world.alice)
-    data = review_form(client, hosting)
-    client.post(review_url, data)
+    place(client, hosting, url=review_url)
     assert Checkout.objects.filter(payment_link=spring).count() == 1
     # Its one use is taken: the next buyer's page says so, and a post changes nothing.
     other = world.client(world.bob)
@@ -523,3 +531,33 @@ def test_a_link_never_sells_what_it_does_not_offer(world, spring, hosting):
         tenant=world.globex, name="x", module=ModuleFactory(tenant=world.globex)
     )
     assert client.get(f"/order/tariffs/{hosting.pk}/?link={globex_link.slug}").status_code == 404
+
+
+def test_ordering_the_same_tariff_otherwise_while_one_waits_is_refused(stripe_acme, world, hosting):
+    save_card(world, stripe_acme, stripe_fake.CARD_DECLINED_OFF_SESSION)
+    client = world.client(world.alice)
+    pay_url = place(client, hosting)["Location"]
+    # The same choice leads back to the waiting order; another one is refused, not swapped in.
+    assert place(client, hosting)["Location"] == pay_url
+    page = place(client, hosting, quantity="3").content.decode()
+    assert "its payment is still open" in page
+    assert Checkout.objects.get().quantity == 1 and Subscription.objects.count() == 1
+
+
+def test_3d_secure_left_open_is_withdrawn_when_the_checkout_lapses(stripe_acme, world, hosting):
+    card = save_card(world, stripe_acme, stripe_fake.CARD_3DS)
+    client = world.client(world.alice)
+    pay_url = place(client, hosting)["Location"]
+    page = client.post(pay_url, {"method": card.pk}).content.decode()
+    secret = page.split('data-client-secret="')[1].split('"')[0]
+    action = page.split('id="payment-confirm" action="')[1].split('"')[0].replace("&amp;", "&")
+    checkout = Checkout.objects.get()
+    assert checkouts_settle_due(now=timezone.now() + timedelta(hours=25)) == 1
+    checkout.refresh_from_db()
+    assert checkout.status == "expired" and checkout.invoice.status == "void"
+    # The bank's page finished late: the charge was withdrawn, so nothing is paid.
+    stripe_acme.browser_authenticates(secret)
+    response = client.post(action, follow=True)
+    assert "has started" not in response.content.decode()
+    checkout.refresh_from_db()
+    assert checkout.invoice.amount_paid == 0 and checkout.subscription.status == "ended"

@@ -73,6 +73,10 @@ class PaymentGateway(Protocol):
     def charge_refresh(self, attempt: PaymentAttempt) -> ChargeOutcome:
         """The charge's state now (after the browser's 3-D Secure step)."""
 
+    def charge_cancel(self, attempt: PaymentAttempt) -> ChargeOutcome:
+        """Withdraw a charge still waiting for the customer (3-D Secure never finished), so it
+        can no longer go through; the state it ends in (succeeded, if it just did)."""
+
     def refund(self, payment: Payment, amount: Decimal, key: str) -> str:
         """Give money back; returns the gateway's refund id."""
 
@@ -86,4 +90,5 @@ class ManualGateway:
     def _refuse(self, *args, **kwargs):
         raise GatewayError(_("This business takes payment by bank transfer only."), code="manual")
 
-    card_setup_start = card_setup_finish = card_detach = charge = charge_refresh = refund = _refuse
+    card_setup_start = card_setup_finish = card_detach = charge = charge_refresh = _refuse
+    charge_cancel = refund = _refuse

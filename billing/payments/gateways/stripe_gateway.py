@@ -181,6 +181,16 @@ class StripeGateway:
             raise _unreachable(exc) from exc
         return self._outcome(intent)
 
+    def charge_cancel(self, attempt: PaymentAttempt) -> ChargeOutcome:
+        try:
+            intent = self.client.v1.payment_intents.cancel(attempt.intent_id)
+        except stripe.InvalidRequestError:
+            # Not cancelable any more: it succeeded (or failed) meanwhile. Say which.
+            return self.charge_refresh(attempt)
+        except stripe.StripeError as exc:
+            raise _unreachable(exc) from exc
+        return self._outcome(intent)
+
     def _outcome(self, intent) -> ChargeOutcome:
         status = STATUS.get(intent.status, AttemptStatus.PROCESSING)
         error = getattr(intent, "last_payment_error", None)
