@@ -889,7 +889,15 @@ def account_close_blockers(customer: Customer, today: date) -> list[str]:
         Subscription.objects.filter(customer=customer).running().select_related("tariff__module")
     ):
         name = subscription.tariff.module.name
-        if subscription.status == SubscriptionStatus.SCHEDULED_END:
+        if subscription.status == SubscriptionStatus.PENDING:
+            reasons.append(
+                gettext(
+                    "%(module)s waits for its first payment: pay it, or let the order lapse "
+                    "within a day."
+                )
+                % {"module": name}
+            )
+        elif subscription.status == SubscriptionStatus.SCHEDULED_END:
             if subscription.ends_on >= today:
                 reasons.append(
                     gettext("%(module)s runs until %(date)s.")
