@@ -47,7 +47,10 @@ def test_the_free_text_address_is_split_into_structured_lines(text, expected):
         (
             "Amtsgericht Berlin-Charlottenburg, HRB 123456 B",
             "DE",
-            {"register_court": "Amtsgericht Berlin-Charlottenburg", "register_number": "HRB 123456 B"},
+            {
+                "register_court": "Amtsgericht Berlin-Charlottenburg",
+                "register_number": "HRB 123456 B",
+            },
         ),
         ("SIREN 303 265 045", "FR", {"siren": "303265045"}),
         ("RCS Paris 303 265 045", "FR", {"rcs_city": "Paris", "siren": "303265045"}),
