@@ -67,8 +67,8 @@ def _seed(count: int) -> tuple[int, int]:
             slug=slug,
             name=slug.title(),
             legal_name="Bench GmbH",
-            address="Somewhere 1",
-            vat_id="DE123456789",
+            address_line_1="Somewhere 1",
+            vat_id="DE136695976",
         )
         TaxRate.objects.create(tenant=tenant, name="Standard", rate=Decimal(19), is_default=True)
         module = Module.objects.create(tenant=tenant, name="Helpdesk")

@@ -67,7 +67,7 @@ def _invoice():
         seller={
             "name": "Acme Software GmbH",
             "address": "Hauptstraße 1\n10115 Berlin",
-            "vat_id": "DE123456789",
+            "vat_id": "DE123456704",
             "registration_number": "HRB 123456 B",
             "iban": "DE89370400440532013000",
             "bic": "COBADEFFXXX",

@@ -102,10 +102,22 @@ class CustomerAdmin(CreatedByServiceAdmin):
                 ]
             },
         ),
-        (_("Tax"), {"fields": ["vat_regime", "vat_id"]}),
+        (_("Tax"), {"fields": ["vat_regime", "vat_id", "tax_id"]}),
+        (
+            _("Legal identity"),
+            {
+                "fields": [
+                    "legal_form",
+                    ("register_court", "register_number"),
+                    ("siren", "siret", "rcs_city"),
+                    "rea_number",
+                    "tax_office",
+                ]
+            },
+        ),
         (
             _("Invoice delivery"),
-            {"fields": ["invoice_recipients", "document_delivery", "po_number"]},
+            {"fields": ["invoice_recipients", "document_delivery", "po_number", "buyer_reference"]},
         ),
     ]
     inlines = [ContactInline, LegalAcceptanceInline]

@@ -30,20 +30,44 @@ _ADDRESS = [
     "billing_city",
     "billing_country",
 ]
-_DELIVERY = ["po_number", "invoice_recipients", "document_delivery"]
+_DELIVERY = ["po_number", "invoice_recipients", "document_delivery", "buyer_reference"]
+# What the customer may keep up to date themselves besides the address: its tax numbers.
+_TAX_NUMBERS = ["vat_id", "tax_id"]
+# The registrations, which only the business's staff record.
+_IDENTITY = [
+    "legal_form",
+    "siren",
+    "siret",
+    "rcs_city",
+    "register_court",
+    "register_number",
+    "rea_number",
+    "tax_office",
+]
 
 # Which action of the role matrix changing each contract field takes, for the business's staff
 # and for the customer's own contacts. A field missing from a table cannot be changed that way.
 STAFF_FIELD_ACTIONS: dict[str, str] = {
     **dict.fromkeys(
-        ["name", "number", "language", "vat_regime", "vat_id", *_ADDRESS, *_DELIVERY],
+        [
+            "name",
+            "number",
+            "language",
+            "vat_regime",
+            *_TAX_NUMBERS,
+            *_IDENTITY,
+            *_ADDRESS,
+            *_DELIVERY,
+        ],
         "customer.change",
     ),
     "payment_terms_days": "customer.payment_terms.change",
     "is_test_account": "customer.test_account.change",
     "contract_partner": "customer.contract_partner.change",
 }
-CONTACT_FIELD_ACTIONS: dict[str, str] = dict.fromkeys([*_ADDRESS, *_DELIVERY], "contract.edit")
+CONTACT_FIELD_ACTIONS: dict[str, str] = dict.fromkeys(
+    [*_ADDRESS, *_TAX_NUMBERS, *_DELIVERY], "contract.edit"
+)
 
 
 def customer_fields_allowed(
@@ -82,7 +106,8 @@ def customer_update(
 ) -> Customer:
     """Change contract data. Staff change what their role allows (payment terms, test account
     and contract partner: Manager and up); the customer's contacts only the billing address,
-    PO number and invoice recipients. Anything else is refused, not silently dropped."""
+    tax numbers, PO number, buyer reference and invoice recipients. Anything else is refused,
+    not silently dropped."""
     allowed = customer_fields_allowed(
         customer=customer, tenant=customer.tenant, actor=actor, as_contact=as_contact
     )

@@ -59,17 +59,39 @@ class TenantAdmin(TenantScopedAdmin):
             _("Legal identity"),
             {
                 "fields": [
-                    "legal_name",
-                    "address",
+                    ("legal_name", "legal_form"),
+                    "address_line_1",
+                    "address_line_2",
+                    ("postal_code", "city"),
                     "country",
-                    "vat_id",
-                    "registration_number",
-                    "bank_account_holder",
-                    "iban",
-                    "bic",
+                    ("share_capital", "share_capital_currency"),
+                    "managing_directors",
                 ]
             },
         ),
+        (
+            _("Registration and tax numbers"),
+            {
+                "description": _("Fill in what your country's documents must show."),
+                "fields": [
+                    "vat_id",
+                    "tax_id",
+                    ("register_court", "register_number"),
+                    ("siren", "siret", "rcs_city"),
+                    "rea_number",
+                    "tax_office",
+                    "registration_number",
+                ],
+            },
+        ),
+        (
+            _("E-invoice contact"),
+            {
+                "description": _("Named in XRechnung e-invoices as the seller's contact."),
+                "fields": ["contact_name", "contact_email", "contact_phone"],
+            },
+        ),
+        (_("Bank account"), {"fields": ["bank_account_holder", "iban", "bic"]}),
         (
             _("Documents and terms"),
             {

@@ -5,6 +5,17 @@ from string import Formatter
 from babel.numbers import list_currencies
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
+from schwifty import BIC, IBAN
+from schwifty.exceptions import SchwiftyException
+from stdnum.ch import vat as stdnum_ch_vat
+from stdnum.de import stnr as stdnum_de_stnr
+from stdnum.eu import vat as stdnum_eu_vat
+from stdnum.fr import siren as stdnum_fr_siren
+from stdnum.fr import siret as stdnum_fr_siret
+from stdnum.gb import vat as stdnum_gb_vat
+from stdnum.it import codicefiscale as stdnum_it_codicefiscale
+from stdnum.tr import tckimlik as stdnum_tr_tckimlik
+from stdnum.tr import vkn as stdnum_tr_vkn
 
 _CURRENCIES = frozenset(list_currencies())
 
@@ -71,41 +82,10 @@ def validate_number_format(value: str) -> None:
         )
 
 
-# EU VAT identification numbers (and the UK's and Switzerland's), by country prefix. Format only:
-# whether a number is registered is VIES's business, not ours.
-VAT_ID_FORMATS = {
-    "AT": r"U\d{8}",
-    "BE": r"[01]\d{9}",
-    "BG": r"\d{9,10}",
-    "CY": r"\d{8}[A-Z]",
-    "CZ": r"\d{8,10}",
-    "DE": r"\d{9}",
-    "DK": r"\d{8}",
-    "EE": r"\d{9}",
-    "EL": r"\d{9}",
-    "ES": r"[A-Z0-9]\d{7}[A-Z0-9]",
-    "FI": r"\d{8}",
-    "FR": r"[A-HJ-NP-Z0-9]{2}\d{9}",
-    "HR": r"\d{11}",
-    "HU": r"\d{8}",
-    "IE": r"\d{7}[A-W][A-I]?|\d[A-Z+*]\d{5}[A-W]",
-    "IT": r"\d{11}",
-    "LT": r"\d{9}|\d{12}",
-    "LU": r"\d{8}",
-    "LV": r"\d{11}",
-    "MT": r"\d{8}",
-    "NL": r"\d{9}B\d{2}",
-    "PL": r"\d{10}",
-    "PT": r"\d{9}",
-    "RO": r"\d{2,10}",
-    "SE": r"\d{12}",
-    "SI": r"\d{8}",
-    "SK": r"\d{10}",
-    "XI": r"\d{9}|\d{12}|GD\d{3}|HA\d{3}",
-    "GB": r"\d{9}|\d{12}|GD\d{3}|HA\d{3}",
-    "CH": r"E\d{9}(MWST|TVA|IVA)?",
-}
-_VAT_PATTERNS = {cc: re.compile(rf"(?:{rx})") for cc, rx in VAT_ID_FORMATS.items()}
+# VAT identification numbers are checked by python-stdnum: the format *and* the check digits of
+# each EU member state's scheme (and the UK's and Switzerland's), which a regular expression cannot
+# do. Whether a number is registered is VIES's business, not ours.
+_VAT_MODULES = {"CH": stdnum_ch_vat, "GB": stdnum_gb_vat}
 
 
 # Reverse charge (Directive 2006/112/EC art. 196) is for business customers in *another* EU
@@ -151,21 +131,105 @@ def vat_id_country(vat_id: str) -> str:
 
 
 def normalize_vat_id(value: str) -> str:
-    """DE 123.456-789 → DE123456789."""
+    """DE 136.695-976 → DE136695976."""
     return re.sub(r"[\s.\-/]", "", value or "").upper()
+
+
+def _vat_id_is_valid(vat_id: str) -> bool:
+    module = _VAT_MODULES.get(vat_id[:2])
+    if module is not None:
+        return module.is_valid(vat_id)
+    # stdnum.eu.vat would also take a number without its country prefix (guessing the country);
+    # on a document the prefix is what tells the reader which scheme the number belongs to.
+    return vat_id[:2] in EU_VAT_PREFIXES and stdnum_eu_vat.is_valid(vat_id)
 
 
 def validate_vat_id(value: str) -> None:
     if not value:
         return
-    vat_id = normalize_vat_id(value)
-    pattern = _VAT_PATTERNS.get(vat_id[:2])
-    if pattern is None or not pattern.fullmatch(vat_id[2:]):
+    if not _vat_id_is_valid(normalize_vat_id(value)):
         raise ValidationError(
             _("%(value)s is not a valid VAT number (expected e.g. DE123456789)."),
             params={"value": value},
             code="vat_id",
         )
+
+
+def _compact(value: str) -> str:
+    return re.sub(r"[\s.\-/]", "", value or "").upper()
+
+
+def validate_siren(value: str) -> None:
+    """France: the company's 9-digit SIREN (Luhn check digit)."""
+    if value and not stdnum_fr_siren.is_valid(_compact(value)):
+        raise ValidationError(
+            _("%(value)s is not a valid SIREN number (9 digits)."),
+            params={"value": value},
+            code="siren",
+        )
+
+
+def validate_siret(value: str) -> None:
+    """France: the establishment's 14-digit SIRET (its SIREN followed by 5 digits)."""
+    if value and not stdnum_fr_siret.is_valid(_compact(value)):
+        raise ValidationError(
+            _("%(value)s is not a valid SIRET number (14 digits)."),
+            params={"value": value},
+            code="siret",
+        )
+
+
+# The other tax identifier, by the party's country: Italy's codice fiscale (16 characters for a
+# person, 11 digits for a company), Turkey's VKN (10 digits, companies) or TCKN (11 digits,
+# persons), Germany's Steuernummer. Countries not listed take any text.
+_TAX_ID_CHECKS = {
+    "IT": (stdnum_it_codicefiscale.is_valid,),
+    "TR": (stdnum_tr_vkn.is_valid, stdnum_tr_tckimlik.is_valid),
+    "DE": (stdnum_de_stnr.is_valid,),
+}
+
+
+def normalize_tax_id(value: str) -> str:
+    return _compact(value)
+
+
+def validate_tax_id(value: str, country: str) -> None:
+    """The party's other tax id, checked by the scheme of its country."""
+    checks = _TAX_ID_CHECKS.get((country or "").upper())
+    if not value or checks is None:
+        return
+    if not any(check(_compact(value)) for check in checks):
+        raise ValidationError(
+            _("%(value)s is not a valid tax number for %(country)s."),
+            params={"value": value, "country": country.upper()},
+            code="tax_id",
+        )
+
+
+def normalize_iban(value: str) -> str:
+    return _compact(value)
+
+
+def validate_iban(value: str) -> None:
+    if not value:
+        return
+    try:
+        IBAN(value)
+    except SchwiftyException as exc:
+        raise ValidationError(
+            _("%(value)s is not a valid IBAN."), params={"value": value}, code="iban"
+        ) from exc
+
+
+def validate_bic(value: str) -> None:
+    if not value:
+        return
+    try:
+        BIC(value)
+    except SchwiftyException as exc:
+        raise ValidationError(
+            _("%(value)s is not a valid BIC."), params={"value": value}, code="bic"
+        ) from exc
 
 
 def validate_reminder_days(value) -> None:

@@ -20,14 +20,51 @@ from contracts.models import Customer, VatRegime
 from core.i18n import require_catalogues
 from core.models import Tenant
 
+# The registrations both parties carry (core.models.LegalIdentity), under the same keys.
+IDENTITY_KEYS = (
+    "legal_form",
+    "siren",
+    "siret",
+    "rcs_city",
+    "register_court",
+    "register_number",
+    "rea_number",
+    "tax_office",
+    "tax_id",
+)
+
+
+def legal_name_with_form(name: str, legal_form: str) -> str:
+    """ "Globex" + "SAS" → "Globex SAS"; a name that already ends with its form stays as it is."""
+    if not legal_form or name.casefold().endswith(legal_form.casefold()):
+        return name
+    return f"{name} {legal_form}"
+
 
 def seller_snapshot(tenant: Tenant) -> dict:
+    """The business as its documents name it, frozen. "name" and "address" (one text) are what
+    documents finalized before the structured fields carry, and renderers still fall back to."""
+    name = tenant.legal_name or tenant.name
     return {
-        "name": tenant.legal_name or tenant.name,
-        "address": tenant.address,
+        "name": name,
+        "legal_name": legal_name_with_form(name, tenant.legal_form),
+        "address": "\n".join(tenant.address_lines),
+        "street_lines": [line for line in (tenant.address_line_1, tenant.address_line_2) if line],
+        "postal_code": tenant.postal_code,
+        "city": tenant.city,
         "country": tenant.country,
         "vat_id": tenant.vat_id,
+        **{key: getattr(tenant, key) for key in IDENTITY_KEYS},
         "registration_number": tenant.registration_number,
+        # A string, like every amount in the snapshots: JSON has no decimals.
+        "share_capital": "" if tenant.share_capital is None else str(tenant.share_capital),
+        "share_capital_currency": tenant.share_capital_currency or tenant.default_currency,
+        "managing_directors": tenant.managing_directors,
+        "contact": {
+            "name": tenant.contact_name,
+            "email": tenant.contact_email,
+            "phone": tenant.contact_phone,
+        },
         "bank_account_holder": tenant.bank_account_holder,
         "iban": tenant.iban,
         "bic": tenant.bic,
@@ -57,9 +94,17 @@ def buyer_snapshot(customer: Customer) -> dict:
     return {
         "name": customer.billing_company or customer.name,
         "number": customer.number,
+        # The name and address as printed, one line each (what every renderer reads).
         "address_lines": customer.billing_address_lines,
+        "street_lines": [
+            line for line in (customer.billing_street, customer.billing_street_2) if line
+        ],
+        "postal_code": customer.billing_postal_code,
+        "city": customer.billing_city,
         "country": customer.billing_country,
         "vat_id": customer.vat_id,
+        **{key: getattr(customer, key) for key in IDENTITY_KEYS},
+        "buyer_reference": customer.buyer_reference,
         "po_number": customer.po_number,
         "language": language,
         "payment_terms_days": customer.effective_payment_terms_days,

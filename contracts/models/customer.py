@@ -5,7 +5,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from core.models import Tenant
+from core.models import LegalIdentity, Tenant
 from core.validators import (
     EU_VAT_PREFIXES,
     normalize_vat_id,
@@ -30,7 +30,7 @@ class DocumentDelivery(models.TextChoices):
     LINK = "link", _("Download link in the e-mail")
 
 
-class Customer(models.Model):
+class Customer(LegalIdentity):
     """A tenant's customer account: the party that is invoiced."""
 
     tenant = models.ForeignKey(
@@ -90,6 +90,14 @@ class Customer(models.Model):
         default=DocumentDelivery.ATTACHMENT,
     )
     po_number = models.CharField(_("PO number"), max_length=64, blank=True)
+    buyer_reference = models.CharField(
+        _("buyer reference"),
+        max_length=100,
+        blank=True,
+        help_text=_(
+            "The Leitweg-ID of a German public buyer, or the reference your buyer asks for."
+        ),
+    )
     is_test_account = models.BooleanField(
         _("test account"),
         default=False,
@@ -128,6 +136,7 @@ class Customer(models.Model):
     def clean(self) -> None:
         self.vat_id = normalize_vat_id(self.vat_id)
         self.billing_country = self.billing_country.upper()
+        self.clean_legal_identity(self.billing_country)
         if self.vat_regime == VatRegime.REVERSE_CHARGE:
             if not self.vat_id:
                 raise ValidationError(

@@ -1,6 +1,7 @@
 from core.models.audit import AuditEntry
 from core.models.membership import StaffMembership
+from core.models.party import LegalIdentity
 from core.models.tenant import Domain, Tenant
 from core.models.user import User
 
-__all__ = ["AuditEntry", "Domain", "StaffMembership", "Tenant", "User"]
+__all__ = ["AuditEntry", "Domain", "LegalIdentity", "StaffMembership", "Tenant", "User"]

@@ -9,11 +9,17 @@ from django.db import models
 from django.db.models.functions import Lower
 from django.utils.translation import gettext_lazy as _
 
+from core.models.party import LegalIdentity
 from core.validators import (
+    normalize_iban,
+    normalize_vat_id,
+    validate_bic,
     validate_currency,
+    validate_iban,
     validate_number_format,
     validate_reminder_days,
     validate_timezone,
+    validate_vat_id,
 )
 
 slug_validator = RegexValidator(
@@ -45,7 +51,7 @@ def tenant_logo_path(instance: Tenant, filename: str) -> str:
     return f"tenants/{instance.slug}/logo/{filename}"
 
 
-class Tenant(models.Model):
+class Tenant(LegalIdentity):
     """A business that uses Kontor to bill its own customers."""
 
     name = models.CharField(_("name"), max_length=200)
@@ -73,20 +79,48 @@ class Tenant(models.Model):
         _("time zone"), max_length=64, default="Europe/Berlin", validators=[validate_timezone]
     )
 
-    # Legal identity, printed on every document
+    # Legal identity, printed on every document (legal form, registrations and the other tax
+    # number come from LegalIdentity)
     legal_name = models.CharField(_("legal name"), max_length=200, blank=True)
-    address = models.TextField(_("address"), blank=True)
-    country = models.CharField(_("country"), max_length=2, blank=True, help_text="ISO 3166-1")
-    vat_id = models.CharField(_("VAT number"), max_length=32, blank=True)
+    address_line_1 = models.CharField(_("street and number"), max_length=200, blank=True)
+    address_line_2 = models.CharField(_("address line 2"), max_length=200, blank=True)
+    postal_code = models.CharField(_("postal code"), max_length=20, blank=True)
+    city = models.CharField(_("city"), max_length=100, blank=True)
+    country = models.CharField(
+        _("country"), max_length=2, blank=True, help_text=_("Two-letter code, e.g. DE or FR.")
+    )
+    vat_id = models.CharField(
+        _("VAT number"), max_length=32, blank=True, validators=[validate_vat_id]
+    )
     registration_number = models.CharField(
-        _("registration number"),
+        _("other registration"),
         max_length=64,
         blank=True,
-        help_text=_("Commercial register, SIREN/SIRET, codice fiscale…"),
+        help_text=_("Any registration the fields above do not cover."),
     )
+    share_capital = models.DecimalField(
+        _("share capital"), max_digits=19, decimal_places=2, null=True, blank=True
+    )
+    share_capital_currency = models.CharField(
+        _("share capital currency"),
+        max_length=3,
+        blank=True,
+        validators=[validate_currency],
+        help_text=_("Empty: the default currency."),
+    )
+    managing_directors = models.CharField(
+        _("managing directors"),
+        max_length=300,
+        blank=True,
+        help_text=_("As the register lists them, e.g. Jane Doe, John Roe."),
+    )
+    # XRechnung requires a seller contact (BG-6): a person or office, e-mail and phone.
+    contact_name = models.CharField(_("contact name"), max_length=200, blank=True)
+    contact_email = models.EmailField(_("contact e-mail"), blank=True)
+    contact_phone = models.CharField(_("contact phone"), max_length=40, blank=True)
     bank_account_holder = models.CharField(_("account holder"), max_length=200, blank=True)
-    iban = models.CharField(_("IBAN"), max_length=34, blank=True)
-    bic = models.CharField(_("BIC"), max_length=11, blank=True)
+    iban = models.CharField(_("IBAN"), max_length=34, blank=True, validators=[validate_iban])
+    bic = models.CharField(_("BIC"), max_length=11, blank=True, validators=[validate_bic])
 
     # Documents and terms
     invoice_number_format = models.CharField(
@@ -185,6 +219,20 @@ class Tenant(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def clean(self) -> None:
+        self.country = self.country.strip().upper()
+        self.vat_id = normalize_vat_id(self.vat_id)
+        self.iban = normalize_iban(self.iban)
+        self.bic = self.bic.replace(" ", "").upper()
+        self.share_capital_currency = self.share_capital_currency.upper()
+        self.clean_legal_identity(self.country)
+
+    @property
+    def address_lines(self) -> list[str]:
+        """The postal address, one line each: street lines, then postcode and city."""
+        city = " ".join(p for p in (self.postal_code, self.city) if p)
+        return [line for line in (self.address_line_1, self.address_line_2, city) if line]
 
 
 class Domain(models.Model):

@@ -54,14 +54,14 @@ def test_a_draft_is_a_404_for_the_customer(world):
 
 
 def test_the_invoice_page_carries_what_the_law_asks(world):
-    world.acme.legal_name, world.acme.vat_id = "Acme Software GmbH", "DE123456789"
+    world.acme.legal_name, world.acme.vat_id = "Acme Software GmbH", "DE136695976"
     world.acme.iban, world.acme.bic = "DE89370400440532013000", "COBADEFFXXX"
     world.acme.save()
     made = invoice(world)
     content = world.client(world.alice).get(f"/invoices/{made.pk}/").content.decode()
     for text in (
         "Acme Software GmbH",
-        "DE123456789",
+        "DE136695976",
         made.number,
         "VAT 19 %",
         "€19.00",

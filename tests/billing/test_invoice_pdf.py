@@ -15,7 +15,7 @@ pytestmark = pytest.mark.django_db
 
 def finalized(world):
     TaxRate.objects.create(tenant=world.acme, name="Standard", rate=Decimal("19"), is_default=True)
-    world.acme.legal_name, world.acme.vat_id, world.acme.country = "Acme GmbH", "DE123456789", "DE"
+    world.acme.legal_name, world.acme.vat_id, world.acme.country = "Acme GmbH", "DE136695976", "DE"
     world.acme.iban, world.acme.bic = "DE89370400440532013000", "COBADEFFXXX"
     world.acme.save()
     customer_update(
@@ -46,7 +46,7 @@ def test_the_pdf_carries_the_legal_mentions_and_is_stored_once(world):
     for needed in (
         "INV-2026-000001",
         "Acme GmbH",
-        "DE123456789",
+        "DE136695976",
         "FR40303265045",
         "PO-77",
         "Reverse charge: VAT to be accounted for by the recipient "
@@ -113,7 +113,7 @@ def test_the_credit_note_pdf_names_the_invoice_it_corrects_and_is_stored_once(wo
         "INV-2026-000001",
         "Outage in March",
         "Acme GmbH",
-        "DE123456789",
+        "DE136695976",
         "FR40303265045",
         "Reverse charge",
         "Helpdesk",

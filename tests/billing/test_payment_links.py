@@ -74,7 +74,7 @@ SIGN_UP = {
     "postal_code": "10115",
     "city": "Berlin",
     "country": "de",
-    "vat_id": "DE 123 456 789",
+    "vat_id": "DE 136 695 976",
     "full_name": "Bruce Wayne",
     "email": "Bruce@Wayne.test",
     "password": "a-long-and-unusual-passphrase-42",
@@ -269,7 +269,7 @@ class TestSignUp:
         assert customer.billing_street == "1007 Mountain Drive"
         assert (customer.billing_postal_code, customer.billing_city) == ("10115", "Berlin")
         assert customer.billing_country == "DE"
-        assert customer.vat_id == "DE123456789"
+        assert customer.vat_id == "DE136695976"
         assert AuditEntry.objects.filter(
             tenant=world.acme, action="payment_link.sign_up", object_id=str(customer.pk)
         ).exists()

@@ -11,9 +11,21 @@ from django.utils.translation import gettext_lazy as _
 from billing.documents.models import CreditNote, Invoice
 
 SELLER_LABELS = {
-    "name": "",
+    "legal_name": "",
+    "name": "",  # snapshots frozen before the legal form was kept have only the name
     "address": "",
+    "country": "",
+    "register_court": _("register court"),
+    "register_number": _("register number"),
+    "siren": "SIREN",
+    "siret": "SIRET",
+    "rcs_city": "RCS",
+    "rea_number": "REA",
+    "share_capital": _("share capital"),
+    "managing_directors": _("managing directors"),
     "vat_id": _("VAT number"),
+    "tax_id": _("other tax number"),
+    "tax_office": _("tax office"),
     "registration_number": _("Registration number"),
     "iban": "IBAN",
     "bic": "BIC",
@@ -22,6 +34,9 @@ BUYER_LABELS = {  # the address lines start with the buyer's name
     "number": _("Customer number"),
     "address_lines": "",
     "vat_id": _("VAT number"),
+    "tax_id": _("other tax number"),
+    "siren": "SIREN",
+    "buyer_reference": _("buyer reference"),
     "po_number": _("PO number"),
     "payment_terms_days": _("Payment terms (days)"),
 }
@@ -46,7 +61,10 @@ class PartiesShown:
 
     @admin.display(description=_("Seller"))
     def seller_identity(self, document: Invoice | CreditNote) -> str:
-        return snapshot_html(document.seller, SELLER_LABELS)
+        labels = SELLER_LABELS
+        if document.seller.get("legal_name"):  # the name with its legal form, printed once
+            labels = {key: label for key, label in labels.items() if key != "name"}
+        return snapshot_html(document.seller, labels)
 
     @admin.display(description=_("Buyer"))
     def buyer_identity(self, document: Invoice | CreditNote) -> str:
