@@ -149,7 +149,7 @@ def validate_vat_id(value: str) -> None:
         return
     if not _vat_id_is_valid(normalize_vat_id(value)):
         raise ValidationError(
-            _("%(value)s is not a valid VAT number (expected e.g. DE123456789)."),
+            _("%(value)s is not a valid VAT number (expected e.g. DE136695976)."),
             params={"value": value},
             code="vat_id",
         )

@@ -58,7 +58,7 @@ class LinkSignUpForm(TariffChoiceForm):
         max_length=20,
         required=False,
         validators=[validate_vat_id],
-        help_text=_("Optional; e.g. DE123456789."),
+        help_text=_("Optional; e.g. DE136695976."),
     )
     full_name = forms.CharField(label=_("Full name"), max_length=150)
     email = forms.EmailField(
