@@ -1,7 +1,8 @@
 """Money: Decimal amounts with an ISO 4217 currency, rounded in exactly one place.
 
-Rounding rule (DESIGN.md): per line, half-up, to the currency's minor unit; totals are sums of
-rounded lines. Integer minor units exist only at gateway boundaries (Stripe wants "cents").
+Rounding rule (DESIGN.md): half-up, to the currency's minor unit; a line's net is rounded, net
+totals are sums of rounded lines, VAT is rounded once per rate (billing.documents.calculations).
+Integer minor units exist only at gateway boundaries (Stripe wants "cents").
 """
 
 from __future__ import annotations
