@@ -49,6 +49,19 @@ def format_money(amount: Decimal, currency: str, locale: str) -> str:
     return format_currency(amount, currency.upper(), locale=locale)
 
 
+# Unit prices are stored with 4 places (DESIGN.md, Money).
+UNIT_PRICE_PLACES = 4
+
+
+def format_unit_price(amount: Decimal, currency: str, locale: str) -> str:
+    """A unit price as stored, up to 4 places, without trailing zeros past the currency's own
+    digits (€0.005, €1.2345, €12.50), so that quantity times the shown price is the line's net;
+    `format_money` would round it to the currency's minor unit."""
+    stored = Decimal(amount).quantize(Decimal(1).scaleb(-UNIT_PRICE_PLACES), rounding=ROUND_HALF_UP)
+    # Babel keeps the currency's minimum digits and drops the trailing zeros beyond them.
+    return format_currency(stored, currency.upper(), locale=locale, decimal_quantization=False)
+
+
 @dataclass(frozen=True, slots=True)
 class Money:
     """An amount with its currency; arithmetic refuses to mix currencies."""
