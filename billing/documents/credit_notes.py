@@ -68,9 +68,9 @@ def _within(part: LineAmounts, rest: LineAmounts) -> LineAmounts:
 
 def _credit_totals(invoice: Invoice, credit_lines: list[CreditNoteLine]) -> Totals:
     """The credit note's VAT per rate: the credited net times rate, rounded once (BR-CO-17), like
-    the invoice's. Credits never take back more VAT at a rate than the invoice charged, and the
-    credit that takes the last of a rate's net takes exactly the rest of that rate's VAT, so
-    that partial credits add up to the invoice (0.475 rounds up on each of five credits of
+    the invoice's. A part of what is left at a rate never takes back more VAT than is left, and
+    the credit that takes the last of a rate's net takes exactly the rest of that rate's VAT,
+    so that partial credits add up to the invoice (0.475 rounds up on each of five credits of
     2.50 at 19 %, but the invoice of 12.50 charged 2.38, not 2.40)."""
     currency = invoice.currency
     charged = issued_tax_by_rate(invoice.lines.all())
@@ -89,8 +89,13 @@ def _credit_totals(invoice: Invoice, credit_lines: list[CreditNoteLine]) -> Tota
     for rate, (net, tax) in totals(credit_lines, currency=currency).tax_by_rate.items():
         charged_net, charged_tax = charged.get(rate, (Decimal(0), Decimal(0)))
         done_net, done_tax = done.get(rate, (Decimal(0), Decimal(0)))
-        left_tax = charged_tax - done_tax
-        by_rate[rate] = (net, left_tax if net == charged_net - done_net else _cap(tax, left_tax))
+        left_net, left_tax = charged_net - done_net, charged_tax - done_tax
+        if net == left_net:
+            tax = left_tax
+        elif abs(net) < abs(left_net) and (net < 0) == (left_net < 0):
+            tax = _cap(tax, left_tax)
+        # else more net than is left, beside lines of the other sign (a discount): as rounded
+        by_rate[rate] = (net, tax)
     net = sum((n for n, _t in by_rate.values()), Decimal(0))
     tax = sum((t for _n, t in by_rate.values()), Decimal(0))
     return Totals(net, tax, net + tax, by_rate)

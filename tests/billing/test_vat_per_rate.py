@@ -174,6 +174,29 @@ class TestTheIssuesExample:
         assert [n.tax_amount for n in notes] == [Decimal("0.48")] * 4 + [Decimal("0.46")]
         assert sum(n.gross_amount for n in notes) == invoice.gross_amount
 
+    def test_crediting_a_discounted_invoice_line_by_line_rounds_each_note_once(self):
+        # Given an invoice of 100.00 less a 10.00 discount at 19 %: 90.00 + 17.10
+        _tenant, customer = business()
+        invoice = issue(customer, [("Licence", "1", "100", "19"), ("Discount", "1", "-10", "19")])
+        licence, discount = invoice.lines.order_by("position")
+        # When the licence is credited, then the discount
+        notes = [
+            credit_note_issue(
+                invoice=invoice,
+                actor=SYSTEM,
+                today=TODAY,
+                reason="Returned",
+                quantities={line.pk: Decimal(1)},
+            )
+            for line in (licence, discount)
+        ]
+        # Then each note's VAT is its own net x 19 %, and together they take back the invoice
+        assert [(n.net_amount, n.tax_amount) for n in notes] == [
+            (Decimal("100.00"), Decimal("19.00")),
+            (Decimal("-10.00"), Decimal("-1.90")),
+        ]
+        assert sum(n.gross_amount for n in notes) == invoice.gross_amount == Decimal("107.10")
+
     def test_a_quote_of_the_same_lines_comes_to_the_same(self):
         _tenant, customer = business()
         quote = quote_create_draft(customer=customer, actor=SYSTEM, today=TODAY)
