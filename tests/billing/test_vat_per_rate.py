@@ -232,6 +232,12 @@ class TestUnitPricesAsStored:
         assert "€0.005 " in text and "€1.2345 " in text and "€0.01 " not in text
         assert "€0.02" in text and "€2.47" in text
 
+    def test_the_invoice_page_prints_them_as_stored_too(self, world):
+        TaxRate.objects.create(tenant=world.acme, name="Standard", rate=19, is_default=True)
+        invoice = issue(world.alpha, [("Transactions", "3", "0.0050", "19")])
+        content = world.client(world.alice).get(f"/invoices/{invoice.pk}/").content.decode()
+        assert '<td class="num">€0.005</td>' in content
+
     def test_a_price_in_cents_keeps_its_two_places(self):
         _tenant, customer = business()
         text = text_of(render_invoice_pdf(issue(customer, [("Licence", "2", "12.5000", "19")])))
