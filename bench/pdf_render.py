@@ -26,7 +26,7 @@ sys.path.insert(0, str(ROOT))
 
 def _invoice():
     """An unsaved invoice with 8 lines, as the billing run makes them (no database needed)."""
-    from billing.documents.calculations import line_amounts
+    from billing.documents.calculations import allocate, line_amounts, totals
     from core.models import Tenant
 
     tenant = Tenant(
@@ -57,6 +57,10 @@ def _invoice():
                 service_end=date(2026, 3, 31),
             )
         )
+    # As finalization leaves them: VAT per rate, rounded once, each line holding its share.
+    summed = totals(lines, currency="EUR")
+    for line, shared in zip(lines, allocate(lines, summed.tax_by_rate, "EUR"), strict=True):
+        line.tax_amount, line.gross_amount = shared.tax, shared.gross
     invoice = SimpleNamespace(
         tenant=tenant,
         number="INV-2026-004711",
@@ -81,9 +85,9 @@ def _invoice():
             "language": "de",
             "payment_terms_days": 14,
         },
-        net_amount=sum(x.net_amount for x in lines),
-        tax_amount=sum(x.tax_amount for x in lines),
-        gross_amount=sum(x.gross_amount for x in lines),
+        net_amount=summed.net,
+        tax_amount=summed.tax,
+        gross_amount=summed.gross,
     )
     return invoice, lines
 

@@ -1,7 +1,8 @@
 """Money: Decimal amounts with an ISO 4217 currency, rounded in exactly one place.
 
-Rounding rule (DESIGN.md): per line, half-up, to the currency's minor unit; totals are sums of
-rounded lines. Integer minor units exist only at gateway boundaries (Stripe wants "cents").
+Rounding rule (DESIGN.md): half-up, to the currency's minor unit; a line's net is rounded, net
+totals are sums of rounded lines, VAT is rounded once per rate (billing.documents.calculations).
+Integer minor units exist only at gateway boundaries (Stripe wants "cents").
 """
 
 from __future__ import annotations
@@ -46,6 +47,19 @@ def from_minor_units(units: int, currency: str) -> Decimal:
 def format_money(amount: Decimal, currency: str, locale: str) -> str:
     """Localized display, e.g. 1.234,50 € in German, €1,234.50 in English."""
     return format_currency(amount, currency.upper(), locale=locale)
+
+
+# Unit prices are stored with 4 places (DESIGN.md, Money).
+UNIT_PRICE_PLACES = 4
+
+
+def format_unit_price(amount: Decimal, currency: str, locale: str) -> str:
+    """A unit price as stored, up to 4 places, without trailing zeros past the currency's own
+    digits (€0.005, €1.2345, €12.50), so that quantity times the shown price is the line's net;
+    `format_money` would round it to the currency's minor unit."""
+    stored = Decimal(amount).quantize(Decimal(1).scaleb(-UNIT_PRICE_PLACES), rounding=ROUND_HALF_UP)
+    # Babel keeps the currency's minimum digits and drops the trailing zeros beyond them.
+    return format_currency(stored, currency.upper(), locale=locale, decimal_quantization=False)
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,6 +1,7 @@
-"""What a quote's lines come to, through billing's calculation code (`line_amounts`, `totals`),
-never a copy: a one-off line is priced as an invoice line, a recurring line as the billing run
-will bill one period of the subscription it becomes, and a deposit as its invoice will come to."""
+"""What a quote's lines come to, through billing's calculation code (`line_amounts`, `totals`,
+VAT per rate rounded once), never a copy: a one-off line is priced as an invoice line, a
+recurring line as the billing run will bill one period of the subscription it becomes, and a
+deposit as its invoice will come to."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from decimal import Decimal
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from billing.documents.calculations import LineAmounts, line_amounts, totals
+from billing.documents.calculations import LineAmounts, line_amounts, rate_tax, totals
 from core.money import round_money
 from quotes.models import DepositKind, Quote, QuoteLine
 from subscriptions.models import Tariff
@@ -30,7 +31,8 @@ def recurring_line_amounts(
     currency: str,
 ) -> LineAmounts:
     """One period of a recurring line, as the billing run will invoice it: the tariff's line
-    and one line per option (its monthly price times the interval), each rounded, then summed."""
+    and one line per option (its monthly price times the interval), each net rounded, then
+    summed; all at one rate, so the VAT is that of the summed net, rounded once (BR-CO-17)."""
     parts = [
         line_amounts(quantity=quantity, unit_price=unit_price, tax_rate=rate, currency=currency)
     ]
@@ -44,7 +46,7 @@ def recurring_line_amounts(
         for o in options
     ]
     net = sum((p.net for p in parts), Decimal(0))
-    tax = sum((p.tax for p in parts), Decimal(0))
+    tax = rate_tax(net, rate, currency)
     return LineAmounts(net, tax, net + tax)
 
 
@@ -79,7 +81,7 @@ def deposit_nets(quote: Quote, one_off: list[QuoteLine]) -> list[tuple[Decimal, 
     """The deposit's net amount per VAT rate of the one-off lines (the same rates as the
     goods it is paid on): a share of each rate's net for a percentage; for a fixed amount, each
     rate's share of it, less that rate's VAT."""
-    summed = totals(one_off)
+    summed = totals(one_off, currency=quote.currency)
     currency = quote.currency
     if quote.deposit_kind == DepositKind.PERCENT:
         share = quote.deposit_value / HUNDRED

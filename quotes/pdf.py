@@ -14,7 +14,7 @@ from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
-from billing.documents.calculations import totals
+from billing.documents.calculations import issued_tax_by_rate, totals
 from billing.documents.pdf import branding, write_pdf
 from core.i18n import require_catalogues
 from quotes.models import Quote, QuoteStatus
@@ -33,8 +33,8 @@ def render_quote_html(quote: Quote, *, approved: bool) -> str:
                 "quote": quote,
                 "one_off": one_off,
                 "recurring": recurring,
-                "tax_by_rate": totals(one_off).tax_by_rate.items(),
-                "recurring_totals": totals(recurring),
+                "tax_by_rate": issued_tax_by_rate(one_off).items(),
+                "recurring_totals": totals(recurring, currency=quote.currency),
                 "approved": approved,
                 **branding(quote.tenant),
             },

@@ -16,7 +16,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from billing.documents.calculations import totals
+from billing.documents.calculations import allocate, totals
 from billing.documents.selectors import default_tax_rate
 from contracts.models import Customer
 from core.audit import audit_record
@@ -106,7 +106,14 @@ def reprice(quote: Quote) -> None:
 
 
 def set_totals(quote: Quote, one_off: list) -> None:
-    summed = totals(one_off)
+    """The one-off lines' totals, VAT per rate rounded once (BR-CO-17), as their invoice will
+    come to; each saved one-off line is given its share of its rate's VAT, so lines add up."""
+    summed = totals(one_off, currency=quote.currency)
+    shares = allocate(one_off, summed.tax_by_rate, quote.currency)
+    for line, shared in zip(one_off, shares, strict=True):
+        if line.pk and (line.tax_amount, line.gross_amount) != (shared.tax, shared.gross):
+            line.tax_amount, line.gross_amount = shared.tax, shared.gross
+            line.save(update_fields=["tax_amount", "gross_amount"])
     quote.net_amount, quote.tax_amount, quote.gross_amount = summed.net, summed.tax, summed.gross
     quote.deposit_amount = deposit_amount(quote, one_off) if quote.deposit_kind else Decimal(0)
 

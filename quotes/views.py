@@ -14,7 +14,7 @@ from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from billing.documents.calculations import totals
+from billing.documents.calculations import issued_tax_by_rate, totals
 from billing.documents.models import PAYABLE, Invoice
 from billing.payments.gateways import gateway_for
 from contracts.access import customer_required
@@ -74,8 +74,8 @@ def quote_context(quote: Quote) -> dict:
         "quote": quote,
         "one_off": one_off,
         "recurring": recurring,
-        "tax_by_rate": totals(one_off).tax_by_rate.items(),
-        "recurring_totals": totals(recurring),
+        "tax_by_rate": issued_tax_by_rate(one_off).items(),
+        "recurring_totals": totals(recurring, currency=quote.currency),
         "is_open": is_open(quote),
         "closed_message": closed_message(quote),
         "newer": newer_version(quote),

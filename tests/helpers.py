@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from contextlib import contextmanager
+from dataclasses import dataclass
 
+import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
@@ -93,3 +95,42 @@ def pdf_text(content: bytes) -> str:
         timeout=30,
     )
     return done.stdout.decode()
+
+
+@dataclass(frozen=True)
+class PdfWord:
+    text: str
+    x_min: float
+    y_min: float
+    x_max: float
+    y_max: float
+
+
+def pdf_words(content: bytes) -> tuple[float, list[PdfWord]]:
+    """The first page's width and its words with their boxes, in points (`pdftotext -bbox`);
+    skips the test where poppler is missing (never under CI: bin/test installs it)."""
+    import html
+    import re
+    import shutil
+    import subprocess
+
+    pdftotext = shutil.which("pdftotext")
+    if pdftotext is None:
+        pytest.skip("pdftotext (poppler-utils) is needed to read word positions")
+    done = subprocess.run(  # noqa: S603 — fixed arguments, the PDF on stdin
+        [pdftotext, "-bbox", "-f", "1", "-l", "1", "-enc", "UTF-8", "-", "-"],
+        input=content,
+        capture_output=True,
+        check=True,
+        timeout=30,
+    )
+    out = done.stdout.decode()
+    width = float(re.search(r'<page width="([\d.]+)"', out).group(1))
+    words = [
+        PdfWord(html.unescape(text), float(x0), float(y0), float(x1), float(y1))
+        for x0, y0, x1, y1, text in re.findall(
+            r'<word xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="([\d.]+)">(.*?)</word>',
+            out,
+        )
+    ]
+    return width, words

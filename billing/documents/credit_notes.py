@@ -10,7 +10,14 @@ from django.db import transaction
 from django.db.models import Sum
 from django.utils.translation import gettext_lazy as _
 
-from billing.documents.calculations import LineAmounts, line_amounts, totals
+from billing.documents.calculations import (
+    LineAmounts,
+    Totals,
+    allocate,
+    issued_tax_by_rate,
+    line_amounts,
+    totals,
+)
 from billing.documents.invoice_state import locked_invoice, move_invoice
 from billing.documents.models import (
     CreditNote,
@@ -48,14 +55,50 @@ def _rest_of_line(line: InvoiceLine, currency: str) -> LineAmounts:
     return LineAmounts(net, tax, net + tax)
 
 
+def _cap(value: Decimal, limit: Decimal) -> Decimal:
+    """At most `limit` (toward zero for negative amounts)."""
+    return min(value, limit) if limit >= 0 else max(value, limit)
+
+
 def _within(part: LineAmounts, rest: LineAmounts) -> LineAmounts:
     """The part, capped at what is left of the line (toward zero for negative lines)."""
-
-    def cap(value: Decimal, limit: Decimal) -> Decimal:
-        return min(value, limit) if limit >= 0 else max(value, limit)
-
-    net, tax = cap(part.net, rest.net), cap(part.tax, rest.tax)
+    net, tax = _cap(part.net, rest.net), _cap(part.tax, rest.tax)
     return LineAmounts(net, tax, net + tax)
+
+
+def _credit_totals(invoice: Invoice, credit_lines: list[CreditNoteLine]) -> Totals:
+    """The credit note's VAT per rate: the credited net times rate, rounded once (BR-CO-17), like
+    the invoice's. A part of what is left at a rate never takes back more VAT than is left, and
+    the credit that takes the last of a rate's net takes exactly the rest of that rate's VAT,
+    so that partial credits add up to the invoice (0.475 rounds up on each of five credits of
+    2.50 at 19 %, but the invoice of 12.50 charged 2.38, not 2.40)."""
+    currency = invoice.currency
+    charged = issued_tax_by_rate(invoice.lines.all())
+    done = {
+        row["tax_rate"]: (
+            # SQLite sums decimals in floating point: back to the currency's minor unit.
+            round_money(Decimal(row["net"] or 0), currency),
+            round_money(Decimal(row["tax"] or 0), currency),
+        )
+        for row in CreditNoteLine.objects.filter(invoice_line__invoice=invoice)
+        .order_by()
+        .values("tax_rate")
+        .annotate(net=Sum("net_amount"), tax=Sum("tax_amount"))
+    }
+    by_rate = {}
+    for rate, (net, tax) in totals(credit_lines, currency=currency).tax_by_rate.items():
+        charged_net, charged_tax = charged.get(rate, (Decimal(0), Decimal(0)))
+        done_net, done_tax = done.get(rate, (Decimal(0), Decimal(0)))
+        left_net, left_tax = charged_net - done_net, charged_tax - done_tax
+        if net == left_net:
+            tax = left_tax
+        elif abs(net) < abs(left_net) and (net < 0) == (left_net < 0):
+            tax = _cap(tax, left_tax)
+        # else more net than is left, beside lines of the other sign (a discount): as rounded
+        by_rate[rate] = (net, tax)
+    net = sum((n for n, _t in by_rate.values()), Decimal(0))
+    tax = sum((t for _n, t in by_rate.values()), Decimal(0))
+    return Totals(net, tax, net + tax, by_rate)
 
 
 def customer_credit_balances(tenant: Tenant) -> dict[tuple[int, str], Decimal]:
@@ -174,7 +217,12 @@ def credit_note_write(
         )
     if not credit_lines:
         raise ValidationError(_("Nothing is left to credit on this invoice."), code="nothing")
-    summed = totals(credit_lines)
+    summed = _credit_totals(invoice, credit_lines)
+    # Each line holds its share of its rate's VAT, so the note's lines add up to it.
+    for credit_line, shared in zip(
+        credit_lines, allocate(credit_lines, summed.tax_by_rate, invoice.currency), strict=True
+    ):
+        credit_line.tax_amount, credit_line.gross_amount = shared.tax, shared.gross
     note = CreditNote.objects.create(
         tenant=invoice.tenant,
         customer=invoice.customer,

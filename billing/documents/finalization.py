@@ -2,7 +2,8 @@
 draft, by staff or a purchase) and the billing run's batch writer (thousands at a time, COPY).
 
 `invoice_finalization` is pure: from the lines' amounts, the customer and the day it gives the
-amounts under the customer's VAT regime, the totals, the frozen seller and buyer and the dates.
+amounts under the customer's VAT regime, the totals (VAT per rate, rounded once: BR-CO-17, see
+calculations), each line's share of its rate's VAT, the frozen seller and buyer and the dates.
 The callers persist it, each in its own way."""
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from decimal import Decimal
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
-from billing.documents.calculations import line_amounts, totals
+from billing.documents.calculations import allocate, line_amounts, totals
 from contracts.models import Customer, VatRegime
 from core.i18n import require_catalogues
 from core.models import Tenant
@@ -176,19 +177,31 @@ def invoice_finalization(
     legal mention is frozen in the buyer's language."""
     require_catalogues()
     if customer.vat_regime == VatRegime.STANDARD:
-        out = [LineOut(li.tax_rate, li.net_amount, li.tax_amount, li.gross_amount) for li in lines]
+        taxed = [
+            LineOut(li.tax_rate, li.net_amount, li.tax_amount, li.gross_amount) for li in lines
+        ]
     else:
         # Reverse charge and non-taxable customers are invoiced without VAT.
-        out = []
-        for li in lines:
-            zero = line_amounts(
-                quantity=li.quantity,
-                unit_price=li.unit_price,
-                tax_rate=Decimal(0),
-                currency=currency,
+        taxed = [
+            LineOut(
+                Decimal(0),
+                line_amounts(
+                    quantity=li.quantity,
+                    unit_price=li.unit_price,
+                    tax_rate=Decimal(0),
+                    currency=currency,
+                ).net,
+                Decimal(0),
+                Decimal(0),
             )
-            out.append(LineOut(Decimal(0), zero.net, zero.tax, zero.gross))
-    summed = totals(out)
+            for li in lines
+        ]
+    # VAT per rate, rounded once (BR-CO-17); each line holds its share, so lines add up.
+    summed = totals(taxed, currency=currency)
+    out = [
+        LineOut(li.tax_rate, shared.net, shared.tax, shared.gross)
+        for li, shared in zip(taxed, allocate(taxed, summed.tax_by_rate, currency), strict=True)
+    ]
     return Finalization(
         lines=out,
         net_amount=summed.net,

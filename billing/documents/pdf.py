@@ -20,7 +20,7 @@ from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import translation
 
-from billing.documents.calculations import totals
+from billing.documents.calculations import issued_tax_by_rate
 from billing.documents.finalization import buyer_snapshot, seller_snapshot
 from billing.documents.models import CreditNote, Invoice
 from core.i18n import require_catalogues
@@ -65,7 +65,7 @@ def render_invoice_html(invoice: Invoice, lines: list) -> str:
                 "invoice": invoice,
                 "lines": lines,
                 **branding(invoice.tenant),
-                "tax_by_rate": totals(lines).tax_by_rate.items(),
+                "tax_by_rate": issued_tax_by_rate(lines).items(),
             },
         )
 
@@ -95,7 +95,7 @@ def render_credit_note_pdf(note: CreditNote) -> bytes:
                 "invoice": note.invoice,
                 "lines": lines,
                 **branding(note.tenant),
-                "tax_by_rate": totals(lines).tax_by_rate.items(),
+                "tax_by_rate": issued_tax_by_rate(lines).items(),
             },
         )
     return write_pdf(html)

@@ -129,7 +129,7 @@ def _payment_state(order: Order, lines: list[InvoiceLine]) -> str | None:
     live_lines = [line for line in lines if line.invoice.status != InvoiceStatus.VOID]
     # Credited: credit notes took back every one of the order's lines (whatever was paid
     # before goes to the customer's credit or back as a refund).
-    if all(line.credited >= line.gross_amount for line in live_lines):
+    if all(line.credited >= line.net_amount for line in live_lines):
         return OrderPaymentState.CREDITED
     if all(i.status == InvoiceStatus.PAID or i.amount_due <= 0 for i in live):
         return OrderPaymentState.PAID
@@ -147,7 +147,9 @@ def order_payments(orders) -> dict[int, OrderPayment]:
         CreditNoteLine.objects.filter(invoice_line=OuterRef("pk"))
         .order_by()
         .values("invoice_line")
-        .annotate(total=Sum("gross_amount"))
+        # Nets: a credit takes exactly what is left of a line's net, while its share of the
+        # rate's VAT may differ from the line's by a cent (VAT is rounded per rate).
+        .annotate(total=Sum("net_amount"))
         .values("total")
     )
     lines = (

@@ -190,7 +190,7 @@ def invoice_finalize(
     amount_fields = ["tax_rate", "net_amount", "tax_amount", "gross_amount"]
     for line, amounts in zip(lines, final.lines, strict=True):
         changed = [f for f in amount_fields if getattr(line, f) != getattr(amounts, f)]
-        if changed:  # zeroed by the VAT regime
+        if changed:  # zeroed by the VAT regime, or given its share of its rate's VAT
             for name in changed:
                 setattr(line, name, getattr(amounts, name))
             line.save(update_fields=changed)

@@ -8,7 +8,7 @@ from django.template.response import TemplateResponse
 from django.utils import timezone
 
 from billing.documents import selectors
-from billing.documents.calculations import totals
+from billing.documents.calculations import issued_tax_by_rate
 from billing.documents.credit_notes import customer_credit_balance
 from billing.documents.models import PAYABLE, CreditNote, Invoice
 from billing.documents.pdf import credit_note_pdf, invoice_pdf
@@ -61,7 +61,7 @@ def invoice_detail(request: HttpRequest, invoice_id: int) -> HttpResponse:
             "invoice": invoice,
             "lines": lines,
             "orders": selectors.invoice_orders(invoice=invoice) if _bills_orders(lines) else [],
-            "tax_by_rate": totals(lines).tax_by_rate.items(),
+            "tax_by_rate": issued_tax_by_rate(lines).items(),
             "overdue": invoice.is_overdue(timezone.localdate()),
             "may_pay": invoice.status in PAYABLE
             and invoice.amount_due > 0
@@ -213,9 +213,7 @@ def subscription_detail(request: HttpRequest, subscription_id: int) -> HttpRespo
     response = subscription_views.subscription_detail(request, subscription_id)
     if isinstance(response, TemplateResponse) and response.context_data is not None:
         context = response.context_data
-        context["invoices"] = selectors.subscription_invoices(
-            subscription=context["subscription"]
-        )
+        context["invoices"] = selectors.subscription_invoices(subscription=context["subscription"])
         card = {"amount": context["amount"], "subscription": context["subscription"]}
         _with_prices(request, [card])
         context["price"] = card["price"]

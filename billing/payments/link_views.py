@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from billing.documents.calculations import totals
+from billing.documents.calculations import issued_tax_by_rate
 from billing.documents.links import invoice_from_token
 from billing.documents.models import PAYABLE, Invoice
 from billing.documents.pdf import invoice_pdf
@@ -61,7 +61,7 @@ def invoice_by_link(request: HttpRequest, token: str) -> HttpResponse:
             "invoice": invoice,
             "lines": lines,
             "token": token,
-            "tax_by_rate": totals(lines).tax_by_rate.items(),
+            "tax_by_rate": issued_tax_by_rate(lines).items(),
             "overdue": invoice.is_overdue(timezone.localdate()),
             "may_pay": invoice.status in PAYABLE
             and invoice.amount_due > 0

@@ -43,7 +43,7 @@ from billing.payments.models import Gateway, PaymentSettings
 from billing.payments.tasks import charge_invoices
 from billing.run.bulk import bulk_set
 from billing.run.insert import insert_by_copy, insert_by_orm
-from contracts.models import Customer, VatRegime
+from contracts.models import Customer
 from core.audit import audit_record
 from core.models import Tenant, User
 from core.roles import SYSTEM, require
@@ -216,17 +216,17 @@ def _run_batch(
                 seller=seller,
                 buyer=buyers[customer.pk],
             )
-            if final.vat_regime != VatRegime.STANDARD:  # zeroed lines: take their amounts
-                lines = [
-                    {
-                        **line,
-                        "tax_rate": amounts.tax_rate,
-                        "net_amount": amounts.net_amount,
-                        "tax_amount": amounts.tax_amount,
-                        "gross_amount": amounts.gross_amount,
-                    }
-                    for line, amounts in zip(lines, final.lines, strict=True)
-                ]
+            # The lines as finalized: their share of each rate's VAT, or zeroed by the regime.
+            lines = [
+                {
+                    **line,
+                    "tax_rate": amounts.tax_rate,
+                    "net_amount": amounts.net_amount,
+                    "tax_amount": amounts.tax_amount,
+                    "gross_amount": amounts.gross_amount,
+                }
+                for line, amounts in zip(lines, final.lines, strict=True)
+            ]
             invoices.append(
                 Invoice(
                     tenant=tenant,
@@ -361,9 +361,8 @@ def _lines(subscription, period, options, charges, rate) -> list[dict]:
 
 def _discount_line(subscription, discounted: list[dict], start: date, last_day: date) -> dict:
     """One line taking the discount off the net of `discounted` (tariff and option lines;
-    pending charges are not discounted). Its VAT is computed per line at the same rate, so the
-    invoice's VAT is that of the discounted net, give or take the per-line rounding that
-    calculations.totals sums (BR-CO-17 as DESIGN.md applies it)."""
+    pending charges are not discounted). It is at the same rate, so the invoice's VAT at that
+    rate is that of the discounted net, rounded once (calculations.totals, BR-CO-17)."""
     currency = subscription.currency
     net = sum((line["net_amount"] for line in discounted), Decimal(0))
     amount = discount_amount(subscription.discount_kind, subscription.discount_value, net, currency)

@@ -5,7 +5,7 @@ from decimal import Decimal
 from django import template
 from django.utils import translation
 
-from core.money import format_money
+from core.money import format_money, format_unit_price
 
 register = template.Library()
 
@@ -17,3 +17,13 @@ def money(amount: Decimal | str | None, currency: str) -> str:
         return ""
     language = (translation.get_language() or "en").split("-")[0]
     return format_money(Decimal(amount), currency, language)
+
+
+@register.filter
+def unit_price(amount: Decimal | str | None, currency: str) -> str:
+    """{{ line.unit_price|unit_price:currency }} → "€0.005", "€12.50": the stored precision, up to
+    4 places, so quantity times the shown price is the line's net (`money` rounds to cents)."""
+    if amount is None or amount == "":
+        return ""
+    language = (translation.get_language() or "en").split("-")[0]
+    return format_unit_price(Decimal(amount), currency, language)

@@ -243,7 +243,7 @@ def test_totals_are_the_sums_of_rounded_lines(lines, currency):
             )
 
     made = [Line(*spec) for spec in lines]
-    summed = totals(made)
+    summed = totals(made, currency=currency)
     assert summed.net == sum(line.net_amount for line in made)
     assert summed.gross == summed.net + summed.tax
     assert sum(tax for _net, tax in summed.tax_by_rate.values()) == summed.tax

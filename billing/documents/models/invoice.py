@@ -142,7 +142,9 @@ class InvoiceLine(models.Model):
     )
     unit_price = models.DecimalField(_("unit price"), max_digits=19, decimal_places=4)
     tax_rate = models.DecimalField(_("VAT (%)"), max_digits=5, decimal_places=2)
-    # Rounded per line, half-up, to the currency; the invoice's totals are sums of these.
+    # Net rounded per line, half-up, to the currency. VAT is rounded once per rate (BR-CO-17);
+    # from finalization on, tax_amount is the line's share of its rate's VAT
+    # (calculations.allocate), so the invoice's totals are sums of these.
     net_amount = models.DecimalField(_("net"), max_digits=19, decimal_places=2)
     tax_amount = models.DecimalField(_("VAT"), max_digits=19, decimal_places=2)
     gross_amount = models.DecimalField(_("total"), max_digits=19, decimal_places=2)
