@@ -125,6 +125,18 @@ class LineIn:
     tax_amount: Decimal
     gross_amount: Decimal
 
+    @classmethod
+    def of(cls, line: dict) -> LineIn:
+        """From the billing run's line dict (the run and the checkout's review build those)."""
+        return cls(
+            line["quantity"],
+            line["unit_price"],
+            line["tax_rate"],
+            line["net_amount"],
+            line["tax_amount"],
+            line["gross_amount"],
+        )
+
 
 @dataclass(frozen=True)
 class LineOut:

@@ -80,6 +80,8 @@ class Choice:
 
 @dataclass(frozen=True)
 class ReviewLine:
+    """A line of the first invoice as the review shows it (net, and gross for this buyer)."""
+
     description: str
     quantity: Decimal
     unit_price: Decimal
@@ -140,7 +142,10 @@ def choice_check(*, customer: Customer, choice: Choice) -> None:
         seen.add(option.pk)
 
 
-def _draft(customer: Customer, choice: Choice, today: date):
+def _draft(
+    customer: Customer, choice: Choice, today: date
+) -> tuple[Subscription, list[SubscriptionOption]]:
+    """The unsaved subscription and booked options the choice would make today."""
     subscription = subscription_draft(
         customer=customer, tariff=choice.tariff, start_on=today, quantity=choice.quantity
     )
@@ -161,17 +166,7 @@ def checkout_review(*, customer: Customer, choice: Choice, today: date) -> Revie
     final = invoice_finalization(
         customer=customer,
         currency=subscription.currency,
-        lines=[
-            LineIn(
-                li["quantity"],
-                li["unit_price"],
-                li["tax_rate"],
-                li["net_amount"],
-                li["tax_amount"],
-                li["gross_amount"],
-            )
-            for li in lines
-        ],
+        lines=[LineIn.of(line) for line in lines],
         today=today,
         seller=seller_snapshot(customer.tenant),
         buyer=buyer_snapshot(customer),

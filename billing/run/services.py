@@ -201,17 +201,7 @@ def _run_batch(
             final = invoice_finalization(
                 customer=customer,
                 currency=subscription.currency,
-                lines=[
-                    LineIn(
-                        line["quantity"],
-                        line["unit_price"],
-                        line["tax_rate"],
-                        line["net_amount"],
-                        line["tax_amount"],
-                        line["gross_amount"],
-                    )
-                    for line in lines
-                ],
+                lines=[LineIn.of(line) for line in lines],
                 today=today,
                 seller=seller,
                 buyer=buyers[customer.pk],
