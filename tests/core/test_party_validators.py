@@ -73,7 +73,7 @@ class TestPortalContractForm:
         assert response.status_code == 200
         assert "vat_id" in response.context["form"].errors
         content = response.content.decode()
-        assert "n&#x27;est pas un numéro de TVA valide" in content
+        assert "n&#x27;est pas un numéro de TVA intracommunautaire valide" in content
         assert "is not a valid VAT number" not in content
 
     def test_a_wrong_codice_fiscale_is_a_form_error(self, world):
