@@ -175,7 +175,10 @@ def run_tasks():
 
     from celery import current_app
 
-    def _run(until, timeout: float = 15.0) -> None:
+    # A ceiling, not a wait: it returns as soon as `until()` holds. Generous, because a test
+    # that seeds the demo first queues its dozens of invoice e-mails (each renders a PDF)
+    # ahead of the one it waits for, on a 2-core machine that may be busy.
+    def _run(until, timeout: float = 90.0) -> None:
         if current_app.conf.task_always_eager:
             assert until(), "the eager tasks did not do what was expected"
             return
