@@ -304,9 +304,7 @@ def invoice_cii_xml(invoice: Invoice, lines: Iterable[InvoiceLine] | None = None
     lines.sort(key=lambda line: (line.position, line.pk or 0))
     seller, buyer, currency = invoice.seller, invoice.buyer, invoice.currency
     regime = invoice.vat_regime or VatRegime.STANDARD
-    vat = vat_totals(
-        lines=lines, regime=regime, currency=currency, stored_tax=invoice.tax_amount
-    )
+    vat = vat_totals(lines=lines, regime=regime, currency=currency, stored_tax=invoice.tax_amount)
     line_total = sum((line.net_amount for line in lines), Decimal(0))
     grand_total = line_total + vat.tax
 
@@ -341,8 +339,11 @@ def invoice_cii_xml(invoice: Invoice, lines: Iterable[InvoiceLine] | None = None
         agreement, "ram:BuyerTradeParty", buyer, _buyer_address(buyer), with_vat_id=with_vat_ids
     )
     if buyer.get("po_number"):
-        _el(_el(agreement, "ram:BuyerOrderReferencedDocument"), "ram:IssuerAssignedID",
-            buyer["po_number"])  # fmt: skip
+        _el(
+            _el(agreement, "ram:BuyerOrderReferencedDocument"),
+            "ram:IssuerAssignedID",
+            buyer["po_number"],
+        )
 
     _el(transaction, "ram:ApplicableHeaderTradeDelivery")
 
