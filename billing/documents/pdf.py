@@ -143,6 +143,19 @@ def invoice_pdf(invoice: Invoice) -> Invoice:
     return _stored_pdf(invoice, render_invoice_pdf)
 
 
+def invoice_xml(invoice: Invoice) -> bytes:
+    """The invoice's EN 16931 XML as its stored PDF carries it, so both downloads always agree
+    (the embedded XML is the legal e-invoice). PDFs stored before Factur-X carry none: their XML
+    is built from the same frozen data."""
+    # deferred: factur-x imports pypdf and its XSDs; only this download needs it
+    from facturx import get_facturx_xml_from_pdf
+
+    stored = invoice_pdf(invoice)
+    with stored.pdf.open("rb") as f:
+        filename, xml = get_facturx_xml_from_pdf(f.read(), check_xsd=False)
+    return xml if filename == FACTURX_XML_NAME else invoice_cii_xml(invoice)
+
+
 def credit_note_pdf(note: CreditNote) -> CreditNote:
     return _stored_pdf(note, render_credit_note_pdf)
 
