@@ -15,9 +15,9 @@ from decimal import Decimal
 
 from lxml import etree
 
+from billing.documents.calculations import issued_tax_by_rate, rate_tax
 from billing.documents.models import Invoice, InvoiceLine
 from contracts.models import VatRegime
-from core.money import round_money
 
 # The EN 16931 profile of Factur-X 1.0 / ZUGFeRD 2.x (BT-24).
 EN16931_GUIDELINE = "urn:cen.eu:en16931:2017"
@@ -31,8 +31,6 @@ NS = {
     "qdt": "urn:un:unece:uncefact:data:standard:QualifiedDataType:100",
     "udt": "urn:un:unece:uncefact:data:standard:UnqualifiedDataType:100",
 }
-
-HUNDRED = Decimal(100)
 
 
 @dataclass(frozen=True)
@@ -86,21 +84,18 @@ class VatTotals:
 def vat_totals(
     *, lines: Sequence[InvoiceLine], regime: str, currency: str, stored_tax: Decimal
 ) -> VatTotals:
-    """The VAT breakdown by rate. EN 16931 computes each rate's tax once on its basis (BR-CO-17).
-    Invoices finalized before that rule summed the lines' rounded tax instead, and their stored
-    tax may differ by a cent: for them the breakdown carries the per-line sums, so the document
-    agrees both with itself (BR-CO-14) and with the amount the customer was asked to pay."""
-    by_rate: dict[Decimal, tuple[Decimal, Decimal]] = {}
-    for line in lines:
-        basis, line_tax = by_rate.get(line.tax_rate, (Decimal(0), Decimal(0)))
-        by_rate[line.tax_rate] = (basis + line.net_amount, line_tax + line.tax_amount)
-    rates = sorted(by_rate, reverse=True)
-    per_rate = {rate: round_money(by_rate[rate][0] * rate / HUNDRED, currency) for rate in rates}
+    """The VAT breakdown by rate. EN 16931 computes each rate's tax once on its basis (BR-CO-17),
+    as finalization does today. Invoices finalized before that rule summed the lines' rounded
+    tax instead, and their stored tax may differ by a cent: for them the breakdown carries the
+    per-line sums as issued, so the document agrees both with itself (BR-CO-14) and with the
+    amount the customer was asked to pay."""
+    as_issued = issued_tax_by_rate(lines)  # rate -> (basis, sum of the lines' tax)
+    per_rate = {rate: rate_tax(basis, rate, currency) for rate, (basis, _tax) in as_issued.items()}
     if sum(per_rate.values(), Decimal(0)) != stored_tax:
-        per_rate = {rate: by_rate[rate][1] for rate in rates}
+        per_rate = {rate: tax for rate, (_basis, tax) in as_issued.items()}
     breakdown = [
-        VatBreakdown(rate, by_rate[rate][0], per_rate[rate], vat_category(regime, rate))
-        for rate in rates
+        VatBreakdown(rate, basis, per_rate[rate], vat_category(regime, rate))
+        for rate, (basis, _tax) in as_issued.items()
     ]
     return VatTotals(breakdown, sum((row.tax for row in breakdown), Decimal(0)))
 
