@@ -122,8 +122,7 @@ def _amount(value: Decimal) -> str:
 
 def _number(value: Decimal) -> str:
     """A quantity, price or rate without trailing zeros: 19.00 → 19, 1.5000 → 1.5."""
-    text = f"{value.normalize():f}"
-    return text
+    return f"{value.normalize():f}"
 
 
 def _address_from_lines(lines: Sequence[str]) -> dict:

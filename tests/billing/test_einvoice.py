@@ -7,12 +7,13 @@ from decimal import Decimal
 
 import facturx
 import pytest
+from django.core.files.base import ContentFile
 from django.urls import reverse
 from lxml import etree
 from pypdf import PdfReader
 
 from billing.documents.einvoice import NS, invoice_cii_xml
-from billing.documents.pdf import invoice_pdf
+from billing.documents.pdf import invoice_pdf, write_pdf
 from billing.documents.services import invoice_add_line, invoice_create_draft, invoice_finalize
 from billing.models import Invoice, TaxRate
 from core.money import round_money
@@ -334,6 +335,16 @@ def test_the_customer_downloads_the_xml_of_an_invoice(world):
     invoice.refresh_from_db()
     with invoice.pdf.open("rb") as f:
         assert facturx.get_facturx_xml_from_pdf(f.read())[1] == response.content
+
+
+def test_an_invoice_stored_before_factur_x_gets_its_xml_built_from_its_frozen_data(world):
+    invoice = finalized(world)
+    plain = write_pdf("<p>Invoice stored before Factur-X</p>")
+    invoice.pdf.save(f"{invoice.number}.pdf", ContentFile(plain), save=False)
+    Invoice.objects.filter(pk=invoice.pk).update(pdf=invoice.pdf.name)
+    response = world.client(world.alice).get(reverse("invoice_xml", args=[invoice.pk]))
+    assert response.status_code == 200
+    assert response.content == invoice_cii_xml(invoice)
 
 
 def test_the_invoice_page_links_the_xml_beside_the_pdf(world):
