@@ -22,6 +22,7 @@ urlpatterns = [
     path("invoices/statement/pdf", collection_views.statement_pdf, name="statement_pdf"),
     path("invoices/<int:invoice_id>/", views.invoice_detail, name="invoice_detail"),
     path("invoices/<int:invoice_id>/pdf", views.invoice_pdf_download, name="invoice_pdf"),
+    path("invoices/<int:invoice_id>/xml", views.invoice_xml_download, name="invoice_xml"),
     path(
         "invoices/credit-notes/<int:note_id>/pdf",
         views.credit_note_pdf_download,

@@ -21,11 +21,16 @@ from django.template.loader import render_to_string
 from django.utils import translation
 
 from billing.documents.calculations import issued_tax_by_rate
+from billing.documents.einvoice import invoice_cii_xml
 from billing.documents.finalization import buyer_snapshot, seller_snapshot
 from billing.documents.models import CreditNote, Invoice
 from core.i18n import require_catalogues
 
 STYLESHEET = settings.BASE_DIR / "templates" / "billing" / "pdf" / "invoice.css"
+# The Factur-X XMP properties (document type, XML file name, version, EN 16931 profile) with
+# the PDF/A extension schema that declares them; constant for every invoice.
+FACTURX_XMP = settings.BASE_DIR / "templates" / "billing" / "pdf" / "factur-x.xmp"
+FACTURX_XML_NAME = "factur-x.xml"  # the name Factur-X and ZUGFeRD readers look for
 
 
 @cache
@@ -70,19 +75,33 @@ def render_invoice_html(invoice: Invoice, lines: list) -> str:
         )
 
 
-def write_pdf(html: str) -> bytes:
-    from weasyprint import HTML  # deferred: see _engine
+def write_pdf(html: str, *, einvoice: bytes | None = None) -> bytes:
+    """The PDF of `html`; with `einvoice` (CII XML) a Factur-X invoice: PDF/A-3b, the XML
+    attached as factur-x.xml (relationship Data: the XML is the invoice's data, the page its
+    presentation) and named in the XMP metadata, as EN 16931 hybrid invoices are read."""
+    from weasyprint import HTML, Attachment  # deferred: see _engine
 
     fonts, stylesheet, image_cache = _engine()
+    options: dict = {}
+    if einvoice is not None:
+        options = {
+            "pdf_variant": "pdf/a-3b",
+            "attachments": [
+                Attachment(string=einvoice, name=FACTURX_XML_NAME, relationship="Data")
+            ],
+            "xmp_metadata": [FACTURX_XMP],
+        }
     return HTML(string=html, base_url=str(settings.BASE_DIR)).write_pdf(
         stylesheets=[stylesheet],
         font_config=fonts,
         cache=image_cache,
+        **options,
     )
 
 
 def render_invoice_pdf(invoice: Invoice) -> bytes:
-    return write_pdf(render_invoice_html(invoice, list(invoice.lines.all())))
+    lines = list(invoice.lines.all())
+    return write_pdf(render_invoice_html(invoice, lines), einvoice=invoice_cii_xml(invoice, lines))
 
 
 def render_credit_note_pdf(note: CreditNote) -> bytes:
@@ -122,6 +141,19 @@ def _stored_pdf(document: Invoice | CreditNote, render) -> Invoice | CreditNote:
 
 def invoice_pdf(invoice: Invoice) -> Invoice:
     return _stored_pdf(invoice, render_invoice_pdf)
+
+
+def invoice_xml(invoice: Invoice) -> bytes:
+    """The invoice's EN 16931 XML as its stored PDF carries it, so both downloads always agree
+    (the embedded XML is the legal e-invoice). PDFs stored before Factur-X carry none: their XML
+    is built from the same frozen data."""
+    # deferred: factur-x imports pypdf and its XSDs; only this download needs it
+    from facturx import get_facturx_xml_from_pdf
+
+    stored = invoice_pdf(invoice)
+    with stored.pdf.open("rb") as f:
+        filename, xml = get_facturx_xml_from_pdf(f.read(), check_xsd=False)
+    return xml if filename == FACTURX_XML_NAME else invoice_cii_xml(invoice)
 
 
 def credit_note_pdf(note: CreditNote) -> CreditNote:

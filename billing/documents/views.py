@@ -11,7 +11,7 @@ from billing.documents import selectors
 from billing.documents.calculations import issued_tax_by_rate
 from billing.documents.credit_notes import customer_credit_balance
 from billing.documents.models import PAYABLE, CreditNote, Invoice
-from billing.documents.pdf import credit_note_pdf, invoice_pdf
+from billing.documents.pdf import credit_note_pdf, invoice_pdf, invoice_xml
 from contracts.access import customer_required
 from core.roles import may
 from subscriptions import selectors as subscription_selectors
@@ -79,6 +79,18 @@ def invoice_pdf_download(request: HttpRequest, invoice_id: int) -> FileResponse:
         pk=invoice_id,
     )
     return pdf_download(invoice_pdf(invoice))
+
+
+@customer_required
+def invoice_xml_download(request: HttpRequest, invoice_id: int) -> HttpResponse:
+    """The invoice's EN 16931 e-invoice (CII XML), the one its PDF carries."""
+    invoice = get_object_or_404(
+        selectors.invoice_list(tenant=request.tenant, customer=request.customer, with_lines=True),
+        pk=invoice_id,
+    )
+    response = HttpResponse(invoice_xml(invoice), content_type="application/xml")
+    response["Content-Disposition"] = f'attachment; filename="{invoice.number}.xml"'
+    return response
 
 
 @customer_required

@@ -174,6 +174,7 @@ OBJECT_URLS = {
     "subscription_undo_change": _subscription_url("undo-change/", "post", {}),
     "subscription_module_data": lambda w: (_alpha_module_data_url(w), "get", None),
     "invoice_pdf": lambda w: (f"/invoices/{_alpha_invoice(w).pk}/pdf", "get", None),
+    "invoice_xml": lambda w: (f"/invoices/{_alpha_invoice(w).pk}/xml", "get", None),
     "invoice_detail": lambda w: (f"/invoices/{_alpha_invoice(w).pk}/", "get", None),
     "credit_note_pdf": lambda w: (
         f"/invoices/credit-notes/{_alpha_credit_note(w).pk}/pdf",

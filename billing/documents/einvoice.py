@@ -1,0 +1,363 @@
+"""The structured e-invoice of a finalized invoice: UN/CEFACT CII D16B in the EN 16931 profile,
+the XML that Factur-X (France) and ZUGFeRD (Germany) embed in the PDF.
+
+Built from the invoice's frozen data alone (number, dates, currency, the seller and buyer
+snapshots, the lines and the stored totals), so the XML of an invoice never changes after issue,
+whatever becomes of the business or the customer. Snapshots frozen before the structured
+address fields carry only printed lines; their address is rebuilt from those."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+from lxml import etree
+
+from billing.documents.calculations import issued_tax_by_rate, rate_tax
+from billing.documents.models import Invoice, InvoiceLine
+from contracts.models import VatRegime
+
+# The EN 16931 profile of Factur-X 1.0 / ZUGFeRD 2.x (BT-24).
+EN16931_GUIDELINE = "urn:cen.eu:en16931:2017"
+COMMERCIAL_INVOICE = "380"  # UNTDID 1001
+SEPA_CREDIT_TRANSFER = "58"  # UNTDID 4461
+UNIT_ONE = "C62"  # UN/ECE Rec. 20: "one", the unit of every Kontor line
+
+NS = {
+    "rsm": "urn:un:unece:uncefact:data:standard:CrossIndustryInvoice:100",
+    "ram": "urn:un:unece:uncefact:data:standard:ReusableAggregateBusinessInformationEntity:100",
+    "qdt": "urn:un:unece:uncefact:data:standard:QualifiedDataType:100",
+    "udt": "urn:un:unece:uncefact:data:standard:UnqualifiedDataType:100",
+}
+
+
+@dataclass(frozen=True)
+class VatCategory:
+    """An EN 16931 VAT category (UNTDID 5305) and, for the ones that charge none, why."""
+
+    code: str
+    exemption_reason: str = ""
+    exemption_code: str = ""  # the CEF VATEX list
+
+    @property
+    def has_rate(self) -> bool:
+        # BR-O-05 / BR-O-12: "not subject to VAT" carries no rate at all.
+        return self.code != "O"
+
+
+STANDARD = VatCategory("S")
+ZERO_RATED = VatCategory("Z")
+REVERSE_CHARGE = VatCategory(
+    "AE",
+    "Reverse charge: VAT to be accounted for by the recipient (Directive 2006/112/EC, art. 196)",
+    "VATEX-EU-AE",
+)
+NOT_SUBJECT = VatCategory("O", "Not subject to VAT", "VATEX-EU-O")
+
+
+def vat_category(regime: str, rate: Decimal) -> VatCategory:
+    if regime == VatRegime.REVERSE_CHARGE:
+        return REVERSE_CHARGE
+    if regime == VatRegime.NOT_TAXABLE:
+        return NOT_SUBJECT
+    return STANDARD if rate > 0 else ZERO_RATED
+
+
+@dataclass(frozen=True)
+class VatBreakdown:
+    """One row of BG-23: BT-116 basis, BT-117 tax, BT-119 rate, BT-118 category."""
+
+    rate: Decimal
+    basis: Decimal
+    tax: Decimal
+    category: VatCategory
+
+
+@dataclass(frozen=True)
+class VatTotals:
+    breakdown: list[VatBreakdown]
+    tax: Decimal  # BT-110, always the sum of the breakdown's tax (BR-CO-14)
+
+
+def vat_totals(
+    *, lines: Sequence[InvoiceLine], regime: str, currency: str, stored_tax: Decimal
+) -> VatTotals:
+    """The VAT breakdown by rate. EN 16931 computes each rate's tax once on its basis (BR-CO-17),
+    as finalization does today. Invoices finalized before that rule summed the lines' rounded
+    tax instead, and their stored tax may differ by a cent: for them the breakdown carries the
+    per-line sums as issued, so the document agrees both with itself (BR-CO-14) and with the
+    amount the customer was asked to pay."""
+    as_issued = issued_tax_by_rate(lines)  # rate -> (basis, sum of the lines' tax)
+    per_rate = {rate: rate_tax(basis, rate, currency) for rate, (basis, _tax) in as_issued.items()}
+    if sum(per_rate.values(), Decimal(0)) != stored_tax:
+        per_rate = {rate: tax for rate, (_basis, tax) in as_issued.items()}
+    breakdown = [
+        VatBreakdown(rate, basis, per_rate[rate], vat_category(regime, rate))
+        for rate, (basis, _tax) in as_issued.items()
+    ]
+    return VatTotals(breakdown, sum((row.tax for row in breakdown), Decimal(0)))
+
+
+# --- building the XML ---------------------------------------------------------------------------
+
+
+def _el(parent: etree._Element, tag: str, text: str | None = None, **attrib: str):
+    prefix, name = tag.split(":")
+    element = etree.SubElement(parent, f"{{{NS[prefix]}}}{name}", attrib)
+    if text is not None:
+        element.text = text
+    return element
+
+
+def _date(parent: etree._Element, tag: str, day: date) -> None:
+    _el(_el(parent, tag), "udt:DateTimeString", day.strftime("%Y%m%d"), format="102")
+
+
+def _amount(value: Decimal) -> str:
+    # BR-DEC: amounts with at most two decimals; the stored amounts already are.
+    return f"{value:.2f}"
+
+
+def _number(value: Decimal) -> str:
+    """A quantity, price or rate without trailing zeros: 19.00 → 19, 1.5000 → 1.5."""
+    return f"{value.normalize():f}"
+
+
+def _address_from_lines(lines: Sequence[str]) -> dict:
+    """Street lines of an address frozen as printed text (no postcode or city known apart)."""
+    return {"street_lines": [line for line in lines if line][:3]}
+
+
+def _country(snapshot: dict) -> str:
+    """ISO 3166 code; old snapshots had none, but an EU VAT id starts with its country's."""
+    country = snapshot.get("country") or ""
+    if not country:
+        vat_id = (snapshot.get("vat_id") or "").strip().upper()
+        if len(vat_id) > 2 and vat_id[:2].isalpha():
+            country = "GR" if vat_id[:2] == "EL" else vat_id[:2]
+    return country
+
+
+def _seller_address(seller: dict) -> dict:
+    if seller.get("city") or seller.get("street_lines"):
+        return seller
+    return _address_from_lines((seller.get("address") or "").splitlines())
+
+
+def _buyer_address(buyer: dict) -> dict:
+    if buyer.get("city") or buyer.get("street_lines"):
+        return buyer
+    # address_lines begins with the name as printed; the rest is the address.
+    printed = list(buyer.get("address_lines") or [])
+    if printed and printed[0] == buyer.get("name"):
+        printed = printed[1:]
+    return _address_from_lines(printed)
+
+
+def _postal_address(party: etree._Element, address: dict, country: str) -> None:
+    postal = _el(party, "ram:PostalTradeAddress")
+    if address.get("postal_code"):
+        _el(postal, "ram:PostcodeCode", address["postal_code"])
+    for tag, line in zip(
+        ("ram:LineOne", "ram:LineTwo", "ram:LineThree"),
+        address.get("street_lines") or [],
+        strict=False,
+    ):
+        _el(postal, tag, line)
+    if address.get("city"):
+        _el(postal, "ram:CityName", address["city"])
+    if country:
+        _el(postal, "ram:CountryID", country)
+
+
+def _legal_registration(snapshot: dict) -> tuple[str, str] | None:
+    """BT-30 / BT-47 and its ICD scheme: the SIREN (0002) where there is one, else the
+    company register number without a scheme."""
+    if snapshot.get("siren"):
+        return snapshot["siren"], "0002"
+    number = snapshot.get("register_number") or snapshot.get("registration_number") or ""
+    return (number, "") if number else None
+
+
+def _trade_party(
+    parent: etree._Element,
+    tag: str,
+    snapshot: dict,
+    address: dict,
+    *,
+    with_vat_id: bool,
+    contact: dict | None = None,
+) -> None:
+    party = _el(parent, tag)
+    _el(party, "ram:Name", snapshot.get("legal_name") or snapshot.get("name") or "")
+    registration = _legal_registration(snapshot)
+    if registration:
+        number, scheme = registration
+        legal = _el(party, "ram:SpecifiedLegalOrganization")
+        if scheme:
+            _el(legal, "ram:ID", number, schemeID=scheme)
+        else:
+            _el(legal, "ram:ID", number)
+    if contact and any(contact.values()):
+        trade_contact = _el(party, "ram:DefinedTradeContact")
+        if contact.get("name"):
+            _el(trade_contact, "ram:PersonName", contact["name"])
+        if contact.get("phone"):
+            phone = _el(trade_contact, "ram:TelephoneUniversalCommunication")
+            _el(phone, "ram:CompleteNumber", contact["phone"])
+        if contact.get("email"):
+            email = _el(trade_contact, "ram:EmailURIUniversalCommunication")
+            _el(email, "ram:URIID", contact["email"])
+    _postal_address(party, address, _country(snapshot))
+    if contact and contact.get("email"):
+        # BT-34, the seller's electronic address (scheme EM: an e-mail address).
+        uri = _el(party, "ram:URIUniversalCommunication")
+        _el(uri, "ram:URIID", contact["email"], schemeID="EM")
+    if with_vat_id and snapshot.get("vat_id"):
+        _el(_el(party, "ram:SpecifiedTaxRegistration"), "ram:ID", snapshot["vat_id"], schemeID="VA")
+    if tag == "ram:SellerTradeParty" and snapshot.get("tax_id"):
+        # BT-32, the seller's national tax number ("FC": fiscal code).
+        _el(_el(party, "ram:SpecifiedTaxRegistration"), "ram:ID", snapshot["tax_id"], schemeID="FC")
+
+
+def _trade_tax(
+    parent: etree._Element,
+    category: VatCategory,
+    rate: Decimal,
+    *,
+    basis: Decimal | None = None,
+    tax: Decimal | None = None,
+) -> None:
+    """A line's ApplicableTradeTax (rate and category) or, with basis and tax, a BG-23 row."""
+    trade_tax = _el(parent, "ram:ApplicableTradeTax")
+    if tax is not None:
+        _el(trade_tax, "ram:CalculatedAmount", _amount(tax))
+    _el(trade_tax, "ram:TypeCode", "VAT")
+    if basis is not None and category.exemption_reason:
+        _el(trade_tax, "ram:ExemptionReason", category.exemption_reason)
+    if basis is not None:
+        _el(trade_tax, "ram:BasisAmount", _amount(basis))
+    _el(trade_tax, "ram:CategoryCode", category.code)
+    if basis is not None and category.exemption_code:
+        _el(trade_tax, "ram:ExemptionReasonCode", category.exemption_code)
+    if category.has_rate:
+        _el(trade_tax, "ram:RateApplicablePercent", _number(rate))
+
+
+def _line_item(parent: etree._Element, index: int, line: InvoiceLine, regime: str) -> None:
+    item = _el(parent, "ram:IncludedSupplyChainTradeLineItem")
+    _el(_el(item, "ram:AssociatedDocumentLineDocument"), "ram:LineID", str(index))
+    _el(_el(item, "ram:SpecifiedTradeProduct"), "ram:Name", line.description)
+    quantity, price = line.quantity, line.unit_price
+    if price < 0:
+        # BR-27: a net price is never negative; a deduction is a negative quantity instead.
+        quantity, price = -quantity, -price
+    agreement = _el(item, "ram:SpecifiedLineTradeAgreement")
+    _el(_el(agreement, "ram:NetPriceProductTradePrice"), "ram:ChargeAmount", _number(price))
+    delivery = _el(item, "ram:SpecifiedLineTradeDelivery")
+    _el(delivery, "ram:BilledQuantity", _number(quantity), unitCode=UNIT_ONE)
+    settlement = _el(item, "ram:SpecifiedLineTradeSettlement")
+    _trade_tax(settlement, vat_category(regime, line.tax_rate), line.tax_rate)
+    if line.service_start and line.service_end:
+        period = _el(settlement, "ram:BillingSpecifiedPeriod")
+        _date(period, "ram:StartDateTime", line.service_start)
+        _date(period, "ram:EndDateTime", line.service_end)
+    summation = _el(settlement, "ram:SpecifiedTradeSettlementLineMonetarySummation")
+    _el(summation, "ram:LineTotalAmount", _amount(line.net_amount))
+
+
+def _payment_means(settlement: etree._Element, seller: dict) -> None:
+    if not seller.get("iban"):
+        return
+    means = _el(settlement, "ram:SpecifiedTradeSettlementPaymentMeans")
+    _el(means, "ram:TypeCode", SEPA_CREDIT_TRANSFER)
+    account = _el(means, "ram:PayeePartyCreditorFinancialAccount")
+    _el(account, "ram:IBANID", seller["iban"].replace(" ", ""))
+    if seller.get("bank_account_holder"):
+        _el(account, "ram:AccountName", seller["bank_account_holder"])
+    if seller.get("bic"):
+        institution = _el(means, "ram:PayeeSpecifiedCreditorFinancialInstitution")
+        _el(institution, "ram:BICID", seller["bic"])
+
+
+def _notes(document: etree._Element, invoice: Invoice) -> None:
+    """BT-22: the legal mention of the VAT regime, as frozen in the buyer's language."""
+    mention = invoice.buyer.get("vat_mention") or ""
+    if mention:
+        _el(_el(document, "ram:IncludedNote"), "ram:Content", mention)
+
+
+def invoice_cii_xml(invoice: Invoice, lines: Iterable[InvoiceLine] | None = None) -> bytes:
+    """The EN 16931 CII XML of a finalized invoice (UTF-8, with its XML declaration). `lines`
+    are the invoice's lines when the caller holds them already."""
+    if not invoice.number or invoice.issue_date is None:
+        raise ValueError("only a finalized invoice has an e-invoice")
+    lines = list(invoice.lines.all() if lines is None else lines)
+    lines.sort(key=lambda line: (line.position, line.pk or 0))
+    seller, buyer, currency = invoice.seller, invoice.buyer, invoice.currency
+    regime = invoice.vat_regime or VatRegime.STANDARD
+    vat = vat_totals(lines=lines, regime=regime, currency=currency, stored_tax=invoice.tax_amount)
+    line_total = sum((line.net_amount for line in lines), Decimal(0))
+    grand_total = line_total + vat.tax
+
+    root = etree.Element(f"{{{NS['rsm']}}}CrossIndustryInvoice", nsmap=NS)
+    context = _el(root, "rsm:ExchangedDocumentContext")
+    _el(_el(context, "ram:GuidelineSpecifiedDocumentContextParameter"), "ram:ID", EN16931_GUIDELINE)
+
+    document = _el(root, "rsm:ExchangedDocument")
+    _el(document, "ram:ID", invoice.number)
+    _el(document, "ram:TypeCode", COMMERCIAL_INVOICE)
+    _date(document, "ram:IssueDateTime", invoice.issue_date)
+    _notes(document, invoice)
+
+    transaction = _el(root, "rsm:SupplyChainTradeTransaction")
+    for index, line in enumerate(lines, start=1):
+        _line_item(transaction, index, line, regime)
+
+    agreement = _el(transaction, "ram:ApplicableHeaderTradeAgreement")
+    if buyer.get("buyer_reference"):
+        _el(agreement, "ram:BuyerReference", buyer["buyer_reference"])
+    # BR-O-02: an invoice not subject to VAT names no VAT identifier, the seller's neither.
+    with_vat_ids = regime != VatRegime.NOT_TAXABLE
+    _trade_party(
+        agreement,
+        "ram:SellerTradeParty",
+        seller,
+        _seller_address(seller),
+        with_vat_id=with_vat_ids,
+        contact=seller.get("contact") or {},
+    )
+    _trade_party(
+        agreement, "ram:BuyerTradeParty", buyer, _buyer_address(buyer), with_vat_id=with_vat_ids
+    )
+    if buyer.get("po_number"):
+        _el(
+            _el(agreement, "ram:BuyerOrderReferencedDocument"),
+            "ram:IssuerAssignedID",
+            buyer["po_number"],
+        )
+
+    _el(transaction, "ram:ApplicableHeaderTradeDelivery")
+
+    settlement = _el(transaction, "ram:ApplicableHeaderTradeSettlement")
+    _el(settlement, "ram:PaymentReference", invoice.number)
+    _el(settlement, "ram:InvoiceCurrencyCode", currency)
+    _payment_means(settlement, seller)
+    for row in vat.breakdown:
+        _trade_tax(settlement, row.category, row.rate, basis=row.basis, tax=row.tax)
+    if invoice.due_date:
+        terms = _el(settlement, "ram:SpecifiedTradePaymentTerms")
+        days = buyer.get("payment_terms_days")
+        if days is not None:
+            _el(terms, "ram:Description", f"Net {days} days")
+        _date(terms, "ram:DueDateDateTime", invoice.due_date)
+    summation = _el(settlement, "ram:SpecifiedTradeSettlementHeaderMonetarySummation")
+    _el(summation, "ram:LineTotalAmount", _amount(line_total))  # BT-106
+    _el(summation, "ram:TaxBasisTotalAmount", _amount(line_total))  # BT-109: no allowances
+    _el(summation, "ram:TaxTotalAmount", _amount(vat.tax), currencyID=currency)  # BT-110
+    _el(summation, "ram:GrandTotalAmount", _amount(grand_total))  # BT-112
+    _el(summation, "ram:DuePayableAmount", _amount(grand_total))  # BT-115: as issued
+
+    return etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True)
