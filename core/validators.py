@@ -82,6 +82,69 @@ def validate_number_format(value: str) -> None:
         )
 
 
+# What a placeholder of a number format can print: digits, and the padding and grouping its spec
+# asks for ({number:6} pads with spaces, {number:,} groups with commas).
+_DIGITS = frozenset("0123456789")
+
+
+def _number_format_tokens(pattern: str) -> list[str | frozenset]:
+    """The format as a sequence: a literal character, or a set of characters a placeholder
+    prints one or more of."""
+    tokens: list[str | frozenset] = []
+    for text, name, spec, _conversion in Formatter().parse(pattern):
+        tokens.extend(text)
+        if name is not None:
+            spec = spec or ""
+            extra = {c for c in ",_" if c in spec}
+            if re.match(r"[1-9]", spec):  # a width without a 0: padded with spaces
+                extra.add(" ")
+            tokens.append(_DIGITS | extra)
+    return tokens
+
+
+def number_formats_may_collide(first: str, second: str) -> bool:
+    """Could the two formats ever print the same number? A product of the two patterns read as
+    automata (a placeholder is one or more of its characters), searched breadth-first: a state
+    is a position in each, and a placeholder may be stayed in. Both valid formats expected."""
+    a, b = _number_format_tokens(first), _number_format_tokens(second)
+
+    def steps(tokens, position: int, inside: bool):
+        """(character class, next position, inside) for each way to read one character."""
+        if inside:  # in a placeholder: read more of it, or leave it and read what follows
+            yield tokens[position], position, True
+            position += 1
+        if position < len(tokens):
+            token = tokens[position]
+            chars = token if isinstance(token, frozenset) else frozenset(token)
+            yield chars, position, isinstance(token, frozenset)
+            if not isinstance(token, frozenset):
+                return
+
+    def at_end(tokens, position: int, inside: bool) -> bool:
+        return position + (1 if inside else 0) >= len(tokens)
+
+    start = (0, False, 0, False)
+    seen, queue = {start}, [start]
+    while queue:
+        pa, ia, pb, ib = queue.pop()
+        if at_end(a, pa, ia) and at_end(b, pb, ib):
+            return True
+        for chars_a, na, inside_a in steps(a, pa, ia):
+            for chars_b, nb, inside_b in steps(b, pb, ib):
+                if not chars_a & chars_b:
+                    continue
+                state = (
+                    na + (0 if inside_a else 1),
+                    inside_a,
+                    nb + (0 if inside_b else 1),
+                    inside_b,
+                )
+                if state not in seen:
+                    seen.add(state)
+                    queue.append(state)
+    return False
+
+
 # VAT identification numbers are checked by python-stdnum: the format *and* the check digits of
 # each EU member state's scheme (and the UK's and Switzerland's), which a regular expression cannot
 # do. Whether a number is registered is VIES's business, not ours.

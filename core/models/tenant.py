@@ -13,6 +13,7 @@ from core.models.party import LegalIdentity
 from core.validators import (
     normalize_iban,
     normalize_vat_id,
+    number_formats_may_collide,
     validate_bic,
     validate_currency,
     validate_iban,
@@ -227,6 +228,27 @@ class Tenant(LegalIdentity):
         self.bic = self.bic.replace(" ", "").upper()
         self.share_capital_currency = self.share_capital_currency.upper()
         self.clean_legal_identity(self.country)
+        self.clean_number_formats()
+
+    def clean_number_formats(self) -> None:
+        """A credit note's number must never read like an invoice's: two documents with one
+        number are one too many for an auditor (and for a buyer's bookkeeping)."""
+        formats = (self.invoice_number_format, self.credit_note_number_format)
+        try:
+            for pattern in formats:
+                validate_number_format(pattern)
+        except ValidationError:
+            return  # each field's own validator says what is wrong with it
+        if number_formats_may_collide(*formats):
+            raise ValidationError(
+                {
+                    "credit_note_number_format": _(
+                        "Credit note numbers in this format could equal an invoice number: give "
+                        "them a text of their own, e.g. CN-{year}-{number:06d}."
+                    )
+                },
+                code="number_collision",
+            )
 
     @property
     def address_lines(self) -> list[str]:

@@ -115,3 +115,41 @@ def test_a_business_cannot_save_a_number_format_longer_than_a_document_number(wo
     with pytest.raises(ValidationError) as refused:
         world.acme.full_clean()
     assert set(refused.value.message_dict) == {"invoice_number_format"}
+
+
+@pytest.mark.parametrize(
+    ("invoices", "credit_notes", "may_collide"),
+    [
+        ("INV-{year}-{number:06d}", "CN-{year}-{number:06d}", False),
+        ("INV-{year}-{number:06d}", "INV-{year}-{number:06d}", True),
+        ("{number}", "{year}{number}", True),  # 2026 then 7 reads like invoice 20267
+        ("{year}-{number}", "{number}", False),
+        ("R{number}", "R{year}-{number}", False),
+        ("R{number}", "R{year}{number}", True),
+        ("{number:06d}", "{number:6}", True),  # from 100000 on, both print six digits
+        ("INV{number}", "INV-{number}", False),
+        ("{year}/{number:04d}", "{year}/C{number:04d}", False),
+        ("INV-{number:,}", "INV-{number}", True),
+    ],
+)
+def test_credit_note_and_invoice_formats_are_checked_against_each_other(
+    invoices, credit_notes, may_collide
+):
+    from core.validators import number_formats_may_collide
+
+    assert number_formats_may_collide(invoices, credit_notes) is may_collide
+    assert number_formats_may_collide(credit_notes, invoices) is may_collide
+
+
+def test_a_business_cannot_give_credit_notes_numbers_an_invoice_could_have(world):
+    from django.core.exceptions import ValidationError
+
+    # Credit note 600005 of 2026 would read 2026600005, as invoice 600005 of 2026 does.
+    world.acme.invoice_number_format = "{year}{number:05d}"
+    world.acme.credit_note_number_format = "{year}{number}"
+    with pytest.raises(ValidationError) as refused:
+        world.acme.full_clean()
+    assert set(refused.value.message_dict) == {"credit_note_number_format"}
+    assert "could equal an invoice number" in str(refused.value)
+    world.acme.credit_note_number_format = "GS-{year}-{number:05d}"
+    world.acme.full_clean()
