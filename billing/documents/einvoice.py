@@ -379,6 +379,7 @@ def _cii_xml(doc: _Document) -> bytes:
     if doc.due_date:
         terms = _el(settlement, "ram:SpecifiedTradePaymentTerms")
         days = buyer.get("payment_terms_days")
+        # The buyer's terms belong to a document asking for payment, not to a credit note.
         if days is not None and doc.payment_reference:
             _el(terms, "ram:Description", f"Net {days} days")
         _date(terms, "ram:DueDateDateTime", doc.due_date)
