@@ -16,12 +16,13 @@ from decimal import Decimal
 from lxml import etree
 
 from billing.documents.calculations import issued_tax_by_rate, rate_tax
-from billing.documents.models import Invoice, InvoiceLine
+from billing.documents.models import CreditNote, CreditNoteLine, Invoice, InvoiceLine
 from contracts.models import VatRegime
 
 # The EN 16931 profile of Factur-X 1.0 / ZUGFeRD 2.x (BT-24).
 EN16931_GUIDELINE = "urn:cen.eu:en16931:2017"
 COMMERCIAL_INVOICE = "380"  # UNTDID 1001
+CREDIT_NOTE = "381"
 SEPA_CREDIT_TRANSFER = "58"  # UNTDID 4461
 UNIT_ONE = "C62"  # UN/ECE Rec. 20: "one", the unit of every Kontor line
 
@@ -246,7 +247,13 @@ def _trade_tax(
         _el(trade_tax, "ram:RateApplicablePercent", _number(rate))
 
 
-def _line_item(parent: etree._Element, index: int, line: InvoiceLine, regime: str) -> None:
+def _service_period(line) -> tuple[date | None, date | None]:
+    """BG-26: an invoice line's own service period; a credit-note line's is its invoice line's."""
+    source = getattr(line, "invoice_line", line)
+    return source.service_start, source.service_end
+
+
+def _line_item(parent: etree._Element, index: int, line, regime: str) -> None:
     item = _el(parent, "ram:IncludedSupplyChainTradeLineItem")
     _el(_el(item, "ram:AssociatedDocumentLineDocument"), "ram:LineID", str(index))
     _el(_el(item, "ram:SpecifiedTradeProduct"), "ram:Name", line.description)
@@ -260,10 +267,11 @@ def _line_item(parent: etree._Element, index: int, line: InvoiceLine, regime: st
     _el(delivery, "ram:BilledQuantity", _number(quantity), unitCode=UNIT_ONE)
     settlement = _el(item, "ram:SpecifiedLineTradeSettlement")
     _trade_tax(settlement, vat_category(regime, line.tax_rate), line.tax_rate)
-    if line.service_start and line.service_end:
+    start, end = _service_period(line)
+    if start and end:
         period = _el(settlement, "ram:BillingSpecifiedPeriod")
-        _date(period, "ram:StartDateTime", line.service_start)
-        _date(period, "ram:EndDateTime", line.service_end)
+        _date(period, "ram:StartDateTime", start)
+        _date(period, "ram:EndDateTime", end)
     summation = _el(settlement, "ram:SpecifiedTradeSettlementLineMonetarySummation")
     _el(summation, "ram:LineTotalAmount", _amount(line.net_amount))
 
@@ -282,23 +290,42 @@ def _payment_means(settlement: etree._Element, seller: dict) -> None:
         _el(institution, "ram:BICID", seller["bic"])
 
 
-def _notes(document: etree._Element, invoice: Invoice) -> None:
-    """BT-22: the legal mention of the VAT regime, as frozen in the buyer's language."""
-    mention = invoice.buyer.get("vat_mention") or ""
-    if mention:
-        _el(_el(document, "ram:IncludedNote"), "ram:Content", mention)
+def _notes(document: etree._Element, buyer: dict, *extra: str) -> None:
+    """BT-22: the legal mention of the VAT regime, as frozen in the buyer's language, and any
+    further note (a credit note's reason, as the business wrote it)."""
+    for content in (buyer.get("vat_mention") or "", *extra):
+        if content:
+            _el(_el(document, "ram:IncludedNote"), "ram:Content", content)
 
 
-def invoice_cii_xml(invoice: Invoice, lines: Iterable[InvoiceLine] | None = None) -> bytes:
-    """The EN 16931 CII XML of a finalized invoice (UTF-8, with its XML declaration). `lines`
-    are the invoice's lines when the caller holds them already."""
-    if not invoice.number or invoice.issue_date is None:
-        raise ValueError("only a finalized invoice has an e-invoice")
-    lines = list(invoice.lines.all() if lines is None else lines)
-    lines.sort(key=lambda line: (line.position, line.pk or 0))
-    seller, buyer, currency = invoice.seller, invoice.buyer, invoice.currency
-    regime = invoice.vat_regime or VatRegime.STANDARD
-    vat = vat_totals(lines=lines, regime=regime, currency=currency, stored_tax=invoice.tax_amount)
+@dataclass(frozen=True)
+class _Document:
+    """What the CII XML of an issued invoice or credit note is built from, all frozen at issue."""
+
+    type_code: str  # BT-3
+    number: str
+    issue_date: date
+    currency: str
+    seller: dict
+    buyer: dict
+    regime: str
+    lines: list
+    stored_tax: Decimal
+    due_date: date | None
+    payment_reference: str = ""  # BT-83, with the seller's account (BG-16) for the payment
+    preceding: tuple[str, date] | None = None  # BT-25 / BT-26
+    note: str = ""
+
+
+def _cii_xml(doc: _Document) -> bytes:
+    seller, buyer, currency, regime, lines = (
+        doc.seller,
+        doc.buyer,
+        doc.currency,
+        doc.regime,
+        doc.lines,
+    )
+    vat = vat_totals(lines=lines, regime=regime, currency=currency, stored_tax=doc.stored_tax)
     line_total = sum((line.net_amount for line in lines), Decimal(0))
     grand_total = line_total + vat.tax
 
@@ -307,10 +334,10 @@ def invoice_cii_xml(invoice: Invoice, lines: Iterable[InvoiceLine] | None = None
     _el(_el(context, "ram:GuidelineSpecifiedDocumentContextParameter"), "ram:ID", EN16931_GUIDELINE)
 
     document = _el(root, "rsm:ExchangedDocument")
-    _el(document, "ram:ID", invoice.number)
-    _el(document, "ram:TypeCode", COMMERCIAL_INVOICE)
-    _date(document, "ram:IssueDateTime", invoice.issue_date)
-    _notes(document, invoice)
+    _el(document, "ram:ID", doc.number)
+    _el(document, "ram:TypeCode", doc.type_code)
+    _date(document, "ram:IssueDateTime", doc.issue_date)
+    _notes(document, buyer, doc.note)
 
     transaction = _el(root, "rsm:SupplyChainTradeTransaction")
     for index, line in enumerate(lines, start=1):
@@ -342,22 +369,86 @@ def invoice_cii_xml(invoice: Invoice, lines: Iterable[InvoiceLine] | None = None
     _el(transaction, "ram:ApplicableHeaderTradeDelivery")
 
     settlement = _el(transaction, "ram:ApplicableHeaderTradeSettlement")
-    _el(settlement, "ram:PaymentReference", invoice.number)
+    if doc.payment_reference:
+        _el(settlement, "ram:PaymentReference", doc.payment_reference)
     _el(settlement, "ram:InvoiceCurrencyCode", currency)
-    _payment_means(settlement, seller)
+    if doc.payment_reference:
+        _payment_means(settlement, seller)
     for row in vat.breakdown:
         _trade_tax(settlement, row.category, row.rate, basis=row.basis, tax=row.tax)
-    if invoice.due_date:
+    if doc.due_date:
         terms = _el(settlement, "ram:SpecifiedTradePaymentTerms")
         days = buyer.get("payment_terms_days")
-        if days is not None:
+        # The buyer's terms belong to a document asking for payment, not to a credit note.
+        if days is not None and doc.payment_reference:
             _el(terms, "ram:Description", f"Net {days} days")
-        _date(terms, "ram:DueDateDateTime", invoice.due_date)
+        _date(terms, "ram:DueDateDateTime", doc.due_date)
     summation = _el(settlement, "ram:SpecifiedTradeSettlementHeaderMonetarySummation")
     _el(summation, "ram:LineTotalAmount", _amount(line_total))  # BT-106
     _el(summation, "ram:TaxBasisTotalAmount", _amount(line_total))  # BT-109: no allowances
     _el(summation, "ram:TaxTotalAmount", _amount(vat.tax), currencyID=currency)  # BT-110
     _el(summation, "ram:GrandTotalAmount", _amount(grand_total))  # BT-112
     _el(summation, "ram:DuePayableAmount", _amount(grand_total))  # BT-115: as issued
+    if doc.preceding:
+        number, issued = doc.preceding
+        referenced = _el(settlement, "ram:InvoiceReferencedDocument")  # BG-3
+        _el(referenced, "ram:IssuerAssignedID", number)  # BT-25
+        _el(
+            _el(referenced, "ram:FormattedIssueDateTime"),  # BT-26
+            "qdt:DateTimeString",
+            issued.strftime("%Y%m%d"),
+            format="102",
+        )
 
     return etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True)
+
+
+def invoice_cii_xml(invoice: Invoice, lines: Iterable[InvoiceLine] | None = None) -> bytes:
+    """The EN 16931 CII XML of a finalized invoice (UTF-8, with its XML declaration). `lines`
+    are the invoice's lines when the caller holds them already."""
+    if not invoice.number or invoice.issue_date is None:
+        raise ValueError("only a finalized invoice has an e-invoice")
+    lines = list(invoice.lines.all() if lines is None else lines)
+    lines.sort(key=lambda line: (line.position, line.pk or 0))
+    return _cii_xml(
+        _Document(
+            type_code=COMMERCIAL_INVOICE,
+            number=invoice.number,
+            issue_date=invoice.issue_date,
+            currency=invoice.currency,
+            seller=invoice.seller,
+            buyer=invoice.buyer,
+            regime=invoice.vat_regime or VatRegime.STANDARD,
+            lines=lines,
+            stored_tax=invoice.tax_amount,
+            due_date=invoice.due_date,
+            payment_reference=invoice.number,
+        )
+    )
+
+
+def credit_note_cii_xml(note: CreditNote, lines: Iterable[CreditNoteLine] | None = None) -> bytes:
+    """The EN 16931 CII XML of a credit note: type 381, its amounts positive (the type says they
+    are credited), the corrected invoice referenced (BG-3), parties and VAT regime as that
+    invoice's. It is settled when issued (the amount due reduced, or credited or refunded), so
+    its due date (BT-9, which BR-CO-25 asks for) is its issue date; it asks for no payment."""
+    invoice = note.invoice
+    if lines is None:
+        lines = note.lines.select_related("invoice_line")
+    lines = sorted(lines, key=lambda line: line.pk or 0)
+    return _cii_xml(
+        _Document(
+            type_code=CREDIT_NOTE,
+            number=note.number,
+            issue_date=note.issue_date,
+            currency=note.currency,
+            seller=note.seller,
+            buyer=note.buyer,
+            regime=invoice.vat_regime or VatRegime.STANDARD,
+            lines=lines,
+            stored_tax=note.tax_amount,
+            due_date=note.issue_date,
+            preceding=(invoice.number, invoice.issue_date),
+            note=note.reason,
+        )
+    )

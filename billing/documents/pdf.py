@@ -21,14 +21,14 @@ from django.template.loader import render_to_string
 from django.utils import translation
 
 from billing.documents.calculations import issued_tax_by_rate
-from billing.documents.einvoice import invoice_cii_xml
+from billing.documents.einvoice import credit_note_cii_xml, invoice_cii_xml
 from billing.documents.finalization import buyer_snapshot, seller_snapshot
 from billing.documents.models import CreditNote, Invoice
 from core.i18n import require_catalogues
 
 STYLESHEET = settings.BASE_DIR / "templates" / "billing" / "pdf" / "invoice.css"
 # The Factur-X XMP properties (document type, XML file name, version, EN 16931 profile) with
-# the PDF/A extension schema that declares them; constant for every invoice.
+# the PDF/A extension schema that declares them; constant for every invoice and credit note.
 FACTURX_XMP = settings.BASE_DIR / "templates" / "billing" / "pdf" / "factur-x.xmp"
 FACTURX_XML_NAME = "factur-x.xml"  # the name Factur-X and ZUGFeRD readers look for
 
@@ -105,7 +105,7 @@ def render_invoice_pdf(invoice: Invoice) -> bytes:
 
 
 def render_credit_note_pdf(note: CreditNote) -> bytes:
-    lines = list(note.lines.all())
+    lines = list(note.lines.select_related("invoice_line"))
     with translation.override(note.buyer.get("language") or note.tenant.locale):
         html = render_to_string(
             "billing/pdf/credit_note.html",
@@ -117,7 +117,9 @@ def render_credit_note_pdf(note: CreditNote) -> bytes:
                 "tax_by_rate": issued_tax_by_rate(lines).items(),
             },
         )
-    return write_pdf(html)
+    # Factur-X 1.0 names every hybrid document INVOICE in its XMP; the XML's type 381 says
+    # it is a credit note.
+    return write_pdf(html, einvoice=credit_note_cii_xml(note, lines))
 
 
 def _stored_pdf(document: Invoice | CreditNote, render) -> Invoice | CreditNote:

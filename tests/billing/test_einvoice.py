@@ -12,8 +12,9 @@ from django.urls import reverse
 from lxml import etree
 from pypdf import PdfReader
 
-from billing.documents.einvoice import NS, invoice_cii_xml
-from billing.documents.pdf import invoice_pdf, write_pdf
+from billing.documents.credit_notes import credit_note_issue
+from billing.documents.einvoice import NS, credit_note_cii_xml, invoice_cii_xml
+from billing.documents.pdf import credit_note_pdf, invoice_pdf, write_pdf
 from billing.documents.services import invoice_add_line, invoice_create_draft, invoice_finalize
 from billing.models import Invoice, TaxRate
 from core.money import round_money
@@ -357,3 +358,105 @@ def test_another_customer_or_tenant_gets_404_for_the_xml(world):
     invoice = finalized(world)
     path = reverse("invoice_xml", args=[invoice.pk])
     assert_hidden_from_outsiders(world, path)
+
+
+# --- credit notes ---------------------------------------------------------------------------------
+
+REFERENCED = (
+    "./rsm:SupplyChainTradeTransaction/"
+    "ram:ApplicableHeaderTradeSettlement/ram:InvoiceReferencedDocument/"
+)
+
+
+def assert_credit_note_of(root, note, invoice) -> None:
+    assert root.findtext(".//rsm:ExchangedDocument/ram:ID", namespaces=NS) == note.number
+    assert root.findtext(".//rsm:ExchangedDocument/ram:TypeCode", namespaces=NS) == "381"
+    assert root.findtext(
+        ".//rsm:ExchangedDocument/ram:IssueDateTime/udt:DateTimeString", namespaces=NS
+    ) == note.issue_date.strftime("%Y%m%d")
+    assert root.findtext(REFERENCED + "ram:IssuerAssignedID", namespaces=NS) == invoice.number
+    assert root.findtext(
+        REFERENCED + "ram:FormattedIssueDateTime/qdt:DateTimeString", namespaces=NS
+    ) == invoice.issue_date.strftime("%Y%m%d")
+    # A 381 document states what is credited in positive amounts, equal to the note's.
+    assert amount(root, SUMMATION + "ram:TaxTotalAmount") == note.tax_amount
+    assert amount(root, SUMMATION + "ram:GrandTotalAmount") == note.gross_amount > 0
+    assert all(net > 0 for net in amounts(root, LINE_NETS))
+
+
+def test_a_full_credit_note_is_a_valid_en16931_credit_note_referencing_its_invoice(world):
+    invoice = finalized(
+        world, lines=((Decimal("100.00"), Decimal("19")), (Decimal("12.50"), Decimal("7")))
+    )
+    note = credit_note_issue(
+        invoice=invoice, actor=SYSTEM, today=date(2026, 3, 20), reason="Wrong customer"
+    )
+    xml = credit_note_cii_xml(note)
+    assert_valid_xsd(xml)
+    root = parsed(xml)
+    assert_en16931_totals(root)  # BR-CO-10/13/14/15, BT-115 = gross
+    assert_credit_note_of(root, note, invoice)
+    assert [
+        (row["category"], row["rate"], row["basis"], row["tax"]) for row in breakdown(root)
+    ] == [
+        ("S", Decimal(19), Decimal("100.00"), Decimal("19.00")),
+        ("S", Decimal(7), Decimal("12.50"), Decimal("0.88")),
+    ]
+    # The same parties as the invoice, and no request for payment to the seller's account.
+    assert root.findtext(".//ram:SellerTradeParty/ram:Name", namespaces=NS) == "Acme Software GmbH"
+    assert root.findtext(".//ram:BuyerReference", namespaces=NS) == "04011000-12345-67"
+    assert not root.xpath("//ram:SpecifiedTradeSettlementPaymentMeans", namespaces=NS)
+    assert "Wrong customer" in root.xpath("//ram:IncludedNote/ram:Content/text()", namespaces=NS)
+
+
+def test_a_partial_reverse_charge_credit_note_is_valid_and_category_ae(world):
+    invoice = finalized(world, regime="reverse_charge", lines=((Decimal("33.33"), None),) * 2)
+    first = invoice.lines.order_by("position", "id").first()
+    note = credit_note_issue(
+        invoice=invoice,
+        actor=SYSTEM,
+        today=date(2026, 3, 20),
+        reason="Service 1 not delivered",
+        quantities={first.pk: Decimal(1)},
+    )
+    xml = credit_note_cii_xml(note)
+    assert_valid_xsd(xml)
+    root = parsed(xml)
+    assert_en16931_totals(root)
+    assert_credit_note_of(root, note, invoice)
+    (row,) = breakdown(root)
+    assert (row["category"], row["rate"], row["basis"], row["tax"]) == (
+        "AE",
+        Decimal(0),
+        Decimal("33.33"),
+        Decimal(0),
+    )
+    assert (
+        amount(root, SUMMATION + "ram:GrandTotalAmount") == Decimal("33.33") < invoice.gross_amount
+    )
+    # The credited line keeps its invoice line's service period.
+    assert (
+        root.findtext(
+            ".//ram:BillingSpecifiedPeriod/ram:StartDateTime/udt:DateTimeString", namespaces=NS
+        )
+        == "20260301"
+    )
+
+
+def test_the_stored_credit_note_pdf_is_a_factur_x_file_that_still_reads_as_the_note(world):
+    invoice = finalized(world)
+    note = credit_note_issue(
+        invoice=invoice, actor=SYSTEM, today=date(2026, 3, 20), reason="Wrong customer"
+    )
+    note = credit_note_pdf(note)
+    content = note.pdf.open("rb").read()
+    filename, xml = facturx.get_facturx_xml_from_pdf(content, check_xsd=True)
+    assert filename == "factur-x.xml"
+    assert xml == credit_note_cii_xml(note)
+    assert parsed(xml).findtext(".//rsm:ExchangedDocument/ram:TypeCode", namespaces=NS) == "381"
+    metadata = PdfReader(io.BytesIO(content)).trailer["/Root"]["/Metadata"].get_data().decode()
+    assert 'pdfaid:part="3" pdfaid:conformance="B"' in metadata
+    assert "<fx:DocumentType>INVOICE</fx:DocumentType>" in metadata  # Factur-X 1.0: for both
+    text = " ".join(pdf_text(content).split())
+    assert note.number in text
+    assert invoice.number in text
