@@ -28,6 +28,11 @@ urlpatterns = [
         views.credit_note_pdf_download,
         name="credit_note_pdf",
     ),
+    path(
+        "invoices/credit-notes/<int:note_id>/xml",
+        views.credit_note_xml_download,
+        name="credit_note_xml",
+    ),
     path("invoices/<int:invoice_id>/pay/", payment_views.invoice_pay_page, name="invoice_pay"),
     path(
         "invoices/<int:invoice_id>/pay/<int:attempt_id>/confirmed/",

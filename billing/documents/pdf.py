@@ -145,21 +145,28 @@ def invoice_pdf(invoice: Invoice) -> Invoice:
     return _stored_pdf(invoice, render_invoice_pdf)
 
 
-def invoice_xml(invoice: Invoice) -> bytes:
-    """The invoice's EN 16931 XML as its stored PDF carries it, so both downloads always agree
-    (the embedded XML is the legal e-invoice). PDFs stored before Factur-X carry none: their XML
-    is built from the same frozen data."""
+def _embedded_xml(stored: Invoice | CreditNote, build) -> bytes:
+    """The EN 16931 XML as the stored PDF carries it, so both downloads always agree (the
+    embedded XML is the legal e-invoice). PDFs stored before Factur-X carry none: their XML is
+    built (`build`) from the same frozen data."""
     # deferred: factur-x imports pypdf and its XSDs; only this download needs it
     from facturx import get_facturx_xml_from_pdf
 
-    stored = invoice_pdf(invoice)
     with stored.pdf.open("rb") as f:
         filename, xml = get_facturx_xml_from_pdf(f.read(), check_xsd=False)
-    return xml if filename == FACTURX_XML_NAME else invoice_cii_xml(invoice)
+    return xml if filename == FACTURX_XML_NAME else build(stored)
+
+
+def invoice_xml(invoice: Invoice) -> bytes:
+    return _embedded_xml(invoice_pdf(invoice), invoice_cii_xml)
 
 
 def credit_note_pdf(note: CreditNote) -> CreditNote:
     return _stored_pdf(note, render_credit_note_pdf)
+
+
+def credit_note_xml(note: CreditNote) -> bytes:
+    return _embedded_xml(credit_note_pdf(note), credit_note_cii_xml)
 
 
 def warm_up() -> None:

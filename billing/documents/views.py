@@ -11,7 +11,7 @@ from billing.documents import selectors
 from billing.documents.calculations import issued_tax_by_rate
 from billing.documents.credit_notes import customer_credit_balance
 from billing.documents.models import PAYABLE, CreditNote, Invoice
-from billing.documents.pdf import credit_note_pdf, invoice_pdf, invoice_xml
+from billing.documents.pdf import credit_note_pdf, credit_note_xml, invoice_pdf, invoice_xml
 from contracts.access import customer_required
 from core.roles import may
 from subscriptions import selectors as subscription_selectors
@@ -88,8 +88,12 @@ def invoice_xml_download(request: HttpRequest, invoice_id: int) -> HttpResponse:
         selectors.invoice_list(tenant=request.tenant, customer=request.customer, with_lines=True),
         pk=invoice_id,
     )
-    response = HttpResponse(invoice_xml(invoice), content_type="application/xml")
-    response["Content-Disposition"] = f'attachment; filename="{invoice.number}.xml"'
+    return xml_download(invoice_xml(invoice), invoice.number)
+
+
+def xml_download(xml: bytes, number: str) -> HttpResponse:
+    response = HttpResponse(xml, content_type="application/xml")
+    response["Content-Disposition"] = f'attachment; filename="{number}.xml"'
     return response
 
 
@@ -99,6 +103,15 @@ def credit_note_pdf_download(request: HttpRequest, note_id: int) -> FileResponse
         selectors.credit_note_list(tenant=request.tenant, customer=request.customer), pk=note_id
     )
     return pdf_download(credit_note_pdf(note))
+
+
+@customer_required
+def credit_note_xml_download(request: HttpRequest, note_id: int) -> HttpResponse:
+    """The credit note's EN 16931 e-invoice (CII XML, type 381), the one its PDF carries."""
+    note = get_object_or_404(
+        selectors.credit_note_list(tenant=request.tenant, customer=request.customer), pk=note_id
+    )
+    return xml_download(credit_note_xml(note), note.number)
 
 
 def pdf_download(stored: Invoice | CreditNote) -> FileResponse:

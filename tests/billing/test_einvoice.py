@@ -460,3 +460,20 @@ def test_the_stored_credit_note_pdf_is_a_factur_x_file_that_still_reads_as_the_n
     text = " ".join(pdf_text(content).split())
     assert note.number in text
     assert invoice.number in text
+
+
+def test_the_customer_downloads_a_credit_notes_xml_and_outsiders_get_404(world):
+    invoice = finalized(world)
+    note = credit_note_issue(
+        invoice=invoice, actor=SYSTEM, today=date(2026, 3, 20), reason="Wrong customer"
+    )
+    path = reverse("credit_note_xml", args=[note.pk])
+    response = world.client(world.alice).get(path)
+    assert response.status_code == 200 and response["Content-Type"] == "application/xml"
+    assert f'filename="{note.number}.xml"' in response["Content-Disposition"]
+    note.refresh_from_db()
+    with note.pdf.open("rb") as f:  # the XML its stored PDF carries
+        assert facturx.get_facturx_xml_from_pdf(f.read())[1] == response.content
+    page = world.client(world.alice).get(reverse("invoices"))  # its list of credit notes
+    assert f'href="{path}"'.encode() in page.content
+    assert_hidden_from_outsiders(world, path)

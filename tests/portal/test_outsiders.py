@@ -181,6 +181,11 @@ OBJECT_URLS = {
         "get",
         None,
     ),
+    "credit_note_xml": lambda w: (
+        f"/invoices/credit-notes/{_alpha_credit_note(w).pk}/xml",
+        "get",
+        None,
+    ),
     "invoice_pay": lambda w: (f"/invoices/{_alpha_invoice(w).pk}/pay/", "get", None),
     "invoice_pay_confirmed": lambda w: (_alpha_attempt_url(w), "post", {}),
     "payment_method_default": lambda w: (
