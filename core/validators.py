@@ -82,14 +82,14 @@ def validate_number_format(value: str) -> None:
         )
 
 
-# What a placeholder of a number format can print: digits, and the padding and grouping its spec
-# asks for ({number:6} pads with spaces, {number:,} groups with commas).
+# What a replacement field of a number format can print: digits, and the padding and grouping
+# its spec asks for ({number:6} pads with spaces, {number:,} groups with commas).
 _DIGITS = frozenset("0123456789")
 
 
 def _number_format_tokens(pattern: str) -> list[str | frozenset]:
-    """The format as a sequence: a literal character, or a set of characters a placeholder
-    prints one or more of."""
+    """The format as a sequence: a literal character, or the set of characters a replacement
+    field prints one or more of."""
     tokens: list[str | frozenset] = []
     for text, name, spec, _conversion in Formatter().parse(pattern):
         tokens.extend(text)
@@ -104,13 +104,13 @@ def _number_format_tokens(pattern: str) -> list[str | frozenset]:
 
 def number_formats_may_collide(first: str, second: str) -> bool:
     """Could the two formats ever print the same number? A product of the two patterns read as
-    automata (a placeholder is one or more of its characters), searched breadth-first: a state
-    is a position in each, and a placeholder may be stayed in. Both valid formats expected."""
+    automata (a replacement field reads one or more of its characters), searched breadth-first:
+    a state is a position in each and whether a field is being read. Both formats valid."""
     a, b = _number_format_tokens(first), _number_format_tokens(second)
 
     def steps(tokens, position: int, inside: bool):
         """(character class, next position, inside) for each way to read one character."""
-        if inside:  # in a placeholder: read more of it, or leave it and read what follows
+        if inside:  # within a field: read more of it, or leave it and read what follows
             yield tokens[position], position, True
             position += 1
         if position < len(tokens):
