@@ -315,6 +315,9 @@ class _Document:
     payment_reference: str = ""  # BT-83, with the seller's account (BG-16) for the payment
     preceding: tuple[str, date] | None = None  # BT-25 / BT-26
     note: str = ""
+    # VAT Directive art. 230: the VAT in the seller's currency, as frozen at finalization
+    # (seller["tax_currency"]): BT-6 and BT-111.
+    tax_currency: dict | None = None
 
 
 def _cii_xml(doc: _Document) -> bytes:
@@ -371,6 +374,8 @@ def _cii_xml(doc: _Document) -> bytes:
     settlement = _el(transaction, "ram:ApplicableHeaderTradeSettlement")
     if doc.payment_reference:
         _el(settlement, "ram:PaymentReference", doc.payment_reference)
+    if doc.tax_currency:
+        _el(settlement, "ram:TaxCurrencyCode", doc.tax_currency["currency"])  # BT-6
     _el(settlement, "ram:InvoiceCurrencyCode", currency)
     if doc.payment_reference:
         _payment_means(settlement, seller)
@@ -387,6 +392,13 @@ def _cii_xml(doc: _Document) -> bytes:
     _el(summation, "ram:LineTotalAmount", _amount(line_total))  # BT-106
     _el(summation, "ram:TaxBasisTotalAmount", _amount(line_total))  # BT-109: no allowances
     _el(summation, "ram:TaxTotalAmount", _amount(vat.tax), currencyID=currency)  # BT-110
+    if doc.tax_currency:
+        _el(  # BT-111, required with BT-6 (BR-53)
+            summation,
+            "ram:TaxTotalAmount",
+            _amount(Decimal(doc.tax_currency["tax_amount"])),
+            currencyID=doc.tax_currency["currency"],
+        )
     _el(summation, "ram:GrandTotalAmount", _amount(grand_total))  # BT-112
     _el(summation, "ram:DuePayableAmount", _amount(grand_total))  # BT-115: as issued
     if doc.preceding:
@@ -423,6 +435,7 @@ def invoice_cii_xml(invoice: Invoice, lines: Iterable[InvoiceLine] | None = None
             stored_tax=invoice.tax_amount,
             due_date=invoice.due_date,
             payment_reference=invoice.number,
+            tax_currency=invoice.seller.get("tax_currency"),
         )
     )
 
