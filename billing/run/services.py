@@ -28,7 +28,6 @@ from billing.documents.finalization import (
     buyer_snapshot,
     invoice_finalization,
     seller_snapshot,
-    supply_period,
     tax_currency_needed,
 )
 from billing.documents.models import CustomerCreditEntry, Invoice, InvoiceStatus, NumberSeries
@@ -217,8 +216,9 @@ def _run_batch(
                 # the gap recorded (below) for the business to enter its rates.
                 without_rate=True,
             )
-            # The lines as finalized: their share of each rate's VAT, or zeroed by the regime,
-            # and each with its date of supply or service period.
+            # The lines as finalized: their share of each rate's VAT, or zeroed by the regime.
+            # Each has its service period already (the subscription's period, or the pending
+            # charge's, which is required): no date of supply to add (finalization.supply_period).
             lines = [
                 {
                     **line,
@@ -226,13 +226,6 @@ def _run_batch(
                     "net_amount": amounts.net_amount,
                     "tax_amount": amounts.tax_amount,
                     "gross_amount": amounts.gross_amount,
-                    **dict(
-                        zip(
-                            ("service_start", "service_end"),
-                            supply_period(line["service_start"], line["service_end"], today),
-                            strict=True,
-                        )
-                    ),
                 }
                 for line, amounts in zip(lines, final.lines, strict=True)
             ]
