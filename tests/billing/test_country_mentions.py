@@ -397,3 +397,16 @@ def test_an_invoice_issued_before_prints_nothing_new(world):
     assert "01/03/2025 – 01/03/2025" in html  # both ends, as it printed then
     for absent in ("Registered office", "Late-payment", "€40", "VAT in EUR", "escompte"):
         assert absent not in html, absent
+
+
+def test_the_invoice_page_shows_the_terms_and_the_vat_in_the_business_currency(world):
+    german_seller(world, late_payment_interest_rate=Decimal("9.00"))
+    ExchangeRate.objects.create(
+        tenant=world.acme, currency="USD", day=date(2026, 11, 27), rate=Decimal("1.0512")
+    )
+    invoice = dollar_invoice(world)
+    page = world.client(world.alice).get(f"/invoices/{invoice.pk}/").content.decode()
+    assert "Late-payment interest: 9 % per year." in page
+    assert "VAT in EUR: €216.89 (exchange rate 1 EUR = 1.0512 USD of 27 Nov 2026)" in page
+    assert "Registered office: Berlin" in page
+    assert "<td>29/11/2026</td>" in page  # the workshop's date of supply
