@@ -12,8 +12,13 @@ from django.template import Context, Template
 from django.utils import translation
 from lxml import etree
 
+from billing.documents.credit_notes import credit_note_issue
 from billing.documents.einvoice import invoice_cii_xml
-from billing.documents.pdf import render_invoice_html, render_invoice_pdf
+from billing.documents.pdf import (
+    render_credit_note_pdf,
+    render_invoice_html,
+    render_invoice_pdf,
+)
 from billing.documents.services import invoice_add_line, invoice_create_draft, invoice_finalize
 from billing.models import ExchangeRate, Invoice, InvoiceLine, TaxRate
 from billing.run import services as billing
@@ -183,6 +188,16 @@ def test_every_line_states_its_date_of_supply_one_off_lines_included(world):
     xml = etree.fromstring(invoice_cii_xml(invoice))
     starts = xml.findall(".//{*}BillingSpecifiedPeriod/{*}StartDateTime/{*}DateTimeString")
     assert [s.text for s in starts] == ["20261129", "20261101", "20261120"]  # BG-26 per line
+
+
+def test_a_credit_note_states_the_date_of_supply_of_each_line_it_credits(world):
+    german_seller(world)
+    invoice = issued(world.alpha, {"description": "Setup", "unit_price": Decimal("100")})
+    note = credit_note_issue(invoice=invoice, actor=SYSTEM, today=ISSUED, reason="Cancelled")
+    text = " ".join(pdf_text(render_credit_note_pdf(note)).split())
+    # The narrow column wraps its header: its words come back apart.
+    assert all(word in text for word in ("Date of", "supply / service", "period"))
+    assert "Setup 29/11/2026" in text
 
 
 def test_the_billing_runs_lines_all_carry_their_period(world):
