@@ -26,10 +26,9 @@ from billing.documents.models import (
     Invoice,
     InvoiceLine,
     InvoiceStatus,
-    NumberSeries,
     Settlement,
 )
-from billing.documents.numbering import take_number
+from billing.documents.numbering import credit_note_series, take_number
 from contracts.models import Customer
 from core.audit import audit_record
 from core.models import Tenant, User
@@ -223,16 +222,12 @@ def credit_note_write(
         credit_lines, allocate(credit_lines, summed.tax_by_rate, invoice.currency), strict=True
     ):
         credit_line.tax_amount, credit_line.gross_amount = shared.tax, shared.gross
+    series, pattern = credit_note_series(invoice)
     note = CreditNote.objects.create(
         tenant=invoice.tenant,
         customer=invoice.customer,
         invoice=invoice,
-        number=take_number(
-            tenant=invoice.tenant,
-            series=NumberSeries.CREDIT_NOTE,
-            pattern=invoice.tenant.credit_note_number_format,
-            issue_date=today,
-        ),
+        number=take_number(tenant=invoice.tenant, series=series, pattern=pattern, issue_date=today),
         issue_date=today,
         currency=invoice.currency,
         reason=reason.strip(),

@@ -315,6 +315,7 @@ class _Document:
     payment_reference: str = ""  # BT-83, with the seller's account (BG-16) for the payment
     preceding: tuple[str, date] | None = None  # BT-25 / BT-26
     note: str = ""
+    is_test: bool = False  # a test account's document: not a valid invoice
 
 
 def _cii_xml(doc: _Document) -> bytes:
@@ -331,6 +332,10 @@ def _cii_xml(doc: _Document) -> bytes:
 
     root = etree.Element(f"{{{NS['rsm']}}}CrossIndustryInvoice", nsmap=NS)
     context = _el(root, "rsm:ExchangedDocumentContext")
+    if doc.is_test:
+        # Test documents say so to every reader of the XML, before anything else (the XSD puts
+        # TestIndicator first in the context).
+        _el(_el(context, "ram:TestIndicator"), "udt:Indicator", "true")
     _el(_el(context, "ram:GuidelineSpecifiedDocumentContextParameter"), "ram:ID", EN16931_GUIDELINE)
 
     document = _el(root, "rsm:ExchangedDocument")
@@ -423,6 +428,7 @@ def invoice_cii_xml(invoice: Invoice, lines: Iterable[InvoiceLine] | None = None
             stored_tax=invoice.tax_amount,
             due_date=invoice.due_date,
             payment_reference=invoice.number,
+            is_test=invoice.is_test,
         )
     )
 
@@ -450,5 +456,6 @@ def credit_note_cii_xml(note: CreditNote, lines: Iterable[CreditNoteLine] | None
             due_date=note.issue_date,
             preceding=(invoice.number, invoice.issue_date),
             note=note.reason,
+            is_test=invoice.is_test,
         )
     )

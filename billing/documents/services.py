@@ -22,8 +22,8 @@ from billing.documents.finalization import (
     seller_snapshot,
 )
 from billing.documents.invoice_state import locked_invoice, move_invoice
-from billing.documents.models import Invoice, InvoiceLine, InvoiceStatus, NumberSeries
-from billing.documents.numbering import take_number
+from billing.documents.models import Invoice, InvoiceLine, InvoiceStatus
+from billing.documents.numbering import invoice_series, take_number
 from billing.documents.selectors import default_tax_rate
 from billing.documents.tasks import send_invoice_emails
 from contracts.models import Customer
@@ -196,11 +196,9 @@ def invoice_finalize(
             line.save(update_fields=changed)
     for name in FROZEN_FIELDS:
         setattr(invoice, name, getattr(final, name))
+    series, pattern = invoice_series(invoice.tenant, is_test=invoice.is_test)
     invoice.number = take_number(
-        tenant=invoice.tenant,
-        series=NumberSeries.INVOICE,
-        pattern=invoice.tenant.invoice_number_format,
-        issue_date=today,
+        tenant=invoice.tenant, series=series, pattern=pattern, issue_date=today
     )
     invoice.finalized_at = timezone.now()
     move_invoice(

@@ -35,8 +35,8 @@ def invoice_list(request: HttpRequest) -> HttpResponse:
             "invoices": invoices,
             "show": show,
             "today": timezone.localdate(),
-            "credit_notes": selectors.credit_note_list(
-                tenant=request.tenant, customer=request.customer
+            "credit_notes": _with_outcomes(
+                selectors.credit_note_list(tenant=request.tenant, customer=request.customer)
             ),
             "credit_balance": customer_credit_balance(
                 request.customer, request.tenant.default_currency
@@ -152,7 +152,9 @@ def credit_overview(request: HttpRequest) -> HttpResponse:
             "entries": subscription_selectors.credit_ledger(
                 tenant=request.tenant, customer=customer
             ),
-            "credit_notes": selectors.credit_note_list(tenant=request.tenant, customer=customer),
+            "credit_notes": _with_outcomes(
+                selectors.credit_note_list(tenant=request.tenant, customer=customer)
+            ),
             "credit_movements": selectors.credit_movements(
                 tenant=request.tenant, customer=customer
             ),
@@ -163,6 +165,14 @@ def credit_overview(request: HttpRequest) -> HttpResponse:
             ),
         },
     )
+
+
+def _with_outcomes(notes) -> list:
+    """The notes, each with what became of its money in words (`money_outcome`)."""
+    notes = list(notes)
+    for note in notes:
+        note.money_outcome = selectors.credit_note_outcome_sentences(note)
+    return notes
 
 
 def _bills_orders(lines) -> bool:
