@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
+from django.utils import translation
+from django.utils.translation import gettext
 from lxml import etree
 
 from billing.documents.calculations import issued_tax_by_rate, rate_tax
@@ -298,6 +300,18 @@ def _notes(document: etree._Element, buyer: dict, *extra: str) -> None:
             _el(_el(document, "ram:IncludedNote"), "ram:Content", content)
 
 
+def _test_mark(doc: _Document) -> str:
+    """A test account's document says so in a note (BT-22), in the buyer's language, as its PDF
+    does. Not with CII's TestIndicator: the EN 16931 profile leaves it out (the Factur-X
+    EN 16931 XSD refuses it; the EN 16931 CII rules warn against it, CII-SR-001)."""
+    if not doc.is_test:
+        return ""
+    with translation.override(doc.buyer.get("language") or "en"):
+        if doc.type_code == CREDIT_NOTE:
+            return gettext("TEST — not a valid credit note, nothing is refunded or credited")
+        return gettext("TEST — not a valid invoice, no payment due")
+
+
 @dataclass(frozen=True)
 class _Document:
     """What the CII XML of an issued invoice or credit note is built from, all frozen at issue."""
@@ -332,17 +346,13 @@ def _cii_xml(doc: _Document) -> bytes:
 
     root = etree.Element(f"{{{NS['rsm']}}}CrossIndustryInvoice", nsmap=NS)
     context = _el(root, "rsm:ExchangedDocumentContext")
-    if doc.is_test:
-        # Test documents say so to every reader of the XML, before anything else (the XSD puts
-        # TestIndicator first in the context).
-        _el(_el(context, "ram:TestIndicator"), "udt:Indicator", "true")
     _el(_el(context, "ram:GuidelineSpecifiedDocumentContextParameter"), "ram:ID", EN16931_GUIDELINE)
 
     document = _el(root, "rsm:ExchangedDocument")
     _el(document, "ram:ID", doc.number)
     _el(document, "ram:TypeCode", doc.type_code)
     _date(document, "ram:IssueDateTime", doc.issue_date)
-    _notes(document, buyer, doc.note)
+    _notes(document, buyer, _test_mark(doc), doc.note)
 
     transaction = _el(root, "rsm:SupplyChainTradeTransaction")
     for index, line in enumerate(lines, start=1):
