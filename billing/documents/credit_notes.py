@@ -153,10 +153,12 @@ def credit_note_write(
     reason: str,
     quantities: dict[int, Decimal] | None,
     settlement: str,
+    void: bool = False,
 ) -> tuple[CreditNote, Decimal]:
     """Issue the credit note and settle what is due on the invoice; returns it with the rest.
     For `credit` the rest becomes customer credit; for `refund` the caller (payments, which sits
-    above documents) pays it back inside this same transaction."""
+    above documents) pays it back inside this same transaction. `void`: the note cancels the
+    whole invoice (`invoice_void`), which ends void rather than settled."""
     require(actor, "invoices.manage", tenant=invoice.tenant)
     invoice = locked_invoice(invoice)
     if invoice.status not in CREDITABLE:
@@ -249,7 +251,15 @@ def credit_note_write(
     )
     if settles:
         invoice.amount_credited += settles
-        if invoice.amount_due == 0:
+        if void:
+            move_invoice(
+                invoice,
+                InvoiceStatus.VOID,
+                kind="voided",
+                actor=actor,
+                data={"reason": note.reason, "credit_note": note.number},
+            )
+        elif invoice.amount_due == 0:
             move_invoice(
                 invoice,
                 InvoiceStatus.PAID,
