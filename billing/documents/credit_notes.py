@@ -29,6 +29,7 @@ from billing.documents.models import (
     Settlement,
 )
 from billing.documents.numbering import credit_note_series, take_number
+from billing.documents.tasks import send_credit_note_email
 from contracts.models import Customer
 from core.audit import audit_record
 from core.models import Tenant, User
@@ -277,6 +278,8 @@ def credit_note_write(
             amount=rest,
             credit_note=note,
         )
+    note_id = note.pk
+    transaction.on_commit(lambda: send_credit_note_email.delay(note_id))
     audit_record(
         tenant=invoice.tenant,
         actor=actor,

@@ -10,10 +10,12 @@ from django.utils import timezone
 from billing.documents import selectors
 from billing.documents.calculations import issued_tax_by_rate
 from billing.documents.credit_notes import customer_credit_balance
+from billing.documents.links import credit_note_from_token
 from billing.documents.models import PAYABLE, CreditNote, Invoice
 from billing.documents.pdf import credit_note_pdf, credit_note_xml, invoice_pdf, invoice_xml
 from contracts.access import customer_required
 from core.roles import may
+from core.signing import LinkInvalid
 from subscriptions import selectors as subscription_selectors
 from subscriptions import views as subscription_views
 from subscriptions.models import Order
@@ -112,6 +114,15 @@ def credit_note_xml_download(request: HttpRequest, note_id: int) -> HttpResponse
         selectors.credit_note_list(tenant=request.tenant, customer=request.customer), pk=note_id
     )
     return xml_download(credit_note_xml(note), note.number)
+
+
+def credit_note_by_link_pdf(request: HttpRequest, token: str) -> HttpResponse:
+    """A credit note's e-mailed link: its PDF, no login needed."""
+    try:
+        note = credit_note_from_token(tenant=request.tenant, token=token)
+    except LinkInvalid:
+        return render(request, "billing/link_invalid.html", status=404)
+    return pdf_download(credit_note_pdf(note))
 
 
 def pdf_download(stored: Invoice | CreditNote) -> FileResponse:

@@ -2,6 +2,7 @@
 
 from billing.documents.models.credit_note import (
     CreditNote,
+    CreditNoteDelivery,
     CreditNoteLine,
     CustomerCreditEntry,
     InvoiceDelivery,
@@ -22,6 +23,7 @@ __all__ = [
     "INVOICE_TRANSITIONS",
     "PAYABLE",
     "CreditNote",
+    "CreditNoteDelivery",
     "CreditNoteLine",
     "CustomerCreditEntry",
     "Invoice",
