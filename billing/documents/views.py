@@ -70,6 +70,12 @@ def invoice_detail(request: HttpRequest, invoice_id: int) -> HttpResponse:
             and may(
                 request.user, "invoice.pay", tenant=request.tenant, customer_id=invoice.customer_id
             ),
+            # What corrected it (a voided invoice: the note that cancels it), and the money.
+            "credit_notes": _with_outcomes(
+                selectors.credit_note_list(tenant=request.tenant, customer=request.customer).filter(
+                    invoice=invoice
+                )
+            ),
         },
     )
 

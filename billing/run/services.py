@@ -247,7 +247,7 @@ def _run_batch(
         # Test accounts' invoices take the test series' numbers, the others the legal ones
         # (each a gapless block, in the batch's order).
         for is_test in (False, True):
-            numbered = [invoice for invoice in invoices if invoice.is_test is is_test]
+            numbered = [invoice for invoice in invoices if bool(invoice.is_test) is is_test]
             if not numbered:
                 continue
             series, pattern = invoice_series(tenant, is_test=is_test)

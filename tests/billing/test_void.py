@@ -110,3 +110,12 @@ def test_the_back_office_action_explains_a_refusal(world, invoice):
     assert any("already paid or credited" in m for m in said), said
     invoice.refresh_from_db()
     assert invoice.status == "open"
+
+
+def test_the_voided_invoices_page_names_the_credit_note_that_cancels_it(world, invoice):
+    note = invoice_void(
+        invoice=invoice, actor=world.staff["acme", "manager"], reason="x", today=date(2026, 3, 2)
+    )
+    page = world.client(world.alice).get(f"/invoices/{invoice.pk}/").content.decode()
+    assert note.number in page
+    assert f"This credit note reduced the amount due on invoice {invoice.number}" in page
