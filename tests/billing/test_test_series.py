@@ -107,9 +107,12 @@ def test_the_test_number_format_may_not_read_like_a_legal_one(world):
 
 def test_the_test_invoice_pdf_and_page_carry_the_banner(world, vat):
     as_test_account(world.alpha)
+    world.acme.iban = "DE89370400440532013000"
+    world.acme.save(update_fields=["iban"])
     invoice = finalize(world, world.alpha)
     text = pdf_text(invoice_pdf(invoice).pdf.read())
     assert BANNER in text.replace("\n", " ")
+    assert "Please transfer" not in text  # nothing to pay
     page = world.client(world.alice).get(f"/invoices/{invoice.pk}/")
     assert BANNER in page.content.decode()
 
