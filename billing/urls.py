@@ -58,6 +58,11 @@ urlpatterns = [
     path("stripe/webhook/<slug:tenant>/", payment_views.stripe_webhook, name="stripe_webhook"),
     path("l/invoice/<str:token>/", link_views.invoice_by_link, name="invoice_by_link"),
     path("l/invoice/<str:token>/pdf", link_views.invoice_by_link_pdf, name="invoice_by_link_pdf"),
+    path(
+        "l/credit-note/<str:token>/pdf",
+        views.credit_note_by_link_pdf,
+        name="credit_note_by_link_pdf",
+    ),
     path("l/invoice/<str:token>/pay/", link_views.invoice_link_pay, name="invoice_link_pay"),
     path(
         "l/invoice/<str:token>/pay/<int:attempt_id>/confirmed/",

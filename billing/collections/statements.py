@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 
+from django.db.models import Exists, OuterRef
 from django.utils.translation import gettext as _
 
 from billing.documents.models import CreditNote, Invoice, InvoiceStatus
@@ -34,20 +35,30 @@ class Statement:
     closing: Decimal
 
 
+def _invoice_row(invoice: Invoice) -> tuple:
+    if invoice.status == InvoiceStatus.VOID and not invoice.cancelled_by_note:
+        label = _("Invoice %(number)s (void)") % {"number": invoice.number}
+        return (invoice.issue_date, 0, "invoice", label, Decimal(0))
+    label = _("Invoice %(number)s") % {"number": invoice.number}
+    return (invoice.issue_date, 0, "invoice", label, invoice.gross_amount)
+
+
 def _movements(customer: Customer, currency: str, start: date | None, end: date):
-    invoices = Invoice.objects.filter(
-        customer=customer, currency=currency, issue_date__lte=end
-    ).exclude(status__in=[InvoiceStatus.DRAFT, InvoiceStatus.VOID])
+    # Every issued number, voided ones too: a voided invoice is cancelled by its credit note
+    # (both listed, their sum nil). One voided before voiding issued credit notes has none:
+    # listed at nil, so the balance stays right.
+    invoices = (
+        Invoice.objects.filter(customer=customer, currency=currency, issue_date__lte=end)
+        .exclude(status=InvoiceStatus.DRAFT)
+        .annotate(cancelled_by_note=Exists(CreditNote.objects.filter(invoice=OuterRef("pk"))))
+    )
     notes = CreditNote.objects.filter(customer=customer, currency=currency, issue_date__lte=end)
     payments = Payment.objects.filter(customer=customer, currency=currency, received_on__lte=end)
     if start is not None:
         invoices = invoices.filter(issue_date__gte=start)
         notes = notes.filter(issue_date__gte=start)
         payments = payments.filter(received_on__gte=start)
-    rows = [
-        (i.issue_date, 0, "invoice", _("Invoice %(number)s") % {"number": i.number}, i.gross_amount)
-        for i in invoices
-    ]
+    rows = [_invoice_row(i) for i in invoices]
     rows += [
         (
             n.issue_date,

@@ -26,10 +26,10 @@ from billing.documents.models import (
     Invoice,
     InvoiceLine,
     InvoiceStatus,
-    NumberSeries,
     Settlement,
 )
-from billing.documents.numbering import take_number
+from billing.documents.numbering import credit_note_series, take_number
+from billing.documents.tasks import send_credit_note_email
 from contracts.models import Customer
 from core.audit import audit_record
 from core.models import Tenant, User
@@ -154,10 +154,12 @@ def credit_note_write(
     reason: str,
     quantities: dict[int, Decimal] | None,
     settlement: str,
+    void: bool = False,
 ) -> tuple[CreditNote, Decimal]:
     """Issue the credit note and settle what is due on the invoice; returns it with the rest.
     For `credit` the rest becomes customer credit; for `refund` the caller (payments, which sits
-    above documents) pays it back inside this same transaction."""
+    above documents) pays it back inside this same transaction. `void`: the note cancels the
+    whole invoice (`invoice_void`), which ends void rather than settled."""
     require(actor, "invoices.manage", tenant=invoice.tenant)
     invoice = locked_invoice(invoice)
     if invoice.status not in CREDITABLE:
@@ -223,16 +225,12 @@ def credit_note_write(
         credit_lines, allocate(credit_lines, summed.tax_by_rate, invoice.currency), strict=True
     ):
         credit_line.tax_amount, credit_line.gross_amount = shared.tax, shared.gross
+    series, pattern = credit_note_series(invoice)
     note = CreditNote.objects.create(
         tenant=invoice.tenant,
         customer=invoice.customer,
         invoice=invoice,
-        number=take_number(
-            tenant=invoice.tenant,
-            series=NumberSeries.CREDIT_NOTE,
-            pattern=invoice.tenant.credit_note_number_format,
-            issue_date=today,
-        ),
+        number=take_number(tenant=invoice.tenant, series=series, pattern=pattern, issue_date=today),
         issue_date=today,
         currency=invoice.currency,
         reason=reason.strip(),
@@ -254,7 +252,15 @@ def credit_note_write(
     )
     if settles:
         invoice.amount_credited += settles
-        if invoice.amount_due == 0:
+        if void:
+            move_invoice(
+                invoice,
+                InvoiceStatus.VOID,
+                kind="voided",
+                actor=actor,
+                data={"reason": note.reason, "credit_note": note.number},
+            )
+        elif invoice.amount_due == 0:
             move_invoice(
                 invoice,
                 InvoiceStatus.PAID,
@@ -272,6 +278,8 @@ def credit_note_write(
             amount=rest,
             credit_note=note,
         )
+    note_id = note.pk
+    transaction.on_commit(lambda: send_credit_note_email.delay(note_id))
     audit_record(
         tenant=invoice.tenant,
         actor=actor,

@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
+from django.utils import translation
+from django.utils.translation import gettext
 from lxml import etree
 
 from billing.documents.calculations import issued_tax_by_rate, rate_tax
@@ -298,6 +300,18 @@ def _notes(document: etree._Element, buyer: dict, *extra: str) -> None:
             _el(_el(document, "ram:IncludedNote"), "ram:Content", content)
 
 
+def _test_mark(doc: _Document) -> str:
+    """A test account's document says so in a note (BT-22), in the buyer's language, as its PDF
+    does. Not with CII's TestIndicator: the EN 16931 profile leaves it out (the Factur-X
+    EN 16931 XSD refuses it; the EN 16931 CII rules warn against it, CII-SR-001)."""
+    if not doc.is_test:
+        return ""
+    with translation.override(doc.buyer.get("language") or "en"):
+        if doc.type_code == CREDIT_NOTE:
+            return gettext("TEST — not a valid credit note, nothing is refunded or credited")
+        return gettext("TEST — not a valid invoice, no payment due")
+
+
 @dataclass(frozen=True)
 class _Document:
     """What the CII XML of an issued invoice or credit note is built from, all frozen at issue."""
@@ -318,6 +332,7 @@ class _Document:
     # VAT Directive art. 230: the VAT in the seller's currency, as frozen at finalization
     # (seller["tax_currency"]): BT-6 and BT-111.
     tax_currency: dict | None = None
+    is_test: bool = False  # a test account's document: not a valid invoice
 
 
 def _cii_xml(doc: _Document) -> bytes:
@@ -340,7 +355,7 @@ def _cii_xml(doc: _Document) -> bytes:
     _el(document, "ram:ID", doc.number)
     _el(document, "ram:TypeCode", doc.type_code)
     _date(document, "ram:IssueDateTime", doc.issue_date)
-    _notes(document, buyer, doc.note)
+    _notes(document, buyer, _test_mark(doc), doc.note)
 
     transaction = _el(root, "rsm:SupplyChainTradeTransaction")
     for index, line in enumerate(lines, start=1):
@@ -436,6 +451,7 @@ def invoice_cii_xml(invoice: Invoice, lines: Iterable[InvoiceLine] | None = None
             due_date=invoice.due_date,
             payment_reference=invoice.number,
             tax_currency=invoice.seller.get("tax_currency"),
+            is_test=invoice.is_test,
         )
     )
 
@@ -463,5 +479,6 @@ def credit_note_cii_xml(note: CreditNote, lines: Iterable[CreditNoteLine] | None
             due_date=note.issue_date,
             preceding=(invoice.number, invoice.issue_date),
             note=note.reason,
+            is_test=invoice.is_test,
         )
     )

@@ -4,12 +4,19 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
-from billing.documents.links import invoice_link_path
-from billing.documents.models import Invoice, InvoiceDelivery, InvoiceStatus
-from billing.documents.pdf import invoice_pdf
+from billing.documents.links import credit_note_link_path, invoice_link_path
+from billing.documents.models import (
+    CreditNote,
+    CreditNoteDelivery,
+    Invoice,
+    InvoiceDelivery,
+    InvoiceStatus,
+)
+from billing.documents.pdf import credit_note_pdf, invoice_pdf
+from billing.documents.selectors import credit_note_outcome_sentences
 from contracts.models import Contact, DocumentDelivery
 from contracts.portal_links import document_link_query
 from core.audit import audit_record
@@ -83,6 +90,56 @@ def send_invoice_issued(invoice_id: int, *, again: bool = False) -> bool:
                 "attached": bool(message.attachments),
                 "sent_at": timezone.now(),
             },
+        )
+        message.send()
+    return True
+
+
+def send_credit_note_issued(note_id: int) -> bool:
+    """E-mail an issued credit note to its invoice's recipients (else the account owners),
+    once, attached or linked as the contract says, saying what became of the money. Only when
+    the invoice itself went out by e-mail: a note for an invoice never sent (a checkout that
+    expired unpaid) or handed over outside Kontor follows the same way, not by e-mail."""
+    with transaction.atomic():
+        note = CreditNote.objects.select_related("tenant", "customer", "invoice").get(pk=note_id)
+        if CreditNoteDelivery.objects.select_for_update().filter(credit_note=note).exists():
+            return False
+        invoice_went_out = (
+            InvoiceDelivery.objects.filter(invoice_id=note.invoice_id)
+            .exclude(recipients=[])
+            .exists()
+        )
+        recipients = invoice_recipients(note.invoice)
+        if not invoice_went_out or not recipients:
+            return False
+        customer, tenant = note.customer, note.tenant
+        attach = customer.document_delivery == DocumentDelivery.ATTACHMENT
+        language = note.buyer.get("language") or tenant.locale
+        base = f"{settings.KONTOR_LINK_SCHEME}://{tenant_host(tenant)}{settings.KONTOR_LINK_PORT}"
+        with translation.override(language):
+            outcome = credit_note_outcome_sentences(note)
+        message = templated_message(
+            prefix="emails/credit_note_issued",
+            to=recipients,
+            context={
+                "note": note,
+                "invoice": note.invoice,
+                "customer": customer,
+                "money_outcome": outcome,
+                "link": base
+                + credit_note_link_path(note)
+                + document_link_query(customer=customer, recipients=recipients),
+                "attached": attach,
+            },
+            language=language,
+            tenant=tenant,
+        )
+        if attach:
+            stored = credit_note_pdf(note)
+            with stored.pdf.open("rb") as pdf:
+                message.attach(f"{note.number}.pdf", pdf.read(), "application/pdf")
+        CreditNoteDelivery.objects.create(
+            tenant=tenant, credit_note=note, recipients=recipients, attached=attach
         )
         message.send()
     return True

@@ -4,12 +4,13 @@ login. It expires after the tenant's `link_validity_days`; rotating the customer
 
 from __future__ import annotations
 
-from billing.documents.models import Invoice, InvoiceStatus
+from billing.documents.models import CreditNote, Invoice, InvoiceStatus
 from contracts.links import customer_link_token, linked_customer
 from core.models import Tenant
 from core.signing import LinkInvalid
 
 PURPOSE = "invoice"
+CREDIT_NOTE_PURPOSE = "credit_note"
 
 
 def invoice_link_path(invoice: Invoice) -> str:
@@ -29,3 +30,24 @@ def invoice_from_token(*, tenant: Tenant, token: str) -> Invoice:
     if invoice is None:
         raise LinkInvalid("no such invoice")
     return invoice
+
+
+def credit_note_link_path(note: CreditNote) -> str:
+    """The e-mailed link to a credit note's PDF (a customer whose contract asks for links)."""
+    token = customer_link_token(
+        customer=note.customer, purpose=CREDIT_NOTE_PURPOSE, object_id=note.pk
+    )
+    return f"/l/credit-note/{token}/pdf"
+
+
+def credit_note_from_token(*, tenant: Tenant, token: str) -> CreditNote:
+    """The credit note a token opens, or LinkInvalid (see linked_customer)."""
+    customer, note_id = linked_customer(tenant=tenant, token=token, purpose=CREDIT_NOTE_PURPOSE)
+    note = (
+        CreditNote.objects.filter(tenant=tenant, customer=customer, pk=note_id)
+        .select_related("tenant")
+        .first()
+    )
+    if note is None:
+        raise LinkInvalid("no such credit note")
+    return note

@@ -24,6 +24,7 @@ from billing.documents.calculations import issued_tax_by_rate
 from billing.documents.einvoice import credit_note_cii_xml, invoice_cii_xml
 from billing.documents.finalization import buyer_snapshot, seller_snapshot
 from billing.documents.models import CreditNote, Invoice
+from billing.documents.selectors import credit_note_outcome_sentences
 from core.i18n import require_catalogues
 
 STYLESHEET = settings.BASE_DIR / "templates" / "billing" / "pdf" / "invoice.css"
@@ -115,6 +116,7 @@ def render_credit_note_pdf(note: CreditNote) -> bytes:
                 "lines": lines,
                 **branding(note.tenant),
                 "tax_by_rate": issued_tax_by_rate(lines).items(),
+                "money_outcome": credit_note_outcome_sentences(note),
             },
         )
     # Factur-X 1.0 names every hybrid document INVOICE in its XMP; the XML's type 381 says

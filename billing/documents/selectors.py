@@ -9,7 +9,9 @@ from decimal import Decimal
 from django.db import models
 from django.db.models import OuterRef, Prefetch, Q, QuerySet, Subquery, Sum
 from django.db.models.functions import Coalesce
-from django.utils.translation import pgettext_lazy
+from django.utils import translation
+from django.utils.formats import date_format
+from django.utils.translation import gettext, pgettext_lazy
 
 from billing.documents.calculations import line_amounts
 from billing.documents.models import (
@@ -24,6 +26,7 @@ from billing.documents.models import (
 )
 from contracts.models import Customer, VatRegime
 from core.models import Tenant
+from core.money import format_money, round_money
 from subscriptions.models import Order, Subscription
 
 INVOICE_FILTERS = {
@@ -47,7 +50,98 @@ def invoice_list(
 
 
 def credit_note_list(*, tenant: Tenant, customer: Customer) -> QuerySet[CreditNote]:
-    return CreditNote.objects.filter(tenant=tenant, customer=customer).select_related("invoice")
+    return with_money_outcome(
+        CreditNote.objects.filter(tenant=tenant, customer=customer).select_related("invoice")
+    )
+
+
+def with_money_outcome(notes: QuerySet[CreditNote]) -> QuerySet[CreditNote]:
+    """Each note with what became of its money, in one query: `credited_amount` (kept as the
+    customer's credit) and `refunded_to_card` / `refunded_by_transfer`; the rest reduced the
+    amount due on its invoice. Refunds belong to payments, above documents: read through the
+    reverse relation billing.payments.Refund puts on CreditNote (`refunds`), never imported."""
+    credited = (
+        CustomerCreditEntry.objects.filter(credit_note=OuterRef("pk"))
+        .order_by()
+        .values("credit_note")
+        .annotate(total=Sum("amount"))
+        .values("total")
+    )
+    zero = models.Value(
+        Decimal(0), output_field=models.DecimalField(max_digits=19, decimal_places=2)
+    )
+    return notes.annotate(
+        credited_amount=Coalesce(Subquery(credited), zero),
+        refunded_to_card=Coalesce(
+            Sum("refunds__amount", filter=Q(refunds__payment__isnull=False)), zero
+        ),
+        refunded_by_transfer=Coalesce(
+            Sum("refunds__amount", filter=Q(refunds__payment__isnull=True)), zero
+        ),
+    )
+
+
+@dataclass(frozen=True)
+class MoneyOutcome:
+    """What a credit note did with its money: it reduced what was due on the invoice, stayed
+    with the business as the customer's credit, or went back (to the card, or by transfer)."""
+
+    settled: Decimal
+    credited: Decimal
+    refunded_to_card: Decimal
+    refunded_by_transfer: Decimal
+
+
+def credit_note_outcome(note: CreditNote) -> MoneyOutcome:
+    """From `with_money_outcome`'s figures when the note was read with them, else one query."""
+    if not hasattr(note, "credited_amount"):
+        note = with_money_outcome(CreditNote.objects.filter(pk=note.pk)).get()
+    currency = note.currency
+    # SQLite sums decimals in floating point: back to the currency's minor unit.
+    credited, card, transfer = (
+        round_money(Decimal(value), currency)
+        for value in (note.credited_amount, note.refunded_to_card, note.refunded_by_transfer)
+    )
+    return MoneyOutcome(
+        settled=note.gross_amount - credited - card - transfer,
+        credited=credited,
+        refunded_to_card=card,
+        refunded_by_transfer=transfer,
+    )
+
+
+def credit_note_outcome_sentences(note: CreditNote) -> list[str]:
+    """What happened to the money, in words of the active language (the document's), for the
+    note's PDF, its e-mail and the portal."""
+    outcome = credit_note_outcome(note)
+    language = (translation.get_language() or "en").split("-")[0]
+
+    def amount(value: Decimal) -> str:
+        return format_money(value, note.currency, language)
+
+    day = date_format(note.issue_date, "DATE_FORMAT")
+    sentences = []
+    if outcome.settled:
+        sentences.append(
+            gettext("This credit note reduced the amount due on invoice %(number)s by %(amount)s.")
+            % {"number": note.invoice.number, "amount": amount(outcome.settled)}
+        )
+    if outcome.credited:
+        sentences.append(
+            gettext("%(amount)s was credited to your account for future invoices.")
+            % {"amount": amount(outcome.credited)}
+        )
+    if outcome.refunded_to_card:
+        sentences.append(
+            gettext("%(amount)s was refunded to your card on %(date)s.")
+            % {"amount": amount(outcome.refunded_to_card), "date": day}
+        )
+    if outcome.refunded_by_transfer:
+        sentences.append(
+            gettext("%(amount)s is refunded to your bank account by transfer, as of %(date)s.")
+            % {"amount": amount(outcome.refunded_by_transfer), "date": day}
+        )
+    return sentences
 
 
 @dataclass(frozen=True)

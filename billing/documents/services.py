@@ -9,11 +9,12 @@ from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from billing.documents.calculations import line_amounts
-from billing.documents.credit_notes import apply_customer_credit
+from billing.documents.credit_notes import apply_customer_credit, credit_note_write
 from billing.documents.finalization import (
     FROZEN_FIELDS,
     LineIn,
@@ -24,14 +25,15 @@ from billing.documents.finalization import (
     tax_currency_needed,
 )
 from billing.documents.invoice_state import locked_invoice, move_invoice
-from billing.documents.models import Invoice, InvoiceLine, InvoiceStatus, NumberSeries
-from billing.documents.numbering import take_number
+from billing.documents.models import CreditNote, Invoice, InvoiceLine, InvoiceStatus, Settlement
+from billing.documents.numbering import invoice_series, take_number
 from billing.documents.selectors import default_tax_rate, exchange_rate_on
 from billing.documents.tasks import send_invoice_emails
 from contracts.models import Customer
 from core.audit import audit_record
 from core.models import User
 from core.roles import SYSTEM, SystemActor, require
+from subscriptions.periods import local_today
 
 
 def locked_draft(invoice: Invoice) -> Invoice:
@@ -213,11 +215,9 @@ def invoice_finalize(
             line.save(update_fields=changed)
     for name in FROZEN_FIELDS:
         setattr(invoice, name, getattr(final, name))
+    series, pattern = invoice_series(invoice.tenant, is_test=invoice.is_test)
     invoice.number = take_number(
-        tenant=invoice.tenant,
-        series=NumberSeries.INVOICE,
-        pattern=invoice.tenant.invoice_number_format,
-        issue_date=today,
+        tenant=invoice.tenant, series=series, pattern=pattern, issue_date=today
     )
     invoice.finalized_at = timezone.now()
     move_invoice(
@@ -271,16 +271,50 @@ def invoice_mark_uncollectible(
 
 
 @transaction.atomic
-def invoice_void(*, invoice: Invoice, actor: User, reason: str) -> Invoice:
+def invoice_void(
+    *, invoice: Invoice, actor: User | SystemActor, reason: str, today: date | None = None
+) -> CreditNote:
+    """Cancel an open invoice that nothing has settled yet: its number stays issued, and a
+    credit note for the full amount says it is cancelled (statements list both numbers, and
+    their sum is nil). Anything paid or credited on it already: refused — what is left is
+    corrected with a credit note, and money received is refunded, which staff decide."""
     require(actor, "invoices.void", tenant=invoice.tenant)
     invoice = locked_invoice(invoice)
+    if invoice.status != InvoiceStatus.OPEN:
+        raise ValidationError(
+            _("Only an open invoice can be voided; this one is %(status)s."),
+            params={"status": invoice.get_status_display()},
+            code="status",
+        )
     if invoice.amount_paid or invoice.amount_credited:
         raise ValidationError(
-            _("A paid invoice is corrected with a credit note, not voided."), code="paid"
+            _(
+                "Part of this invoice is already paid or credited, so it cannot be voided. "
+                "Credit what is left with a credit note instead (and refund any payment)."
+            ),
+            code="paid",
         )
-    move_invoice(invoice, InvoiceStatus.VOID, kind="voided", actor=actor, data={"reason": reason})
-    invoice.save(update_fields=["status"])
-    return invoice
+    # The note is the customer's document: its reason in their language; staff's own reason
+    # (often for staff only: "checkout expired without payment") goes to the audit log.
+    with translation.override(invoice.buyer.get("language") or invoice.tenant.locale):
+        cancelled = gettext("Invoice %(number)s is cancelled.") % {"number": invoice.number}
+    note, _rest = credit_note_write(
+        invoice=invoice,
+        actor=actor,
+        today=today or local_today(timezone.now(), invoice.tenant.timezone),
+        reason=cancelled,
+        quantities=None,
+        settlement=Settlement.CREDIT,
+        void=True,
+    )
+    audit_record(
+        tenant=invoice.tenant,
+        actor=actor,
+        action="invoice.void_reason",
+        obj=invoice,
+        after={"reason": reason, "credit_note": note.number},
+    )
+    return note
 
 
 @transaction.atomic

@@ -1,4 +1,4 @@
-"""Celery entry points of documents: invoice e-mails and the PDF archive."""
+"""Celery entry points of documents: invoice and credit-note e-mails and the PDF archive."""
 
 import logging
 
@@ -14,6 +14,15 @@ def send_invoice_emails(invoice_ids: list[int], again: bool = False) -> int:
     from billing.documents.emails import send_invoice_issued
 
     return sum(send_invoice_issued(pk, again=again) for pk in invoice_ids)
+
+
+@shared_task(name="billing.tasks.send_credit_note_email", acks_late=True)
+def send_credit_note_email(note_id: int) -> bool:
+    """E-mail an issued credit note. Safe to retry: each note is e-mailed once
+    (CreditNoteDelivery)."""
+    from billing.documents.emails import send_credit_note_issued
+
+    return send_credit_note_issued(note_id)
 
 
 ARCHIVE_BATCH = 500

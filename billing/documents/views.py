@@ -10,10 +10,12 @@ from django.utils import timezone
 from billing.documents import selectors
 from billing.documents.calculations import issued_tax_by_rate
 from billing.documents.credit_notes import customer_credit_balance
+from billing.documents.links import credit_note_from_token
 from billing.documents.models import PAYABLE, CreditNote, Invoice
 from billing.documents.pdf import credit_note_pdf, credit_note_xml, invoice_pdf, invoice_xml
 from contracts.access import customer_required
 from core.roles import may
+from core.signing import LinkInvalid
 from subscriptions import selectors as subscription_selectors
 from subscriptions import views as subscription_views
 from subscriptions.models import Order
@@ -35,8 +37,8 @@ def invoice_list(request: HttpRequest) -> HttpResponse:
             "invoices": invoices,
             "show": show,
             "today": timezone.localdate(),
-            "credit_notes": selectors.credit_note_list(
-                tenant=request.tenant, customer=request.customer
+            "credit_notes": _with_outcomes(
+                selectors.credit_note_list(tenant=request.tenant, customer=request.customer)
             ),
             "credit_balance": customer_credit_balance(
                 request.customer, request.tenant.default_currency
@@ -67,6 +69,12 @@ def invoice_detail(request: HttpRequest, invoice_id: int) -> HttpResponse:
             and invoice.amount_due > 0
             and may(
                 request.user, "invoice.pay", tenant=request.tenant, customer_id=invoice.customer_id
+            ),
+            # What corrected it (a voided invoice: the note that cancels it), and the money.
+            "credit_notes": _with_outcomes(
+                selectors.credit_note_list(tenant=request.tenant, customer=request.customer).filter(
+                    invoice=invoice
+                )
             ),
         },
     )
@@ -114,6 +122,15 @@ def credit_note_xml_download(request: HttpRequest, note_id: int) -> HttpResponse
     return xml_download(credit_note_xml(note), note.number)
 
 
+def credit_note_by_link_pdf(request: HttpRequest, token: str) -> HttpResponse:
+    """A credit note's e-mailed link: its PDF, no login needed."""
+    try:
+        note = credit_note_from_token(tenant=request.tenant, token=token)
+    except LinkInvalid:
+        return render(request, "billing/link_invalid.html", status=404)
+    return pdf_download(credit_note_pdf(note))
+
+
 def pdf_download(stored: Invoice | CreditNote) -> FileResponse:
     return FileResponse(
         stored.pdf.open("rb"),
@@ -152,7 +169,9 @@ def credit_overview(request: HttpRequest) -> HttpResponse:
             "entries": subscription_selectors.credit_ledger(
                 tenant=request.tenant, customer=customer
             ),
-            "credit_notes": selectors.credit_note_list(tenant=request.tenant, customer=customer),
+            "credit_notes": _with_outcomes(
+                selectors.credit_note_list(tenant=request.tenant, customer=customer)
+            ),
             "credit_movements": selectors.credit_movements(
                 tenant=request.tenant, customer=customer
             ),
@@ -163,6 +182,14 @@ def credit_overview(request: HttpRequest) -> HttpResponse:
             ),
         },
     )
+
+
+def _with_outcomes(notes) -> list:
+    """The notes, each with what became of its money in words (`money_outcome`)."""
+    notes = list(notes)
+    for note in notes:
+        note.money_outcome = selectors.credit_note_outcome_sentences(note)
+    return notes
 
 
 def _bills_orders(lines) -> bool:

@@ -30,8 +30,8 @@ from billing.documents.finalization import (
     seller_snapshot,
     tax_currency_needed,
 )
-from billing.documents.models import CustomerCreditEntry, Invoice, InvoiceStatus, NumberSeries
-from billing.documents.numbering import take_numbers
+from billing.documents.models import CustomerCreditEntry, Invoice, InvoiceStatus
+from billing.documents.numbering import invoice_series, take_numbers
 from billing.documents.selectors import default_tax_rate, exchange_rate_on
 from billing.documents.services import (
     email_after_commit,
@@ -256,15 +256,22 @@ def _run_batch(
         )
         # Numbers last: their lock is held until this batch commits, so concurrent runs of the
         # same business wait on it for as short a time as can be.
-        numbers = take_numbers(
-            tenant=tenant,
-            series=NumberSeries.INVOICE,
-            pattern=tenant.invoice_number_format,
-            issue_date=today,
-            count=len(plans),
-        )
-        for invoice, number in zip(invoices, numbers, strict=True):
-            invoice.number = number
+        # Test accounts' invoices take the test series' numbers, the others the legal ones
+        # (each a gapless block, in the batch's order).
+        for is_test in (False, True):
+            numbered = [invoice for invoice in invoices if bool(invoice.is_test) is is_test]
+            if not numbered:
+                continue
+            series, pattern = invoice_series(tenant, is_test=is_test)
+            numbers = take_numbers(
+                tenant=tenant,
+                series=series,
+                pattern=pattern,
+                issue_date=today,
+                count=len(numbered),
+            )
+            for invoice, number in zip(numbered, numbers, strict=True):
+                invoice.number = number
         if connection.vendor == "postgresql":
             insert_by_copy(tenant, today, invoices, lines_of, now)
         else:

@@ -152,6 +152,16 @@ class Tenant(LegalIdentity):
         validators=[validate_number_format],
         help_text=_("Placeholders: {year}, {number}."),
     )
+    test_number_format = models.CharField(
+        _("test document number format"),
+        max_length=64,
+        default="TEST-{year}-{number:05d}",
+        validators=[validate_number_format],
+        help_text=_(
+            "Invoices and credit notes of test accounts: a series of their own, never a legal "
+            "number. Placeholders: {year}, {number}."
+        ),
+    )
     quote_number_format = models.CharField(
         _("quote number format"),
         max_length=64,
@@ -283,24 +293,33 @@ class Tenant(LegalIdentity):
         self.clean_number_formats()
 
     def clean_number_formats(self) -> None:
-        """A credit note's number must never read like an invoice's: two documents with one
-        number are one too many for an auditor (and for a buyer's bookkeeping)."""
-        formats = (self.invoice_number_format, self.credit_note_number_format)
+        """A credit note's number must never read like an invoice's, nor a test document's like
+        either: two documents with one number are one too many for an auditor (and for a
+        buyer's bookkeeping)."""
+        formats = (
+            self.invoice_number_format,
+            self.credit_note_number_format,
+            self.test_number_format,
+        )
         try:
             for pattern in formats:
                 validate_number_format(pattern)
         except ValidationError:
             return  # each field's own validator says what is wrong with it
-        if number_formats_may_collide(*formats):
-            raise ValidationError(
-                {
-                    "credit_note_number_format": _(
-                        "Credit note numbers in this format could equal an invoice number: give "
-                        "them a text of their own, e.g. CN-{year}-{number:06d}."
-                    )
-                },
-                code="number_collision",
+        errors = {}
+        if number_formats_may_collide(*formats[:2]):
+            errors["credit_note_number_format"] = _(
+                "Credit note numbers in this format could equal an invoice number: give "
+                "them a text of their own, e.g. CN-{year}-{number:06d}."
             )
+        # A test document's number must never read like a legal one (nor take its place).
+        if any(number_formats_may_collide(formats[2], legal) for legal in formats[:2]):
+            errors["test_number_format"] = _(
+                "Test document numbers in this format could equal an invoice or credit note "
+                "number: give them a text of their own, e.g. TEST-{year}-{number:05d}."
+            )
+        if errors:
+            raise ValidationError(errors, code="number_collision")
 
     @property
     def address_lines(self) -> list[str]:

@@ -132,10 +132,24 @@ class InvoiceActions:
             else:
                 messages.success(request, _("%(number)s is written off.") % {"number": invoice})
 
-    @admin.action(description=_("Void the selected invoices"), permissions=["void"])
+    @admin.action(
+        description=_("Void the selected invoices (each gets a credit note for its full amount)"),
+        permissions=["void"],
+    )
     def void(self, request: HttpRequest, queryset) -> None:
-        for invoice in queryset:
+        for invoice in queryset.select_related("tenant").order_by("id"):
             try:
-                invoice_void(invoice=invoice, actor=request.user, reason="back office")
+                note = invoice_void(
+                    invoice=invoice,
+                    actor=request.user,
+                    reason="back office",
+                    today=self._today(invoice),
+                )
             except ValidationError as exc:
                 messages.warning(request, f"{invoice}: {' '.join(exc.messages)}")
+            else:
+                messages.success(
+                    request,
+                    _("%(invoice)s is void; credit note %(number)s cancels it.")
+                    % {"invoice": invoice, "number": note.number},
+                )

@@ -2,6 +2,7 @@
 
 from billing.documents.models.credit_note import (
     CreditNote,
+    CreditNoteDelivery,
     CreditNoteLine,
     CustomerCreditEntry,
     InvoiceDelivery,
@@ -23,6 +24,7 @@ __all__ = [
     "INVOICE_TRANSITIONS",
     "PAYABLE",
     "CreditNote",
+    "CreditNoteDelivery",
     "CreditNoteLine",
     "CustomerCreditEntry",
     "ExchangeRate",

@@ -116,3 +116,19 @@ class InvoiceDelivery(models.Model):
 
     def __str__(self) -> str:
         return f"{self.invoice} → {', '.join(self.recipients) or '—'}"
+
+
+class CreditNoteDelivery(models.Model):
+    """The credit note was e-mailed (once): to whom, when, attached or as a link. Its invoice's
+    recipients receive it, the way they receive invoices."""
+
+    tenant = models.ForeignKey(Tenant, on_delete=models.PROTECT, related_name="+")
+    credit_note = models.OneToOneField(
+        CreditNote, on_delete=models.PROTECT, related_name="delivery"
+    )
+    recipients = models.JSONField(default=list)
+    attached = models.BooleanField(default=False)
+    sent_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"{self.credit_note} → {', '.join(self.recipients) or '—'}"
