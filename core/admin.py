@@ -98,6 +98,7 @@ class TenantAdmin(TenantScopedAdmin):
                 "fields": [
                     "invoice_number_format",
                     "credit_note_number_format",
+                    "receipt_number_format",
                     "number_reset_yearly",
                     "payment_terms_days",
                     "late_payment_interest_rate",

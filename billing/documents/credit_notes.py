@@ -30,6 +30,7 @@ from billing.documents.models import (
     Settlement,
 )
 from billing.documents.numbering import take_number
+from billing.documents.tasks import store_pdfs
 from contracts.models import Customer
 from core.audit import audit_record
 from core.models import Tenant, User
@@ -285,6 +286,8 @@ def credit_note_write(
             "settlement": settlement,
         },
     )
+    # Stored as issued by a worker once committed, like invoices (billing.documents.services).
+    transaction.on_commit(lambda: store_pdfs.delay(credit_note_ids=[note.pk]))
     return note, rest
 
 

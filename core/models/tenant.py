@@ -138,6 +138,13 @@ class Tenant(LegalIdentity):
         validators=[validate_number_format],
         help_text=_("Placeholders: {year}, {number}."),
     )
+    receipt_number_format = models.CharField(
+        _("receipt number format"),
+        max_length=64,
+        default="R-{year}-{number:05d}",
+        validators=[validate_number_format],
+        help_text=_("Placeholders: {year}, {number}."),
+    )
     quote_number_format = models.CharField(
         _("quote number format"),
         max_length=64,
@@ -231,24 +238,37 @@ class Tenant(LegalIdentity):
         self.clean_number_formats()
 
     def clean_number_formats(self) -> None:
-        """A credit note's number must never read like an invoice's: two documents with one
-        number are one too many for an auditor (and for a buyer's bookkeeping)."""
-        formats = (self.invoice_number_format, self.credit_note_number_format)
+        """A credit note's or a receipt's number must never read like an invoice's, nor like
+        each other's: two documents with one number are one too many for an auditor (and for
+        a buyer's bookkeeping)."""
+        formats = {
+            "invoice_number_format": self.invoice_number_format,
+            "credit_note_number_format": self.credit_note_number_format,
+            "receipt_number_format": self.receipt_number_format,
+        }
         try:
-            for pattern in formats:
+            for pattern in formats.values():
                 validate_number_format(pattern)
         except ValidationError:
             return  # each field's own validator says what is wrong with it
-        if number_formats_may_collide(*formats):
-            raise ValidationError(
-                {
-                    "credit_note_number_format": _(
-                        "Credit note numbers in this format could equal an invoice number: give "
-                        "them a text of their own, e.g. CN-{year}-{number:06d}."
-                    )
-                },
-                code="number_collision",
+        errors = {}
+        if number_formats_may_collide(self.invoice_number_format, self.credit_note_number_format):
+            errors["credit_note_number_format"] = _(
+                "Credit note numbers in this format could equal an invoice number: give "
+                "them a text of their own, e.g. CN-{year}-{number:06d}."
             )
+        if number_formats_may_collide(self.invoice_number_format, self.receipt_number_format):
+            errors["receipt_number_format"] = _(
+                "Receipt numbers in this format could equal an invoice number: give them a "
+                "text of their own, e.g. R-{year}-{number:05d}."
+            )
+        elif number_formats_may_collide(self.credit_note_number_format, self.receipt_number_format):
+            errors["receipt_number_format"] = _(
+                "Receipt numbers in this format could equal a credit note number: give them a "
+                "text of their own, e.g. R-{year}-{number:05d}."
+            )
+        if errors:
+            raise ValidationError(errors, code="number_collision")
 
     @property
     def address_lines(self) -> list[str]:

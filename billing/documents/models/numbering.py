@@ -8,6 +8,7 @@ class NumberSeries(models.TextChoices):
     INVOICE = "invoice", _("Invoices")
     CREDIT_NOTE = "credit_note", _("Credit notes")
     QUOTE = "quote", _("Quotes")
+    RECEIPT = "receipt", _("Receipts")
 
 
 class NumberSequence(models.Model):
