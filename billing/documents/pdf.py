@@ -175,8 +175,9 @@ def warm_up() -> None:
 
 
 def render_statement_pdf(statement) -> bytes:
+    """The statement (billing.collections' Statement) in its customer's document language."""
     tenant = statement.customer.tenant
-    with translation.override(statement.customer.language or tenant.locale):
+    with translation.override(statement.language):
         html = render_to_string(
             "billing/pdf/statement.html", {"statement": statement, **branding(tenant)}
         )
