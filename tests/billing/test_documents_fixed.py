@@ -6,8 +6,14 @@ from decimal import Decimal
 
 import pytest
 
+from billing.collections.statements import statement
 from billing.documents.credit_notes import credit_note_issue
-from billing.documents.services import invoice_add_line, invoice_create_draft, invoice_finalize
+from billing.documents.services import (
+    invoice_add_line,
+    invoice_create_draft,
+    invoice_finalize,
+    invoice_void,
+)
 from billing.models import CreditNote, Invoice, TaxRate
 from billing.payments.services import invoice_mark_paid
 from billing.run import services as billing
@@ -173,9 +179,6 @@ def test_the_statement_names_the_buyer_with_its_billing_address(taxed):
 
 
 def test_the_statement_keeps_void_invoices_listed(taxed):
-    from billing.collections.statements import statement
-    from billing.documents.services import invoice_void
-
     kept = invoice_finalize(invoice=draft(taxed), actor=SYSTEM, today=date(2026, 3, 1))
     voided = invoice_finalize(invoice=draft(taxed, "50"), actor=SYSTEM, today=date(2026, 3, 2))
     invoice_void(invoice=voided, actor=taxed.staff["acme", "owner"], reason="Wrong customer")
@@ -186,8 +189,6 @@ def test_the_statement_keeps_void_invoices_listed(taxed):
 
 
 def test_statements_leave_test_documents_apart(taxed):
-    from billing.collections.statements import statement
-
     staff = taxed.staff["acme", "owner"]
     customer_update(customer=taxed.alpha, actor=staff, changes={"is_test_account": True})
     tried = invoice_finalize(invoice=draft(taxed, "10"), actor=SYSTEM, today=date(2026, 3, 1))
