@@ -23,6 +23,7 @@ from billing.documents.finalization import buyer_snapshot
 from billing.documents.models import CreditNote, Invoice, InvoiceStatus
 from billing.payments.models import Payment
 from contracts.models import Customer
+from core.money import round_money
 
 
 @dataclass(frozen=True)
@@ -76,7 +77,8 @@ def _movements(customer: Customer, currency: str, start: date | None, end: date)
     for i in invoices:
         if i.status == InvoiceStatus.VOID:
             label = _("Invoice %(number)s (void)") % {"number": i.number}
-            amount = min(i.gross_amount, i.taken_back or Decimal(0))
+            # SQLite sums decimals in floating point: round back to the currency.
+            amount = min(i.gross_amount, round_money(Decimal(i.taken_back or 0), i.currency))
         else:
             label = _("Invoice %(number)s") % {"number": i.number}
             amount = i.gross_amount

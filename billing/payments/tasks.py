@@ -5,7 +5,8 @@ import logging
 
 from celery import shared_task
 
-from billing.payments.models import Gateway, PaymentSettings, RefundStatus
+from billing.documents.pdf import receipt_pdf
+from billing.payments.models import Gateway, PaymentSettings, Receipt, RefundStatus
 from core.jobs import each_business_on_its_day
 from core.models import Tenant
 
@@ -14,9 +15,6 @@ from core.models import Tenant
 def store_receipt_pdf(receipt_id: int) -> bool:
     """Right after a payment is committed: render and store its receipt's PDF, once. Safe to
     retry; one that fails is left to the hourly `archive_pdfs`."""
-    from billing.documents.pdf import receipt_pdf
-    from billing.payments.models import Receipt
-
     receipt = Receipt.objects.filter(pk=receipt_id, pdf="").first()
     if receipt is None:
         return False
@@ -28,9 +26,6 @@ def store_receipt_pdf(receipt_id: int) -> bool:
 def archive_receipt_pdfs(limit: int = 500) -> int:
     """Hourly, beside billing.documents' `archive_pdfs`: store the PDF of receipts that have
     none yet (their worker failed, or they were issued by a migration), newest first."""
-    from billing.documents.pdf import receipt_pdf
-    from billing.payments.models import Receipt
-
     done = 0
     for receipt in Receipt.objects.filter(pdf="").order_by("-id")[:limit]:
         try:
