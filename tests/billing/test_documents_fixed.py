@@ -19,9 +19,11 @@ from billing.payments.services import invoice_mark_paid
 from billing.run import services as billing
 from contracts.services import customer_update
 from core.roles import SYSTEM
+from quotes.approval import quote_approve
 from subscriptions.services import subscription_order
 from tests.factories import TariffFactory
 from tests.helpers import pdf_text
+from tests.quotes.helpers import TODAY, approval, sent_quote
 
 pytestmark = pytest.mark.django_db
 
@@ -87,6 +89,18 @@ def test_the_billing_run_renders_no_pdf_itself_and_its_workers_store_them_all(
     for callback in callbacks:
         callback()
     assert not issued.filter(pdf="").exists()
+
+
+def test_a_quote_approved_becomes_an_invoice_whose_pdf_a_worker_stores(
+    world, eager_tasks, django_capture_on_commit_callbacks
+):
+    quote = sent_quote(world.alpha)
+    with django_capture_on_commit_callbacks() as callbacks:
+        quote = quote_approve(quote=quote, actor=world.alice, approval=approval(), today=TODAY)
+    assert not Invoice.objects.get(pk=quote.invoice_id).pdf
+    for callback in callbacks:
+        callback()
+    assert Invoice.objects.get(pk=quote.invoice_id).pdf_sha256
 
 
 def test_the_pdf_prints_what_was_issued_whatever_happens_later(taxed):
