@@ -100,6 +100,7 @@ class TenantAdmin(TenantScopedAdmin):
                     "invoice_number_format",
                     "credit_note_number_format",
                     "test_number_format",
+                    "receipt_number_format",
                     "number_reset_yearly",
                     "payment_terms_days",
                     ("late_payment_interest_rate", "late_payment_interest_note"),

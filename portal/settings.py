@@ -279,6 +279,7 @@ CELERY_BEAT_SCHEDULE = {
     "billing-run": {"task": "billing.tasks.run_billing", "schedule": 3600.0},
     "payment-reminders": {"task": "billing.tasks.send_payment_reminders", "schedule": 3600.0},
     "archive-pdfs": {"task": "billing.tasks.archive_pdfs", "schedule": 3600.0},
+    "archive-receipt-pdfs": {"task": "billing.tasks.archive_receipt_pdfs", "schedule": 3600.0},
     "dunning": {"task": "billing.tasks.run_dunning", "schedule": 3600.0},
     # Checkouts paid by a late webhook start within minutes; unpaid ones expire.
     "checkouts-settle": {"task": "billing.tasks.settle_checkouts", "schedule": 300.0},

@@ -220,8 +220,9 @@ def _let_flush_remove_finalized_invoices(request):
     import importlib
 
     triggers = importlib.import_module("billing.migrations.0013_credit_note_lines_sealed")
+    receipts = importlib.import_module("billing.migrations.0026_fixed_receipts_issued")
     with connection.cursor() as cursor:
-        for sql in triggers.SQLITE_DROP:
+        for sql in [*triggers.SQLITE_DROP, *receipts.SQLITE_DROP]:
             cursor.execute(sql)
         for table in (
             # Quotes point at the invoices they became: they go first.
@@ -240,6 +241,7 @@ def _let_flush_remove_finalized_invoices(request):
             "billing_paymentlink",
             "billing_paymentattempt",
             "billing_paymentallocation",
+            "billing_receipt",
             "billing_payment",
             "billing_invoicedelivery",
             "billing_invoicereminder",
@@ -251,7 +253,7 @@ def _let_flush_remove_finalized_invoices(request):
             "billing_invoice",
         ):
             cursor.execute(f"DELETE FROM {table}")  # noqa: S608 — fixed table names
-        for sql in triggers.SQLITE:
+        for sql in [*triggers.SQLITE, *receipts.SQLITE]:
             cursor.execute(sql)
 
 

@@ -51,7 +51,7 @@ class CustomerBillingMixin:
         if request.method == "POST" and form.is_valid():
             data = form.cleaned_data
             try:
-                payment_record(
+                payment = payment_record(
                     customer=customer,
                     amount=data["amount"],
                     currency=tenant.default_currency,
@@ -64,7 +64,10 @@ class CustomerBillingMixin:
             except ValidationError as exc:
                 form.add_error("amount", exc)
             else:
-                messages.success(request, _("Payment recorded."))
+                messages.success(
+                    request,
+                    _("Payment recorded, receipt %(number)s.") % {"number": payment.receipt.number},
+                )
                 return redirect("admin:contracts_customer_change", customer.pk)
         return TemplateResponse(
             request,

@@ -1,5 +1,13 @@
 """Statements of account: what was invoiced, credited and paid in a period, between an opening
-and a closing balance (positive: the customer owes; negative: the customer is in credit)."""
+and a closing balance (positive: the customer owes; negative: the customer is in credit).
+
+A statement is a document of the customer's: it names the buyer with its billing address and is
+worded in the customer's document language, whoever reads it in whatever browser language.
+It keeps every issued number: a void invoice is listed, at the amount its credit notes took
+back (so it and they net to nothing; voided without a credit note, at zero).
+Test documents stay apart from real ones: a customer's statement lists only documents issued
+while the account was what it is now (a real account's statement never shows the invoices of
+its test days; a test account sees its test statement, marked as such)."""
 
 from __future__ import annotations
 
@@ -7,12 +15,15 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 
-from django.db.models import Exists, OuterRef
+from django.db.models import Q, Sum
+from django.utils import translation
 from django.utils.translation import gettext as _
 
+from billing.documents.finalization import buyer_snapshot
 from billing.documents.models import CreditNote, Invoice, InvoiceStatus
 from billing.payments.models import Payment
 from contracts.models import Customer
+from core.money import round_money
 
 
 @dataclass(frozen=True)
@@ -33,32 +44,45 @@ class Statement:
     opening: Decimal
     entries: list[StatementEntry]
     closing: Decimal
+    buyer: dict  # the buyer as documents name it (billing address lines), as of today
+    language: str  # the customer's document language, which the statement is worded in
+    is_test: bool  # a test account's statement, marked as one
 
 
-def _invoice_row(invoice: Invoice) -> tuple:
-    if invoice.status == InvoiceStatus.VOID and not invoice.cancelled_by_note:
-        label = _("Invoice %(number)s (void)") % {"number": invoice.number}
-        return (invoice.issue_date, 0, "invoice", label, Decimal(0))
-    label = _("Invoice %(number)s") % {"number": invoice.number}
-    return (invoice.issue_date, 0, "invoice", label, invoice.gross_amount)
+def document_language(customer: Customer) -> str:
+    return customer.language or customer.tenant.locale
 
 
 def _movements(customer: Customer, currency: str, start: date | None, end: date):
-    # Every issued number, voided ones too: a voided invoice is cancelled by its credit note
-    # (both listed, their sum nil). One voided before voiding issued credit notes has none:
-    # listed at nil, so the balance stays right.
+    test = customer.is_test_account
     invoices = (
-        Invoice.objects.filter(customer=customer, currency=currency, issue_date__lte=end)
+        Invoice.objects.filter(
+            customer=customer, currency=currency, issue_date__lte=end, is_test=test
+        )
         .exclude(status=InvoiceStatus.DRAFT)
-        .annotate(cancelled_by_note=Exists(CreditNote.objects.filter(invoice=OuterRef("pk"))))
+        .annotate(taken_back=Sum("credit_notes__gross_amount"))
     )
-    notes = CreditNote.objects.filter(customer=customer, currency=currency, issue_date__lte=end)
-    payments = Payment.objects.filter(customer=customer, currency=currency, received_on__lte=end)
+    notes = CreditNote.objects.filter(
+        customer=customer, currency=currency, issue_date__lte=end, invoice__is_test=test
+    )
+    # A payment belongs to the statement its invoices are on (one kept whole as credit: both).
+    payments = Payment.objects.filter(
+        customer=customer, currency=currency, received_on__lte=end
+    ).exclude(Q(allocations__invoice__is_test=not test))
     if start is not None:
         invoices = invoices.filter(issue_date__gte=start)
         notes = notes.filter(issue_date__gte=start)
         payments = payments.filter(received_on__gte=start)
-    rows = [_invoice_row(i) for i in invoices]
+    rows = []
+    for i in invoices:
+        if i.status == InvoiceStatus.VOID:
+            label = _("Invoice %(number)s (void)") % {"number": i.number}
+            # SQLite sums decimals in floating point: round back to the currency.
+            amount = min(i.gross_amount, round_money(Decimal(i.taken_back or 0), i.currency))
+        else:
+            label = _("Invoice %(number)s") % {"number": i.number}
+            amount = i.gross_amount
+        rows.append((i.issue_date, 0, "invoice", label, amount))
     rows += [
         (
             n.issue_date,
@@ -88,11 +112,26 @@ def statement(
     if start > end:
         raise ValueError("the statement must start before it ends")
     currency = currency or customer.tenant.default_currency
-    opening = sum(
-        (r[4] for r in _movements(customer, currency, None, start - timedelta(days=1))), Decimal(0)
+    language = document_language(customer)
+    with translation.override(language):  # its labels are the customer's, not the viewer's
+        opening = sum(
+            (r[4] for r in _movements(customer, currency, None, start - timedelta(days=1))),
+            Decimal(0),
+        )
+        balance, entries = opening, []
+        for day, _order, kind, label, amount in _movements(customer, currency, start, end):
+            balance += amount
+            entries.append(StatementEntry(day, kind, label, amount, balance))
+        buyer = buyer_snapshot(customer)
+    return Statement(
+        customer,
+        currency,
+        start,
+        end,
+        opening,
+        entries,
+        balance,
+        buyer=buyer,
+        language=language,
+        is_test=customer.is_test_account,
     )
-    balance, entries = opening, []
-    for day, _order, kind, label, amount in _movements(customer, currency, start, end):
-        balance += amount
-        entries.append(StatementEntry(day, kind, label, amount, balance))
-    return Statement(customer, currency, start, end, opening, entries, balance)

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.utils import timezone
+from django.template.loader import render_to_string
+from django.utils import timezone, translation
 
 from billing.collections.forms import StatementForm, default_period
 from billing.collections.statements import statement
@@ -31,6 +32,14 @@ def statement_page(request: HttpRequest) -> HttpResponse:
             start=form.cleaned_data["start"],
             end=form.cleaned_data["end"],
         )
+    statement_html = ""
+    if result is not None:
+        # The statement itself is the customer's document: in its language, whatever the
+        # viewer's browser asks for (the portal around it stays in the viewer's language).
+        with translation.override(result.language):
+            statement_html = render_to_string(
+                "billing/_statement_document.html", {"statement": result}, request=request
+            )
     return render(
         request,
         "billing/statement.html",
@@ -38,6 +47,7 @@ def statement_page(request: HttpRequest) -> HttpResponse:
             "section_key": "invoices",
             "form": form,
             "statement": result,
+            "statement_html": statement_html,
             "query": request.GET.urlencode()
             or (form.data and f"start={form.data['start']}&end={form.data['end']}"),
         },

@@ -29,7 +29,7 @@ from billing.documents.models import (
     Settlement,
 )
 from billing.documents.numbering import credit_note_series, take_number
-from billing.documents.tasks import send_credit_note_email
+from billing.documents.tasks import send_credit_note_email, store_pdfs
 from contracts.models import Customer
 from core.audit import audit_record
 from core.models import Tenant, User
@@ -293,6 +293,8 @@ def credit_note_write(
             "settlement": settlement,
         },
     )
+    # Stored as issued by a worker once committed, like invoices (billing.documents.services).
+    transaction.on_commit(lambda: store_pdfs.delay(credit_note_ids=[note.pk]))
     return note, rest
 
 

@@ -177,31 +177,45 @@ def warm_up() -> None:
 
 
 def render_statement_pdf(statement) -> bytes:
+    """The statement (billing.collections' Statement) in its customer's document language."""
     tenant = statement.customer.tenant
-    with translation.override(statement.customer.language or tenant.locale):
+    with translation.override(statement.language):
         html = render_to_string(
             "billing/pdf/statement.html", {"statement": statement, **branding(tenant)}
         )
     return write_pdf(html)
 
 
-def render_receipt_pdf(payment) -> bytes:
-    """A receipt for one payment: what was received, how, and which invoices it paid."""
+def render_receipt_pdf(receipt) -> bytes:
+    """A receipt (billing.payments' Receipt) for one payment: its number and issue date, what
+    was received, how, and which invoices it paid — as recorded; refunds made later have their
+    own credit notes. Receipts given to payments from before receipts were numbered froze no
+    parties: they print them as they are when their PDF is stored."""
 
+    payment = receipt.payment
     tenant, customer = payment.tenant, payment.customer
+    doc = {
+        "seller": receipt.seller or seller_snapshot(tenant),
+        "buyer": receipt.buyer or buyer_snapshot(customer),
+    }
     allocations = list(payment.allocations.select_related("invoice").order_by("id"))
     attempt = getattr(payment, "attempt", None)
-    with translation.override(customer.language or tenant.locale):
+    with translation.override(doc["buyer"].get("language") or tenant.locale):
         html = render_to_string(
             "billing/pdf/receipt.html",
             {
+                "receipt": receipt,
                 "payment": payment,
-                "doc": {"seller": seller_snapshot(tenant), "buyer": buyer_snapshot(customer)},
+                "doc": doc,
                 "allocations": allocations,
                 "kept_as_credit": payment.amount - sum(a.amount for a in allocations),
-                "refunds": list(payment.refunds.select_related("credit_note")),
                 "card": attempt.payment_method if attempt else None,
                 **branding(tenant),
             },
         )
     return write_pdf(html)
+
+
+def receipt_pdf(receipt):
+    """The receipt with its PDF stored (rendered first if it has none yet)."""
+    return _stored_pdf(receipt, render_receipt_pdf)

@@ -28,7 +28,7 @@ from billing.documents.invoice_state import locked_invoice, move_invoice
 from billing.documents.models import CreditNote, Invoice, InvoiceLine, InvoiceStatus, Settlement
 from billing.documents.numbering import invoice_series, take_number
 from billing.documents.selectors import default_tax_rate, exchange_rate_on
-from billing.documents.tasks import send_invoice_emails
+from billing.documents.tasks import send_invoice_emails, store_pdfs
 from contracts.models import Customer
 from core.audit import audit_record
 from core.models import User
@@ -243,9 +243,16 @@ def invoice_finalize(
             obj=invoice,
             after={"currency": invoice.currency, "date": today.isoformat()},
         )
+    pdfs_after_commit([invoice.pk])
     if send:
         email_after_commit([invoice.pk])
     return invoice
+
+
+def pdfs_after_commit(invoice_ids: list[int]) -> None:
+    """The issued invoices' PDFs, rendered and stored by a worker once they are committed
+    (never inside the issuing transaction: a billing run keeps its speed)."""
+    transaction.on_commit(lambda: store_pdfs.delay(invoice_ids=invoice_ids))
 
 
 def email_after_commit(invoice_ids: list[int]) -> None:

@@ -23,6 +23,28 @@ def send_credit_note_email(note_id: int) -> bool:
     from billing.documents.emails import send_credit_note_issued
 
     return send_credit_note_issued(note_id)
+@shared_task(name="billing.tasks.store_pdfs", acks_late=True)
+def store_pdfs(
+    invoice_ids: list[int] | None = None, credit_note_ids: list[int] | None = None
+) -> int:
+    """Render and store the PDFs of documents just issued, right after the transaction that
+    issued them committed (a billing-run batch at a time). Safe to retry: each PDF is stored
+    once. A document that fails is logged and left to the hourly `archive_pdfs`."""
+    from billing.documents.pdf import credit_note_pdf, invoice_pdf
+
+    done = 0
+    for model, ids, store in (
+        (Invoice, invoice_ids or [], invoice_pdf),
+        (CreditNote, credit_note_ids or [], credit_note_pdf),
+    ):
+        for document in model.objects.filter(pk__in=ids, pdf="").exclude(number=""):
+            try:
+                store(document)
+            except Exception:
+                logging.getLogger(__name__).exception("PDF of %s not stored", document)
+            else:
+                done += 1
+    return done
 
 
 ARCHIVE_BATCH = 500

@@ -20,6 +20,7 @@ from billing.payments.models import (
     PaymentAttempt,
     PaymentMethod,
     PaymentSettings,
+    Receipt,
     Refund,
     RefundStatus,
 )
@@ -266,3 +267,40 @@ class RefundAdmin(ReadOnlyAdmin, TenantScopedAdmin):
         for refund in queryset.filter(status=RefundStatus.FAILED):
             done = refund_send(refund.pk)
             messages.info(request, f"{done.credit_note}: {done.get_status_display()}")
+
+
+@admin.register(Receipt)
+class ReceiptAdmin(ReadOnlyAdmin, TenantScopedAdmin):
+    """Receipts as issued with their payments: numbered, dated, never changed."""
+
+    view_action = "invoices.view"
+    list_display = ["number", "issue_date", "customer", "amount", "received_on", "pdf_stored"]
+    list_select_related = ["payment", "payment__customer", "tenant"]
+    search_fields = ["number", "payment__customer__name", "payment__reference"]
+    date_hierarchy = "issue_date"
+    fields = readonly_fields = [
+        "number",
+        "issue_date",
+        "payment",
+        "customer",
+        "amount",
+        "received_on",
+        "pdf_sha256",
+        "created_at",
+    ]
+
+    @admin.display(description=_("customer"))
+    def customer(self, receipt: Receipt):
+        return receipt.payment.customer
+
+    @admin.display(description=_("amount"))
+    def amount(self, receipt: Receipt) -> str:
+        return f"{receipt.payment.amount} {receipt.payment.currency}"
+
+    @admin.display(description=_("received on"))
+    def received_on(self, receipt: Receipt):
+        return receipt.payment.received_on
+
+    @admin.display(description=_("PDF stored"), boolean=True)
+    def pdf_stored(self, receipt: Receipt) -> bool:
+        return bool(receipt.pdf)

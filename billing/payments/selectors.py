@@ -14,10 +14,11 @@ def payment_method_list(*, tenant: Tenant, customer: Customer) -> QuerySet[Payme
 
 
 def payment_list(*, tenant: Tenant, customer: Customer) -> QuerySet[Payment]:
-    """Newest first, each with the invoices it paid."""
+    """Newest first, each with its receipt and the invoices it paid."""
 
     return (
         Payment.objects.filter(tenant=tenant, customer=customer)
+        .select_related("receipt")
         .prefetch_related(
             Prefetch(
                 "allocations",

@@ -33,6 +33,7 @@ from billing.payments.models import (
     PaymentMethodKind,
     PaymentSettings,
 )
+from billing.payments.receipts import receipt_issue
 from billing.payments.recovery import dunning_settled
 from contracts.models import Customer
 from core.audit import audit_record
@@ -100,6 +101,7 @@ def _payment_spread(
             amount=rest,
             invoice=invoices[0] if len(invoices) == 1 else None,
         )
+    receipt_issue(payment)
     return payment
 
 

@@ -5,9 +5,36 @@ import logging
 
 from celery import shared_task
 
-from billing.payments.models import Gateway, PaymentSettings, RefundStatus
+from billing.documents.pdf import receipt_pdf
+from billing.payments.models import Gateway, PaymentSettings, Receipt, RefundStatus
 from core.jobs import each_business_on_its_day
 from core.models import Tenant
+
+
+@shared_task(name="billing.tasks.store_receipt_pdf", acks_late=True)
+def store_receipt_pdf(receipt_id: int) -> bool:
+    """Right after a payment is committed: render and store its receipt's PDF, once. Safe to
+    retry; one that fails is left to the hourly `archive_pdfs`."""
+    receipt = Receipt.objects.filter(pk=receipt_id, pdf="").first()
+    if receipt is None:
+        return False
+    receipt_pdf(receipt)
+    return True
+
+
+@shared_task(name="billing.tasks.archive_receipt_pdfs", acks_late=True)
+def archive_receipt_pdfs(limit: int = 500) -> int:
+    """Hourly, beside billing.documents' `archive_pdfs`: store the PDF of receipts that have
+    none yet (their worker failed, or they were issued by a migration), newest first."""
+    done = 0
+    for receipt in Receipt.objects.filter(pdf="").order_by("-id")[:limit]:
+        try:
+            receipt_pdf(receipt)
+        except Exception:
+            logging.getLogger(__name__).exception("PDF of receipt %s not archived", receipt)
+        else:
+            done += 1
+    return done
 
 
 @shared_task(name="billing.tasks.charge_invoices", acks_late=True)

@@ -38,6 +38,7 @@ from billing.documents.services import (
     invoice_add_line,
     invoice_create_draft,
     invoice_finalize,
+    pdfs_after_commit,
 )
 from billing.payments.checkout import invoice_pending_orders
 from billing.payments.models import Gateway, PaymentSettings
@@ -294,6 +295,8 @@ def _run_batch(
                     after={"currency": invoice.currency, "date": today.isoformat()},
                 )
         issued = [invoice.pk for invoice in drafts]
+        # PDFs are rendered by workers after commit, a batch per task: never inside the run.
+        pdfs_after_commit(issued)
         email_after_commit(issued)
         if PaymentSettings.objects.filter(tenant=tenant, gateway=Gateway.STRIPE).exists():
             transaction.on_commit(lambda: charge_invoices.delay(issued))

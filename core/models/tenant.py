@@ -162,6 +162,13 @@ class Tenant(LegalIdentity):
             "number. Placeholders: {year}, {number}."
         ),
     )
+    receipt_number_format = models.CharField(
+        _("receipt number format"),
+        max_length=64,
+        default="R-{year}-{number:05d}",
+        validators=[validate_number_format],
+        help_text=_("Placeholders: {year}, {number}."),
+    )
     quote_number_format = models.CharField(
         _("quote number format"),
         max_length=64,
@@ -293,30 +300,44 @@ class Tenant(LegalIdentity):
         self.clean_number_formats()
 
     def clean_number_formats(self) -> None:
-        """A credit note's number must never read like an invoice's, nor a test document's like
-        either: two documents with one number are one too many for an auditor (and for a
-        buyer's bookkeeping)."""
-        formats = (
-            self.invoice_number_format,
-            self.credit_note_number_format,
-            self.test_number_format,
-        )
+        """A credit note's, a test document's or a receipt's number must never read like an
+        invoice's, nor like each other's: two documents with one number are one too many for an
+        auditor (and for a buyer's bookkeeping)."""
+        formats = {
+            "invoice_number_format": self.invoice_number_format,
+            "credit_note_number_format": self.credit_note_number_format,
+            "test_number_format": self.test_number_format,
+            "receipt_number_format": self.receipt_number_format,
+        }
         try:
-            for pattern in formats:
+            for pattern in formats.values():
                 validate_number_format(pattern)
         except ValidationError:
             return  # each field's own validator says what is wrong with it
         errors = {}
-        if number_formats_may_collide(*formats[:2]):
+        if number_formats_may_collide(self.invoice_number_format, self.credit_note_number_format):
             errors["credit_note_number_format"] = _(
                 "Credit note numbers in this format could equal an invoice number: give "
                 "them a text of their own, e.g. CN-{year}-{number:06d}."
             )
         # A test document's number must never read like a legal one (nor take its place).
-        if any(number_formats_may_collide(formats[2], legal) for legal in formats[:2]):
+        if any(
+            number_formats_may_collide(self.test_number_format, legal)
+            for legal in (self.invoice_number_format, self.credit_note_number_format)
+        ):
             errors["test_number_format"] = _(
                 "Test document numbers in this format could equal an invoice or credit note "
                 "number: give them a text of their own, e.g. TEST-{year}-{number:05d}."
+            )
+        if number_formats_may_collide(self.invoice_number_format, self.receipt_number_format):
+            errors["receipt_number_format"] = _(
+                "Receipt numbers in this format could equal an invoice number: give them a "
+                "text of their own, e.g. R-{year}-{number:05d}."
+            )
+        elif number_formats_may_collide(self.credit_note_number_format, self.receipt_number_format):
+            errors["receipt_number_format"] = _(
+                "Receipt numbers in this format could equal a credit note number: give them a "
+                "text of their own, e.g. R-{year}-{number:05d}."
             )
         if errors:
             raise ValidationError(errors, code="number_collision")

@@ -107,8 +107,9 @@ def test_paying_from_the_portal_says_how_it_went(stripe_acme, world, invoice):
     payment = invoice.allocations.get().payment
     receipt = client.get(f"/payments/{payment.pk}/receipt")
     assert receipt["Content-Type"] == "application/pdf"
-    text = " ".join(pdf_text(receipt.content).split())
-    for needed in ("Payment receipt", invoice.number, "€119.00", "Visa •••• 4242", "Acme"):
+    text = " ".join(pdf_text(b"".join(receipt.streaming_content)).split())
+    number = payment.receipt.number
+    for needed in ("Payment receipt", number, invoice.number, "€119.00", "Visa •••• 4242", "Acme"):
         assert needed in text, needed
     assert invoice.number not in world.client(world.bob).get("/payments/").content.decode()
 

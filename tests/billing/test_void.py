@@ -47,7 +47,7 @@ def test_statements_list_the_voided_invoice_and_its_credit_note(world, invoice):
     )
     shown = statement(customer=world.alpha, start=date(2026, 3, 1), end=date(2026, 3, 31))
     assert [(e.label, e.amount) for e in shown.entries] == [
-        ("Invoice INV-2026-000001", Decimal("119.00")),
+        ("Invoice INV-2026-000001 (void)", Decimal("119.00")),
         ("Credit note CN-2026-000001", Decimal("-119.00")),
     ]
     assert shown.closing == 0

@@ -36,7 +36,12 @@ class QueuedTasks:
     def __init__(self, monkeypatch) -> None:
         self.approved_pdfs: list[int] = []
         self.invoice_emails: list[list[int]] = []
+        self.invoice_pdfs: list[dict] = []
         monkeypatch.setattr("quotes.approval.store_approved_pdf.delay", self.approved_pdfs.append)
+        monkeypatch.setattr(
+            "billing.documents.services.store_pdfs.delay",
+            lambda **ids: self.invoice_pdfs.append(ids),
+        )
         monkeypatch.setattr(
             "billing.documents.services.send_invoice_emails.delay", self.invoice_emails.append
         )
@@ -100,6 +105,8 @@ class TestConcurrentApprovals:
         assert Subscription.objects.filter(customer=world.alpha).count() == 1
         assert QuoteEvent.objects.filter(quote=quote, kind="converted").count() == 1
         assert len(queued.approved_pdfs) == 1 and len(queued.invoice_emails) == 1
+        # And the invoice's PDF is stored by a worker once the conversion committed
+        assert queued.invoice_pdfs == [{"invoice_ids": [invoice.pk]}]
 
 
 class TestWhatIsRecorded:

@@ -11,6 +11,7 @@ class NumberSeries(models.TextChoices):
     # Test accounts' invoices and credit notes: one counter of their own, so a test never
     # takes a legal number (the invoice and credit-note series stay gapless without them).
     TEST = "test", _("Test documents")
+    RECEIPT = "receipt", _("Receipts")
 
 
 class NumberSequence(models.Model):

@@ -20,6 +20,7 @@ from billing.payments.models.payment import (
     Refund,
     RefundStatus,
 )
+from billing.payments.models.receipt import Receipt
 
 __all__ = [
     "ATTEMPT_TRANSITIONS",
@@ -36,6 +37,7 @@ __all__ = [
     "PaymentMethod",
     "PaymentMethodKind",
     "PaymentSettings",
+    "Receipt",
     "Refund",
     "RefundStatus",
 ]

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from django.http import HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 
-from billing.documents.pdf import render_receipt_pdf
+from billing.documents.pdf import receipt_pdf
 from billing.payments import selectors
+from billing.payments.receipts import receipt_of
 from contracts.access import customer_required
 
 
@@ -28,7 +29,14 @@ def payment_receipt(request: HttpRequest, payment_id: int) -> HttpResponse:
         selectors.payment_receipt_list(tenant=request.tenant, customer=request.customer),
         pk=payment_id,
     )
-    response = HttpResponse(render_receipt_pdf(payment), content_type="application/pdf")
-    name = f"receipt-{payment.received_on.isoformat()}-{payment.pk}.pdf"
-    response["Content-Disposition"] = f'attachment; filename="{name}"'
-    return response
+    receipt = receipt_of(payment)
+    if receipt is None:
+        raise Http404
+    # The PDF stored when the receipt was issued (rendered now only if its worker has not yet).
+    stored = receipt_pdf(receipt)
+    return FileResponse(
+        stored.pdf.open("rb"),
+        as_attachment=True,
+        filename=f"{stored.number}.pdf",
+        content_type="application/pdf",
+    )
