@@ -1,7 +1,16 @@
 from core.models.audit import AuditEntry
 from core.models.membership import StaffMembership
 from core.models.party import LegalIdentity
-from core.models.tenant import Domain, Tenant
+from core.models.tenant import SMALL_BUSINESS_COUNTRY, Domain, SmallBusinessExemption, Tenant
 from core.models.user import User
 
-__all__ = ["AuditEntry", "Domain", "LegalIdentity", "StaffMembership", "Tenant", "User"]
+__all__ = [
+    "SMALL_BUSINESS_COUNTRY",
+    "AuditEntry",
+    "Domain",
+    "LegalIdentity",
+    "SmallBusinessExemption",
+    "StaffMembership",
+    "Tenant",
+    "User",
+]
