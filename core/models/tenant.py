@@ -267,6 +267,17 @@ class Tenant(LegalIdentity):
                 },
                 code="small_business_country",
             )
+        if required and not (self.vat_id or self.tax_id):
+            # EN 16931 BR-E-02: an exempt invoice names the seller's VAT number or tax number.
+            raise ValidationError(
+                {
+                    "tax_id": _(
+                        "With a small-business exemption, enter your tax number (or a VAT "
+                        "number): e-invoices must name one."
+                    )
+                },
+                code="small_business_tax_id",
+            )
 
     def clean_number_formats(self) -> None:
         """A credit note's number must never read like an invoice's: two documents with one

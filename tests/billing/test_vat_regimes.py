@@ -430,6 +430,25 @@ def test_a_small_business_exemption_must_be_the_businesss_countrys(world, exempt
     assert "small_business_exemption" in refused.value.message_dict
 
 
+def test_a_small_business_names_a_tax_number_for_its_e_invoices(world):
+    # BR-E-02: an exempt invoice carries the seller's VAT number (BT-31) or tax number (BT-32).
+    seller(world, "DE")
+    world.acme.vat_id, world.acme.tax_id = "", ""
+    world.acme.small_business_exemption = "de_19"
+    with pytest.raises(ValidationError) as refused:
+        world.acme.full_clean()
+    assert "tax_id" in refused.value.message_dict
+    world.acme.tax_id = "18181508155"
+    setup(world.acme, {})
+    setup(world.alpha, GERMAN_CLINIC)
+
+    xml = invoice_cii_xml(invoice_of(world.alpha))
+    assert_valid_xsd(xml)
+    root = etree.fromstring(xml)
+    fiscal = root.xpath("//ram:SellerTradeParty//ram:ID[@schemeID='FC']/text()", namespaces=NS)
+    assert fiscal == ["18181508155"] and vat_ids(xml) == []
+
+
 # --- prices before the invoice -----------------------------------------------------------------
 
 
