@@ -60,6 +60,9 @@ def customer_required(view=None, *, legal_exempt: bool = False):
                 status=403,
             )
         request.contact = contact
+        # The contact was found within this tenant: its customer's tenant is the request's,
+        # already loaded (prices and VAT read it), so no query fetches it again.
+        contact.customer.tenant = request.tenant
         request.customer = contact.customer
         if not legal_exempt and legal_documents_pending(
             tenant=request.tenant, customer=contact.customer

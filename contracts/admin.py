@@ -102,7 +102,10 @@ class CustomerAdmin(CreatedByServiceAdmin):
                 ]
             },
         ),
-        (_("Tax"), {"fields": ["vat_regime", "vat_id", "tax_id"]}),
+        (
+            _("Tax"),
+            {"fields": ["vat_regime", "vat_exemption_reason", "vat_id", "tax_id"]},
+        ),
         (
             _("Legal identity"),
             {

@@ -54,6 +54,7 @@ STAFF_FIELD_ACTIONS: dict[str, str] = {
             "number",
             "language",
             "vat_regime",
+            "vat_exemption_reason",
             *_TAX_NUMBERS,
             *_IDENTITY,
             *_ADDRESS,

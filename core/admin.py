@@ -76,6 +76,7 @@ class TenantAdmin(TenantScopedAdmin):
                 "description": _("Fill in what your country's documents must show."),
                 "fields": [
                     "vat_id",
+                    "small_business_exemption",
                     "tax_id",
                     ("register_court", "register_number"),
                     ("siren", "siret", "rcs_city"),

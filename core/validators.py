@@ -186,6 +186,11 @@ EU_VAT_PREFIXES = frozenset(
     }
 )
 VAT_PREFIX_COUNTRY = {"EL": "GR", "XI": "GB"}
+# The member states by ISO 3166 code (a billing address's country): exports (art. 146) and
+# services supplied outside the EU (art. 44) are for buyers elsewhere.
+EU_COUNTRIES = frozenset(
+    VAT_PREFIX_COUNTRY.get(prefix, prefix) for prefix in EU_VAT_PREFIXES if prefix != "XI"
+)
 
 
 def vat_id_country(vat_id: str) -> str:

@@ -22,7 +22,7 @@ from django.utils.translation import gettext_lazy as _
 
 from billing.documents.services import invoice_add_line, invoice_create_draft, invoice_finalize
 from billing.models import Invoice, InvoiceStatus
-from contracts.models import Contact
+from contracts.models import LEGACY_NOT_TAXABLE, Contact, VatRegime
 from core.audit import audit_record
 from core.models import User
 from core.roles import SYSTEM, SystemActor, acting_user, require
@@ -90,7 +90,11 @@ def quote_approve(
         raise ValidationError(_("Log in to approve this quote."), code="login")
     if (quote.tenant.quote_signature_required or actor is SYSTEM) and not name:
         raise ValidationError(_("Type your full name to sign the approval."), code="signature")
-    if quote.customer.vat_regime != quote.vat_regime:
+    # Quotes sent before out_of_scope had its name carry the old one: the same regime.
+    sent_regime = (
+        VatRegime.OUT_OF_SCOPE if quote.vat_regime == LEGACY_NOT_TAXABLE else quote.vat_regime
+    )
+    if quote.customer.document_vat_regime != sent_regime:
         # The invoice would be taxed otherwise than the quote: the business revises it first.
         raise ValidationError(
             _(

@@ -32,7 +32,7 @@ from billing.payments.admin_actions import InvoicePaymentActions
 from billing.payments.forms import PaymentForm
 from billing.payments.refunds import credit_note_refund
 from billing.payments.services import invoice_mark_paid
-from contracts.models import VatRegime
+from contracts.models import vat_regime_label
 from core.admin_base import CreatedByServiceAdmin, TenantScopedInline
 from subscriptions.periods import local_today
 
@@ -242,7 +242,7 @@ class InvoiceAdmin(InvoiceActions, InvoicePaymentActions, PartiesShown, CreatedB
 
     @admin.display(description=_("VAT regime"))
     def vat_regime_shown(self, invoice: Invoice) -> str:
-        return VatRegime(invoice.vat_regime).label if invoice.vat_regime else "—"
+        return vat_regime_label(invoice.vat_regime) if invoice.vat_regime else "—"
 
     def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
         """A finalized invoice is read-only: its page offers payments and credit notes."""

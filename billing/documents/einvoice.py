@@ -19,7 +19,8 @@ from lxml import etree
 
 from billing.documents.calculations import issued_tax_by_rate, rate_tax
 from billing.documents.models import CreditNote, CreditNoteLine, Invoice, InvoiceLine
-from contracts.models import VatRegime
+from contracts.models import LEGACY_NOT_TAXABLE, SMALL_BUSINESS, VatRegime
+from core.models import SmallBusinessExemption
 
 # The EN 16931 profile of Factur-X 1.0 / ZUGFeRD 2.x (BT-24).
 EN16931_GUIDELINE = "urn:cen.eu:en16931:2017"
@@ -57,14 +58,58 @@ REVERSE_CHARGE = VatCategory(
     "Reverse charge: VAT to be accounted for by the recipient (Directive 2006/112/EC, art. 196)",
     "VATEX-EU-AE",
 )
+INTRA_COMMUNITY_SUPPLY = VatCategory("K", "Intra-Community supply", "VATEX-EU-IC")
+EXPORT = VatCategory("G", "Export outside the EU", "VATEX-EU-G")
 NOT_SUBJECT = VatCategory("O", "Not subject to VAT", "VATEX-EU-O")
 
+# Each regime that charges no VAT, its category and (BR-AE-10, BR-IC-10, BR-G-10, BR-O-10) its
+# exemption reason code with a default text.
+_REGIME_CATEGORIES = {
+    VatRegime.REVERSE_CHARGE: REVERSE_CHARGE,
+    VatRegime.INTRA_EU_GOODS: INTRA_COMMUNITY_SUPPLY,
+    VatRegime.EXPORT: EXPORT,
+    VatRegime.OUT_OF_SCOPE: NOT_SUBJECT,
+    LEGACY_NOT_TAXABLE: NOT_SUBJECT,  # invoices issued before out_of_scope had its name
+}
+# A small business's exemption (BR-E-10): France has its own VATEX code, Germany none (the
+# text alone says it).
+_SMALL_BUSINESS_CODES = {SmallBusinessExemption.FR_293B: "VATEX-FR-FRANCHISE"}
+_SMALL_BUSINESS_TEXTS = {
+    SmallBusinessExemption.FR_293B: "TVA non applicable, art. 293 B du CGI",
+    SmallBusinessExemption.DE_19: "Gemäß § 19 UStG wird keine Umsatzsteuer berechnet.",
+}
+# The categories whose invoices must name no VAT identifier at all (BR-O-02).
+_WITHOUT_VAT_IDS = frozenset({"O"})
 
-def vat_category(regime: str, rate: Decimal) -> VatCategory:
-    if regime == VatRegime.REVERSE_CHARGE:
-        return REVERSE_CHARGE
-    if regime == VatRegime.NOT_TAXABLE:
-        return NOT_SUBJECT
+
+def _frozen_mention(buyer: dict) -> str:
+    """The regime's mention as the buyer read it, in the document's language (BT-120)."""
+    mentions = buyer.get("vat_mentions") or []
+    return mentions[0] if mentions else ""
+
+
+def vat_category(
+    regime: str, rate: Decimal, *, seller: dict | None = None, buyer: dict | None = None
+) -> VatCategory:
+    """The EN 16931 VAT category of a document's lines under its frozen regime. The exemption
+    text is the mention the document prints where it froze one, else the code's own name."""
+    seller, buyer = seller or {}, buyer or {}
+    mention = _frozen_mention(buyer)
+    if regime == SMALL_BUSINESS:
+        exemption = seller.get("small_business_exemption") or ""
+        return VatCategory(
+            "E",
+            mention or _SMALL_BUSINESS_TEXTS.get(exemption, "Exempt from VAT"),
+            _SMALL_BUSINESS_CODES.get(exemption, ""),
+        )
+    if regime == VatRegime.EXEMPT:
+        code = buyer.get("vat_exemption_reason") or ""
+        return VatCategory("E", mention or "Exempt from VAT", code)
+    category = _REGIME_CATEGORIES.get(regime)
+    if category is not None:
+        if mention and regime != LEGACY_NOT_TAXABLE:
+            return VatCategory(category.code, mention, category.exemption_code)
+        return category
     return STANDARD if rate > 0 else ZERO_RATED
 
 
@@ -85,7 +130,13 @@ class VatTotals:
 
 
 def vat_totals(
-    *, lines: Sequence[InvoiceLine], regime: str, currency: str, stored_tax: Decimal
+    *,
+    lines: Sequence[InvoiceLine],
+    regime: str,
+    currency: str,
+    stored_tax: Decimal,
+    seller: dict | None = None,
+    buyer: dict | None = None,
 ) -> VatTotals:
     """The VAT breakdown by rate. EN 16931 computes each rate's tax once on its basis (BR-CO-17),
     as finalization does today. Invoices finalized before that rule summed the lines' rounded
@@ -97,7 +148,9 @@ def vat_totals(
     if sum(per_rate.values(), Decimal(0)) != stored_tax:
         per_rate = {rate: tax for rate, (_basis, tax) in as_issued.items()}
     breakdown = [
-        VatBreakdown(rate, basis, per_rate[rate], vat_category(regime, rate))
+        VatBreakdown(
+            rate, basis, per_rate[rate], vat_category(regime, rate, seller=seller, buyer=buyer)
+        )
         for rate, (basis, _tax) in as_issued.items()
     ]
     return VatTotals(breakdown, sum((row.tax for row in breakdown), Decimal(0)))
@@ -255,7 +308,7 @@ def _service_period(line) -> tuple[date | None, date | None]:
     return source.service_start, source.service_end
 
 
-def _line_item(parent: etree._Element, index: int, line, regime: str) -> None:
+def _line_item(parent: etree._Element, index: int, line, category: VatCategory) -> None:
     item = _el(parent, "ram:IncludedSupplyChainTradeLineItem")
     _el(_el(item, "ram:AssociatedDocumentLineDocument"), "ram:LineID", str(index))
     _el(_el(item, "ram:SpecifiedTradeProduct"), "ram:Name", line.description)
@@ -268,7 +321,7 @@ def _line_item(parent: etree._Element, index: int, line, regime: str) -> None:
     delivery = _el(item, "ram:SpecifiedLineTradeDelivery")
     _el(delivery, "ram:BilledQuantity", _number(quantity), unitCode=UNIT_ONE)
     settlement = _el(item, "ram:SpecifiedLineTradeSettlement")
-    _trade_tax(settlement, vat_category(regime, line.tax_rate), line.tax_rate)
+    _trade_tax(settlement, category, line.tax_rate)
     start, end = _service_period(line)
     if start and end:
         period = _el(settlement, "ram:BillingSpecifiedPeriod")
@@ -312,6 +365,30 @@ def _test_mark(doc: _Document) -> str:
         return gettext("TEST — not a valid invoice, no payment due")
 
 
+def _invoicing_period(lines: Sequence) -> tuple[date, date] | None:
+    """BG-14: from the first line's service start to the last one's end, when every line has
+    its period."""
+    periods = [_service_period(line) for line in lines]
+    if not periods or not all(start and end for start, end in periods):
+        return None
+    return min(start for start, _end in periods), max(end for _start, end in periods)
+
+
+def _intra_community_delivery(
+    delivery: etree._Element, buyer: dict, lines: Sequence, issue_date: date
+) -> None:
+    """BR-IC-12: the country the goods went to (the buyer's: Kontor knows no other delivery
+    address); BR-IC-11: when, the invoicing period (BG-14, in the settlement) or, lines
+    without a period, the issue date as the actual delivery date (BT-72)."""
+    country = _country(buyer)
+    if country:
+        ship_to = _el(delivery, "ram:ShipToTradeParty")
+        _el(_el(ship_to, "ram:PostalTradeAddress"), "ram:CountryID", country)
+    if _invoicing_period(lines) is None:
+        event = _el(delivery, "ram:ActualDeliverySupplyChainEvent")
+        _date(event, "ram:OccurrenceDateTime", issue_date)
+
+
 @dataclass(frozen=True)
 class _Document:
     """What the CII XML of an issued invoice or credit note is built from, all frozen at issue."""
@@ -343,7 +420,14 @@ def _cii_xml(doc: _Document) -> bytes:
         doc.regime,
         doc.lines,
     )
-    vat = vat_totals(lines=lines, regime=regime, currency=currency, stored_tax=doc.stored_tax)
+    vat = vat_totals(
+        lines=lines,
+        regime=regime,
+        currency=currency,
+        stored_tax=doc.stored_tax,
+        seller=seller,
+        buyer=buyer,
+    )
     line_total = sum((line.net_amount for line in lines), Decimal(0))
     grand_total = line_total + vat.tax
 
@@ -359,13 +443,15 @@ def _cii_xml(doc: _Document) -> bytes:
 
     transaction = _el(root, "rsm:SupplyChainTradeTransaction")
     for index, line in enumerate(lines, start=1):
-        _line_item(transaction, index, line, regime)
+        category = vat_category(regime, line.tax_rate, seller=seller, buyer=buyer)
+        _line_item(transaction, index, line, category)
 
     agreement = _el(transaction, "ram:ApplicableHeaderTradeAgreement")
     if buyer.get("buyer_reference"):
         _el(agreement, "ram:BuyerReference", buyer["buyer_reference"])
     # BR-O-02: an invoice not subject to VAT names no VAT identifier, the seller's neither.
-    with_vat_ids = regime != VatRegime.NOT_TAXABLE
+    categories = {row.category.code for row in vat.breakdown}
+    with_vat_ids = not categories & _WITHOUT_VAT_IDS
     _trade_party(
         agreement,
         "ram:SellerTradeParty",
@@ -384,7 +470,10 @@ def _cii_xml(doc: _Document) -> bytes:
             buyer["po_number"],
         )
 
-    _el(transaction, "ram:ApplicableHeaderTradeDelivery")
+    delivery = _el(transaction, "ram:ApplicableHeaderTradeDelivery")
+    intra_community = INTRA_COMMUNITY_SUPPLY.code in categories
+    if intra_community:
+        _intra_community_delivery(delivery, buyer, lines, doc.issue_date)
 
     settlement = _el(transaction, "ram:ApplicableHeaderTradeSettlement")
     if doc.payment_reference:
@@ -396,6 +485,11 @@ def _cii_xml(doc: _Document) -> bytes:
         _payment_means(settlement, seller)
     for row in vat.breakdown:
         _trade_tax(settlement, row.category, row.rate, basis=row.basis, tax=row.tax)
+    period = _invoicing_period(lines) if intra_community else None
+    if period:
+        billing = _el(settlement, "ram:BillingSpecifiedPeriod")  # BG-14
+        _date(billing, "ram:StartDateTime", period[0])
+        _date(billing, "ram:EndDateTime", period[1])
     if doc.due_date:
         terms = _el(settlement, "ram:SpecifiedTradePaymentTerms")
         days = buyer.get("payment_terms_days")

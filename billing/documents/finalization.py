@@ -16,12 +16,13 @@ from decimal import Decimal
 from django.core.exceptions import ValidationError
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from billing.documents.calculations import allocate, line_amounts, totals
 from billing.documents.models import ExchangeRate
-from contracts.models import Customer, VatRegime
-from core.i18n import require_catalogues
-from core.models import Tenant
+from contracts.models import SMALL_BUSINESS, Customer, VatExemptionReason, VatRegime
+from core.i18n import SOURCE_LANGUAGE, require_catalogues
+from core.models import SmallBusinessExemption, Tenant
 from core.money import round_money
 
 # The registrations both parties carry (core.models.LegalIdentity), under the same keys.
@@ -93,32 +94,180 @@ def seller_snapshot(tenant: Tenant) -> dict:
             "email": tenant.contact_email,
             "phone": tenant.contact_phone,
         },
+        # A small business's exemption: its documents charge no VAT (see vat_mentions).
+        "small_business_exemption": tenant.small_business_exemption,
         "bank_account_holder": tenant.bank_account_holder,
         "iban": tenant.iban,
         "bic": tenant.bic,
     }
 
 
+# Each regime's legal mention (Directive 2006/112/EC art. 226(11), (11a)): the Directive's own
+# article, for a seller whose country has no wording of its own below.
 VAT_MENTIONS = {
     VatRegime.REVERSE_CHARGE: _(
         "Reverse charge: VAT to be accounted for by the recipient "
         "(Directive 2006/112/EC, art. 196)."
     ),
-    VatRegime.NOT_TAXABLE: _("Not taxable: no VAT charged."),
+    VatRegime.INTRA_EU_GOODS: _(
+        "Exempt intra-Community supply of goods (Directive 2006/112/EC, art. 138)."
+    ),
+    VatRegime.EXPORT: _("Exempt export of goods outside the EU (Directive 2006/112/EC, art. 146)."),
+    VatRegime.OUT_OF_SCOPE: _(
+        "Not subject to VAT in the EU: the place of supply is the customer's country "
+        "(Directive 2006/112/EC, art. 44)."
+    ),
+}
+# The exempt regime names its reason, which carries its article (VatExemptionReason).
+EXEMPT_MENTION = _("Exempt from VAT under Directive 2006/112/EC: %(reason)s.")
+
+# The wording the seller's national law asks for, where it asks for its own. One English text per
+# country and regime; each language's catalogue holds that country's official wording (the
+# context tells translators whose law it is).
+NATIONAL_VAT_MENTIONS = {
+    "FR": {
+        VatRegime.REVERSE_CHARGE: pgettext_lazy(
+            "VAT mention, French seller",
+            "Reverse charge (article 283-2 of the French General Tax Code).",
+        ),
+        VatRegime.INTRA_EU_GOODS: pgettext_lazy(
+            "VAT mention, French seller",
+            "VAT exemption, article 262 ter I of the French General Tax Code.",
+        ),
+        VatRegime.EXPORT: pgettext_lazy(
+            "VAT mention, French seller",
+            "VAT exemption, article 262 I of the French General Tax Code.",
+        ),
+        VatRegime.OUT_OF_SCOPE: pgettext_lazy(
+            "VAT mention, French seller",
+            "VAT not applicable, article 259-1 of the French General Tax Code.",
+        ),
+    },
+    "DE": {
+        VatRegime.REVERSE_CHARGE: pgettext_lazy(
+            "VAT mention, German seller",
+            "Reverse charge: the recipient of the service is liable for the tax (§ 13b UStG).",
+        ),
+        VatRegime.INTRA_EU_GOODS: pgettext_lazy(
+            "VAT mention, German seller", "Tax-exempt intra-Community supply (§ 4 no. 1b UStG)."
+        ),
+        VatRegime.EXPORT: pgettext_lazy(
+            "VAT mention, German seller", "Tax-exempt export delivery (§ 4 no. 1a UStG)."
+        ),
+        VatRegime.OUT_OF_SCOPE: pgettext_lazy(
+            "VAT mention, German seller",
+            "Service not taxable in Germany (§ 3a (2) UStG).",
+        ),
+    },
+    "IT": {
+        VatRegime.REVERSE_CHARGE: pgettext_lazy(
+            "VAT mention, Italian seller",
+            "Reverse charge (articles 7-ter and 17 of Presidential Decree 633/72).",
+        ),
+        VatRegime.INTRA_EU_GOODS: pgettext_lazy(
+            "VAT mention, Italian seller",
+            "Non-taxable transaction, article 41 of Decree-Law 331/93.",
+        ),
+        VatRegime.EXPORT: pgettext_lazy(
+            "VAT mention, Italian seller",
+            "Non-taxable, article 8 of Presidential Decree 633/72.",
+        ),
+        VatRegime.OUT_OF_SCOPE: pgettext_lazy(
+            "VAT mention, Italian seller",
+            "Transaction not subject to VAT, article 7-ter of Presidential Decree 633/72.",
+        ),
+    },
 }
 
+# A small business's own exemption (core.models.SmallBusinessExemption), whatever its customer.
+SMALL_BUSINESS_MENTIONS = {
+    SmallBusinessExemption.FR_293B: pgettext_lazy(
+        "VAT mention, French seller",
+        "VAT not applicable, article 293 B of the French General Tax Code.",
+    ),
+    SmallBusinessExemption.DE_19: pgettext_lazy(
+        "VAT mention, German seller",
+        "No VAT is charged under § 19 UStG (small business).",
+    ),
+}
 
-def vat_mention(regime: str, language: str) -> str:
-    """The legal mention of the VAT regime, in the document's language ("" for standard)."""
-    mention = VAT_MENTIONS.get(regime)
-    if mention is None:
-        return ""
+# Mentions printed in the seller's language too, when the document's is another: the national
+# law of the seller asks for its own words (reverse charge: art. 226(11a) and e.g. § 14a UStG).
+IN_SELLER_LANGUAGE_TOO = frozenset({VatRegime.REVERSE_CHARGE, SMALL_BUSINESS})
+
+# The language of a seller's country, for the mentions its law wants in its own words.
+COUNTRY_LANGUAGE = {"FR": "fr", "DE": "de", "AT": "de", "IT": "it", "TR": "tr"}
+
+
+def seller_language(tenant: Tenant) -> str:
+    return COUNTRY_LANGUAGE.get(tenant.country.upper(), tenant.locale)
+
+
+def _in_language(message, language: str, fallback=None) -> str:
+    """`message` in `language`; a national wording its catalogue lacks yields the Directive's
+    (`fallback`) rather than English words on a document in another language."""
     with translation.override(language):
-        return str(mention)
+        text = str(message)
+    if fallback is not None and language != SOURCE_LANGUAGE:
+        with translation.override(SOURCE_LANGUAGE):
+            if text == str(message):
+                return _in_language(fallback, language)
+    return text
+
+
+def vat_mention(
+    regime: str,
+    language: str,
+    *,
+    seller_country: str = "",
+    exemption_reason: str = "",
+    small_business: str = "",
+) -> str:
+    """The legal mention of the VAT regime in one language ("" for standard): the seller
+    country's wording where it has its own, else the Directive's."""
+    if regime == SMALL_BUSINESS:
+        mention = SMALL_BUSINESS_MENTIONS.get(small_business)
+        return _in_language(mention, language) if mention is not None else ""
+    if regime == VatRegime.EXEMPT:
+        if exemption_reason not in VatExemptionReason.values:
+            return ""
+        with translation.override(language):
+            reason = str(VatExemptionReason(exemption_reason).label)
+            return str(EXEMPT_MENTION) % {"reason": reason}
+    generic = VAT_MENTIONS.get(regime)
+    if generic is None:
+        return ""
+    national = NATIONAL_VAT_MENTIONS.get(seller_country.upper(), {}).get(regime)
+    if national is None:
+        return _in_language(generic, language)
+    return _in_language(national, language, fallback=generic)
+
+
+def vat_mentions(customer: Customer, language: str) -> list[str]:
+    """The mentions a document to this customer prints: in the document's language, and for
+    the regimes whose national law asks for it, in the seller's language too."""
+    tenant = customer.tenant
+    regime = customer.document_vat_regime
+    options = {
+        "seller_country": tenant.country,
+        "exemption_reason": customer.vat_exemption_reason,
+        "small_business": tenant.small_business_exemption,
+    }
+    mention = vat_mention(regime, language, **options)
+    if not mention:
+        return []
+    mentions = [mention]
+    own = seller_language(tenant)
+    if regime in IN_SELLER_LANGUAGE_TOO and own != language:
+        in_own = vat_mention(regime, own, **options)
+        if in_own not in mentions:
+            mentions.append(in_own)
+    return mentions
 
 
 def buyer_snapshot(customer: Customer) -> dict:
     language = customer.language or customer.tenant.locale
+    mentions = vat_mentions(customer, language)
     return {
         "name": customer.billing_company or customer.name,
         "number": customer.number,
@@ -142,7 +291,11 @@ def buyer_snapshot(customer: Customer) -> dict:
         "language": language,
         "payment_terms_days": customer.effective_payment_terms_days,
         "vat_regime": customer.vat_regime,
-        "vat_mention": vat_mention(customer.vat_regime, language),
+        # Frozen as printed: a list (a mention may be needed in two languages) and, for what
+        # reads one text (the e-invoice's note, documents issued before the list), joined.
+        "vat_mentions": mentions,
+        "vat_mention": " ".join(mentions),
+        "vat_exemption_reason": customer.vat_exemption_reason,
     }
 
 
@@ -269,12 +422,12 @@ def invoice_finalization(
     unless `without_rate` (the billing run, which must not stop: it issues the invoice and
     records what is missing)."""
     require_catalogues()
-    if customer.vat_regime == VatRegime.STANDARD:
+    if customer.charges_vat:
         taxed = [
             LineOut(li.tax_rate, li.net_amount, li.tax_amount, li.gross_amount) for li in lines
         ]
     else:
-        # Reverse charge and non-taxable customers are invoiced without VAT.
+        # Every regime but standard, and a small business's every invoice, charge no VAT.
         taxed = [
             LineOut(
                 Decimal(0),
@@ -322,7 +475,7 @@ def invoice_finalization(
         gross_amount=summed.gross,
         seller=seller,
         buyer=buyer,
-        vat_regime=customer.vat_regime,
+        vat_regime=customer.document_vat_regime,
         is_test=customer.is_test_account,
         issue_date=today,
         due_date=today + timedelta(days=customer.effective_payment_terms_days),

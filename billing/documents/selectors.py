@@ -24,7 +24,7 @@ from billing.documents.models import (
     InvoiceStatus,
     TaxRate,
 )
-from contracts.models import Customer, VatRegime
+from contracts.models import Customer
 from core.models import Tenant
 from core.money import format_money, round_money
 from subscriptions.models import Order, Subscription
@@ -302,8 +302,8 @@ def default_tax_rate(tenant: Tenant) -> Decimal:
 
 @dataclass(frozen=True)
 class Price:
-    """A price as a customer is shown it: net, and gross with their VAT regime applied (a
-    reverse-charge or non-taxable customer pays no VAT: gross is net)."""
+    """A price as a customer is shown it: net, and gross with their VAT regime applied (under
+    any regime but standard, or from a small business, no VAT is charged: gross is net)."""
 
     net: Decimal
     gross: Decimal
@@ -313,7 +313,7 @@ class Price:
 
 def customer_price(*, customer: Customer, net: Decimal, currency: str, rate: Decimal) -> Price:
     """`rate`: default_tax_rate(tenant), read once per page. Rounded as an invoice line is."""
-    charged = customer.vat_regime == VatRegime.STANDARD and rate > 0
+    charged = customer.charges_vat and rate > 0
     amounts = line_amounts(
         quantity=Decimal(1),
         unit_price=net,

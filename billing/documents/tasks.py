@@ -23,6 +23,8 @@ def send_credit_note_email(note_id: int) -> bool:
     from billing.documents.emails import send_credit_note_issued
 
     return send_credit_note_issued(note_id)
+
+
 @shared_task(name="billing.tasks.store_pdfs", acks_late=True)
 def store_pdfs(
     invoice_ids: list[int] | None = None, credit_note_ids: list[int] | None = None

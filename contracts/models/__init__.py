@@ -1,9 +1,24 @@
 from contracts.models.contact import Contact
-from contracts.models.customer import Customer, DocumentDelivery, VatRegime, new_link_secret
+from contracts.models.customer import (
+    EU_BUYER_REGIMES,
+    LEGACY_NOT_TAXABLE,
+    NON_EU_BUYER_REGIMES,
+    SMALL_BUSINESS,
+    Customer,
+    DocumentDelivery,
+    VatExemptionReason,
+    VatRegime,
+    new_link_secret,
+    vat_regime_label,
+)
 from contracts.models.legal import LegalAcceptance, LegalDocument, LegalDocumentKind
 from contracts.models.portal_link import PortalLinkUse
 
 __all__ = [
+    "EU_BUYER_REGIMES",
+    "LEGACY_NOT_TAXABLE",
+    "NON_EU_BUYER_REGIMES",
+    "SMALL_BUSINESS",
     "Contact",
     "Customer",
     "DocumentDelivery",
@@ -11,6 +26,8 @@ __all__ = [
     "LegalDocument",
     "LegalDocumentKind",
     "PortalLinkUse",
+    "VatExemptionReason",
     "VatRegime",
     "new_link_secret",
+    "vat_regime_label",
 ]

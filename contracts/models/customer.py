@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from core.models import LegalIdentity, Tenant
 from core.validators import (
+    EU_COUNTRIES,
     EU_VAT_PREFIXES,
     normalize_vat_id,
     validate_vat_id,
@@ -19,10 +20,70 @@ def new_link_secret() -> str:
 
 
 class VatRegime(models.TextChoices):
+    """How the customer's invoices are taxed. Every regime but standard charges no VAT; each
+    prints its legal mention (billing.documents.finalization) and maps to an EN 16931 VAT
+    category (billing.documents.einvoice)."""
+
     STANDARD = "standard", _("Standard VAT")
-    # EU B2B across borders: 0 % here, the buyer accounts for the VAT (legal mention on invoices).
+    # EU B2B services across borders (Directive 2006/112/EC art. 196): the buyer accounts for it.
     REVERSE_CHARGE = "reverse_charge", _("Reverse charge")
-    NOT_TAXABLE = "not_taxable", _("Not taxable")
+    # Goods dispatched to a business in another member state (art. 138).
+    INTRA_EU_GOODS = "intra_eu_goods", _("Intra-EU supply of goods")
+    # Goods dispatched outside the EU (art. 146).
+    EXPORT = "export", _("Export of goods outside the EU")
+    # An exempt activity (art. 132, 135): the reason is chosen on the customer.
+    EXEMPT = "exempt", _("Exempt from VAT")
+    # B2B services whose place of supply is the buyer's country outside the EU (art. 44).
+    OUT_OF_SCOPE = "out_of_scope", _("Out of scope of EU VAT")
+
+
+# What documents issued before out_of_scope had its name store instead of it; they keep it.
+LEGACY_NOT_TAXABLE = "not_taxable"
+# What a document of a business under a small-business exemption stores, whatever the customer's
+# regime (core.models.SmallBusinessExemption): no VAT at all.
+SMALL_BUSINESS = "small_business"
+
+
+def vat_regime_label(value: str) -> str:
+    """The name of a regime as a document stores it, old and seller-side ones included."""
+    if value == LEGACY_NOT_TAXABLE:
+        value = VatRegime.OUT_OF_SCOPE
+    if value == SMALL_BUSINESS:
+        return str(_("Small-business exemption"))
+    return str(VatRegime(value).label) if value in VatRegime.values else value
+
+
+class VatExemptionReason(models.TextChoices):
+    """Why an exempt customer's supplies carry no VAT: the CEF VATEX code (EN 16931 BT-121) of the
+    Directive 2006/112/EC article, the commonest ones of articles 132 and 135."""
+
+    MEDICAL_CARE = "VATEX-EU-132-1B", _("Hospital and medical care (art. 132(1)(b))")
+    MEDICAL_PROFESSIONS = (
+        "VATEX-EU-132-1C",
+        _("Medical care by the medical and paramedical professions (art. 132(1)(c))"),
+    )
+    WELFARE = "VATEX-EU-132-1G", _("Welfare and social security work (art. 132(1)(g))")
+    EDUCATION = (
+        "VATEX-EU-132-1I",
+        _("School or university education, vocational training (art. 132(1)(i))"),
+    )
+    PRIVATE_TUITION = "VATEX-EU-132-1J", _("Private tuition by teachers (art. 132(1)(j))")
+    SPORT = "VATEX-EU-132-1M", _("Services closely linked to sport (art. 132(1)(m))")
+    CULTURE = "VATEX-EU-132-1N", _("Cultural services (art. 132(1)(n))")
+    INSURANCE = "VATEX-EU-135-1A", _("Insurance and reinsurance (art. 135(1)(a))")
+    CREDIT = "VATEX-EU-135-1B", _("Granting and negotiation of credit (art. 135(1)(b))")
+    PAYMENTS = (
+        "VATEX-EU-135-1D",
+        _("Deposit and current accounts, payments and transfers (art. 135(1)(d))"),
+    )
+    SECURITIES = "VATEX-EU-135-1F", _("Shares and other securities (art. 135(1)(f))")
+    LETTING = "VATEX-EU-135-1L", _("Leasing or letting of immovable property (art. 135(1)(l))")
+
+
+# Regimes that need the buyer's VAT number from another EU member state.
+EU_BUYER_REGIMES = frozenset({VatRegime.REVERSE_CHARGE, VatRegime.INTRA_EU_GOODS})
+# Regimes for a buyer established outside the EU.
+NON_EU_BUYER_REGIMES = frozenset({VatRegime.EXPORT, VatRegime.OUT_OF_SCOPE})
 
 
 class DocumentDelivery(models.TextChoices):
@@ -73,6 +134,13 @@ class Customer(LegalIdentity):
     )
     vat_regime = models.CharField(
         _("VAT regime"), max_length=20, choices=VatRegime.choices, default=VatRegime.STANDARD
+    )
+    vat_exemption_reason = models.CharField(
+        _("VAT exemption reason"),
+        max_length=20,
+        choices=VatExemptionReason.choices,
+        blank=True,
+        help_text=_("Only for an exempt customer: the article of the VAT Directive that applies."),
     )
     vat_id = models.CharField(
         _("VAT number"), max_length=20, blank=True, validators=[validate_vat_id]
@@ -128,6 +196,16 @@ class Customer(LegalIdentity):
                 condition=~models.Q(vat_regime="reverse_charge", vat_id=""),
                 name="customer_reverse_charge_needs_vat_id",
             ),
+            # So does an intra-EU supply of goods (art. 138: dispatched to a taxable person).
+            models.CheckConstraint(
+                condition=~models.Q(vat_regime="intra_eu_goods", vat_id=""),
+                name="customer_intra_eu_goods_needs_vat_id",
+            ),
+            # An exemption is printed with its article: never without one.
+            models.CheckConstraint(
+                condition=~models.Q(vat_regime="exempt", vat_exemption_reason=""),
+                name="customer_exempt_needs_reason",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -137,10 +215,25 @@ class Customer(LegalIdentity):
         self.vat_id = normalize_vat_id(self.vat_id)
         self.billing_country = self.billing_country.upper()
         self.clean_legal_identity(self.billing_country)
-        if self.vat_regime == VatRegime.REVERSE_CHARGE:
+        self.clean_vat_regime()
+
+    def clean_vat_regime(self) -> None:
+        regime = self.vat_regime
+        if regime != VatRegime.EXEMPT:
+            self.vat_exemption_reason = ""
+        elif not self.vat_exemption_reason:
+            raise ValidationError(
+                {"vat_exemption_reason": _("Choose why this customer is exempt from VAT.")},
+                code="vat_exemption_reason",
+            )
+        if regime in EU_BUYER_REGIMES:
             if not self.vat_id:
                 raise ValidationError(
-                    {"vat_id": _("Reverse charge needs the customer's VAT number.")},
+                    {
+                        "vat_id": _("Reverse charge needs the customer's VAT number.")
+                        if regime == VatRegime.REVERSE_CHARGE
+                        else _("An intra-EU supply of goods needs the customer's VAT number.")
+                    },
                     code="vat_id",
                 )
             seller_country = self.tenant.country.upper() if self.tenant_id else ""
@@ -152,9 +245,38 @@ class Customer(LegalIdentity):
                         "vat_regime": _(
                             "Reverse charge applies to business customers in another EU country."
                         )
+                        if regime == VatRegime.REVERSE_CHARGE
+                        else _(
+                            "An intra-EU supply of goods is to a business customer in another EU "
+                            "country: enter a VAT number of that country."
+                        )
                     },
                     code="reverse_charge_country",
                 )
+        if regime in NON_EU_BUYER_REGIMES and (
+            not self.billing_country or self.billing_country in EU_COUNTRIES
+        ):
+            raise ValidationError(
+                {
+                    "billing_country": _(
+                        "This VAT regime is for customers outside the EU: enter the customer's "
+                        "country in the billing address."
+                    )
+                },
+                code="non_eu_country",
+            )
+
+    @property
+    def document_vat_regime(self) -> str:
+        """The regime its documents are issued under: the customer's, unless the business is
+        exempt as a small business, which then charges nobody VAT."""
+        if self.tenant.small_business_exemption:
+            return SMALL_BUSINESS
+        return self.vat_regime
+
+    @property
+    def charges_vat(self) -> bool:
+        return self.document_vat_regime == VatRegime.STANDARD
 
     @property
     def effective_payment_terms_days(self) -> int:

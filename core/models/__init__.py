@@ -1,14 +1,22 @@
 from core.models.audit import AuditEntry
 from core.models.membership import StaffMembership
 from core.models.party import LegalIdentity
-from core.models.tenant import Domain, OperationCategory, Tenant
+from core.models.tenant import (
+    SMALL_BUSINESS_COUNTRY,
+    Domain,
+    OperationCategory,
+    SmallBusinessExemption,
+    Tenant,
+)
 from core.models.user import User
 
 __all__ = [
+    "SMALL_BUSINESS_COUNTRY",
     "AuditEntry",
     "Domain",
     "LegalIdentity",
     "OperationCategory",
+    "SmallBusinessExemption",
     "StaffMembership",
     "Tenant",
     "User",

@@ -60,6 +60,18 @@ class OperationCategory(models.TextChoices):
     BOTH = "both", _("Supply of goods and services")
 
 
+class SmallBusinessExemption(models.TextChoices):
+    """A national scheme under which a small business charges no VAT (Directive 2006/112/EC
+    art. 281-294), each with the country it belongs to and the wording its invoices print."""
+
+    NONE = "", _("None: VAT is charged")
+    FR_293B = "fr_293b", _("France: VAT franchise (art. 293 B CGI)")
+    DE_19 = "de_19", _("Germany: small business (§ 19 UStG)")
+
+
+SMALL_BUSINESS_COUNTRY = {SmallBusinessExemption.FR_293B: "FR", SmallBusinessExemption.DE_19: "DE"}
+
+
 class Tenant(LegalIdentity):
     """A business that uses Kontor to bill its own customers."""
 
@@ -241,6 +253,17 @@ class Tenant(LegalIdentity):
             "invoices must say so."
         ),
     )
+    small_business_exemption = models.CharField(
+        _("small-business VAT exemption"),
+        max_length=16,
+        choices=SmallBusinessExemption.choices,
+        blank=True,
+        default=SmallBusinessExemption.NONE,
+        help_text=_(
+            "When set, no invoice charges VAT, whatever the customer's VAT regime, and each "
+            "says why."
+        ),
+    )
 
     # Subscriptions
     proration_policy = models.CharField(
@@ -298,6 +321,32 @@ class Tenant(LegalIdentity):
         self.share_capital_currency = self.share_capital_currency.upper()
         self.clean_legal_identity(self.country)
         self.clean_number_formats()
+        self.clean_small_business_exemption()
+
+    def clean_small_business_exemption(self) -> None:
+        required = SMALL_BUSINESS_COUNTRY.get(self.small_business_exemption)
+        if required and self.country != required:
+            raise ValidationError(
+                {
+                    "small_business_exemption": _(
+                        "This exemption is for businesses established in %(country)s: set the "
+                        "country of your address first."
+                    )
+                    % {"country": required}
+                },
+                code="small_business_country",
+            )
+        if required and not (self.vat_id or self.tax_id):
+            # EN 16931 BR-E-02: an exempt invoice names the seller's VAT number or tax number.
+            raise ValidationError(
+                {
+                    "tax_id": _(
+                        "With a small-business exemption, enter your tax number (or a VAT "
+                        "number): e-invoices must name one."
+                    )
+                },
+                code="small_business_tax_id",
+            )
 
     def clean_number_formats(self) -> None:
         """A credit note's, a test document's or a receipt's number must never read like an

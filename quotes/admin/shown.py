@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from billing.documents.admin.parties import BUYER_LABELS, SELLER_LABELS, snapshot_html
-from contracts.models import VatRegime
+from contracts.models import vat_regime_label
 from core.models import AuditEntry
 from core.templatetags.kontor import money
 from quotes.models import Quote, QuoteStatus
@@ -99,7 +99,7 @@ class QuoteShown:
 
     @admin.display(description=_("VAT regime"))
     def vat_regime_shown(self, quote: Quote) -> str:
-        return VatRegime(quote.vat_regime).label if quote.vat_regime else "—"
+        return vat_regime_label(quote.vat_regime) if quote.vat_regime else "—"
 
     @admin.display(description=_("Seller"))
     def seller_identity(self, quote: Quote) -> str:

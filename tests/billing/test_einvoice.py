@@ -60,13 +60,15 @@ def with_identity(obj, fields: dict):
     return obj
 
 
-def finalized(world, *, regime: str = "standard", lines=((Decimal("49"), None),)) -> Invoice:
+def finalized(
+    world, *, regime: str = "standard", lines=((Decimal("49"), None),), buyer: dict | None = None
+) -> Invoice:
     """An invoice of acme to alpha, one line per (unit price, VAT rate or the default 19 %)."""
     TaxRate.objects.get_or_create(
         tenant=world.acme, name="Standard", defaults={"rate": Decimal("19"), "is_default": True}
     )
     with_identity(world.acme, SELLER)
-    with_identity(world.alpha, {**BUYER, "vat_regime": regime})
+    with_identity(world.alpha, {**BUYER, **(buyer or {}), "vat_regime": regime})
     invoice = invoice_create_draft(customer=world.alpha, actor=SYSTEM)
     for position, (unit_price, rate) in enumerate(lines, start=1):
         invoice_add_line(
@@ -211,8 +213,9 @@ def test_a_reverse_charge_invoice_is_category_ae_at_zero_with_both_vat_ids(world
     assert vat_ids == ["DE136695976", "IT00743110157"]
 
 
-def test_a_not_taxable_invoice_is_category_o_without_rate_or_vat_ids(world):
-    invoice = finalized(world, regime="not_taxable")
+def test_an_out_of_scope_invoice_is_category_o_without_rate_or_vat_ids(world):
+    # Art. 44: the buyer is established outside the EU.
+    invoice = finalized(world, regime="out_of_scope", buyer={"billing_country": "CH"})
     xml = invoice_cii_xml(invoice)
     assert_valid_xsd(xml)
     root = parsed(xml)

@@ -54,9 +54,10 @@ def test_the_run_and_invoice_finalize_produce_the_same_invoice(world, regime):
         tenant=world.acme,
         vat_regime=regime,
         vat_id="FR40303265045" if regime != VatRegime.STANDARD else "",
+        vat_exemption_reason="VATEX-EU-132-1B" if regime == VatRegime.EXEMPT else "",
         language="fr",
         payment_terms_days=21,
-        is_test_account=regime == VatRegime.NOT_TAXABLE,
+        is_test_account=regime == VatRegime.OUT_OF_SCOPE,
     )
     tariff = TariffFactory(
         module__tenant=world.acme, module__name="Helpdesk", name="Team", price="33.335"
@@ -121,7 +122,11 @@ def line(quantity: str, unit_price: str, rate: str) -> LineIn:
 @pytest.mark.parametrize("regime", VatRegime.values)
 def test_lines_at_several_rates_keep_or_lose_their_vat_by_regime(world, regime):
     customer = CustomerFactory(
-        tenant=world.acme, vat_regime=regime, vat_id="DE136695976", payment_terms_days=14
+        tenant=world.acme,
+        vat_regime=regime,
+        vat_id="DE136695976",
+        vat_exemption_reason="VATEX-EU-135-1A" if regime == VatRegime.EXEMPT else "",
+        payment_terms_days=14,
     )
     lines = [line("3", "33.335", "19"), line("1", "9.99", "7"), line("2", "0.005", "0")]
     final = invoice_finalization(

@@ -49,8 +49,9 @@ def test_the_pdf_carries_the_legal_mentions_and_is_stored_once(world):
         "DE136695976",
         "FR40303265045",
         "PO-77",
-        "Reverse charge: VAT to be accounted for by the recipient "
-        "(Directive 2006/112/EC, art. 196).",
+        # A German seller's reverse charge, in the document's language (and in German too).
+        "Reverse charge: the recipient of the service is liable for the tax (§ 13b UStG).",
+        "Steuerschuldnerschaft des Leistungsempfängers",
         "DE89370400440532013000",
         "Helpdesk",
         "VAT 0 % of €49.00",

@@ -123,7 +123,7 @@ class TestWhoChangesWhat:
         assert customer.po_number == "PO-7" and customer.billing_city == "Lyon"
         for field, value in [
             ("payment_terms_days", 60),
-            ("vat_regime", "not_taxable"),
+            ("vat_regime", "out_of_scope"),
             ("is_test_account", True),
             ("name", "Hacked"),
         ]:
