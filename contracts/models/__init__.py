@@ -1,5 +1,11 @@
 from contracts.models.contact import Contact
-from contracts.models.customer import Customer, DocumentDelivery, VatRegime, new_link_secret
+from contracts.models.customer import (
+    Customer,
+    DocumentDelivery,
+    EInvoiceFormat,
+    VatRegime,
+    new_link_secret,
+)
 from contracts.models.legal import LegalAcceptance, LegalDocument, LegalDocumentKind
 from contracts.models.portal_link import PortalLinkUse
 
@@ -7,6 +13,7 @@ __all__ = [
     "Contact",
     "Customer",
     "DocumentDelivery",
+    "EInvoiceFormat",
     "LegalAcceptance",
     "LegalDocument",
     "LegalDocumentKind",
