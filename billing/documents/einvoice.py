@@ -491,8 +491,8 @@ def buyer_reference(buyer: dict, profile: Profile = FACTURX_EN16931) -> str:
     Leitweg-ID). A profile that requires one (XRechnung, BR-DE-15) takes the buyer's PO number
     when there is no other reference: it is the buyer's own identifier, which its system knows
     (for a German public buyer only the Leitweg-ID routes the invoice)."""
-    reference = (buyer.get("buyer_reference") or "").strip()
-    if not reference and profile.buyer_reference_required:
+    reference = buyer.get("buyer_reference") or ""  # as issued: Factur-X XML never changes
+    if profile.buyer_reference_required and not reference.strip():
         reference = (buyer.get("po_number") or "").strip()
     return reference
 
