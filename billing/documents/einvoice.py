@@ -58,6 +58,9 @@ class Profile:
     payment_means_always: bool = False
     rate_on_every_breakdown: bool = False
     buyer_electronic_address: bool = False
+    # BG-13 names the buyer's address as the deliver-to place, so the delivery group is never
+    # empty (PEPPOL-EN16931-R008, no empty elements, which XRechnung takes over).
+    deliver_to_buyer: bool = False
 
 
 FACTURX_EN16931 = Profile("factur-x", EN16931_GUIDELINE)
@@ -72,6 +75,7 @@ XRECHNUNG = Profile(
     payment_means_always=True,
     rate_on_every_breakdown=True,
     buyer_electronic_address=True,
+    deliver_to_buyer=True,
 )
 # UNTDID 4461 for documents that ask for no payment: a credit note credited to the customer's
 # account is settled between the parties; a refund goes back the way the money came.
@@ -439,7 +443,12 @@ def _cii_xml(doc: _Document) -> bytes:
             buyer["po_number"],
         )
 
-    _el(transaction, "ram:ApplicableHeaderTradeDelivery")
+    delivery = _el(transaction, "ram:ApplicableHeaderTradeDelivery")
+    if profile.deliver_to_buyer:
+        # The services are rendered to the buyer: BG-15 is the buyer's address (BT-70 to BT-80).
+        ship_to = _el(delivery, "ram:ShipToTradeParty")
+        _el(ship_to, "ram:Name", buyer.get("legal_name") or buyer.get("name") or "")
+        _postal_address(ship_to, _buyer_address(buyer), _country(buyer))
 
     settlement = _el(transaction, "ram:ApplicableHeaderTradeSettlement")
     if doc.payment_reference:

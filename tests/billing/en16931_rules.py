@@ -397,6 +397,28 @@ def xrechnung_violations(root) -> list[str]:
                     ),
                     "malformed Skonto line",
                 )
+    for index, line in enumerate(root.xpath(LINES, namespaces=NS), start=1):
+        quantity = _decimal(line, "ram:SpecifiedLineTradeDelivery/ram:BilledQuantity") or 0
+        price = _decimal(
+            line, "ram:SpecifiedLineTradeAgreement/ram:NetPriceProductTradePrice/ram:ChargeAmount"
+        )
+        base = _decimal(
+            line, "ram:SpecifiedLineTradeAgreement/ram:NetPriceProductTradePrice/ram:BasisQuantity"
+        )
+        net = _decimal(line, LINE_NET) or 0
+        expected = quantity * (price or 0) / (base or 1)
+        rule(
+            "PEPPOL-EN16931-R120",
+            abs(net - expected) <= Decimal("0.02"),
+            f"line {index}: net ≠ qty × price",
+        )
+    empty = root.xpath("//*[not(*) and not(normalize-space())]")
+    rule("PEPPOL-EN16931-R008", not empty, f"empty elements: {[e.tag for e in empty]}")
+    ship_to = TRANSACTION + "/ram:ApplicableHeaderTradeDelivery/ram:ShipToTradeParty"
+    if _exists(root, ship_to):
+        address = ship_to + "/ram:PostalTradeAddress"
+        rule("BR-DE-10", bool(_text(root, address + "/ram:CityName")), "no deliver-to city (BT-77)")
+        rule("BR-DE-11", bool(_text(root, address + "/ram:PostcodeCode")), "no deliver-to postcode")
     rule(
         "PEPPOL-EN16931-R010",
         bool(_text(root, BUYER + "/ram:URIUniversalCommunication/ram:URIID")),

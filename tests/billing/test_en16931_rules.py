@@ -147,6 +147,9 @@ XRECHNUNG_BREAKAGES = [
         set_text("urn:cen.eu:en16931:2017"),
     ),
     ("PEPPOL-EN16931-R010", "//ram:BuyerTradeParty/ram:URIUniversalCommunication", remove),
+    ("PEPPOL-EN16931-R008", "//ram:ShipToTradeParty", remove),
+    ("PEPPOL-EN16931-R120", "//ram:NetPriceProductTradePrice/ram:ChargeAmount", set_text("48")),
+    ("BR-DE-10", "//ram:ShipToTradeParty//ram:CityName", remove),
 ]
 
 
