@@ -64,6 +64,7 @@ class TenantAdmin(TenantScopedAdmin):
                     "address_line_2",
                     ("postal_code", "city"),
                     "country",
+                    "registered_office",
                     ("share_capital", "share_capital_currency"),
                     "managing_directors",
                 ]
@@ -101,7 +102,10 @@ class TenantAdmin(TenantScopedAdmin):
                     "credit_note_number_format",
                     "number_reset_yearly",
                     "payment_terms_days",
-                    "late_payment_interest_rate",
+                    ("late_payment_interest_rate", "late_payment_interest_note"),
+                    "early_payment_discount",
+                    "operation_category",
+                    "vat_on_debits",
                 ]
             },
         ),

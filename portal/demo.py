@@ -68,6 +68,7 @@ DEMO_TENANTS = (
             "tax_id": "1118150815",
             "register_court": "Amtsgericht Berlin-Charlottenburg",
             "register_number": "HRB 123456 B",
+            "registered_office": "Berlin",
             "share_capital": Decimal("25000.00"),
             "share_capital_currency": "EUR",
             "managing_directors": "Erika Mustermann, Max Mustermann",
@@ -151,6 +152,11 @@ DEMO_TENANTS = (
             "bank_account_holder": "Globex SAS",
             "iban": "FR1420041010050500013M02606",
             "bic": "PSSTFRPPPAR",
+            # The French B2B mentions: late-payment rate (the ECB's rate plus 10 points), no
+            # early-payment discount, services, VAT on debits.
+            "late_payment_interest_rate": Decimal("12.15"),
+            "operation_category": "services",
+            "vat_on_debits": True,
         },
         customers=(
             (

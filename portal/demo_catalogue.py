@@ -9,7 +9,8 @@ from decimal import Decimal
 from django.core.files.base import ContentFile
 from PIL import Image, ImageDraw
 
-from billing.models import Invoice, TaxRate
+from billing.documents.services import invoice_add_line, invoice_create_draft, invoice_finalize
+from billing.models import ExchangeRate, Invoice, TaxRate
 from billing.payments.services import invoice_mark_paid
 from billing.run.services import billing_run
 from contracts.models import Customer
@@ -423,3 +424,24 @@ def seed_invoices(tenant: Tenant, today: date) -> None:
                 amount=invoice.amount_due,
                 received_on=invoice.issue_date + timedelta(days=5),
             )
+    seed_foreign_currency_invoice(tenant, today)
+
+
+def seed_foreign_currency_invoice(tenant: Tenant, today: date) -> None:
+    """A one-off invoice in US dollars to the first customer (in the EU): it states its VAT in
+    the business's euros too (VAT Directive art. 230), at an ECB reference rate, and its line,
+    given no period, the date of supply."""
+    customer = Customer.objects.filter(tenant=tenant).order_by("number").first()
+    if customer is None or customer.vat_regime != "standard":
+        return
+    ExchangeRate.objects.get_or_create(
+        tenant=tenant,
+        currency="USD",
+        day=today - timedelta(days=1),
+        defaults={"rate": Decimal("1.0512")},
+    )
+    invoice = invoice_create_draft(customer=customer, actor=SYSTEM, currency="USD")
+    invoice_add_line(
+        invoice=invoice, description="Onboarding workshop", unit_price=Decimal("1200"), actor=SYSTEM
+    )
+    invoice_finalize(invoice=invoice, actor=SYSTEM, today=today, send=False)

@@ -378,6 +378,9 @@ class _Document:
     # BT-81 of a document that asks for no payment, where the profile wants payment means.
     settlement_means: str = ""
     buyer_email: str = ""  # BT-49 where the profile wants one and there is no Leitweg-ID
+    # VAT Directive art. 230: the VAT in the seller's currency, as frozen at finalization
+    # (seller["tax_currency"]): BT-6 and BT-111.
+    tax_currency: dict | None = None
 
 
 def _cii_xml(doc: _Document) -> bytes:
@@ -453,6 +456,8 @@ def _cii_xml(doc: _Document) -> bytes:
     settlement = _el(transaction, "ram:ApplicableHeaderTradeSettlement")
     if doc.payment_reference:
         _el(settlement, "ram:PaymentReference", doc.payment_reference)
+    if doc.tax_currency:
+        _el(settlement, "ram:TaxCurrencyCode", doc.tax_currency["currency"])  # BT-6
     _el(settlement, "ram:InvoiceCurrencyCode", currency)
     if doc.payment_reference:
         _payment_means(settlement, seller)
@@ -479,6 +484,13 @@ def _cii_xml(doc: _Document) -> bytes:
     _el(summation, "ram:LineTotalAmount", _amount(line_total))  # BT-106
     _el(summation, "ram:TaxBasisTotalAmount", _amount(line_total))  # BT-109: no allowances
     _el(summation, "ram:TaxTotalAmount", _amount(vat.tax), currencyID=currency)  # BT-110
+    if doc.tax_currency:
+        _el(  # BT-111, required with BT-6 (BR-53)
+            summation,
+            "ram:TaxTotalAmount",
+            _amount(Decimal(doc.tax_currency["tax_amount"])),
+            currencyID=doc.tax_currency["currency"],
+        )
     _el(summation, "ram:GrandTotalAmount", _amount(grand_total))  # BT-112
     _el(summation, "ram:DuePayableAmount", _amount(grand_total))  # BT-115: as issued
     if doc.preceding:
@@ -550,6 +562,7 @@ def invoice_cii_xml(
             payment_reference=invoice.number,
             profile=profile,
             buyer_email=buyer_email,
+            tax_currency=invoice.seller.get("tax_currency"),
         )
     )
 

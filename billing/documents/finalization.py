@@ -13,13 +13,16 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 
+from django.core.exceptions import ValidationError
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
 from billing.documents.calculations import allocate, line_amounts, totals
+from billing.documents.models import ExchangeRate
 from contracts.models import Customer, VatRegime
 from core.i18n import require_catalogues
 from core.models import Tenant
+from core.money import round_money
 
 # The registrations both parties carry (core.models.LegalIdentity), under the same keys.
 IDENTITY_KEYS = (
@@ -42,6 +45,26 @@ def legal_name_with_form(name: str, legal_form: str) -> str:
     return f"{name} {legal_form}"
 
 
+# The member states, by ISO 3166 code (Greece is GR here, EL only in VAT numbers).
+EU_COUNTRIES = frozenset(
+    "AT BE BG CY CZ DE DK EE ES FI FR GR HR HU IE IT LT LU LV MT NL PL PT RO SE SI SK".split()  # noqa: SIM905
+)
+
+
+def payment_terms_snapshot(tenant: Tenant) -> dict:
+    """What the business says on its invoices about paying late or early and about the operation
+    (France: Code de commerce art. L441-9 and L441-10, CGI annex II art. 242 nonies A).
+    Strings only: JSON has no decimals."""
+    rate = tenant.late_payment_interest_rate
+    return {
+        "late_payment_rate": "" if rate is None else str(rate),
+        "late_payment_note": tenant.late_payment_interest_note,
+        "early_payment_discount": tenant.early_payment_discount,
+        "operation_category": tenant.operation_category,
+        "vat_on_debits": tenant.vat_on_debits,
+    }
+
+
 def seller_snapshot(tenant: Tenant) -> dict:
     """The business as its documents name it, frozen. "name" and "address" (one text) are what
     documents finalized before the structured fields carry, and renderers still fall back to."""
@@ -61,6 +84,10 @@ def seller_snapshot(tenant: Tenant) -> dict:
         "share_capital": "" if tenant.share_capital is None else str(tenant.share_capital),
         "share_capital_currency": tenant.share_capital_currency or tenant.default_currency,
         "managing_directors": tenant.managing_directors,
+        # The registered seat (§35a GmbHG: "Sitz der Gesellschaft"), printed with the register.
+        "registered_office": tenant.registered_office or tenant.city,
+        "currency": tenant.default_currency,
+        "terms": payment_terms_snapshot(tenant),
         "contact": {
             "name": tenant.contact_name,
             "email": tenant.contact_email,
@@ -105,12 +132,58 @@ def buyer_snapshot(customer: Customer) -> dict:
         "country": customer.billing_country,
         "vat_id": customer.vat_id,
         **{key: getattr(customer, key) for key in IDENTITY_KEYS},
+        # A business, not a consumer: the B2B mentions (France: late-payment penalties, the
+        # €40 recovery indemnity) are owed to businesses only.
+        "business": bool(
+            customer.billing_company or customer.vat_id or customer.siren or customer.siret
+        ),
         "buyer_reference": customer.buyer_reference,
         "po_number": customer.po_number,
         "language": language,
         "payment_terms_days": customer.effective_payment_terms_days,
         "vat_regime": customer.vat_regime,
         "vat_mention": vat_mention(customer.vat_regime, language),
+    }
+
+
+def supply_period(start: date | None, end: date | None, issue_date: date) -> tuple[date, date]:
+    """The date of supply or service period a line states (Germany: UStG §14(4) no. 6 asks it
+    of every line). A line given none was supplied when invoiced: its period is the issue date;
+    a line given one end only is supplied on that day."""
+    if start is None and end is None:
+        return issue_date, issue_date
+    return (start or end), (end or start)  # type: ignore[return-value]
+
+
+class ExchangeRateMissing(ValidationError):
+    """An invoice in a foreign currency needs a rate to state its VAT in the business's own."""
+
+
+def tax_currency_needed(*, seller: dict, buyer: dict, currency: str, tax_amount: Decimal) -> bool:
+    """VAT Directive art. 230: an EU business invoicing VAT in a currency other than its own
+    states the VAT in its own currency too. Old snapshots (no "currency") never need it; nor does
+    an invoice with no VAT to state (reverse charge, exempt)."""
+    own = seller.get("currency")
+    return bool(
+        own
+        and currency != own
+        and tax_amount
+        and seller.get("country") in EU_COUNTRIES
+        and buyer.get("country") in EU_COUNTRIES
+    )
+
+
+def tax_currency_snapshot(
+    *, rate: ExchangeRate, tax_amount: Decimal, currency: str, own: str
+) -> dict:
+    """The VAT in the business's currency `own`, with the rate and its day (strings: JSON).
+    The rate says how much of `currency` one unit of `own` buys, so the VAT is divided by it."""
+    return {
+        "currency": own,
+        "tax_amount": str(round_money(tax_amount / rate.rate, own)),
+        "rate": str(rate.rate.normalize()),
+        "rate_date": rate.day.isoformat(),
+        "invoice_currency": currency,
     }
 
 
@@ -182,11 +255,19 @@ def invoice_finalization(
     today: date,
     seller: dict,
     buyer: dict,
+    exchange_rate: ExchangeRate | None = None,
+    without_rate: bool = False,
 ) -> Finalization:
     """The finalized amounts, parties and dates of an invoice. `seller` and `buyer` are this
     tenant's and customer's snapshots (`seller_snapshot`, `buyer_snapshot`), passed in so that a
     batch builds each once. Refuses in a process without compiled catalogues: the buyer's
-    legal mention is frozen in the buyer's language."""
+    legal mention is frozen in the buyer's language.
+
+    `exchange_rate`: the latest rate of `currency` on or before `today`, for an invoice whose VAT
+    must also be stated in the business's currency (`tax_currency_needed`); it is frozen into
+    the seller as "tax_currency". Without one such an invoice is refused (ExchangeRateMissing),
+    unless `without_rate` (the billing run, which must not stop: it issues the invoice and
+    records what is missing)."""
     require_catalogues()
     if customer.vat_regime == VatRegime.STANDARD:
         taxed = [
@@ -214,6 +295,26 @@ def invoice_finalization(
         LineOut(li.tax_rate, shared.net, shared.tax, shared.gross)
         for li, shared in zip(taxed, allocate(taxed, summed.tax_by_rate, currency), strict=True)
     ]
+    if tax_currency_needed(seller=seller, buyer=buyer, currency=currency, tax_amount=summed.tax):
+        if exchange_rate is not None:
+            seller = seller | {
+                "tax_currency": tax_currency_snapshot(
+                    rate=exchange_rate,
+                    tax_amount=summed.tax,
+                    currency=currency,
+                    own=seller["currency"],
+                )
+            }
+        elif not without_rate:
+            raise ExchangeRateMissing(
+                _(
+                    "Enter an exchange rate for %(currency)s on or before %(day)s first: an "
+                    "invoice in %(currency)s states its VAT in %(own)s too (VAT Directive, "
+                    "art. 230)."
+                ),
+                params={"currency": currency, "day": today.isoformat(), "own": seller["currency"]},
+                code="exchange_rate_missing",
+            )
     return Finalization(
         lines=out,
         net_amount=summed.net,

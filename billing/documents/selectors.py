@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal
 
 from django.db import models
@@ -15,6 +16,7 @@ from billing.documents.models import (
     CreditNote,
     CreditNoteLine,
     CustomerCreditEntry,
+    ExchangeRate,
     Invoice,
     InvoiceLine,
     InvoiceStatus,
@@ -234,4 +236,14 @@ def customer_invoice_recipients(customer: Customer) -> list[str]:
         Contact.objects.filter(
             customer=customer, role=ContactRole.OWNER, is_active=True
         ).values_list("user__email", flat=True)
+    )
+
+
+def exchange_rate_on(*, tenant: Tenant, currency: str, day: date) -> ExchangeRate | None:
+    """The latest rate of `currency` on or before `day` (VAT Directive art. 91(2): the rate
+    of the chargeable event's day, or the last one published before it)."""
+    return (
+        ExchangeRate.objects.filter(tenant=tenant, currency=currency, day__lte=day)
+        .order_by("-day")
+        .first()
     )

@@ -20,16 +20,18 @@ from billing.documents.finalization import (
     buyer_snapshot,
     invoice_finalization,
     seller_snapshot,
+    supply_period,
+    tax_currency_needed,
 )
 from billing.documents.invoice_state import locked_invoice, move_invoice
 from billing.documents.models import Invoice, InvoiceLine, InvoiceStatus, NumberSeries
 from billing.documents.numbering import take_number
-from billing.documents.selectors import default_tax_rate
+from billing.documents.selectors import default_tax_rate, exchange_rate_on
 from billing.documents.tasks import send_invoice_emails
 from contracts.models import Customer
 from core.audit import audit_record
 from core.models import User
-from core.roles import SystemActor, require
+from core.roles import SYSTEM, SystemActor, require
 
 
 def locked_draft(invoice: Invoice) -> Invoice:
@@ -168,6 +170,7 @@ def invoice_finalize(
     if not lines:
         raise ValidationError(_("An invoice needs at least one line."), code="empty")
     customer = invoice.customer
+    tenant = invoice.tenant
     final = invoice_finalization(
         customer=customer,
         currency=invoice.currency,
@@ -183,9 +186,17 @@ def invoice_finalize(
             for line in lines
         ],
         today=today,
-        seller=seller_snapshot(invoice.tenant),
+        seller=seller_snapshot(tenant),
         buyer=buyer_snapshot(customer)
         | ({"po_number": po_number} if po_number is not None else {}),
+        exchange_rate=(
+            None
+            if invoice.currency == tenant.default_currency
+            else exchange_rate_on(tenant=tenant, currency=invoice.currency, day=today)
+        ),
+        # A person finalizing is told to enter the rate first; Kontor itself (a purchase, an
+        # approved quote) does not turn a customer away for it, and records the gap below.
+        without_rate=actor is SYSTEM,
     )
     amount_fields = ["tax_rate", "net_amount", "tax_amount", "gross_amount"]
     for line, amounts in zip(lines, final.lines, strict=True):
@@ -193,6 +204,12 @@ def invoice_finalize(
         if changed:  # zeroed by the VAT regime, or given its share of its rate's VAT
             for name in changed:
                 setattr(line, name, getattr(amounts, name))
+        # Every line states when it was supplied, one-off lines too (frozen with the invoice).
+        period = supply_period(line.service_start, line.service_end, today)
+        if period != (line.service_start, line.service_end):
+            line.service_start, line.service_end = period
+            changed += ["service_start", "service_end"]
+        if changed:
             line.save(update_fields=changed)
     for name in FROZEN_FIELDS:
         setattr(invoice, name, getattr(final, name))
@@ -212,6 +229,20 @@ def invoice_finalize(
     )
     apply_customer_credit(invoice, actor=actor)
     invoice.save()
+    if "tax_currency" not in invoice.seller and tax_currency_needed(
+        seller=invoice.seller,
+        buyer=invoice.buyer,
+        currency=invoice.currency,
+        tax_amount=invoice.tax_amount,
+    ):
+        audit_record(
+            tenant=tenant,
+            actor=actor,
+            actor_label="system: finalization" if actor is SYSTEM else None,
+            action="invoice.exchange_rate_missing",
+            obj=invoice,
+            after={"currency": invoice.currency, "date": today.isoformat()},
+        )
     if send:
         email_after_commit([invoice.pk])
     return invoice

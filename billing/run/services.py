@@ -28,10 +28,11 @@ from billing.documents.finalization import (
     buyer_snapshot,
     invoice_finalization,
     seller_snapshot,
+    tax_currency_needed,
 )
 from billing.documents.models import CustomerCreditEntry, Invoice, InvoiceStatus, NumberSeries
 from billing.documents.numbering import take_numbers
-from billing.documents.selectors import default_tax_rate
+from billing.documents.selectors import default_tax_rate, exchange_rate_on
 from billing.documents.services import (
     email_after_commit,
     invoice_add_line,
@@ -42,7 +43,7 @@ from billing.payments.checkout import invoice_pending_orders
 from billing.payments.models import Gateway, PaymentSettings
 from billing.payments.tasks import charge_invoices
 from billing.run.bulk import bulk_set
-from billing.run.insert import insert_by_copy, insert_by_orm
+from billing.run.insert import RUN_LABEL, insert_by_copy, insert_by_orm
 from contracts.models import Customer
 from core.audit import audit_record
 from core.models import Tenant, User
@@ -196,6 +197,11 @@ def _run_batch(
 
         now = timezone.now()
         invoices, lines_of = [], []
+        rates = {
+            currency: exchange_rate_on(tenant=tenant, currency=currency, day=today)
+            for currency in {sub.currency for sub, _period, _lines in plans}
+            if currency != tenant.default_currency
+        }
         for subscription, period, lines in plans:
             customer = subscription.customer
             final = invoice_finalization(
@@ -205,8 +211,14 @@ def _run_batch(
                 today=today,
                 seller=seller,
                 buyer=buyers[customer.pk],
+                exchange_rate=rates.get(subscription.currency),
+                # The run never stops for a missing rate: the period is invoiced on time and
+                # the gap recorded (below) for the business to enter its rates.
+                without_rate=True,
             )
             # The lines as finalized: their share of each rate's VAT, or zeroed by the regime.
+            # Each has its service period already (the subscription's period, or the pending
+            # charge's, which is required): no date of supply to add (finalization.supply_period).
             lines = [
                 {
                     **line,
@@ -260,6 +272,20 @@ def _run_batch(
         for invoice in drafts:
             if invoice.customer_id in with_credit and apply_customer_credit(invoice, actor=SYSTEM):
                 invoice.save(update_fields=["amount_credited", "status"])
+            if "tax_currency" not in invoice.seller and tax_currency_needed(
+                seller=invoice.seller,
+                buyer=invoice.buyer,
+                currency=invoice.currency,
+                tax_amount=invoice.tax_amount,
+            ):
+                audit_record(
+                    tenant=tenant,
+                    actor=SYSTEM,
+                    actor_label=RUN_LABEL,
+                    action="invoice.exchange_rate_missing",
+                    obj=invoice,
+                    after={"currency": invoice.currency, "date": today.isoformat()},
+                )
         issued = [invoice.pk for invoice in drafts]
         email_after_commit(issued)
         if PaymentSettings.objects.filter(tenant=tenant, gateway=Gateway.STRIPE).exists():

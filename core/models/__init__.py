@@ -1,7 +1,7 @@
 from core.models.audit import AuditEntry
 from core.models.membership import StaffMembership
 from core.models.party import LegalIdentity
-from core.models.tenant import Domain, EInvoiceChannel, Tenant
+from core.models.tenant import Domain, EInvoiceChannel, OperationCategory, Tenant
 from core.models.user import User
 
 __all__ = [
@@ -9,6 +9,7 @@ __all__ = [
     "Domain",
     "EInvoiceChannel",
     "LegalIdentity",
+    "OperationCategory",
     "StaffMembership",
     "Tenant",
     "User",

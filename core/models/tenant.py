@@ -61,6 +61,14 @@ class EInvoiceChannel(models.TextChoices):
     EMAIL = "email", _("E-mail")
 
 
+class OperationCategory(models.TextChoices):
+    """What a business invoices: French invoices say it (CGI, annex II, art. 242 nonies A)."""
+
+    GOODS = "goods", _("Supply of goods")
+    SERVICES = "services", _("Supply of services")
+    BOTH = "both", _("Supply of goods and services")
+
+
 class Tenant(LegalIdentity):
     """A business that uses Kontor to bill its own customers."""
 
@@ -117,6 +125,12 @@ class Tenant(LegalIdentity):
         blank=True,
         validators=[validate_currency],
         help_text=_("Empty: the default currency."),
+    )
+    registered_office = models.CharField(
+        _("registered office"),
+        max_length=100,
+        blank=True,
+        help_text=_("The seat as the commercial register lists it. Empty: the city above."),
     )
     managing_directors = models.CharField(
         _("managing directors"),
@@ -182,11 +196,49 @@ class Tenant(LegalIdentity):
     payment_terms_days = models.PositiveSmallIntegerField(
         _("payment terms (days)"), default=14, validators=[MinValueValidator(0)]
     )
+    # What an invoice says about paying late or early. French B2B invoices must state all of it
+    # (Code de commerce art. L441-9, L441-10); elsewhere it is printed when filled in.
     late_payment_interest_rate = models.DecimalField(
-        _("late-payment interest rate (%)"),
+        _("late-payment interest rate (% per year)"),
         max_digits=5,
         decimal_places=2,
-        default=Decimal("0"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(Decimal(0))],
+        help_text=_(
+            "Empty: French invoices state the legal rate, the European Central Bank's "
+            "refinancing rate plus 10 percentage points."
+        ),
+    )
+    late_payment_interest_note = models.CharField(
+        _("late-payment interest, in words"),
+        max_length=200,
+        blank=True,
+        help_text=_("Printed after the rate, or instead of it, e.g. three times the legal rate."),
+    )
+    early_payment_discount = models.CharField(
+        _("early-payment discount terms"),
+        max_length=300,
+        blank=True,
+        help_text=_(
+            "E.g. 2 % discount for payment within 8 days. Empty: French invoices say that no "
+            "discount is granted for early payment."
+        ),
+    )
+    operation_category = models.CharField(
+        _("what you invoice"),
+        max_length=10,
+        choices=OperationCategory.choices,
+        blank=True,
+        help_text=_("French invoices name the category of the operation."),
+    )
+    vat_on_debits = models.BooleanField(
+        _("VAT paid on debits"),
+        default=False,
+        help_text=_(
+            "France: you opted to pay the VAT on services when invoiced rather than when paid; "
+            "invoices must say so."
+        ),
     )
 
     # Subscriptions

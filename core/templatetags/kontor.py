@@ -1,10 +1,12 @@
 """Template filters for money and dates in the reader's language."""
 
+from datetime import date, datetime
 from decimal import Decimal
 
 from django import template
 from django.utils import translation
 
+from core.dates import format_document_date
 from core.money import format_money, format_unit_price
 
 register = template.Library()
@@ -27,3 +29,18 @@ def unit_price(amount: Decimal | str | None, currency: str) -> str:
         return ""
     language = (translation.get_language() or "en").split("-")[0]
     return format_unit_price(Decimal(amount), currency, language)
+
+
+@register.filter
+def document_date(day: date | datetime | None, style: str = "") -> str:
+    """{{ invoice.issue_date|document_date }} → "29 Nov 2026", "29.11.2026", "29 nov 2026";
+    {{ line.service_start|document_date:"compact" }} → "29/11/2026", for narrow columns. In the
+    active language (documents activate their own), the same style on every document."""
+    if day is None or day == "":
+        return ""
+    if isinstance(day, str):
+        try:
+            day = date.fromisoformat(day)
+        except ValueError:
+            return day
+    return format_document_date(day, translation.get_language() or "en", compact=style == "compact")

@@ -54,8 +54,8 @@ def test_the_pdf_carries_the_legal_mentions_and_is_stored_once(world):
         "DE89370400440532013000",
         "Helpdesk",
         "VAT 0 % of €49.00",
-        "03/01/2026",  # the service period, from
-        "03/31/2026",  # … to
+        "01/03/2026",  # the service period, from (day/month/year: core.dates)
+        "31/03/2026",  # … to
     ):
         assert needed in text, needed
     import hashlib

@@ -1,4 +1,4 @@
-"""Back office for credit notes (read-only once issued) and tax rates."""
+"""Back office for credit notes (read-only once issued), tax rates and exchange rates."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from django.contrib import admin
 
 from billing.documents.admin.downloads import DocumentDownloads
 from billing.documents.admin.parties import PartiesShown
-from billing.documents.models import CreditNote, CreditNoteLine, TaxRate
+from billing.documents.models import CreditNote, CreditNoteLine, ExchangeRate, TaxRate
 from core.admin_base import ReadOnlyAdmin, TenantScopedAdmin, TenantScopedInline
 
 
@@ -17,6 +17,20 @@ class TaxRateAdmin(TenantScopedAdmin):
     audit_name = "tax_rate"
     list_display = ["name", "rate", "is_default"]
     fields = ["tenant", "name", "rate", "is_default"]
+
+
+@admin.register(ExchangeRate)
+class ExchangeRateAdmin(TenantScopedAdmin):
+    """Rates the business enters (e.g. the ECB's reference rates) for invoices in other
+    currencies: their VAT is also stated in the business's own currency."""
+
+    view_action = "invoices.view"
+    add_action = change_action = delete_action = "tenant.change"
+    audit_name = "exchange_rate"
+    list_display = ["currency", "day", "rate"]
+    list_filter = ["currency"]
+    date_hierarchy = "day"
+    fields = ["tenant", "currency", "day", "rate"]
 
 
 class CreditNoteLineInline(TenantScopedInline):

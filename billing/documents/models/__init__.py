@@ -7,6 +7,7 @@ from billing.documents.models.credit_note import (
     InvoiceDelivery,
     Settlement,
 )
+from billing.documents.models.exchange import ExchangeRate
 from billing.documents.models.invoice import (
     INVOICE_TRANSITIONS,
     PAYABLE,
@@ -24,6 +25,7 @@ __all__ = [
     "CreditNote",
     "CreditNoteLine",
     "CustomerCreditEntry",
+    "ExchangeRate",
     "Invoice",
     "InvoiceDelivery",
     "InvoiceEvent",
