@@ -24,6 +24,11 @@ urlpatterns = [
     path("invoices/<int:invoice_id>/pdf", views.invoice_pdf_download, name="invoice_pdf"),
     path("invoices/<int:invoice_id>/xml", views.invoice_xml_download, name="invoice_xml"),
     path(
+        "invoices/<int:invoice_id>/xrechnung",
+        views.invoice_xrechnung_download,
+        name="invoice_xrechnung",
+    ),
+    path(
         "invoices/credit-notes/<int:note_id>/pdf",
         views.credit_note_pdf_download,
         name="credit_note_pdf",
@@ -32,6 +37,11 @@ urlpatterns = [
         "invoices/credit-notes/<int:note_id>/xml",
         views.credit_note_xml_download,
         name="credit_note_xml",
+    ),
+    path(
+        "invoices/credit-notes/<int:note_id>/xrechnung",
+        views.credit_note_xrechnung_download,
+        name="credit_note_xrechnung",
     ),
     path("invoices/<int:invoice_id>/pay/", payment_views.invoice_pay_page, name="invoice_pay"),
     path(

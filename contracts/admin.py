@@ -120,7 +120,15 @@ class CustomerAdmin(CreatedByServiceAdmin):
         ),
         (
             _("Invoice delivery"),
-            {"fields": ["invoice_recipients", "document_delivery", "po_number", "buyer_reference"]},
+            {
+                "fields": [
+                    "invoice_recipients",
+                    "document_delivery",
+                    "einvoice_format",
+                    "po_number",
+                    "buyer_reference",
+                ]
+            },
         ),
     ]
     inlines = [ContactInline, LegalAcceptanceInline]

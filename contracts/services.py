@@ -59,6 +59,8 @@ STAFF_FIELD_ACTIONS: dict[str, str] = {
             *_IDENTITY,
             *_ADDRESS,
             *_DELIVERY,
+            # The business decides with its customer what e-invoice it sends (staff only).
+            "einvoice_format",
         ],
         "customer.change",
     ),

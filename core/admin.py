@@ -93,6 +93,7 @@ class TenantAdmin(TenantScopedAdmin):
                 "fields": ["contact_name", "contact_email", "contact_phone"],
             },
         ),
+        (_("E-invoice transmission"), {"fields": ["einvoice_channel"]}),
         (_("Bank account"), {"fields": ["bank_account_holder", "iban", "bic"]}),
         (
             _("Documents and terms"),

@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 
 from billing.admin.orders import order_links
 from billing.collections.admin import InvoiceReminderInline
+from billing.documents.admin.downloads import DocumentDownloads
 from billing.documents.admin.invoice_actions import InvoiceActions
 from billing.documents.admin.parties import PartiesShown
 from billing.documents.credit_notes import CREDITABLE, credit_note_issue, creditable_quantity
@@ -74,7 +75,9 @@ class InvoiceAddForm(forms.ModelForm):
 
 
 # Registered on the top floor (portal/admin.py), with what higher apps add.
-class InvoiceAdmin(InvoiceActions, InvoicePaymentActions, PartiesShown, CreatedByServiceAdmin):
+class InvoiceAdmin(
+    DocumentDownloads, InvoiceActions, InvoicePaymentActions, PartiesShown, CreatedByServiceAdmin
+):
     view_action = "invoices.view"
     add_action = change_action = "invoices.manage"
     audit_name = "invoice"

@@ -8,6 +8,7 @@ address fields carry only printed lines; their address is rebuilt from those."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -18,7 +19,13 @@ from django.utils.translation import gettext
 from lxml import etree
 
 from billing.documents.calculations import issued_tax_by_rate, rate_tax
-from billing.documents.models import CreditNote, CreditNoteLine, Invoice, InvoiceLine
+from billing.documents.models import (
+    CreditNote,
+    CreditNoteLine,
+    Invoice,
+    InvoiceLine,
+    Settlement,
+)
 from contracts.models import LEGACY_NOT_TAXABLE, SMALL_BUSINESS, VatRegime
 from core.models import SmallBusinessExemption
 
@@ -35,6 +42,52 @@ NS = {
     "qdt": "urn:un:unece:uncefact:data:standard:QualifiedDataType:100",
     "udt": "urn:un:unece:uncefact:data:standard:UnqualifiedDataType:100",
 }
+
+
+@dataclass(frozen=True)
+class Profile:
+    """What sets one flavour of the CII XML apart from another, built by the same builder.
+
+    Factur-X / ZUGFeRD EN 16931 is the XML every PDF carries. XRechnung (the German CIUS of EN
+    16931) restricts it further: a buyer reference on every document (BR-DE-15), payment
+    instructions on every document (BR-DE-1), a rate on every VAT breakdown row (BR-DE-14,
+    0 for "not subject to VAT"), a business process (BT-23) and an electronic address for
+    both parties (BT-34, BT-49: the Peppol rules XRechnung 3.0 takes over)."""
+
+    name: str
+    guideline: str  # BT-24
+    business_process: str = ""  # BT-23
+    buyer_reference_required: bool = False  # BT-10, else the PO number stands in
+    payment_means_always: bool = False
+    rate_on_every_breakdown: bool = False
+    buyer_electronic_address: bool = False
+    # BG-13 names the buyer's address as the deliver-to place, so the delivery group is never
+    # empty (PEPPOL-EN16931-R008, no empty elements, which XRechnung takes over).
+    deliver_to_buyer: bool = False
+
+
+FACTURX_EN16931 = Profile("factur-x", EN16931_GUIDELINE)
+XRECHNUNG_GUIDELINE = "urn:cen.eu:en16931:2017#compliant#urn:xeinkauf.de:kosit:xrechnung_3.0"
+# The Peppol billing process: the usual BT-23 of XRechnung (PEPPOL-EN16931-R001).
+PEPPOL_BILLING = "urn:fdc:peppol.eu:2017:poacc:billing:01:1.0"
+XRECHNUNG = Profile(
+    "xrechnung",
+    XRECHNUNG_GUIDELINE,
+    business_process=PEPPOL_BILLING,
+    buyer_reference_required=True,
+    payment_means_always=True,
+    rate_on_every_breakdown=True,
+    buyer_electronic_address=True,
+    deliver_to_buyer=True,
+)
+# UNTDID 4461 for documents that ask for no payment: a credit note credited to the customer's
+# account is settled between the parties; a refund goes back the way the money came.
+CLEARING_BETWEEN_PARTNERS = "97"
+INSTRUMENT_NOT_DEFINED = "1"
+# A German public buyer's Leitweg-ID: coarse address, optional fine address, check digits.
+LEITWEG_ID = re.compile(r"^[0-9]{2,12}(-[A-Za-z0-9]{1,30})?-[0-9]{2}$")
+LEITWEG_SCHEME = "0204"  # the Leitweg-ID's scheme in the CEF EAS list
+EMAIL_SCHEME = "EM"
 
 
 @dataclass(frozen=True)
@@ -245,6 +298,7 @@ def _trade_party(
     *,
     with_vat_id: bool,
     contact: dict | None = None,
+    electronic_address: tuple[str, str] | None = None,
 ) -> None:
     party = _el(parent, tag)
     _el(party, "ram:Name", snapshot.get("legal_name") or snapshot.get("name") or "")
@@ -271,6 +325,10 @@ def _trade_party(
         # BT-34, the seller's electronic address (scheme EM: an e-mail address).
         uri = _el(party, "ram:URIUniversalCommunication")
         _el(uri, "ram:URIID", contact["email"], schemeID="EM")
+    elif electronic_address:
+        # BT-49, the buyer's electronic address: (scheme, address).
+        scheme, address = electronic_address
+        _el(_el(party, "ram:URIUniversalCommunication"), "ram:URIID", address, schemeID=scheme)
     if with_vat_id and snapshot.get("vat_id"):
         _el(_el(party, "ram:SpecifiedTaxRegistration"), "ram:ID", snapshot["vat_id"], schemeID="VA")
     if tag == "ram:SellerTradeParty" and snapshot.get("tax_id"):
@@ -285,6 +343,7 @@ def _trade_tax(
     *,
     basis: Decimal | None = None,
     tax: Decimal | None = None,
+    rate_always: bool = False,
 ) -> None:
     """A line's ApplicableTradeTax (rate and category) or, with basis and tax, a BG-23 row."""
     trade_tax = _el(parent, "ram:ApplicableTradeTax")
@@ -298,7 +357,7 @@ def _trade_tax(
     _el(trade_tax, "ram:CategoryCode", category.code)
     if basis is not None and category.exemption_code:
         _el(trade_tax, "ram:ExemptionReasonCode", category.exemption_code)
-    if category.has_rate:
+    if category.has_rate or rate_always:
         _el(trade_tax, "ram:RateApplicablePercent", _number(rate))
 
 
@@ -375,15 +434,15 @@ def _invoicing_period(lines: Sequence) -> tuple[date, date] | None:
 
 
 def _intra_community_delivery(
-    delivery: etree._Element, buyer: dict, lines: Sequence, issue_date: date
+    delivery: etree._Element, buyer: dict, lines: Sequence, issue_date: date, *, ship_to: bool
 ) -> None:
     """BR-IC-12: the country the goods went to (the buyer's: Kontor knows no other delivery
     address); BR-IC-11: when, the invoicing period (BG-14, in the settlement) or, lines
     without a period, the issue date as the actual delivery date (BT-72)."""
     country = _country(buyer)
-    if country:
-        ship_to = _el(delivery, "ram:ShipToTradeParty")
-        _el(_el(ship_to, "ram:PostalTradeAddress"), "ram:CountryID", country)
+    if country and ship_to:  # else the profile already names the buyer's address as deliver-to
+        party = _el(delivery, "ram:ShipToTradeParty")
+        _el(_el(party, "ram:PostalTradeAddress"), "ram:CountryID", country)
     if _invoicing_period(lines) is None:
         event = _el(delivery, "ram:ActualDeliverySupplyChainEvent")
         _date(event, "ram:OccurrenceDateTime", issue_date)
@@ -406,6 +465,10 @@ class _Document:
     payment_reference: str = ""  # BT-83, with the seller's account (BG-16) for the payment
     preceding: tuple[str, date] | None = None  # BT-25 / BT-26
     note: str = ""
+    profile: Profile = FACTURX_EN16931
+    # BT-81 of a document that asks for no payment, where the profile wants payment means.
+    settlement_means: str = ""
+    buyer_email: str = ""  # BT-49 where the profile wants one and there is no Leitweg-ID
     # VAT Directive art. 230: the VAT in the seller's currency, as frozen at finalization
     # (seller["tax_currency"]): BT-6 and BT-111.
     tax_currency: dict | None = None
@@ -432,8 +495,12 @@ def _cii_xml(doc: _Document) -> bytes:
     grand_total = line_total + vat.tax
 
     root = etree.Element(f"{{{NS['rsm']}}}CrossIndustryInvoice", nsmap=NS)
+    profile = doc.profile
     context = _el(root, "rsm:ExchangedDocumentContext")
-    _el(_el(context, "ram:GuidelineSpecifiedDocumentContextParameter"), "ram:ID", EN16931_GUIDELINE)
+    if profile.business_process:
+        process = _el(context, "ram:BusinessProcessSpecifiedDocumentContextParameter")
+        _el(process, "ram:ID", profile.business_process)
+    _el(_el(context, "ram:GuidelineSpecifiedDocumentContextParameter"), "ram:ID", profile.guideline)
 
     document = _el(root, "rsm:ExchangedDocument")
     _el(document, "ram:ID", doc.number)
@@ -447,8 +514,9 @@ def _cii_xml(doc: _Document) -> bytes:
         _line_item(transaction, index, line, category)
 
     agreement = _el(transaction, "ram:ApplicableHeaderTradeAgreement")
-    if buyer.get("buyer_reference"):
-        _el(agreement, "ram:BuyerReference", buyer["buyer_reference"])
+    reference = buyer_reference(buyer, profile)
+    if reference:
+        _el(agreement, "ram:BuyerReference", reference)
     # BR-O-02: an invoice not subject to VAT names no VAT identifier, the seller's neither.
     categories = {row.category.code for row in vat.breakdown}
     with_vat_ids = not categories & _WITHOUT_VAT_IDS
@@ -461,7 +529,16 @@ def _cii_xml(doc: _Document) -> bytes:
         contact=seller.get("contact") or {},
     )
     _trade_party(
-        agreement, "ram:BuyerTradeParty", buyer, _buyer_address(buyer), with_vat_id=with_vat_ids
+        agreement,
+        "ram:BuyerTradeParty",
+        buyer,
+        _buyer_address(buyer),
+        with_vat_id=with_vat_ids,
+        electronic_address=(
+            buyer_electronic_address(buyer, doc.buyer_email)
+            if profile.buyer_electronic_address
+            else None
+        ),
     )
     if buyer.get("po_number"):
         _el(
@@ -471,9 +548,16 @@ def _cii_xml(doc: _Document) -> bytes:
         )
 
     delivery = _el(transaction, "ram:ApplicableHeaderTradeDelivery")
+    if profile.deliver_to_buyer:
+        # The services are rendered to the buyer: BG-15 is the buyer's address (BT-70 to BT-80).
+        ship_to = _el(delivery, "ram:ShipToTradeParty")
+        _el(ship_to, "ram:Name", buyer.get("legal_name") or buyer.get("name") or "")
+        _postal_address(ship_to, _buyer_address(buyer), _country(buyer))
     intra_community = INTRA_COMMUNITY_SUPPLY.code in categories
     if intra_community:
-        _intra_community_delivery(delivery, buyer, lines, doc.issue_date)
+        _intra_community_delivery(
+            delivery, buyer, lines, doc.issue_date, ship_to=not profile.deliver_to_buyer
+        )
 
     settlement = _el(transaction, "ram:ApplicableHeaderTradeSettlement")
     if doc.payment_reference:
@@ -483,8 +567,18 @@ def _cii_xml(doc: _Document) -> bytes:
     _el(settlement, "ram:InvoiceCurrencyCode", currency)
     if doc.payment_reference:
         _payment_means(settlement, seller)
+    elif profile.payment_means_always and doc.settlement_means:
+        means = _el(settlement, "ram:SpecifiedTradeSettlementPaymentMeans")
+        _el(means, "ram:TypeCode", doc.settlement_means)
     for row in vat.breakdown:
-        _trade_tax(settlement, row.category, row.rate, basis=row.basis, tax=row.tax)
+        _trade_tax(
+            settlement,
+            row.category,
+            row.rate,
+            basis=row.basis,
+            tax=row.tax,
+            rate_always=profile.rate_on_every_breakdown,
+        )
     period = _invoicing_period(lines) if intra_community else None
     if period:
         billing = _el(settlement, "ram:BillingSpecifiedPeriod")  # BG-14
@@ -524,9 +618,42 @@ def _cii_xml(doc: _Document) -> bytes:
     return etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True)
 
 
-def invoice_cii_xml(invoice: Invoice, lines: Iterable[InvoiceLine] | None = None) -> bytes:
-    """The EN 16931 CII XML of a finalized invoice (UTF-8, with its XML declaration). `lines`
-    are the invoice's lines when the caller holds them already."""
+def buyer_reference(buyer: dict, profile: Profile = FACTURX_EN16931) -> str:
+    """BT-10 as the buyer snapshot gives it: the buyer reference (a German public buyer's
+    Leitweg-ID). A profile that requires one (XRechnung, BR-DE-15) takes the buyer's PO number
+    when there is no other reference: it is the buyer's own identifier, which its system knows
+    (for a German public buyer only the Leitweg-ID routes the invoice)."""
+    reference = buyer.get("buyer_reference") or ""  # as issued: Factur-X XML never changes
+    if profile.buyer_reference_required and not reference.strip():
+        reference = (buyer.get("po_number") or "").strip()
+    return reference
+
+
+def party_addresses(seller: dict, buyer: dict) -> tuple[dict, dict]:
+    """The seller's and the buyer's address as the XML gives them (street lines, postal code,
+    city), from snapshots old or new."""
+    return _seller_address(seller), _buyer_address(buyer)
+
+
+def buyer_electronic_address(buyer: dict, email: str = "") -> tuple[str, str] | None:
+    """BT-49: a Leitweg-ID routes a German public buyer's invoices; else the address the
+    buyer receives invoices at (scheme EM)."""
+    reference = (buyer.get("buyer_reference") or "").strip()
+    if LEITWEG_ID.match(reference):
+        return LEITWEG_SCHEME, reference
+    return (EMAIL_SCHEME, email) if email else None
+
+
+def invoice_cii_xml(
+    invoice: Invoice,
+    lines: Iterable[InvoiceLine] | None = None,
+    *,
+    profile: Profile = FACTURX_EN16931,
+    buyer_email: str = "",
+) -> bytes:
+    """The EN 16931 CII XML of a finalized invoice (UTF-8, with its XML declaration), in the
+    Factur-X profile unless another is asked for. `lines` are the invoice's lines when the
+    caller holds them already."""
     if not invoice.number or invoice.issue_date is None:
         raise ValueError("only a finalized invoice has an e-invoice")
     lines = list(invoice.lines.all() if lines is None else lines)
@@ -544,13 +671,21 @@ def invoice_cii_xml(invoice: Invoice, lines: Iterable[InvoiceLine] | None = None
             stored_tax=invoice.tax_amount,
             due_date=invoice.due_date,
             payment_reference=invoice.number,
+            profile=profile,
+            buyer_email=buyer_email,
             tax_currency=invoice.seller.get("tax_currency"),
             is_test=invoice.is_test,
         )
     )
 
 
-def credit_note_cii_xml(note: CreditNote, lines: Iterable[CreditNoteLine] | None = None) -> bytes:
+def credit_note_cii_xml(
+    note: CreditNote,
+    lines: Iterable[CreditNoteLine] | None = None,
+    *,
+    profile: Profile = FACTURX_EN16931,
+    buyer_email: str = "",
+) -> bytes:
     """The EN 16931 CII XML of a credit note: type 381, its amounts positive (the type says they
     are credited), the corrected invoice referenced (BG-3), parties and VAT regime as that
     invoice's. It is settled when issued (the amount due reduced, or credited or refunded), so
@@ -574,5 +709,12 @@ def credit_note_cii_xml(note: CreditNote, lines: Iterable[CreditNoteLine] | None
             preceding=(invoice.number, invoice.issue_date),
             note=note.reason,
             is_test=invoice.is_test,
+            profile=profile,
+            settlement_means=(
+                INSTRUMENT_NOT_DEFINED
+                if note.settlement == Settlement.REFUND
+                else CLEARING_BETWEEN_PARTNERS
+            ),
+            buyer_email=buyer_email,
         )
     )

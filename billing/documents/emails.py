@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import logging
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.mail import EmailMultiAlternatives
@@ -16,31 +18,35 @@ from billing.documents.models import (
     InvoiceStatus,
 )
 from billing.documents.pdf import credit_note_pdf, invoice_pdf
-from billing.documents.selectors import credit_note_outcome_sentences
-from contracts.models import Contact, DocumentDelivery
+from billing.documents.selectors import (
+    credit_note_outcome_sentences,
+    customer_invoice_recipients,
+)
+from billing.documents.xrechnung import (
+    XRechnungUnavailable,
+    invoice_xrechnung_xml,
+    xrechnung_filename,
+)
+from contracts.models import DocumentDelivery, EInvoiceFormat
 from contracts.portal_links import document_link_query
 from core.audit import audit_record
 from core.emails import templated_message
 from core.models import User
-from core.roles import ContactRole, require
+from core.roles import require
 from core.tenancy import tenant_host
 
 
 def invoice_recipients(invoice: Invoice) -> list[str]:
     """The customer's invoice recipients, else its account owners."""
-    customer = invoice.customer
-    return list(customer.invoice_recipients) or list(
-        Contact.objects.filter(
-            customer=customer, role=ContactRole.OWNER, is_active=True
-        ).values_list("user__email", flat=True)
-    )
+    return customer_invoice_recipients(invoice.customer)
 
 
 def invoice_message(
     *, invoice: Invoice, template: str, recipients: list[str], extra: dict | None = None
 ) -> EmailMultiAlternatives:
     """An e-mail about one invoice in the buyer's language, from the business, with a signed
-    link to the invoice and its PDF attached when the contract says so."""
+    link to the invoice and its PDF attached when the contract says so. A customer who receives
+    XRechnung gets its XML attached, however the PDF travels: the buyer's system reads it."""
 
     customer, tenant = invoice.customer, invoice.tenant
     attach = customer.document_delivery == DocumentDelivery.ATTACHMENT
@@ -66,7 +72,22 @@ def invoice_message(
     if attach:
         stored = invoice_pdf(invoice)
         message.attach(f"{invoice.number}.pdf", stored.pdf.open("rb").read(), "application/pdf")
+    if customer.einvoice_format == EInvoiceFormat.XRECHNUNG:
+        _attach_xrechnung(message, invoice)
     return message
+
+
+def _attach_xrechnung(message: EmailMultiAlternatives, invoice: Invoice) -> None:
+    try:
+        xml = invoice_xrechnung_xml(invoice)
+    except XRechnungUnavailable as gaps:
+        # Issued without what XRechnung requires: the invoice still goes out (its PDF is a
+        # valid Factur-X); an invalid XRechnung would only be rejected by the buyer's system.
+        logging.getLogger(__name__).warning(
+            "invoice %s goes out without its XRechnung, which lacks: %s", invoice.pk, gaps
+        )
+        return
+    message.attach(xrechnung_filename(invoice.number), xml, "application/xml")
 
 
 def send_invoice_issued(invoice_id: int, *, again: bool = False) -> bool:

@@ -24,9 +24,10 @@ from billing.documents.models import (
     InvoiceStatus,
     TaxRate,
 )
-from contracts.models import Customer
+from contracts.models import Contact, Customer
 from core.models import Tenant
 from core.money import format_money, round_money
+from core.roles import ContactRole
 from subscriptions.models import Order, Subscription
 
 INVOICE_FILTERS = {
@@ -321,6 +322,15 @@ def customer_price(*, customer: Customer, net: Decimal, currency: str, rate: Dec
         currency=currency,
     )
     return Price(amounts.net, amounts.gross, currency, charged)
+
+
+def customer_invoice_recipients(customer: Customer) -> list[str]:
+    """Where the customer receives invoices: its invoice recipients, else its account owners."""
+    return list(customer.invoice_recipients) or list(
+        Contact.objects.filter(
+            customer=customer, role=ContactRole.OWNER, is_active=True
+        ).values_list("user__email", flat=True)
+    )
 
 
 def exchange_rate_on(*, tenant: Tenant, currency: str, day: date) -> ExchangeRate | None:

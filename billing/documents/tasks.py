@@ -1,4 +1,5 @@
-"""Celery entry points of documents: invoice and credit-note e-mails and the PDF archive."""
+"""Celery entry points of documents: sending invoices (e-mail, or the business's e-invoice
+channel), credit-note e-mails and the PDF archive."""
 
 import logging
 
@@ -11,9 +12,10 @@ from billing.documents.models import CreditNote, Invoice, InvoiceStatus
 def send_invoice_emails(invoice_ids: list[int], again: bool = False) -> int:
     """E-mail finalized invoices (a whole billing-run batch at a time). Safe to retry: each
     invoice is e-mailed once (InvoiceDelivery), unless staff send it `again`."""
-    from billing.documents.emails import send_invoice_issued
+    from billing.documents.transmission import TransmissionStatus, invoice_transmit
 
-    return sum(send_invoice_issued(pk, again=again) for pk in invoice_ids)
+    receipts = [invoice_transmit(pk, again=again) for pk in invoice_ids]
+    return sum(receipt.status == TransmissionStatus.SENT for receipt in receipts)
 
 
 @shared_task(name="billing.tasks.send_credit_note_email", acks_late=True)

@@ -13,6 +13,12 @@ from billing.documents.credit_notes import customer_credit_balance
 from billing.documents.links import credit_note_from_token
 from billing.documents.models import PAYABLE, CreditNote, Invoice
 from billing.documents.pdf import credit_note_pdf, credit_note_xml, invoice_pdf, invoice_xml
+from billing.documents.xrechnung import (
+    XRechnungUnavailable,
+    credit_note_xrechnung_xml,
+    invoice_xrechnung_xml,
+    xrechnung_filename,
+)
 from contracts.access import customer_required
 from core.roles import may
 from core.signing import LinkInvalid
@@ -99,10 +105,42 @@ def invoice_xml_download(request: HttpRequest, invoice_id: int) -> HttpResponse:
     return xml_download(invoice_xml(invoice), invoice.number)
 
 
-def xml_download(xml: bytes, number: str) -> HttpResponse:
+def xml_download(xml: bytes, number: str, filename: str = "") -> HttpResponse:
     response = HttpResponse(xml, content_type="application/xml")
-    response["Content-Disposition"] = f'attachment; filename="{number}.xml"'
+    response["Content-Disposition"] = f'attachment; filename="{filename or number + ".xml"}"'
     return response
+
+
+@customer_required
+def invoice_xrechnung_download(request: HttpRequest, invoice_id: int) -> HttpResponse:
+    """The invoice as an XRechnung (CII), for German public buyers and those who ask for it."""
+    invoice = get_object_or_404(
+        selectors.invoice_list(tenant=request.tenant, customer=request.customer), pk=invoice_id
+    )
+    return xrechnung_response(request, invoice, invoice_xrechnung_xml)
+
+
+@customer_required
+def credit_note_xrechnung_download(request: HttpRequest, note_id: int) -> HttpResponse:
+    note = get_object_or_404(
+        selectors.credit_note_list(tenant=request.tenant, customer=request.customer), pk=note_id
+    )
+    return xrechnung_response(request, note, credit_note_xrechnung_xml)
+
+
+def xrechnung_response(request: HttpRequest, document: Invoice | CreditNote, build) -> HttpResponse:
+    """The XRechnung download, or a page that says what the document lacks for one (409: the
+    document exists, but its frozen data cannot make a valid XRechnung)."""
+    try:
+        xml = build(document)
+    except XRechnungUnavailable as unavailable:
+        return render(
+            request,
+            "billing/xrechnung_unavailable.html",
+            {"section_key": "invoices", "document": document, "gaps": unavailable.gaps},
+            status=409,
+        )
+    return xml_download(xml, document.number, xrechnung_filename(document.number))
 
 
 @customer_required

@@ -91,6 +91,14 @@ class DocumentDelivery(models.TextChoices):
     LINK = "link", _("Download link in the e-mail")
 
 
+class EInvoiceFormat(models.TextChoices):
+    """What the customer receives as its e-invoice. Every invoice PDF is a Factur-X / ZUGFeRD
+    file; German public buyers, and businesses that ask for it, receive an XRechnung as well."""
+
+    FACTURX = "facturx", _("Factur-X / ZUGFeRD PDF")
+    XRECHNUNG = "xrechnung", _("Factur-X PDF and XRechnung XML")
+
+
 class Customer(LegalIdentity):
     """A tenant's customer account: the party that is invoiced."""
 
@@ -166,6 +174,17 @@ class Customer(LegalIdentity):
             "The Leitweg-ID of a German public buyer, or the reference your buyer asks for."
         ),
     )
+    einvoice_format = models.CharField(
+        _("e-invoice format"),
+        max_length=12,
+        choices=EInvoiceFormat.choices,
+        default=EInvoiceFormat.FACTURX,
+        help_text=_(
+            "XRechnung: German public buyers and the businesses that ask for it receive the "
+            "XRechnung XML with each invoice and credit note. It needs a buyer reference "
+            "(Leitweg-ID) or PO number, and the billing address's postal code and city."
+        ),
+    )
     is_test_account = models.BooleanField(
         _("test account"),
         default=False,
@@ -216,6 +235,7 @@ class Customer(LegalIdentity):
         self.billing_country = self.billing_country.upper()
         self.clean_legal_identity(self.billing_country)
         self.clean_vat_regime()
+        self.clean_einvoice_format()
 
     def clean_vat_regime(self) -> None:
         regime = self.vat_regime
@@ -277,6 +297,22 @@ class Customer(LegalIdentity):
     @property
     def charges_vat(self) -> bool:
         return self.document_vat_regime == VatRegime.STANDARD
+
+    def clean_einvoice_format(self) -> None:
+        """XRechnung requires a buyer reference (BR-DE-15; a PO number stands in for businesses
+        without one) and the buyer's postal code and city (BR-DE-8, BR-DE-9)."""
+        if self.einvoice_format != EInvoiceFormat.XRECHNUNG:
+            return
+        errors = {}
+        if not (self.buyer_reference.strip() or self.po_number.strip()):
+            errors["buyer_reference"] = _(
+                "XRechnung needs a buyer reference: the Leitweg-ID of a German public buyer, "
+                "or the reference or PO number your buyer asked for."
+            )
+        if not (self.billing_postal_code.strip() and self.billing_city.strip()):
+            errors["billing_city"] = _("XRechnung needs the postal code and city.")
+        if errors:
+            raise ValidationError(errors, code="xrechnung")
 
     @property
     def effective_payment_terms_days(self) -> int:

@@ -4,6 +4,7 @@ from core.models.party import LegalIdentity
 from core.models.tenant import (
     SMALL_BUSINESS_COUNTRY,
     Domain,
+    EInvoiceChannel,
     OperationCategory,
     SmallBusinessExemption,
     Tenant,
@@ -14,6 +15,7 @@ __all__ = [
     "SMALL_BUSINESS_COUNTRY",
     "AuditEntry",
     "Domain",
+    "EInvoiceChannel",
     "LegalIdentity",
     "OperationCategory",
     "SmallBusinessExemption",

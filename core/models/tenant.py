@@ -52,6 +52,15 @@ def tenant_logo_path(instance: Tenant, filename: str) -> str:
     return f"tenants/{instance.slug}/logo/{filename}"
 
 
+class EInvoiceChannel(models.TextChoices):
+    """How issued e-invoices reach the buyer (billing/documents/transmission.py registers one
+    channel per value). E-mail is the only one Kontor has: a legal platform (a French approved
+    platform, Peppol, Italy's SDI, Turkey's GIB) needs an account with a provider, and is added
+    as a channel of its own, with its value here."""
+
+    EMAIL = "email", _("E-mail")
+
+
 class OperationCategory(models.TextChoices):
     """What a business invoices: French invoices say it (CGI, annex II, art. 242 nonies A)."""
 
@@ -148,6 +157,13 @@ class Tenant(LegalIdentity):
     bank_account_holder = models.CharField(_("account holder"), max_length=200, blank=True)
     iban = models.CharField(_("IBAN"), max_length=34, blank=True, validators=[validate_iban])
     bic = models.CharField(_("BIC"), max_length=11, blank=True, validators=[validate_bic])
+    einvoice_channel = models.CharField(
+        _("e-invoice transmission"),
+        max_length=20,
+        choices=EInvoiceChannel.choices,
+        default=EInvoiceChannel.EMAIL,
+        help_text=_("How invoices reach customers."),
+    )
 
     # Documents and terms
     invoice_number_format = models.CharField(

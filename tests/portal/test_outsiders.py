@@ -87,14 +87,24 @@ def _alpha_invoice(world):
     return invoice_finalize(invoice=invoice, actor=SYSTEM, today=date(2026, 3, 1))
 
 
-def _alpha_credit_note(world):
+def _alpha_credit_note(world, invoice=None):
     from datetime import date
 
     from billing.documents.credit_notes import credit_note_issue
 
     return credit_note_issue(
-        invoice=_alpha_invoice(world), actor=SYSTEM, today=date(2026, 3, 2), reason="Goodwill"
+        invoice=invoice or _alpha_invoice(world),
+        actor=SYSTEM,
+        today=date(2026, 3, 2),
+        reason="Goodwill",
     )
+
+
+def _alpha_xrechnung_invoice(world):
+    """An invoice whose data makes a valid XRechnung (German public buyer, seller contact)."""
+    from tests.billing.test_xrechnung import issued
+
+    return issued(world)
 
 
 def _alpha_card(world):
@@ -176,6 +186,16 @@ OBJECT_URLS = {
     "invoice_pdf": lambda w: (f"/invoices/{_alpha_invoice(w).pk}/pdf", "get", None),
     "invoice_xml": lambda w: (f"/invoices/{_alpha_invoice(w).pk}/xml", "get", None),
     "invoice_detail": lambda w: (f"/invoices/{_alpha_invoice(w).pk}/", "get", None),
+    "invoice_xrechnung": lambda w: (
+        f"/invoices/{_alpha_xrechnung_invoice(w).pk}/xrechnung",
+        "get",
+        None,
+    ),
+    "credit_note_xrechnung": lambda w: (
+        f"/invoices/credit-notes/{_alpha_credit_note(w, _alpha_xrechnung_invoice(w)).pk}/xrechnung",
+        "get",
+        None,
+    ),
     "credit_note_pdf": lambda w: (
         f"/invoices/credit-notes/{_alpha_credit_note(w).pk}/pdf",
         "get",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.contrib import admin
 
+from billing.documents.admin.downloads import DocumentDownloads
 from billing.documents.admin.parties import PartiesShown
 from billing.documents.models import CreditNote, CreditNoteLine, ExchangeRate, TaxRate
 from core.admin_base import ReadOnlyAdmin, TenantScopedAdmin, TenantScopedInline
@@ -42,7 +43,7 @@ class CreditNoteLineInline(TenantScopedInline):
 
 
 @admin.register(CreditNote)
-class CreditNoteAdmin(ReadOnlyAdmin, PartiesShown, TenantScopedAdmin):
+class CreditNoteAdmin(DocumentDownloads, ReadOnlyAdmin, PartiesShown, TenantScopedAdmin):
     """Issued from an invoice (action there, or the services); never edited afterwards."""
 
     view_action = "invoices.view"
