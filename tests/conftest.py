@@ -220,7 +220,7 @@ def _let_flush_remove_finalized_invoices(request):
     import importlib
 
     triggers = importlib.import_module("billing.migrations.0013_credit_note_lines_sealed")
-    receipts = importlib.import_module("billing.migrations.0026_fixed_receipts_issued")
+    receipts = importlib.import_module("billing.migrations.0029_fixed_receipts_issued")
     with connection.cursor() as cursor:
         for sql in [*triggers.SQLITE_DROP, *receipts.SQLITE_DROP]:
             cursor.execute(sql)

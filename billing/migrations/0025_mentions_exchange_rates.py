@@ -10,8 +10,8 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('billing', '0024_checkout_one_open'),
-        ('core', '0009_mentions_tenant_terms'),
+        ("billing", "0024_checkout_one_open"),
+        ("core", "0009_mentions_tenant_terms"),
     ]
 
     operations = [

@@ -18,7 +18,7 @@ def restore_not_taxable(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('contracts', '0004_customer_structured_identity'),
+        ("contracts", "0004_customer_structured_identity"),
     ]
 
     operations = [

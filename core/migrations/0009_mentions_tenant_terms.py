@@ -15,7 +15,7 @@ def zero_rate_means_unset(apps, schema_editor) -> None:
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('core', '0008_tenant_address_to_structured'),
+        ("core", "0008_tenant_address_to_structured"),
     ]
 
     operations = [

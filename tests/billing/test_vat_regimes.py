@@ -333,11 +333,13 @@ def test_an_intra_community_supply_says_where_and_when_the_goods_went(world):
         "//ram:ApplicableHeaderTradeSettlement/ram:BillingSpecifiedPeriod", namespaces=NS
     )
     assert len(period) == 1
-    delivered = etree.fromstring(without_period).findtext(
-        ".//ram:ActualDeliverySupplyChainEvent/ram:OccurrenceDateTime/udt:DateTimeString",
+    # A line without a service period is dated its date of supply at finalization (the issue
+    # date): the invoicing period is that day.
+    delivered = etree.fromstring(without_period).xpath(
+        "//ram:ApplicableHeaderTradeSettlement/ram:BillingSpecifiedPeriod//udt:DateTimeString",
         namespaces=NS,
     )
-    assert delivered == "20260301"
+    assert [d.text for d in delivered] == ["20260301", "20260301"]
 
 
 def test_a_credit_note_of_an_intra_community_supply_keeps_its_category_and_mention(world):
@@ -474,6 +476,7 @@ def staff_form(customer: Customer, **changes) -> CustomerForm:
         "language": "",
         "vat_regime": customer.vat_regime,
         "document_delivery": "attachment",
+        "einvoice_format": "facturx",
         "invoice_recipients": "",
         **{
             field: getattr(customer, field)
@@ -545,6 +548,7 @@ def test_a_customer_moving_into_the_eu_is_told_in_their_own_form(world):
             "billing_city": "Milano",
             "billing_country": "IT",
             "document_delivery": "attachment",
+            "einvoice_format": "facturx",
             "invoice_recipients": "",
         },
         instance=world.alpha,

@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('core', '0008_tenant_address_to_structured'),
+        ("core", "0009_mentions_tenant_terms"),
     ]
 
     operations = [

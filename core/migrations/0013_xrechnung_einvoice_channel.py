@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('core', '0009_mentions_tenant_terms'),
+        ("core", "0012_vatregimes_tenant_small_business_exemption"),
     ]
 
     operations = [

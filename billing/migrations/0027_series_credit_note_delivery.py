@@ -8,8 +8,8 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('billing', '0025_series_test_number_series'),
-        ('core', '0009_series_test_number_format'),
+        ("billing", "0026_series_test_number_series"),
+        ("core", "0010_series_test_number_format"),
     ]
 
     operations = [

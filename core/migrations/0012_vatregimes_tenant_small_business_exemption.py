@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('core', '0008_tenant_address_to_structured'),
+        ("core", "0011_fixed_receipts"),
     ]
 
     operations = [

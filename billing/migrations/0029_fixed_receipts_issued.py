@@ -100,7 +100,10 @@ def remove(apps, schema_editor) -> None:
 
 
 class Migration(migrations.Migration):
-    dependencies = [("billing", "0025_fixed_receipts"), ("core", "0009_fixed_receipts")]
+    dependencies = [
+        ("billing", "0028_fixed_receipts"),
+        ("core", "0011_fixed_receipts"),
+    ]
     operations = [
         migrations.RunPython(issue_missing_receipts, migrations.RunPython.noop),
         migrations.RunPython(install, remove),

@@ -7,8 +7,8 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('billing', '0024_checkout_one_open'),
-        ('core', '0009_fixed_receipts'),
+        ("billing", "0027_series_credit_note_delivery"),
+        ("core", "0011_fixed_receipts"),
     ]
 
     operations = [

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('contracts', '0004_customer_structured_identity'),
+        ("contracts", "0005_vatregimes_customer_regimes"),
     ]
 
     operations = [

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('billing', '0028_merge_20261130_0036'),
+        ("billing", "0029_fixed_receipts_issued"),
     ]
 
     operations = [

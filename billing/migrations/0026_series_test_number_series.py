@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('billing', '0024_checkout_one_open'),
+        ("billing", "0025_mentions_exchange_rates"),
     ]
 
     operations = [
