@@ -21,7 +21,7 @@ from billing.documents.einvoice import (
 )
 from billing.documents.models import CreditNote, Invoice
 from billing.documents.selectors import customer_invoice_recipients
-from contracts.models import VatRegime
+from contracts.models import LEGACY_NOT_TAXABLE, VatRegime
 
 XRECHNUNG_SUFFIX = "xrechnung"  # file name: <number>-xrechnung.xml, beside <number>.xml
 
@@ -55,7 +55,8 @@ def xrechnung_gaps(document: Invoice | CreditNote, *, buyer_email: str | None = 
     if not (seller_address.get("postal_code") and seller_address.get("city")):
         gaps.append(_("the business's postal code and city"))  # BR-DE-3, BR-DE-4
     invoice = document.invoice if isinstance(document, CreditNote) else document
-    taxed = invoice.vat_regime != VatRegime.NOT_TAXABLE
+    # BR-DE-16 asks for it under every VAT category but O (not subject to VAT).
+    taxed = invoice.vat_regime not in (VatRegime.OUT_OF_SCOPE, LEGACY_NOT_TAXABLE)
     if taxed and not (seller.get("vat_id") or seller.get("tax_id")):
         gaps.append(_("the business's VAT number or tax number"))  # BR-DE-16
     if isinstance(document, Invoice) and not seller.get("iban"):

@@ -26,6 +26,15 @@ EU_BUSINESS = {
     "vat_id": "IT00743110157",
     "buyer_reference": "UMB-2026",
 }
+SWISS_BUSINESS = {
+    **GERMAN_PUBLIC_BUYER,
+    "billing_company": "Fabrikam AG",
+    "billing_street": "Bahnhofstrasse 10",
+    "billing_postal_code": "8001",
+    "billing_city": "Zürich",
+    "billing_country": "CH",
+    "buyer_reference": "FAB-2026",
+}
 TWO_RATES = ((Decimal("12.50"), Decimal("19")), (Decimal("80"), Decimal("7")))
 MANY_LINES = tuple((Decimal(price), Decimal("19")) for price in ("0.99", "12.50", "3.33", "7.77"))
 
@@ -34,7 +43,13 @@ CASES = {
     "two rates": {"lines": TWO_RATES},
     "many lines, one rate": {"lines": MANY_LINES},
     "reverse charge": {"buyer": EU_BUSINESS, "regime": "reverse_charge"},
-    "not taxable": {"regime": "not_taxable"},
+    "out of scope": {"buyer": SWISS_BUSINESS, "regime": "out_of_scope"},
+    "export": {"buyer": SWISS_BUSINESS, "regime": "export"},
+    "intra-EU goods": {"buyer": EU_BUSINESS, "regime": "intra_eu_goods"},
+    "exempt": {
+        "buyer": {**GERMAN_PUBLIC_BUYER, "vat_exemption_reason": "VATEX-EU-132-1C"},
+        "regime": "exempt",
+    },
 }
 
 
@@ -119,7 +134,7 @@ def test_the_checker_finds_a_breakdown_category_that_its_lines_lack(world):
 
 
 def test_the_checker_finds_an_o_invoice_with_a_vat_id(world):
-    xml = invoice_cii_xml(issued(world, regime="not_taxable"))
+    xml = invoice_cii_xml(issued(world, buyer=SWISS_BUSINESS, regime="out_of_scope"))
 
     def add_vat_id(party):
         registration = etree.SubElement(party, f"{{{NS['ram']}}}SpecifiedTaxRegistration")

@@ -141,9 +141,11 @@ def test_a_reverse_charge_invoice_is_a_valid_xrechnung(world):
     assert etree.fromstring(xml).findtext(f".//{{{NS['ram']}}}CategoryCode") == "AE"
 
 
-def test_a_not_taxable_invoice_states_a_zero_rate_in_its_breakdown(world):
+def test_an_out_of_scope_invoice_states_a_zero_rate_in_its_breakdown(world):
     # BR-DE-14 wants BT-119 on every breakdown row, 0 for O; the O line still has none (BR-O-05).
-    xml = invoice_xrechnung_xml(issued(world, regime="not_taxable"))
+    xml = invoice_xrechnung_xml(
+        issued(world, buyer={**GERMAN_PUBLIC_BUYER, "billing_country": "CH"}, regime="out_of_scope")
+    )
     assert_valid_xrechnung(xml)
     root = etree.fromstring(xml)
     row = root.find(".//ram:ApplicableHeaderTradeSettlement/ram:ApplicableTradeTax", NS)
