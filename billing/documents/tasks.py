@@ -22,9 +22,9 @@ def send_invoice_emails(invoice_ids: list[int], again: bool = False) -> int:
 def send_credit_note_email(note_id: int) -> bool:
     """E-mail an issued credit note. Safe to retry: each note is e-mailed once
     (CreditNoteDelivery)."""
-    from billing.documents.emails import send_credit_note_issued
+    from billing.documents.transmission import TransmissionStatus, credit_note_transmit
 
-    return send_credit_note_issued(note_id)
+    return credit_note_transmit(note_id).status == TransmissionStatus.SENT
 
 
 @shared_task(name="billing.tasks.store_pdfs", acks_late=True)

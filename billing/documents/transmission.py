@@ -22,7 +22,7 @@ from typing import Protocol
 
 from django.utils import timezone
 
-from billing.documents.emails import send_invoice_issued
+from billing.documents.emails import send_credit_note_issued, send_invoice_issued
 from billing.documents.models import CreditNote, Invoice
 from billing.documents.pdf import credit_note_pdf, credit_note_xml, invoice_pdf, invoice_xml
 from core.models import EInvoiceChannel, Tenant
@@ -83,8 +83,8 @@ class TransmissionChannel(Protocol):
 
 
 class EmailChannel:
-    """The channel Kontor has: the invoice e-mail (billing/documents/emails.py) to the
-    customer's invoice recipients. It reads the files itself, as the contract says (attached or
+    """The channel Kontor has: the invoice and credit-note e-mails (billing/documents/emails.py)
+    to the customer's invoice recipients. It reads the files itself, as the contract says (attached or
     linked PDF, XRechnung for those who chose it). E-mail reports no delivery: a sent e-mail
     stays SENT."""
 
@@ -93,7 +93,10 @@ class EmailChannel:
     def send(
         self, document: Invoice | CreditNote, files: EInvoiceFiles, *, again: bool = False
     ) -> TransmissionReceipt:
-        sent = isinstance(document, Invoice) and send_invoice_issued(document.pk, again=again)
+        if isinstance(document, Invoice):
+            sent = send_invoice_issued(document.pk, again=again)
+        else:  # a credit note is e-mailed once (CreditNoteDelivery): `again` is for invoices
+            sent = send_credit_note_issued(document.pk)
         return TransmissionReceipt(
             channel=self.name,
             number=document.number,
@@ -124,3 +127,9 @@ def invoice_transmit(invoice_id: int, *, again: bool = False) -> TransmissionRec
     """Send one finalized invoice through its business's channel."""
     invoice = Invoice.objects.select_related("tenant", "customer").get(pk=invoice_id)
     return channel_for(invoice.tenant).send(invoice, EInvoiceFiles(invoice), again=again)
+
+
+def credit_note_transmit(note_id: int) -> TransmissionReceipt:
+    """Send one issued credit note through its business's channel."""
+    note = CreditNote.objects.select_related("tenant", "customer").get(pk=note_id)
+    return channel_for(note.tenant).send(note, EInvoiceFiles(note))

@@ -92,11 +92,15 @@ def test_the_files_are_built_only_when_asked_for(world):
     assert files.pdf.startswith(b"%PDF")
 
 
-def test_e_mail_does_not_send_credit_notes_yet(world):
+def test_e_mail_sends_a_credit_note_once(world):
     invoice = issued(world)
+    send_invoice_emails([invoice.pk])  # a note is e-mailed when its invoice went out
     note = credit_note_issue(
         invoice=invoice, actor=SYSTEM, today=date(2026, 3, 20), reason="Wrong customer"
     )
-    receipt = EmailChannel().send(note, EInvoiceFiles(note))
-    assert receipt.status == TransmissionStatus.NOT_SENT
-    assert EmailChannel().status(receipt) == TransmissionStatus.NOT_SENT
+    mail.outbox.clear()
+    first = EmailChannel().send(note, EInvoiceFiles(note))
+    again = EmailChannel().send(note, EInvoiceFiles(note))
+    assert (first.status, again.status) == (TransmissionStatus.SENT, TransmissionStatus.NOT_SENT)
+    assert len(mail.outbox) == 1 and note.number in mail.outbox[0].body
+    assert EmailChannel().status(first) == TransmissionStatus.SENT
