@@ -85,8 +85,8 @@ class TransmissionChannel(Protocol):
 class EmailChannel:
     """The channel Kontor has: the invoice and credit-note e-mails
     (billing/documents/emails.py) to the customer's invoice recipients. It reads the files
-    itself, as the contract says (attached or linked PDF, XRechnung for those who chose it). E-mail reports no delivery: a sent e-mail
-    stays SENT."""
+    itself, as the contract says (attached or linked PDF, XRechnung for those who chose it).
+    E-mail reports no delivery: a sent e-mail stays SENT."""
 
     name = EInvoiceChannel.EMAIL
 
