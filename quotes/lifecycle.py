@@ -20,6 +20,7 @@ from billing.documents.finalization import (
 )
 from billing.documents.models import NumberSeries
 from billing.documents.numbering import take_number
+from billing.documents.selectors import exchange_rate_for
 from contracts.models import Customer
 from core.audit import audit_record
 from core.models import Tenant, User
@@ -77,6 +78,10 @@ def quote_send(*, quote: Quote, actor: User | SystemActor, today: date) -> Quote
         today=today,
         seller=seller_snapshot(quote.tenant),
         buyer={**buyer_snapshot(customer), "po_number": quote.po_number},
+        # A quote states the VAT in the business's currency where a rate is known; its
+        # invoice is held to the rate when issued.
+        exchange_rate=exchange_rate_for(tenant=quote.tenant, currency=quote.currency, day=today),
+        without_rate=True,
     )
     for line, amounts in zip(lines, final.lines, strict=True):
         if line.is_recurring:

@@ -250,17 +250,19 @@ def credit_note_write(
         if invoice.status in (InvoiceStatus.OPEN, InvoiceStatus.UNCOLLECTIBLE)
         else Decimal(0)
     )
-    if settles:
+    if void:  # the note cancels the invoice, whatever was due on it (a zero invoice too)
         invoice.amount_credited += settles
-        if void:
-            move_invoice(
-                invoice,
-                InvoiceStatus.VOID,
-                kind="voided",
-                actor=actor,
-                data={"reason": note.reason, "credit_note": note.number},
-            )
-        elif invoice.amount_due == 0:
+        move_invoice(
+            invoice,
+            InvoiceStatus.VOID,
+            kind="voided",
+            actor=actor,
+            data={"reason": note.reason, "credit_note": note.number},
+        )
+        invoice.save(update_fields=["amount_credited", "status"])
+    elif settles:
+        invoice.amount_credited += settles
+        if invoice.amount_due == 0:
             move_invoice(
                 invoice,
                 InvoiceStatus.PAID,

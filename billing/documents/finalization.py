@@ -334,7 +334,7 @@ def tax_currency_snapshot(
     return {
         "currency": own,
         "tax_amount": str(round_money(tax_amount / rate.rate, own)),
-        "rate": str(rate.rate.normalize()),
+        "rate": f"{rate.rate.normalize():f}",
         "rate_date": rate.day.isoformat(),
         "invoice_currency": currency,
     }

@@ -10,7 +10,6 @@ from django.db import models
 from django.db.models import OuterRef, Prefetch, Q, QuerySet, Subquery, Sum
 from django.db.models.functions import Coalesce
 from django.utils import translation
-from django.utils.formats import date_format
 from django.utils.translation import gettext, pgettext_lazy
 
 from billing.documents.calculations import line_amounts
@@ -25,6 +24,7 @@ from billing.documents.models import (
     TaxRate,
 )
 from contracts.models import Contact, Customer
+from core.dates import format_document_date
 from core.models import Tenant
 from core.money import format_money, round_money
 from core.roles import ContactRole
@@ -120,7 +120,7 @@ def credit_note_outcome_sentences(note: CreditNote) -> list[str]:
     def amount(value: Decimal) -> str:
         return format_money(value, note.currency, language)
 
-    day = date_format(note.issue_date, "DATE_FORMAT")
+    day = format_document_date(note.issue_date, language)
     sentences = []
     if outcome.settled:
         sentences.append(
@@ -134,7 +134,8 @@ def credit_note_outcome_sentences(note: CreditNote) -> list[str]:
         )
     if outcome.refunded_to_card:
         sentences.append(
-            gettext("%(amount)s was refunded to your card on %(date)s.")
+            # Issued with the note, paid back by the gateway after it: never "was" refunded.
+            gettext("%(amount)s is refunded to your card, as of %(date)s.")
             % {"amount": amount(outcome.refunded_to_card), "date": day}
         )
     if outcome.refunded_by_transfer:
@@ -331,6 +332,14 @@ def customer_invoice_recipients(customer: Customer) -> list[str]:
             customer=customer, role=ContactRole.OWNER, is_active=True
         ).values_list("user__email", flat=True)
     )
+
+
+def exchange_rate_for(*, tenant: Tenant, currency: str, day: date) -> ExchangeRate | None:
+    """The rate a document in `currency` issued on `day` states its VAT at in the business's
+    currency (art. 230); None for documents in the business's own currency."""
+    if currency == tenant.default_currency:
+        return None
+    return exchange_rate_on(tenant=tenant, currency=currency, day=day)
 
 
 def exchange_rate_on(*, tenant: Tenant, currency: str, day: date) -> ExchangeRate | None:

@@ -27,7 +27,7 @@ from billing.documents.finalization import (
 from billing.documents.invoice_state import locked_invoice, move_invoice
 from billing.documents.models import CreditNote, Invoice, InvoiceLine, InvoiceStatus, Settlement
 from billing.documents.numbering import invoice_series, take_number
-from billing.documents.selectors import default_tax_rate, exchange_rate_on
+from billing.documents.selectors import default_tax_rate, exchange_rate_for
 from billing.documents.tasks import send_invoice_emails, store_pdfs
 from contracts.models import Customer
 from core.audit import audit_record
@@ -191,11 +191,7 @@ def invoice_finalize(
         seller=seller_snapshot(tenant),
         buyer=buyer_snapshot(customer)
         | ({"po_number": po_number} if po_number is not None else {}),
-        exchange_rate=(
-            None
-            if invoice.currency == tenant.default_currency
-            else exchange_rate_on(tenant=tenant, currency=invoice.currency, day=today)
-        ),
+        exchange_rate=exchange_rate_for(tenant=tenant, currency=invoice.currency, day=today),
         # A person finalizing is told to enter the rate first; Kontor itself (a purchase, an
         # approved quote) does not turn a customer away for it, and records the gap below.
         without_rate=actor is SYSTEM,

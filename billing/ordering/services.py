@@ -36,6 +36,7 @@ from billing.documents.finalization import (
 )
 from billing.documents.invoice_state import locked_invoice
 from billing.documents.models import Invoice, InvoiceStatus
+from billing.documents.selectors import exchange_rate_for
 from billing.documents.services import email_after_commit, invoice_void
 from billing.ordering.links import payment_link_check, payment_link_tariffs
 from billing.ordering.models import Checkout, CheckoutStatus, PaymentLink
@@ -170,6 +171,11 @@ def checkout_review(*, customer: Customer, choice: Choice, today: date) -> Revie
         today=today,
         seller=seller_snapshot(customer.tenant),
         buyer=buyer_snapshot(customer),
+        # The review shows the invoice to come; issuing it holds it to the rate, not the view.
+        exchange_rate=exchange_rate_for(
+            tenant=customer.tenant, currency=subscription.currency, day=today
+        ),
+        without_rate=True,
     )
     first = periods.period_containing(today, subscription.interval_months, today)
     minimum_end = (

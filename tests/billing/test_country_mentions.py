@@ -24,6 +24,8 @@ from billing.models import ExchangeRate, Invoice, InvoiceLine, TaxRate
 from billing.run import services as billing
 from core.models import AuditEntry
 from core.roles import SYSTEM
+from quotes.lifecycle import quote_send
+from quotes.services import quote_add_line, quote_create_draft
 from subscriptions.models import PendingCharge
 from subscriptions.services import subscription_order
 from tests.factories import TariffFactory
@@ -425,3 +427,34 @@ def test_the_invoice_page_shows_the_terms_and_the_vat_in_the_business_currency(w
     assert "VAT in EUR: €216.89 (exchange rate 1 EUR = 1.0512 USD of 27 Nov 2026)" in page
     assert "Registered office: Berlin" in page
     assert "<td>29/11/2026</td>" in page  # the workshop's date of supply
+
+
+def test_a_foreign_currency_quote_states_its_vat_in_the_business_currency_when_it_can(world):
+    # A quote (like the checkout's review) shows the invoice to come: it is sent without a rate,
+    # and states the VAT in euros when one is known; the invoice itself is held to the rate.
+    german_seller(world)
+    business_buyer(world.alpha, billing_country="DE", siren="")
+    today = date(2026, 11, 28)
+
+    def sent():
+        quote = quote_create_draft(customer=world.alpha, actor=SYSTEM, today=today, currency="USD")
+        quote_add_line(
+            quote=quote, description="Workshop", unit_price=Decimal("1200"), actor=SYSTEM
+        )
+        return quote_send(quote=quote, actor=SYSTEM, today=today)
+
+    without = sent()
+    assert without.number and without.tax_amount == Decimal("228.00")
+    assert "tax_currency" not in without.seller
+    ExchangeRate.objects.create(
+        tenant=world.acme, currency="USD", day=date(2026, 11, 27), rate=Decimal("1.0512")
+    )
+    assert sent().seller["tax_currency"]["tax_amount"] == "216.89"
+
+
+def test_a_round_exchange_rate_prints_as_a_plain_number(world):
+    german_seller(world)
+    ExchangeRate.objects.create(
+        tenant=world.acme, currency="USD", day=date(2026, 11, 27), rate=Decimal("100.000000")
+    )
+    assert dollar_invoice(world).seller["tax_currency"]["rate"] == "100"  # not 1E+2

@@ -123,7 +123,7 @@ def test_wording_when_paid_back_by_bank_transfer(world, invoice):
     )
     with translation.override("en"):
         said = credit_note_outcome_sentences(note)
-    assert said == ["€59.50 is refunded to your bank account by transfer, as of March 5, 2026."]
+    assert said == ["€59.50 is refunded to your bank account by transfer, as of 5 Mar 2026."]
 
 
 def test_wording_when_refunded_to_the_card(
@@ -138,7 +138,7 @@ def test_wording_when_refunded_to_the_card(
         note = credit_note_refund(invoice=invoice, actor=SYSTEM, today=date(2026, 3, 5), reason="x")
     with translation.override("en"):
         said = credit_note_outcome_sentences(note)
-    assert said == ["€119.00 was refunded to your card on March 5, 2026."]
+    assert said == ["€119.00 is refunded to your card, as of 5 Mar 2026."]
     assert CreditNote.objects.get().settlement == "refund"
 
 

@@ -9,9 +9,11 @@ from django.core.exceptions import ValidationError
 
 from billing.collections.statements import statement
 from billing.documents.credit_notes import credit_note_issue
-from billing.documents.services import invoice_void
+from billing.documents.services import invoice_finalize, invoice_void
 from billing.models import CreditNote, CustomerCreditEntry, Invoice
 from billing.payments.services import invoice_mark_paid
+from core.roles import SYSTEM
+from tests.billing.conftest import draft
 from tests.conftest import client_for
 
 pytestmark = pytest.mark.django_db
@@ -119,3 +121,18 @@ def test_the_voided_invoices_page_names_the_credit_note_that_cancels_it(world, i
     page = world.client(world.alice).get(f"/invoices/{invoice.pk}/").content.decode()
     assert note.number in page
     assert f"This credit note reduced the amount due on invoice {invoice.number}" in page
+
+
+def test_voiding_an_invoice_with_nothing_due_cancels_it_too(world):
+    # A 100 % discount, say: nothing to pay, but its number was issued and stays accounted for.
+    zero = invoice_finalize(
+        invoice=draft(world, ("Free month", "1", "0")), actor=SYSTEM, today=date(2026, 3, 1)
+    )
+    note = invoice_void(
+        invoice=zero, actor=world.staff["acme", "manager"], reason="x", today=date(2026, 3, 2)
+    )
+    zero.refresh_from_db()
+    assert zero.status == "void" and note.gross_amount == 0
+    assert note.invoice_id == zero.pk
+    with pytest.raises(ValidationError):  # once is all
+        invoice_void(invoice=zero, actor=world.staff["acme", "manager"], reason="x")
