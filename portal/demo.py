@@ -92,6 +92,7 @@ DEMO_TENANTS = (
                     "vat_id": "DE811907980",
                     "legal_form": "GmbH",
                     "buyer_reference": "04011000-12345-67",
+                    "einvoice_format": "xrechnung",  # receives the XRechnung with each invoice
                     "po_number": "NW-2026-17",
                     "invoice_recipients": ["ap@northwind.test"],
                 },
