@@ -53,7 +53,7 @@ def test_staff_add_a_card_for_a_customer_and_record_a_transfer(
     page.fill("input[name=reference]", "Transfer 0815")
     shoot("e2e-backoffice-customer-payment")
     page.click("input[type=submit]")
-    page.wait_for_selector("text=Payment recorded.")
+    page.wait_for_selector(".messagelist >> text=Payment recorded, receipt")
     from billing.models import Payment
 
     payment = Payment.objects.get(customer=customer, reference="Transfer 0815")
