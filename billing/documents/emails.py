@@ -24,6 +24,7 @@ from billing.documents.selectors import (
 )
 from billing.documents.xrechnung import (
     XRechnungUnavailable,
+    credit_note_xrechnung_xml,
     invoice_xrechnung_xml,
     xrechnung_filename,
 )
@@ -77,17 +78,18 @@ def invoice_message(
     return message
 
 
-def _attach_xrechnung(message: EmailMultiAlternatives, invoice: Invoice) -> None:
+def _attach_xrechnung(message: EmailMultiAlternatives, document: Invoice | CreditNote) -> None:
+    build = invoice_xrechnung_xml if isinstance(document, Invoice) else credit_note_xrechnung_xml
     try:
-        xml = invoice_xrechnung_xml(invoice)
+        xml = build(document)
     except XRechnungUnavailable as gaps:
-        # Issued without what XRechnung requires: the invoice still goes out (its PDF is a
+        # Issued without what XRechnung requires: the document still goes out (its PDF is a
         # valid Factur-X); an invalid XRechnung would only be rejected by the buyer's system.
         logging.getLogger(__name__).warning(
-            "invoice %s goes out without its XRechnung, which lacks: %s", invoice.pk, gaps
+            "%s goes out without its XRechnung, which lacks: %s", document.number, gaps
         )
         return
-    message.attach(xrechnung_filename(invoice.number), xml, "application/xml")
+    message.attach(xrechnung_filename(document.number), xml, "application/xml")
 
 
 def send_invoice_issued(invoice_id: int, *, again: bool = False) -> bool:
@@ -159,6 +161,8 @@ def send_credit_note_issued(note_id: int) -> bool:
             stored = credit_note_pdf(note)
             with stored.pdf.open("rb") as pdf:
                 message.attach(f"{note.number}.pdf", pdf.read(), "application/pdf")
+        if customer.einvoice_format == EInvoiceFormat.XRECHNUNG:
+            _attach_xrechnung(message, note)
         CreditNoteDelivery.objects.create(
             tenant=tenant, credit_note=note, recipients=recipients, attached=attach
         )

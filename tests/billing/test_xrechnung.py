@@ -14,7 +14,7 @@ from lxml import etree
 
 from billing.documents.credit_notes import credit_note_issue
 from billing.documents.einvoice import NS, XRECHNUNG_GUIDELINE, invoice_cii_xml
-from billing.documents.emails import send_invoice_issued
+from billing.documents.emails import send_credit_note_issued, send_invoice_issued
 from billing.documents.services import invoice_add_line, invoice_create_draft, invoice_finalize
 from billing.documents.xrechnung import (
     XRechnungUnavailable,
@@ -299,6 +299,18 @@ def test_xrechnung_customers_get_the_xml_attached_to_the_invoice_e_mail(world):
     names = [name for name, _content, _type in message.attachments]
     assert names == [f"{invoice.number}.pdf", f"{invoice.number}-xrechnung.xml"]
     assert message.attachments[1][1] == invoice_xrechnung_xml(invoice)
+
+
+def test_xrechnung_customers_get_the_xml_attached_to_the_credit_note_e_mail_too(world):
+    invoice = issued(world)
+    assert send_invoice_issued(invoice.pk)
+    note = credit_note_issue(invoice=invoice, actor=SYSTEM, today=date(2026, 3, 20), reason="x")
+    mail.outbox.clear()
+    assert send_credit_note_issued(note.pk)
+    (message,) = mail.outbox
+    names = [name for name, _content, _type in message.attachments]
+    assert names == [f"{note.number}.pdf", f"{note.number}-xrechnung.xml"]
+    assert message.attachments[1][1] == credit_note_xrechnung_xml(note)
 
 
 def test_factur_x_customers_get_the_pdf_alone(world):
