@@ -3,14 +3,21 @@ from subscriptions.models.credits import (
     CREDITS_MAX,
     CreditAccount,
     CreditLedgerEntry,
-    Department,
     LedgerKind,
     Package,
     PackageKind,
 )
+from subscriptions.models.departments import (
+    AccessSource,
+    Department,
+    DepartmentAccess,
+    RequestKind,
+    UsageRecord,
+)
 from subscriptions.models.discounts import DiscountCode, DiscountKind
 from subscriptions.models.fields import FieldEditor, FieldKind, ModuleField
 from subscriptions.models.order import DeliveryStage, Order, OrderKind, StageTemplate
+from subscriptions.models.purchases import PackagePurchase
 from subscriptions.models.subscription import (
     SUBSCRIPTION_TRANSITIONS,
     CancellationRequest,
@@ -25,12 +32,14 @@ from subscriptions.models.subscription import (
 __all__ = [
     "CREDITS_MAX",
     "SUBSCRIPTION_TRANSITIONS",
+    "AccessSource",
     "CancellationRequest",
     "CancellationRequestStatus",
     "CreditAccount",
     "CreditLedgerEntry",
     "DeliveryStage",
     "Department",
+    "DepartmentAccess",
     "DiscountCode",
     "DiscountKind",
     "FieldEditor",
@@ -43,7 +52,9 @@ __all__ = [
     "OrderKind",
     "Package",
     "PackageKind",
+    "PackagePurchase",
     "PendingCharge",
+    "RequestKind",
     "StageTemplate",
     "Subscription",
     "SubscriptionEvent",
@@ -51,4 +62,5 @@ __all__ = [
     "SubscriptionStatus",
     "Tariff",
     "TariffPrice",
+    "UsageRecord",
 ]

@@ -16,28 +16,12 @@ from django.utils.translation import gettext_lazy as _
 from contracts.models import Customer
 from core.models import Tenant
 from core.validators import validate_currency
+from subscriptions.models.departments import Department
 
 
 class PackageKind(models.TextChoices):
     CREDITS = "credits", _("Credit package")
     SUBSCRIPTION = "subscription", _("Subscription package")
-
-
-class Department(models.Model):
-    """Where credits are used: "Support", "Development"…"""
-
-    tenant = models.ForeignKey(
-        Tenant, on_delete=models.CASCADE, related_name="+", verbose_name=_("business")
-    )
-    name = models.CharField(_("name"), max_length=100)
-
-    class Meta:
-        verbose_name = _("department")
-        verbose_name_plural = _("departments")
-        ordering = ["name"]
-
-    def __str__(self) -> str:
-        return self.name
 
 
 class Package(models.Model):
@@ -63,6 +47,13 @@ class Package(models.Model):
         _("currency"), max_length=3, default="EUR", validators=[validate_currency]
     )
     is_active = models.BooleanField(_("on sale"), default=True)
+    departments = models.ManyToManyField(
+        Department,
+        blank=True,
+        related_name="packages",
+        verbose_name=_("departments"),
+        help_text=_("Buying the package switches these departments on for the customer."),
+    )
 
     class Meta:
         verbose_name = _("package")
