@@ -23,6 +23,7 @@ from subscriptions.models import (
     Order,
     Package,
     PackageKind,
+    PackagePurchase,
 )
 from subscriptions.orders import order_create
 from subscriptions.tasks import send_package_purchase_emails
@@ -110,6 +111,7 @@ def package_purchase(
         account.balance += package.credits
         account.valid_until = None
         delta = package.credits
+        start = None
     else:
         start = (
             account.valid_until + timedelta(days=1)
@@ -137,6 +139,18 @@ def package_purchase(
     )
     order.amount, order.currency = package.price, package.currency
     order.save(update_fields=["amount", "currency"])
+    PackagePurchase.objects.create(
+        tenant=customer.tenant,
+        customer=customer,
+        package=package,
+        kind=package.kind,
+        buyer=acting_user(actor),
+        order=order,
+        credits=package.credits,
+        credits_left=package.credits,
+        valid_from=start if package.kind == PackageKind.SUBSCRIPTION else None,
+        valid_until=account.valid_until if package.kind == PackageKind.SUBSCRIPTION else None,
+    )
     audit_record(
         tenant=customer.tenant,
         actor=actor,

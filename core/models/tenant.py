@@ -9,6 +9,7 @@ from django.db import models
 from django.db.models.functions import Lower
 from django.utils.translation import gettext_lazy as _
 
+from core.licence import default_licence_modules
 from core.models.party import LegalIdentity
 from core.validators import (
     normalize_iban,
@@ -309,6 +310,11 @@ class Tenant(LegalIdentity):
         default=list,
         blank=True,
         help_text=_("Where the business is told about purchases and cancellations."),
+    )
+
+    # Licence: set by the platform operator, not by the business (core/licence.py)
+    licence_modules = models.JSONField(
+        _("licence modules"), default=default_licence_modules, blank=True
     )
 
     # Access
