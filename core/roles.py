@@ -87,6 +87,11 @@ STAFF_ACTIONS: dict[str, StaffRole] = {
     "catalogue.manage": StaffRole.MANAGER,
     "credits.view": StaffRole.SUPPORT,
     "credits.adjust": StaffRole.MANAGER,
+    # Paid support ("Billing permission"): define packages and departments, see what was
+    # bought, switch a customer's department access by hand.
+    "packages.manage": StaffRole.BILLING,
+    "packages.purchases.view": StaffRole.BILLING,
+    "department_access.manage": StaffRole.BILLING,
     "invoices.view": StaffRole.SUPPORT,
     "invoices.manage": StaffRole.BILLING,
     "invoices.void": StaffRole.MANAGER,

@@ -16,11 +16,14 @@ from contracts.admin import CustomerAdmin
 from contracts.models import Customer
 from quotes.admin.origin import InvoiceQuoteMixin, SubscriptionQuoteMixin
 from subscriptions.admin import CustomerAccountMixin, OrderAdmin, SubscriptionAdmin
+from subscriptions.admin_packages import CustomerDepartmentAccessMixin
 from subscriptions.models import Order, Subscription
 
 
 @admin.register(Customer)
-class CustomerPageAdmin(CustomerBillingMixin, CustomerAccountMixin, CustomerAdmin):
+class CustomerPageAdmin(
+    CustomerBillingMixin, CustomerDepartmentAccessMixin, CustomerAccountMixin, CustomerAdmin
+):
     actions = [*CustomerAdmin.actions, *CustomerAccountMixin.actions, *CustomerBillingMixin.actions]
 
 

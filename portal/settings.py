@@ -299,6 +299,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "subscriptions.tasks.apply_due_subscription_changes",
         "schedule": 3600.0,
     },
+    # Hourly, so a lapsed subscription package loses its departments soon after midnight.
+    "department-access-lapse": {
+        "task": "subscriptions.tasks.switch_off_lapsed_department_access",
+        "schedule": 3600.0,
+    },
     # Hourly, so each business's quotes expire soon after its own midnight.
     "quotes-expire": {"task": "quotes.tasks.expire_quotes", "schedule": 3600.0},
 }

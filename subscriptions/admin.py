@@ -1,6 +1,7 @@
-"""Back office for the catalogue and subscriptions. Catalogue edits: Manager and up. Ordering,
-changing and cancelling on a customer's behalf: Billing and up, at the dates the terms allow;
-another end date and add-on options: Manager and up. Writes go through the services."""
+"""Back office for the catalogue and subscriptions. Catalogue edits: Manager and up (paid
+support's packages and departments: Billing and up, in admin_packages). Ordering, changing and
+cancelling on a customer's behalf: Billing and up, at the dates the terms allow; another end
+date and add-on options: Manager and up. Writes go through the services."""
 
 from __future__ import annotations
 
@@ -18,6 +19,9 @@ from core.admin_base import CreatedByServiceAdmin, TenantScopedAdmin, TenantScop
 
 # Registers DiscountCodeAdmin: the admin's autodiscovery imports admin.py only.
 from subscriptions import admin_discounts  # noqa: F401
+
+# Registers the paid-support pages (departments, packages, purchased packages).
+from subscriptions import admin_packages  # noqa: F401
 from subscriptions.admin_module_data import ModuleDataAdminMixin, ModuleFieldInline
 from subscriptions.credits import credits_adjust, credits_check, credits_use
 from subscriptions.discounts import discount_summary
@@ -25,12 +29,10 @@ from subscriptions.models import (
     CREDITS_MAX,
     CreditLedgerEntry,
     DeliveryStage,
-    Department,
     LedgerKind,
     Module,
     Option,
     Order,
-    Package,
     StageTemplate,
     Subscription,
     SubscriptionOption,
@@ -605,31 +607,6 @@ class OrderAdmin(CreatedByServiceAdmin):
             currency=data.get("currency", ""),
             tax_rate=data.get("tax_rate"),
         )
-
-
-@admin.register(Department)
-class DepartmentAdmin(CatalogueAdmin):
-    audit_name = "department"
-    list_display = ["name"]
-    fields = ["tenant", "name"]
-
-
-@admin.register(Package)
-class PackageAdmin(CatalogueAdmin):
-    audit_name = "package"
-    list_display = ["name", "kind", "credits", "duration_days", "price", "currency", "is_active"]
-    list_filter = ["kind", "is_active"]
-    fields = [
-        "tenant",
-        "name",
-        "description",
-        "kind",
-        "credits",
-        "duration_days",
-        "price",
-        "currency",
-        "is_active",
-    ]
 
 
 class LedgerEntryForm(forms.ModelForm):

@@ -14,6 +14,11 @@ from contracts.models import Customer
 from core.audit import audit_record
 from core.models import User
 from core.roles import SYSTEM, SystemActor, acting_user, require
+from subscriptions.access import (
+    OFF_KIND_SWITCH,
+    department_access_switch_off_packaged,
+    department_access_switch_on_for_purchase,
+)
 from subscriptions.models import (
     CREDITS_MAX,
     CreditAccount,
@@ -26,6 +31,7 @@ from subscriptions.models import (
     PackagePurchase,
 )
 from subscriptions.orders import order_create
+from subscriptions.purchases import purchase_credits_draw, purchases_forfeit
 from subscriptions.tasks import send_package_purchase_emails
 
 RENEWAL_WINDOW_DAYS = 30  # a subscription package can be bought again in its last 30 days
@@ -151,6 +157,7 @@ def package_purchase(
         valid_from=start if package.kind == PackageKind.SUBSCRIPTION else None,
         valid_until=account.valid_until if package.kind == PackageKind.SUBSCRIPTION else None,
     )
+    department_access_switch_on_for_purchase(customer=customer, package=package, actor=actor)
     audit_record(
         tenant=customer.tenant,
         actor=actor,
@@ -180,6 +187,10 @@ def _forfeit(account: CreditAccount, *, actor: User | SystemActor, today: date) 
         reference=gettext("Switched package kind"),
     )
     account.balance, account.valid_until, account.kind = 0, None, ""
+    purchases_forfeit(customer=account.customer, today=today)
+    department_access_switch_off_packaged(
+        customer=account.customer, actor=actor, reason=OFF_KIND_SWITCH
+    )
 
 
 def credits_check(*, customer: Customer, kind: str, amount: int, today: date | None = None) -> int:
@@ -226,6 +237,7 @@ def credits_use(
         raise ValidationError(_("Unknown department."), code="department")
     delta = credits_check(customer=customer, kind=LedgerKind.USE, amount=units, today=today)
     account = _locked_account(customer)
+    purchase_credits_draw(customer=customer, credits=-delta)
     account.balance += delta
     account.save(update_fields=["balance"])
     audit_record(
@@ -263,6 +275,7 @@ def credits_adjust(
         raise ValidationError(_("Say why the balance is corrected."), code="reason")
     credits_check(customer=customer, kind=LedgerKind.ADJUSTMENT, amount=delta)
     account = _locked_account(customer)
+    purchase_credits_draw(customer=customer, credits=-delta)
     account.balance += delta
     if account.kind == "" and delta > 0:
         account.kind = PackageKind.CREDITS

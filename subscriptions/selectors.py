@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import datetime
+
 from django.db.models import Case, Prefetch, QuerySet, When
 from django.utils.translation import gettext, ngettext
 
@@ -13,6 +16,8 @@ from subscriptions.models import (
     CreditAccount,
     CreditLedgerEntry,
     DeliveryStage,
+    Department,
+    DepartmentAccess,
     Module,
     Order,
     Package,
@@ -81,3 +86,41 @@ def credit_account_view(*, customer: Customer):
     return CreditAccount.objects.select_related("package").filter(
         customer=customer
     ).first() or CreditAccount(tenant_id=customer.tenant_id, customer=customer)
+
+
+@dataclass(frozen=True)
+class DepartmentAccessRow:
+    """One department of the business, and whether (and why) the customer may use it."""
+
+    department: Department
+    has_access: bool
+    # AccessSource (package, staff) when switched on; "open" when no package is needed;
+    # "" when off.
+    reason: str
+    changed_at: datetime | None
+
+
+ACCESS_OPEN = "open"
+
+
+def department_access_list(*, tenant: Tenant, customer: Customer) -> list[DepartmentAccessRow]:
+    """Every department of the business, with the customer's access: two queries."""
+    departments = Department.objects.filter(tenant=tenant).prefetch_related(
+        Prefetch(
+            "access",
+            queryset=DepartmentAccess.objects.filter(customer=customer),
+            to_attr="customer_access",
+        )
+    )
+    rows = []
+    for department in departments:
+        access = department.customer_access[0] if department.customer_access else None
+        if not department.needs_package:
+            rows.append(DepartmentAccessRow(department, True, ACCESS_OPEN, None))
+        elif access is not None and access.is_enabled:
+            rows.append(DepartmentAccessRow(department, True, access.source, access.changed_at))
+        else:
+            rows.append(
+                DepartmentAccessRow(department, False, "", access.changed_at if access else None)
+            )
+    return rows

@@ -35,3 +35,16 @@ def send_subscription_confirmation(event_id: int) -> int:
     from subscriptions.emails import send_subscription_confirmation as send
 
     return send(event_id)
+
+
+@shared_task(acks_late=True)
+def switch_off_lapsed_department_access() -> int:
+    """Hourly: per tenant, on its own calendar day, switch off the departments that a
+    subscription package switched on once that package has lapsed. Safe to run twice."""
+    from subscriptions.access import department_access_lapse
+
+    now = timezone.now()
+    return sum(
+        department_access_lapse(tenant=tenant, today=local_today(now, tenant.timezone))
+        for tenant in Tenant.objects.filter(is_active=True).only("pk", "timezone")
+    )

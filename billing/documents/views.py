@@ -204,6 +204,9 @@ def credit_overview(request: HttpRequest) -> HttpResponse:
             "account": subscription_selectors.credit_account_view(customer=customer),
             "today": timezone.localdate(),
             "packages": subscription_selectors.package_list(tenant=request.tenant),
+            "department_access": subscription_selectors.department_access_list(
+                tenant=request.tenant, customer=customer
+            ),
             "entries": subscription_selectors.credit_ledger(
                 tenant=request.tenant, customer=customer
             ),

@@ -17,7 +17,7 @@ from subscriptions.models.departments import (
 from subscriptions.models.discounts import DiscountCode, DiscountKind
 from subscriptions.models.fields import FieldEditor, FieldKind, ModuleField
 from subscriptions.models.order import DeliveryStage, Order, OrderKind, StageTemplate
-from subscriptions.models.purchases import PackagePurchase
+from subscriptions.models.purchases import PackagePurchase, PurchaseState
 from subscriptions.models.subscription import (
     SUBSCRIPTION_TRANSITIONS,
     CancellationRequest,
@@ -54,6 +54,7 @@ __all__ = [
     "PackageKind",
     "PackagePurchase",
     "PendingCharge",
+    "PurchaseState",
     "RequestKind",
     "StageTemplate",
     "Subscription",

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -10,6 +12,33 @@ from contracts.models import Customer
 from core.models import Tenant
 from subscriptions.models.credits import Package, PackageKind
 from subscriptions.models.order import Order
+
+
+class PurchaseState(models.TextChoices):
+    ACTIVE = "active", _("Active")
+    USED_UP = "used_up", _("Used up")
+    EXPIRED = "expired", _("Expired")
+    UPCOMING = "upcoming", _("Upcoming")
+    FORFEITED = "forfeited", _("Forfeited")
+
+
+class PackagePurchaseQuerySet(models.QuerySet):
+    def with_state(self, today: date) -> PackagePurchaseQuerySet:
+        """Annotate `state` (a PurchaseState) as of `today`, the business's calendar day, so
+        lists can filter and sort on it in the database; `as_of` carries that day along."""
+        return self.annotate(
+            as_of=models.Value(today, output_field=models.DateField()),
+            state=models.Case(
+                models.When(forfeited_at__isnull=False, then=models.Value(PurchaseState.FORFEITED)),
+                models.When(
+                    kind=PackageKind.CREDITS, credits_left=0, then=models.Value(PurchaseState.USED_UP)
+                ),
+                models.When(valid_until__lt=today, then=models.Value(PurchaseState.EXPIRED)),
+                models.When(valid_from__gt=today, then=models.Value(PurchaseState.UPCOMING)),
+                default=models.Value(PurchaseState.ACTIVE),
+                output_field=models.CharField(),
+            )
+        )
 
 
 class PackagePurchase(models.Model):
@@ -51,6 +80,8 @@ class PackagePurchase(models.Model):
     valid_until = models.DateField(_("valid until"), null=True, blank=True)
     forfeited_at = models.DateTimeField(_("forfeited"), null=True, blank=True)
 
+    objects = PackagePurchaseQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("purchased package")
         verbose_name_plural = _("purchased packages")
@@ -78,3 +109,12 @@ class PackagePurchase(models.Model):
 
     def __str__(self) -> str:
         return f"{self.package} ({self.customer})"
+
+    def days_left(self, today: date) -> int | None:
+        """Subscription packages: the days of use still to come (all of them before it
+        starts, none once it ended or was forfeited); None for credit packages."""
+        if self.kind != PackageKind.SUBSCRIPTION:
+            return None
+        if self.forfeited_at is not None or self.valid_until < today:
+            return 0
+        return (self.valid_until - max(today, self.valid_from)).days + 1
