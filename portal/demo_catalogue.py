@@ -350,11 +350,24 @@ PACKAGES = {
         ("Coaching hotline, 90 days", "subscription", None, 90, "600.00"),
     ],
 }
+# department -> (credits per request, counts tickets, conversations, live chats)
+DEPARTMENTS = {
+    "Support": (1, True, True, False),
+    "Development": (3, True, True, False),
+    "Live chat": (1, False, False, True),
+}
+# package (by position in PACKAGES) -> the departments it switches on
+PACKAGE_DEPARTMENTS = {
+    "acme": [("Support", "Live chat"), ("Support", "Development"), tuple(DEPARTMENTS)],
+    "globex": [("Support",), ("Support", "Development", "Live chat")],
+}
 
 
 def seed_packages(tenant: Tenant, today: date) -> None:
-    """Packages on sale; the first customer has bought credits and used some, the second holds
-    a subscription package."""
+    """Packages on sale, each covering some of the three departments (Support, Development,
+    Live chat, with their own credits per request); the first customer has bought credits and
+    used some, the third holds a subscription package: their purchases switched the packages'
+    departments on."""
     if Package.objects.filter(tenant=tenant).exists():
         return
     packages = [
@@ -369,16 +382,27 @@ def seed_packages(tenant: Tenant, today: date) -> None:
         )
         for name, kind, credits, days, price in PACKAGES[tenant.slug]
     ]
-    support, development = (
-        Department.objects.create(tenant=tenant, name=name) for name in ("Support", "Development")
-    )
+    departments = {
+        name: Department.objects.create(
+            tenant=tenant,
+            name=name,
+            credits_per_request=price,
+            counts_tickets=tickets,
+            counts_conversations=conversations,
+            counts_live_chats=chats,
+        )
+        for name, (price, tickets, conversations, chats) in DEPARTMENTS.items()
+    }
+    for package, covered in zip(packages, PACKAGE_DEPARTMENTS[tenant.slug], strict=True):
+        package.departments.set([departments[name] for name in covered])
+    support, chat = departments["Support"], departments["Live chat"]
     customers = list(Customer.objects.filter(tenant=tenant).order_by("number"))
     buyer = customers[0].contacts.get(role="owner").user
     package_purchase(customer=customers[0], package=packages[0], actor=buyer, today=today)
     for units, department, reference in (
         (1, support, "Ticket #1042: password reset"),
-        (2, development, "Ticket #1057: export to CSV"),
-        (1, support, "Chat: invoice address"),
+        (1, support, "Ticket #1057: export to CSV"),
+        (1, chat, "Chat: invoice address"),
     ):
         credits_use(
             customer=customers[0],

@@ -28,7 +28,9 @@ from core.roles import SYSTEM
 from quotes.approval import quote_approve
 from quotes.lifecycle import quote_send
 from quotes.requests import ItemIn, quote_request_create
+from subscriptions.access import department_access_set
 from subscriptions.credits import credits_use, package_purchase
+from subscriptions.models import Department
 from subscriptions.orders import order_advance, order_create
 from subscriptions.services import (
     subscription_change_tariff,
@@ -207,8 +209,9 @@ def test_the_recurring_invoices_cost_the_same_with_1_and_30_subscriptions_invoic
 
 @time_machine.travel(NOW, tick=False)
 def test_the_credits_page_costs_the_same_with_1_and_30_of_each_kind_of_row(world):
-    """Each row: an active package on offer, a use of credits in the package history, and a
-    credit note left as money credit (the credit notes and the credit movements)."""
+    """Each row: an active package on offer, a use of credits in the package history, a
+    credit note left as money credit (the credit notes and the credit movements), and a
+    department with the customer's access to it."""
     big = PackageFactory(tenant=world.acme, name="Big pack", credits=1000)
     package_purchase(customer=world.alpha, package=big, actor=world.alice, today=TODAY)
 
@@ -216,6 +219,13 @@ def test_the_credits_page_costs_the_same_with_1_and_30_of_each_kind_of_row(world
         markers = []
         for n in numbers:
             package = PackageFactory(tenant=world.acme, name=f"Pack {n}")
+            department = Department.objects.create(tenant=world.acme, name=f"Desk {n}")
+            department_access_set(
+                customer=world.alpha,
+                department=department,
+                enabled=True,
+                actor=world.staff["acme", "billing"],
+            )
             credits_use(
                 customer=world.alpha, units=1, today=TODAY, reference=f"Ticket {n}", actor=SYSTEM
             )
@@ -228,10 +238,11 @@ def test_the_credits_page_costs_the_same_with_1_and_30_of_each_kind_of_row(world
                 f"<td>Ticket {n}</td>",
                 link(f"/invoices/credit-notes/{note.pk}/pdf"),
                 f"Credit note {note.number}</td>",
+                f'data-department="Desk {n}"',
             ]
         return markers
 
-    assert_flat(world.client(world.alice), "/credits/", add_rows, ceiling=11)
+    assert_flat(world.client(world.alice), "/credits/", add_rows, ceiling=13)
 
 
 # Subscriptions and orders --------------------------------------------------------------------

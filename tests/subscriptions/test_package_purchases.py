@@ -227,3 +227,29 @@ def test_the_export_in_xlsx_and_in_the_staff_language(world, bought):
     values = list(load_workbook(io.BytesIO(response.content)).active.values)
     assert values[0][:3] == ("Kunde", "Paket", "Art") and len(values[0]) == 6
     assert len(values) == 4
+
+
+def test_the_backfill_rebuilds_purchases_from_the_ledger(world, ten, five, month):
+    from importlib import import_module
+
+    from django.apps import apps
+
+    backfill = import_module(
+        "subscriptions.migrations.0009_access_backfill_package_purchases"
+    ).backfill
+    buy(world, ten)
+    buy(world, five)
+    use(world, 7)  # 8 credits left
+    buy(world, month, customer=world.bravo)
+    buy(world, month, customer=world.bravo, today=date(2026, 4, 1))
+    PackagePurchase.objects.all().delete()
+    backfill(apps, None)
+    backfill(apps, None)  # a second run adds nothing
+    alpha = PackagePurchase.objects.filter(customer=world.alpha).order_by("id")
+    # The balance spread newest first: the 5 full, 3 of the 10 left.
+    assert [(p.package.name, p.credits_left) for p in alpha] == [("10 tickets", 3), ("5 tickets", 5)]
+    bravo = PackagePurchase.objects.filter(customer=world.bravo).order_by("id")
+    assert [(p.valid_from, p.valid_until) for p in bravo] == [
+        (date(2026, 3, 20), date(2026, 4, 18)),
+        (date(2026, 4, 19), date(2026, 5, 18)),
+    ]
