@@ -169,7 +169,7 @@ class PackagePurchaseAdmin(ExportMixin, ReadOnlyAdmin, TenantScopedAdmin):
     resource_classes = [PurchaseResource]
     formats = [CSV, XLSX]
     export_form_class = ExportForm
-    list_display = ["customer", "package", "kind", "bought_at", "left", "state_label"]
+    list_display = ["customer", "package", "kind", "bought_on", "left", "state_label"]
     list_filter = [PurchaseStateFilter, "kind", "package", "bought_at"]
     list_select_related = ["customer", "package", "tenant"]
     search_fields = ["customer__name", "customer__number"]
@@ -190,6 +190,10 @@ class PackagePurchaseAdmin(ExportMixin, ReadOnlyAdmin, TenantScopedAdmin):
 
     def get_queryset(self, request: HttpRequest):
         return super().get_queryset(request).with_state(admin_today(request))
+
+    @admin.display(description=_("bought on"), ordering="bought_at")
+    def bought_on(self, purchase: PackagePurchase) -> date:
+        return timezone.localtime(purchase.bought_at).date()
 
     @admin.display(description=_("credits or days left"))
     def left(self, purchase: PackagePurchase) -> str:

@@ -21,6 +21,7 @@ from subscriptions.models import (
     Module,
     Order,
     Package,
+    RequestKind,
     Subscription,
     SubscriptionOption,
     SubscriptionStatus,
@@ -98,6 +99,11 @@ class DepartmentAccessRow:
     # "" when off.
     reason: str
     changed_at: datetime | None
+
+    @property
+    def counted_kinds(self) -> list[str]:
+        """The request kinds that cost credits there, in words."""
+        return [str(kind.label) for kind in RequestKind if self.department.counts(kind)]
 
 
 ACCESS_OPEN = "open"

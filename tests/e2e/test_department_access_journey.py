@@ -26,6 +26,9 @@ def test_buying_a_package_switches_its_departments_on(live_server, page, shoot):
     page.fill("input[name=login]", "customer2@acme.test")
     page.fill("input[name=password]", DEMO_PASSWORD)
     page.click("form button[type=submit]")
+    # This demo contact has not yet accepted the current terms: the portal asks first.
+    page.locator("form input[type=checkbox]").check()
+    page.click("button:has-text('Accept and continue')")
     page.wait_for_selector("#department-access")
     assert access_of(page, "Development") == "Switched off"
     shoot("e2e-portal-department-access-before")
