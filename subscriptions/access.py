@@ -79,7 +79,9 @@ def department_access_switch_off_packaged(
         return []
     DepartmentAccess.objects.filter(pk__in=[r.pk for r in rows]).update(
         # update() skips auto_now: the time is set by hand.
-        is_enabled=False, changed_by=acting_user(actor), changed_at=timezone.now()
+        is_enabled=False,
+        changed_by=acting_user(actor),
+        changed_at=timezone.now(),
     )
     names = [r.department.name for r in rows]
     audit_record(

@@ -17,11 +17,12 @@ from django.utils.translation import pgettext_lazy
 from contracts.models import Customer
 from core.admin_base import CreatedByServiceAdmin, TenantScopedAdmin, TenantScopedInline
 
-# Registers DiscountCodeAdmin: the admin's autodiscovery imports admin.py only.
-from subscriptions import admin_discounts  # noqa: F401
-
-# Registers the paid-support pages (departments, packages, purchased packages).
-from subscriptions import admin_packages  # noqa: F401
+# Registers DiscountCodeAdmin and the paid-support pages (departments, packages, purchased
+# packages): the admin's autodiscovery imports admin.py only.
+from subscriptions import (
+    admin_discounts,  # noqa: F401
+    admin_packages,  # noqa: F401
+)
 from subscriptions.admin_module_data import ModuleDataAdminMixin, ModuleFieldInline
 from subscriptions.credits import credits_adjust, credits_check, credits_use
 from subscriptions.discounts import discount_summary

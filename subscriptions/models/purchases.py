@@ -31,13 +31,15 @@ class PackagePurchaseQuerySet(models.QuerySet):
             state=models.Case(
                 models.When(forfeited_at__isnull=False, then=models.Value(PurchaseState.FORFEITED)),
                 models.When(
-                    kind=PackageKind.CREDITS, credits_left=0, then=models.Value(PurchaseState.USED_UP)
+                    kind=PackageKind.CREDITS,
+                    credits_left=0,
+                    then=models.Value(PurchaseState.USED_UP),
                 ),
                 models.When(valid_until__lt=today, then=models.Value(PurchaseState.EXPIRED)),
                 models.When(valid_from__gt=today, then=models.Value(PurchaseState.UPCOMING)),
                 default=models.Value(PurchaseState.ACTIVE),
                 output_field=models.CharField(),
-            )
+            ),
         )
 
 

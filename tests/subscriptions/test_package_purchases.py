@@ -13,7 +13,7 @@ from core.roles import SYSTEM
 from subscriptions.credits import credits_adjust, credits_use, package_purchase
 from subscriptions.models import PackagePurchase
 from tests.conftest import client_for
-from tests.factories import ContactFactory, PackageFactory
+from tests.factories import PackageFactory
 from tests.helpers import assert_max_queries
 
 pytestmark = pytest.mark.django_db
@@ -107,9 +107,7 @@ def test_each_purchase_has_its_state(world, ten, five, month):
     buy(world, ten)
     buy(world, five, customer=world.bravo)
     credits_use(customer=world.bravo, units=5, today=TODAY, actor=SYSTEM)
-    states = dict(
-        PackagePurchase.objects.with_state(TODAY).values_list("customer__name", "state")
-    )
+    states = dict(PackagePurchase.objects.with_state(TODAY).values_list("customer__name", "state"))
     assert states == {"Alpha Corp": "active", "Bravo Corp": "used_up"}
     buy(world, month, confirm_forfeit=True)
     buy(world, month, today=date(2026, 4, 1))  # renewal: starts 19 April
@@ -136,10 +134,7 @@ def bought(world, ten, five, month):
 
 
 def rows_of(response) -> list[tuple[str, str, str]]:
-    return [
-        (str(p.customer), p.package.name, p.state)
-        for p in response.context["cl"].result_list
-    ]
+    return [(str(p.customer), p.package.name, p.state) for p in response.context["cl"].result_list]
 
 
 def test_billing_staff_list_the_purchases_with_what_is_left_and_their_state(world, bought):
@@ -247,7 +242,10 @@ def test_the_backfill_rebuilds_purchases_from_the_ledger(world, ten, five, month
     backfill(apps, None)  # a second run adds nothing
     alpha = PackagePurchase.objects.filter(customer=world.alpha).order_by("id")
     # The balance spread newest first: the 5 full, 3 of the 10 left.
-    assert [(p.package.name, p.credits_left) for p in alpha] == [("10 tickets", 3), ("5 tickets", 5)]
+    assert [(p.package.name, p.credits_left) for p in alpha] == [
+        ("10 tickets", 3),
+        ("5 tickets", 5),
+    ]
     bravo = PackagePurchase.objects.filter(customer=world.bravo).order_by("id")
     assert [(p.valid_from, p.valid_until) for p in bravo] == [
         (date(2026, 3, 20), date(2026, 4, 18)),
