@@ -49,15 +49,7 @@ class DepartmentAdmin(PaidSupportAdmin):
         "needs_package",
     ]
     list_filter = ["needs_package"]
-    fields = [
-        "tenant",
-        "name",
-        "credits_per_request",
-        "counts_tickets",
-        "counts_conversations",
-        "counts_live_chats",
-        "needs_package",
-    ]
+    fields = ["tenant", *list_display]
 
 
 class PackageForm(forms.ModelForm):
