@@ -224,3 +224,12 @@ def test_outsiders_get_404_for_the_switch(world, desk):
     assert ours.post(toggle_url(world.alpha, foreign), {"switch_on": "1"}).status_code == 404
     assert ours.get(toggle_url(world.alpha, desk.support)).status_code == 405
     assert not DepartmentAccess.objects.exists()
+
+
+def test_without_paid_support_the_customer_page_has_no_access_section(world, desk):
+    world.acme.licence_modules = []
+    world.acme.save(update_fields=["licence_modules"])
+    client = client_for(world.staff["acme", "owner"], world.acme)
+    assert 'id="department-access"' not in client.get(customer_url(world.alpha)).content.decode()
+    response = client.post(toggle_url(world.alpha, desk.support), {"switch_on": "1"})
+    assert response.status_code == 403 and not DepartmentAccess.objects.exists()

@@ -155,6 +155,13 @@ def test_support_staff_may_not_see_purchased_packages(world, bought):
     assert client.post(LIST + "export/", {"format": "0", "resource": "0"}).status_code == 403
 
 
+def test_a_purchase_opens_read_only(world, bought):
+    purchase = PackagePurchase.objects.filter(customer=world.bravo).get()
+    page = staff(world, "billing").get(f"{LIST}{purchase.pk}/change/")
+    assert page.status_code == 200 and 'name="_save"' not in page.content.decode()
+    assert "Unlimited month" in page.content.decode()
+
+
 def test_another_business_sees_none_of_them(world, bought):
     page = staff(world, "owner", tenant="globex").get(LIST)
     assert page.status_code == 200 and rows_of(page) == []
