@@ -14,6 +14,7 @@ from core.admin_base import (
     is_platform_admin,
 )
 from core.audit import audit_record
+from core.forms import EmailListField
 from core.models import AuditEntry, Domain, StaffMembership, Tenant, User
 from core.roles import StaffRole, may
 from core.services import ensure_an_owner_remains, staff_add, staff_change
@@ -43,8 +44,24 @@ class DomainInline(admin.TabularInline):
         return is_platform_admin(request)
 
 
+class TenantForm(forms.ModelForm):
+    notification_cc_emails = EmailListField(
+        label=_("CC addresses"),
+        required=False,
+        help_text=_(
+            "Also told about purchases and cancellations: one e-mail address per line, or "
+            "separated by commas."
+        ),
+    )
+
+    class Meta:
+        model = Tenant
+        fields = "__all__"
+
+
 @admin.register(Tenant)
 class TenantAdmin(TenantScopedAdmin):
+    form = TenantForm
     view_action = "tenant.view"
     change_action = "tenant.change"
     audit_name = "tenant"
@@ -122,6 +139,10 @@ class TenantAdmin(TenantScopedAdmin):
                     "quote_link_approval",
                 ]
             },
+        ),
+        (
+            _("Notifications"),
+            {"fields": ["notification_email", "notification_cc_emails"]},
         ),
         (_("Access"), {"fields": ["self_registration_enabled", "staff_mfa_required"]}),
     ]
