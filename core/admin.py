@@ -56,7 +56,7 @@ class TenantForm(forms.ModelForm):
 
     class Meta:
         model = Tenant
-        fields = "__all__"
+        fields = ["notification_email", "notification_cc_emails"]
 
 
 @admin.register(Tenant)

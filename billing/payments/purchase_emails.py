@@ -105,9 +105,7 @@ def send_package_purchase(order_id: int, invoice_id: int) -> int:
             return 0
         tenant, customer = purchase.tenant, purchase.customer
         context = purchase_context(purchase, invoice)
-        back_office = link_base(tenant) + reverse(
-            "admin:billing_invoice_change", args=[invoice.pk]
-        )
+        back_office = link_base(tenant) + reverse("admin:billing_invoice_change", args=[invoice.pk])
         recipients = purchase_recipients(purchase)
         for recipient in recipients:
             if recipient.is_customer:

@@ -38,7 +38,6 @@ def backwards(apps, schema_editor) -> None:
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
         ("core", "0014_licence_modules"),
     ]
