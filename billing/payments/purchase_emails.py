@@ -13,6 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.db import transaction
+from django.db.models import QuerySet
 from django.urls import reverse
 from django.utils import timezone
 
@@ -34,27 +35,24 @@ class PurchaseRecipient:
     is_customer: bool  # False: the business's general or CC address
 
 
+def _languages(people: QuerySet) -> dict[str, str]:
+    """Each person's own language (empty: none chosen), by lower-cased e-mail address."""
+    return {
+        email.lower(): language
+        for email, language in people.values_list("user__email", "user__language")
+    }
+
+
 def purchase_recipients(purchase: PackagePurchase) -> list[PurchaseRecipient]:
     """Who hears about the purchase, in which language, each address once."""
     customer, tenant = purchase.customer, purchase.tenant
-    contact_languages = {
-        email.lower(): language
-        for email, language in Contact.objects.filter(
-            customer=customer, is_active=True
-        ).values_list("user__email", "user__language")
-    }
+    contact_languages = _languages(Contact.objects.filter(customer=customer, is_active=True))
+    staff_languages = _languages(StaffMembership.objects.filter(tenant=tenant, is_active=True))
     buyer = purchase.buyer
     if buyer is not None and buyer.email.lower() in contact_languages:
         customer_side = [buyer.email]
     else:
         customer_side = customer_invoice_recipients(customer)
-    staff_languages = {
-        email.lower(): language
-        for email, language in StaffMembership.objects.filter(
-            tenant=tenant, is_active=True
-        ).values_list("user__email", "user__language")
-        if language
-    }
     recipients: list[PurchaseRecipient] = []
     seen: set[str] = set()
 
