@@ -62,7 +62,7 @@ class TenantLicenceForm(forms.ModelForm):
 
     class Meta:
         model = Tenant
-        fields = "__all__"
+        fields = ["licence_modules"]  # the admin adds the page's other fields
 
     def clean_licence_modules(self) -> list[str]:
         return licence_modules_clean(self.cleaned_data.get("licence_modules") or [])
