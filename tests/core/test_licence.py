@@ -16,13 +16,14 @@ from billing.documents.emails import send_credit_note_issued, send_invoice_issue
 from core.licence import LicenceModule, licence_enabled, licence_modules_clean
 from core.roles import SYSTEM
 from core.tenancy import tenant_cache_clear
+from quotes.approval import quote_approve
 from quotes.links import quote_link_path
 from quotes.models import Quote
 from subscriptions.models import Package
 from tests.billing.test_payment_links import make_link
 from tests.billing.test_xrechnung import issued
 from tests.factories import PackageFactory, TariffFactory
-from tests.quotes.helpers import sent_quote
+from tests.quotes.helpers import approval, sent_quote
 
 pytestmark = pytest.mark.django_db
 
@@ -170,9 +171,6 @@ def test_without_e_invoicing_the_invoice_page_offers_the_pdf_alone(world):
 
 
 def test_without_quotes_an_invoice_no_longer_links_to_its_quote(world):
-    from quotes.approval import quote_approve
-    from tests.quotes.helpers import approval
-
     quote = quote_approve(
         quote=sent_quote(world.alpha, recurring=False),
         actor=world.alice,

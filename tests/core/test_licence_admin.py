@@ -7,7 +7,9 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
+from django.conf import settings
 from django.core.exceptions import PermissionDenied
+from django.test import Client
 
 from billing.documents.credit_notes import credit_note_issue
 from contracts.admin import ContactInline
@@ -201,18 +203,21 @@ def test_the_operators_form_refuses_unknown_modules(world):
 
 @pytest.mark.parametrize("role", ["support", "owner"])
 def test_staff_read_their_licence_and_even_the_owner_cannot_change_it(world, role):
-    licence_set(world.acme, LicenceModule.QUOTES)
+    licence_set(world.acme, LicenceModule.VIP_SUPPORT)
     client = client_for(world.staff["acme", role], world.acme)
     page = client.get(tenant_page(world))
     body = page.content.decode()
     assert page.status_code == 200
     assert 'name="licence_modules"' not in body
-    assert "Quotes" in body and "Set by the platform operator." in body
+    assert "Paid VIP support (packages and credits)" in body
+    assert "Set by the platform operator." in body
+    # Settings of modules the business lacks are hidden too.
+    assert "quote_number_format" not in body and "einvoice_channel" not in body
     if role != "owner":
         return  # the rest of the business's settings are the Owner's
     data = admin_form_data(page, licence_modules=[m.value for m in LicenceModule], logo=None)
     assert client.post(tenant_page(world), data).status_code == 302
-    assert Tenant.objects.get(pk=world.acme.pk).licence_modules == ["quotes"]
+    assert Tenant.objects.get(pk=world.acme.pk).licence_modules == ["vip_support"]
     assert not AuditEntry.objects.filter(action="tenant.licence_change").exists()
 
 
@@ -235,3 +240,15 @@ def test_switching_off_keeps_the_rows_and_switching_on_shows_them_again(world):
     assert Department.objects.filter(pk=department.pk).exists()
     tenant_licence_change(tenant=world.acme, modules=["vip_support"], actor=operator)
     assert "Support" in client.get("/manage/subscriptions/department/").content.decode()
+
+
+def test_on_the_platform_host_the_operator_sees_every_businesss_rows(world):
+    package = PackageFactory(tenant=world.acme, name="Gold support")
+    licence_set(world.acme)  # acme's own back office has no packages any more
+    client = Client(HTTP_HOST=settings.KONTOR_BASE_DOMAIN)
+    client.force_login(
+        UserFactory(is_superuser=True), backend="portal.accounts.TenantAuthenticationBackend"
+    )
+    response = client.get("/manage/subscriptions/package/")
+    assert response.status_code == 200 and "Gold support" in response.content.decode()
+    assert client.get(f"/manage/subscriptions/package/{package.pk}/change/").status_code == 200
