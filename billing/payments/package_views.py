@@ -19,6 +19,7 @@ from billing.payments.gateways import gateway_for
 from billing.payments.services import invoice_pay
 from billing.payments.views.pay import pay_outcome
 from contracts.access import customer_required
+from core.licence import LicenceModule, licence_required
 from core.roles import may
 from subscriptions import credits
 from subscriptions import selectors as subscription_selectors
@@ -45,6 +46,7 @@ class PackagePayForm(PackageBuyForm):
         return self.methods[self.cleaned_data["method"]]
 
 
+@licence_required(LicenceModule.VIP_SUPPORT)
 @customer_required
 def package_buy(request: HttpRequest, package_id: int) -> HttpResponse:
     package = get_object_or_404(
