@@ -92,7 +92,7 @@ class LicencedApiMixin:
     licence_module = LicenceModule.VIP_SUPPORT
 
     def initial(self, request: Request, *args, **kwargs) -> None:
-        if not licence_enabled(getattr(request._request, "tenant", None), self.licence_module):
+        if not licence_enabled(getattr(request, "tenant", None), self.licence_module):
             raise exceptions.NotFound()
         super().initial(request, *args, **kwargs)
 

@@ -38,7 +38,7 @@ class ApiKeyAuthentication(BaseAuthentication):
             secret = header[1].decode("ascii")
         except UnicodeDecodeError as exc:
             raise exceptions.AuthenticationFailed(_("Unknown or revoked API key.")) from exc
-        tenant = getattr(request._request, "tenant", None)
+        tenant = getattr(request, "tenant", None)
         key = api_key_authenticate(tenant=tenant, secret=secret) if tenant else None
         if key is None:
             raise exceptions.AuthenticationFailed(_("Unknown or revoked API key."))

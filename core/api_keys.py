@@ -34,7 +34,8 @@ def _split(secret: str) -> str | None:
     if not secret.startswith(SECRET_PREFIX):
         return None
     prefix, sep, token = secret[len(SECRET_PREFIX) :].partition("_")
-    if not sep or not prefix or not token or len(prefix) > 16:
+    # Letters and digits only: anything else (a NUL byte, say) never reaches a query.
+    if not sep or not token or not (prefix.isascii() and prefix.isalnum()) or len(prefix) > 16:
         return None
     return prefix
 

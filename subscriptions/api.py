@@ -195,7 +195,7 @@ class UsageView(ApiView):
     )
     def post(self, request: Request) -> Response:
         data = _valid(UsageReportSerializer, request.data)
-        tenant = request._request.tenant
+        tenant = request.tenant
         customer = _customer(tenant, data)
         department = _department(tenant, data["department"])
         try:
@@ -235,7 +235,7 @@ class UsageCheckView(ApiView):
     )
     def get(self, request: Request) -> Response:
         data = _valid(UsageCheckQuerySerializer, request.query_params)
-        tenant = request._request.tenant
+        tenant = request.tenant
         customer = _customer(tenant, data)
         department = _department(tenant, data["department"])
         verdict = usage_check(
@@ -256,7 +256,7 @@ class DepartmentListView(ApiView):
         responses={200: DepartmentSerializer(many=True), **_problems(403)},
     )
     def get(self, request: Request) -> Response:
-        departments = usage_departments(tenant_id=request._request.tenant.pk)
+        departments = usage_departments(tenant_id=request.tenant.pk)
         return Response(DepartmentSerializer(departments, many=True).data)
 
 
@@ -292,7 +292,7 @@ class CustomerBalanceView(ApiView):
     )
     def get(self, request: Request, customer_id: int) -> Response:
         data = _valid(CustomerRefSerializer, {"customer_id": customer_id})
-        return Response(_balance(_customer(request._request.tenant, data)))
+        return Response(_balance(_customer(request.tenant, data)))
 
 
 class CustomerByNumberView(ApiView):
@@ -308,7 +308,7 @@ class CustomerByNumberView(ApiView):
     )
     def get(self, request: Request, customer_number: str) -> Response:
         data = _valid(CustomerRefSerializer, {"customer_number": customer_number})
-        return Response(_balance(_customer(request._request.tenant, data)))
+        return Response(_balance(_customer(request.tenant, data)))
 
 
 def _valid(serializer_class: type[serializers.Serializer], data) -> dict:

@@ -136,7 +136,7 @@ class UsageRecord(models.Model):
     created_at = models.DateTimeField(_("reported"), auto_now_add=True)
     api_key = models.ForeignKey(
         "core.ApiKey",
-        on_delete=models.PROTECT,
+        on_delete=models.SET_NULL,
         null=True,
         blank=True,
         related_name="+",

@@ -70,7 +70,16 @@ class TestKeys:
 
     @pytest.mark.parametrize(
         "header",
-        [None, "Bearer", "Bearer ktr_nope_nope", "Bearer a b", "Basic dXNlcjpwYXNz", "Bearer é"],
+        [
+            None,
+            "Bearer",
+            "Bearer ktr_nope_nope",
+            "Bearer a b",
+            "Basic dXNlcjpwYXNz",
+            "Bearer é",
+            "Bearer ktr_a\x00b_c",
+            "Bearer ktr__x",
+        ],
     )
     def test_without_a_valid_key_the_answer_is_401(self, world, desk, header):
         from django.test import Client
