@@ -153,12 +153,19 @@ def _in_parallel(count: int, work) -> list[str]:
     return outcomes
 
 
-@pytest.mark.django_db(transaction=True)
-def test_twenty_parallel_reports_against_ten_credits_charge_exactly_ten(world):
+@pytest.fixture
+def committed_desk(world):
+    """The helpdesk, committed (threads use their own connections), alpha with 10 credits."""
     if connection.vendor != "postgresql":
         pytest.skip("row locks under real concurrency need PostgreSQL (CI runs this)")
     desk = helpdesk(world)
     give_credits(world, world.alpha, 10)
+    return desk
+
+
+@pytest.mark.django_db(transaction=True)
+def test_twenty_parallel_reports_against_ten_credits_charge_exactly_ten(world, committed_desk):
+    desk = committed_desk
     outcomes = _in_parallel(
         20, lambda n: "ok" if report(world.alpha, desk.support, f"T-{n}").created else "repeat"
     )
@@ -170,11 +177,8 @@ def test_twenty_parallel_reports_against_ten_credits_charge_exactly_ten(world):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_the_same_report_sent_eight_times_at_once_charges_once(world):
-    if connection.vendor != "postgresql":
-        pytest.skip("row locks under real concurrency need PostgreSQL (CI runs this)")
-    desk = helpdesk(world)
-    give_credits(world, world.alpha, 10)
+def test_the_same_report_sent_eight_times_at_once_charges_once(world, committed_desk):
+    desk = committed_desk
     give_credits(world, world.bravo, 10)
     access_switch(world.bravo, desk.support, on=True)
 
