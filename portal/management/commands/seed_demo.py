@@ -110,9 +110,9 @@ class Command(BaseCommand):
         }
         base = f"http://acme.{settings.KONTOR_BASE_DOMAIN}{port}/api/v1"
         self.stdout.write("")
+        self.stdout.write(f"Helpdesk API of acme (docs: {base}/docs/, key: {DEMO_API_KEY}).")
         self.stdout.write(
-            f"Helpdesk API (acme, demo key {DEMO_API_KEY}; docs: {base}/docs/). "
-            f"Report a ticket in {department.name}; the same again charges nothing (200):"
+            f"Report a ticket in {department.name} (sent again: 200, the same, charged once):"
         )
         self.stdout.write(
             f"  curl -sS -X POST {base}/usage/ -H 'Authorization: Bearer {DEMO_API_KEY}' "
