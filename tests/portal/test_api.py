@@ -303,3 +303,17 @@ def test_without_the_paid_support_licence_the_api_is_404(world, desk, api, path)
     assert response.status_code == 404
     assert response["Content-Type"] == PROBLEM
     assert_problem(api.post("/api/v1/usage/", ticket(world.alpha, desk.support)), 404)
+
+
+@pytest.mark.parametrize("extra", [0, 15])
+def test_lists_run_the_same_queries_however_many_departments(world, desk, api, extra):
+    from tests.helpers import assert_max_queries
+
+    for n in range(extra):
+        access_switch(
+            world.alpha, Department.objects.create(tenant=world.acme, name=f"D{n}"), on=True
+        )
+    api.get("/api/v1/departments/")  # the key's last use is noted once a minute, not now
+    for path in ("/api/v1/departments/", f"/api/v1/customers/{world.alpha.pk}/"):
+        with assert_max_queries(6):
+            assert api.get(path).status_code == 200
