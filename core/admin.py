@@ -7,6 +7,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
+from core import admin_api_keys  # noqa: F401 — registers the API keys' admin
 from core.admin_base import (
     CreatedByServiceAdmin,
     ReadOnlyAdmin,
