@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('core', '0015_api_keys'),
+        ('core', '0016_api_keys'),
         ('subscriptions', '0008_departments_access_purchases_usage'),
     ]
 
