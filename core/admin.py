@@ -123,6 +123,7 @@ class TenantAdmin(TenantScopedAdmin):
                 ]
             },
         ),
+        (_("Credits"), {"fields": ["low_balance_threshold"]}),
         (_("Access"), {"fields": ["self_registration_enabled", "staff_mfa_required"]}),
     ]
 
