@@ -251,7 +251,8 @@ def seed_demo() -> dict[str, int]:
                 self_registration_enabled=spec.slug == "acme",
                 # Acme lets quotes be approved from their e-mailed link; Globex asks to log in.
                 quote_link_approval=spec.slug == "acme",
-                notification_emails=[f"sales@{spec.slug}.test"],
+                notification_email=f"sales@{spec.slug}.test",
+                notification_cc_emails=[f"accounts@{spec.slug}.test"],
                 **spec.legal,
             )
             created["tenants"] += 1

@@ -15,6 +15,7 @@ from django.utils.translation import pgettext_lazy
 
 from contracts.models import Customer
 from core.admin_base import CreatedByServiceAdmin, TenantScopedAdmin, TenantScopedInline
+from core.licence import LicenceModule
 
 # Registers DiscountCodeAdmin: the admin's autodiscovery imports admin.py only.
 from subscriptions import admin_discounts  # noqa: F401
@@ -609,6 +610,7 @@ class OrderAdmin(CreatedByServiceAdmin):
 
 @admin.register(Department)
 class DepartmentAdmin(CatalogueAdmin):
+    licence_module = LicenceModule.VIP_SUPPORT
     audit_name = "department"
     list_display = ["name"]
     fields = ["tenant", "name"]
@@ -616,6 +618,7 @@ class DepartmentAdmin(CatalogueAdmin):
 
 @admin.register(Package)
 class PackageAdmin(CatalogueAdmin):
+    licence_module = LicenceModule.VIP_SUPPORT
     audit_name = "package"
     list_display = ["name", "kind", "credits", "duration_days", "price", "currency", "is_active"]
     list_filter = ["kind", "is_active"]
@@ -670,6 +673,7 @@ class LedgerEntryForm(forms.ModelForm):
 
 @admin.register(CreditLedgerEntry)
 class CreditLedgerEntryAdmin(CreatedByServiceAdmin):
+    licence_module = LicenceModule.VIP_SUPPORT
     view_action = "credits.view"
     add_action = "credits.adjust"
     audit_name = "credits"

@@ -27,7 +27,6 @@ from subscriptions.models import (
     PackagePurchase,
 )
 from subscriptions.orders import order_create
-from subscriptions.tasks import send_package_purchase_emails
 
 RENEWAL_WINDOW_DAYS = 30  # a subscription package can be bought again in its last 30 days
 
@@ -90,7 +89,8 @@ def package_purchase(
     as_contact: bool = True,
 ) -> Order:
     """Buy a package: credits are added (or the period extended) at once; an order with the
-    price is opened for the invoice (paid once payments land); both sides are e-mailed."""
+    price is opened for the invoice (paid once payments land). Invoicing it e-mails both sides
+    (billing.payments.checkout.package_purchase_invoiced)."""
     require(
         actor,
         "package.buy" if as_contact else "credits.adjust",
@@ -163,8 +163,6 @@ def package_purchase(
             "valid_until": account.valid_until,
         },
     )
-
-    transaction.on_commit(lambda: send_package_purchase_emails.delay(order.pk))
     return order
 
 

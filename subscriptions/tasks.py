@@ -21,14 +21,6 @@ def apply_due_subscription_changes() -> dict[str, int]:
 
 
 @shared_task(acks_late=True)
-def send_package_purchase_emails(order_id: int) -> int:
-    """Tell the customer and the business about a package purchase (run after commit)."""
-    from subscriptions.emails import send_package_purchase
-
-    return send_package_purchase(order_id)
-
-
-@shared_task(acks_late=True)
 def send_subscription_confirmation(event_id: int) -> int:
     """Confirm an order, a tariff change, a cancellation or its withdrawal by e-mail to the
     customer and the business (run after commit; sends nothing when already sent)."""

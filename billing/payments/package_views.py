@@ -23,6 +23,7 @@ from billing.payments.gateways import gateway_for
 from billing.payments.services import invoice_pay
 from billing.payments.views.pay import pay_outcome
 from contracts.access import customer_required
+from core.licence import LicenceModule, licence_required
 from core.roles import may
 from subscriptions import alerts, credits
 from subscriptions import selectors as subscription_selectors
@@ -59,6 +60,7 @@ def credit_overview(request: HttpRequest) -> HttpResponse:
 
 
 @require_POST
+@licence_required(LicenceModule.VIP_SUPPORT)
 @customer_required
 def auto_topup_change(request: HttpRequest) -> HttpResponse:
     """Credits page: choose the credit package bought automatically, or turn it off."""
@@ -86,6 +88,7 @@ def auto_topup_change(request: HttpRequest) -> HttpResponse:
     return redirect("credits")
 
 
+@licence_required(LicenceModule.VIP_SUPPORT)
 @customer_required
 def package_buy(request: HttpRequest, package_id: int) -> HttpResponse:
     package = get_object_or_404(

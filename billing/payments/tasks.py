@@ -157,3 +157,12 @@ def send_card_expiry_notice(card_id: int, exp_year: int, exp_month: int) -> bool
     from billing.payments.dunning import card_expiry_notice_send
 
     return card_expiry_notice_send(card_id, exp_year, exp_month)
+
+
+@shared_task(name="billing.tasks.send_package_purchase_emails", acks_late=True)
+def send_package_purchase_emails(order_id: int, invoice_id: int) -> int:
+    """After a package purchase and its invoice are committed: tell the buyer and the business
+    (sends nothing when already sent)."""
+    from billing.payments.purchase_emails import send_package_purchase
+
+    return send_package_purchase(order_id, invoice_id)

@@ -36,7 +36,7 @@ def ten(world):
 def holder(world, ten):
     """acme alerts below 5 credits; alpha holds 10 (bought earlier, already invoiced)."""
     world.acme.low_balance_threshold = 5
-    world.acme.notification_emails = ["desk@acme.test"]
+    world.acme.notification_email = "desk@acme.test"
     world.acme.save()
     package_purchase(customer=world.alpha, package=ten, actor=world.alice, today=TODAY)
     return world.alpha

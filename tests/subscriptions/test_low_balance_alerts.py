@@ -26,7 +26,7 @@ def alerting(world, ten, eager_tasks, django_capture_on_commit_callbacks):
     """acme alerts below 5 credits; alpha holds 10. Returns `use(units)`, which runs the
     after-commit work (the e-mails) at once."""
     world.acme.low_balance_threshold = 5
-    world.acme.notification_emails = ["desk@acme.test"]
+    world.acme.notification_email = "desk@acme.test"
     world.acme.save()
     package_purchase(customer=world.alpha, package=ten, actor=world.alice, today=TODAY)
 
