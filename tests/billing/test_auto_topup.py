@@ -210,3 +210,10 @@ class TestCreditsPage:
         client = world.client(world.alice)
         assert "Automatic top-up" not in client.get("/credits/").content.decode()
         assert client.post("/credits/auto-topup/", {"package": ten.pk}).status_code == 404
+
+    def test_without_paid_support_in_the_licence_it_is_a_404(self, world, stripe_acme, ten, holder):
+        world.acme.licence_modules = []
+        world.acme.save()
+        client = world.client(world.alice)
+        assert client.post("/credits/auto-topup/", {"package": ten.pk}).status_code == 404
+        assert credit_account(world.alpha).auto_topup_package is None
