@@ -45,9 +45,9 @@ def low_balance_check(account: CreditAccount, *, delta: int, tenant: Tenant) -> 
     if account.auto_topup_package_id is None:
         transaction.on_commit(lambda: send_low_balance_alert.delay(*args))
     else:
-        # By name, as the module docstring says why. A signature runs the task like .delay()
-        # (eagerly too, where tasks run in-process); were billing's tasks not loaded in this
-        # process, Celery sends it by name to the workers, which always load them.
+        # Billing buys the top-up, then sends the alert. By name (AUTO_TOPUP_TASK): a signature
+        # runs the task like .delay() (eagerly too, where tasks run in-process); were billing's
+        # tasks not loaded in this process, Celery sends it by name to the workers, which are.
         transaction.on_commit(lambda: current_app.signature(AUTO_TOPUP_TASK, args=args).delay())
 
 
