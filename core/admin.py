@@ -91,6 +91,7 @@ _MODULE_SECTIONS = {
     "quote_number_format": LicenceModule.QUOTES,
     "contact_name": LicenceModule.EINVOICING,
     "einvoice_channel": LicenceModule.EINVOICING,
+    "low_balance_threshold": LicenceModule.VIP_SUPPORT,
 }
 
 
@@ -179,6 +180,7 @@ class TenantAdmin(TenantScopedAdmin):
             _("Notifications"),
             {"fields": ["notification_email", "notification_cc_emails"]},
         ),
+        (_("Credits"), {"fields": ["low_balance_threshold"]}),
         (_("Access"), {"fields": ["self_registration_enabled", "staff_mfa_required"]}),
     ]
 

@@ -14,6 +14,7 @@ from contracts.models import Customer
 from core.audit import audit_record
 from core.models import User
 from core.roles import SYSTEM, SystemActor, acting_user, require
+from subscriptions.alerts import low_balance_check
 from subscriptions.models import (
     CREDITS_MAX,
     CreditAccount,
@@ -82,7 +83,7 @@ def package_purchase(
     *,
     customer: Customer,
     package: Package,
-    actor: User,
+    actor: User | SystemActor,
     today: date,
     confirm_forfeit: bool = False,
     as_contact: bool = True,
@@ -131,7 +132,7 @@ def package_purchase(
         delta=delta,
         balance_after=account.balance,
         package=package,
-        actor=actor,
+        actor=acting_user(actor),  # nobody for SYSTEM (an automatic top-up)
         reference=package.name,
     )
     order = order_create(
@@ -226,6 +227,7 @@ def credits_use(
     account = _locked_account(customer)
     account.balance += delta
     account.save(update_fields=["balance"])
+    low_balance_check(account, delta=delta, tenant=customer.tenant)
     audit_record(
         tenant=customer.tenant,
         actor=actor,
@@ -265,6 +267,7 @@ def credits_adjust(
     if account.kind == "" and delta > 0:
         account.kind = PackageKind.CREDITS
     account.save(update_fields=["balance", "kind"])
+    low_balance_check(account, delta=delta, tenant=customer.tenant)
     entry = CreditLedgerEntry.objects.create(
         tenant=customer.tenant,
         customer=customer,

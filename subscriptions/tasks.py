@@ -27,3 +27,12 @@ def send_subscription_confirmation(event_id: int) -> int:
     from subscriptions.emails import send_subscription_confirmation as send
 
     return send(event_id)
+
+
+@shared_task(acks_late=True)
+def send_low_balance_alert(account_id: int, crossing: int, balance: int) -> int:
+    """Tell the customer and the business that the credit balance fell below the business's
+    threshold (run after commit; sends nothing for a crossing already e-mailed)."""
+    from subscriptions.alerts import send_low_balance
+
+    return send_low_balance(account_id, crossing, balance)

@@ -202,7 +202,8 @@ def credit_overview(request: HttpRequest) -> HttpResponse:
     """Credits: the packages (subscriptions app) and the money credit from credit notes. It
     lives here because billing builds on subscriptions, never the other way round."""
     customer = request.customer
-    return render(
+    # A TemplateResponse: payments adds the automatic top-up it offers (package_views).
+    return TemplateResponse(
         request,
         "subscriptions/credits.html",
         {

@@ -123,7 +123,7 @@ def invoice_pending_orders(*, tenant: Tenant, today: date, customer=None) -> int
 
 @transaction.atomic
 def package_purchase_invoiced(
-    *, customer, package, actor: User, today: date, confirm_forfeit: bool
+    *, customer, package, actor: User | SystemActor, today: date, confirm_forfeit: bool
 ) -> Invoice:
     """Buy a package and issue its invoice in one step: both happen, or neither."""
 

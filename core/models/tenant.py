@@ -293,6 +293,18 @@ class Tenant(LegalIdentity):
         ],
         default="immediate",
     )
+    # Credits: below this balance the customer and the business are e-mailed (and a customer's
+    # automatic top-up starts). Empty: no alerts. At least 1, since a balance is never below 0.
+    low_balance_threshold = models.PositiveIntegerField(
+        _("low-balance alert below (credits)"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1)],
+        help_text=_(
+            "When a customer's credit balance falls below this, the customer and your "
+            "notification addresses are e-mailed once. Empty: no alerts."
+        ),
+    )
 
     link_validity_days = models.PositiveSmallIntegerField(
         _("e-mailed links stay valid for (days)"),
