@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('subscriptions', '0008_departments_access_purchases_usage'),
+        ('subscriptions', '0009_api_usage_api_key'),
     ]
 
     operations = [

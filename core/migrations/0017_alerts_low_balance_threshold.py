@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('core', '0015_mails_notification_addresses'),
+        ('core', '0016_api_keys'),
     ]
 
     operations = [
