@@ -21,6 +21,7 @@ from contracts.services import (
 )
 from core.admin_base import CreatedByServiceAdmin, TenantScopedInline, is_platform_admin
 from core.forms import EmailListField
+from core.licence import LicenceModule, licence_admin_allows
 from core.roles import ContactRole
 from core.signing import LinkInvalid
 
@@ -193,6 +194,16 @@ class CustomerAdmin(CreatedByServiceAdmin):
     def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
         # Customers are closed (subscriptions admin), never deleted: their documents stay.
         return False
+
+    def get_fieldsets(self, request: HttpRequest, obj=None):
+        fieldsets = super().get_fieldsets(request, obj)
+        if licence_admin_allows(request, LicenceModule.EINVOICING):
+            return fieldsets
+        # Without e-invoicing the choice of format means nothing: hidden, its value kept.
+        return [
+            (name, {**opts, "fields": [f for f in opts["fields"] if f != "einvoice_format"]})
+            for name, opts in fieldsets
+        ]
 
     def get_readonly_fields(self, request: HttpRequest, obj=None):
         readonly = list(super().get_readonly_fields(request, obj))

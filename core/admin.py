@@ -7,6 +7,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
+from core import admin_api_keys  # noqa: F401 — registers the API keys' admin
 from core.admin_base import (
     CreatedByServiceAdmin,
     ReadOnlyAdmin,
@@ -14,9 +15,16 @@ from core.admin_base import (
     is_platform_admin,
 )
 from core.audit import audit_record
+from core.forms import EmailListField
+from core.licence import LicenceModule, licence_admin_allows, licence_labels, licence_modules_clean
 from core.models import AuditEntry, Domain, StaffMembership, Tenant, User
 from core.roles import StaffRole, may
-from core.services import ensure_an_owner_remains, staff_add, staff_change
+from core.services import (
+    ensure_an_owner_remains,
+    staff_add,
+    staff_change,
+    tenant_licence_change,
+)
 from core.tenancy import tenant_cache_clear
 
 
@@ -43,8 +51,53 @@ class DomainInline(admin.TabularInline):
         return is_platform_admin(request)
 
 
+class TenantForm(forms.ModelForm):
+    notification_cc_emails = EmailListField(
+        label=_("CC addresses"),
+        required=False,
+        help_text=_(
+            "Also told about purchases and cancellations: one e-mail address per line, or "
+            "separated by commas."
+        ),
+    )
+
+    class Meta:
+        model = Tenant
+        fields = ["notification_email", "notification_cc_emails"]
+
+
+class TenantLicenceForm(TenantForm):
+    """The operator's form of a business: its licence modules as checkboxes."""
+
+    licence_modules = forms.MultipleChoiceField(
+        label=_("Licence modules"),
+        choices=LicenceModule.choices,
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+        help_text=_("A module that is off hides its pages, menus and addresses; its data is kept."),
+    )
+
+    class Meta(TenantForm.Meta):
+        # the admin adds the page's other fields
+        fields = [*TenantForm.Meta.fields, "licence_modules"]
+
+    def clean_licence_modules(self) -> list[str]:
+        return licence_modules_clean(self.cleaned_data.get("licence_modules") or [])
+
+
+# Settings that only mean something with a licence module, by a field of their section: the
+# section is hidden while the business lacks the module (the values are kept).
+_MODULE_SECTIONS = {
+    "quote_number_format": LicenceModule.QUOTES,
+    "contact_name": LicenceModule.EINVOICING,
+    "einvoice_channel": LicenceModule.EINVOICING,
+    "low_balance_threshold": LicenceModule.VIP_SUPPORT,
+}
+
+
 @admin.register(Tenant)
 class TenantAdmin(TenantScopedAdmin):
+    form = TenantForm
     view_action = "tenant.view"
     change_action = "tenant.change"
     audit_name = "tenant"
@@ -123,6 +176,11 @@ class TenantAdmin(TenantScopedAdmin):
                 ]
             },
         ),
+        (
+            _("Notifications"),
+            {"fields": ["notification_email", "notification_cc_emails"]},
+        ),
+        (_("Credits"), {"fields": ["low_balance_threshold"]}),
         (_("Access"), {"fields": ["self_registration_enabled", "staff_mfa_required"]}),
     ]
 
@@ -132,9 +190,35 @@ class TenantAdmin(TenantScopedAdmin):
     def _tenant_of(self, obj: Tenant) -> Tenant:
         return obj
 
+    def get_form(self, request: HttpRequest, obj=None, change=False, **kwargs):
+        if is_platform_admin(request):
+            kwargs["form"] = TenantLicenceForm
+        return super().get_form(request, obj, change=change, **kwargs)
+
+    def get_fieldsets(self, request: HttpRequest, obj=None):
+        operator = is_platform_admin(request)
+        fieldsets = [
+            (name, opts)
+            for name, opts in super().get_fieldsets(request, obj)
+            if licence_admin_allows(request, _MODULE_SECTIONS.get(opts["fields"][0]))
+        ]
+        licence = (
+            _("Licence"),
+            {
+                "description": None if operator else _("Set by the platform operator."),
+                "fields": ["licence_modules" if operator else "licence_shown"],
+            },
+        )
+        return [*fieldsets, licence]
+
     def get_readonly_fields(self, request: HttpRequest, obj=None):
-        # The slug is the tenant's address: only the platform operator moves it.
-        return [] if is_platform_admin(request) else ["slug", "is_active"]
+        # The slug is the tenant's address: only the platform operator moves it, and sells
+        # the licence.
+        return [] if is_platform_admin(request) else ["slug", "is_active", "licence_shown"]
+
+    @admin.display(description=_("Licence modules"))
+    def licence_shown(self, tenant: Tenant) -> str:
+        return ", ".join(licence_labels(tenant)) or "—"
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return is_platform_admin(request)
@@ -144,7 +228,15 @@ class TenantAdmin(TenantScopedAdmin):
         return False
 
     def save_model(self, request, obj, form, change) -> None:
+        modules = obj.licence_modules
+        if change and "licence_modules" in form.changed_data:
+            # Not saved with the other settings: the licence has its own service and audit.
+            obj.licence_modules = Tenant.objects.values_list("licence_modules", flat=True).get(
+                pk=obj.pk
+            )
         super().save_model(request, obj, form, change)
+        if change and is_platform_admin(request) and modules != obj.licence_modules:
+            tenant_licence_change(tenant=obj, modules=modules, actor=request.user)
         tenant_cache_clear()
 
     def save_formset(self, request, form, formset, change) -> None:

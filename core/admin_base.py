@@ -19,6 +19,7 @@ from django.db.backends.base.operations import BaseDatabaseOperations
 from django.db.models import Q, QuerySet
 from django.forms import ModelForm
 from django.http import Http404, HttpRequest
+from django.urls import URLPattern
 
 from core.audit import audit_record, snapshot
 from core.forms import (
@@ -26,6 +27,7 @@ from core.forms import (
     WellFormedModelMultipleChoiceField,
     value_fits,
 )
+from core.licence import LicenceModule, licence_admin_allows, licence_admin_required
 from core.models import Tenant, User
 from core.roles import may
 
@@ -147,13 +149,42 @@ def bounded_formfield(db_field: models.Field, formfield):
 
 class TenantScopedAdmin(admin.ModelAdmin):
     """Subclasses name the role-matrix actions that gate them; `None` means nobody but a
-    superuser (e.g. rows only the system creates)."""
+    superuser (e.g. rows only the system creates). A model that belongs to a licence module
+    names it in `licence_module`: while the business lacks it, the model is missing from the
+    index and menus, and each of its addresses (its own views and those mixins add) is a 404."""
 
     view_action: str = ""
     add_action: str | None = None
     change_action: str | None = None
     delete_action: str | None = None
     audit_name: str = ""  # prefix of audit actions, e.g. "customer"
+    licence_module: LicenceModule | None = None
+
+    # --- licence ---------------------------------------------------------------------
+    @property
+    def urls(self):
+        # Wrapped here, on the finished list, so the views every mixin adds are covered too.
+        return [
+            URLPattern(
+                p.pattern,
+                licence_admin_required(self.licence_module, p.callback),
+                p.default_args,
+                p.name,
+            )
+            if isinstance(p, URLPattern)
+            else p
+            for p in self.get_urls()
+        ]
+
+    def _licensed(self, request: HttpRequest) -> bool:
+        return licence_admin_allows(request, self.licence_module)
+
+    def get_inline_instances(self, request: HttpRequest, obj=None):
+        return [
+            inline
+            for inline in super().get_inline_instances(request, obj)
+            if licence_admin_allows(request, getattr(inline, "licence_module", None))
+        ]
 
     # --- scoping -----------------------------------------------------------------------
     def scope(self, request: HttpRequest, qs: QuerySet) -> QuerySet:
@@ -289,6 +320,8 @@ class TenantScopedAdmin(admin.ModelAdmin):
 
     # --- permissions from the role matrix ------------------------------------------
     def _may(self, request: HttpRequest, action: str | None) -> bool:
+        if not self._licensed(request):
+            return False  # no links, buttons or related-object widgets to a module that is off
         if is_platform_admin(request):
             return True
         if not action or request.tenant is None:
@@ -420,14 +453,18 @@ class CreatedByServiceAdmin(TenantScopedAdmin):
 
 class TenantScopedInline(admin.TabularInline):
     """An inline of tenant-owned rows on a tenant-scoped page: rows and choices scoped the same
-    way, permissions from the role matrix (named like the admin's)."""
+    way, permissions from the role matrix (named like the admin's). An inline of a licence
+    module (`licence_module`) is left off the page while the business lacks it."""
 
     view_action: str = ""
     add_action: str | None = None
     change_action: str | None = None
     delete_action: str | None = None
+    licence_module: LicenceModule | None = None
 
     def _may(self, request: HttpRequest, action: str | None) -> bool:
+        if not licence_admin_allows(request, self.licence_module):
+            return False
         if is_platform_admin(request):
             return True
         if not action or request.tenant is None:

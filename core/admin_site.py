@@ -7,10 +7,11 @@ Superusers may pick any tenant (a filter on every list).
 
 from __future__ import annotations
 
+from django.apps import apps
 from django.contrib import admin, messages
 from django.contrib.admin.apps import AdminConfig
 from django.contrib.admin.utils import unquote
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import FieldDoesNotExist, PermissionDenied
 from django.db import models
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import resolve_url
@@ -18,6 +19,7 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext_lazy as _
 
 from core.forms import value_fits
+from core.licence import licence_admin_allows
 from core.roles import may
 
 
@@ -87,6 +89,24 @@ class KontorAdminSite(admin.AdminSite):
 
         guarded.__wrapped__ = inner
         return guarded
+
+    def autocomplete_view(self, request: HttpRequest) -> HttpResponse:
+        # The site's one autocomplete address serves every model: a lookup from a form of a
+        # licence module that is off, or into one, is a 404 like the module's own pages.
+        if not all(licence_admin_allows(request, m) for m in self._autocomplete_modules(request)):
+            raise Http404
+        return super().autocomplete_view(request)
+
+    def _autocomplete_modules(self, request: HttpRequest) -> list:
+        """The licence modules of the autocomplete's source model and of the model it lists."""
+        try:
+            source = apps.get_model(request.GET["app_label"], request.GET["model_name"])
+            remote = source._meta.get_field(request.GET["field_name"]).remote_field.model
+        except (KeyError, LookupError, FieldDoesNotExist, AttributeError, ValueError):
+            return []  # malformed: Django's own view answers it
+        return [
+            getattr(self._registry.get(model), "licence_module", None) for model in (source, remote)
+        ]
 
     def each_context(self, request: HttpRequest) -> dict:
         context = super().each_context(request)

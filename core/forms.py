@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from django import forms
 from django.core.exceptions import ValidationError
-from django.core.validators import validate_email
 from django.db import models
 from django.db.backends.base.operations import BaseDatabaseOperations
 from django.utils.translation import gettext_lazy as _
+
+from core.validators import validate_email_list
 
 
 class EmailListField(forms.CharField):
@@ -39,18 +40,7 @@ class EmailListField(forms.CharField):
     def validate(self, value: list[str]) -> None:
         if self.required and not value:
             raise ValidationError(self.error_messages["required"], code="required")
-        bad = []
-        for address in value:
-            try:
-                validate_email(address)
-            except ValidationError:
-                bad.append(address)
-        if bad:
-            raise ValidationError(
-                _("Not an e-mail address: %(addresses)s"),
-                params={"addresses": ", ".join(bad)},
-                code="invalid",
-            )
+        validate_email_list(value)
         if len(value) > self.max_addresses:
             raise ValidationError(
                 _("At most %(n)s addresses."), params={"n": self.max_addresses}, code="too_many"

@@ -115,6 +115,8 @@ STAFF_ACTIONS: dict[str, StaffRole] = {
     "staff.manage": StaffRole.OWNER,
     "tenant.view": StaffRole.SUPPORT,
     "tenant.change": StaffRole.OWNER,
+    # Create and revoke the keys a helpdesk reports usage with (the REST API).
+    "api_keys.manage": StaffRole.OWNER,
 }
 
 # Customer portal: action -> least contact role that may take it (for that customer).

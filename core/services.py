@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 from allauth.account.models import EmailAddress
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
 from core.audit import audit_record, snapshot
+from core.licence import licence_modules_clean
 from core.models import StaffMembership, Tenant, User
 from core.roles import StaffRole, SystemActor
+from core.tenancy import tenant_cache_clear
 
 
 @transaction.atomic
@@ -118,3 +120,30 @@ def staff_change(
         after=snapshot(current, ["role", "is_active"]),
     )
     return current
+
+
+@transaction.atomic
+def tenant_licence_change(*, tenant: Tenant, modules: list[str], actor: User) -> Tenant:
+    """Set the business's licence modules. Only the platform operator sells a licence: the
+    business's own staff, its Owner too, never change it. A module switched off keeps its data."""
+    if not (actor.is_active and actor.is_superuser):
+        raise PermissionDenied
+    modules = licence_modules_clean(modules)
+    locked = Tenant.objects.select_for_update().get(pk=tenant.pk)
+    before = list(locked.licence_modules or [])
+    if before == modules:
+        return locked
+    locked.licence_modules = modules
+    locked.save(update_fields=["licence_modules"])
+    tenant.licence_modules = modules
+    audit_record(
+        tenant=locked,
+        actor=actor,
+        action="tenant.licence_change",
+        obj=locked,
+        before={"licence_modules": before},
+        after={"licence_modules": modules},
+    )
+    # Every process reads the business from its in-process cache: drop it once committed.
+    transaction.on_commit(tenant_cache_clear)
+    return locked

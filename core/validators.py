@@ -4,6 +4,7 @@ from string import Formatter
 
 from babel.numbers import list_currencies
 from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
 from django.utils.translation import gettext_lazy as _
 from schwifty import BIC, IBAN
 from schwifty.exceptions import SchwiftyException
@@ -312,4 +313,22 @@ def validate_reminder_days(value) -> None:
     ):
         raise ValidationError(
             _("Enter up to 10 whole numbers of days between -60 and 365, e.g. [-3, 3, 10].")
+        )
+
+
+def validate_email_list(value) -> None:
+    """A list of e-mail addresses; the error names each one that is not an address."""
+    if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
+        raise ValidationError(_("Enter a list of e-mail addresses."), code="invalid")
+    bad = []
+    for address in value:
+        try:
+            validate_email(address)
+        except ValidationError:
+            bad.append(address)
+    if bad:
+        raise ValidationError(
+            _("Not an e-mail address: %(addresses)s"),
+            params={"addresses": ", ".join(bad)},
+            code="invalid",
         )

@@ -21,7 +21,8 @@ from contracts.services import (
     legal_accept,
     legal_document_publish,
 )
-from core.models import Tenant, User
+from core.api_keys import api_key_create
+from core.models import ApiKey, ApiScope, Tenant, User
 from core.roles import SYSTEM, ContactRole, StaffRole
 from core.services import staff_add, tenant_create
 from portal.demo_catalogue import (
@@ -35,6 +36,8 @@ from portal.demo_quotes import seed_quotes
 from subscriptions.periods import local_today
 
 DEMO_PASSWORD = "kontor-demo"  # noqa: S105 — documented in the README, demo data only
+# Acme's demo helpdesk key (every scope), documented in the README like the password.
+DEMO_API_KEY = "ktr_demoacme_kontor-demo-helpdesk-key"
 
 
 @dataclass(frozen=True)
@@ -251,7 +254,8 @@ def seed_demo() -> dict[str, int]:
                 self_registration_enabled=spec.slug == "acme",
                 # Acme lets quotes be approved from their e-mailed link; Globex asks to log in.
                 quote_link_approval=spec.slug == "acme",
-                notification_emails=[f"sales@{spec.slug}.test"],
+                notification_email=f"sales@{spec.slug}.test",
+                notification_cc_emails=[f"accounts@{spec.slug}.test"],
                 **spec.legal,
             )
             created["tenants"] += 1
@@ -295,6 +299,7 @@ def seed_demo() -> dict[str, int]:
         today = local_today(timezone.now(), tenant.timezone)
         seed_subscriptions(tenant, tariffs, today=today)
         seed_packages(tenant, today=today)
+        seed_api_key(tenant)
         seed_invoices(tenant, today=today)
         seed_quotes(tenant, tariffs, today=today)
         welcome, _pick = seed_payment_links(tenant, tariffs)
@@ -327,3 +332,17 @@ def _legal_texts(spec: DemoTenant) -> list[dict]:
             ),
         },
     ]
+
+
+def seed_api_key(tenant: Tenant) -> None:
+    """Acme's helpdesk reports usage with the documented demo key (`make run` prints a curl
+    command that uses it)."""
+    if tenant.slug != "acme" or ApiKey.objects.filter(tenant=tenant).exists():
+        return
+    api_key_create(
+        tenant=tenant,
+        name="Demo helpdesk",
+        scopes=[scope.value for scope in ApiScope],
+        actor=SYSTEM,
+        secret=DEMO_API_KEY,
+    )

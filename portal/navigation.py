@@ -1,5 +1,6 @@
 """The portal's sections, in menu order. A section whose feature has not landed yet is served by
-`views.section_pending`, which says so politely (never a 404)."""
+`views.section_pending`, which says so politely (never a 404). A section of a licence module
+is listed only while the business holds the module (its pages are 404s otherwise)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,9 @@ from dataclasses import dataclass
 
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
+
+from core.licence import LicenceModule, licence_enabled
+from core.models import Tenant
 
 
 @dataclass(frozen=True)
@@ -16,6 +20,7 @@ class Section:
     label: Promise
     icon: str  # a glyph from static/css/portal.css's small icon set
     intro: Promise
+    licence_module: LicenceModule | None = None
 
 
 SECTIONS: tuple[Section, ...] = (
@@ -33,6 +38,7 @@ SECTIONS: tuple[Section, ...] = (
         _("Order a module"),
         "cart",
         _("What you can order, with prices for your account; ordered in a few steps."),
+        LicenceModule.ORDERING,
     ),
     Section(
         "invoices",
@@ -54,6 +60,7 @@ SECTIONS: tuple[Section, ...] = (
         _("Quotes"),
         "edit",
         _("Quotes waiting for your approval, and those you approved."),
+        LicenceModule.QUOTES,
     ),
     Section(
         "credits",
@@ -61,6 +68,7 @@ SECTIONS: tuple[Section, ...] = (
         _("Credits"),
         "star",
         _("Your credit balance, credit packages and their use."),
+        LicenceModule.VIP_SUPPORT,
     ),
     Section(
         "payment_methods",
@@ -85,3 +93,15 @@ SECTIONS: tuple[Section, ...] = (
     ),
 )
 SECTIONS_BY_KEY = {section.key: section for section in SECTIONS}
+
+
+def sections_for(tenant: Tenant | None) -> list[Section]:
+    """The sections this business's customers see: those of modules it lacks left out."""
+    return [
+        s for s in SECTIONS if s.licence_module is None or licence_enabled(tenant, s.licence_module)
+    ]
+
+
+def licence_flags(tenant: Tenant | None) -> dict[str, bool]:
+    """For templates: `licence.quotes`, `licence.einvoicing`… say whether a module is on."""
+    return {module.value: licence_enabled(tenant, module) for module in LicenceModule}

@@ -340,3 +340,32 @@ LOGGING = {
     },
 }
 KONTOR_VERSION = "0.1.0"
+
+# The REST API (/api/v1/): API keys only (no session, so no CSRF), a rate per key, every error
+# as RFC 9457 problem details. KONTOR_API_RATE: requests per key, e.g. "120/min".
+KONTOR_API_RATE = env.str("KONTOR_API_RATE", default="120/min")
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": ["core.api_auth.ApiKeyAuthentication"],
+    "DEFAULT_PERMISSION_CLASSES": ["core.api_auth.HasScope"],
+    "DEFAULT_THROTTLE_CLASSES": ["core.api_auth.ApiKeyRateThrottle"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "EXCEPTION_HANDLER": "core.api.problem_exception_handler",
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "UNAUTHENTICATED_USER": None,
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Kontor usage API",
+    "DESCRIPTION": (
+        "Report tickets, conversations and live chats; read balances, department access and "
+        "departments. Authenticate with `Authorization: Bearer <API key>`."
+    ),
+    "VERSION": "1.0.0",
+    "SCHEMA_PATH_PREFIX": "/api/v1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "COMPONENT_SPLIT_REQUEST": True,
+    # Swagger UI and ReDoc from our own static files: no CDN, and the CSP allows only 'self'.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+}

@@ -26,6 +26,7 @@ urlpatterns = [
         for s in SECTIONS
         if s.key in PENDING_SECTIONS
     ],
+    path("api/v1/", include("portal.api_urls")),
     path("healthz", healthz, name="healthz"),
     path("i18n/setlang/", set_language, name="set_language"),
     path("accounts/", include("allauth.urls")),

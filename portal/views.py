@@ -14,10 +14,11 @@ from django.views.decorators.http import require_POST, require_safe
 from contracts import selectors as contract_selectors
 from contracts.access import SESSION_KEY, customer_required
 from contracts.views import may_edit_contract
+from core.licence import LicenceModule, licence_enabled
 from core.redirects import safe_next
 from core.roles import ContactRole, may, require
 from portal.forms import AccountCloseForm
-from portal.navigation import SECTIONS, SECTIONS_BY_KEY
+from portal.navigation import SECTIONS_BY_KEY, sections_for
 from subscriptions import services as subscription_services
 
 
@@ -43,8 +44,9 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "portal/dashboard.html",
         {
             "section_key": "dashboard",
-            "tiles": [s for s in SECTIONS if s.key != "dashboard"],
-            "may_request_quote": may(
+            "tiles": [s for s in sections_for(request.tenant) if s.key != "dashboard"],
+            "may_request_quote": licence_enabled(request.tenant, LicenceModule.QUOTES)
+            and may(
                 request.user,
                 "quote.request",
                 tenant=request.tenant,

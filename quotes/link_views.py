@@ -15,6 +15,7 @@ from django.views.decorators.http import require_POST
 from billing.documents.links import invoice_link_path
 from billing.payments.gateways import gateway_for
 from contracts.portal_links import EMAIL_PARAM, SCOPE_PARAM, document_portal_entry
+from core.licence import LicenceModule, licence_required
 from core.roles import SYSTEM
 from core.signing import LinkInvalid
 from quotes import selectors
@@ -90,6 +91,7 @@ def _link_page(request, quote: Quote, token: str, *, form=None, status=200) -> H
     )
 
 
+@licence_required(LicenceModule.QUOTES)
 def quote_by_link(request: HttpRequest, token: str) -> HttpResponse:
     quote = _linked(request, token)
     if quote is None:
@@ -97,6 +99,7 @@ def quote_by_link(request: HttpRequest, token: str) -> HttpResponse:
     return _link_page(request, quote, token)
 
 
+@licence_required(LicenceModule.QUOTES)
 def quote_by_link_pdf(request: HttpRequest, token: str) -> HttpResponse:
     quote = _linked(request, token)
     if quote is None:
@@ -104,6 +107,7 @@ def quote_by_link_pdf(request: HttpRequest, token: str) -> HttpResponse:
     return pdf_response(quote)
 
 
+@licence_required(LicenceModule.QUOTES)
 @require_POST
 def quote_link_approve(request: HttpRequest, token: str) -> HttpResponse:
     quote = _linked(request, token)
@@ -148,6 +152,7 @@ def _after_link_approval(request: HttpRequest, quote: Quote, back: str) -> HttpR
     return redirect(invoice_link_path(invoice))
 
 
+@licence_required(LicenceModule.QUOTES)
 def quote_link_decline(request: HttpRequest, token: str) -> HttpResponse:
     quote = _linked(request, token)
     if quote is None:

@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from contracts.access import customer_required
+from core.licence import LicenceModule, licence_required
 from core.roles import may
 from quotes import request_selectors
 from quotes.amounts import tariff_price
@@ -32,6 +33,7 @@ def _minimum_term(months: int) -> str:
     return ngettext("Minimum term %(n)s month", "Minimum term %(n)s months", months) % {"n": months}
 
 
+@licence_required(LicenceModule.QUOTES)
 @customer_required
 def quote_request_new(request: HttpRequest) -> HttpResponse:
     if not _may_request(request):
@@ -78,6 +80,7 @@ def quote_request_new(request: HttpRequest) -> HttpResponse:
     )
 
 
+@licence_required(LicenceModule.QUOTES)
 @customer_required
 def quote_request_list(request: HttpRequest) -> HttpResponse:
     requests = list(
@@ -90,6 +93,7 @@ def quote_request_list(request: HttpRequest) -> HttpResponse:
     )
 
 
+@licence_required(LicenceModule.QUOTES)
 @customer_required
 def quote_request_detail(request: HttpRequest, request_id: int) -> HttpResponse:
     quote_request = get_object_or_404(

@@ -18,6 +18,7 @@ from billing.documents.calculations import issued_tax_by_rate, totals
 from billing.documents.models import PAYABLE, Invoice
 from billing.payments.gateways import gateway_for
 from contracts.access import customer_required
+from core.licence import LicenceModule, licence_required
 from core.middleware import client_ip
 from core.roles import may
 from quotes import selectors
@@ -160,6 +161,7 @@ def _may_approve(request: HttpRequest) -> bool:
     )
 
 
+@licence_required(LicenceModule.QUOTES)
 @customer_required
 def quote_list(request: HttpRequest) -> HttpResponse:
     quotes = list(selectors.quote_list(tenant=request.tenant, customer=request.customer))
@@ -210,16 +212,19 @@ def _detail(request: HttpRequest, quote: Quote, *, form=None, status: int = 200)
     )
 
 
+@licence_required(LicenceModule.QUOTES)
 @customer_required
 def quote_detail(request: HttpRequest, quote_id: int) -> HttpResponse:
     return _detail(request, _quote(request, quote_id))
 
 
+@licence_required(LicenceModule.QUOTES)
 @customer_required
 def quote_pdf(request: HttpRequest, quote_id: int) -> FileResponse:
     return pdf_response(_quote(request, quote_id))
 
 
+@licence_required(LicenceModule.QUOTES)
 @customer_required
 @require_POST
 def quote_approve_view(request: HttpRequest, quote_id: int) -> HttpResponse:
@@ -279,6 +284,7 @@ def _after_approval(request: HttpRequest, quote: Quote) -> HttpResponse:
     return redirect("invoice_detail", invoice_id=invoice.pk)
 
 
+@licence_required(LicenceModule.QUOTES)
 @customer_required
 def quote_decline_view(request: HttpRequest, quote_id: int) -> HttpResponse:
     """Asks first (with an optional reason), then declines."""

@@ -16,6 +16,7 @@ from django.utils.translation import pgettext_lazy
 
 from contracts.models import Customer
 from core.admin_base import CreatedByServiceAdmin, TenantScopedAdmin, TenantScopedInline
+from core.licence import LicenceModule
 
 # Registers DiscountCodeAdmin and the paid-support pages (departments, packages, purchased
 # packages): the admin's autodiscovery imports admin.py only.
@@ -648,6 +649,7 @@ class LedgerEntryForm(forms.ModelForm):
 
 @admin.register(CreditLedgerEntry)
 class CreditLedgerEntryAdmin(CreatedByServiceAdmin):
+    licence_module = LicenceModule.VIP_SUPPORT
     view_action = "credits.view"
     add_action = "credits.adjust"
     audit_name = "credits"

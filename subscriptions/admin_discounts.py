@@ -12,6 +12,7 @@ from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
 from core.admin_base import TenantScopedAdmin
+from core.licence import LicenceModule
 from subscriptions.discounts import normalize_code
 from subscriptions.models import DiscountCode, DiscountKind
 
@@ -57,6 +58,9 @@ class DiscountCodeForm(forms.ModelForm):
 
 @admin.register(DiscountCode)
 class DiscountCodeAdmin(TenantScopedAdmin):
+    # Codes are redeemed only at self-service checkout (catalogue orders, payment links):
+    # without that module nobody could use one. Subscriptions that carry one keep it.
+    licence_module = LicenceModule.ORDERING
     view_action = "catalogue.view"
     add_action = change_action = delete_action = "catalogue.manage"
     audit_name = "discount_code"

@@ -19,6 +19,7 @@ from subscriptions.access import (
     department_access_switch_off_packaged,
     department_access_switch_on_for_purchase,
 )
+from subscriptions.alerts import low_balance_check
 from subscriptions.models import (
     CREDITS_MAX,
     CreditAccount,
@@ -32,7 +33,6 @@ from subscriptions.models import (
 )
 from subscriptions.orders import order_create
 from subscriptions.purchases import purchase_credits_draw, purchases_forfeit
-from subscriptions.tasks import send_package_purchase_emails
 
 RENEWAL_WINDOW_DAYS = 30  # a subscription package can be bought again in its last 30 days
 
@@ -89,13 +89,14 @@ def package_purchase(
     *,
     customer: Customer,
     package: Package,
-    actor: User,
+    actor: User | SystemActor,
     today: date,
     confirm_forfeit: bool = False,
     as_contact: bool = True,
 ) -> Order:
     """Buy a package: credits are added (or the period extended) at once; an order with the
-    price is opened for the invoice (paid once payments land); both sides are e-mailed."""
+    price is opened for the invoice (paid once payments land). Invoicing it e-mails both sides
+    (billing.payments.checkout.package_purchase_invoiced)."""
     require(
         actor,
         "package.buy" if as_contact else "credits.adjust",
@@ -137,7 +138,7 @@ def package_purchase(
         delta=delta,
         balance_after=account.balance,
         package=package,
-        actor=actor,
+        actor=acting_user(actor),  # nobody for SYSTEM (an automatic top-up)
         reference=package.name,
     )
     order = order_create(
@@ -169,8 +170,6 @@ def package_purchase(
             "valid_until": account.valid_until,
         },
     )
-
-    transaction.on_commit(lambda: send_package_purchase_emails.delay(order.pk))
     return order
 
 
@@ -240,6 +239,7 @@ def credits_use(
     purchase_credits_draw(customer=customer, credits=-delta)
     account.balance += delta
     account.save(update_fields=["balance"])
+    low_balance_check(account, delta=delta, tenant=customer.tenant)
     audit_record(
         tenant=customer.tenant,
         actor=actor,
@@ -280,6 +280,7 @@ def credits_adjust(
     if account.kind == "" and delta > 0:
         account.kind = PackageKind.CREDITS
     account.save(update_fields=["balance", "kind"])
+    low_balance_check(account, delta=delta, tenant=customer.tenant)
     entry = CreditLedgerEntry.objects.create(
         tenant=customer.tenant,
         customer=customer,

@@ -24,3 +24,13 @@ class PackageBuyForm(forms.Form):
         required=False,
         label=_("I understand that what is left of my current package is forfeited."),
     )
+
+
+class AutoTopupForm(forms.Form):
+    """The credit package bought automatically when the balance runs low; empty: off."""
+
+    package = forms.ModelChoiceField(queryset=None, required=False, label=_("Buy automatically"))
+
+    def __init__(self, *args, packages, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["package"].queryset = packages

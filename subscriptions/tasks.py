@@ -21,20 +21,21 @@ def apply_due_subscription_changes() -> dict[str, int]:
 
 
 @shared_task(acks_late=True)
-def send_package_purchase_emails(order_id: int) -> int:
-    """Tell the customer and the business about a package purchase (run after commit)."""
-    from subscriptions.emails import send_package_purchase
-
-    return send_package_purchase(order_id)
-
-
-@shared_task(acks_late=True)
 def send_subscription_confirmation(event_id: int) -> int:
     """Confirm an order, a tariff change, a cancellation or its withdrawal by e-mail to the
     customer and the business (run after commit; sends nothing when already sent)."""
     from subscriptions.emails import send_subscription_confirmation as send
 
     return send(event_id)
+
+
+@shared_task(acks_late=True)
+def send_low_balance_alert(account_id: int, crossing: int, balance: int) -> int:
+    """Tell the customer and the business that the credit balance fell below the business's
+    threshold (run after commit; sends nothing for a crossing already e-mailed)."""
+    from subscriptions.alerts import send_low_balance
+
+    return send_low_balance(account_id, crossing, balance)
 
 
 @shared_task(acks_late=True)

@@ -28,11 +28,12 @@ from billing.documents.xrechnung import (
     invoice_xrechnung_xml,
     xrechnung_filename,
 )
-from contracts.models import DocumentDelivery, EInvoiceFormat
+from contracts.models import Customer, DocumentDelivery, EInvoiceFormat
 from contracts.portal_links import document_link_query
 from core.audit import audit_record
 from core.emails import templated_message
-from core.models import User
+from core.licence import LicenceModule, licence_enabled
+from core.models import Tenant, User
 from core.roles import require
 from core.tenancy import tenant_host
 
@@ -73,9 +74,16 @@ def invoice_message(
     if attach:
         stored = invoice_pdf(invoice)
         message.attach(f"{invoice.number}.pdf", stored.pdf.open("rb").read(), "application/pdf")
-    if customer.einvoice_format == EInvoiceFormat.XRECHNUNG:
+    if _sends_xrechnung(customer, tenant):
         _attach_xrechnung(message, invoice)
     return message
+
+
+def _sends_xrechnung(customer: Customer, tenant: Tenant) -> bool:
+    """The customer chose XRechnung, and the business's licence includes e-invoicing."""
+    return customer.einvoice_format == EInvoiceFormat.XRECHNUNG and licence_enabled(
+        tenant, LicenceModule.EINVOICING
+    )
 
 
 def _attach_xrechnung(message: EmailMultiAlternatives, document: Invoice | CreditNote) -> None:
@@ -161,7 +169,7 @@ def send_credit_note_issued(note_id: int) -> bool:
             stored = credit_note_pdf(note)
             with stored.pdf.open("rb") as pdf:
                 message.attach(f"{note.number}.pdf", pdf.read(), "application/pdf")
-        if customer.einvoice_format == EInvoiceFormat.XRECHNUNG:
+        if _sends_xrechnung(customer, tenant):
             _attach_xrechnung(message, note)
         CreditNoteDelivery.objects.create(
             tenant=tenant, credit_note=note, recipients=recipients, attached=attach

@@ -25,6 +25,7 @@ from django.utils import timezone
 from billing.documents.emails import send_credit_note_issued, send_invoice_issued
 from billing.documents.models import CreditNote, Invoice
 from billing.documents.pdf import credit_note_pdf, credit_note_xml, invoice_pdf, invoice_xml
+from core.licence import LicenceModule, licence_enabled
 from core.models import EInvoiceChannel, Tenant
 
 
@@ -118,8 +119,11 @@ def register_channel(name: str, factory: Callable[[], TransmissionChannel]) -> N
 
 def channel_for(tenant: Tenant) -> TransmissionChannel:
     """The business's channel; e-mail when its setting names none that is registered, so an
-    invoice always goes out the way it always did."""
-    factory = CHANNELS.get(tenant.einvoice_channel) or CHANNELS[EInvoiceChannel.EMAIL]
+    invoice always goes out the way it always did. Without the e-invoicing module, e-mail too."""
+    channel = tenant.einvoice_channel
+    if not licence_enabled(tenant, LicenceModule.EINVOICING):
+        channel = EInvoiceChannel.EMAIL
+    factory = CHANNELS.get(channel) or CHANNELS[EInvoiceChannel.EMAIL]
     return factory()
 
 

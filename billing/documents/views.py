@@ -20,6 +20,7 @@ from billing.documents.xrechnung import (
     xrechnung_filename,
 )
 from contracts.access import customer_required
+from core.licence import LicenceModule, licence_required
 from core.roles import may
 from core.signing import LinkInvalid
 from subscriptions import selectors as subscription_selectors
@@ -95,6 +96,7 @@ def invoice_pdf_download(request: HttpRequest, invoice_id: int) -> FileResponse:
     return pdf_download(invoice_pdf(invoice))
 
 
+@licence_required(LicenceModule.EINVOICING)
 @customer_required
 def invoice_xml_download(request: HttpRequest, invoice_id: int) -> HttpResponse:
     """The invoice's EN 16931 e-invoice (CII XML), the one its PDF carries."""
@@ -111,6 +113,7 @@ def xml_download(xml: bytes, number: str, filename: str = "") -> HttpResponse:
     return response
 
 
+@licence_required(LicenceModule.EINVOICING)
 @customer_required
 def invoice_xrechnung_download(request: HttpRequest, invoice_id: int) -> HttpResponse:
     """The invoice as an XRechnung (CII), for German public buyers and those who ask for it."""
@@ -120,6 +123,7 @@ def invoice_xrechnung_download(request: HttpRequest, invoice_id: int) -> HttpRes
     return xrechnung_response(request, invoice, invoice_xrechnung_xml)
 
 
+@licence_required(LicenceModule.EINVOICING)
 @customer_required
 def credit_note_xrechnung_download(request: HttpRequest, note_id: int) -> HttpResponse:
     note = get_object_or_404(
@@ -151,6 +155,7 @@ def credit_note_pdf_download(request: HttpRequest, note_id: int) -> FileResponse
     return pdf_download(credit_note_pdf(note))
 
 
+@licence_required(LicenceModule.EINVOICING)
 @customer_required
 def credit_note_xml_download(request: HttpRequest, note_id: int) -> HttpResponse:
     """The credit note's EN 16931 e-invoice (CII XML, type 381), the one its PDF carries."""
@@ -191,12 +196,14 @@ def recurring_invoices(request: HttpRequest) -> HttpResponse:
     return render(request, "billing/recurring.html", {"section_key": "invoices", "rows": rows})
 
 
+@licence_required(LicenceModule.VIP_SUPPORT)
 @customer_required
 def credit_overview(request: HttpRequest) -> HttpResponse:
     """Credits: the packages (subscriptions app) and the money credit from credit notes. It
     lives here because billing builds on subscriptions, never the other way round."""
     customer = request.customer
-    return render(
+    # A TemplateResponse: payments adds the automatic top-up it offers (package_views).
+    return TemplateResponse(
         request,
         "subscriptions/credits.html",
         {

@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from billing.ordering.models import Checkout, CheckoutStatus, PaymentLink
 from core.admin_base import TenantScopedAdmin, TenantScopedInline
+from core.licence import LicenceModule
 from core.tenancy import link_base
 from subscriptions.models import Tariff
 
@@ -83,6 +84,7 @@ class CheckoutInline(TenantScopedInline):
     fields = ["customer", "tariff", "status", "created_at", "completed_at"]
     readonly_fields = fields
     view_action = "catalogue.view"
+    licence_module = LicenceModule.ORDERING
     verbose_name_plural = _("checkouts through this link")
 
     def get_queryset(self, request: HttpRequest) -> QuerySet:
@@ -101,6 +103,7 @@ class CheckoutInline(TenantScopedInline):
 
 @admin.register(PaymentLink)
 class PaymentLinkAdmin(TenantScopedAdmin):
+    licence_module = LicenceModule.ORDERING
     form = PaymentLinkForm
     view_action = "catalogue.view"
     add_action = change_action = delete_action = "catalogue.manage"

@@ -33,6 +33,7 @@ from billing.ordering.links import (
 from billing.ordering.models import PaymentLink
 from contracts.access import SESSION_KEY, current_contact
 from contracts.portal_links import is_staff_somewhere_here, login_url
+from core.licence import LicenceModule, licence_required
 from core.middleware import client_ip
 from core.money import round_money
 from core.roles import may
@@ -164,6 +165,7 @@ def _sign_up(request: HttpRequest, link: PaymentLink, form: LinkSignUpForm, toda
     return _to_checkout(link, form.chosen_tariff())
 
 
+@licence_required(LicenceModule.ORDERING)
 @never_cache
 @require_http_methods(["GET", "HEAD", "POST"])
 def payment_link(request: HttpRequest, slug: str) -> HttpResponse:
@@ -214,6 +216,7 @@ def payment_link(request: HttpRequest, slug: str) -> HttpResponse:
     )
 
 
+@licence_required(LicenceModule.ORDERING)
 @require_safe
 def payment_link_image(request: HttpRequest, slug: str) -> FileResponse:
     """The module's picture on the link's page, for visitors who are not logged in yet."""

@@ -33,6 +33,7 @@ from billing.payments.models import AttemptStatus, PaymentAttempt
 from billing.payments.services import attempt_refresh
 from contracts.access import customer_required
 from contracts.selectors import legal_documents_pending
+from core.licence import LicenceModule, licence_required
 from core.money import format_money
 from core.roles import may
 from subscriptions.module_data import module_fields
@@ -50,6 +51,7 @@ def _may_order(request: HttpRequest) -> bool:
     )
 
 
+@licence_required(LicenceModule.ORDERING)
 @customer_required
 def catalogue_page(request: HttpRequest) -> HttpResponse:
     return render(
@@ -65,6 +67,7 @@ def catalogue_page(request: HttpRequest) -> HttpResponse:
 
 
 # The review accepts the business's pending terms itself: not sent to the terms page first.
+@licence_required(LicenceModule.ORDERING)
 @customer_required(legal_exempt=True)
 def checkout_review_page(request: HttpRequest, tariff_id: int) -> HttpResponse:
     tariff = get_object_or_404(selectors.tariffs_on_sale(tenant=request.tenant), pk=tariff_id)
@@ -168,6 +171,7 @@ def _checkout(request: HttpRequest, key) -> Checkout:
     return checkout
 
 
+@licence_required(LicenceModule.ORDERING)
 @customer_required(legal_exempt=True)
 def checkout_detail(request: HttpRequest, key) -> HttpResponse:
     """Pay the first invoice of an open checkout (again, after a decline)."""
@@ -263,6 +267,7 @@ def _pay_outcome(
     return render(request, "ordering/checkout_pay.html", context)
 
 
+@licence_required(LicenceModule.ORDERING)
 @customer_required(legal_exempt=True)
 @require_POST
 def checkout_confirmed(request: HttpRequest, key) -> HttpResponse:

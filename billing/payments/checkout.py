@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 
 from billing.documents.models import Invoice, InvoiceStatus
 from billing.documents.services import invoice_add_line, invoice_create_draft, invoice_finalize
+from billing.payments.tasks import send_package_purchase_emails
 from core.audit import audit_record
 from core.models import Tenant, User
 from core.roles import SYSTEM, SystemActor, require
@@ -122,7 +123,7 @@ def invoice_pending_orders(*, tenant: Tenant, today: date, customer=None) -> int
 
 @transaction.atomic
 def package_purchase_invoiced(
-    *, customer, package, actor: User, today: date, confirm_forfeit: bool
+    *, customer, package, actor: User | SystemActor, today: date, confirm_forfeit: bool
 ) -> Invoice:
     """Buy a package and issue its invoice in one step: both happen, or neither."""
 
@@ -133,4 +134,7 @@ def package_purchase_invoiced(
         today=today,
         confirm_forfeit=confirm_forfeit,
     )
-    return order_invoice(order=order, actor=actor, today=today)
+    invoice = order_invoice(order=order, actor=actor, today=today)
+    # The e-mails name the invoice and link to it: sent once both are committed.
+    transaction.on_commit(lambda: send_package_purchase_emails.delay(order.pk, invoice.pk))
+    return invoice

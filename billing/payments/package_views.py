@@ -7,22 +7,27 @@ from __future__ import annotations
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.response import TemplateResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
 
+from billing.documents import views as documents_views
 from billing.payments import selectors
+from billing.payments.auto_topup import auto_topup_offered
 from billing.payments.checkout import package_purchase_invoiced
 from billing.payments.gateways import gateway_for
 from billing.payments.services import invoice_pay
 from billing.payments.views.pay import pay_outcome
 from contracts.access import customer_required
+from core.licence import LicenceModule, licence_required
 from core.roles import may
-from subscriptions import credits
+from subscriptions import alerts, credits
 from subscriptions import selectors as subscription_selectors
-from subscriptions.forms import PackageBuyForm
+from subscriptions.forms import AutoTopupForm, PackageBuyForm
 
 
 class PackagePayForm(PackageBuyForm):
@@ -45,6 +50,45 @@ class PackagePayForm(PackageBuyForm):
         return self.methods[self.cleaned_data["method"]]
 
 
+def credit_overview(request: HttpRequest) -> HttpResponse:
+    """The Credits page (billing.documents, which checks the login), with the automatic top-up
+    where the business offers it: whether it takes cards is for payments, a floor up, to say."""
+    response = documents_views.credit_overview(request)
+    if isinstance(response, TemplateResponse) and response.context_data is not None:
+        response.context_data["auto_topup_offered"] = auto_topup_offered(request.tenant)
+    return response
+
+
+@require_POST
+@licence_required(LicenceModule.VIP_SUPPORT)
+@customer_required
+def auto_topup_change(request: HttpRequest) -> HttpResponse:
+    """Credits page: choose the credit package bought automatically, or turn it off."""
+    if not auto_topup_offered(request.tenant):
+        raise Http404
+    customer = request.customer
+    if not may(request.user, "package.buy", tenant=request.tenant, customer_id=customer.pk):
+        raise PermissionDenied
+    form = AutoTopupForm(request.POST, packages=alerts.auto_topup_packages(request.tenant))
+    if not form.is_valid():
+        raise Http404  # the page offers only this business's packages: anything else is forged
+    package = form.cleaned_data["package"]
+    try:
+        alerts.auto_topup_set(customer=customer, package=package, actor=request.user)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(
+            request,
+            _("%(package)s is bought automatically when your balance runs low.")
+            % {"package": package.name}
+            if package
+            else _("Automatic top-up is off."),
+        )
+    return redirect("credits")
+
+
+@licence_required(LicenceModule.VIP_SUPPORT)
 @customer_required
 def package_buy(request: HttpRequest, package_id: int) -> HttpResponse:
     package = get_object_or_404(

@@ -9,6 +9,7 @@ from billing.documents.pdf import receipt_pdf
 from billing.payments.models import Gateway, PaymentSettings, Receipt, RefundStatus
 from core.jobs import each_business_on_its_day
 from core.models import Tenant
+from subscriptions.tasks import send_low_balance_alert
 
 
 @shared_task(name="billing.tasks.store_receipt_pdf", acks_late=True)
@@ -53,6 +54,22 @@ def charge_invoices(invoice_ids: list[int]) -> int:
             continue
         charged += attempt is not None
     return charged
+
+
+@shared_task(name="billing.tasks.auto_topup", acks_late=True)
+def auto_topup(account_id: int, crossing: int, balance: int) -> bool:
+    """Enqueued by name by subscriptions/alerts.py when a balance with an automatic top-up
+    chosen falls below the threshold: buy the top-up once for that crossing, then send the
+    low-balance alert (which says whether a top-up was started). Safe to run twice."""
+    from billing.payments.auto_topup import auto_topup_buy
+
+    try:
+        bought = auto_topup_buy(account_id=account_id, crossing=crossing) is not None
+    except Exception:  # the alert goes out all the same; nothing was bought
+        logging.getLogger(__name__).exception("Automatic top-up of account %s failed", account_id)
+        bought = False
+    send_low_balance_alert.delay(account_id, crossing, balance)
+    return bought
 
 
 @shared_task(name="billing.tasks.run_dunning", acks_late=True)
@@ -140,3 +157,12 @@ def send_card_expiry_notice(card_id: int, exp_year: int, exp_month: int) -> bool
     from billing.payments.dunning import card_expiry_notice_send
 
     return card_expiry_notice_send(card_id, exp_year, exp_month)
+
+
+@shared_task(name="billing.tasks.send_package_purchase_emails", acks_late=True)
+def send_package_purchase_emails(order_id: int, invoice_id: int) -> int:
+    """After a package purchase and its invoice are committed: tell the buyer and the business
+    (sends nothing when already sent)."""
+    from billing.payments.purchase_emails import send_package_purchase
+
+    return send_package_purchase(order_id, invoice_id)

@@ -1,3 +1,4 @@
+from core.models.api_key import ApiKey, ApiScope
 from core.models.audit import AuditEntry
 from core.models.membership import StaffMembership
 from core.models.party import LegalIdentity
@@ -13,6 +14,8 @@ from core.models.user import User
 
 __all__ = [
     "SMALL_BUSINESS_COUNTRY",
+    "ApiKey",
+    "ApiScope",
     "AuditEntry",
     "Domain",
     "EInvoiceChannel",

@@ -17,6 +17,7 @@ from core.validators import (
     number_formats_may_collide,
     validate_bic,
     validate_currency,
+    validate_email_list,
     validate_iban,
     validate_number_format,
     validate_reminder_days,
@@ -292,6 +293,18 @@ class Tenant(LegalIdentity):
         ],
         default="immediate",
     )
+    # Credits: below this balance the customer and the business are e-mailed (and a customer's
+    # automatic top-up starts). Empty: no alerts. At least 1, since a balance is never below 0.
+    low_balance_threshold = models.PositiveIntegerField(
+        _("low-balance alert below (credits)"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1)],
+        help_text=_(
+            "When a customer's credit balance falls below this, the customer and your "
+            "notification addresses are e-mailed once. Empty: no alerts."
+        ),
+    )
 
     link_validity_days = models.PositiveSmallIntegerField(
         _("e-mailed links stay valid for (days)"),
@@ -305,11 +318,19 @@ class Tenant(LegalIdentity):
         validators=[validate_reminder_days],
         help_text=_("Negative: before the due date, e.g. [-3, 3, 10, 20]. Empty: no reminders."),
     )
-    notification_emails = models.JSONField(
-        _("notification addresses"),
-        default=list,
+    # Where the business is told about purchases, cancellations and quote requests; read both
+    # through `notification_emails`.
+    notification_email = models.EmailField(
+        _("general notification address"),
         blank=True,
         help_text=_("Where the business is told about purchases and cancellations."),
+    )
+    notification_cc_emails = models.JSONField(
+        _("CC addresses"),
+        default=list,
+        blank=True,
+        validators=[validate_email_list],
+        help_text=_("Also told about purchases and cancellations, each in a message of its own."),
     )
 
     # Licence: set by the platform operator, not by the business (core/licence.py)
@@ -412,6 +433,18 @@ class Tenant(LegalIdentity):
             )
         if errors:
             raise ValidationError(errors, code="number_collision")
+
+    @property
+    def notification_emails(self) -> list[str]:
+        """Every notification address: the general one first, then the CC addresses, each once
+        (addresses compare case-insensitively)."""
+        addresses: list[str] = []
+        seen: set[str] = set()
+        for address in [self.notification_email, *self.notification_cc_emails]:
+            if address and address.lower() not in seen:
+                seen.add(address.lower())
+                addresses.append(address)
+        return addresses
 
     @property
     def address_lines(self) -> list[str]:

@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.utils.html import format_html_join
 from django.utils.translation import gettext_lazy as _
 
+from core.licence import LicenceModule, licence_admin_allows
 from quotes.models import Quote
 
 
@@ -38,13 +39,17 @@ class QuoteOriginMixin:
     def quote_origin(self, obj) -> str:
         return _links(self.quotes_of(obj))
 
+    def _shows_origin(self, request: HttpRequest, obj) -> bool:
+        # Without the quotes module its pages do not exist: no link to them either.
+        return obj is not None and licence_admin_allows(request, LicenceModule.QUOTES)
+
     def get_readonly_fields(self, request: HttpRequest, obj=None):
         readonly = list(super().get_readonly_fields(request, obj))
-        return [*readonly, "quote_origin"] if obj is not None else readonly
+        return [*readonly, "quote_origin"] if self._shows_origin(request, obj) else readonly
 
     def get_fields(self, request: HttpRequest, obj=None):
         fields = list(super().get_fields(request, obj))
-        if obj is not None and "quote_origin" not in fields:
+        if self._shows_origin(request, obj) and "quote_origin" not in fields:
             fields.append("quote_origin")
         return fields
 

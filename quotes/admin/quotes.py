@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from core.admin_base import CreatedByServiceAdmin, TenantScopedInline
+from core.licence import LicenceModule
 from quotes.admin.actions import QuoteActions, business_today
 from quotes.admin.forms import OneOffLineForm, QuoteAddForm, RecurringLineForm
 from quotes.admin.shown import BR, QuoteShown, amount
@@ -138,6 +139,7 @@ class RecurringLineInline(DraftLinesInline):
 
 @admin.register(Quote)
 class QuoteAdmin(QuoteActions, QuoteShown, CreatedByServiceAdmin):
+    licence_module = LicenceModule.QUOTES
     view_action = "quotes.view"
     add_action = change_action = "quotes.manage"
     audit_name = "quote"

@@ -16,6 +16,7 @@ from django.utils.text import Truncator
 from django.utils.translation import gettext_lazy as _
 
 from core.admin_base import ReadOnlyAdmin, TenantScopedAdmin
+from core.licence import LicenceModule
 from quotes.admin.actions import refusal
 from quotes.models import QuoteRequest, RequestStatus
 from quotes.requests import quote_request_close, quote_request_to_draft
@@ -42,6 +43,7 @@ BR = mark_safe("<br>")  # a constant, nothing from the data in it
 
 @admin.register(QuoteRequest)
 class QuoteRequestAdmin(ReadOnlyAdmin, TenantScopedAdmin):
+    licence_module = LicenceModule.QUOTES
     view_action = "quotes.view"
     list_display = [
         "__str__",

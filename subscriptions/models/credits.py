@@ -97,6 +97,30 @@ class CreditAccount(models.Model):
         related_name="+",
         verbose_name=_("package"),
     )
+    # Low-balance alerts (subscriptions/alerts.py), decided under this row's lock: a crossing is
+    # the balance falling from at or above the business's threshold to below it. Each one is
+    # numbered; the e-mail and the automatic top-up record the number they were done for, so a
+    # retried task or a second crossing racing the first never does either twice.
+    low_balance_crossings = models.PositiveIntegerField(_("times below the threshold"), default=0)
+    low_balance_alerted = models.PositiveIntegerField(_("last crossing e-mailed"), default=0)
+    auto_topup_package = models.ForeignKey(
+        Package,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("automatic top-up"),
+        help_text=_("Bought again with the saved default card when the balance runs low."),
+    )
+    auto_topup_crossing = models.PositiveIntegerField(_("last crossing topped up"), default=0)
+    auto_topup_order = models.ForeignKey(
+        "subscriptions.Order",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("last automatic top-up"),
+    )
 
     class Meta:
         verbose_name = _("credit account")

@@ -134,6 +134,14 @@ class UsageRecord(models.Model):
         verbose_name=_("ledger entry"),
     )
     created_at = models.DateTimeField(_("reported"), auto_now_add=True)
+    api_key = models.ForeignKey(
+        "core.ApiKey",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("reported with"),
+    )
 
     class Meta:
         verbose_name = _("usage")

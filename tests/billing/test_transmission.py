@@ -104,3 +104,10 @@ def test_e_mail_sends_a_credit_note_once(world):
     assert (first.status, again.status) == (TransmissionStatus.SENT, TransmissionStatus.NOT_SENT)
     assert len(mail.outbox) == 1 and note.number in mail.outbox[0].body
     assert EmailChannel().status(first) == TransmissionStatus.SENT
+
+
+def test_without_the_e_invoicing_module_a_chosen_channel_gives_way_to_e_mail(world, recording):
+    world.acme.einvoice_channel = recording.name
+    assert channel_for(world.acme) is recording
+    world.acme.licence_modules = [m for m in world.acme.licence_modules if m != "einvoicing"]
+    assert isinstance(channel_for(world.acme), EmailChannel)

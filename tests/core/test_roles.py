@@ -56,6 +56,7 @@ EXPECTED_STAFF = {
     "staff.manage": "owner",
     "tenant.view": "support",
     "tenant.change": "owner",
+    "api_keys.manage": "owner",
 }
 EXPECTED_CONTACT = {
     "portal.view": "member",

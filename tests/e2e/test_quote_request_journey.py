@@ -67,6 +67,6 @@ def test_a_customer_requests_a_quote_and_the_business_is_emailed(
 
     run_tasks(until=lambda: len(notices()) >= 1)
     (message,) = notices()
-    assert message.to == ["sales@acme.test"]
+    assert message.to == ["sales@acme.test", "accounts@acme.test"]  # general, then CC
     assert request.customer.name in message.subject
     assert "Helpdesk — Team × 3, + Extra agent" in message.body

@@ -254,8 +254,8 @@ class TestTheStaffEmail:
     def test_the_notification_addresses_are_emailed_once_even_if_the_task_runs_twice(
         self, world, catalogue, eager_tasks, django_capture_on_commit_callbacks
     ):
-        world.acme.notification_emails = ["sales@acme.test"]
-        world.acme.save(update_fields=["notification_emails"])
+        world.acme.notification_email = "sales@acme.test"
+        world.acme.save(update_fields=["notification_email"])
         team = catalogue["team"]
         with django_capture_on_commit_callbacks(execute=True):
             post_request(
@@ -280,8 +280,8 @@ class TestTheStaffEmail:
     def test_without_notification_addresses_billing_staff_and_up_are_emailed(
         self, world, catalogue, eager_tasks, django_capture_on_commit_callbacks
     ):
-        world.acme.notification_emails = []
-        world.acme.save(update_fields=["notification_emails"])
+        world.acme.notification_email, world.acme.notification_cc_emails = "", []
+        world.acme.save(update_fields=["notification_email", "notification_cc_emails"])
         with django_capture_on_commit_callbacks(execute=True):
             quote_request_create(customer=world.alpha, actor=world.alice, items=[], note="Hello")
         (message,) = mail.outbox

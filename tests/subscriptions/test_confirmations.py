@@ -39,7 +39,7 @@ def _frozen():
 def notified(world, eager_tasks):
     """Acme writes in German to its ops address; Alpha reads French."""
     world.acme.locale = "de"
-    world.acme.notification_emails = ["ops@acme.test"]
+    world.acme.notification_email = "ops@acme.test"
     world.acme.save()
     world.alpha.language = "fr"
     world.alpha.save()

@@ -237,7 +237,7 @@ def test_the_backfill_rebuilds_purchases_from_the_ledger(world, ten, five, month
     from django.apps import apps
 
     backfill = import_module(
-        "subscriptions.migrations.0009_access_backfill_package_purchases"
+        "subscriptions.migrations.0011_access_backfill_package_purchases"
     ).backfill
     buy(world, ten)
     buy(world, five)

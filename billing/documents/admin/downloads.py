@@ -20,12 +20,15 @@ from billing.documents.xrechnung import (
     invoice_xrechnung_xml,
     xrechnung_filename,
 )
+from core.licence import LicenceModule, licence_admin_allows, licence_admin_required
 
 DOWNLOADS = (
     ("pdf", _("PDF")),
     ("xml", _("Factur-X XML")),
     ("xrechnung", _("XRechnung XML")),
 )
+# The downloads only the e-invoicing licence module offers (the PDF is always there).
+EINVOICE_KINDS = frozenset({"xml", "xrechnung"})
 # kind -> (stored PDF, the XML it carries, XRechnung), per document type
 _BUILDERS: dict[type, tuple[Callable, Callable, Callable]] = {
     Invoice: (invoice_pdf, invoice_xml, invoice_xrechnung_xml),
@@ -50,7 +53,10 @@ class DocumentDownloads:
         return [
             path(
                 f"<int:object_id>/{kind}/",
-                self.admin_site.admin_view(view),
+                licence_admin_required(
+                    LicenceModule.EINVOICING if kind in EINVOICE_KINDS else None,
+                    self.admin_site.admin_view(view),
+                ),
                 name=self._download_name(kind),
             )
             for kind, view in views.items()
@@ -60,9 +66,11 @@ class DocumentDownloads:
         extra_context = dict(extra_context or {})
         document = self.get_object(request, object_id) if str(object_id).isdigit() else None
         if document is not None and document.number:
+            einvoicing = licence_admin_allows(request, LicenceModule.EINVOICING)
             extra_context["downloads"] = [
                 (label, reverse(f"admin:{self._download_name(kind)}", args=[document.pk]))
                 for kind, label in DOWNLOADS
+                if einvoicing or kind not in EINVOICE_KINDS
             ]
         return super().change_view(request, object_id, form_url, extra_context)
 

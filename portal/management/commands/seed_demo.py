@@ -1,16 +1,20 @@
+import json
 import os
 from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.management.base import BaseCommand
 from django.urls import reverse
+from django.utils import timezone
 
 from billing.models import PaymentLink
-from contracts.models import Contact
+from contracts.models import Contact, Customer
 from contracts.portal_links import contact_may_use_portal_link, portal_link_copy
-from core.models import Tenant
+from core.models import ApiKey, Tenant
 from core.roles import SYSTEM
-from portal.demo import DEMO_PASSWORD, demo_logins, seed_demo
+from portal.demo import DEMO_API_KEY, DEMO_PASSWORD, DEMO_TENANTS, demo_logins, seed_demo
+from subscriptions.models import Department
+from subscriptions.usage import usage_check
 
 
 class Command(BaseCommand):
@@ -43,6 +47,7 @@ class Command(BaseCommand):
             self.stdout.write(f"    {email:<24} {what}")
         self._portal_link(port)
         self._payment_link(port)
+        self._api_curl(port)
 
     def _portal_link(self, port: str) -> None:
         """A fresh single-use portal link of the first demo customer, to try one (audited like
@@ -76,6 +81,43 @@ class Command(BaseCommand):
         self.stdout.write("")
         self.stdout.write(f'Payment link "{link.name}" (sign up as a new customer there):')
         self.stdout.write(f"  http://{host}{reverse('payment_link', args=[link.slug])}")
+
+    def _api_curl(self, port: str) -> None:
+        """A ready curl command reporting a ticket for acme's first demo customer, in a
+        department where it costs credits if there is one (run twice: 200, charged once)."""
+        key = ApiKey.objects.active().filter(tenant__slug="acme", prefix="demoacme").first()
+        number = DEMO_TENANTS[0].customers[0][1]
+        customer = Customer.objects.filter(tenant__slug="acme", number=number).first()
+        if key is None or customer is None:
+            return
+        today = timezone.localdate()
+        departments = list(Department.objects.filter(tenant=customer.tenant).order_by("id"))
+        verdicts = [
+            (usage_check(customer=customer, department=d, kind="ticket", today=today), d)
+            for d in departments
+        ]
+        charged = [d for v, d in verdicts if v.allowed and v.credits]
+        allowed = [d for v, d in verdicts if v.allowed]
+        department = (charged or allowed or departments or [None])[0]
+        if department is None:
+            return
+        body = {
+            "customer_number": number,
+            "department": department.pk,
+            "kind": "ticket",
+            "external_id": "TICKET-1001",
+            "occurred_at": timezone.now().replace(microsecond=0).isoformat(),
+        }
+        base = f"http://acme.{settings.KONTOR_BASE_DOMAIN}{port}/api/v1"
+        self.stdout.write("")
+        self.stdout.write(f"Helpdesk API of acme (docs: {base}/docs/, key: {DEMO_API_KEY}).")
+        self.stdout.write(
+            f"Report a ticket in {department.name} (sent again: 200, the same, charged once):"
+        )
+        self.stdout.write(
+            f"  curl -sS -X POST {base}/usage/ -H 'Authorization: Bearer {DEMO_API_KEY}' "
+            f"-H 'Content-Type: application/json' -d '{json.dumps(body)}'"
+        )
 
     @staticmethod
     def _port() -> str:

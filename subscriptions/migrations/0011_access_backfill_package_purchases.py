@@ -82,6 +82,6 @@ def backfill(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("subscriptions", "0008_departments_access_purchases_usage")]
+    dependencies = [("subscriptions", "0010_alerts_credit_account_crossings")]
 
     operations = [migrations.RunPython(backfill, migrations.RunPython.noop)]
