@@ -22,8 +22,8 @@ from import_export.admin import ExportMixin
 from import_export.formats.base_formats import CSV, XLSX
 from import_export.forms import ExportForm
 
-from core.admin_base import ReadOnlyAdmin, TenantScopedAdmin, is_platform_admin
-from core.licence import LicenceModule, licence_enabled
+from core.admin_base import ReadOnlyAdmin, TenantScopedAdmin
+from core.licence import LicenceModule, licence_admin_allows, licence_admin_required
 from subscriptions.access import department_access_set
 from subscriptions.models import Department, Package, PackageKind, PackagePurchase, PurchaseState
 from subscriptions.periods import local_today
@@ -204,7 +204,9 @@ class CustomerDepartmentAccessMixin:
     department access, each department switched on or off by hand (Billing and up)."""
 
     def get_urls(self):
-        view = self.admin_site.admin_view(self.department_access_view)
+        view = licence_admin_required(
+            LicenceModule.VIP_SUPPORT, self.admin_site.admin_view(self.department_access_view)
+        )
         return [
             path(
                 "<int:object_id>/department-access/<int:department_id>/",
@@ -215,9 +217,8 @@ class CustomerDepartmentAccessMixin:
         ]
 
     def _shows_department_access(self, request: HttpRequest) -> bool:
-        return is_platform_admin(request) or (
-            licence_enabled(request.tenant, LicenceModule.VIP_SUPPORT)
-            and self._may(request, "credits.view")
+        return licence_admin_allows(request, LicenceModule.VIP_SUPPORT) and self._may(
+            request, "credits.view"
         )
 
     def change_view(self, request: HttpRequest, object_id, form_url="", extra_context=None):

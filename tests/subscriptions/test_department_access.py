@@ -232,4 +232,4 @@ def test_without_paid_support_the_customer_page_has_no_access_section(world, des
     client = client_for(world.staff["acme", "owner"], world.acme)
     assert 'id="department-access"' not in client.get(customer_url(world.alpha)).content.decode()
     response = client.post(toggle_url(world.alpha, desk.support), {"switch_on": "1"})
-    assert response.status_code == 403 and not DepartmentAccess.objects.exists()
+    assert response.status_code == 404 and not DepartmentAccess.objects.exists()

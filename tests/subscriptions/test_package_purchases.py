@@ -258,3 +258,11 @@ def test_the_backfill_rebuilds_purchases_from_the_ledger(world, ten, five, month
         (date(2026, 3, 20), date(2026, 4, 18)),
         (date(2026, 4, 19), date(2026, 5, 18)),
     ]
+
+
+def test_without_paid_support_the_list_and_its_export_answer_404(world, bought):
+    world.acme.licence_modules = []
+    world.acme.save(update_fields=["licence_modules"])
+    client = staff(world, "owner")
+    assert client.get(LIST).status_code == 404
+    assert client.post(LIST + "export/", {"format": "0", "resource": "0"}).status_code == 404
