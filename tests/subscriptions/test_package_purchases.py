@@ -3,14 +3,21 @@ the back-office list with its state, filters, export and constant query count.""
 
 import csv
 import io
+import threading
 from datetime import date
 
 import pytest
 import time_machine
+from django.db import connection
 from openpyxl import load_workbook
 
 from core.roles import SYSTEM
-from subscriptions.credits import credits_adjust, credits_use, package_purchase
+from subscriptions.credits import (
+    InsufficientCredits,
+    credits_adjust,
+    credits_use,
+    package_purchase,
+)
 from subscriptions.models import PackagePurchase
 from tests.conftest import client_for
 from tests.factories import PackageFactory
@@ -266,3 +273,31 @@ def test_without_paid_support_the_list_and_its_export_answer_404(world, bought):
     client = staff(world, "owner")
     assert client.get(LIST).status_code == 404
     assert client.post(LIST + "export/", {"format": "0", "resource": "0"}).status_code == 404
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_uses_draw_each_credit_from_one_purchase_once(world, ten, five):
+    if connection.vendor != "postgresql":
+        pytest.skip("row locks under real concurrency need PostgreSQL (CI runs this)")
+    buy(world, ten)
+    buy(world, five)  # 15 credits in two purchases
+    barrier = threading.Barrier(8)
+
+    def use_two() -> None:
+        from django.db import connections
+
+        try:
+            barrier.wait()
+            use(world, 2)
+        except InsufficientCredits:
+            pass
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=use_two) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    # Seven uses of two fit in 15: one credit is left, in the newer purchase.
+    assert left(world.alpha) == [0, 1]
