@@ -16,6 +16,7 @@ from core.models import User
 from core.roles import SYSTEM, SystemActor, acting_user, require
 from subscriptions.access import (
     OFF_KIND_SWITCH,
+    OFF_LAPSED,
     department_access_switch_off_packaged,
     department_access_switch_on_for_purchase,
 )
@@ -114,6 +115,15 @@ def package_purchase(
                 code="forfeit",
             )
         _forfeit(account, actor=actor, today=today)
+    elif account.kind and (
+        account.kind != package.kind
+        or (account.kind == PackageKind.SUBSCRIPTION and not _has_something(account, today))
+    ):
+        # Nothing left to forfeit (credits used up, a subscription package over), but the old
+        # package's departments still go: a switch of kind, or a lapse the hourly task has not
+        # seen yet, must not leave them on under the new package.
+        reason = OFF_KIND_SWITCH if account.kind != package.kind else OFF_LAPSED
+        department_access_switch_off_packaged(customer=customer, actor=actor, reason=reason)
     if package.kind == PackageKind.CREDITS:
         account.balance += package.credits
         account.valid_until = None

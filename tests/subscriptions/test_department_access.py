@@ -9,11 +9,13 @@ import time_machine
 from django.core.exceptions import PermissionDenied, ValidationError
 
 from core.models import AuditEntry
+from core.roles import SYSTEM
 from subscriptions.access import department_access_set
-from subscriptions.credits import package_purchase
+from subscriptions.credits import credits_use, package_purchase
 from subscriptions.models import AccessSource, Department, DepartmentAccess
 from subscriptions.selectors import department_access_list
 from subscriptions.tasks import switch_off_lapsed_department_access
+from subscriptions.usage import usage_check
 from tests.conftest import client_for
 from tests.factories import PackageFactory
 from tests.helpers import assert_max_queries
@@ -110,6 +112,50 @@ def test_a_renewed_subscription_package_keeps_its_departments(world, desk):
     with time_machine.travel("2026-04-20 12:00:00+02:00", tick=False):
         assert switch_off_lapsed_department_access() == 0
     assert enabled(world.alpha) == {"Support", "Development"}
+
+
+def test_switching_kind_after_the_credits_ran_out_still_switches_their_departments_off(world, desk):
+    three = PackageFactory(tenant=world.acme, name="3 credits", credits=3)
+    three.departments.add(desk.development)
+    month = PackageFactory(
+        tenant=world.acme, name="Month", kind="subscription", credits=None, duration_days=30
+    )
+    month.departments.add(desk.support)
+    buy(world, three)
+    credits_use(
+        customer=world.alpha, units=3, today=TODAY, department=desk.development, actor=SYSTEM
+    )
+    buy(world, month)  # nothing left to forfeit: no confirmation asked
+    assert enabled(world.alpha) == {"Support"}
+    verdict = usage_check(
+        customer=world.alpha, department=desk.development, kind="ticket", today=TODAY
+    )
+    assert not verdict.allowed and verdict.reason == "no_access"
+
+
+def test_credits_bought_after_a_lapse_the_task_has_not_seen_switch_its_departments_off(world, desk):
+    buy(world, desk.year)  # valid until 18 April 2026
+    buy(world, desk.ten, today=date(2026, 4, 19))  # before the hourly task ran
+    assert enabled(world.alpha) == {"Support"}
+    off = AuditEntry.objects.get(action="department_access.package_off")
+    assert off.after == {"departments": ["Development", "Support"], "reason": "kind_switch"}
+
+
+def test_another_subscription_package_after_a_lapse_drops_the_old_departments(world, desk):
+    support_only = PackageFactory(
+        tenant=world.acme,
+        name="Support month",
+        kind="subscription",
+        credits=None,
+        duration_days=30,
+    )
+    support_only.departments.add(desk.support)
+    buy(world, desk.year)  # Support and Development until 18 April 2026
+    buy(world, support_only, today=date(2026, 5, 2))
+    assert enabled(world.alpha) == {"Support"}
+    assert AuditEntry.objects.get(action="department_access.package_off").after["reason"] == (
+        "lapsed"
+    )
 
 
 def test_billing_staff_switch_a_department_by_hand_audited(world, desk):
