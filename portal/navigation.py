@@ -68,7 +68,7 @@ SECTIONS: tuple[Section, ...] = (
         _("Credits"),
         "star",
         _("Your credit balance, credit packages and their use."),
-        LicenceModule.VIP_SUPPORT,
+        # Not the paid-support module's alone: the money credit from credit notes is there.
     ),
     Section(
         "payment_methods",

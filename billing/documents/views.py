@@ -20,7 +20,7 @@ from billing.documents.xrechnung import (
     xrechnung_filename,
 )
 from contracts.access import customer_required
-from core.licence import LicenceModule, licence_required
+from core.licence import LicenceModule, licence_enabled, licence_required
 from core.roles import may
 from core.signing import LinkInvalid
 from subscriptions import selectors as subscription_selectors
@@ -196,40 +196,36 @@ def recurring_invoices(request: HttpRequest) -> HttpResponse:
     return render(request, "billing/recurring.html", {"section_key": "invoices", "rows": rows})
 
 
-@licence_required(LicenceModule.VIP_SUPPORT)
 @customer_required
 def credit_overview(request: HttpRequest) -> HttpResponse:
     """Credits: the packages (subscriptions app) and the money credit from credit notes. It
-    lives here because billing builds on subscriptions, never the other way round."""
-    customer = request.customer
-    # A TemplateResponse: payments adds the automatic top-up it offers (package_views).
-    return TemplateResponse(
-        request,
-        "subscriptions/credits.html",
-        {
-            "section_key": "credits",
+    lives here because billing builds on subscriptions, never the other way round. Without the
+    paid-support licence module the page keeps the money credit alone: credit notes are
+    invoicing's, not the module's."""
+    customer, tenant = request.customer, request.tenant
+    context = {
+        "section_key": "credits",
+        "support": licence_enabled(tenant, LicenceModule.VIP_SUPPORT),
+        "credit_notes": _with_outcomes(
+            selectors.credit_note_list(tenant=tenant, customer=customer)
+        ),
+        "credit_movements": selectors.credit_movements(tenant=tenant, customer=customer),
+        "credit_balance": customer_credit_balance(customer, tenant.default_currency),
+        "currency": tenant.default_currency,
+    }
+    if context["support"]:
+        context |= {
             "account": subscription_selectors.credit_account_view(customer=customer),
             "today": timezone.localdate(),
-            "packages": subscription_selectors.package_list(tenant=request.tenant),
+            "packages": subscription_selectors.package_list(tenant=tenant),
             "department_access": subscription_selectors.department_access_list(
-                tenant=request.tenant, customer=customer
+                tenant=tenant, customer=customer
             ),
-            "entries": subscription_selectors.credit_ledger(
-                tenant=request.tenant, customer=customer
-            ),
-            "credit_notes": _with_outcomes(
-                selectors.credit_note_list(tenant=request.tenant, customer=customer)
-            ),
-            "credit_movements": selectors.credit_movements(
-                tenant=request.tenant, customer=customer
-            ),
-            "credit_balance": customer_credit_balance(customer, request.tenant.default_currency),
-            "currency": request.tenant.default_currency,
-            "may_buy": may(
-                request.user, "package.buy", tenant=request.tenant, customer_id=customer.pk
-            ),
-        },
-    )
+            "entries": subscription_selectors.credit_ledger(tenant=tenant, customer=customer),
+            "may_buy": may(request.user, "package.buy", tenant=tenant, customer_id=customer.pk),
+        }
+    # A TemplateResponse: payments adds the automatic top-up it offers (package_views).
+    return TemplateResponse(request, "subscriptions/credits.html", context)
 
 
 def _with_outcomes(notes) -> list:

@@ -78,7 +78,6 @@ def _credit_note(kind: str) -> Callable[[object], str]:
 
 # Each module's portal addresses, built with what they show.
 PAGES: list[tuple[LicenceModule, str, Callable[[object], str]]] = [
-    (LicenceModule.VIP_SUPPORT, "credits", _credits),
     (LicenceModule.VIP_SUPPORT, "package buy", _package_buy),
     (LicenceModule.QUOTES, "quote list", lambda world: "/quotes/"),
     (LicenceModule.QUOTES, "quote page", _quote("")),
@@ -113,6 +112,17 @@ def test_a_modules_page_is_a_404_once_the_licence_lacks_it(world, module, name, 
     assert world.client(None).get(path).status_code == 404, path
 
 
+def test_without_paid_support_the_credits_page_keeps_the_money_credit_alone(world):
+    PackageFactory(tenant=world.acme, name="Gold support")
+    licence_without(world.acme, LicenceModule.VIP_SUPPORT)
+    client = world.client(world.alice)
+    page = client.get(_credits(world)).content.decode()
+    # Credit from credit notes is invoicing's: it stays; packages, access and history go.
+    assert "Credit balance" in page
+    assert "Gold support" not in page and "Package history" not in page
+    assert 'href="/credits/"' in client.get("/").content.decode()
+
+
 def test_posting_to_an_off_modules_page_is_a_404_and_changes_nothing(world):
     quote = sent_quote(world.alpha)
     licence_without(world.acme, LicenceModule.QUOTES)
@@ -134,7 +144,6 @@ def test_another_modules_pages_stay_when_one_is_switched_off(world):
 # --- menus, tiles and links --------------------------------------------------------------------
 
 MENU = {
-    LicenceModule.VIP_SUPPORT: ['href="/credits/"'],
     LicenceModule.QUOTES: ['href="/quotes/"', 'href="/quotes/request/"'],
     LicenceModule.ORDERING: ['href="/order/"'],
 }
@@ -207,7 +216,7 @@ def test_switching_a_module_off_and_on_again_keeps_its_data(world):
     link = make_link(world.acme)
     client = world.client(world.alice)
     licence_set(world.acme)  # every module off
-    assert client.get("/credits/").status_code == 404
+    assert "Gold support" not in client.get("/credits/").content.decode()
     assert Package.objects.filter(pk=package.pk).exists()
     assert Quote.objects.filter(pk=quote.pk).exists()
     licence_set(world.acme, *LicenceModule)
