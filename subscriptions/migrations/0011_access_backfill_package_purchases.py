@@ -44,11 +44,15 @@ def backfill(apps, schema_editor):
             if entry.package is None:
                 continue
             package, day = entry.package, entry.created_at.date()
+            # The ledger says what was bought then; the package may have been edited since.
+            kind = "credits" if entry.delta > 0 else "subscription"
+            if kind == "subscription" and not package.duration_days:
+                continue  # its period cannot be rebuilt honestly: left out
             row = {
                 "tenant_id": entry.tenant_id,
                 "customer_id": customer_id,
                 "package_id": package.pk,
-                "kind": package.kind,
+                "kind": kind,
                 "buyer_id": entry.actor_id,
                 "bought_at": entry.created_at,
                 "forfeited_at": None,
@@ -57,8 +61,8 @@ def backfill(apps, schema_editor):
                 "valid_from": None,
                 "valid_until": None,
             }
-            if package.kind == "credits":
-                row["credits"] = row["credits_left"] = package.credits
+            if kind == "credits":
+                row["credits"] = row["credits_left"] = entry.delta
                 period_end = None
             else:
                 start = period_end + timedelta(days=1) if period_end and period_end >= day else day
