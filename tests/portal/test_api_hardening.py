@@ -9,21 +9,11 @@ from unittest import mock
 import pytest
 from django.test import Client, override_settings
 
-from tests.api_support import ApiClient, give_credits, helpdesk, ticket
+from tests.api_support import ApiClient, give_credits, ticket
 from tests.conftest import host_of
 from tests.portal.test_api import assert_problem
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def desk(world):
-    return helpdesk(world)
-
-
-@pytest.fixture
-def api(world, desk):
-    return ApiClient(world.acme, desk.secret)
 
 
 @pytest.mark.parametrize(
