@@ -4,21 +4,25 @@ core/api_auth.py)."""
 
 from __future__ import annotations
 
+import logging
+from datetime import datetime, timedelta
 from http import HTTPStatus
 from typing import Any
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.http import Http404
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from rest_framework import exceptions
+from rest_framework import exceptions, serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.views import APIView
+from rest_framework.views import APIView, set_rollback
 
-from core.api_auth import AUTH_SCHEME, HasScope
+from core.api_auth import AUTH_SCHEME, ApiAnonRateThrottle, HasScope
 from core.licence import LicenceModule, licence_enabled
 
 PROBLEM_CONTENT_TYPE = "application/problem+json"
+logger = logging.getLogger(__name__)
 
 
 class Problem(exceptions.APIException):
@@ -41,7 +45,11 @@ def problem_exception_handler(exc: Exception, context: dict[str, Any]) -> Respon
     elif isinstance(exc, DjangoPermissionDenied):
         exc = exceptions.PermissionDenied()
     if not isinstance(exc, exceptions.APIException):
-        return None  # a bug: Django's 500 handling, logged
+        # A bug: logged with its traceback; the client learns nothing of the internals.
+        view = context.get("view")
+        logger.error("API error in %s", type(view).__name__, exc_info=exc)
+        exc = exceptions.APIException(_("An unexpected error occurred; it has been logged."))
+    set_rollback()  # as DRF's own handler: an error leaves nothing half-written
     code = exc.status_code
     body: dict[str, Any] = {
         "type": "about:blank",
@@ -85,6 +93,26 @@ def _field_errors(detail: Any) -> dict[str, list[str]]:
     return {"non_field_errors": [str(m) for m in items]}
 
 
+class BoundedDateTimeField(serializers.DateTimeField):
+    """A date and time from 2000 until tomorrow: outside it (or beyond what converting to the
+    business's time zone can hold, e.g. year 1) a field error, never a 500."""
+
+    EARLIEST = datetime(2000, 1, 1, tzinfo=timezone.get_fixed_timezone(0))
+
+    def to_internal_value(self, value: Any) -> datetime:
+        try:
+            moment = super().to_internal_value(value)
+        except (OverflowError, ValueError) as exc:
+            raise serializers.ValidationError(self._out_of_range()) from exc
+        if not self.EARLIEST <= moment <= timezone.now() + timedelta(days=1):
+            raise serializers.ValidationError(self._out_of_range())
+        return moment
+
+    @staticmethod
+    def _out_of_range() -> str:
+        return str(_("Give a date and time from the year 2000 until tomorrow."))
+
+
 class LicencedApiMixin:
     """The API exists only while the business's licence holds paid VIP support: else every
     address under it answers 404, before authentication (no key is asked for)."""
@@ -102,3 +130,29 @@ class ApiView(LicencedApiMixin, APIView):
 
     required_scope: str | None = None
     permission_classes = [HasScope]
+
+    def perform_authentication(self, request: Request) -> None:
+        """Key guessing is bounded per address: over its budget of attempts without a valid
+        key it is refused (429) before the key is even looked up."""
+        anon = ApiAnonRateThrottle()
+        if anon.exhausted(request, self):
+            raise exceptions.Throttled(anon.wait())
+        try:
+            super().perform_authentication(request)
+        except exceptions.APIException:
+            anon.record(request, self)
+            raise
+        if request.auth is None:
+            anon.record(request, self)  # no key at all: HasScope answers 401
+
+
+class NotFoundView(APIView):
+    """Every other address under /api/v1/: a problem 404, whatever the method or licence."""
+
+    authentication_classes: list = []
+    permission_classes: list = []
+    throttle_classes: list = []
+    schema = None  # not part of the documented API
+
+    def initial(self, request: Request, *args, **kwargs) -> None:
+        raise exceptions.NotFound()

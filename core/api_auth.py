@@ -65,8 +65,10 @@ class HasScope(BasePermission):
 
 
 class ApiKeyRateThrottle(SimpleRateThrottle):
-    """Requests per API key (per client address without one), counted in the cache (Redis in
-    production), at `KONTOR_API_RATE` — read when checked, so tests and deployments set it."""
+    """Requests per API key (per client address on the public schema and docs), counted in the
+    cache (Redis in production), at `KONTOR_API_RATE` — read when checked, so tests and
+    deployments set it. Requests without a valid key never get here (authentication fails
+    first): ApiAnonRateThrottle bounds those."""
 
     scope = "api_key"
 
@@ -79,6 +81,35 @@ class ApiKeyRateThrottle(SimpleRateThrottle):
         else:
             ident = f"addr-{self.get_ident(request)}"
         return f"throttle_{self.scope}_{ident}"
+
+
+class ApiAnonRateThrottle(SimpleRateThrottle):
+    """Attempts without a valid key (none, unknown, revoked) per client address, at
+    `KONTOR_API_ANON_RATE`, so keys cannot be guessed at speed. Checked before the key is
+    looked up (`exhausted`), counted after it failed (`record`): an address over its budget is
+    refused even with a right key until the window passes."""
+
+    scope = "api_anon"
+
+    def get_rate(self) -> str:
+        return settings.KONTOR_API_ANON_RATE
+
+    def get_cache_key(self, request: Request, view: APIView) -> str:
+        return f"throttle_{self.scope}_addr-{self.get_ident(request)}"
+
+    def exhausted(self, request: Request, view: APIView) -> bool:
+        """Whether the address used its budget up; records nothing."""
+        self.key = self.get_cache_key(request, view)
+        self.history = self.cache.get(self.key, [])
+        self.now = self.timer()
+        while self.history and self.history[-1] <= self.now - self.duration:
+            self.history.pop()
+        return len(self.history) >= self.num_requests
+
+    def record(self, request: Request, view: APIView) -> None:
+        """Count one failed attempt."""
+        if not self.exhausted(request, view):
+            self.throttle_success()
 
 
 class ApiKeyScheme(OpenApiAuthenticationExtension):

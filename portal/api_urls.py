@@ -1,11 +1,11 @@
 """The REST API's routes, /api/v1/ (included from portal/urls.py), with its OpenAPI schema and
 Swagger UI. Every address answers 404 while the business's licence lacks paid VIP support."""
 
-from django.urls import path
+from django.urls import path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.permissions import AllowAny
 
-from core.api import LicencedApiMixin
+from core.api import LicencedApiMixin, NotFoundView
 from subscriptions import api
 
 
@@ -38,4 +38,6 @@ urlpatterns = [
     ),
     path("schema/", SchemaView.as_view(), name="api_schema"),
     path("docs/", DocsView.as_view(), name="api_docs"),
+    # Last: any other address is a problem 404 rather than the HTML page.
+    re_path(r"", NotFoundView.as_view()),
 ]

@@ -344,12 +344,16 @@ KONTOR_VERSION = "0.1.0"
 # The REST API (/api/v1/): API keys only (no session, so no CSRF), a rate per key, every error
 # as RFC 9457 problem details. KONTOR_API_RATE: requests per key, e.g. "120/min".
 KONTOR_API_RATE = env.str("KONTOR_API_RATE", default="120/min")
+# Attempts without a valid key per client address (bounds key guessing), e.g. "60/min".
+KONTOR_API_ANON_RATE = env.str("KONTOR_API_ANON_RATE", default="60/min")
+# The largest request body the API reads, in bytes (larger: 413).
+KONTOR_API_MAX_BODY = env.int("KONTOR_API_MAX_BODY", default=64 * 1024)
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["core.api_auth.ApiKeyAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["core.api_auth.HasScope"],
     "DEFAULT_THROTTLE_CLASSES": ["core.api_auth.ApiKeyRateThrottle"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["core.api_parsers.BoundedJSONParser"],
     "EXCEPTION_HANDLER": "core.api.problem_exception_handler",
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "UNAUTHENTICATED_USER": None,

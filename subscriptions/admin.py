@@ -661,7 +661,7 @@ class CreditLedgerEntryAdmin(CreatedByServiceAdmin):
         "delta",
         "balance_after",
         "department",
-        "reference",
+        "reference_shown",
     ]
     list_filter = ["kind", "department"]
     list_select_related = ["customer", "department", "tenant"]
@@ -688,6 +688,10 @@ class CreditLedgerEntryAdmin(CreatedByServiceAdmin):
 
     def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
         return False  # the ledger is append-only: corrections are new entries
+
+    @admin.display(description=_("reference"), ordering="reference")
+    def reference_shown(self, entry: CreditLedgerEntry) -> str:
+        return entry.reference_text
 
     def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
         return False

@@ -7,7 +7,6 @@ not enough credits or a lapsed subscription package is 402 (`no_package`, `no_cr
 
 from __future__ import annotations
 
-from django.db.models import Q
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -17,17 +16,21 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from contracts.models import Customer
-from core.api import ApiView, Problem
+from core.api import ApiView, BoundedDateTimeField, Problem
 from core.models import ApiScope, Tenant
-from subscriptions.models import CreditAccount, Department, RequestKind, UsageRecord
+from subscriptions.models import Department, RequestKind, UsageRecord
+from subscriptions.selectors import (
+    credit_account_view,
+    customer_by_ref,
+    department_access_list,
+    department_list,
+)
 from subscriptions.usage import (
     UsageConflict,
     UsageReason,
     UsageRefused,
     UsageVerdict,
-    usage_access,
     usage_check,
-    usage_departments,
     usage_report,
 )
 
@@ -76,7 +79,7 @@ class UsageCheckQuerySerializer(CustomerRefSerializer):
 class UsageReportSerializer(UsageCheckQuerySerializer):
     kind = serializers.ChoiceField(choices=RequestKind.choices)
     external_id = serializers.CharField(max_length=200)
-    occurred_at = serializers.DateTimeField()
+    occurred_at = BoundedDateTimeField()
 
 
 class UsageRecordSerializer(serializers.Serializer):
@@ -137,10 +140,11 @@ class CustomerBalanceSerializer(serializers.Serializer):
 
 
 def _customer(tenant: Tenant, data: dict) -> Customer:
-    match = (
-        Q(pk=data["customer_id"]) if "customer_id" in data else Q(number=data["customer_number"])
+    customer = customer_by_ref(
+        tenant=tenant,
+        customer_id=data.get("customer_id"),
+        customer_number=data.get("customer_number"),
     )
-    customer = Customer.objects.filter(match, tenant=tenant).select_related("tenant").first()
     if customer is None:
         raise Http404
     return customer
@@ -256,23 +260,23 @@ class DepartmentListView(ApiView):
         responses={200: DepartmentSerializer(many=True), **_problems(403)},
     )
     def get(self, request: Request) -> Response:
-        departments = usage_departments(tenant_id=request.tenant.pk)
+        departments = department_list(tenant=request.tenant)
         return Response(DepartmentSerializer(departments, many=True).data)
 
 
 def _balance(customer: Customer) -> dict:
-    account = CreditAccount.objects.filter(customer=customer).first()
+    account = credit_account_view(customer=customer)  # an empty one when there is none
     return CustomerBalanceSerializer(
         {
             "id": customer.pk,
             "number": customer.number,
             "name": customer.name,
-            "package_kind": account.kind if account else "",
-            "balance": account.balance if account else 0,
-            "valid_until": account.valid_until if account else None,
+            "package_kind": account.kind,
+            "balance": account.balance,
+            "valid_until": account.valid_until,
             "departments": [
-                {"department": d, "allowed": allowed}
-                for d, allowed in usage_access(customer=customer)
+                {"department": row.department, "allowed": row.has_access}
+                for row in department_access_list(tenant=customer.tenant, customer=customer)
             ],
         }
     ).data

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db.models import Case, Prefetch, QuerySet, When
+from django.db.models import Case, Prefetch, Q, QuerySet, When
 from django.utils.translation import gettext, ngettext
 
 from contracts.models import Customer
@@ -130,3 +130,16 @@ def department_access_list(*, tenant: Tenant, customer: Customer) -> list[Depart
                 DepartmentAccessRow(department, False, "", access.changed_at if access else None)
             )
     return rows
+
+
+def department_list(*, tenant: Tenant) -> list[Department]:
+    return list(Department.objects.filter(tenant=tenant).order_by("name", "id"))
+
+
+def customer_by_ref(
+    *, tenant: Tenant, customer_id: int | None = None, customer_number: str | None = None
+) -> Customer | None:
+    """The business's customer by Kontor's id or by customer number (the API's two ways);
+    None for another business's or an unknown one."""
+    match = Q(pk=customer_id) if customer_id is not None else Q(number=customer_number)
+    return Customer.objects.filter(match, tenant=tenant).select_related("tenant").first()

@@ -4,7 +4,8 @@ request in a department now (`usage_check`), and recording one, charged once (`u
 Who may use a department is DepartmentAccess (written by the access services; only read here).
 What it costs: the department's credits per request when the kind counts and the department
 needs a package; charged through `credits_use`, which records subscription-package use at 0.
-Uncounted kinds and departments open to all record 0 credits and no ledger entry."""
+Uncounted kinds and departments open to all record 0 credits and no ledger entry (audited
+as usage.report)."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from django.db import IntegrityError, transaction
 from django.utils.translation import gettext_lazy as _
 
 from contracts.models import Customer
+from core.audit import audit_record, snapshot
 from core.models import ApiKey
 from core.roles import SYSTEM
 from subscriptions.credits import credit_account, credits_use
@@ -171,12 +173,25 @@ def usage_report(
                     customer=customer,
                     units=units,
                     today=today,
-                    reference=f"{record.get_kind_display()} {external_id}"[:200],
+                    # The kind's value, not its label: the ledger must not depend on the
+                    # language of the request; pages show the label (reference_text).
+                    reference=f"{kind} {external_id}"[:200],
                     department=department,
                     actor=SYSTEM,
                 )
                 record.ledger_entry, record.credits = entry, -entry.delta
                 record.save(update_fields=["ledger_entry", "credits"])
+            else:
+                # No ledger entry (free, uncounted or open department): audited here, as
+                # credits_use audits the charged ones.
+                audit_record(
+                    tenant=tenant,
+                    actor=SYSTEM,
+                    actor_label=f"api key {api_key.prefix}" if api_key else "usage report",
+                    action="usage.report",
+                    obj=record,
+                    after=snapshot(record),
+                )
     except IntegrityError:
         earlier = _earlier(tenant.pk, external_id)
         if earlier is None:
@@ -198,19 +213,3 @@ def _repeat(
         raise UsageConflict(earlier)
     return UsageReport(earlier, False, account.balance)
 
-
-def usage_departments(*, tenant_id: int) -> list[Department]:
-    return list(Department.objects.filter(tenant_id=tenant_id).order_by("name", "id"))
-
-
-def usage_access(*, customer: Customer) -> list[tuple[Department, bool]]:
-    """Every department of the business, and whether the customer may open requests there."""
-    enabled = set(
-        DepartmentAccess.objects.filter(customer=customer, is_enabled=True).values_list(
-            "department_id", flat=True
-        )
-    )
-    return [
-        (d, not d.needs_package or d.pk in enabled)
-        for d in usage_departments(tenant_id=customer.tenant_id)
-    ]

@@ -16,7 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from contracts.models import Customer
 from core.models import Tenant
 from core.validators import validate_currency
-from subscriptions.models.departments import Department
+from subscriptions.models.departments import Department, RequestKind
 
 
 class PackageKind(models.TextChoices):
@@ -183,3 +183,12 @@ class CreditLedgerEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.delta:+d}"
+
+    @property
+    def reference_text(self) -> str:
+        """The reference in the reader's language: usage stores the request kind's value
+        ("ticket T-1", language-independent), shown here by its label."""
+        kind, _sep, rest = self.reference.partition(" ")
+        if self.kind == LedgerKind.USE and rest and kind in RequestKind.values:
+            return f"{RequestKind(kind).label} {rest}"
+        return self.reference

@@ -13,20 +13,10 @@ from core.models import ApiKey, ApiScope, AuditEntry
 from core.roles import SYSTEM
 from subscriptions.credits import credit_account
 from subscriptions.models import Department, UsageRecord
-from tests.api_support import ALL_SCOPES, ApiClient, access_switch, give_credits, helpdesk, ticket
+from tests.api_support import ALL_SCOPES, ApiClient, access_switch, give_credits, ticket
 
 pytestmark = pytest.mark.django_db
 PROBLEM = "application/problem+json"
-
-
-@pytest.fixture
-def desk(world):
-    return helpdesk(world)
-
-
-@pytest.fixture
-def api(world, desk):
-    return ApiClient(world.acme, desk.secret)
 
 
 def assert_problem(response, status: int, code: str | None = None) -> dict:

@@ -197,3 +197,37 @@ def test_the_same_report_sent_eight_times_at_once_charges_once(world, committed_
     assert credit_account(loser).balance == 10
     expected_conflicts = 2 if winner == world.alpha else 6
     assert outcomes.count("conflict") == expected_conflicts
+
+
+def test_the_ledger_reference_does_not_depend_on_the_request_language(world, desk):
+    from django.utils import translation
+
+    give_credits(world, world.alpha, 10)
+    with translation.override("de"):
+        entry = report(world.alpha, desk.support, "TICKET-1001").record.ledger_entry
+    assert entry.reference == "ticket TICKET-1001"
+    with translation.override("en"):
+        assert entry.reference_text == "Ticket TICKET-1001"
+
+
+def test_usage_recorded_without_a_ledger_entry_is_audited(world, desk):
+    from core.api_keys import api_key_create
+    from core.models import AuditEntry
+    from core.roles import SYSTEM
+
+    key, _secret = api_key_create(
+        tenant=world.acme, name="Desk", scopes=["usage:write"], actor=SYSTEM
+    )
+    record = usage_report(
+        customer=world.bravo,
+        department=desk.chat,
+        kind="live_chat",
+        external_id="L-1",
+        occurred_at=AT,
+        today=TODAY,
+        api_key=key,
+    ).record
+    entry = AuditEntry.objects.get(action="usage.report")
+    assert entry.object_id == str(record.pk) and entry.actor is None
+    assert entry.actor_label == f"api key {key.prefix}"
+    assert entry.after["external_id"] == "L-1" and entry.after["credits"] == 0
