@@ -12,6 +12,8 @@ then sends the alert (saying the top-up was started, when it was)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from celery import current_app
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -19,7 +21,8 @@ from django.utils.translation import gettext_lazy as _
 
 from contracts.models import Customer
 from core.audit import audit_record
-from core.emails import send_templated
+from core.emails import send_each_once, send_templated
+from core.licence import LicenceModule, licence_enabled
 from core.models import Tenant, User
 from core.roles import require
 from core.tenancy import link_base
@@ -54,7 +57,8 @@ def low_balance_check(account: CreditAccount, *, delta: int, tenant: Tenant) -> 
 def send_low_balance(account_id: int, crossing: int, balance: int) -> int:
     """E-mail the customer (its recipients, each in their language) and the business's
     notification addresses (in its locale) about one crossing. Returns how many messages went
-    out; 0 when this crossing (or a later one) was already e-mailed, or alerts were turned off."""
+    out; 0 when this crossing (or a later one) was already e-mailed, or alerts were turned off
+    (no threshold, or paid VIP support no longer in the business's licence)."""
     with transaction.atomic():
         account = (
             CreditAccount.objects.select_for_update(of=("self",))
@@ -64,14 +68,14 @@ def send_low_balance(account_id: int, crossing: int, balance: int) -> int:
         )
         if account is None or account.low_balance_alerted >= crossing:
             return 0
-        # Sent under the lock, like the purchase e-mails: a send that fails rolls the marker back
-        # for the retry, and one that went out is never repeated. Crossings are rare enough that
-        # holding this customer's next use for one send costs little.
-        account.low_balance_alerted = crossing
-        account.save(update_fields=["low_balance_alerted"])
         customer = account.customer
         tenant = customer.tenant
-        if tenant.low_balance_threshold is None:
+        if tenant.low_balance_threshold is None or not licence_enabled(
+            tenant, LicenceModule.VIP_SUPPORT
+        ):
+            # Alerts turned off, or paid support no longer licensed: this crossing is not told.
+            account.low_balance_alerted = crossing
+            account.save(update_fields=["low_balance_alerted"])
             return 0
         # Billing records the crossing it bought a top-up for before it asks for this e-mail.
         topped_up = account.auto_topup_crossing == crossing and account.auto_topup_order
@@ -83,24 +87,31 @@ def send_low_balance(account_id: int, crossing: int, balance: int) -> int:
             "credits_link": f"{link_base(tenant)}/credits/",
             "customer_link": f"{link_base(tenant)}/manage/contracts/customer/{customer.pk}/change/",
         }
-        groups = by_language(customer, customer_recipients(customer))
-        for language, addresses in groups.items():
-            send_templated(
-                prefix="emails/low_balance_customer",
-                to=addresses,
-                context=context,
-                language=language,
-                tenant=tenant,
-            )
+
+        def sender(prefix: str, language: str) -> Callable[[list[str]], None]:
+            def send(to: list[str]) -> None:
+                send_templated(
+                    prefix=prefix, to=to, context=context, language=language, tenant=tenant
+                )
+
+            return send
+
+        messages = [
+            (addresses, sender("emails/low_balance_customer", language))
+            for language, addresses in by_language(customer, customer_recipients(customer)).items()
+        ]
         business = list(tenant.notification_emails)
-        send_templated(
-            prefix="emails/low_balance_business",
-            to=business,
-            context=context,
-            language=tenant.locale,
-            tenant=tenant,
-        )
-    return len(groups) + int(bool(business))
+        if business:
+            messages.append((business, sender("emails/low_balance_business", tenant.locale)))
+        # Sent under the lock (crossings are rare: holding this customer's next use for the
+        # sends costs little), each address once (send_each_once); the crossing is marked as
+        # told only when all went out, and a failure is raised after the others' marks commit.
+        report = send_each_once(f"low_balance:{account.pk}:{crossing}", messages)
+        if not report.failures:
+            account.low_balance_alerted = crossing
+            account.save(update_fields=["low_balance_alerted"])
+    report.raise_failure()
+    return report.sent
 
 
 def auto_topup_packages(tenant: Tenant):

@@ -1,3 +1,5 @@
+import smtplib
+
 from celery import shared_task
 from django.utils import timezone
 
@@ -29,7 +31,14 @@ def send_subscription_confirmation(event_id: int) -> int:
     return send(event_id)
 
 
-@shared_task(acks_late=True)
+# A mail server that refuses or times out is tried again later: the addresses already mailed
+# for the crossing are marked (core/emails.py send_each_once), so only the missing ones are.
+@shared_task(
+    acks_late=True,
+    autoretry_for=(OSError, smtplib.SMTPException),
+    retry_backoff=60,
+    max_retries=6,
+)
 def send_low_balance_alert(account_id: int, crossing: int, balance: int) -> int:
     """Tell the customer and the business that the credit balance fell below the business's
     threshold (run after commit; sends nothing for a crossing already e-mailed)."""

@@ -167,6 +167,33 @@ def eager_tasks():
 
 
 @pytest.fixture
+def flaky_smtp(monkeypatch):
+    """`refuse_once(*addresses)`: the mail server refuses the next message to each of these
+    addresses, once (as a greylisting or briefly unreachable server does); the rest go out."""
+    import smtplib
+
+    from django.core.mail.backends.locmem import EmailBackend
+
+    real = EmailBackend.send_messages
+    pending: set[str] = set()
+
+    def send_messages(self, messages):
+        for message in messages:
+            for address in message.to:
+                if address.lower() in pending:
+                    pending.discard(address.lower())
+                    raise smtplib.SMTPRecipientsRefused({address: (451, b"Try again later")})
+        return real(self, messages)
+
+    monkeypatch.setattr(EmailBackend, "send_messages", send_messages)
+
+    def refuse_once(*addresses: str) -> None:
+        pending.update(address.lower() for address in addresses)
+
+    return refuse_once
+
+
+@pytest.fixture
 def run_tasks():
     """Runs the Celery tasks queued so far until `until()` holds. With Redis (always in CI) a
     real worker takes them from the broker — the test must then be transactional, so the worker

@@ -20,6 +20,7 @@ from billing.payments.gateways import gateway_for
 from billing.payments.models import PaymentMethod
 from billing.payments.tasks import charge_invoices
 from core.audit import audit_record
+from core.licence import LicenceModule, licence_enabled
 from core.models import Tenant
 from core.roles import SYSTEM
 from subscriptions.models import CreditAccount, PackageKind
@@ -53,6 +54,8 @@ def auto_topup_buy(*, account_id: int, crossing: int) -> Invoice | None:
     threshold = tenant.low_balance_threshold
     if (
         threshold is None
+        # Switched off since the crossing was queued: paid support is no longer sold.
+        or not licence_enabled(tenant, LicenceModule.VIP_SUPPORT)
         or account.balance >= threshold  # bought or credited since: not needed any more
         or not package.is_active
         or package.kind != PackageKind.CREDITS

@@ -10,6 +10,7 @@ the one about their own purchase, and it opens the invoice without the back offi
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.db import transaction
@@ -22,7 +23,7 @@ from billing.documents.models import Invoice
 from billing.documents.selectors import customer_invoice_recipients
 from contracts.models import Contact
 from contracts.portal_links import document_link_query
-from core.emails import send_templated
+from core.emails import send_each_once, send_templated
 from core.models import StaffMembership
 from core.tenancy import link_base
 from subscriptions.models import Order, PackagePurchase
@@ -86,9 +87,11 @@ def purchase_context(purchase: PackagePurchase, invoice: Invoice) -> dict:
 
 
 def send_package_purchase(order_id: int, invoice_id: int) -> int:
-    """E-mail everyone who hears about a package purchase (purchase_recipients), once: the
-    order's `notified_at`, set under its row lock, keeps a retried task from sending twice.
-    Returns how many messages went out."""
+    """E-mail everyone who hears about a package purchase (purchase_recipients), each address
+    once (send_each_once): a retry after one recipient failed mails only those still missing.
+    The order's `notified_at`, set under its row lock once all went out, makes a later run send
+    nothing. A failure is raised after the marks of the others are committed, so the task is
+    retried. Returns how many messages went out."""
     with transaction.atomic():
         order = Order.objects.select_for_update().filter(pk=order_id).first()
         if order is None or order.notified_at is not None:
@@ -104,8 +107,8 @@ def send_package_purchase(order_id: int, invoice_id: int) -> int:
         tenant, customer = purchase.tenant, purchase.customer
         context = purchase_context(purchase, invoice)
         back_office = link_base(tenant) + reverse("admin:billing_invoice_change", args=[invoice.pk])
-        recipients = purchase_recipients(purchase)
-        for recipient in recipients:
+
+        def sender(recipient: PurchaseRecipient) -> Callable[[list[str]], None]:
             if recipient.is_customer:
                 # Its own message: to one contact, the link also signs them in.
                 link = (
@@ -115,14 +118,25 @@ def send_package_purchase(order_id: int, invoice_id: int) -> int:
                 )
             else:
                 link = back_office
-            send_templated(
-                prefix="emails/package_purchase_"
-                + ("customer" if recipient.is_customer else "business"),
-                to=[recipient.address],
-                context={**context, "link": link},
-                language=recipient.language,
-                tenant=tenant,
-            )
-        order.notified_at = timezone.now()
-        order.save(update_fields=["notified_at"])
-    return len(recipients)
+
+            def send(to: list[str]) -> None:
+                send_templated(
+                    prefix="emails/package_purchase_"
+                    + ("customer" if recipient.is_customer else "business"),
+                    to=to,
+                    context={**context, "link": link},
+                    language=recipient.language,
+                    tenant=tenant,
+                )
+
+            return send
+
+        report = send_each_once(
+            f"package_purchase:{order.pk}",
+            [([r.address], sender(r)) for r in purchase_recipients(purchase)],
+        )
+        if not report.failures:
+            order.notified_at = timezone.now()
+            order.save(update_fields=["notified_at"])
+    report.raise_failure()
+    return report.sent

@@ -2,8 +2,11 @@
 events, refunds."""
 
 import logging
+import smtplib
 
 from celery import shared_task
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import DatabaseError
 
 from billing.documents.pdf import receipt_pdf
 from billing.payments.models import Gateway, PaymentSettings, Receipt, RefundStatus
@@ -56,7 +59,15 @@ def charge_invoices(invoice_ids: list[int]) -> int:
     return charged
 
 
-@shared_task(name="billing.tasks.auto_topup", acks_late=True)
+# A database error (deadlock, lost connection) is retried, not taken for a refusal: the retry
+# buys once at most, as the crossing bought for is checked under the account's lock.
+@shared_task(
+    name="billing.tasks.auto_topup",
+    acks_late=True,
+    autoretry_for=(DatabaseError, OSError),
+    retry_backoff=30,
+    max_retries=5,
+)
 def auto_topup(account_id: int, crossing: int, balance: int) -> bool:
     """Enqueued by name by subscriptions/alerts.py when a balance with an automatic top-up
     chosen falls below the threshold: buy the top-up once for that crossing, then send the
@@ -65,8 +76,8 @@ def auto_topup(account_id: int, crossing: int, balance: int) -> bool:
 
     try:
         bought = auto_topup_buy(account_id=account_id, crossing=crossing) is not None
-    except Exception:  # the alert goes out all the same; nothing was bought
-        logging.getLogger(__name__).exception("Automatic top-up of account %s failed", account_id)
+    except (ValidationError, PermissionDenied):  # refused: the alert goes out all the same
+        logging.getLogger(__name__).exception("Automatic top-up of account %s refused", account_id)
         bought = False
     send_low_balance_alert.delay(account_id, crossing, balance)
     return bought
@@ -159,10 +170,17 @@ def send_card_expiry_notice(card_id: int, exp_year: int, exp_month: int) -> bool
     return card_expiry_notice_send(card_id, exp_year, exp_month)
 
 
-@shared_task(name="billing.tasks.send_package_purchase_emails", acks_late=True)
+# As for the dunning notice; the addresses already mailed for the order are not mailed again.
+@shared_task(
+    name="billing.tasks.send_package_purchase_emails",
+    acks_late=True,
+    autoretry_for=(OSError, smtplib.SMTPException),
+    retry_backoff=60,
+    max_retries=6,
+)
 def send_package_purchase_emails(order_id: int, invoice_id: int) -> int:
     """After a package purchase and its invoice are committed: tell the buyer and the business
-    (sends nothing when already sent)."""
+    (each address once; nothing when all were sent)."""
     from billing.payments.purchase_emails import send_package_purchase
 
     return send_package_purchase(order_id, invoice_id)

@@ -2,6 +2,7 @@ from core.models.api_key import ApiKey, ApiScope
 from core.models.audit import AuditEntry
 from core.models.membership import StaffMembership
 from core.models.party import LegalIdentity
+from core.models.sent_email import SentEmail
 from core.models.tenant import (
     SMALL_BUSINESS_COUNTRY,
     Domain,
@@ -21,6 +22,7 @@ __all__ = [
     "EInvoiceChannel",
     "LegalIdentity",
     "OperationCategory",
+    "SentEmail",
     "SmallBusinessExemption",
     "StaffMembership",
     "Tenant",

@@ -7,10 +7,13 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
+from celery.exceptions import Retry
 from django.core import mail
-from django.db import connection
+from django.core.exceptions import ValidationError
+from django.db import DatabaseError, OperationalError, connection
 
 from billing.models import DunningCase, Invoice, TaxRate
+from billing.payments import auto_topup as auto_topup_module
 from billing.payments.auto_topup import auto_topup_buy
 from billing.payments.tasks import auto_topup
 from core.models import AuditEntry
@@ -136,6 +139,75 @@ def test_without_a_chosen_package_only_the_alert_goes_out(world, stripe_acme, ho
     use(6)
     assert topups(world) == []
     assert sorted(m.to[0] for m in mail.outbox) == ["alice@example.test", "desk@acme.test"]
+
+
+def crossed(world) -> CreditAccount:
+    """Alpha's balance fell to 4, below 5: crossing 1, queued, nothing bought nor told yet."""
+    CreditAccount.objects.filter(customer=world.alpha).update(balance=4, low_balance_crossings=1)
+    return credit_account(world.alpha)
+
+
+def low_alerts() -> list[str]:
+    return sorted(m.to[0] for m in mail.outbox if "low" in m.subject.lower())
+
+
+def test_a_refused_top_up_still_sends_the_alert_and_is_not_retried(
+    world, stripe_acme, ten, holder, eager_tasks, monkeypatch
+):
+    top_up_with(world, stripe_acme, ten)
+    account = crossed(world)
+    calls: list[int] = []
+
+    def refuse(**kwargs):
+        calls.append(kwargs["crossing"])
+        raise ValidationError("Refused", code="refused")
+
+    monkeypatch.setattr(auto_topup_module, "auto_topup_buy", refuse)
+    assert auto_topup.apply(args=(account.pk, 1, 4), throw=False).get() is False
+    assert calls == [1]  # not retried
+    assert low_alerts() == ["alice@example.test", "desk@acme.test"]
+    assert topups(world) == []
+
+
+def test_a_database_error_is_retried_and_the_retry_buys_once(
+    world, stripe_acme, ten, holder, eager_tasks, monkeypatch
+):
+    """A deadlock or a lost connection is no refusal: the top-up of the crossing is not lost."""
+    top_up_with(world, stripe_acme, ten)
+    account = crossed(world)
+    real, calls = auto_topup_buy, []
+
+    def deadlocked_once(**kwargs):
+        calls.append(kwargs["crossing"])
+        if len(calls) == 1:
+            raise OperationalError("deadlock detected")
+        return real(**kwargs)
+
+    monkeypatch.setattr(auto_topup_module, "auto_topup_buy", deadlocked_once)
+    assert DatabaseError in auto_topup.autoretry_for and auto_topup.max_retries is not None
+    with pytest.raises(Retry):  # the task asks to be retried
+        auto_topup.apply(args=(account.pk, 1, 4))
+    assert topups(world) == [] and low_alerts() == []  # no alert saying no top-up was started
+    # throw=False: as in a worker, the retry runs (here at once) instead of the error rising.
+    calls.clear()
+    assert auto_topup.apply(args=(account.pk, 1, 4), throw=False).get() is True
+    assert calls == [1, 1]
+    assert len(topups(world)) == 1 and credit_account(world.alpha).balance == 14
+    assert auto_topup.apply(args=(account.pk, 1, 4)).get() is False  # a second run buys nothing
+    assert len(topups(world)) == 1
+    assert low_alerts() == ["alice@example.test", "desk@acme.test"]
+
+
+def test_without_paid_support_in_the_licence_nothing_is_bought_nor_mailed(
+    world, stripe_acme, ten, holder, eager_tasks
+):
+    top_up_with(world, stripe_acme, ten)
+    account = crossed(world)  # queued just before the operator switched the module off
+    world.acme.licence_modules = []
+    world.acme.save()
+    assert auto_topup_buy(account_id=account.pk, crossing=1) is None
+    assert auto_topup.apply(args=(account.pk, 1, 4)).get() is False
+    assert topups(world) == [] and mail.outbox == []
 
 
 @pytest.mark.django_db(transaction=True)

@@ -1,6 +1,7 @@
 """A package purchase e-mails the buyer, the business's general address and each CC address,
 once each, in each reader's language, naming what was bought, what it gives and the invoice."""
 
+import smtplib
 from datetime import date
 from decimal import Decimal
 
@@ -12,6 +13,7 @@ from billing.payments.checkout import order_invoice, package_purchase_invoiced
 from billing.payments.purchase_emails import send_package_purchase
 from billing.payments.tasks import send_package_purchase_emails
 from subscriptions.credits import package_purchase
+from subscriptions.models import Order
 from tests.factories import ContactFactory, PackageFactory
 
 pytestmark = pytest.mark.django_db
@@ -80,7 +82,7 @@ def test_the_buyer_the_general_and_each_cc_address_get_one_message_in_their_lang
     assert purchase_mails["manager@acme.test"].subject == f"[Acme] {italian}"
 
     buyer_mail = purchase_mails["alice@example.test"]
-    assert invoice.number in buyer_mail.body and "10 credits" in buyer_mail.body
+    assert invoice.number in buyer_mail.body and "10 crédits" in buyer_mail.body
     assert f"https://acme.{_base()}/l/invoice/" in buyer_mail.body
     for address in ("sales@acme.test", "ops@acme.test", "manager@acme.test"):
         body = purchase_mails[address].body
@@ -154,6 +156,58 @@ def test_a_retried_task_sends_nothing_twice(
     assert order.notified_at is not None
     assert send_package_purchase_emails.delay(order.pk, invoice.pk).get() == 0
     assert len(mail.outbox) == sent
+
+
+def _bought_by_alice(world, package) -> tuple[int, int]:
+    """An invoiced purchase by Alice, its e-mails not sent yet: (order id, invoice id)."""
+    order = package_purchase(customer=world.alpha, package=package, actor=world.alice, today=TODAY)
+    invoice = order_invoice(order=order, actor=world.staff["acme", "owner"], today=TODAY)
+    mail.outbox.clear()
+    return order.pk, invoice.pk
+
+
+def test_a_cc_address_refused_once_gets_its_message_on_the_retry_and_the_buyer_only_one(
+    business, ten, flaky_smtp
+):
+    order_id, invoice_id = _bought_by_alice(business, ten)
+    flaky_smtp("ops@acme.test")
+    with pytest.raises(smtplib.SMTPException):  # raised for the task to be retried
+        send_package_purchase(order_id, invoice_id)
+    # The others went out all the same, and stay marked as sent.
+    assert sorted(m.to[0] for m in mail.outbox) == [
+        "alice@example.test",
+        "manager@acme.test",
+        "sales@acme.test",
+    ]
+    assert Order.objects.get(pk=order_id).notified_at is None
+    assert send_package_purchase(order_id, invoice_id) == 1  # the retry
+    assert mail.outbox[-1].to == ["ops@acme.test"]
+    assert len(_by_recipient()) == 4  # each address exactly one message
+    assert Order.objects.get(pk=order_id).notified_at is not None
+    assert send_package_purchase(order_id, invoice_id) == 0
+    assert len(mail.outbox) == 4
+
+
+def test_when_all_went_out_a_further_run_sends_nothing(business, ten):
+    order_id, invoice_id = _bought_by_alice(business, ten)
+    assert send_package_purchase(order_id, invoice_id) == 4
+    Order.objects.filter(pk=order_id).update(notified_at=None)  # even without the order's mark
+    assert send_package_purchase(order_id, invoice_id) == 0
+    assert len(mail.outbox) == 4
+
+
+def test_the_task_retries_a_refusing_mail_server_by_itself(business, ten, flaky_smtp):
+    order_id, invoice_id = _bought_by_alice(business, ten)
+    flaky_smtp("ops@acme.test")
+    # throw=False: as in a worker, the retry runs (here at once) instead of the error rising.
+    result = send_package_purchase_emails.apply(args=(order_id, invoice_id), throw=False)
+    assert result.get() == 1  # the retry's: ops only
+    assert set(_by_recipient()) == {
+        "alice@example.test",
+        "manager@acme.test",
+        "ops@acme.test",
+        "sales@acme.test",
+    }
 
 
 def test_without_notification_addresses_only_the_buyer_hears(

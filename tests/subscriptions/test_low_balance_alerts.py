@@ -1,6 +1,7 @@
 """Low-balance alerts: a business's threshold e-mails the customer and the business once each
 time the credit balance falls below it; a purchase or a correction back above re-arms it."""
 
+import smtplib
 from datetime import date
 
 import pytest
@@ -10,6 +11,8 @@ from core.roles import SYSTEM
 from subscriptions import alerts
 from subscriptions.alerts import send_low_balance
 from subscriptions.credits import credit_account, credits_adjust, credits_use, package_purchase
+from subscriptions.models import CreditAccount
+from subscriptions.tasks import send_low_balance_alert
 from tests.factories import ContactFactory, PackageFactory
 
 pytestmark = pytest.mark.django_db
@@ -142,3 +145,41 @@ def test_subscription_packages_never_cross(world, alerting):
     )
     alerting(3)
     assert alerts_sent() == []
+
+
+def crossed(world) -> CreditAccount:
+    """Alpha's balance fell to 4, below 5: crossing 1, its alert not sent yet."""
+    CreditAccount.objects.filter(customer=world.alpha).update(balance=4, low_balance_crossings=1)
+    return credit_account(world.alpha)
+
+
+def test_a_reader_refused_once_is_mailed_on_the_retry_and_the_others_once(
+    world, alerting, flaky_smtp
+):
+    account = crossed(world)
+    flaky_smtp("alice@example.test")
+    with pytest.raises(smtplib.SMTPException):  # raised for the task to be retried
+        send_low_balance(account.pk, 1, 4)
+    assert alerts_sent() == ["desk@acme.test"]  # the business heard all the same
+    assert credit_account(world.alpha).low_balance_alerted == 0  # not all told yet
+    assert send_low_balance(account.pk, 1, 4) == 1  # the retry: Alice only
+    assert alerts_sent() == ["alice@example.test", "desk@acme.test"]
+    assert credit_account(world.alpha).low_balance_alerted == 1
+    assert send_low_balance(account.pk, 1, 4) == 0
+    assert len(mail.outbox) == 2
+
+
+def test_the_alert_task_retries_a_refusing_mail_server_by_itself(world, alerting, flaky_smtp):
+    account = crossed(world)
+    flaky_smtp("desk@acme.test")
+    # throw=False: as in a worker, the retry runs (here at once) instead of the error rising.
+    assert send_low_balance_alert.apply(args=(account.pk, 1, 4), throw=False).get() == 1
+    assert alerts_sent() == ["alice@example.test", "desk@acme.test"]
+
+
+def test_without_paid_support_in_the_licence_no_alert_goes_out(world, alerting):
+    account = crossed(world)  # queued just before the operator switched the module off
+    world.acme.licence_modules = []
+    world.acme.save()
+    assert send_low_balance(account.pk, 1, 4) == 0
+    assert mail.outbox == []
