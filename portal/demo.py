@@ -256,6 +256,9 @@ def seed_demo() -> dict[str, int]:
                 quote_link_approval=spec.slug == "acme",
                 notification_email=f"sales@{spec.slug}.test",
                 notification_cc_emails=[f"accounts@{spec.slug}.test"],
+                # Acme sells paid support: its customers are warned below 3 credits and may
+                # choose an automatic top-up on their Credits page.
+                low_balance_threshold=3 if spec.slug == "acme" else None,
                 **spec.legal,
             )
             created["tenants"] += 1
