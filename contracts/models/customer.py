@@ -5,6 +5,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from core.licence import LicenceModule, licence_enabled
 from core.models import LegalIdentity, Tenant
 from core.validators import (
     EU_COUNTRIES,
@@ -303,6 +304,8 @@ class Customer(LegalIdentity):
         without one) and the buyer's postal code and city (BR-DE-8, BR-DE-9)."""
         if self.einvoice_format != EInvoiceFormat.XRECHNUNG:
             return
+        if self.tenant_id and not licence_enabled(self.tenant, LicenceModule.EINVOICING):
+            return  # the setting is hidden and unused while e-invoicing is off: kept, not checked
         errors = {}
         if not (self.buyer_reference.strip() or self.po_number.strip()):
             errors["buyer_reference"] = _(

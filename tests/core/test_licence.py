@@ -239,3 +239,13 @@ def test_cleaning_keeps_known_modules_once_in_order_and_refuses_the_rest():
     for bad in (["quotes", "bogus"], "quotes", [1], None):
         with pytest.raises(ValidationError):
             licence_modules_clean(bad)
+
+
+def test_a_hidden_xrechnung_setting_never_blocks_saving_the_customer(world):
+    customer = world.alpha
+    customer.einvoice_format, customer.buyer_reference, customer.po_number = "xrechnung", "", ""
+    with pytest.raises(ValidationError):
+        customer.full_clean()
+    licence_without(world.acme, LicenceModule.EINVOICING)
+    customer.tenant.refresh_from_db()
+    customer.full_clean()  # kept, not checked: the setting is hidden while e-invoicing is off
