@@ -183,8 +183,9 @@ def test_the_operator_sets_a_businesss_modules_with_checkboxes_audited(world):
     assert entry.tenant == world.acme
     assert entry.before == {"licence_modules": [m.value for m in LicenceModule]}
     assert entry.after == {"licence_modules": ["quotes", "einvoicing"]}
-    # Effective at once: the business's credits page is gone.
-    assert world.client(world.alice).get("/credits/").status_code == 404
+    # Effective at once: buying a package is gone.
+    package = PackageFactory(tenant=world.acme)
+    assert world.client(world.alice).get(f"/credits/packages/{package.pk}/").status_code == 404
 
 
 def test_the_operators_form_refuses_unknown_modules(world):
