@@ -53,9 +53,14 @@ def credit_account(customer: Customer) -> CreditAccount:
     return account
 
 
-def _locked_account(customer: Customer) -> CreditAccount:
-    credit_account(customer)  # make sure the row exists before locking it
-    return CreditAccount.objects.select_for_update().get(customer=customer)
+def credit_account_locked(customer: Customer) -> CreditAccount:
+    """The customer's account, its row locked until the transaction ends (one query when it
+    exists, which is every time but the first)."""
+    account = CreditAccount.objects.select_for_update().filter(customer=customer).first()
+    if account is None:
+        credit_account(customer)  # make sure the row exists before locking it
+        account = CreditAccount.objects.select_for_update().get(customer=customer)
+    return account
 
 
 def _has_something(account: CreditAccount, today: date) -> bool:
@@ -106,7 +111,7 @@ def package_purchase(
     )
     if package.tenant_id != customer.tenant_id or not package.is_active:
         raise ValidationError(_("This package is not on sale."), code="package")
-    account = _locked_account(customer)
+    account = credit_account_locked(customer)
     obstacle = purchase_check(customer, package, today)
     if obstacle == "forfeit":
         if not confirm_forfeit:
@@ -205,7 +210,11 @@ def _forfeit(account: CreditAccount, *, actor: User | SystemActor, today: date) 
 def credits_check(*, customer: Customer, kind: str, amount: int, today: date | None = None) -> int:
     """Lock the customer's account and check that the use or correction fits; returns the
     change to the balance. Callers write the entry in the same transaction."""
-    account = _locked_account(customer)
+    return _fits(credit_account_locked(customer), kind=kind, amount=amount, today=today)
+
+
+def _fits(account: CreditAccount, *, kind: str, amount: int, today: date | None) -> int:
+    """`credits_check` on an account already locked."""
     if kind == LedgerKind.USE:
         if amount < 1:
             raise ValidationError(_("Use at least one credit."), code="units")
@@ -244,8 +253,8 @@ def credits_use(
     free while valid, still recorded."""
     if department is not None and department.tenant_id != customer.tenant_id:
         raise ValidationError(_("Unknown department."), code="department")
-    delta = credits_check(customer=customer, kind=LedgerKind.USE, amount=units, today=today)
-    account = _locked_account(customer)
+    account = credit_account_locked(customer)
+    delta = _fits(account, kind=LedgerKind.USE, amount=units, today=today)
     purchase_credits_draw(customer=customer, credits=-delta)
     account.balance += delta
     account.save(update_fields=["balance"])
@@ -283,8 +292,8 @@ def credits_adjust(
     require(actor, "credits.adjust", tenant=customer.tenant)
     if not reason.strip():
         raise ValidationError(_("Say why the balance is corrected."), code="reason")
-    credits_check(customer=customer, kind=LedgerKind.ADJUSTMENT, amount=delta)
-    account = _locked_account(customer)
+    account = credit_account_locked(customer)
+    _fits(account, kind=LedgerKind.ADJUSTMENT, amount=delta, today=None)
     purchase_credits_draw(customer=customer, credits=-delta)
     account.balance += delta
     if account.kind == "" and delta > 0:

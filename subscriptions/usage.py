@@ -19,7 +19,7 @@ from contracts.models import Customer
 from core.audit import audit_record, snapshot
 from core.models import ApiKey
 from core.roles import SYSTEM
-from subscriptions.credits import credit_account, credits_use
+from subscriptions.credits import credit_account_locked, credits_use
 from subscriptions.models import (
     CreditAccount,
     Department,
@@ -145,7 +145,7 @@ def usage_report(
     tenant = customer.tenant
     if department.tenant_id != tenant.pk:
         raise ValueError("department of another business")
-    account = CreditAccount.objects.select_for_update().get(pk=credit_account(customer).pk)
+    account = credit_account_locked(customer)
     earlier = _earlier(tenant.pk, external_id)
     if earlier is not None:
         return _repeat(earlier, customer, department, kind, account)
@@ -198,8 +198,9 @@ def usage_report(
             raise
         account.refresh_from_db()
         return _repeat(earlier, customer, department, kind, account)
-    account.refresh_from_db()
-    return UsageReport(record, True, account.balance)
+    # The ledger entry holds the balance after the charge; without one nothing changed.
+    entry = record.ledger_entry
+    return UsageReport(record, True, entry.balance_after if entry else account.balance)
 
 
 def _repeat(
