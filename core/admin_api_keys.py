@@ -20,7 +20,7 @@ from core.models import ApiKey, ApiScope
 
 class ApiKeyAddForm(forms.ModelForm):
     scopes = forms.MultipleChoiceField(
-        label=_("scopes"),
+        label=_("Scopes"),
         choices=ApiScope.choices,
         widget=forms.CheckboxSelectMultiple,
         initial=[ApiScope.USAGE_WRITE, ApiScope.CUSTOMERS_READ, ApiScope.DEPARTMENTS_READ],
