@@ -25,75 +25,10 @@ from billing.payments.models import (
     RefundStatus,
 )
 from billing.payments.refunds import refund_send
+from billing.payments.settings_form import PaymentSettingsForm
 from billing.payments.services import card_setup_start, payment_method_remove, payment_method_save
 from contracts.models import Customer
 from core.admin_base import ReadOnlyAdmin, TenantScopedAdmin
-
-
-def masked(secret: str) -> str:
-    """Enough to recognise a key, never enough to use it."""
-    return f"{secret[:8]}…{secret[-4:]}" if len(secret) > 16 else ("•" * 8 if secret else "")
-
-
-class PaymentSettingsForm(forms.ModelForm):
-    """The secrets are write-only: blank keeps the stored one."""
-
-    stripe_secret_key = forms.CharField(
-        label=_("Stripe secret key"), required=False, widget=forms.PasswordInput
-    )
-    stripe_webhook_secret = forms.CharField(
-        label=_("Stripe webhook signing secret"), required=False, widget=forms.PasswordInput
-    )
-
-    class Meta:
-        model = PaymentSettings
-        fields = [
-            "gateway",
-            "stripe_publishable_key",
-            "stripe_secret_key",
-            "stripe_webhook_secret",
-            "partial_payments_allowed",
-            "retry_days",
-            "final_action",
-        ]
-        widgets = {"retry_days": forms.TextInput(attrs={"size": 20})}
-        help_texts = {
-            "retry_days": _(
-                "Days after the first failed charge, e.g. [1, 3, 5, 7]. Empty or [] means no "
-                "retries: the final step is taken at the first failure."
-            )
-        }
-
-    def __init__(self, *args, **kwargs) -> None:
-        super().__init__(*args, **kwargs)
-        for name in ("stripe_secret_key", "stripe_webhook_secret"):
-            stored = getattr(self.instance, name, "")
-            self.fields[name].help_text = (
-                _("Stored: %(key)s. Leave blank to keep it.") % {"key": masked(stored)}
-                if stored
-                else _("Not set.")
-            )
-
-    def _keep(self, name: str) -> str:
-        return self.cleaned_data.get(name) or getattr(self.instance, name, "")
-
-    def clean_stripe_secret_key(self) -> str:
-        return self._keep("stripe_secret_key")
-
-    def clean_stripe_webhook_secret(self) -> str:
-        return self._keep("stripe_webhook_secret")
-
-    def clean_retry_days(self) -> list[int]:
-        # A cleared field means "no retries", stored as the empty schedule the column can hold.
-        return self.cleaned_data.get("retry_days") or []
-
-    def clean(self):
-        data = super().clean()
-        if data.get("gateway") == "stripe" and not (
-            data.get("stripe_publishable_key") and data.get("stripe_secret_key")
-        ):
-            raise forms.ValidationError(_("Stripe needs its publishable and secret keys."))
-        return data
 
 
 @admin.register(PaymentSettings)

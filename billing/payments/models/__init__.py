@@ -13,6 +13,12 @@ from billing.payments.models.gateway import (
     PaymentMethod,
     PaymentSettings,
 )
+from billing.payments.models.nestpay import (
+    NestPayBank,
+    NestPayMode,
+    NestPayStoreType,
+    bank_endpoints,
+)
 from billing.payments.models.payment import (
     Payment,
     PaymentAllocation,
@@ -31,6 +37,9 @@ __all__ = [
     "Gateway",
     "GatewayCustomer",
     "GatewayEvent",
+    "NestPayBank",
+    "NestPayMode",
+    "NestPayStoreType",
     "Payment",
     "PaymentAllocation",
     "PaymentAttempt",
@@ -40,4 +49,5 @@ __all__ = [
     "Receipt",
     "Refund",
     "RefundStatus",
+    "bank_endpoints",
 ]

@@ -10,6 +10,14 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from billing.documents.models.invoice import Invoice
+from billing.payments.models.nestpay import (
+    NestPayBank,
+    NestPayMode,
+    NestPayStoreType,
+    default_nestpay_currencies,
+    validate_installment_counts,
+    validate_nestpay_currencies,
+)
 from billing.payments.models.payment import Payment
 from contracts.models import Customer
 from core.fields import EncryptedTextField
@@ -19,6 +27,8 @@ from core.models import Tenant
 class Gateway(models.TextChoices):
     MANUAL = "manual", _("Bank transfer")
     STRIPE = "stripe", "Stripe"
+    # Selectable only with KONTOR_NESTPAY_ENABLED while its pay flow is being built.
+    NESTPAY = "nestpay", _("NestPay (Turkish bank virtual POS)")
 
 
 class DunningFinalAction(models.TextChoices):
@@ -56,6 +66,55 @@ class PaymentSettings(models.Model):
     )
     stripe_secret_key = EncryptedTextField(_("Stripe secret key"), blank=True)
     stripe_webhook_secret = EncryptedTextField(_("Stripe webhook signing secret"), blank=True)
+    nestpay_bank = models.CharField(
+        _("NestPay bank"), max_length=16, choices=NestPayBank.choices, blank=True
+    )
+    nestpay_mode = models.CharField(
+        _("NestPay mode"), max_length=16, choices=NestPayMode.choices, default=NestPayMode.TEST
+    )
+    nestpay_gate_url = models.URLField(
+        _("NestPay 3-D gate address (override)"),
+        blank=True,
+        help_text=_("Leave blank to use the bank's address for the mode."),
+    )
+    nestpay_api_url = models.URLField(
+        _("NestPay API address (override)"),
+        blank=True,
+        help_text=_("Leave blank to use the bank's address for the mode."),
+    )
+    nestpay_client_id = models.CharField(
+        _("NestPay client id (merchant number)"), max_length=64, blank=True
+    )
+    nestpay_store_key = EncryptedTextField(_("NestPay store key"), blank=True)
+    nestpay_api_user = models.CharField(_("NestPay API user"), max_length=64, blank=True)
+    nestpay_api_password = EncryptedTextField(_("NestPay API password"), blank=True)
+    nestpay_store_type = models.CharField(
+        _("NestPay store type"),
+        max_length=16,
+        choices=NestPayStoreType.choices,
+        default=NestPayStoreType.PAY_3D_HOSTING,
+    )
+    nestpay_currencies = models.JSONField(
+        _("NestPay currencies accepted"),
+        default=default_nestpay_currencies,
+        validators=[validate_nestpay_currencies],
+    )
+    nestpay_installments = models.JSONField(
+        _("installment counts offered"),
+        default=list,
+        blank=True,
+        validators=[validate_installment_counts],
+    )
+    nestpay_installments_min_amount = models.DecimalField(
+        _("installments offered from (amount)"),
+        max_digits=19,
+        decimal_places=2,
+        null=True,
+        blank=True,
+    )
+    nestpay_installments_min_currency = models.CharField(
+        _("installments offered from (currency)"), max_length=3, default="TRY"
+    )
     partial_payments_allowed = models.BooleanField(
         _("customers may pay part of an invoice"), default=False
     )
