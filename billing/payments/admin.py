@@ -4,7 +4,6 @@ charge attempts."""
 
 from __future__ import annotations
 
-from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
@@ -25,8 +24,8 @@ from billing.payments.models import (
     RefundStatus,
 )
 from billing.payments.refunds import refund_send
-from billing.payments.settings_form import PaymentSettingsForm
 from billing.payments.services import card_setup_start, payment_method_remove, payment_method_save
+from billing.payments.settings_form import PaymentSettingsForm
 from contracts.models import Customer
 from core.admin_base import ReadOnlyAdmin, TenantScopedAdmin
 

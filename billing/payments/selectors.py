@@ -17,8 +17,8 @@ from billing.payments.models import (
     bank_endpoints,
 )
 from contracts.models import Customer
-from core.money import Money
 from core.models import Tenant
+from core.money import Money
 
 
 def payment_method_list(*, tenant: Tenant, customer: Customer) -> QuerySet[PaymentMethod]:
@@ -89,8 +89,6 @@ def nestpay_config(*, tenant: Tenant) -> NestPayConfig | None:
         currencies=list(config.nestpay_currencies),
         installments=list(config.nestpay_installments),
         installments_min=(
-            None
-            if minimum is None
-            else Money(minimum, config.nestpay_installments_min_currency)
+            None if minimum is None else Money(minimum, config.nestpay_installments_min_currency)
         ),
     )
