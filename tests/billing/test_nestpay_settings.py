@@ -9,6 +9,7 @@ from django.db import connection
 from billing.models import PaymentSettings
 from billing.payments.models import Gateway, NestPayBank, NestPayMode, bank_endpoints
 from billing.payments.selectors import nestpay_config
+from core.models import AuditEntry
 from core.money import Money
 from tests.conftest import client_for
 from tests.helpers import admin_form_data
@@ -61,6 +62,8 @@ def test_the_owner_saves_nestpay_settings_with_secrets_encrypted_and_masked(worl
     page = owner.get(f"/manage/billing/paymentsettings/{config.pk}/change/").content.decode()
     assert STORE_KEY not in page and "STOREKEY…XYZW" in page
     assert API_PASSWORD not in page and "apiPassw…QRST" in page
+    logged = str(list(AuditEntry.objects.values_list("action", "before", "after")))
+    assert STORE_KEY not in logged and API_PASSWORD not in logged and "secret " in logged
 
 
 def test_a_manager_may_not_change_the_payment_settings(world, nestpay_on):
