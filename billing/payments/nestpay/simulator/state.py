@@ -48,7 +48,7 @@ class GateSession:
 
 class Bank:
     def __init__(self) -> None:
-        self.lock = threading.Lock()
+        self.lock = threading.RLock()  # re-entered: API handlers take new ids under it
         self.merchants: dict[str, Merchant] = {}
         self.sessions: dict[str, GateSession] = {}
         self.orders: dict[str, Order] = {}
