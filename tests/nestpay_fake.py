@@ -101,6 +101,10 @@ class FakeNestPay:
     def api(self, xml: str) -> Response:
         return self.post("/fim/api", xml.encode("utf-8"), "text/xml")
 
+    def stop(self) -> None:
+        self.process.terminate()
+        self.process.wait(timeout=10)
+
     def reset(self) -> None:
         request = urllib.request.Request(f"{self.url}/_config/data", method="DELETE")  # noqa: S310
         urllib.request.urlopen(request, timeout=10).close()  # noqa: S310

@@ -20,10 +20,10 @@ from tests.nestpay_fake import API_PASSWORD, API_USER, CLIENT_ID, STORE_KEY
 
 @pytest.fixture(scope="session")
 def nestpay():
-    running = nestpay_fake.start()
-    yield running
-    running.process.terminate()
-    running.process.wait(timeout=10)
+    """The simulator for this test process (one per xdist worker), stopped at the end."""
+    simulator = nestpay_fake.start()
+    yield simulator
+    simulator.stop()
 
 
 @pytest.fixture
