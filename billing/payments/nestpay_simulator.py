@@ -3,6 +3,8 @@ docstring) as its own process, standard library only:
 
     python -m billing.payments.nestpay_simulator --port 8430 \
         --merchant 100200127:STOREKEY:apiuser:apipass [--merchants merchants.json]
+
+A store key containing ":" goes in the JSON file ({clientid: {store_key, api_user, api_password}}).
 """
 
 from __future__ import annotations

@@ -13,6 +13,10 @@ Kontor lets 1, 2, 3 and 4 proceed. The public guides and integrations of the Nes
 in 3D Pay the authorization has already happened at the bank, so `ProcReturnCode` / `Response`
 decide whether money moved. Refusing 2-4 would throw away payments the bank already approved.
 `FULL_AUTHENTICATION` is kept apart so a business can be made stricter later.
+Sources: the meanings of 0 and 2-8 as public 3-D integrations list them (e.g. the mdStatus table
+in iyzipay-laravel's language file); EST's "Merchant Integration 3D Pay Hosting Model v1.4"
+manual was found, but its mdStatus table could not be read through our search, so "1-4 proceed"
+rests on the integrations, not on that manual: check it against the bank's current guide.
 
 `ProcReturnCode` "00" with `Response` "Approved" is an approved authorization; anything else is
 a decline (two digits, the ISO 8583 response code, e.g. 51 insufficient funds) or an error
