@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from xml.etree import ElementTree as ET
 
 import pytest
@@ -221,3 +223,29 @@ def test_merchants_can_be_configured_over_http(bank) -> None:
     assert (
         bank.post_form("/fim/est3Dgate", {**form, "hash": nestpay_hash(form, "k555")}).status == 200
     )
+
+
+def test_a_card_number_typed_on_the_page_decides_the_outcome_too(bank) -> None:
+    form = bank.signed_form("ORD-TYPED")
+    _action, hidden = nestpay_fake.read_form(bank.post_form("/fim/est3Dgate", form).text)
+    page = bank.post_form("/fim/_pay", {"token": hidden["token"], "cardnumber": CARD_3D_FAILS})
+    url, fields = nestpay_fake.read_form(page.text)
+    assert (url, fields["mdStatus"]) == (form["failUrl"], "0")
+    assert fields["maskedCreditCard"] == "450803******4509"
+
+
+def test_a_3d_page_can_be_submitted_only_once(bank) -> None:
+    _action, hidden = nestpay_fake.read_form(
+        bank.post_form("/fim/est3Dgate", bank.signed_form("ORD-ONCE")).text
+    )
+    assert bank.post_form("/fim/_pay", {"token": hidden["token"], "pan": "1"}).status == 200
+    assert bank.post_form("/fim/_pay", {"token": hidden["token"], "pan": "1"}).status == 400
+
+
+def test_the_simulator_runs_without_django() -> None:
+    # It is a separate process standing in for the bank: nothing of Kontor's stack may load.
+    code = (
+        "import sys, billing.payments.nestpay_simulator, billing.payments.nestpay.simulator.server;"
+        "sys.exit('django' in sys.modules)"
+    )
+    assert subprocess.run([sys.executable, "-c", code], check=False).returncode == 0  # noqa: S603
