@@ -1,0 +1,28 @@
+"""A NestPay (EST) bank simulator for the tests and the demo: a separate process, standard library
+only, run as `python -m billing.payments.nestpay_simulator --port P`.
+
+It speaks the documented 3D Pay protocol:
+
+- `POST /fim/est3Dgate`: the 3-D gate. Checks the required fields (clientid, oid, amount,
+  currency, okUrl, failUrl, rnd, storetype, hashAlgorithm=ver3, hash, lang; taksit optional) and
+  the ver3 hash with the store key of the clientid; 400 on a bad hash or field. Otherwise it shows
+  a test-card page. Submitting a card answers with a form that posts itself back to okUrl (approved)
+  or failUrl, carrying the original fields plus mdStatus, ProcReturnCode, Response, AuthCode,
+  TransId, ErrMsg and the bank's ver3 `HASH` over all of them.
+- `POST /fim/api`: the XML API (`CC5Request` with Name, Password, ClientId; Type Credit or Void;
+  order inquiry with `<Extra><ORDERSTATUS>QUERY</ORDERSTATUS></Extra>`), answering `CC5Response`.
+- `POST /_config/merchants` (JSON {clientid: {store_key, api_user, api_password}}),
+  `POST /_config/age` (JSON {oid, days}: makes a payment look older, to test same-day voids),
+  `DELETE /_config/data` (forgets every order), `GET /_health`.
+
+Test cards (any expiry and CVV):
+
+| card number         | outcome                                                            |
+| ------------------- | ------------------------------------------------------------------ |
+| 4546711234567894    | approved: mdStatus 1, ProcReturnCode 00, Response Approved          |
+| 4508034508034509    | 3-D authentication fails: mdStatus 0, Response Declined             |
+| 4355084355084358    | declined by the bank: mdStatus 1, ProcReturnCode 51 (insufficient   |
+|                     | funds), Response Declined                                           |
+| 5406675406675403    | half secure (attempt): mdStatus 4, ProcReturnCode 00, Approved      |
+| any other number    | declined: mdStatus 1, ProcReturnCode 05 (do not honour)             |
+"""

@@ -1,0 +1,87 @@
+"""The simulator's memory: merchants (clientid -> store key and API credentials), the 3-D sessions
+waiting for a card, and the order book. One lock: the server answers on several threads."""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+import threading
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+
+@dataclass(frozen=True)
+class Merchant:
+    client_id: str
+    store_key: str
+    api_user: str = ""
+    api_password: str = ""
+
+
+@dataclass
+class Order:
+    oid: str
+    client_id: str
+    amount: Decimal
+    currency: str  # ISO 4217 numeric, as posted
+    status: str  # approved | declined
+    proc_return_code: str
+    trans_id: str
+    auth_code: str
+    installments: str = ""
+    paid_on: dt.date = field(default_factory=dt.date.today)
+    refunded: Decimal = Decimal("0")
+    voided: bool = False
+
+    @property
+    def refundable(self) -> Decimal:
+        return self.amount - self.refunded
+
+
+@dataclass
+class GateSession:
+    """A form the gate accepted, waiting for the cardholder's card on the test-card page."""
+
+    merchant: Merchant
+    fields: dict[str, str]
+
+
+class Bank:
+    def __init__(self) -> None:
+        self.lock = threading.RLock()  # re-entered: API handlers take new ids under it
+        self.merchants: dict[str, Merchant] = {}
+        self.sessions: dict[str, GateSession] = {}
+        self.orders: dict[str, Order] = {}
+        self._sequence = 0
+
+    def add_merchant(self, merchant: Merchant) -> None:
+        with self.lock:
+            self.merchants[merchant.client_id] = merchant
+
+    def merchant(self, client_id: str) -> Merchant | None:
+        with self.lock:
+            return self.merchants.get(client_id)
+
+    def open_session(self, merchant: Merchant, fields: dict[str, str]) -> str:
+        token = secrets.token_urlsafe(16)
+        with self.lock:
+            self.sessions[token] = GateSession(merchant, dict(fields))
+        return token
+
+    def take_session(self, token: str) -> GateSession | None:
+        """A session is used once: the back-post of one 3-D page happens once."""
+        with self.lock:
+            return self.sessions.pop(token, None)
+
+    def next_ids(self) -> tuple[str, str]:
+        """A fresh (TransId, AuthCode) pair, in the shapes the banks use."""
+        with self.lock:
+            self._sequence += 1
+            sequence = self._sequence
+        today = dt.datetime.now(dt.UTC).strftime("%y%j")
+        return f"{today}{secrets.token_hex(4).upper()}{sequence:04d}", f"{sequence:06d}"
+
+    def reset(self) -> None:
+        with self.lock:
+            self.sessions.clear()
+            self.orders.clear()

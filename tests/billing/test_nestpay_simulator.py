@@ -1,0 +1,251 @@
+"""The NestPay simulator over HTTP: the 3-D gate, the signed back-post and the XML API."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from xml.etree import ElementTree as ET
+
+import pytest
+
+from billing.payments.nestpay.codes import payment_approved
+from billing.payments.nestpay.hashing import nestpay_hash, nestpay_hash_valid
+from billing.payments.nestpay.simulator.cards import (
+    CARD_3D_FAILS,
+    CARD_HALF_SECURE,
+    CARD_INSUFFICIENT_FUNDS,
+)
+from tests import nestpay_fake
+from tests.nestpay_fake import API_PASSWORD, API_USER, CLIENT_ID, STORE_KEY
+
+
+@pytest.fixture(scope="session")
+def nestpay():
+    """The simulator for this test process (one per xdist worker), stopped at the end."""
+    simulator = nestpay_fake.start()
+    yield simulator
+    simulator.stop()
+
+
+@pytest.fixture
+def bank(nestpay):
+    nestpay.reset()
+    return nestpay
+
+
+def cc5(bank, body: str, *, user: str = API_USER, password: str = API_PASSWORD) -> dict:
+    xml = (
+        f"<CC5Request><Name>{user}</Name><Password>{password}</Password>"
+        f"<ClientId>{CLIENT_ID}</ClientId>{body}</CC5Request>"
+    )
+    answer = bank.api(xml)
+    assert answer.status == 200
+    root = ET.fromstring(answer.text)  # noqa: S314 — the simulator's own answer
+    values = {child.tag: (child.text or "") for child in root if child.tag != "Extra"}
+    values["Extra"] = {child.tag: (child.text or "") for child in root.find("Extra")}
+    return values
+
+
+def credit(bank, oid: str, total: str) -> dict:
+    return cc5(bank, f"<Type>Credit</Type><OrderId>{oid}</OrderId><Total>{total}</Total>"
+                     "<Currency>949</Currency>")  # fmt: skip
+
+
+def void(bank, oid: str) -> dict:
+    return cc5(bank, f"<Type>Void</Type><OrderId>{oid}</OrderId>")
+
+
+def inquiry(bank, oid: str) -> dict:
+    return cc5(bank, f"<OrderId>{oid}</OrderId><Extra><ORDERSTATUS>QUERY</ORDERSTATUS></Extra>")
+
+
+def test_the_gate_refuses_a_tampered_hash_with_400(bank) -> None:
+    form = {**bank.signed_form("ORD-1"), "amount": "1.00"}
+    answer = bank.post_form("/fim/est3Dgate", form)
+    assert answer.status == 400
+    assert "Hash mismatch" in answer.text
+
+
+def test_the_gate_refuses_a_missing_hash_with_400(bank) -> None:
+    form = bank.signed_form("ORD-1")
+    del form["hash"]
+    assert bank.post_form("/fim/est3Dgate", form).status == 400
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [("hashAlgorithm", "ver2"), ("currency", "999"), ("taksit", "13"), ("amount", "1.005"),
+     ("okUrl", "javascript:alert(1)"), ("clientid", "999")],
+)  # fmt: skip
+def test_the_gate_refuses_bad_fields_with_400(bank, field: str, value: str) -> None:
+    # Signed after the change, so only the field itself is wrong.
+    form = bank.signed_form("ORD-1", **{field: value})
+    assert bank.post_form("/fim/est3Dgate", form).status == 400
+
+
+def test_an_approved_payment_posts_back_to_ok_url_signed_by_the_bank(bank) -> None:
+    form = bank.signed_form("ORD-OK", "250.50", taksit="3")
+    url, fields = bank.browser_pays(form)
+    assert url == form["okUrl"]
+    assert fields["oid"] == "ORD-OK"
+    assert fields["amount"] == "250.50"
+    assert fields["taksit"] == "3"
+    assert (fields["mdStatus"], fields["ProcReturnCode"], fields["Response"]) == (
+        "1", "00", "Approved",
+    )  # fmt: skip
+    assert fields["AuthCode"] and fields["TransId"]
+    assert "hash" not in fields and "pan" not in fields
+    assert nestpay_hash_valid(fields, STORE_KEY)
+    assert payment_approved(fields)
+
+
+def test_the_back_post_hash_breaks_when_a_field_is_changed(bank) -> None:
+    _url, fields = bank.browser_pays(bank.signed_form("ORD-T"))
+    assert not nestpay_hash_valid({**fields, "amount": "1.00"}, STORE_KEY)
+    assert not nestpay_hash_valid(fields, "another store key")
+
+
+def test_a_3d_failure_posts_back_to_fail_url(bank) -> None:
+    form = bank.signed_form("ORD-3D")
+    url, fields = bank.browser_pays(form, CARD_3D_FAILS)
+    assert url == form["failUrl"]
+    assert fields["mdStatus"] == "0"
+    assert fields["Response"] == "Declined"
+    assert nestpay_hash_valid(fields, STORE_KEY)
+    assert not payment_approved(fields)
+
+
+def test_a_bank_decline_posts_back_to_fail_url_with_its_code(bank) -> None:
+    form = bank.signed_form("ORD-51")
+    url, fields = bank.browser_pays(form, CARD_INSUFFICIENT_FUNDS)
+    assert url == form["failUrl"]
+    assert (fields["mdStatus"], fields["ProcReturnCode"], fields["Response"]) == (
+        "1", "51", "Declined",
+    )  # fmt: skip
+    assert fields["AuthCode"] == ""
+    assert nestpay_hash_valid(fields, STORE_KEY)
+
+
+def test_a_half_secure_card_is_approved_with_md_status_4(bank) -> None:
+    _url, fields = bank.browser_pays(bank.signed_form("ORD-HALF"), CARD_HALF_SECURE)
+    assert fields["mdStatus"] == "4"
+    assert payment_approved(fields)
+
+
+def test_an_order_id_is_never_charged_twice(bank) -> None:
+    form = bank.signed_form("ORD-TWICE")
+    bank.browser_pays(form)
+    url, fields = bank.browser_pays(form)
+    assert url == form["failUrl"]
+    assert fields["Response"] == "Error"
+    assert nestpay_hash_valid(fields, STORE_KEY)
+
+
+def test_inquiry_reports_approved_declined_and_unknown_orders(bank) -> None:
+    bank.browser_pays(bank.signed_form("ORD-A", "80.00"))
+    bank.browser_pays(bank.signed_form("ORD-D"), CARD_INSUFFICIENT_FUNDS)
+
+    approved = inquiry(bank, "ORD-A")
+    assert (approved["Response"], approved["ProcReturnCode"]) == ("Approved", "00")
+    assert approved["Extra"]["TRANS_STAT"] == "C"
+    assert approved["Extra"]["ORIG_TRANS_AMT"] == "8000"
+    declined = inquiry(bank, "ORD-D")
+    assert (declined["Response"], declined["ProcReturnCode"]) == ("Declined", "51")
+    assert inquiry(bank, "ORD-NONE")["Response"] == "Error"
+
+
+def test_an_abandoned_3d_page_is_unknown_to_the_inquiry(bank) -> None:
+    assert bank.post_form("/fim/est3Dgate", bank.signed_form("ORD-GONE")).status == 200
+    assert inquiry(bank, "ORD-GONE")["ErrMsg"] == "No record found"
+
+
+def test_partial_refunds_up_to_what_was_paid_and_no_further(bank) -> None:
+    bank.browser_pays(bank.signed_form("ORD-R", "100.00"))
+
+    first = credit(bank, "ORD-R", "60.00")
+    second = credit(bank, "ORD-R", "40.01")
+    third = credit(bank, "ORD-R", "40.00")
+
+    assert (first["Response"], first["ProcReturnCode"]) == ("Approved", "00")
+    assert first["TransId"]
+    assert second["Response"] == "Error"
+    assert "refundable" in second["ErrMsg"]
+    assert third["Response"] == "Approved"
+    assert inquiry(bank, "ORD-R")["Extra"]["REFUND_AMT"] == "10000"
+
+
+def test_a_declined_order_cannot_be_refunded(bank) -> None:
+    bank.browser_pays(bank.signed_form("ORD-DR"), CARD_INSUFFICIENT_FUNDS)
+    assert credit(bank, "ORD-DR", "1.00")["Response"] == "Error"
+
+
+def test_a_same_day_sale_can_be_voided_once(bank) -> None:
+    bank.browser_pays(bank.signed_form("ORD-V"))
+
+    assert void(bank, "ORD-V")["Response"] == "Approved"
+    assert void(bank, "ORD-V")["Response"] == "Error"
+    assert inquiry(bank, "ORD-V")["Extra"]["TRANS_STAT"] == "V"
+    assert credit(bank, "ORD-V", "1.00")["Response"] == "Error"
+
+
+def test_a_refunded_or_older_sale_cannot_be_voided(bank) -> None:
+    bank.browser_pays(bank.signed_form("ORD-RV"))
+    bank.browser_pays(bank.signed_form("ORD-OLD"))
+    credit(bank, "ORD-RV", "1.00")
+    bank.post(
+        "/_config/age", json.dumps({"oid": "ORD-OLD", "days": 1}).encode(), "application/json"
+    )
+
+    assert void(bank, "ORD-RV")["Response"] == "Error"
+    assert "same-day" in void(bank, "ORD-OLD")["ErrMsg"]
+
+
+@pytest.mark.parametrize(("user", "password"), [(API_USER, "wrong"), ("someone", API_PASSWORD)])
+def test_wrong_api_credentials_get_an_error(bank, user: str, password: str) -> None:
+    bank.browser_pays(bank.signed_form("ORD-C"))
+    answer = cc5(bank, "<Type>Void</Type><OrderId>ORD-C</OrderId>", user=user, password=password)
+    assert (answer["Response"], answer["ErrMsg"]) == ("Error", "Invalid credentials")
+    assert inquiry(bank, "ORD-C")["Extra"]["TRANS_STAT"] == "C"  # nothing was voided
+
+
+def test_malformed_xml_gets_an_error_not_a_crash(bank) -> None:
+    answer = bank.api("<CC5Request><Name>")
+    assert answer.status == 200
+    assert "<Response>Error</Response>" in answer.text
+
+
+def test_merchants_can_be_configured_over_http(bank) -> None:
+    config = {"555": {"store_key": "k555", "api_user": "u", "api_password": "p"}}
+    bank.post("/_config/merchants", json.dumps(config).encode(), "application/json")
+    form = {k: v for k, v in bank.signed_form("ORD-555").items() if k != "hash"}
+    form["clientid"] = "555"
+    assert (
+        bank.post_form("/fim/est3Dgate", {**form, "hash": nestpay_hash(form, "k555")}).status == 200
+    )
+
+
+def test_a_card_number_typed_on_the_page_decides_the_outcome_too(bank) -> None:
+    form = bank.signed_form("ORD-TYPED")
+    _action, hidden = nestpay_fake.read_form(bank.post_form("/fim/est3Dgate", form).text)
+    page = bank.post_form("/fim/_pay", {"token": hidden["token"], "cardnumber": CARD_3D_FAILS})
+    url, fields = nestpay_fake.read_form(page.text)
+    assert (url, fields["mdStatus"]) == (form["failUrl"], "0")
+    assert fields["maskedCreditCard"] == "450803******4509"
+
+
+def test_a_3d_page_can_be_submitted_only_once(bank) -> None:
+    _action, hidden = nestpay_fake.read_form(
+        bank.post_form("/fim/est3Dgate", bank.signed_form("ORD-ONCE")).text
+    )
+    assert bank.post_form("/fim/_pay", {"token": hidden["token"], "pan": "1"}).status == 200
+    assert bank.post_form("/fim/_pay", {"token": hidden["token"], "pan": "1"}).status == 400
+
+
+def test_the_simulator_runs_without_django() -> None:
+    # It is a separate process standing in for the bank: nothing of Kontor's stack may load.
+    code = (
+        "import sys, billing.payments.nestpay_simulator, billing.payments.nestpay.simulator.server;"
+        "sys.exit('django' in sys.modules)"
+    )
+    assert subprocess.run([sys.executable, "-c", code], check=False).returncode == 0  # noqa: S603
