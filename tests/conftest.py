@@ -295,6 +295,23 @@ def fake_stripe():
     running.process.wait(timeout=10)
 
 
+@pytest.fixture(scope="session")
+def nestpay():
+    """The NestPay simulator for this test process (one per xdist worker), stopped at the end."""
+    from tests import nestpay_fake
+
+    simulator = nestpay_fake.start()
+    yield simulator
+    simulator.stop()
+
+
+@pytest.fixture
+def nestpay_bank(nestpay):
+    """The NestPay simulator with no orders and no open 3-D pages (merchants are kept)."""
+    nestpay.reset()
+    return nestpay
+
+
 def take_cards_through(fake, tenant, settings) -> None:
     """The business takes cards through (fake) Stripe."""
     from billing.models import Gateway, PaymentSettings

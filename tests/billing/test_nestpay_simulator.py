@@ -20,18 +20,9 @@ from tests import nestpay_fake
 from tests.nestpay_fake import API_PASSWORD, API_USER, CLIENT_ID, STORE_KEY
 
 
-@pytest.fixture(scope="session")
-def nestpay():
-    """The simulator for this test process (one per xdist worker), stopped at the end."""
-    simulator = nestpay_fake.start()
-    yield simulator
-    simulator.stop()
-
-
 @pytest.fixture
-def bank(nestpay):
-    nestpay.reset()
-    return nestpay
+def bank(nestpay_bank):
+    return nestpay_bank
 
 
 def cc5(bank, body: str, *, user: str = API_USER, password: str = API_PASSWORD) -> dict:
