@@ -237,6 +237,27 @@ def test_an_unreadable_answer_is_unreachable(garbage_server, status, body) -> No
         api.inquiry("ORD-1")
 
 
+@pytest.mark.parametrize(
+    "raw",
+    [
+        b"HTTP/1.1 200 OK\r\nContent-Length: 1000\r\n\r\n<CC5Response><Response>Appr",
+        b"HTTP/1.1 2OO OK\r\n\r\n<CC5Response/>",  # not a status line: http.client's own error
+    ],
+)
+def test_an_answer_cut_short_or_broken_is_unreachable(garbage_server, raw: bytes) -> None:
+    class _Broken(_Garbage):
+        def do_POST(self) -> None:
+            self.rfile.read(int(self.headers.get("Content-Length", 0)))
+            self.wfile.write(raw)
+            self.close_connection = True
+
+    garbage_server.RequestHandlerClass = _Broken
+    port = garbage_server.server_address[1]
+    api = NestPayApi(f"http://127.0.0.1:{port}/", CLIENT_ID, API_USER, API_PASSWORD, timeout=5)
+    with pytest.raises(NestPayUnreachable):
+        api.void("ORD-1")
+
+
 def test_a_bank_that_does_not_answer_in_time_is_unreachable(garbage_server) -> None:
     gate = threading.Event()
 

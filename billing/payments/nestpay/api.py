@@ -12,6 +12,7 @@ Pure module: no models, no settings. The credentials are never logged and never 
 
 from __future__ import annotations
 
+import http.client
 import logging
 import urllib.error
 import urllib.parse
@@ -141,7 +142,7 @@ class NestPayApi:
             exc.close()
             logger.warning("NestPay API %s %s: HTTP %s", kind, oid, exc.code)
             raise NestPayUnreachable(f"the NestPay API answered HTTP {exc.code}") from None
-        except (OSError, ValueError) as exc:  # URLError, timeouts, resets; http.client errors
+        except (OSError, http.client.HTTPException) as exc:  # URLError, timeouts, cut answers
             logger.warning("NestPay API %s %s: %s", kind, oid, type(exc).__name__)
             raise NestPayUnreachable(f"the NestPay API could not be reached: {exc}") from None
         if status != 200:
