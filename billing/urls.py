@@ -66,6 +66,9 @@ urlpatterns = [
         payment_views.payment_method_delete,
         name="payment_method_remove",
     ),
+    # The bank's answer, posted back from the customer's browser (NestPay 3D Pay).
+    path("pay/nestpay/ok/", payment_views.nestpay_ok, name="nestpay_ok"),
+    path("pay/nestpay/fail/", payment_views.nestpay_fail, name="nestpay_fail"),
     path("stripe/webhook/<slug:tenant>/", payment_views.stripe_webhook, name="stripe_webhook"),
     path("l/invoice/<str:token>/", link_views.invoice_by_link, name="invoice_by_link"),
     path("l/invoice/<str:token>/pdf", link_views.invoice_by_link_pdf, name="invoice_by_link_pdf"),

@@ -290,6 +290,11 @@ CELERY_BEAT_SCHEDULE = {
     "dunning": {"task": "billing.tasks.run_dunning", "schedule": 3600.0},
     # Checkouts paid by a late webhook start within minutes; unpaid ones expire.
     "checkouts-settle": {"task": "billing.tasks.settle_checkouts", "schedule": 300.0},
+    # NestPay orders whose browser never came back are asked about at the bank.
+    "nestpay-reconciliation": {
+        "task": "billing.tasks.reconcile_nestpay_orders",
+        "schedule": 300.0,
+    },
     "stripe-reconciliation": {
         "task": "billing.tasks.reconcile_gateway_events",
         "schedule": 86400.0,

@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from billing.documents.links import credit_note_link_path, invoice_link_path
 from billing.documents.models import (
+    PAYABLE,
     CreditNote,
     CreditNoteDelivery,
     Invoice,
@@ -38,6 +39,17 @@ from core.roles import require
 from core.tenancy import tenant_host
 
 
+def _no_pay_link(tenant) -> bool:
+    return False
+
+
+# Whether the e-mail carries a link to pay the invoice online. Set by billing.apps from the
+# payments floor above, which knows the gateway: a business whose customers pay at their bank's
+# page (NestPay) gets it, for nothing is charged there without the customer. Bank transfer has
+# nothing to click, and Stripe charges the saved card by itself.
+pay_link_offered = _no_pay_link
+
+
 def invoice_recipients(invoice: Invoice) -> list[str]:
     """The customer's invoice recipients, else its account owners."""
     return customer_invoice_recipients(invoice.customer)
@@ -61,6 +73,11 @@ def invoice_message(
         "link": base
         + invoice_link_path(invoice)
         + document_link_query(customer=customer, recipients=recipients),
+        "pay_link": (
+            base + invoice_link_path(invoice) + "pay/"
+            if invoice.status in PAYABLE and invoice.amount_due > 0 and pay_link_offered(tenant)
+            else ""
+        ),
         "attached": attach,
         **(extra or {}),
     }

@@ -30,6 +30,7 @@ from billing.payments.services import (
     payment_method_forget,
     payment_method_set_default,
 )
+from billing.payments.views.bank import bank_pay
 from contracts.portal_links import EMAIL_PARAM, SCOPE_PARAM, document_portal_entry
 from core.roles import SYSTEM
 from core.signing import LinkInvalid
@@ -42,6 +43,10 @@ def _invoice(request: HttpRequest, token: str) -> Invoice | None:
         return invoice_from_token(tenant=request.tenant, token=token)
     except LinkInvalid:
         return None
+
+
+def _pays_by_card(gateway) -> bool:
+    return gateway.takes_cards or gateway.pays_at_bank
 
 
 def _invalid(request: HttpRequest) -> HttpResponse:
@@ -65,7 +70,7 @@ def invoice_by_link(request: HttpRequest, token: str) -> HttpResponse:
             "overdue": invoice.is_overdue(timezone.localdate()),
             "may_pay": invoice.status in PAYABLE
             and invoice.amount_due > 0
-            and gateway_for(invoice.tenant).takes_cards,
+            and _pays_by_card(gateway_for(invoice.tenant)),
             **document_portal_entry(
                 tenant=request.tenant,
                 customer=invoice.customer,
@@ -92,6 +97,17 @@ def invoice_link_pay(request: HttpRequest, token: str) -> HttpResponse:
     if invoice.status not in PAYABLE or invoice.amount_due <= 0:
         messages.info(request, _("This invoice has nothing left to pay."))
         return redirect(back)
+    gateway = gateway_for(invoice.tenant)
+    if gateway.pays_at_bank:
+        # Nobody is logged in: the signed link is the authority, so the system opens the order.
+        return bank_pay(
+            request,
+            gateway=gateway,
+            invoice=invoice,
+            actor=SYSTEM,
+            return_path=back,
+            context={"base_template": "base.html", "back_url": back},
+        )
     if request.method == "POST":
         try:
             card = link_card_take(

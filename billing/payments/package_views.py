@@ -102,7 +102,8 @@ def package_buy(request: HttpRequest, package_id: int) -> HttpResponse:
         refusal = None
     except ValidationError as exc:
         obstacle, refusal = None, " ".join(exc.messages)
-    takes_cards = gateway_for(request.tenant).takes_cards
+    gateway = gateway_for(request.tenant)
+    takes_cards = gateway.takes_cards
     methods = (
         list(selectors.payment_method_list(tenant=request.tenant, customer=customer))
         if takes_cards
@@ -118,6 +119,7 @@ def package_buy(request: HttpRequest, package_id: int) -> HttpResponse:
         "refusal": refusal,
         "account": subscription_selectors.credit_account_view(customer=customer),
         "takes_cards": takes_cards,
+        "pays_at_bank": gateway.pays_at_bank,
         "methods": methods,
     }
     if request.method == "POST":
@@ -142,6 +144,8 @@ def package_buy(request: HttpRequest, package_id: int) -> HttpResponse:
                     _("Thank you: %(package)s is ready to use.") % {"package": package.name},
                 )
                 method = form.cleaned_data.get("method")
+                if method is None and gateway.pays_at_bank:  # paid on the bank's page next
+                    return redirect("invoice_pay", invoice_id=invoice.pk)
                 if method is None:  # bank transfer: the invoice is e-mailed with the details
                     return redirect("invoice_detail", invoice_id=invoice.pk)
                 attempt = invoice_pay(invoice=invoice, method=method, actor=request.user)

@@ -97,7 +97,10 @@ def credit_note_refund(
 
 
 def refund_send(refund_id: int) -> Refund:
-    """Ask the gateway to pay it back (a retry reuses the idempotency key: never twice)."""
+    """Ask the gateway to pay it back, never twice: Stripe keeps the idempotency key a retry
+    reuses; NestPay, which has none, is asked first what it gave back already. Refunds of one
+    payment go one at a time, under the payment's row lock, so that answer is never another
+    refund's."""
     refund = Refund.objects.select_related("payment__attempt", "tenant").get(pk=refund_id)
     if refund.status not in (RefundStatus.PENDING, RefundStatus.FAILED):
         return refund
@@ -105,16 +108,21 @@ def refund_send(refund_id: int) -> Refund:
         refund.status = RefundStatus.MANUAL  # not a gateway payment: paid back by hand
         refund.save(update_fields=["status"])
         return refund
-    try:
-        gateway_id = gateway_for(refund.tenant).refund(
-            refund.payment, refund.amount, refund.idempotency_key
-        )
-    except GatewayError as exc:
-        refund.status, refund.failure_message = RefundStatus.FAILED, exc.message[:500]
-    else:
-        refund.status, refund.gateway_refund_id = RefundStatus.SUCCEEDED, gateway_id
-        refund.failure_message = ""
-    refund.save(update_fields=["status", "gateway_refund_id", "failure_message"])
+    with transaction.atomic():
+        Payment.objects.select_for_update().filter(pk=refund.payment_id).exists()
+        refund = Refund.objects.select_related("payment__attempt", "tenant").get(pk=refund_id)
+        if refund.status not in (RefundStatus.PENDING, RefundStatus.FAILED):
+            return refund  # sent meanwhile by another worker
+        try:
+            gateway_id = gateway_for(refund.tenant).refund(
+                refund.payment, refund.amount, refund.idempotency_key
+            )
+        except GatewayError as exc:
+            refund.status, refund.failure_message = RefundStatus.FAILED, exc.message[:500]
+        else:
+            refund.status, refund.gateway_refund_id = RefundStatus.SUCCEEDED, gateway_id
+            refund.failure_message = ""
+        refund.save(update_fields=["status", "gateway_refund_id", "failure_message"])
     audit_record(
         tenant=refund.tenant,
         actor=SYSTEM,

@@ -1,5 +1,5 @@
 """Celery entry points of payments: renewal charges, dunning, card-expiry reminders, gateway
-events, refunds."""
+events, NestPay order inquiries, refunds."""
 
 import logging
 import smtplib
@@ -130,6 +130,27 @@ def reconcile_gateway_events() -> int:
             done += events_reconcile(tenant=tenant)
         except Exception:  # one business's trouble never stops the others'
             logging.getLogger(__name__).exception("Reconciliation of %s failed", tenant.slug)
+    return done
+
+
+@shared_task(name="billing.tasks.reconcile_nestpay_orders", acks_late=True)
+def reconcile_nestpay_orders() -> int:
+    """Every few minutes: ask the bank about NestPay orders whose answer never came back (the
+    browser closed on the bank's page) and record how each ended."""
+    from billing.payments.nestpay_payments import nestpay_reconcile
+
+    tenants = Tenant.objects.filter(
+        is_active=True,
+        pk__in=PaymentSettings.objects.filter(gateway=Gateway.NESTPAY).values("tenant"),
+    )
+    done = 0
+    for tenant in tenants:
+        try:
+            done += nestpay_reconcile(tenant=tenant)
+        except Exception:  # one business's trouble never stops the others'
+            logging.getLogger(__name__).exception(
+                "NestPay reconciliation of %s failed", tenant.slug
+            )
     return done
 
 

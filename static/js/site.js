@@ -12,3 +12,7 @@ document.addEventListener("change", (event) => {
   }
   select.form.submit();
 });
+
+// <form data-submit-on-load>: sent as soon as the page is ready (the signed order for a bank's
+// 3-D page); its button stays for a browser without JavaScript.
+document.querySelectorAll("form[data-submit-on-load]").forEach((form) => form.submit());

@@ -10,7 +10,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from billing.payments.nestpay.api import NestPayApi, NestPayUnreachable
+from billing.payments.nestpay.client import NestPayApi, NestPayUnreachable
 from billing.payments.nestpay.simulator.cards import CARD_INSUFFICIENT_FUNDS
 from tests.nestpay_fake import API_PASSWORD, API_USER, CLIENT_ID
 from tests.stripe_fake import free_port

@@ -362,3 +362,51 @@ def test_other_tenants_get_404(world, name):
             tenant=world.acme, customer=customer, document=world.acme_terms
         )
     assert_hidden_from_other_tenants(world, TENANT_WIDE_URLS[name](world))
+
+
+# The bank's answers (NestPay back-posts): no id and no login; the bank's hash over the answer,
+# made with the business's store key, is the only authority. Anyone else's post, for alice's
+# order, on her business's host or another's, is a 400 that records nothing.
+BANK_ANSWER_URLS = ("/pay/nestpay/ok/", "/pay/nestpay/fail/")
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("path", BANK_ANSWER_URLS)
+def test_nobody_but_the_bank_can_answer_for_alices_order(world, path):
+    from billing.models import PaymentAttempt, PaymentSettings
+    from billing.payments.nestpay.hashing import nestpay_hash
+    from billing.payments.nestpay_payments import nestpay_order_open
+
+    PaymentSettings.objects.create(
+        tenant=world.acme,
+        gateway="nestpay",
+        nestpay_bank="isbank",
+        nestpay_client_id="100200127",
+        nestpay_store_key="the-store-key",
+        nestpay_currencies=["TRY", "EUR"],
+    )
+    invoice = _alpha_invoice(world)
+    order = nestpay_order_open(
+        invoice=invoice, amount=None, installments=None, return_path="/", actor=world.alice
+    )
+    answer = {
+        "clientid": "100200127",
+        "oid": order.oid,
+        "amount": f"{invoice.amount_due:.2f}",
+        "currency": "978",
+        "mdStatus": "1",
+        "ProcReturnCode": "00",
+        "Response": "Approved",
+    }
+    forged = {**answer, "HASH": nestpay_hash(answer, "a-guessed-key")}
+    for client in (
+        world.client(None),
+        world.client(world.bob),
+        world.client(world.charlie),
+        world.client(None, tenant=world.globex),
+    ):
+        assert client.post(path, forged).status_code == 400
+        assert client.post(path, answer).status_code == 400
+        assert client.get(path).status_code == 405
+    attempt = PaymentAttempt.objects.get(invoice=invoice)
+    assert attempt.status == "requires_action" and attempt.payment is None

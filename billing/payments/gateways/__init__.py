@@ -1,5 +1,5 @@
 """Payment gateways, chosen per business (`PaymentSettings.gateway`): the interface and the
-bank-transfer gateway in `base`, Stripe in `stripe_gateway`."""
+bank-transfer gateway in `base`, Stripe in `stripe_gateway`, NestPay in `nestpay_gateway`."""
 
 from __future__ import annotations
 
@@ -10,8 +10,10 @@ from billing.payments.gateways.base import (
     ManualGateway,
     PaymentGateway,
 )
+from billing.payments.gateways.nestpay_gateway import NestPayGateway
 from billing.payments.gateways.stripe_gateway import StripeGateway
 from billing.payments.models import Gateway, PaymentSettings
+from billing.payments.selectors import nestpay_config
 from core.models import Tenant
 
 __all__ = [
@@ -19,6 +21,7 @@ __all__ = [
     "ChargeOutcome",
     "GatewayError",
     "ManualGateway",
+    "NestPayGateway",
     "PaymentGateway",
     "gateway_for",
 ]
@@ -28,4 +31,8 @@ def gateway_for(tenant: Tenant) -> PaymentGateway:
     settings = PaymentSettings.objects.filter(tenant=tenant).first()
     if settings is not None and settings.gateway == Gateway.STRIPE and settings.takes_cards:
         return StripeGateway(settings)
+    if settings is not None and settings.gateway == Gateway.NESTPAY:
+        config = nestpay_config(tenant=tenant)
+        if config is not None and config.client_id and config.store_key:
+            return NestPayGateway(config)
     return ManualGateway()

@@ -1,10 +1,12 @@
-"""Payment gateways: one small interface, two implementations, chosen per business
+"""Payment gateways: one small interface, three implementations, chosen per business
 (`PaymentSettings.gateway`). This module holds the interface and the bank-transfer gateway.
 
 - `manual`: bank transfer. Invoices show the business's bank details and a payment reference;
   staff record what arrives. It takes no cards.
 - `stripe`: cards through Stripe.js (card data goes from the browser to Stripe, never here), saved
   as Stripe payment methods and charged with PaymentIntents, on or off session.
+- `nestpay`: a Turkish bank's virtual POS; the customer pays on the bank's 3-D page, only when
+  present (`gateways.nestpay_gateway`).
 
 Amounts cross this boundary as integer minor units (`core.money.to_minor_units`); every write to
 the gateway carries a deterministic idempotency key.
@@ -53,7 +55,8 @@ class ChargeOutcome:
 
 
 class PaymentGateway(Protocol):
-    takes_cards: bool
+    takes_cards: bool  # saves cards and charges them, on or off session
+    pays_at_bank: bool  # the customer pays on the bank's own 3-D page (NestPay)
     publishable_key: str
 
     def card_setup_start(self, customer: Customer, purpose: str = "setup") -> str:
@@ -85,6 +88,7 @@ class ManualGateway:
     """Bank transfer: nothing to call; staff record payments in the back office."""
 
     takes_cards = False
+    pays_at_bank = False
     publishable_key = ""
 
     def _refuse(self, *args, **kwargs):

@@ -42,6 +42,7 @@ def _unreachable(exc: stripe.StripeError) -> GatewayError:
 
 class StripeGateway:
     takes_cards = True
+    pays_at_bank = False
 
     def __init__(self, config: PaymentSettings) -> None:
         self.tenant_id = config.tenant_id

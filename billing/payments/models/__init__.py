@@ -19,6 +19,7 @@ from billing.payments.models.nestpay import (
     NestPayStoreType,
     bank_endpoints,
 )
+from billing.payments.models.nestpay_order import NestPayOrder
 from billing.payments.models.payment import (
     Payment,
     PaymentAllocation,
@@ -39,6 +40,7 @@ __all__ = [
     "GatewayEvent",
     "NestPayBank",
     "NestPayMode",
+    "NestPayOrder",
     "NestPayStoreType",
     "Payment",
     "PaymentAllocation",

@@ -9,6 +9,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -20,6 +21,7 @@ from billing.payments.forms import InvoicePayForm
 from billing.payments.gateways import GatewayError, gateway_for
 from billing.payments.models import AttemptStatus, PaymentAttempt
 from billing.payments.services import attempt_refresh, invoice_pay, partial_payments_allowed
+from billing.payments.views.bank import bank_pay
 from contracts.access import customer_required
 from core.money import format_money
 from core.roles import require
@@ -41,6 +43,17 @@ def invoice_pay_page(request: HttpRequest, invoice_id: int) -> HttpResponse:
     if invoice.status not in PAYABLE or invoice.amount_due <= 0:
         messages.info(request, _("This invoice has nothing left to pay."))
         return redirect("invoice_detail", invoice_id=invoice.pk)
+    gateway = gateway_for(request.tenant)
+    if gateway.pays_at_bank:
+        back = reverse("invoice_detail", args=[invoice.pk])
+        return bank_pay(
+            request,
+            gateway=gateway,
+            invoice=invoice,
+            actor=request.user,
+            return_path=back,
+            context={"section_key": "invoices", "back_url": back},
+        )
     methods = list(selectors.payment_method_list(tenant=request.tenant, customer=request.customer))
     form = InvoicePayForm(
         request.POST if request.method == "POST" else None,
@@ -53,7 +66,7 @@ def invoice_pay_page(request: HttpRequest, invoice_id: int) -> HttpResponse:
         "invoice": invoice,
         "form": form,
         "methods": methods,
-        "takes_cards": gateway_for(request.tenant).takes_cards,
+        "takes_cards": gateway.takes_cards,
     }
     if request.method == "POST" and form.is_valid():
         try:
