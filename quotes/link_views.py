@@ -141,13 +141,14 @@ def quote_link_approve(request: HttpRequest, token: str) -> HttpResponse:
 
 def _after_link_approval(request: HttpRequest, quote: Quote, back: str) -> HttpResponse:
     """Through the link the invoice's own signed link follows: its card payment where the
-    business takes cards, else its page with the bank details."""
+    business takes cards (or at its bank's page), else its page with the bank details."""
     approved_message(request, quote)
     due = to_pay(quote)
     invoice = due or quote.deposit_invoice or quote.invoice
     if invoice is None:
         return redirect(back)
-    if due and gateway_for(quote.tenant).takes_cards:
+    gateway = gateway_for(quote.tenant)
+    if due and (gateway.takes_cards or gateway.pays_at_bank):
         return redirect(invoice_link_path(invoice) + "pay/")
     return redirect(invoice_link_path(invoice))
 

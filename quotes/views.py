@@ -274,12 +274,14 @@ def terms_changed_page(request: HttpRequest, back: str) -> HttpResponse:
 
 def _after_approval(request: HttpRequest, quote: Quote) -> HttpResponse:
     """Where the approval leads: paying what is due now (by card where the business takes
-    cards; else the invoice with its bank details), or, with nothing to invoice, the quote."""
+    cards or at its bank's page; else the invoice with its bank details), or, with nothing
+    to invoice, the quote."""
     approved_message(request, quote)
     invoice = to_pay(quote) or quote.deposit_invoice or quote.invoice
     if invoice is None:
         return redirect("quote_detail", quote_id=quote.pk)
-    if to_pay(quote) and gateway_for(request.tenant).takes_cards:
+    gateway = gateway_for(request.tenant)
+    if to_pay(quote) and (gateway.takes_cards or gateway.pays_at_bank):
         return redirect("invoice_pay", invoice_id=invoice.pk)
     return redirect("invoice_detail", invoice_id=invoice.pk)
 

@@ -213,4 +213,3 @@ def _repeat(
     if not _same(earlier, customer, department, kind):
         raise UsageConflict(earlier)
     return UsageReport(earlier, False, account.balance)
-

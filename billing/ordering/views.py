@@ -94,6 +94,7 @@ def checkout_review_page(request: HttpRequest, tariff_id: int) -> HttpResponse:
         data=data,
     )
     choice = form.choice() if data is None or form.is_valid() else Choice(tariff=tariff)
+    gateway = gateway_for(request.tenant)
     context = {
         "section_key": "order",
         "tariff": tariff,
@@ -102,7 +103,8 @@ def checkout_review_page(request: HttpRequest, tariff_id: int) -> HttpResponse:
         "module_form": module_form,
         "pending_terms": pending_terms,
         "may_order": may_order,
-        "takes_cards": gateway_for(request.tenant).takes_cards,
+        "takes_cards": gateway.takes_cards,
+        "pays_at_bank": gateway.pays_at_bank,
         "open_checkout": selectors.open_checkouts(customer=customer).filter(tariff=tariff).first(),
     }
     try:
@@ -154,6 +156,20 @@ def _link(request: HttpRequest, tariff) -> PaymentLink | None:
 
 
 def _after_place(request: HttpRequest, checkout: Checkout) -> HttpResponse:
+    invoice = checkout.invoice
+    if (
+        checkout.status == CheckoutStatus.COMPLETED
+        and invoice.amount_due > 0
+        and gateway_for(request.tenant).pays_at_bank
+    ):
+        # Started at once, as with a bank transfer; the first invoice is paid on the bank's
+        # page right away (or later, from its e-mail).
+        messages.success(
+            request,
+            _("Thank you for your order: %(tariff)s has started. Pay invoice %(number)s now.")
+            % {"tariff": checkout.tariff, "number": invoice.number},
+        )
+        return redirect("invoice_pay", invoice_id=invoice.pk)
     if checkout.status == CheckoutStatus.COMPLETED:
         messages.success(
             request,

@@ -19,6 +19,7 @@ from billing.documents.emails import invoice_message
 from billing.documents.links import invoice_link_path
 from billing.documents.services import invoice_add_line, invoice_create_draft, invoice_finalize
 from billing.models import (
+    Invoice,
     NestPayOrder,
     Payment,
     PaymentAttempt,
@@ -37,7 +38,10 @@ from billing.payments.nestpay.simulator.cards import (
 from billing.payments.nestpay_payments import nestpay_reconcile
 from billing.payments.refunds import credit_note_refund, refund_send
 from core.roles import SYSTEM
+from subscriptions.models import Package
+from tests.billing.test_checkout import place
 from tests.conftest import client_for
+from tests.factories import ModuleFactory, TariffFactory
 from tests.nestpay_fake import API_PASSWORD, API_USER, CLIENT_ID, STORE_KEY
 
 pytestmark = pytest.mark.django_db
@@ -378,3 +382,44 @@ def test_nothing_is_charged_off_session_for_a_bank_paid_business(world, nestpay_
     assert gateway.pays_at_bank and not gateway.takes_cards
     with pytest.raises(GatewayError):
         gateway.charge(None, None)
+
+
+def test_a_package_bought_in_the_portal_is_paid_at_the_bank_next(world, nestpay_acme):
+    package = Package.objects.create(
+        tenant=world.acme,
+        name="50 tickets",
+        kind="credits",
+        credits=50,
+        price="1500.00",
+        currency="TRY",
+    )
+    client = world.client(world.alice)
+    page = client.get(f"/credits/packages/{package.pk}/").content.decode()
+    assert "bank's secure page" in page
+    response = client.post(f"/credits/packages/{package.pk}/", {})
+    invoice = Invoice.objects.get(customer=world.alpha, currency="TRY")
+    assert response.status_code == 302
+    assert response["Location"] == f"/invoices/{invoice.pk}/pay/"
+    fields = send_to_bank(world, nestpay_acme, invoice, {"installments": "6"})
+    url, answer = nestpay_acme.browser_pays(fields, CARD_APPROVED)
+    back_post(world, url, answer)
+    invoice.refresh_from_db()
+    assert invoice.status == "paid" and NestPayOrder.objects.get().installments == 6
+
+
+def test_an_order_starts_and_its_first_invoice_is_paid_at_the_bank_next(world, nestpay_acme):
+    tariff = TariffFactory(
+        module=ModuleFactory(tenant=world.acme, name="Hosting"),
+        name="Pro",
+        price="1000.00",
+        currency="TRY",
+    )
+    client = world.client(world.alice)
+    assert "bank's secure page" in client.get(f"/order/tariffs/{tariff.pk}/").content.decode()
+    response = place(client, tariff)
+    invoice = Invoice.objects.get(customer=world.alpha, currency="TRY")
+    assert response["Location"] == f"/invoices/{invoice.pk}/pay/"
+    url, answer = nestpay_acme.browser_pays(send_to_bank(world, nestpay_acme, invoice))
+    back_post(world, url, answer)
+    invoice.refresh_from_db()
+    assert invoice.status == "paid"

@@ -227,9 +227,7 @@ def test_only_the_operator_may_call_the_licence_service(world):
         tenant_licence_change(
             tenant=world.acme, modules=["quotes"], actor=world.staff["acme", "owner"]
         )
-    assert Tenant.objects.get(pk=world.acme.pk).licence_modules == [
-        m.value for m in LicenceModule
-    ]
+    assert Tenant.objects.get(pk=world.acme.pk).licence_modules == [m.value for m in LicenceModule]
 
 
 def test_switching_off_keeps_the_rows_and_switching_on_shows_them_again(world):

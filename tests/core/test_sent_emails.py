@@ -13,9 +13,7 @@ pytestmark = pytest.mark.django_db
 def test_an_address_is_marked_once_per_key_however_it_is_spelled():
     mark_sent("event:1", ["Ann@Example.test"])
     mark_sent("event:1", ["ann@example.test"])  # marked already: no error
-    assert sent_already("event:1", ["ANN@example.test", "bob@example.test"]) == {
-        "ann@example.test"
-    }
+    assert sent_already("event:1", ["ANN@example.test", "bob@example.test"]) == {"ann@example.test"}
     assert sent_already("event:2", ["ann@example.test"]) == set()
 
 
