@@ -63,9 +63,6 @@ KONTOR_LINK_SCHEME = env.str("KONTOR_LINK_SCHEME", default="http" if DEBUG else 
 KONTOR_LINK_PORT = env.str("KONTOR_LINK_PORT", default=":8000" if DEBUG else "")
 KONTOR_TENANT_CACHE_SECONDS = env.int("KONTOR_TENANT_CACHE_SECONDS", default=30)
 KONTOR_TRUST_X_FORWARDED_FOR = env.bool("KONTOR_TRUST_X_FORWARDED_FOR", default=False)
-# NestPay (Turkish bank virtual POS) may be chosen as a gateway only when this is on: its pay
-# flow is still being built, so no real business is switched to a half-built gateway.
-KONTOR_NESTPAY_ENABLED = env.bool("KONTOR_NESTPAY_ENABLED", default=False)
 
 INSTALLED_APPS = [
     "core.admin_site.KontorAdminConfig",

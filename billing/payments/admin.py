@@ -128,12 +128,13 @@ class PaymentMethodAdmin(TenantScopedAdmin):
 
 @admin.register(PaymentAttempt)
 class PaymentAttemptAdmin(ReadOnlyAdmin, TenantScopedAdmin):
-    """Every try at charging a card, with the gateway's answer."""
+    """Every try at charging a card, with the gateway's answer (a NestPay bank's in full:
+    the order id, installments, 3-D status, its codes and message, which only staff see)."""
 
     view_action = "invoices.view"
     list_display = ["invoice", "number", "amount", "status", "off_session", "created_at"]
     list_filter = ["status", "off_session"]
-    list_select_related = ["invoice", "tenant"]
+    list_select_related = ["invoice", "tenant", "nestpay_order"]
     search_fields = ["invoice__number", "intent_id"]
     fields = [
         "invoice",
@@ -145,10 +146,30 @@ class PaymentAttemptAdmin(ReadOnlyAdmin, TenantScopedAdmin):
         "status",
         "failure_message",
         "intent_id",
+        "bank_answer",
         "payment",
         "created_at",
     ]
     readonly_fields = fields
+
+    @admin.display(description=_("bank's answer"))
+    def bank_answer(self, obj: PaymentAttempt) -> str:
+        order = getattr(obj, "nestpay_order", None)
+        if order is None:
+            return "–"
+        parts = [
+            (_("order"), order.oid),
+            (_("installments"), order.installments or _("one payment")),
+            (_("card"), order.masked_pan),
+            ("mdStatus", order.md_status),
+            ("ProcReturnCode", order.proc_return_code),
+            ("Response", order.response),
+            ("TransId", order.trans_id),
+            ("AuthCode", order.auth_code),
+            ("ErrMsg", order.err_msg),
+            (_("answered by"), order.answered_by),
+        ]
+        return " · ".join(f"{label}: {value}" for label, value in parts if value)
 
 
 @admin.register(DunningCase)

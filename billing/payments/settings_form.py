@@ -5,7 +5,6 @@ the stored one."""
 from __future__ import annotations
 
 from django import forms
-from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 from billing.payments.models import Gateway, PaymentSettings
@@ -116,10 +115,6 @@ class PaymentSettingsForm(forms.ModelForm):
                 if stored
                 else _("Not set.")
             )
-        if not settings.KONTOR_NESTPAY_ENABLED and self.instance.gateway != Gateway.NESTPAY:
-            # Its pay flow is not built yet: nobody may switch a business to it.
-            field = self.fields["gateway"]
-            field.choices = [c for c in field.choices if c[0] != Gateway.NESTPAY]
 
     def _keep(self, name: str) -> str:
         return self.cleaned_data.get(name) or getattr(self.instance, name, "")

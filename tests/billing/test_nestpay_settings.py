@@ -21,11 +21,6 @@ STORE_KEY = "STOREKEY0123456789abcdefXYZW"
 API_PASSWORD = "apiPassword0123456789QRST"
 
 
-@pytest.fixture
-def nestpay_on(settings):
-    settings.KONTOR_NESTPAY_ENABLED = True
-
-
 def nestpay_form(client, **overrides) -> dict:
     fields = dict(
         gateway="nestpay",
@@ -45,7 +40,7 @@ def nestpay_form(client, **overrides) -> dict:
     return admin_form_data(client.get(ADD), **{**fields, **overrides})
 
 
-def test_the_owner_saves_nestpay_settings_with_secrets_encrypted_and_masked(world, nestpay_on):
+def test_the_owner_saves_nestpay_settings_with_secrets_encrypted_and_masked(world):
     owner = client_for(world.staff["acme", "owner"], world.acme)
     assert owner.post(ADD, nestpay_form(owner)).status_code == 302
     config = PaymentSettings.objects.get(tenant=world.acme)
@@ -66,7 +61,7 @@ def test_the_owner_saves_nestpay_settings_with_secrets_encrypted_and_masked(worl
     assert STORE_KEY not in logged and API_PASSWORD not in logged and "secret " in logged
 
 
-def test_a_manager_may_not_change_the_payment_settings(world, nestpay_on):
+def test_a_manager_may_not_change_the_payment_settings(world):
     owner = client_for(world.staff["acme", "owner"], world.acme)
     owner.post(ADD, nestpay_form(owner))
     change = f"/manage/billing/paymentsettings/{world.acme.payment_settings.pk}/change/"
@@ -76,7 +71,7 @@ def test_a_manager_may_not_change_the_payment_settings(world, nestpay_on):
     assert PaymentSettings.objects.get(tenant=world.acme).nestpay_client_id == "700655000200"
 
 
-def test_nestpay_without_its_credentials_is_a_form_error_naming_them(world, nestpay_on):
+def test_nestpay_without_its_credentials_is_a_form_error_naming_them(world):
     owner = client_for(world.staff["acme", "owner"], world.acme)
     data = nestpay_form(owner, nestpay_store_key="", nestpay_api_user="")
     response = owner.post(ADD, data)
@@ -86,7 +81,7 @@ def test_nestpay_without_its_credentials_is_a_form_error_naming_them(world, nest
     assert not PaymentSettings.objects.filter(tenant=world.acme).exists()
 
 
-def test_a_bad_override_address_is_a_form_error(world, nestpay_on):
+def test_a_bad_override_address_is_a_form_error(world):
     owner = client_for(world.staff["acme", "owner"], world.acme)
     response = owner.post(ADD, nestpay_form(owner, nestpay_gate_url="not an address"))
     assert response.status_code == 200
@@ -94,14 +89,14 @@ def test_a_bad_override_address_is_a_form_error(world, nestpay_on):
 
 
 @pytest.mark.parametrize("counts", [["1"], ["13"], ["3", "x"]])
-def test_installment_counts_outside_2_to_12_are_a_form_error(world, nestpay_on, counts):
+def test_installment_counts_outside_2_to_12_are_a_form_error(world, counts):
     owner = client_for(world.staff["acme", "owner"], world.acme)
     response = owner.post(ADD, nestpay_form(owner, nestpay_installments=counts))
     assert response.status_code == 200
     assert response.context["adminform"].form.errors["nestpay_installments"]
 
 
-def test_installments_need_a_minimum_in_an_accepted_currency(world, nestpay_on):
+def test_installments_need_a_minimum_in_an_accepted_currency(world):
     owner = client_for(world.staff["acme", "owner"], world.acme)
     response = owner.post(ADD, nestpay_form(owner, nestpay_installments_min_currency="USD"))
     errors = response.context["adminform"].form.errors
@@ -110,24 +105,13 @@ def test_installments_need_a_minimum_in_an_accepted_currency(world, nestpay_on):
     assert response.context["adminform"].form.errors["nestpay_installments_min_amount"]
 
 
-def test_try_must_stay_among_the_accepted_currencies(world, nestpay_on):
+def test_try_must_stay_among_the_accepted_currencies(world):
     owner = client_for(world.staff["acme", "owner"], world.acme)
     response = owner.post(ADD, nestpay_form(owner, nestpay_currencies=["EUR"]))
     assert response.context["adminform"].form.errors["nestpay_currencies"]
 
 
-def test_nestpay_is_not_selectable_while_the_setting_is_off(world, settings):
-    settings.KONTOR_NESTPAY_ENABLED = False
-    owner = client_for(world.staff["acme", "owner"], world.acme)
-    page = owner.get(ADD)
-    assert "nestpay" not in [c[0] for c in page.context["adminform"].form.fields["gateway"].choices]
-    response = owner.post(ADD, nestpay_form(owner))
-    assert response.status_code == 200
-    assert response.context["adminform"].form.errors["gateway"]
-    assert not PaymentSettings.objects.filter(tenant=world.acme).exists()
-
-
-def test_another_business_owner_gets_404_on_these_settings(world, nestpay_on):
+def test_another_business_owner_gets_404_on_these_settings(world):
     owner = client_for(world.staff["acme", "owner"], world.acme)
     owner.post(ADD, nestpay_form(owner))
     change = f"/manage/billing/paymentsettings/{world.acme.payment_settings.pk}/change/"

@@ -27,7 +27,6 @@ from core.models import Tenant
 class Gateway(models.TextChoices):
     MANUAL = "manual", _("Bank transfer")
     STRIPE = "stripe", "Stripe"
-    # Selectable only with KONTOR_NESTPAY_ENABLED while its pay flow is being built.
     NESTPAY = "nestpay", _("NestPay (Turkish bank virtual POS)")
 
 
