@@ -32,6 +32,7 @@ from portal.demo_catalogue import (
     seed_subscriptions,
 )
 from portal.demo_links import seed_link_purchase, seed_payment_links
+from portal.demo_nestpay import DEMO_NESTPAY_SIMULATOR_URL, DEMO_NESTPAY_TENANT, seed_nestpay
 from portal.demo_quotes import seed_quotes
 from subscriptions.periods import local_today
 
@@ -134,7 +135,8 @@ DEMO_TENANTS = (
         name="Globex",
         colour="#0a7d55",
         locale="fr",
-        currency="EUR",
+        # Globex sells in Turkish lira and takes cards through NestPay (portal/demo_nestpay.py).
+        currency="TRY",
         timezone="Europe/Paris",
         legal={
             "legal_name": "Globex",
@@ -238,7 +240,9 @@ def _activate(user: User) -> None:
 
 
 @transaction.atomic
-def seed_demo() -> dict[str, int]:
+def seed_demo(*, nestpay_simulator: str = DEMO_NESTPAY_SIMULATOR_URL) -> dict[str, int]:
+    """`nestpay_simulator`: the NestPay simulator globex pays through (bin/run starts it);
+    blank when there is none: globex then takes bank transfers."""
     created = {"tenants": 0, "customers": 0}
     for spec in DEMO_TENANTS:
         tenant = Tenant.objects.filter(slug=spec.slug).first()
@@ -307,6 +311,9 @@ def seed_demo() -> dict[str, int]:
         seed_quotes(tenant, tariffs, today=today)
         welcome, _pick = seed_payment_links(tenant, tariffs)
         seed_link_purchase(tenant, welcome, today=today)
+        if spec.slug == DEMO_NESTPAY_TENANT:
+            # Last: the history above was paid by bank transfer; from now on cards, at the bank.
+            seed_nestpay(tenant, simulator_url=nestpay_simulator)
     return created
 
 

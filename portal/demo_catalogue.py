@@ -50,19 +50,20 @@ CATALOGUE = {
             [],
         ),
     },
+    # Globex sells in Turkish lira (TRY): prices as a Turkish business would set them.
     "globex": {
         "Coaching": (
             "A monthly one-to-one session with a senior consultant and a written action plan.",
             [
-                ("Monthly coaching", "150.00", 1, 6, 30, 0),
-                ("Quarterly coaching", "400.00", 3, 6, 30, 0),
+                ("Monthly coaching", "4500.00", 1, 6, 30, 0),
+                ("Quarterly coaching", "12000.00", 3, 6, 30, 0),
             ],
             [],
         ),
         "Cloud backup": (
             "Encrypted off-site backup of your servers, kept in the EU.",
-            [("50 GB", "5.00", 1, 0, 14, 0), ("500 GB", "20.00", 1, 0, 14, 0)],
-            [("Extra 100 GB", "4.00")],
+            [("50 GB", "150.00", 1, 0, 14, 0), ("500 GB", "600.00", 1, 0, 14, 0)],
+            [("Extra 100 GB", "120.00")],
         ),
     },
 }
@@ -253,7 +254,9 @@ def seed_catalogue(tenant: Tenant) -> dict[str, Tariff]:
         _seed_module_fields(tenant, module)
         options = [
             Option.objects.get_or_create(
-                tenant=tenant, name=name, defaults={"unit_price": Decimal(price)}
+                tenant=tenant,
+                name=name,
+                defaults={"unit_price": Decimal(price), "currency": tenant.default_currency},
             )[0]
             for name, price in option_specs
         ]
@@ -345,9 +348,9 @@ PACKAGES = {
         ("50 support tickets", "credits", 50, None, "400.00"),
         ("Unlimited support for a year", "subscription", None, 365, "990.00"),
     ],
-    "globex": [
-        ("5 coaching calls", "credits", 5, None, "350.00"),
-        ("Coaching hotline, 90 days", "subscription", None, 90, "600.00"),
+    "globex": [  # TRY
+        ("5 coaching calls", "credits", 5, None, "10500.00"),
+        ("Coaching hotline, 90 days", "subscription", None, 90, "18000.00"),
     ],
 }
 # department -> (credits per request, counts tickets, conversations, live chats)
@@ -451,6 +454,10 @@ def seed_invoices(tenant: Tenant, today: date) -> None:
     seed_foreign_currency_invoice(tenant, today)
 
 
+# US dollars for one unit of the business's currency, as the rates are entered.
+USD_PER_UNIT = {"EUR": Decimal("1.0512"), "TRY": Decimal("0.0238")}
+
+
 def seed_foreign_currency_invoice(tenant: Tenant, today: date) -> None:
     """A one-off invoice in US dollars to the first customer (in the EU): it states its VAT in
     the business's euros too (VAT Directive art. 230), at an ECB reference rate, and its line,
@@ -462,7 +469,7 @@ def seed_foreign_currency_invoice(tenant: Tenant, today: date) -> None:
         tenant=tenant,
         currency="USD",
         day=today - timedelta(days=1),
-        defaults={"rate": Decimal("1.0512")},
+        defaults={"rate": USD_PER_UNIT[tenant.default_currency]},
     )
     invoice = invoice_create_draft(customer=customer, actor=SYSTEM, currency="USD")
     invoice_add_line(

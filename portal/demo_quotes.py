@@ -25,6 +25,8 @@ from quotes.services import (
 )
 from subscriptions.models import Tariff
 
+# The one-off prices below are in euros; a business selling in lira quotes them at this many.
+ONE_OFF_SCALE = {"EUR": Decimal(1), "TRY": Decimal(40)}
 # business -> (tariff with an add-on option, a tariff without)
 QUOTED_TARIFFS = {
     "acme": ("Helpdesk/Team", "Website hosting/Business"),
@@ -49,7 +51,7 @@ def _quote(
             quote=quote,
             description=description,
             quantity=Decimal(quantity),
-            unit_price=Decimal(unit_price),
+            unit_price=Decimal(unit_price) * ONE_OFF_SCALE[tenant.default_currency],
             actor=staff,
         )
     for tariff, quantity, with_option in recurring:

@@ -4,6 +4,7 @@ process on a free port, with one merchant, and what the cardholder's browser doe
 
 from __future__ import annotations
 
+import datetime as dt
 import subprocess
 import sys
 import time
@@ -98,6 +99,18 @@ class FakeNestPay:
         assert back.status == 200, back.text
         return read_form(back.text)
 
+    def browser_pays_3d_pay(
+        self, form: dict[str, str], card: str = CARD_APPROVED
+    ) -> tuple[str, dict]:
+        """3D Pay: the signed form and the card typed on the merchant's page go to the gate
+        together, then the 3-D Secure password page is confirmed: returns the back-post."""
+        page = self.post_form("/fim/est3Dgate", {**form, **card_fields(card)})
+        assert page.status == 200, page.text
+        _action, hidden = read_form(page.text)
+        back = self.post_form("/fim/_pay", {"token": hidden["token"], "password": "123456"})
+        assert back.status == 200, back.text
+        return read_form(back.text)
+
     def api(self, xml: str) -> Response:
         return self.post("/fim/api", xml.encode("utf-8"), "text/xml")
 
@@ -108,6 +121,18 @@ class FakeNestPay:
     def reset(self) -> None:
         request = urllib.request.Request(f"{self.url}/_config/data", method="DELETE")  # noqa: S310
         urllib.request.urlopen(request, timeout=10).close()  # noqa: S310
+
+
+def card_fields(card: str = CARD_APPROVED, **changes: str) -> dict[str, str]:
+    """What a 3D Pay page posts for the card, beside the signed fields (never signed itself)."""
+    return {
+        "pan": card,
+        "Ecom_Payment_Card_ExpDate_Month": "12",
+        "Ecom_Payment_Card_ExpDate_Year": str(dt.date.today().year + 3)[2:],
+        "cv2": "000",
+        "cardType": "1",
+        **changes,
+    }
 
 
 SIMULATOR = "billing.payments.nestpay_simulator"

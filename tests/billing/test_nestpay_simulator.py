@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import subprocess
 import sys
@@ -13,6 +14,7 @@ from billing.payments.nestpay.codes import payment_approved
 from billing.payments.nestpay.hashing import nestpay_hash, nestpay_hash_valid
 from billing.payments.nestpay.simulator.cards import (
     CARD_3D_FAILS,
+    CARD_APPROVED,
     CARD_HALF_SECURE,
     CARD_INSUFFICIENT_FUNDS,
 )
@@ -240,3 +242,135 @@ def test_the_simulator_runs_without_django() -> None:
         "sys.exit('django' in sys.modules)"
     )
     assert subprocess.run([sys.executable, "-c", code], check=False).returncode == 0  # noqa: S603
+
+
+# 3D Pay: the card inputs are on the merchant's page and go to the gate with the signed fields.
+
+
+def test_3d_pay_takes_the_card_unsigned_and_asks_for_the_3d_password(bank) -> None:
+    form = bank.signed_form("ORD-3DP", storetype="3d_pay")
+    page = bank.post_form("/fim/est3Dgate", {**form, **nestpay_fake.card_fields()})
+    assert page.status == 200, page.text
+    assert "NestPay simulator: 3-D Secure password" in page.text
+    assert "Confirm" in page.text
+    assert "454671******7894" in page.text and CARD_APPROVED not in page.text
+    action, hidden = nestpay_fake.read_form(page.text)
+    assert action == "/fim/_pay" and hidden["token"]
+
+
+def test_3d_pay_pays_and_never_echoes_the_card(bank) -> None:
+    form = bank.signed_form("ORD-3DP-OK", "1500.00", storetype="3d_pay", taksit="6")
+    url, fields = bank.browser_pays_3d_pay(form)
+    assert url == form["okUrl"]
+    assert (fields["mdStatus"], fields["Response"], fields["taksit"]) == ("1", "Approved", "6")
+    assert fields["storetype"] == "3d_pay"
+    assert fields["maskedCreditCard"] == "454671******7894"
+    card_names = {name.lower() for name in nestpay_fake.card_fields()}
+    assert not card_names & {name.lower() for name in fields}
+    assert CARD_APPROVED not in "".join(fields.values())
+    assert nestpay_hash_valid(fields, STORE_KEY)
+
+
+@pytest.mark.parametrize(
+    ("card", "md_status", "code"),
+    [(CARD_3D_FAILS, "0", "99"), (CARD_INSUFFICIENT_FUNDS, "1", "51")],
+)
+def test_3d_pay_outcomes_come_from_the_card_number(bank, card, md_status, code) -> None:
+    form = bank.signed_form(f"ORD-3DP-{code}", storetype="3d_pay")
+    url, fields = bank.browser_pays_3d_pay(form, card)
+    assert url == form["failUrl"]
+    assert (fields["mdStatus"], fields["ProcReturnCode"]) == (md_status, code)
+    assert nestpay_hash_valid(fields, STORE_KEY)
+
+
+def test_3d_pay_does_not_require_the_card_in_the_hash(bank) -> None:
+    # A merchant that (wrongly) signed the card fields too gets a hash mismatch: the gate
+    # leaves them out of the hash, as the merchant never sees the card.
+    fields = {k: v for k, v in bank.signed_form("ORD-SIGNED", storetype="3d_pay").items()
+              if k != "hash"}  # fmt: skip
+    with_card = {**fields, **nestpay_fake.card_fields()}
+    signed_with_card = {**with_card, "hash": nestpay_hash(with_card, STORE_KEY)}
+    answer = bank.post_form("/fim/est3Dgate", signed_with_card)
+    assert answer.status == 400
+    assert "Hash mismatch" in answer.text
+
+
+def test_3d_pay_card_field_names_are_compared_case_insensitively(bank) -> None:
+    form = bank.signed_form("ORD-CASE", storetype="3d_pay")
+    card = {name.upper(): value for name, value in nestpay_fake.card_fields().items()}
+    page = bank.post_form("/fim/est3Dgate", {**form, **card})
+    assert page.status == 200, page.text
+    assert "3-D Secure password" in page.text
+
+
+def test_3d_pay_still_refuses_a_tampered_signed_field(bank) -> None:
+    form = {**bank.signed_form("ORD-3DP-T", storetype="3d_pay"), "amount": "1.00"}
+    answer = bank.post_form("/fim/est3Dgate", {**form, **nestpay_fake.card_fields()})
+    assert answer.status == 400
+    assert "Hash mismatch" in answer.text
+
+
+def test_3d_pay_without_a_card_is_refused(bank) -> None:
+    answer = bank.post_form("/fim/est3Dgate", bank.signed_form("ORD-NOCARD", storetype="3d_pay"))
+    assert answer.status == 400
+    assert "Card fields missing for 3D Pay" in answer.text
+
+
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        ({"pan": "4546 7112"}, "13 to 19 digits"),
+        ({"pan": "45467112345678941234"}, "13 to 19 digits"),
+        ({"pan": "4546abcd34567894"}, "13 to 19 digits"),
+        ({"Ecom_Payment_Card_ExpDate_Month": "13"}, "month"),
+        ({"Ecom_Payment_Card_ExpDate_Month": ""}, "month"),
+        ({"Ecom_Payment_Card_ExpDate_Year": "202"}, "2 or 4 digits"),
+        ({"Ecom_Payment_Card_ExpDate_Year": str(dt.date.today().year - 1)}, "expired"),
+        ({"Ecom_Payment_Card_ExpDate_Year": str(dt.date.today().year - 1)[2:]}, "expired"),
+        ({"cv2": "12"}, "cv2"),
+        ({"cv2": "12345"}, "cv2"),
+    ],
+)
+def test_3d_pay_refuses_bad_card_fields(bank, changes: dict, message: str) -> None:
+    form = bank.signed_form("ORD-BAD", storetype="3d_pay")
+    answer = bank.post_form("/fim/est3Dgate", {**form, **nestpay_fake.card_fields(**changes)})
+    assert answer.status == 400
+    assert message in answer.text
+    assert inquiry(bank, "ORD-BAD")["ErrMsg"] == "No record found"
+
+
+def test_3d_pay_accepts_a_four_digit_year_and_the_current_month(bank) -> None:
+    today = dt.date.today()
+    card = nestpay_fake.card_fields(
+        Ecom_Payment_Card_ExpDate_Month=str(today.month),
+        Ecom_Payment_Card_ExpDate_Year=str(today.year),
+        cv2="1234",
+    )
+    form = bank.signed_form("ORD-NOW", storetype="3d_pay")
+    assert bank.post_form("/fim/est3Dgate", {**form, **card}).status == 200
+
+
+def test_3d_pay_hosting_shows_the_test_cards_and_ignores_a_posted_card(bank) -> None:
+    form = bank.signed_form("ORD-HOSTED")  # storetype 3d_pay_hosting
+    page = bank.post_form(
+        "/fim/est3Dgate", {**form, **nestpay_fake.card_fields(CARD_INSUFFICIENT_FUNDS)}
+    )
+    assert page.status == 200
+    assert "3-D Secure password" not in page.text
+    assert CARD_APPROVED in page.text  # the test-card page
+    _action, hidden = nestpay_fake.read_form(page.text)
+    back = bank.post_form("/fim/_pay", {"token": hidden["token"], "pan": CARD_APPROVED})
+    url, fields = nestpay_fake.read_form(back.text)
+    assert (url, fields["Response"]) == (form["okUrl"], "Approved")
+    assert "pan" not in fields and "cv2" not in fields
+
+
+def test_a_3d_pay_confirmation_cannot_swap_the_card(bank) -> None:
+    form = bank.signed_form("ORD-SWAP", storetype="3d_pay")
+    page = bank.post_form(
+        "/fim/est3Dgate", {**form, **nestpay_fake.card_fields(CARD_INSUFFICIENT_FUNDS)}
+    )
+    _action, hidden = nestpay_fake.read_form(page.text)
+    back = bank.post_form("/fim/_pay", {"token": hidden["token"], "pan": CARD_APPROVED})
+    _url, fields = nestpay_fake.read_form(back.text)
+    assert fields["ProcReturnCode"] == "51"

@@ -1,21 +1,41 @@
+import subprocess
+import sys
+import time
+import urllib.request
+from decimal import Decimal
 from io import StringIO
 
 import pytest
 from django.core.management import call_command
 from django.test import Client
 
-from billing.models import Checkout, PaymentLink
+from billing.models import Checkout, Invoice, PaymentLink
+from billing.payments.models import PaymentSettings
+from billing.payments.nestpay.hashing import nestpay_hash
+from billing.payments.selectors import nestpay_config
 from contracts.models import Contact, Customer
 from core.models import StaffMembership, Tenant
 from portal.demo import DEMO_PASSWORD, demo_logins
+from portal.demo_nestpay import (
+    DEMO_NESTPAY_API_PASSWORD,
+    DEMO_NESTPAY_API_USER,
+    DEMO_NESTPAY_CLIENT_ID,
+    DEMO_NESTPAY_SIMULATOR_URL,
+    DEMO_NESTPAY_STORE_KEY,
+    simulator_merchant,
+)
 from quotes.models import Quote, QuoteRequest
 from subscriptions.models import (
     CancellationRequest,
     DiscountCode,
     Module,
+    Option,
+    Package,
     Subscription,
     Tariff,
 )
+from tests.nestpay_fake import FakeNestPay
+from tests.stripe_fake import free_port
 
 pytestmark = pytest.mark.django_db
 
@@ -144,3 +164,112 @@ def test_it_prints_a_payment_link_that_sells_and_every_business_has_two():
         assert links.filter(discount_code__code="WELCOME10").count() == 1
         assert any(link.tariffs.count() == 2 for link in links)
     assert not Module.objects.filter(image="").exists()
+
+
+# Globex sells in Turkish lira and takes cards through NestPay, answered by the simulator
+# `make run` starts with the demo merchant (portal/demo_nestpay.py).
+
+
+def test_globex_sells_in_lira_and_has_an_open_invoice_to_pay_with_installments():
+    call_command("seed_demo")
+    globex = Tenant.objects.get(slug="globex")
+    assert globex.default_currency == "TRY"
+    assert set(Tariff.objects.filter(tenant=globex).values_list("currency", flat=True)) == {"TRY"}
+    assert set(Option.objects.filter(tenant=globex).values_list("currency", flat=True)) == {"TRY"}
+    assert set(Package.objects.filter(tenant=globex).values_list("currency", flat=True)) == {"TRY"}
+    invoices = Invoice.objects.filter(tenant=globex)
+    assert invoices.filter(currency="TRY").count() > 0
+    assert set(invoices.values_list("currency", flat=True)) <= {"TRY", "USD"}
+    open_try = [
+        invoice
+        for invoice in invoices.filter(status="open", currency="TRY", customer__number="G-2001")
+        if invoice.amount_due > Decimal("1000.00")
+    ]
+    assert open_try, "customer1@globex.test has a lira invoice above the installments minimum"
+
+
+def test_globex_takes_cards_through_the_nestpay_simulator_and_acme_stays_as_it_was():
+    call_command("seed_demo")
+    globex = Tenant.objects.get(slug="globex")
+    config = nestpay_config(tenant=globex)
+    assert config is not None
+    assert (config.bank, config.mode, config.store_type) == ("isbank", "test", "3d_pay_hosting")
+    assert config.gate_url == f"{DEMO_NESTPAY_SIMULATOR_URL}/fim/est3Dgate"
+    assert config.api_url == f"{DEMO_NESTPAY_SIMULATOR_URL}/fim/api"
+    assert (config.client_id, config.store_key) == (DEMO_NESTPAY_CLIENT_ID, DEMO_NESTPAY_STORE_KEY)
+    assert (config.api_user, config.api_password) == (
+        DEMO_NESTPAY_API_USER,
+        DEMO_NESTPAY_API_PASSWORD,
+    )
+    assert config.currencies == ["TRY"]
+    assert config.installments == [2, 3, 6, 9, 12]
+    assert (config.installments_min.amount, config.installments_min.currency) == (
+        Decimal("1000.00"),
+        "TRY",
+    )
+    acme = Tenant.objects.get(slug="acme")
+    assert acme.default_currency == "EUR"
+    assert nestpay_config(tenant=acme) is None
+
+
+def test_without_the_simulator_globex_takes_bank_transfers():
+    call_command("seed_demo", "--nestpay-simulator", "")
+    settings = PaymentSettings.objects.get(tenant__slug="globex")
+    assert settings.gateway == "manual"
+    assert (settings.nestpay_bank, settings.nestpay_gate_url) == ("isbank", "")
+    assert nestpay_config(tenant=settings.tenant) is None
+
+
+def test_demo_nestpay_points_globex_at_a_simulator_and_away_again():
+    call_command("seed_demo", "--nestpay-simulator", "")
+    call_command("demo_nestpay", "--simulator", "http://127.0.0.1:9431")
+    globex = Tenant.objects.get(slug="globex")
+    assert nestpay_config(tenant=globex).gate_url == "http://127.0.0.1:9431/fim/est3Dgate"
+    call_command("demo_nestpay", "--off")
+    assert nestpay_config(tenant=globex) is None
+    out = StringIO()
+    call_command("demo_nestpay", "--print-merchant", stdout=out)
+    assert out.getvalue().strip() == simulator_merchant()
+
+
+def test_the_simulator_started_with_the_demo_merchant_accepts_globex_forms():
+    # As bin/run starts it: the seeded credentials are the ones the simulator knows.
+    port = free_port()
+    process = subprocess.Popen(  # noqa: S603 — our own interpreter and module
+        [sys.executable, "-m", "billing.payments.nestpay_simulator", "--port", str(port),
+         "--merchant", simulator_merchant()],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 20
+        while True:
+            try:
+                urllib.request.urlopen(f"{url}/_health", timeout=1).close()  # noqa: S310
+                break
+            except OSError:
+                assert process.poll() is None and time.monotonic() < deadline
+                time.sleep(0.05)
+        call_command("seed_demo", "--nestpay-simulator", url)
+        config = nestpay_config(tenant=Tenant.objects.get(slug="globex"))
+        fields = {
+            "clientid": config.client_id,
+            "oid": "DEMO-1",
+            "amount": "1500.00",
+            "currency": "949",
+            "okUrl": "http://globex.localhost:8000/ok/",
+            "failUrl": "http://globex.localhost:8000/fail/",
+            "rnd": "demo",
+            "storetype": config.store_type,
+            "hashAlgorithm": "ver3",
+            "lang": "tr",
+            "taksit": "3",
+        }
+        fields["hash"] = nestpay_hash(fields, config.store_key)
+        bank = FakeNestPay(url, process)
+        _url, back = bank.browser_pays(fields)
+        assert back["Response"] == "Approved"
+    finally:
+        process.terminate()
+        process.wait(timeout=10)

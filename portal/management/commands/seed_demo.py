@@ -13,6 +13,7 @@ from contracts.portal_links import contact_may_use_portal_link, portal_link_copy
 from core.models import ApiKey, Tenant
 from core.roles import SYSTEM
 from portal.demo import DEMO_API_KEY, DEMO_PASSWORD, DEMO_TENANTS, demo_logins, seed_demo
+from portal.demo_nestpay import DEMO_NESTPAY_SIMULATOR_URL
 from subscriptions.models import Department
 from subscriptions.usage import usage_check
 
@@ -26,12 +27,25 @@ class Command(BaseCommand):
             action="store_true",
             help="Only seed when the database has no tenant yet (used by `make run`).",
         )
+        parser.add_argument(
+            "--nestpay-simulator",
+            default=DEMO_NESTPAY_SIMULATOR_URL,
+            metavar="URL",
+            help="The NestPay simulator globex pays through; blank: none, globex takes bank "
+            "transfers (default %(default)s).",
+        )
 
-    def handle(self, *args, if_empty: bool = False, **options) -> None:
+    def handle(
+        self,
+        *args,
+        if_empty: bool = False,
+        nestpay_simulator: str = DEMO_NESTPAY_SIMULATOR_URL,
+        **options,
+    ) -> None:
         if if_empty and Tenant.objects.exists():
             self.stdout.write("Database already has data; demo not re-seeded.")
         else:
-            created = seed_demo()
+            created = seed_demo(nestpay_simulator=nestpay_simulator)
             made = f"{created['tenants']} tenants and {created['customers']} customers"
             self.stdout.write(self.style.SUCCESS(f"Demo ready ({made} created this time)."))
         port = self._port()

@@ -5,17 +5,25 @@ It speaks the documented 3D Pay protocol:
 
 - `POST /fim/est3Dgate`: the 3-D gate. Checks the required fields (clientid, oid, amount,
   currency, okUrl, failUrl, rnd, storetype, hashAlgorithm=ver3, hash, lang; taksit optional) and
-  the ver3 hash with the store key of the clientid; 400 on a bad hash or field. Otherwise it shows
-  a test-card page. Submitting a card answers with a form that posts itself back to okUrl (approved)
-  or failUrl, carrying the original fields plus mdStatus, ProcReturnCode, Response, AuthCode,
-  TransId, ErrMsg and the bank's ver3 `HASH` over all of them.
+  the ver3 hash with the store key of the clientid; 400 on a bad hash or field. The hash covers
+  every posted field but the card's (pan, cv2, Ecom_Payment_Card_ExpDate_Month/_Year, cardType):
+  the merchant never sees the card, so it cannot sign it.
+  - storetype `3d_pay_hosting`: a test-card page, where the cardholder types or picks a card.
+  - storetype `3d_pay`: the merchant's page holds the card inputs and the browser posts them to
+    the gate with the signed fields. The gate checks them (pan 13-19 digits, expiry month 1-12
+    and year of 2 or 4 digits not in the past, cv2 3-4 digits; 400 otherwise, and 400 "Card
+    fields missing for 3D Pay" without a pan), then shows a 3-D Secure password page with a
+    Confirm button.
+  Submitting answers with a form that posts itself back to okUrl (approved) or failUrl, carrying
+  the original fields (never the card's, only maskedCreditCard) plus mdStatus, ProcReturnCode,
+  Response, AuthCode, TransId, ErrMsg and the bank's ver3 `HASH` over all of them.
 - `POST /fim/api`: the XML API (`CC5Request` with Name, Password, ClientId; Type Credit or Void;
   order inquiry with `<Extra><ORDERSTATUS>QUERY</ORDERSTATUS></Extra>`), answering `CC5Response`.
 - `POST /_config/merchants` (JSON {clientid: {store_key, api_user, api_password}}),
   `POST /_config/age` (JSON {oid, days}: makes a payment look older, to test same-day voids),
   `DELETE /_config/data` (forgets every order), `GET /_health`.
 
-Test cards (any expiry and CVV):
+Test cards (any future expiry and any CVV):
 
 | card number         | outcome                                                            |
 | ------------------- | ------------------------------------------------------------------ |

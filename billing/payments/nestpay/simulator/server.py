@@ -72,7 +72,7 @@ class Handler(BaseHTTPRequestHandler):
             if self.path == "/fim/est3Dgate":
                 fields = self._form()
                 token = gate.accept_form(self.bank, fields)
-                self._html(200, gate.card_page(token, fields))
+                self._html(200, gate.session_page(self.bank, token))
             elif self.path == "/fim/_pay":
                 form = self._form()
                 card = form.get("pan") or form.get("cardnumber", "")

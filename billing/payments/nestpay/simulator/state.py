@@ -40,10 +40,12 @@ class Order:
 
 @dataclass
 class GateSession:
-    """A form the gate accepted, waiting for the cardholder's card on the test-card page."""
+    """A form the gate accepted, waiting for the cardholder: for a card on the test-card page
+    (3D Pay Hosting), or for the 3-D Secure confirmation of the card posted with it (3D Pay)."""
 
     merchant: Merchant
-    fields: dict[str, str]
+    fields: dict[str, str]  # the merchant's signed fields, never the card's
+    card_number: str = ""  # 3D Pay only; kept in memory until the confirmation
 
 
 class Bank:
@@ -62,11 +64,17 @@ class Bank:
         with self.lock:
             return self.merchants.get(client_id)
 
-    def open_session(self, merchant: Merchant, fields: dict[str, str]) -> str:
+    def open_session(
+        self, merchant: Merchant, fields: dict[str, str], card_number: str = ""
+    ) -> str:
         token = secrets.token_urlsafe(16)
         with self.lock:
-            self.sessions[token] = GateSession(merchant, dict(fields))
+            self.sessions[token] = GateSession(merchant, dict(fields), card_number)
         return token
+
+    def session(self, token: str) -> GateSession | None:
+        with self.lock:
+            return self.sessions.get(token)
 
     def take_session(self, token: str) -> GateSession | None:
         """A session is used once: the back-post of one 3-D page happens once."""
