@@ -63,10 +63,12 @@ def log_in(page, live_server, path: str) -> None:
 
 
 def shoot_both(page, shoot, name: str) -> None:
-    """The page as it is at desktop width, then at phone width."""
+    """The page as it is at desktop width, then at phone width (where nothing may stick out
+    sideways: the page itself does not scroll horizontally)."""
     shoot(f"e2e-nestpay-{name}-desktop")
     page.set_viewport_size(PHONE)
     shoot(f"e2e-nestpay-{name}-phone")
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"], name
     page.set_viewport_size(DESKTOP)
 
 
