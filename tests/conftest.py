@@ -266,6 +266,7 @@ def _let_flush_remove_finalized_invoices(request):
             "billing_paymentlink_tariffs",
             "billing_paymentlink_options",
             "billing_paymentlink",
+            "billing_nestpayorder",  # points at its payment attempt
             "billing_paymentattempt",
             "billing_paymentallocation",
             "billing_receipt",
@@ -325,6 +326,37 @@ def take_cards_through(fake, tenant, settings) -> None:
             "stripe_publishable_key": "pk_test_kontor",
             "stripe_secret_key": "sk_test_kontor",
             "stripe_webhook_secret": "whsec_kontor",
+        },
+    )
+
+
+def pay_at_bank_through(simulator, tenant, **overrides) -> None:
+    """The business takes cards at its bank (isbank, test mode) through the NestPay simulator:
+    the simulator's merchant, 3D Pay Hosting, TRY, 2, 3 or 6 installments from 1,000 TRY.
+    `overrides` replace any of those PaymentSettings fields."""
+    from decimal import Decimal
+
+    from billing.models import PaymentSettings
+    from tests.nestpay_fake import API_PASSWORD, API_USER, CLIENT_ID, STORE_KEY
+
+    PaymentSettings.objects.update_or_create(
+        tenant=tenant,
+        defaults={
+            "gateway": "nestpay",
+            "nestpay_bank": "isbank",
+            "nestpay_mode": "test",
+            "nestpay_gate_url": f"{simulator.url}/fim/est3Dgate",
+            "nestpay_api_url": f"{simulator.url}/fim/api",
+            "nestpay_client_id": CLIENT_ID,
+            "nestpay_store_key": STORE_KEY,
+            "nestpay_api_user": API_USER,
+            "nestpay_api_password": API_PASSWORD,
+            "nestpay_store_type": "3d_pay_hosting",
+            "nestpay_currencies": ["TRY"],
+            "nestpay_installments": [2, 3, 6],
+            "nestpay_installments_min_amount": Decimal("1000.00"),
+            "nestpay_installments_min_currency": "TRY",
+            **overrides,
         },
     )
 

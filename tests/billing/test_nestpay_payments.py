@@ -40,9 +40,9 @@ from billing.payments.refunds import credit_note_refund, refund_send
 from core.roles import SYSTEM
 from subscriptions.models import Package
 from tests.billing.test_checkout import place
-from tests.conftest import client_for
+from tests.conftest import client_for, pay_at_bank_through
 from tests.factories import ModuleFactory, TariffFactory
-from tests.nestpay_fake import API_PASSWORD, API_USER, CLIENT_ID, STORE_KEY
+from tests.nestpay_fake import API_PASSWORD, API_USER, CLIENT_ID
 
 pytestmark = pytest.mark.django_db
 TODAY = date(2026, 3, 1)
@@ -50,28 +50,10 @@ TODAY = date(2026, 3, 1)
 
 @pytest.fixture
 def nestpay_acme(world, nestpay_bank):
-    bank = nestpay_bank
     """acme takes cards at its bank (isbank) through the simulator: TRY and EUR, 2, 3 or 6
     installments from 1,000 TRY."""
-    PaymentSettings.objects.update_or_create(
-        tenant=world.acme,
-        defaults={
-            "gateway": "nestpay",
-            "nestpay_bank": "isbank",
-            "nestpay_mode": "test",
-            "nestpay_gate_url": f"{bank.url}/fim/est3Dgate",
-            "nestpay_api_url": f"{bank.url}/fim/api",
-            "nestpay_client_id": CLIENT_ID,
-            "nestpay_store_key": STORE_KEY,
-            "nestpay_api_user": API_USER,
-            "nestpay_api_password": API_PASSWORD,
-            "nestpay_store_type": "3d_pay_hosting",
-            "nestpay_currencies": ["TRY", "EUR"],
-            "nestpay_installments": [2, 3, 6],
-            "nestpay_installments_min_amount": Decimal("1000.00"),
-            "nestpay_installments_min_currency": "TRY",
-        },
-    )
+    bank = nestpay_bank
+    pay_at_bank_through(bank, world.acme, nestpay_currencies=["TRY", "EUR"])
     TaxRate.objects.create(tenant=world.acme, name="KDV", rate=Decimal(20), is_default=True)
     return bank
 

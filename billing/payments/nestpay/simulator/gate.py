@@ -213,6 +213,7 @@ def error_page(message: str) -> str:
 
 def _page(title: str, body: str) -> str:
     return (
-        f'<!doctype html><html><head><meta charset="utf-8"><title>{escape(title)}</title></head>'
+        f'<!doctype html><html><head><meta charset="utf-8"><title>{escape(title)}</title>'
+        '<meta name="viewport" content="width=device-width, initial-scale=1"></head>'
         f"<body><h1>{escape(title)}</h1>{body}</body></html>"
     )
