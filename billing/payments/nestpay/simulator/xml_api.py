@@ -1,5 +1,6 @@
 """The XML API (`/fim/api`): `CC5Request` in, `CC5Response` out. Credit (refund), Void, and the
-order inquiry (`<Extra><ORDERSTATUS>QUERY</ORDERSTATUS></Extra>`)."""
+order inquiry (`<Extra><ORDERSTATUS>QUERY</ORDERSTATUS></Extra>`) and the order history
+(`<Extra><ORDERHISTORY>QUERY</ORDERHISTORY></Extra>`), in the shapes real banks answer."""
 
 from __future__ import annotations
 
