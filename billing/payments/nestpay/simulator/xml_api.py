@@ -1,4 +1,4 @@
-"""The XML API (`/fim/api`): `CC5Request` in, `CC5Response` out. Credit (refund), Void, and the
+"""The XML API (`/fim/api`): `CC5Request` in, `CC5Response` out. Credit (refund), Void, the
 order inquiry (`<Extra><ORDERSTATUS>QUERY</ORDERSTATUS></Extra>`) and the order history
 (`<Extra><ORDERHISTORY>QUERY</ORDERHISTORY></Extra>`), in the shapes real banks answer."""
 
