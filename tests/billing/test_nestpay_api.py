@@ -40,8 +40,12 @@ def test_a_full_credit_is_approved_and_shows_in_the_inquiry(bank, api) -> None:
     assert answer.approved
     assert (answer.response, answer.proc_return_code, answer.err_msg) == ("Approved", "00", "")
     assert answer.order_id == "ORD-FULL"
-    assert answer.trans_id and answer.auth_code
-    assert api.inquiry("ORD-FULL").refunded == Decimal("250.50")
+    assert answer.trans_id and answer.auth_code and answer.host_ref_num
+    assert api.history("ORD-FULL", "TRY").refunded == Decimal("250.50")
+    # After a credit the bank's ORDERSTATUS describes the credit; the client still reports the sale.
+    status = api.inquiry("ORD-FULL")
+    assert status.found and status.approved
+    assert (status.trans_stat, status.amount) == ("C", Decimal("250.50"))
 
 
 def test_partial_credits_add_up_to_the_sale_and_no_further(bank, api) -> None:
@@ -56,8 +60,18 @@ def test_partial_credits_add_up_to_the_sale_and_no_further(bank, api) -> None:
     assert not too_much.approved
     assert too_much.response == "Error"
     assert "refundable" in too_much.err_msg
-    status = api.inquiry("ORD-PART")
-    assert (status.amount, status.refunded) == (Decimal("100.00"), Decimal("100.00"))
+    assert too_much.error_code.startswith("CORE-")
+    assert api.inquiry("ORD-PART").amount == Decimal("100.00")
+    history = api.history("ORD-PART", "TRY")
+    assert history.refunded == Decimal("100.00")
+    assert history.sale is not None and history.sale.amount == Decimal("100.00")
+    credits = [(row.trans_stat, row.amount, row.proc_return_code)
+               for row in history.transactions if row.charge_type == "C"]  # fmt: skip
+    assert credits == [
+        ("C", Decimal("60.00"), "00"),
+        ("D", Decimal("40.01"), "99"),  # the bank keeps the refused credit too
+        ("C", Decimal("40.00"), "00"),
+    ]
 
 
 def test_a_credit_in_another_currency_than_the_sale_is_refused(bank, api) -> None:
@@ -84,8 +98,11 @@ def test_a_same_day_sale_is_voided_and_the_inquiry_says_so(bank, api) -> None:
     assert answer.approved and answer.trans_id
     assert not again.approved
     status = api.inquiry("ORD-VOID")
-    assert status.found and status.voided
+    assert status.found and status.voided and not status.approved
     assert status.trans_stat == "V"
+    assert status.void_time
+    history = api.history("ORD-VOID", "TRY")
+    assert history.sale_voided and history.refunded == Decimal(0)
 
 
 def test_a_refunded_sale_cannot_be_voided(bank, api) -> None:
@@ -98,6 +115,7 @@ def test_a_refunded_sale_cannot_be_voided(bank, api) -> None:
     assert answer.response == "Error"
     assert answer.err_msg
     assert api.inquiry("ORD-RV").trans_stat == "C"
+    assert not api.history("ORD-RV", "TRY").sale_voided
 
 
 def test_an_older_sale_cannot_be_voided(bank, api) -> None:
@@ -117,11 +135,9 @@ def test_the_inquiry_reads_an_approved_sale(bank, api) -> None:
     assert status.trans_stat == "C"
     assert status.amount == Decimal("1234.56")
     assert status.captured == Decimal("1234.56")
-    assert status.refunded == Decimal("0.00")
-    assert status.currency == "TRY"
-    assert status.installments == "3"
-    assert status.trans_id and status.auth_code
-    assert (status.proc_return_code, status.err_msg) == ("00", "")
+    assert status.trans_id and status.auth_code and status.host_ref_num and status.auth_time
+    assert status.proc_return_code == "00"
+    assert (status.response, status.err_msg) == ("Approved", "Record(s) found for ORD-A")
 
 
 def test_the_inquiry_reads_a_declined_sale(bank, api) -> None:
@@ -129,10 +145,11 @@ def test_the_inquiry_reads_a_declined_sale(bank, api) -> None:
 
     status = api.inquiry("ORD-D")
 
-    assert status.found and not status.approved
+    assert status.found and not status.approved and not status.voided
+    assert status.response == "Approved"  # the query worked; the sale itself was declined
     assert status.trans_stat == "D"
     assert status.proc_return_code == "51"
-    assert status.captured == Decimal("0.00")
+    assert (status.amount, status.captured) == (Decimal("80.00"), Decimal("0.00"))
 
 
 @pytest.mark.parametrize("abandoned", [False, True])
@@ -145,7 +162,11 @@ def test_the_inquiry_says_when_the_bank_has_no_such_order(bank, api, abandoned) 
     assert not status.found and status.no_record
     assert not status.approved
     assert status.trans_stat == ""
-    assert (status.amount, status.refunded, status.currency) == (Decimal(0), Decimal(0), "")
+    assert status.amount == Decimal(0)
+    assert status.err_msg == "No record found for ORD-NONE"
+    history = api.history("ORD-NONE", "TRY")
+    assert not history.found and history.no_record
+    assert history.transactions == [] and history.sale is None
 
 
 @pytest.mark.parametrize(("user", "password"), [(API_USER, "wrong"), ("someone", API_PASSWORD)])
@@ -161,6 +182,8 @@ def test_wrong_api_credentials_are_an_answer_not_an_approval(bank, user, passwor
     # Neither found nor known to be missing: a reconciliation must not settle the order on it.
     assert not status.found and not status.no_record
     assert status.err_msg == "Invalid credentials"
+    history = api.history("ORD-C", "TRY")
+    assert not history.found and not history.no_record
 
 
 def test_an_order_id_with_markup_characters_is_sent_as_text(bank, api) -> None:
@@ -224,7 +247,8 @@ LAUGHS = (
         (200, b""),
         (200, b"<html><body>ok</body></html>"),  # well-formed, but not a CC5Response
         (200, LAUGHS),  # a DTD has no place in an answer; its entities are not expanded
-        (200, b"<CC5Response><Extra><ORIG_TRANS_AMT>12,00</ORIG_TRANS_AMT></Extra></CC5Response>"),
+        (200, b"<CC5Response><Extra><ORD_ID>ORD-1</ORD_ID><TRANS_STAT>C</TRANS_STAT>"
+              b"<ORIG_TRANS_AMT>12,00</ORIG_TRANS_AMT></Extra></CC5Response>"),
         (500, b"<CC5Response><Response>Approved</Response></CC5Response>"),
         (503, b"Service Unavailable"),
     ],

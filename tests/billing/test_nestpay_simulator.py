@@ -53,6 +53,16 @@ def inquiry(bank, oid: str) -> dict:
     return cc5(bank, f"<OrderId>{oid}</OrderId><Extra><ORDERSTATUS>QUERY</ORDERSTATUS></Extra>")
 
 
+def history(bank, oid: str) -> dict:
+    return cc5(bank, f"<OrderId>{oid}</OrderId><Extra><ORDERHISTORY>QUERY</ORDERHISTORY></Extra>")
+
+
+def rows(answer: dict) -> list[list[str]]:
+    """The TRXn rows of an order history, newest first as the bank lists them."""
+    count = int(answer["Extra"]["TRXCOUNT"])
+    return [answer["Extra"][f"TRX{n}"].split("\t") for n in range(1, count + 1)]
+
+
 def test_the_gate_refuses_a_tampered_hash_with_400(bank) -> None:
     form = {**bank.signed_form("ORD-1"), "amount": "1.00"}
     answer = bank.post_form("/fim/est3Dgate", form)
@@ -141,16 +151,33 @@ def test_inquiry_reports_approved_declined_and_unknown_orders(bank) -> None:
 
     approved = inquiry(bank, "ORD-A")
     assert (approved["Response"], approved["ProcReturnCode"]) == ("Approved", "00")
-    assert approved["Extra"]["TRANS_STAT"] == "C"
-    assert approved["Extra"]["ORIG_TRANS_AMT"] == "8000"
+    assert approved["ErrMsg"] == "Record(s) found for ORD-A"
+    extra = approved["Extra"]
+    assert (extra["ORD_ID"], extra["CHARGE_TYPE_CD"], extra["TRANS_STAT"]) == ("ORD-A", "S", "C")
+    assert (extra["ORIG_TRANS_AMT"], extra["CAPTURE_AMT"], extra["PROC_RET_CD"]) == (
+        "8000", "8000", "00",
+    )  # fmt: skip
+    assert extra["TRANS_ID"] == approved["TransId"] and extra["AUTH_CODE"]
+    assert extra["PAN"] == "4546 71** **** 7894"
+    assert extra["ORDERSTATUS"].startswith("ORD_ID:ORD-A\tCHARGE_TYPE_CD:S\tORIG_TRANS_AMT:8000\t")
+    assert not {"REFUND_AMT", "CURRENCY", "INSTALLMENT"} & set(extra)  # no such fields at banks
     declined = inquiry(bank, "ORD-D")
-    assert (declined["Response"], declined["ProcReturnCode"]) == ("Declined", "51")
-    assert inquiry(bank, "ORD-NONE")["Response"] == "Error"
+    # The query worked ("Approved"); the sale's own verdict is in Extra.
+    assert (declined["Response"], declined["ProcReturnCode"]) == ("Approved", "00")
+    assert (declined["Extra"]["TRANS_STAT"], declined["Extra"]["PROC_RET_CD"]) == ("D", "51")
+    assert declined["Extra"]["CAPTURE_AMT"] == ""
+    unknown = inquiry(bank, "ORD-NONE")
+    assert (unknown["Response"], unknown["ProcReturnCode"]) == ("Declined", "99")
+    assert unknown["ErrMsg"] == "No record found for ORD-NONE"
+    assert unknown["Extra"]["ORDERSTATUS"].startswith("ORD_ID:\tCHARGE_TYPE_CD:\t")
 
 
 def test_an_abandoned_3d_page_is_unknown_to_the_inquiry(bank) -> None:
     assert bank.post_form("/fim/est3Dgate", bank.signed_form("ORD-GONE")).status == 200
-    assert inquiry(bank, "ORD-GONE")["ErrMsg"] == "No record found"
+    assert inquiry(bank, "ORD-GONE")["ErrMsg"] == "No record found for ORD-GONE"
+    gone = history(bank, "ORD-GONE")
+    assert (gone["Response"], gone["ProcReturnCode"]) == ("Declined", "05")
+    assert (gone["ErrMsg"], gone["Extra"]["TRXCOUNT"]) == ("No record found for ORD-GONE", "0")
 
 
 def test_partial_refunds_up_to_what_was_paid_and_no_further(bank) -> None:
@@ -165,7 +192,21 @@ def test_partial_refunds_up_to_what_was_paid_and_no_further(bank) -> None:
     assert second["Response"] == "Error"
     assert "refundable" in second["ErrMsg"]
     assert third["Response"] == "Approved"
-    assert inquiry(bank, "ORD-R")["Extra"]["REFUND_AMT"] == "10000"
+    # ORDERSTATUS now describes the latest credit, as banks answer after a refund.
+    latest = inquiry(bank, "ORD-R")["Extra"]
+    assert (latest["CHARGE_TYPE_CD"], latest["TRANS_STAT"], latest["ORIG_TRANS_AMT"]) == (
+        "C", "C", "4000",
+    )  # fmt: skip
+    answer = history(bank, "ORD-R")
+    assert (answer["Response"], answer["ProcReturnCode"]) == ("Approved", "00")
+    assert [[*row[:4], row[9]] for row in rows(answer)] == [
+        ["C", "C", "4000", "4000", "00"],
+        ["C", "D", "4001", "4001", "99"],  # the refused credit is kept, as the banks do
+        ["C", "C", "6000", "6000", "00"],
+        ["S", "C", "10000", "10000", "00"],
+    ]
+    assert all(len(row) == 11 for row in rows(answer))
+    assert rows(answer)[0][10] == third["TransId"]
 
 
 def test_a_declined_order_cannot_be_refunded(bank) -> None:
@@ -176,10 +217,20 @@ def test_a_declined_order_cannot_be_refunded(bank) -> None:
 def test_a_same_day_sale_can_be_voided_once(bank) -> None:
     bank.browser_pays(bank.signed_form("ORD-V"))
 
-    assert void(bank, "ORD-V")["Response"] == "Approved"
-    assert void(bank, "ORD-V")["Response"] == "Error"
-    assert inquiry(bank, "ORD-V")["Extra"]["TRANS_STAT"] == "V"
+    voided = void(bank, "ORD-V")
+    assert (voided["Response"], voided["ProcReturnCode"]) == ("Approved", "00")
+    assert voided["GroupId"] == "ORD-V" and voided["HostRefNum"] and voided["TransId"]
+    again = void(bank, "ORD-V")
+    assert (again["Response"], again["ProcReturnCode"]) == ("Error", "99")
+    assert again["Extra"]["ERRORCODE"] == "CORE-2008"
+    status = inquiry(bank, "ORD-V")["Extra"]
+    assert (status["TRANS_STAT"], status["CHARGE_TYPE_CD"]) == ("V", "S")
+    assert status["VOID_DTTM"]
     assert credit(bank, "ORD-V", "1.00")["Response"] == "Error"
+    # As recorded at a real bank: a voided sale, then the refused credit on top (newest first).
+    sale_row, credit_row = rows(history(bank, "ORD-V"))[::-1]
+    assert sale_row[:2] == ["S", "V"] and sale_row[6] and sale_row[9] == "00"
+    assert credit_row[:2] == ["C", "D"] and credit_row[9] == "99"
 
 
 def test_a_refunded_or_older_sale_cannot_be_voided(bank) -> None:

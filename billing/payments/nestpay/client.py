@@ -1,5 +1,11 @@
-"""NestPay's XML API (`/fim/api`), server to server: refunds (`Credit`), voids (`Void`) and the
-order inquiry (`<Extra><ORDERSTATUS>QUERY</ORDERSTATUS></Extra>`).
+"""NestPay's XML API (`/fim/api`), server to server: refunds (`Credit`), voids (`Void`), the
+order inquiry (`<Extra><ORDERSTATUS>QUERY</ORDERSTATUS></Extra>`) and the order history
+(`<Extra><ORDERHISTORY>QUERY</ORDERHISTORY></Extra>`).
+
+The inquiries are read in the shapes real NestPay banks send, as recorded from the banks' test
+environments (e.g. in the open-source mewebstudio/pos library's test data): the sale's state is in
+Extra (TRANS_STAT, PROC_RET_CD, ORIG_TRANS_AMT in minor units, …), the top-level Response only
+says whether the query worked, and an unknown order is "No record found for <oid>".
 
 One `CC5Request` goes out as an XML POST, one `CC5Response` comes back. The bank's verdict lives in
 the answer (`Response`, `ProcReturnCode`, `ErrMsg`), so a refused refund is an `ApiAnswer` with
@@ -17,7 +23,7 @@ import logging
 import urllib.error
 import urllib.parse
 import urllib.request
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal, InvalidOperation
 from xml.etree import ElementTree as ET
 
@@ -25,7 +31,6 @@ from billing.payments.nestpay.codes import (
     APPROVED_CODE,
     APPROVED_RESPONSE,
     currency_code,
-    currency_from_code,
 )
 from core.money import minor_unit_exponent, round_money
 
@@ -35,6 +40,14 @@ logger = logging.getLogger(__name__)
 MAX_ANSWER_BYTES = 256 * 1024
 # The bank's words for "this order id does not exist here" (English and Turkish banks' texts).
 NO_RECORD_MARKERS = ("no record found", "kayıt bulunamadı")
+# CHARGE_TYPE_CD in the inquiries: S sale, C credit (refund).
+SALE = "S"
+CREDIT = "C"
+# TRANS_STAT: A authorized (not yet settled), C completed / captured; V and CNCL cancelled.
+SUCCEEDED_STATS = frozenset({"A", "C"})
+VOIDED_STATS = frozenset({"V", "CNCL"})
+# One ORDERHISTORY row (TRXn), tab-separated, in this order.
+HISTORY_COLUMNS = 11
 
 
 class NestPayUnreachable(Exception):
@@ -52,35 +65,100 @@ class ApiAnswer:
     trans_id: str
     auth_code: str
     order_id: str
+    host_ref_num: str = ""
+    error_code: str = ""  # Extra/ERRORCODE, "CORE-2508" …: for logs and staff
 
 
 @dataclass(frozen=True)
 class OrderStatus:
-    """What the order inquiry says about one order id.
+    """What the order inquiry says about the sale of one order id.
 
     `found` is True when the bank answered with the order. `no_record` is True only when the bank
     said it has no such order: an abandoned 3-D page, for instance. When both are False the inquiry
     itself failed (wrong API credentials, say; see `err_msg`) and nothing is known about the order.
+
+    Everything else describes the *sale*: the top-level `response` only says whether the query
+    worked ("Approved" even for a declined sale). Amounts are the bank's minor units read in the
+    currency the caller named, since the inquiry carries no currency.
     """
 
     found: bool
     no_record: bool
-    trans_stat: str  # C completed, V voided, D declined, … as the bank sends it; "" when unknown
-    approved: bool  # the sale's authorization: Response "Approved" and ProcReturnCode "00"
-    amount: Decimal  # the sale's amount (ORIG_TRANS_AMT)
-    captured: Decimal  # CAPTURE_AMT
-    refunded: Decimal  # REFUND_AMT; 0 when the bank does not send it
-    currency: str  # ISO 4217 alphabetic ("TRY"), "" when absent or not one Kontor knows
-    installments: str
+    trans_stat: str  # the sale's: A authorized, C captured, V voided, D declined, …; "" unknown
+    approved: bool  # the sale went through: trans_stat A or C, and its PROC_RET_CD "00"
+    amount: Decimal  # the sale's amount (ORIG_TRANS_AMT); 0 when not found
+    captured: Decimal  # CAPTURE_AMT; 0 when none
     trans_id: str
     auth_code: str
+    host_ref_num: str
+    proc_return_code: str  # the sale's own (PROC_RET_CD: "00", "51"); not found: the query's
+    auth_time: str  # as the bank writes it, "2024-01-03 21:37:57.259"; "" when absent
+    capture_time: str
+    void_time: str
+    err_msg: str  # the query's ErrMsg ("Record(s) found for …", "No record found for …")
+    response: str  # the query's Response, not the sale's
+
+    @property
+    def voided(self) -> bool:
+        # CNCL is the banks' other word for a cancelled transaction.
+        return self.trans_stat in VOIDED_STATS
+
+
+@dataclass(frozen=True)
+class BankTransaction:
+    """One row of the order history: the sale (S) or one credit (C), refused ones included."""
+
+    charge_type: str  # S sale, C credit (refund)
+    trans_stat: str  # C completed, A authorized, V voided, D declined, …
+    amount: Decimal  # the original amount of the transaction
+    captured: Decimal  # 0 when none
     proc_return_code: str
+    trans_id: str
+    auth_code: str
+    host_ref_num: str
+    auth_time: str
+    capture_time: str
+    void_time: str
+
+    @property
+    def succeeded(self) -> bool:
+        return self.trans_stat in SUCCEEDED_STATS and self.proc_return_code == APPROVED_CODE
+
+
+@dataclass(frozen=True)
+class OrderHistory:
+    """The order history (ORDERHISTORY query): every transaction of one order id, oldest first.
+
+    `found` / `no_record` as in `OrderStatus`; when neither is True the query failed and
+    `transactions` is empty: `refunded` is then 0 without meaning anything, check `found`.
+    """
+
+    found: bool
+    no_record: bool
+    transactions: list[BankTransaction]
     err_msg: str
     response: str
 
     @property
-    def voided(self) -> bool:
-        return self.trans_stat == "V"
+    def sale(self) -> BankTransaction | None:
+        return next((row for row in self.transactions if row.charge_type == SALE), None)
+
+    @property
+    def sale_voided(self) -> bool:
+        return any(
+            row.charge_type == SALE and row.trans_stat in VOIDED_STATS for row in self.transactions
+        )
+
+    @property
+    def refunded(self) -> Decimal:
+        """The credits the bank carried out (C, completed, code 00); refused ones do not count."""
+        credits = [
+            row.amount
+            for row in self.transactions
+            if row.charge_type == CREDIT and row.trans_stat == "C"
+            and row.proc_return_code == APPROVED_CODE
+        ]  # fmt: skip
+        return sum(credits, Decimal(0))
 
 
 class NestPayApi:
@@ -120,12 +198,31 @@ class NestPayApi:
         """Cancel the sale `oid`; banks allow it only before the day's settlement."""
         return _api_answer(self._send({"Type": "Void", "OrderId": oid}, oid))
 
-    def inquiry(self, oid: str) -> OrderStatus:
-        """Ask the bank what became of `oid` (ORDERSTATUS query)."""
-        root = self._send({"OrderId": oid, "Extra": {"ORDERSTATUS": "QUERY"}}, oid)
-        return _order_status(root)
+    def inquiry(self, oid: str, currency: str = "TRY") -> OrderStatus:
+        """Ask the bank what became of the sale `oid` (ORDERSTATUS query). The answer carries
+        no currency: its minor-unit amounts are read in `currency`, the order's.
 
-    def _send(self, values: dict[str, str | dict[str, str]], oid: str) -> ET.Element:
+        The banks' ORDERSTATUS describes the order's *latest* transaction: after a Credit that
+        is the credit (CHARGE_TYPE_CD C), no longer the sale. Then the order history is asked
+        too, and the sale's row answers, so `OrderStatus` always speaks of the sale."""
+        root = self._send({"OrderId": oid, "Extra": {"ORDERSTATUS": "QUERY"}}, oid, "Inquiry")
+        status = _order_status(root, currency)
+        if status.found and _order_field(root, "CHARGE_TYPE_CD") == CREDIT:
+            sale = self.history(oid, currency).sale
+            if sale is None:
+                raise NestPayUnreachable("the NestPay API reported credits but no sale")
+            status = _sale_status(status, sale)
+        return status
+
+    def history(self, oid: str, currency: str) -> OrderHistory:
+        """Every transaction of `oid` (ORDERHISTORY query): the sale and each credit, refused
+        ones too. Amounts read in `currency`, as for `inquiry`."""
+        root = self._send({"OrderId": oid, "Extra": {"ORDERHISTORY": "QUERY"}}, oid, "History")
+        return _order_history(root, currency)
+
+    def _send(
+        self, values: dict[str, str | dict[str, str]], oid: str, kind: str = ""
+    ) -> ET.Element:
         body = self._request_xml(values)
         request = urllib.request.Request(  # noqa: S310 — scheme checked in __init__
             self.api_url,
@@ -133,7 +230,7 @@ class NestPayApi:
             method="POST",
             headers={"Content-Type": "text/xml; charset=utf-8", "Accept": "text/xml"},
         )
-        kind = values.get("Type") or "Inquiry"
+        kind = kind or str(values.get("Type"))
         try:
             with urllib.request.urlopen(request, timeout=self.timeout) as answer:  # noqa: S310
                 status = answer.status
@@ -216,35 +313,127 @@ def _api_answer(root: ET.Element) -> ApiAnswer:
         trans_id=_text(root, "TransId"),
         auth_code=_text(root, "AuthCode"),
         order_id=_text(root, "OrderId"),
+        host_ref_num=_text(root, "HostRefNum"),
+        error_code=_text(root, "Extra/ERRORCODE") or _text(root, "ERRORCODE"),
     )
 
 
-def _order_status(root: ET.Element) -> OrderStatus:
+def _no_record(err_msg: str) -> bool:
+    # Whatever Response says: banks answer "Declined" (ORDERSTATUS, code 99; ORDERHISTORY,
+    # code 05) with "No record found for <oid>".
+    return any(marker in err_msg.casefold() for marker in NO_RECORD_MARKERS)
+
+
+def _order_field(root: ET.Element, name: str) -> str:
+    """An Extra field of the inquiry; when its element is missing, the same value from the
+    ORDERSTATUS summary ("ORD_ID:…\tCHARGE_TYPE_CD:S\tTRANS_STAT:C…")."""
+    node = root.find(f"Extra/{name}")
+    if node is not None:
+        return (node.text or "").strip()
+    for pair in _text(root, "Extra/ORDERSTATUS").split("\t"):
+        key, _colon, value = pair.partition(":")  # times hold colons too: split at the first
+        if key.strip() == name:
+            return value.strip()
+    return ""
+
+
+def _order_status(root: ET.Element, currency: str) -> OrderStatus:
     err_msg = _text(root, "ErrMsg")
-    response = _text(root, "Response")
-    trans_stat = _text(root, "Extra/TRANS_STAT").upper()
-    no_record = response not in ("Approved", "Declined") and any(
-        marker in err_msg.casefold() for marker in NO_RECORD_MARKERS
-    )
-    try:
-        currency = currency_from_code(_text(root, "Extra/CURRENCY"))
-    except KeyError:
-        currency = ""
+    no_record = _no_record(err_msg)
+    trans_stat = _order_field(root, "TRANS_STAT").upper()
+    found = not no_record and bool(_order_field(root, "ORD_ID") or trans_stat)
+    if not found:
+        trans_stat = ""
+    proc_node = root.find("Extra/PROC_RET_CD")
+    proc_return_code = (proc_node.text or "").strip() if proc_node is not None else ""
+    # The summary string has no PROC_RET_CD: when the element is missing, TRANS_STAT alone
+    # decides (A and C are the bank's own "went through").
+    code_ok = proc_return_code == APPROVED_CODE if proc_node is not None else True
+
+    def field(name: str) -> str:
+        # An unknown order's answer still lists ORDERSTATUS with empty values: read nothing.
+        return _order_field(root, name) if found else ""
+
     return OrderStatus(
-        found=bool(trans_stat) or response in ("Approved", "Declined"),
+        found=found,
         no_record=no_record,
         trans_stat=trans_stat,
-        approved=_approved(root),
-        amount=_minor_amount(_text(root, "Extra/ORIG_TRANS_AMT"), currency),
-        captured=_minor_amount(_text(root, "Extra/CAPTURE_AMT"), currency),
-        refunded=_minor_amount(_text(root, "Extra/REFUND_AMT"), currency),
-        currency=currency,
-        installments=_text(root, "Extra/INSTALLMENT"),
-        trans_id=_text(root, "TransId"),
-        auth_code=_text(root, "AuthCode"),
-        proc_return_code=_text(root, "ProcReturnCode"),
+        approved=found and trans_stat in SUCCEEDED_STATS and code_ok,
+        amount=_minor_amount(field("ORIG_TRANS_AMT"), currency),
+        captured=_minor_amount(field("CAPTURE_AMT"), currency),
+        trans_id=field("TRANS_ID") or (_text(root, "TransId") if found else ""),
+        auth_code=field("AUTH_CODE"),
+        host_ref_num=field("HOST_REF_NUM"),
+        proc_return_code=proc_return_code if found else _text(root, "ProcReturnCode"),
+        auth_time=field("AUTH_DTTM"),
+        capture_time=field("CAPTURE_DTTM"),
+        void_time=field("VOID_DTTM"),
         err_msg=err_msg,
-        response=response,
+        response=_text(root, "Response"),
+    )
+
+
+def _sale_status(status: OrderStatus, sale: BankTransaction) -> OrderStatus:
+    """The inquiry's answer, told about the sale (from its history row) instead of a credit."""
+    return replace(
+        status,
+        trans_stat=sale.trans_stat,
+        approved=sale.trans_stat in SUCCEEDED_STATS and sale.proc_return_code == APPROVED_CODE,
+        amount=sale.amount,
+        captured=sale.captured,
+        trans_id=sale.trans_id,
+        auth_code=sale.auth_code,
+        host_ref_num=sale.host_ref_num,
+        proc_return_code=sale.proc_return_code,
+        auth_time=sale.auth_time,
+        capture_time=sale.capture_time,
+        void_time=sale.void_time,
+    )
+
+
+def _order_history(root: ET.Element, currency: str) -> OrderHistory:
+    err_msg = _text(root, "ErrMsg")
+    response = _text(root, "Response")
+    no_record = _no_record(err_msg)
+    count_text = _text(root, "Extra/TRXCOUNT")
+    if no_record or response != APPROVED_RESPONSE or not count_text:
+        # No such order, or the query itself failed (credentials, …): nothing is known.
+        return OrderHistory(False, no_record, [], err_msg, response)
+    if not count_text.isdigit():
+        raise NestPayUnreachable(f"the NestPay API sent TRXCOUNT {count_text!r}")
+    count = int(count_text)
+    rows = [_history_row(root, number, currency) for number in range(1, count + 1)]
+    if root.find(f"Extra/TRX{count + 1}") is not None:
+        raise NestPayUnreachable("the NestPay API sent more TRX rows than TRXCOUNT")
+    # The banks list the newest first (TRX1); oldest first reads like the order's story.
+    return OrderHistory(bool(rows), False, rows[::-1], err_msg, response)
+
+
+def _history_row(root: ET.Element, number: int, currency: str) -> BankTransaction:
+    node = root.find(f"Extra/TRX{number}")
+    if node is None:
+        raise NestPayUnreachable(f"the NestPay API's history lacks TRX{number}")
+    # Not stripped as a whole: empty leading or trailing columns are tabs too.
+    cells = [cell.strip() for cell in (node.text or "").split("\t")]
+    if len(cells) != HISTORY_COLUMNS or cells[0] not in (SALE, CREDIT) or not cells[1]:
+        # A changed layout would put amounts in the wrong columns: unknown, not guessed.
+        raise NestPayUnreachable(f"the NestPay API sent an unreadable TRX{number}")
+    charge_type, trans_stat, amount, captured, auth_time, capture_time, void_time = cells[:7]
+    host_ref_num, auth_code, proc_return_code, trans_id = cells[7:]
+    if not amount:
+        raise NestPayUnreachable(f"the NestPay API sent TRX{number} without an amount")
+    return BankTransaction(
+        charge_type=charge_type,
+        trans_stat=trans_stat.upper(),
+        amount=_minor_amount(amount, currency),
+        captured=_minor_amount(captured, currency),
+        proc_return_code=proc_return_code,
+        trans_id=trans_id,
+        auth_code=auth_code,
+        host_ref_num=host_ref_num,
+        auth_time=auth_time,
+        capture_time=capture_time,
+        void_time=void_time,
     )
 
 
@@ -254,7 +443,7 @@ def _minor_amount(text: str, currency: str) -> Decimal:
         return Decimal("0.00")
     if not text.isdigit():
         raise NestPayUnreachable(f"the NestPay API sent the amount {text!r}")
-    exponent = minor_unit_exponent(currency) if currency else 2
+    exponent = minor_unit_exponent(currency)
     return Decimal(int(text)).scaleb(-exponent).quantize(Decimal(1).scaleb(-exponent))
 
 

@@ -18,7 +18,12 @@ It speaks the documented 3D Pay protocol:
   the original fields (never the card's, only maskedCreditCard) plus mdStatus, ProcReturnCode,
   Response, AuthCode, TransId, ErrMsg and the bank's ver3 `HASH` over all of them.
 - `POST /fim/api`: the XML API (`CC5Request` with Name, Password, ClientId; Type Credit or Void;
-  order inquiry with `<Extra><ORDERSTATUS>QUERY</ORDERSTATUS></Extra>`), answering `CC5Response`.
+  order inquiry with `<Extra><ORDERSTATUS>QUERY</ORDERSTATUS></Extra>`, order history with
+  `<Extra><ORDERHISTORY>QUERY</ORDERHISTORY></Extra>`), answering `CC5Response` in the shapes real
+  banks send (ORDERSTATUS describes the latest transaction: the sale, or after a Credit that
+  credit; ORDERHISTORY lists TRX1..n newest first, refused credits included; an unknown order is
+  "No record found for <oid>"). The inquiry carries no currency and no installments, like the
+  banks'.
 - `POST /_config/merchants` (JSON {clientid: {store_key, api_user, api_password}}),
   `POST /_config/age` (JSON {oid, days}: makes a payment look older, to test same-day voids),
   `DELETE /_config/data` (forgets every order), `GET /_health`.

@@ -48,3 +48,9 @@ def outcome_for(card_number: str) -> CardOutcome:
 def masked(card_number: str) -> str:
     digits = "".join(ch for ch in card_number if ch.isdigit())
     return f"{digits[:6]}******{digits[-4:]}" if len(digits) >= 10 else "****"
+
+
+def inquiry_pan(card_number: str) -> str:
+    """The card as the order inquiry shows it: "4546 71** **** 7894"."""
+    digits = "".join(ch for ch in card_number if ch.isdigit())
+    return f"{digits[:4]} {digits[4:6]}** **** {digits[-4:]}" if len(digits) >= 10 else ""

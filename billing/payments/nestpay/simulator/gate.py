@@ -10,7 +10,7 @@ from urllib.parse import urlsplit
 
 from billing.payments.nestpay.codes import CURRENCIES_BY_CODE
 from billing.payments.nestpay.hashing import nestpay_hash, nestpay_hash_valid
-from billing.payments.nestpay.simulator.cards import TEST_CARDS, masked, outcome_for
+from billing.payments.nestpay.simulator.cards import TEST_CARDS, inquiry_pan, masked, outcome_for
 from billing.payments.nestpay.simulator.state import Bank, Order
 
 REQUIRED_FIELDS = (
@@ -167,6 +167,8 @@ def pay(bank: Bank, token: str, card_number: str) -> tuple[str, dict[str, str]]:
                 trans_id=trans_id,
                 auth_code=auth_code if outcome.approved else "",
                 installments=fields.get("taksit", ""),
+                pan=inquiry_pan(card_number),
+                host_ref_num=bank.next_host_ref_num() if outcome.approved else "",
             )
     answer = {
         name: value

@@ -18,6 +18,25 @@ class Merchant:
     api_password: str = ""
 
 
+def bank_time() -> str:
+    """A time as the banks' inquiries write it: "2024-01-02 21:53:02.486"."""
+    now = dt.datetime.now()  # the banks answer in local time
+    return now.strftime("%Y-%m-%d %H:%M:%S.") + f"{now.microsecond // 1000:03d}"
+
+
+@dataclass
+class Credit:
+    """One Credit the merchant asked for, refused ones included: the bank keeps both."""
+
+    amount: Decimal
+    approved: bool
+    proc_return_code: str  # "00", or "99" for a refused one
+    trans_id: str
+    auth_code: str = ""
+    host_ref_num: str = ""
+    at: str = field(default_factory=bank_time)
+
+
 @dataclass
 class Order:
     oid: str
@@ -29,9 +48,20 @@ class Order:
     trans_id: str
     auth_code: str
     installments: str = ""
+    pan: str = ""  # masked, "4546 71** **** 7894"
+    host_ref_num: str = ""
     paid_on: dt.date = field(default_factory=dt.date.today)
-    refunded: Decimal = Decimal("0")
-    voided: bool = False
+    paid_at: str = field(default_factory=bank_time)
+    voided_at: str = ""
+    credits: list[Credit] = field(default_factory=list)
+
+    @property
+    def voided(self) -> bool:
+        return bool(self.voided_at)
+
+    @property
+    def refunded(self) -> Decimal:
+        return sum((credit.amount for credit in self.credits if credit.approved), Decimal(0))
 
     @property
     def refundable(self) -> Decimal:
@@ -88,6 +118,13 @@ class Bank:
             sequence = self._sequence
         today = dt.datetime.now(dt.UTC).strftime("%y%j")
         return f"{today}{secrets.token_hex(4).upper()}{sequence:04d}", f"{sequence:06d}"
+
+    def next_host_ref_num(self) -> str:
+        """A 12-digit host reference (RRN), "400200744059" in the banks' answers."""
+        with self.lock:
+            self._sequence += 1
+            sequence = self._sequence
+        return dt.datetime.now(dt.UTC).strftime("%y%j") + f"{sequence:07d}"
 
     def reset(self) -> None:
         with self.lock:
