@@ -28,6 +28,7 @@ from billing.documents.invoice_state import locked_invoice
 from billing.documents.models import PAYABLE, Invoice
 from billing.payments.gateways import ChargeOutcome, GatewayError, NestPayGateway, gateway_for
 from billing.payments.models import AttemptStatus, NestPayOrder, PaymentAttempt
+from billing.payments.nestpay.client import OrderStatus
 from billing.payments.nestpay.codes import currency_code
 from billing.payments.selectors import NestPayConfig
 from billing.payments.services import attempt_settle, partial_payments_allowed
@@ -193,6 +194,18 @@ def _answer_record(
     return order
 
 
+def _status_fields(status: OrderStatus) -> dict[str, str]:
+    """The inquiry's answer in the back-post's field names, as the order keeps them."""
+    return {
+        "ProcReturnCode": status.proc_return_code,
+        # The answer's own Response says whether the query worked; the sale's is its state.
+        "Response": "Approved" if status.approved else "Declined",
+        "TransId": status.trans_id,
+        "AuthCode": status.auth_code,
+        "ErrMsg": status.err_msg,
+    }
+
+
 def nestpay_reconcile(*, tenant: Tenant, now: datetime | None = None) -> int:
     """Settle the orders whose answer never came back (the browser was closed on the bank's
     page, or the back-post was lost): the bank's order inquiry says how each stands. Returns
@@ -213,33 +226,31 @@ def nestpay_reconcile(*, tenant: Tenant, now: datetime | None = None) -> int:
     )
     settled = 0
     for order in waiting:
+        attempt = order.attempt
         try:
-            status = gateway.inquiry(order.oid)
+            status = gateway.inquiry(order.oid, attempt.currency)
         except GatewayError:
             logger.warning("NestPay inquiry of %s failed; tried again later", order.oid)
             continue
-        if status.found:
-            fields = {
-                "mdStatus": "",
-                "ProcReturnCode": status.proc_return_code,
-                "Response": status.response,
-                "TransId": status.trans_id,
-                "AuthCode": status.auth_code,
-                "ErrMsg": status.err_msg,
-            }
-            outcome = gateway.status_outcome(order.attempt, status)
-            _answer_record(order, fields, "inquiry", outcome)
-            settled += 1
+        outcome = gateway.status_outcome(attempt, status)
+        if outcome.status == AttemptStatus.SUCCEEDED:
+            _answer_record(order, _status_fields(status), "inquiry", outcome)
+        elif outcome.status == AttemptStatus.FAILED:
+            # Declined (or voided) at the bank. Not written as the order's answer: a verified
+            # back-post arriving later still counts.
+            attempt_settle(attempt=attempt, outcome=outcome, actor=SYSTEM)
         elif status.no_record and order.created_at <= now - ABANDONED_AFTER:
             # Only on the bank's own "no record": an inquiry that failed (its credentials
             # refused) says nothing about whether money was taken.
             attempt_settle(
-                attempt=order.attempt,
+                attempt=attempt,
                 outcome=ChargeOutcome(
                     AttemptStatus.FAILED,
                     failure_message=str(_("The payment was not completed at the bank.")),
                 ),
                 actor=SYSTEM,
             )
-            settled += 1
+        else:
+            continue
+        settled += 1
     return settled

@@ -9,6 +9,7 @@ from decimal import Decimal
 
 from django.db import transaction
 from django.db.models import Sum
+from django.utils.translation import gettext_lazy as _
 
 from billing.documents.credit_notes import credit_note_write
 from billing.documents.models import CreditNote, Invoice, Settlement
@@ -98,9 +99,10 @@ def credit_note_refund(
 
 def refund_send(refund_id: int) -> Refund:
     """Ask the gateway to pay it back, never twice: Stripe keeps the idempotency key a retry
-    reuses; NestPay, which has none, is asked first what it gave back already. Refunds of one
-    payment go one at a time, under the payment's row lock, so that answer is never another
-    refund's."""
+    reuses; NestPay, which has none, is asked first what it gave back already. A payment's
+    refunds go one at a time, under its row lock, and oldest first — an older one still to
+    send (or whose answer was lost) is settled before this one — so what the bank gave back
+    beyond the refunds recorded is always the one being retried."""
     refund = Refund.objects.select_related("payment__attempt", "tenant").get(pk=refund_id)
     if refund.status not in (RefundStatus.PENDING, RefundStatus.FAILED):
         return refund
@@ -110,19 +112,35 @@ def refund_send(refund_id: int) -> Refund:
         return refund
     with transaction.atomic():
         Payment.objects.select_for_update().filter(pk=refund.payment_id).exists()
-        refund = Refund.objects.select_related("payment__attempt", "tenant").get(pk=refund_id)
-        if refund.status not in (RefundStatus.PENDING, RefundStatus.FAILED):
-            return refund  # sent meanwhile by another worker
-        try:
-            gateway_id = gateway_for(refund.tenant).refund(
-                refund.payment, refund.amount, refund.idempotency_key
+        waiting = (
+            Refund.objects.select_related("payment__attempt__nestpay_order", "tenant")
+            .filter(
+                payment=refund.payment_id,
+                pk__lte=refund.pk,
+                status__in=[RefundStatus.PENDING, RefundStatus.FAILED],
             )
-        except GatewayError as exc:
-            refund.status, refund.failure_message = RefundStatus.FAILED, exc.message[:500]
-        else:
-            refund.status, refund.gateway_refund_id = RefundStatus.SUCCEEDED, gateway_id
-            refund.failure_message = ""
-        refund.save(update_fields=["status", "gateway_refund_id", "failure_message"])
+            .order_by("pk")
+        )
+        for each in waiting:
+            _refund_send_one(each)
+    refund.refresh_from_db()
+    return refund
+
+
+def _refund_send_one(refund: Refund) -> None:
+    gateway = gateway_for(refund.tenant)
+    try:
+        if hasattr(refund.payment.attempt, "nestpay_order") != gateway.pays_at_bank:
+            raise GatewayError(
+                str(_("The business has changed its payment gateway since; pay this back by hand."))
+            )
+        gateway_id = gateway.refund(refund.payment, refund.amount, refund.idempotency_key)
+    except GatewayError as exc:
+        refund.status, refund.failure_message = RefundStatus.FAILED, exc.message[:500]
+    else:
+        refund.status, refund.gateway_refund_id = RefundStatus.SUCCEEDED, gateway_id
+        refund.failure_message = ""
+    refund.save(update_fields=["status", "gateway_refund_id", "failure_message"])
     audit_record(
         tenant=refund.tenant,
         actor=SYSTEM,
@@ -130,4 +148,3 @@ def refund_send(refund_id: int) -> Refund:
         obj=refund.credit_note,
         after={"amount": refund.amount, "gateway": refund.gateway_refund_id},
     )
-    return refund

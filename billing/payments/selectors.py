@@ -8,7 +8,9 @@ from dataclasses import dataclass
 from django.db.models import Prefetch, QuerySet
 
 from billing.payments.models import (
+    AttemptStatus,
     Gateway,
+    NestPayOrder,
     Payment,
     PaymentAllocation,
     PaymentMethod,
@@ -91,4 +93,19 @@ def nestpay_config(*, tenant: Tenant) -> NestPayConfig | None:
         installments_min=(
             None if minimum is None else Money(minimum, config.nestpay_installments_min_currency)
         ),
+    )
+
+
+def nestpay_order_waiting(*, invoice, since) -> NestPayOrder | None:
+    """The newest order of the invoice sent to the bank since then and not answered yet: the
+    customer may be paying it in another tab."""
+    return (
+        NestPayOrder.objects.filter(
+            attempt__invoice=invoice,
+            attempt__status=AttemptStatus.REQUIRES_ACTION,
+            answered_at__isnull=True,
+            created_at__gte=since,
+        )
+        .order_by("-created_at")
+        .first()
     )

@@ -5,6 +5,7 @@ the stored one."""
 from __future__ import annotations
 
 from django import forms
+from django.core.validators import URLValidator
 from django.utils.translation import gettext_lazy as _
 
 from billing.payments.models import Gateway, PaymentSettings
@@ -42,6 +43,8 @@ def _override_url_field(label) -> forms.URLField:
         label=label,
         required=False,
         assume_scheme="https",
+        # Only web addresses: the gateway talks HTTP(S) and nothing else (no ftp://, no file:).
+        validators=[URLValidator(schemes=["http", "https"])],
         help_text=_("Leave blank to use the bank's address for the mode."),
     )
 

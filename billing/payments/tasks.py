@@ -156,10 +156,17 @@ def reconcile_nestpay_orders() -> int:
 
 @shared_task(name="billing.tasks.send_refunds", acks_late=True)
 def send_refunds(refund_ids: list[int]) -> int:
-    """Pay refunds back through the gateway (idempotent per refund)."""
+    """Pay refunds back through the gateway (idempotent per refund). One refund's trouble never
+    stops the others'; it stays to be retried from the back office."""
     from billing.payments.refunds import refund_send
 
-    return sum(refund_send(pk).status == RefundStatus.SUCCEEDED for pk in refund_ids)
+    done = 0
+    for pk in refund_ids:
+        try:
+            done += refund_send(pk).status == RefundStatus.SUCCEEDED
+        except Exception:
+            logging.getLogger(__name__).exception("Refund %s could not be sent", pk)
+    return done
 
 
 # A mail server that refuses or times out is tried again later; the notice is not lost.

@@ -247,8 +247,11 @@ LAUGHS = (
         (200, b""),
         (200, b"<html><body>ok</body></html>"),  # well-formed, but not a CC5Response
         (200, LAUGHS),  # a DTD has no place in an answer; its entities are not expanded
-        (200, b"<CC5Response><Extra><ORD_ID>ORD-1</ORD_ID><TRANS_STAT>C</TRANS_STAT>"
-              b"<ORIG_TRANS_AMT>12,00</ORIG_TRANS_AMT></Extra></CC5Response>"),
+        (
+            200,
+            b"<CC5Response><Extra><ORD_ID>ORD-1</ORD_ID><TRANS_STAT>C</TRANS_STAT>"
+            b"<ORIG_TRANS_AMT>12,00</ORIG_TRANS_AMT></Extra></CC5Response>",
+        ),
         (500, b"<CC5Response><Response>Approved</Response></CC5Response>"),
         (503, b"Service Unavailable"),
     ],

@@ -134,3 +134,48 @@ def test_currencies_map_to_iso_4217_numeric_codes() -> None:
     assert currency_from_code("949") == "TRY"
     with pytest.raises(KeyError):
         currency_code("GBP")
+
+
+# A real 3D Pay answer of a bank's test environment (Ziraat, through NestPay), with the HASH the
+# bank computed, store key "123456": published as a fixture of the open-source integration
+# mewebstudio/pos (tests/Crypt/EstV3PosCryptTest.php); empty values were null there. Kontor must
+# accept it exactly as the bank signed it, and refuse it changed.
+BANK_ANSWER = {
+    "ReturnOid": "202210308C0F", "TRANID": "", "hashAlgorithm": "ver3",
+    "PAResSyntaxOK": "true", "firmaadi": "John Doe", "islemtipi": "Auth", "lang": "tr",
+    "merchantID": "190200000", "maskedCreditCard": "4355 08** **** 4358", "amount": "1.01",
+    "sID": "1", "ACQBIN": "454672", "Ecom_Payment_Card_ExpDate_Year": "26",
+    "EXTRA_CARDBRAND": "VISA", "Email": "mail@customer.com", "MaskedPan": "435508***4358",
+    "acqStan": "184784", "merchantName": "Ziraat 3D_Pay", "clientIp": "89.244.149.137",
+    "EXTRA_KAZANILANPUAN": "000000010.00",
+    "okUrl": "http://localhost/akbank/3d-pay/response.php",
+    "md": "435508:51104213993AC8DFE8839C7F7E391B461115D09A1D88948C8ACE421D7D7EAA5A:3545:"
+    "##190200000",
+    "ProcReturnCode": "00", "payResults_dsId": "1", "taksit": "", "TransId": "22303RqiC11252",
+    "EXTRA_TRXDATE": "20221030 17:42:33", "Ecom_Payment_Card_ExpDate_Month": "12",
+    "storetype": "3d_pay", "Response": "Approved", "SettleId": "2383",
+    "mdErrorMsg": "Y-status/Challenge authentication via ACS: "
+    "https://3ds-acs.test.modirum.com/mdpayacs/creq?token=214711321.1667140951.Ud_jQl3B2l1",
+    "ErrMsg": "", "PAResVerified": "true", "cavv": "ABABBCgghAAAAABllJMDdZdTdic=",
+    "digest": "digest", "HostRefNum": "230317184784", "callbackCall": "true",
+    "AuthCode": "216981", "failUrl": "http://localhost/akbank/3d-pay/response.php",
+    "xid": "N1An1iS5iN4u/1VWS6CgzSGRtN0=", "encoding": "ISO-8859-9", "currency": "949",
+    "oid": "202210308C0F", "mdStatus": "1", "dsId": "1", "eci": "05", "version": "2.0",
+    "EXTRA_CARDISSUER": "AKBANK T.A.S.", "clientid": "190200000", "txstatus": "Y",
+    "HASH": "jVgcwtx4vxxAcX8+ajsrrzp77k9uaGu1pjDQfCpoUG95y2Mww"
+    "Gipc6cF3kESiTphjV8/1ESSc6zg9KyTSxUnzA==",
+    "rnd": "J/jGATA5LLVaMfpU+Yyu",
+}  # fmt: skip
+
+
+def test_a_real_banks_answer_verifies_with_its_own_hash() -> None:
+    assert nestpay_hash_valid(BANK_ANSWER, "123456")
+    assert nestpay_hash_valid({**BANK_ANSWER, "nationalidno": "12345678901"}, "123456")
+    assert not nestpay_hash_valid({**BANK_ANSWER, "amount": "101.00"}, "123456")
+    assert not nestpay_hash_valid(BANK_ANSWER, "654321")
+
+
+def test_names_sort_naturally_and_upper_case_folded() -> None:
+    # `_` after the letters (upper-case folding), 2 before 10 (natural order).
+    fields = {"_charset_": "u", "Zeta": "z", "alpha": "a", "item10": "10", "item2": "2"}
+    assert nestpay_plaintext(fields, "k") == "a|2|10|z|u|k"

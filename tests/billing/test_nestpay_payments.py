@@ -149,9 +149,9 @@ def test_installments_are_offered_above_the_minimum_and_sent_to_the_bank(world, 
     order = NestPayOrder.objects.get()
     assert order.installments == 3 and order.attempt.status == "succeeded"
     status = NestPayApi(f"{nestpay_acme.url}/fim/api", CLIENT_ID, API_USER, API_PASSWORD).inquiry(
-        order.oid
+        order.oid, "TRY"
     )
-    assert status.installments == "3" and status.approved
+    assert status.approved and status.amount == Decimal("1200.00")
 
 
 def test_installments_below_the_minimum_are_not_offered_nor_accepted(world, nestpay_acme):
@@ -179,6 +179,7 @@ def test_a_failed_3d_check_or_a_decline_leaves_the_invoice_open_and_says_why(
     invoice = try_invoice(world)
     url, _answer, response = pay_at_bank(world, nestpay_acme, invoice, card)
     assert url.endswith("/pay/nestpay/fail/") and response.status_code == 302
+    assert response["Location"] == f"/invoices/{invoice.pk}/pay/"  # to try again
     invoice.refresh_from_db()
     assert invoice.status == "open" and not Payment.objects.exists()
     attempt = PaymentAttempt.objects.get()
@@ -271,8 +272,8 @@ def test_an_abandoned_payment_is_settled_by_the_banks_order_inquiry(world, nestp
     assert never_at_bank.status == "open"
 
 
-def _bank_refunded(bank, oid):
-    return NestPayApi(f"{bank.url}/fim/api", CLIENT_ID, API_USER, API_PASSWORD).inquiry(oid)
+def _bank_history(bank, oid):
+    return NestPayApi(f"{bank.url}/fim/api", CLIENT_ID, API_USER, API_PASSWORD).history(oid, "TRY")
 
 
 def test_a_full_refund_on_the_day_is_a_void_and_a_retry_sends_nothing_twice(
@@ -288,11 +289,11 @@ def test_a_full_refund_on_the_day_is_a_void_and_a_retry_sends_nothing_twice(
     assert refund_send(refund.pk).status == "succeeded"
     refund.refresh_from_db()
     assert refund.gateway_refund_id.startswith("void:")
-    assert _bank_refunded(nestpay_acme, order.oid).trans_stat == "V"
+    assert _bank_history(nestpay_acme, order.oid).sale_voided
     # The answer was lost: the retry finds the void at the bank and sends nothing.
     Refund.objects.filter(pk=refund.pk).update(status="failed", gateway_refund_id="")
     assert refund_send(refund.pk).status == "succeeded"
-    assert _bank_refunded(nestpay_acme, order.oid).trans_stat == "V"
+    assert _bank_history(nestpay_acme, order.oid).sale_voided
 
 
 def test_a_partial_refund_is_a_credit_and_a_lost_answer_is_not_paid_twice(
@@ -315,11 +316,11 @@ def test_a_partial_refund_is_a_credit_and_a_lost_answer_is_not_paid_twice(
     assert refund_send(refund.pk).status == "succeeded"
     refund.refresh_from_db()
     assert refund.gateway_refund_id.startswith("credit:")
-    assert _bank_refunded(nestpay_acme, order.oid).refunded == Decimal("300.00")
+    assert _bank_history(nestpay_acme, order.oid).refunded == Decimal("300.00")
     # Kontor never heard back (marked failed); the retry asks the bank first.
     Refund.objects.filter(pk=refund.pk).update(status="failed", gateway_refund_id="")
     assert refund_send(refund.pk).status == "succeeded"
-    assert _bank_refunded(nestpay_acme, order.oid).refunded == Decimal("300.00")
+    assert _bank_history(nestpay_acme, order.oid).refunded == Decimal("300.00")
     # A second credit note for another seat: sent, on top.
     with django_capture_on_commit_callbacks():
         second = credit_note_refund(
@@ -330,7 +331,7 @@ def test_a_partial_refund_is_a_credit_and_a_lost_answer_is_not_paid_twice(
             quantities={line.pk: Decimal(1)},
         )
     assert refund_send(Refund.objects.get(credit_note=second).pk).status == "succeeded"
-    assert _bank_refunded(nestpay_acme, order.oid).refunded == Decimal("600.00")
+    assert _bank_history(nestpay_acme, order.oid).refunded == Decimal("600.00")
 
 
 def test_the_invoice_link_pays_at_the_bank_without_a_login(world, nestpay_acme):
@@ -405,3 +406,71 @@ def test_an_order_starts_and_its_first_invoice_is_paid_at_the_bank_next(world, n
     back_post(world, url, answer)
     invoice.refresh_from_db()
     assert invoice.status == "paid"
+
+
+def test_3d_pay_puts_the_card_fields_on_the_page_unsigned_and_posts_them_to_the_bank(
+    world, nestpay_acme
+):
+    PaymentSettings.objects.filter(tenant=world.acme).update(nestpay_store_type="3d_pay")
+    invoice = try_invoice(world)
+    response = world.client(world.alice).post(f"/invoices/{invoice.pk}/pay/", {})
+    page = response.content.decode()
+    gate = page.split(f'action="{nestpay_acme.url}/fim/est3Dgate"')[1].split("</form>")[0]
+    for name in ("pan", "Ecom_Payment_Card_ExpDate_Month", "Ecom_Payment_Card_ExpDate_Year"):
+        assert f'name="{name}"' in gate  # typed here, sent straight to the bank
+    assert 'name="cv2"' in gate and "data-submit-on-load" not in gate
+    fields = gate_form(page, nestpay_acme)
+    assert "pan" not in fields and fields["storetype"] == "3d_pay"
+    url, answer = nestpay_acme.browser_pays_3d_pay(fields, CARD_APPROVED)
+    assert "pan" not in answer and answer["maskedCreditCard"].endswith("7894")
+    back_post(world, url, answer)
+    invoice.refresh_from_db()
+    assert invoice.status == "paid"
+
+
+def test_a_lost_refund_answer_is_settled_before_a_newer_refund_of_the_same_payment(
+    world, nestpay_acme, django_capture_on_commit_callbacks
+):
+    invoice = try_invoice(world, quantity="4", price="250")
+    pay_at_bank(world, nestpay_acme, invoice)
+    order = NestPayOrder.objects.get()
+    line = invoice.lines.get()
+
+    def one_seat_back(reason):
+        with django_capture_on_commit_callbacks():  # not sent by a worker: by the test
+            note = credit_note_refund(
+                invoice=invoice,
+                actor=SYSTEM,
+                today=TODAY,
+                reason=reason,
+                quantities={line.pk: Decimal(1)},
+            )
+        return Refund.objects.get(credit_note=note)
+
+    first = one_seat_back("First seat")
+    # The bank paid the first back, but its answer never reached Kontor.
+    api = NestPayApi(f"{nestpay_acme.url}/fim/api", CLIENT_ID, API_USER, API_PASSWORD)
+    assert api.credit(order.oid, Decimal("300.00"), "TRY").approved
+    Refund.objects.filter(pk=first.pk).update(status="failed", failure_message="timeout")
+    second = one_seat_back("Second seat")
+    assert refund_send(second.pk).status == "succeeded"
+    first.refresh_from_db()
+    assert first.status == "succeeded" and first.gateway_refund_id.endswith(":confirmed")
+    assert _bank_history(nestpay_acme, order.oid).refunded == Decimal("600.00")
+
+
+def test_an_inquiry_that_finds_a_declined_sale_fails_the_attempt(world, nestpay_acme):
+    invoice = try_invoice(world)
+    fields = send_to_bank(world, nestpay_acme, invoice)
+    nestpay_acme.browser_pays(fields, CARD_INSUFFICIENT_FUNDS)  # the answer is lost
+    assert nestpay_reconcile(tenant=world.acme, now=timezone.now() + timedelta(minutes=20)) == 1
+    attempt = PaymentAttempt.objects.get()
+    assert attempt.status == "failed" and "not enough" in attempt.failure_message
+    assert attempt.nestpay_order.answered_at is None  # a verified back-post would still count
+
+
+def test_the_pay_page_warns_of_a_payment_still_at_the_bank(world, nestpay_acme):
+    invoice = try_invoice(world)
+    send_to_bank(world, nestpay_acme, invoice)
+    page = world.client(world.alice).get(f"/invoices/{invoice.pk}/pay/").content.decode()
+    assert "was started at your bank" in page

@@ -88,9 +88,7 @@ def pay_with(page, card: str) -> None:
     page.click("button:text-is('Pay')")
 
 
-def test_pay_an_invoice_in_three_installments_at_the_bank(
-    live_server, page, shoot, nestpay_bank
-):
+def test_pay_an_invoice_in_three_installments_at_the_bank(live_server, page, shoot, nestpay_bank):
     _globex, invoice = globex_at_the_bank(nestpay_bank)
     posted: list[str] = []  # every body the browser sent to Kontor
     page.on(

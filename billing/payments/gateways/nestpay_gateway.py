@@ -11,6 +11,7 @@ money back (Void on the day of the sale, Credit after) and tells how an order st
 
 from __future__ import annotations
 
+import logging
 import secrets
 from decimal import Decimal
 from typing import TYPE_CHECKING
@@ -28,6 +29,8 @@ from billing.payments.nestpay.messages import bank_message
 if TYPE_CHECKING:
     from billing.payments.models import NestPayOrder, Payment, PaymentAttempt
     from billing.payments.selectors import NestPayConfig
+
+logger = logging.getLogger(__name__)
 
 # The languages the banks' 3-D pages speak; every other one gets English.
 GATE_LANGUAGES = frozenset({"tr", "en"})
@@ -97,16 +100,21 @@ class NestPayGateway:
     # The XML API ---------------------------------------------------------------------------
 
     def _api(self) -> NestPayApi:
-        return NestPayApi(
-            self.config.api_url,
-            self.config.client_id,
-            self.config.api_user,
-            self.config.api_password,
-        )
-
-    def inquiry(self, oid: str) -> OrderStatus:
         try:
-            return self._api().inquiry(oid)
+            return NestPayApi(
+                self.config.api_url,
+                self.config.client_id,
+                self.config.api_user,
+                self.config.api_password,
+            )
+        except ValueError as exc:  # an API address that is no http(s) URL
+            raise GatewayError(
+                _("The bank's API address in the payment settings is not valid."), code="settings"
+            ) from exc
+
+    def inquiry(self, oid: str, currency: str) -> OrderStatus:
+        try:
+            return self._api().inquiry(oid, currency)
         except NestPayUnreachable as exc:
             raise GatewayError(
                 _("The bank could not be reached; try again later."), code="unreachable"
@@ -114,11 +122,25 @@ class NestPayGateway:
 
     def charge_refresh(self, attempt: PaymentAttempt) -> ChargeOutcome:
         """How the bank's order stands (the browser never came back with the answer)."""
-        return self.status_outcome(attempt, self.inquiry(attempt.intent_id))
+        return self.status_outcome(attempt, self.inquiry(attempt.intent_id, attempt.currency))
+
+    # A bank order cannot be withdrawn: "cancelling" one (an order that lapsed) records how it
+    # stands, which is a success if the customer paid just before.
+    charge_cancel = charge_refresh
 
     @staticmethod
     def status_outcome(attempt: PaymentAttempt, status: OrderStatus) -> ChargeOutcome:
-        if status.found and status.approved and not status.voided:
+        """The attempt's outcome from the bank's order inquiry. A sale for another amount than
+        the attempt's is left as it is, for staff to look at: it is never recorded as asked."""
+        if status.found and status.approved:
+            if status.amount != attempt.amount:
+                logger.error(
+                    "NestPay order %s: the bank took %s, Kontor asked %s",
+                    attempt.intent_id,
+                    status.amount,
+                    attempt.amount,
+                )
+                return ChargeOutcome(attempt.status, intent_id=attempt.intent_id)
             return ChargeOutcome(
                 AttemptStatus.SUCCEEDED,
                 intent_id=attempt.intent_id,
@@ -129,34 +151,43 @@ class NestPayGateway:
                 AttemptStatus.FAILED,
                 intent_id=attempt.intent_id,
                 failure_message=str(
-                    bank_message(md_status="1", proc_return_code=status.proc_return_code or "99")
+                    bank_message(md_status="", proc_return_code=status.proc_return_code or "99")
                 ),
             )
         return ChargeOutcome(attempt.status, intent_id=attempt.intent_id)  # not at the bank
 
     def refund(self, payment: Payment, amount: Decimal, key: str) -> str:
-        """Give `amount` of a NestPay payment back. The XML API takes no idempotency key, so
-        the bank's own record is asked first: what it gave back beyond the refunds recorded
-        here succeeded is an earlier try of this one (whose answer was lost), and is not sent
-        again. The caller holds the payment's row lock, so refunds of one payment go one by
-        one. A full refund on the day of the sale is a Void (nothing reaches the card
-        statement); otherwise, or when the bank has already closed the day, a Credit."""
-        order = payment.attempt.nestpay_order
+        """Give `amount` of a NestPay payment back, never twice. The XML API takes no
+        idempotency key, so the bank's order history is read first: credits it holds beyond
+        the refunds recorded here as paid are earlier tries whose answer was lost, and are not
+        sent again. `refunds.refund_send` holds the payment's row lock and settles its refunds
+        oldest first, so such a credit is always the one being retried. A full refund on the day
+        of the sale is a Void (nothing reaches the card statement); otherwise, or once the bank
+        has closed the day, a Credit."""
+        order = getattr(payment.attempt, "nestpay_order", None)
+        if order is None:
+            raise GatewayError(_("This payment was not taken through the bank."), code="other")
         recorded = payment.refunds.filter(status=RefundStatus.SUCCEEDED).aggregate(s=Sum("amount"))[
             "s"
         ] or Decimal(0)
+        api = self._api()
         try:
-            api = self._api()
-            status = api.inquiry(order.oid)
-            if not status.found or not status.approved:
+            history = api.history(order.oid, payment.currency)
+            if not history.found or history.sale is None:
                 raise GatewayError(
-                    _("The bank has no approved sale for this payment."), code="no_sale"
+                    _("The bank has no sale for this payment: %(reason)s")
+                    % {"reason": history.err_msg or history.response},
+                    code="no_sale",
                 )
-            if status.voided:
+            if history.sale_voided:
                 if recorded == 0 and amount == payment.amount:
                     return f"void:{order.oid}"  # the void went through; its answer was lost
                 raise GatewayError(_("The bank voided this sale already."), code="voided")
-            unrecorded = status.refunded - recorded
+            if not history.sale.succeeded:
+                raise GatewayError(
+                    _("The bank has no approved sale for this payment."), code="no_sale"
+                )
+            unrecorded = history.refunded - recorded
             if unrecorded >= amount:
                 return f"credit:{order.oid}:confirmed"  # an earlier try went through
             if unrecorded > 0:
@@ -167,15 +198,17 @@ class NestPayGateway:
                     ),
                     code="mismatch",
                 )
-            if amount == payment.amount and status.refunded == 0:
+            if amount == payment.amount and history.refunded == 0:
                 voided = api.void(order.oid)
                 if voided.approved:
                     return f"void:{voided.trans_id or order.oid}"
             credited = api.credit(order.oid, amount, payment.currency)
         except NestPayUnreachable as exc:
             raise GatewayError(
-                _("The bank could not be reached; the refund is tried again."), code="unreachable"
+                _("The bank could not be reached; retry the refund later."), code="unreachable"
             ) from exc
+        except ValueError as exc:  # an amount or currency the API cannot send
+            raise GatewayError(str(exc), code="refused") from exc
         if not credited.approved:
             raise GatewayError(
                 _("The bank refused the refund: %(reason)s")
@@ -191,4 +224,4 @@ class NestPayGateway:
             _("This business takes card payments at its bank's secure page only."), code="bank_page"
         )
 
-    card_setup_start = card_setup_finish = card_detach = charge = charge_cancel = _refuse
+    card_setup_start = card_setup_finish = card_detach = charge = _refuse

@@ -25,10 +25,12 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
-from billing.documents.models import Invoice
+from billing.documents.models import PAYABLE, Invoice
+from billing.payments import selectors
 from billing.payments.gateways import NestPayGateway
 from billing.payments.models import AttemptStatus
 from billing.payments.nestpay_payments import (
+    ANSWER_AWAITED,
     BadBackPost,
     installment_choices,
     nestpay_answer,
@@ -36,7 +38,7 @@ from billing.payments.nestpay_payments import (
 )
 from billing.payments.services import partial_payments_allowed
 from core.models import User
-from core.money import format_money
+from core.money import format_money, round_money
 from core.roles import SystemActor
 
 SINGLE = "1"  # the installment choice for one payment
@@ -99,7 +101,7 @@ class BankPayForm(forms.Form):
 
 
 def _money(amount: Decimal, invoice: Invoice, language: str) -> str:
-    return format_money(amount.quantize(Decimal("0.01")), invoice.currency, language)
+    return format_money(round_money(amount, invoice.currency), invoice.currency, language)
 
 
 def bank_pay(
@@ -120,7 +122,15 @@ def bank_pay(
         partial=partial_payments_allowed(invoice.tenant),
         offered=offered,
     )
-    context = {**context, "invoice": invoice, "form": form, "card_on_page": False}
+    context = {
+        **context,
+        "invoice": invoice,
+        "form": form,
+        "card_on_page": False,
+        "waiting": selectors.nestpay_order_waiting(
+            invoice=invoice, since=timezone.now() - ANSWER_AWAITED
+        ),
+    }
     if request.method == "POST" and form.is_valid():
         try:
             order = nestpay_order_open(
@@ -187,6 +197,7 @@ def _back_post(request: HttpRequest, via: str) -> HttpResponse:
     except BadBackPost:
         return render(request, "billing/nestpay_bad_answer.html", status=400)
     attempt = order.attempt
+    # Short texts: they fit the messages cookie, so the session (not sent here) is never used.
     if attempt.status == AttemptStatus.SUCCEEDED:
         messages.success(
             request,
@@ -202,4 +213,7 @@ def _back_post(request: HttpRequest, via: str) -> HttpResponse:
             _("The payment failed: %(reason)s")
             % {"reason": attempt.failure_message or _("the card was declined.")},
         )
-    return redirect(order.return_path, permanent=False)
+        if attempt.invoice.status in PAYABLE and attempt.invoice.amount_due > 0:
+            # Back to the pay page (the invoice's own, or its link's), to try again.
+            return redirect(order.return_path + "pay/")
+    return redirect(order.return_path)
