@@ -46,8 +46,8 @@ MD_STATUS_MESSAGES: Mapping[str, Promise] = {
         "the card or use another one."
     ),
     "9": _(
-        "This shop cannot take 3-D Secure card payments at the moment. Please pay another way or "
-        "contact us."
+        "This business cannot take 3-D Secure card payments at the moment. Please pay another "
+        "way or contact the business."
     ),
 }
 # A failing mdStatus that is not in the table above.
@@ -65,7 +65,8 @@ PROC_RETURN_CODE_MESSAGES: Mapping[str, Promise] = {
     "01": _("Your bank asks you to contact it before this payment can go through."),
     "02": _("Your bank asks you to contact it before this payment can go through."),
     "03": _(
-        "The bank could not accept payments for this shop. Please pay another way or contact us."
+        "The bank could not accept payments for this business. Please pay another way or "
+        "contact the business."
     ),
     "04": _CONTACT_YOUR_BANK,
     "05": _("Your bank declined the payment. Contact your bank or use another card."),
@@ -94,8 +95,8 @@ PROC_RETURN_CODE_MESSAGES: Mapping[str, Promise] = {
         "turned off). Contact your bank or use another card."
     ),
     "58": _(
-        "The bank did not allow this payment for this shop. Please use another card, pay another "
-        "way or contact us."
+        "The bank did not allow this payment for this business. Please use another card, pay "
+        "another way or contact the business."
     ),
     "61": _(
         "The payment is above the card's spending limit. Use another card or ask your bank to "
