@@ -19,22 +19,20 @@ from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Max
 from django.utils import timezone
 from django.utils.crypto import get_random_string
 from django.utils.translation import gettext_lazy as _
 
 from billing.documents.invoice_state import locked_invoice
-from billing.documents.models import PAYABLE, Invoice
+from billing.documents.models import Invoice
 from billing.payments.gateways import ChargeOutcome, GatewayError, NestPayGateway, gateway_for
 from billing.payments.models import AttemptStatus, NestPayOrder, PaymentAttempt
 from billing.payments.nestpay.client import OrderStatus
 from billing.payments.nestpay.codes import currency_code
 from billing.payments.selectors import NestPayConfig
-from billing.payments.services import attempt_settle, partial_payments_allowed
+from billing.payments.services import amount_to_pay, attempt_settle, next_attempt_number
 from core.audit import audit_record
 from core.models import Tenant, User
-from core.money import round_money
 from core.roles import SYSTEM, SystemActor, require
 
 logger = logging.getLogger(__name__)
@@ -96,26 +94,19 @@ def nestpay_order_open(
     if gateway is None:
         raise ValidationError(_("This business does not take payments at a bank."), code="gateway")
     invoice = locked_invoice(invoice)
-    if invoice.status not in PAYABLE or invoice.amount_due <= 0:
-        raise ValidationError(_("This invoice has nothing left to pay."), code="not_payable")
+    amount = amount_to_pay(invoice, amount)
     if invoice.currency not in gateway.config.currencies:
         raise ValidationError(
             _("This business takes no card payments in %(currency)s.")
             % {"currency": invoice.currency},
             code="currency",
         )
-    due = invoice.amount_due
-    amount = due if amount is None else round_money(amount, invoice.currency)
-    if amount != due and not partial_payments_allowed(invoice.tenant):
-        raise ValidationError(_("This invoice can only be paid in full."), code="partial")
-    if amount <= 0 or amount > due:
-        raise ValidationError(_("The amount must be between 0 and what is due."), code="amount")
     offered = installment_choices(gateway.config, amount=amount, currency=invoice.currency)
     if installments is not None and installments not in offered:
         raise ValidationError(
             _("This number of installments is not offered for this amount."), code="installments"
         )
-    number = (invoice.payment_attempts.aggregate(n=Max("number"))["n"] or 0) + 1
+    number = next_attempt_number(invoice)
     oid = _new_oid(invoice, number)
     attempt = PaymentAttempt.objects.create(
         tenant=invoice.tenant,

@@ -333,21 +333,33 @@ def partial_payments_allowed(tenant) -> bool:
     return bool(config and config.partial_payments_allowed)
 
 
-@transaction.atomic
-def _attempt_open(
-    *, invoice: Invoice, method: PaymentMethod, amount: Decimal | None, off_session: bool
-) -> PaymentAttempt:
-    invoice = locked_invoice(invoice)
+def amount_to_pay(invoice: Invoice, amount: Decimal | None) -> Decimal:
+    """What a payment of the locked invoice takes: all that is due, or `amount` where the
+    business allows part payments; refused when nothing is due or the amount is out of range."""
     if invoice.status not in PAYABLE or invoice.amount_due <= 0:
         raise ValidationError(_("This invoice has nothing left to pay."), code="not_payable")
-    if method.customer_id != invoice.customer_id:
-        raise PermissionDenied("another customer's card")
     due = invoice.amount_due
     amount = due if amount is None else round_money(amount, invoice.currency)
     if amount != due and not partial_payments_allowed(invoice.tenant):
         raise ValidationError(_("This invoice can only be paid in full."), code="partial")
     if amount <= 0 or amount > due:
         raise ValidationError(_("The amount must be between 0 and what is due."), code="amount")
+    return amount
+
+
+def next_attempt_number(invoice: Invoice) -> int:
+    """Attempts are numbered per invoice (under its row lock): the gateway's keys use it."""
+    return (invoice.payment_attempts.aggregate(n=Max("number"))["n"] or 0) + 1
+
+
+@transaction.atomic
+def _attempt_open(
+    *, invoice: Invoice, method: PaymentMethod, amount: Decimal | None, off_session: bool
+) -> PaymentAttempt:
+    invoice = locked_invoice(invoice)
+    amount = amount_to_pay(invoice, amount)
+    if method.customer_id != invoice.customer_id:
+        raise PermissionDenied("another customer's card")
     in_flight = invoice.payment_attempts.filter(status=AttemptStatus.PROCESSING)
     now = timezone.now()
     recent = now - IN_FLIGHT_FOR
@@ -371,12 +383,11 @@ def _attempt_open(
     # that attempt is sent again or its key expires.
     if unknown.exists() or in_flight.filter(updated_at__gte=recent).exists():
         raise ValidationError(UNDER_WAY, code="in_flight")
-    number = (invoice.payment_attempts.aggregate(n=Max("number"))["n"] or 0) + 1
     return PaymentAttempt.objects.create(
         tenant=invoice.tenant,
         customer=invoice.customer,
         invoice=invoice,
-        number=number,
+        number=next_attempt_number(invoice),
         payment_method=method,
         amount=amount,
         currency=invoice.currency,
