@@ -127,6 +127,7 @@ def bank_pay(
         "invoice": invoice,
         "form": form,
         "card_on_page": False,
+        "card_typed_here": gateway.card_fields_on_page,  # 3D Pay: on the next page
         "waiting": selectors.nestpay_order_waiting(
             invoice=invoice, since=timezone.now() - ANSWER_AWAITED
         ),
