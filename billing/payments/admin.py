@@ -23,7 +23,7 @@ from billing.payments.models import (
     Refund,
     RefundStatus,
 )
-from billing.payments.refunds import refund_send
+from billing.payments.refunds import refund_paid_by_hand, refund_send
 from billing.payments.services import card_setup_start, payment_method_remove, payment_method_save
 from billing.payments.settings_form import PaymentSettingsForm
 from contracts.models import Customer
@@ -194,15 +194,15 @@ class DunningCaseAdmin(ReadOnlyAdmin, TenantScopedAdmin):
 
 @admin.register(Refund)
 class RefundAdmin(ReadOnlyAdmin, TenantScopedAdmin):
-    """Money given back, per credit note; a failed one can be tried again (same key: never
-    paid twice)."""
+    """Money given back, per credit note; a failed one can be tried again (never paid twice), or
+    marked as paid back by hand (then never sent again)."""
 
     view_action = "invoices.view"
     list_display = ["credit_note", "payment", "amount", "status", "failure_message", "created_at"]
     list_filter = ["status"]
     list_select_related = ["credit_note", "payment", "tenant"]
     search_fields = ["credit_note__number", "gateway_refund_id"]
-    actions = ["retry"]
+    actions = ["retry", "paid_by_hand"]
     fields = readonly_fields = [
         "credit_note",
         "payment",
@@ -221,6 +221,15 @@ class RefundAdmin(ReadOnlyAdmin, TenantScopedAdmin):
     def retry(self, request: HttpRequest, queryset) -> None:
         for refund in queryset.filter(status=RefundStatus.FAILED):
             done = refund_send(refund.pk)
+            messages.info(request, f"{done.credit_note}: {done.get_status_display()}")
+
+    @admin.action(
+        description=_("Mark the selected failed refunds as paid back by hand"),
+        permissions=["retry"],
+    )
+    def paid_by_hand(self, request: HttpRequest, queryset) -> None:
+        for refund in queryset.filter(status=RefundStatus.FAILED):
+            done = refund_paid_by_hand(refund=refund, actor=request.user)
             messages.info(request, f"{done.credit_note}: {done.get_status_display()}")
 
 

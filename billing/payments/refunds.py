@@ -97,50 +97,67 @@ def credit_note_refund(
     return note
 
 
+# A failed refund with one of these reasons moved no money (the bank refused it, or there is
+# nothing left to give back): the refunds after it may go. Any other reason (the bank did not
+# answer, its record differs) leaves it unknown whether the money went.
+NOTHING_MOVED = frozenset({"refused", "voided", "no_sale", "other", "manual", "bank_page"})
+EARLIER_FIRST = _("An earlier refund of this payment must be settled first.")
+
+
 def refund_send(refund_id: int) -> Refund:
-    """Ask the gateway to pay it back, never twice: Stripe keeps the idempotency key a retry
-    reuses; NestPay, which has none, is asked first what it gave back already. A payment's
-    refunds go one at a time, under its row lock, and oldest first — an older one still to
-    send (or whose answer was lost) is settled before this one — so what the bank gave back
-    beyond the refunds recorded is always the one being retried."""
+    """Ask the gateway to pay it back, never twice. Stripe keeps the idempotency key a retry
+    reuses. NestPay has none: its order history is read first, and what it gave back beyond
+    the refunds recorded is an earlier try of the refund being sent — so a payment's refunds go
+    oldest first: an earlier one still waiting is sent first, and while an earlier one's
+    outcome is unknown, nothing after it is sent. Each refund is sent in its own transaction,
+    under the payment's row lock."""
     refund = Refund.objects.select_related("payment__attempt", "tenant").get(pk=refund_id)
     if refund.status not in (RefundStatus.PENDING, RefundStatus.FAILED):
         return refund
-    if refund.payment is None or getattr(refund.payment, "attempt", None) is None:
-        refund.status = RefundStatus.MANUAL  # not a gateway payment: paid back by hand
+    attempt = getattr(refund.payment, "attempt", None) if refund.payment else None
+    gateway = gateway_for(refund.tenant)
+    by_hand = not (gateway.takes_cards or gateway.pays_at_bank)
+    if attempt is None or by_hand or hasattr(attempt, "nestpay_order") != gateway.pays_at_bank:
+        # Not a gateway payment, or taken through a gateway the business no longer uses.
+        refund.status = RefundStatus.MANUAL
         refund.save(update_fields=["status"])
         return refund
-    with transaction.atomic():
-        Payment.objects.select_for_update().filter(pk=refund.payment_id).exists()
-        waiting = (
-            Refund.objects.select_related("payment__attempt__nestpay_order", "tenant")
-            .filter(
-                payment=refund.payment_id,
-                pk__lte=refund.pk,
-                status__in=[RefundStatus.PENDING, RefundStatus.FAILED],
-            )
-            .order_by("pk")
-        )
-        for each in waiting:
-            _refund_send_one(each)
-    refund.refresh_from_db()
-    return refund
+    if gateway.pays_at_bank:
+        earlier = Refund.objects.filter(
+            payment=refund.payment_id,
+            pk__lt=refund.pk,
+            status__in=[RefundStatus.PENDING, RefundStatus.FAILED],
+        ).order_by("pk")
+        for each in earlier:
+            if each.status == RefundStatus.FAILED and each.failure_code in NOTHING_MOVED:
+                continue  # refused: left to staff, and no money of it at the bank
+            each = _refund_send_one(each.pk, gateway)
+            if each.status != RefundStatus.SUCCEEDED and each.failure_code not in NOTHING_MOVED:
+                Refund.objects.filter(pk=refund.pk).update(
+                    status=RefundStatus.FAILED,
+                    failure_message=str(EARLIER_FIRST)[:500],
+                    failure_code="earlier",
+                )
+                refund.refresh_from_db()
+                return refund
+    return _refund_send_one(refund.pk, gateway)
 
 
-def _refund_send_one(refund: Refund) -> None:
-    gateway = gateway_for(refund.tenant)
+@transaction.atomic
+def _refund_send_one(refund_id: int, gateway) -> Refund:
+    Payment.objects.select_for_update().filter(refunds=refund_id).exists()
+    refund = Refund.objects.select_related("payment__attempt", "tenant").get(pk=refund_id)
+    if refund.status not in (RefundStatus.PENDING, RefundStatus.FAILED):
+        return refund  # sent meanwhile by another worker
     try:
-        if hasattr(refund.payment.attempt, "nestpay_order") != gateway.pays_at_bank:
-            raise GatewayError(
-                str(_("The business has changed its payment gateway since; pay this back by hand."))
-            )
         gateway_id = gateway.refund(refund.payment, refund.amount, refund.idempotency_key)
     except GatewayError as exc:
         refund.status, refund.failure_message = RefundStatus.FAILED, exc.message[:500]
+        refund.failure_code = exc.code[:32]
     else:
         refund.status, refund.gateway_refund_id = RefundStatus.SUCCEEDED, gateway_id
-        refund.failure_message = ""
-    refund.save(update_fields=["status", "gateway_refund_id", "failure_message"])
+        refund.failure_message = refund.failure_code = ""
+    refund.save(update_fields=["status", "gateway_refund_id", "failure_message", "failure_code"])
     audit_record(
         tenant=refund.tenant,
         actor=SYSTEM,
@@ -148,3 +165,24 @@ def _refund_send_one(refund: Refund) -> None:
         obj=refund.credit_note,
         after={"amount": refund.amount, "gateway": refund.gateway_refund_id},
     )
+    return refund
+
+
+@transaction.atomic
+def refund_paid_by_hand(*, refund: Refund, actor: User) -> Refund:
+    """Staff paid a failed refund back themselves (a bank transfer): it is never sent again."""
+    require(actor, "payments.refund", tenant=refund.tenant)
+    refund = Refund.objects.select_for_update().get(pk=refund.pk)
+    if refund.status != RefundStatus.FAILED:
+        return refund
+    refund.status = RefundStatus.MANUAL
+    refund.save(update_fields=["status"])
+    audit_record(
+        tenant=refund.tenant,
+        actor=actor,
+        action="refund.paid_by_hand",
+        obj=refund.credit_note,
+        before={"failure": refund.failure_message},
+        after={"amount": refund.amount},
+    )
+    return refund

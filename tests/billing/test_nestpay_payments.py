@@ -474,3 +474,62 @@ def test_the_pay_page_warns_of_a_payment_still_at_the_bank(world, nestpay_acme):
     send_to_bank(world, nestpay_acme, invoice)
     page = world.client(world.alice).get(f"/invoices/{invoice.pk}/pay/").content.decode()
     assert "was started at your bank" in page
+
+
+def test_a_refund_waits_while_an_earlier_ones_outcome_is_unknown(
+    world, nestpay_acme, django_capture_on_commit_callbacks
+):
+    invoice = try_invoice(world, quantity="4", price="250")
+    pay_at_bank(world, nestpay_acme, invoice)
+    order = NestPayOrder.objects.get()
+    line = invoice.lines.get()
+    refunds = []
+    for reason in ("First seat", "Second seat"):
+        with django_capture_on_commit_callbacks():
+            note = credit_note_refund(
+                invoice=invoice,
+                actor=SYSTEM,
+                today=TODAY,
+                reason=reason,
+                quantities={line.pk: Decimal(1)},
+            )
+        refunds.append(Refund.objects.get(credit_note=note))
+    first, second = refunds
+    # The bank cannot be reached: the first refund's outcome is unknown, so the second waits.
+    settings_row = PaymentSettings.objects.get(tenant=world.acme)
+    PaymentSettings.objects.filter(pk=settings_row.pk).update(
+        nestpay_api_url="http://127.0.0.1:9/fim/api"
+    )
+    assert refund_send(second.pk).status == "failed"
+    first.refresh_from_db()
+    second.refresh_from_db()
+    assert first.status == "failed" and first.failure_code == "unreachable"
+    assert second.failure_code == "earlier"
+    assert _bank_history(nestpay_acme, order.oid).refunded == 0
+    # Back: the first is sent, then the second; each once.
+    PaymentSettings.objects.filter(pk=settings_row.pk).update(
+        nestpay_api_url=settings_row.nestpay_api_url
+    )
+    assert refund_send(second.pk).status == "succeeded"
+    first.refresh_from_db()
+    assert first.status == "succeeded"
+    assert _bank_history(nestpay_acme, order.oid).refunded == Decimal("600.00")
+
+
+def test_a_failed_refund_paid_back_by_hand_is_never_sent_again(
+    world, nestpay_acme, django_capture_on_commit_callbacks
+):
+    invoice = try_invoice(world)
+    pay_at_bank(world, nestpay_acme, invoice)
+    with django_capture_on_commit_callbacks():
+        note = credit_note_refund(invoice=invoice, actor=SYSTEM, today=TODAY, reason="Gone")
+    refund = Refund.objects.get(credit_note=note)
+    Refund.objects.filter(pk=refund.pk).update(status="failed", failure_code="refused")
+    manager = client_for(world.staff["acme", "manager"], world.acme)
+    manager.post(
+        "/manage/billing/refund/", {"action": "paid_by_hand", "_selected_action": [refund.pk]}
+    )
+    refund.refresh_from_db()
+    assert refund.status == "manual"
+    assert refund_send(refund.pk).status == "manual"
+    assert _bank_history(nestpay_acme, NestPayOrder.objects.get().oid).refunded == 0

@@ -32,6 +32,8 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
+DECLINED = "D"  # the order inquiry's TRANS_STAT for a sale the bank refused
+
 # The languages the banks' 3-D pages speak; every other one gets English.
 GATE_LANGUAGES = frozenset({"tr", "en"})
 
@@ -146,7 +148,13 @@ class NestPayGateway:
                 intent_id=attempt.intent_id,
                 reference=status.trans_id or attempt.intent_id,
             )
-        if status.found:  # declined, or voided since
+        if status.found and status.voided:
+            return ChargeOutcome(
+                AttemptStatus.FAILED,
+                intent_id=attempt.intent_id,
+                failure_message=str(_("The payment was not completed at the bank.")),
+            )
+        if status.found and status.trans_stat == DECLINED:
             return ChargeOutcome(
                 AttemptStatus.FAILED,
                 intent_id=attempt.intent_id,
@@ -154,7 +162,8 @@ class NestPayGateway:
                     bank_message(md_status="", proc_return_code=status.proc_return_code or "99")
                 ),
             )
-        return ChargeOutcome(attempt.status, intent_id=attempt.intent_id)  # not at the bank
+        # Not at the bank, or in a state it has not settled (pending, …): asked again later.
+        return ChargeOutcome(attempt.status, intent_id=attempt.intent_id)
 
     def refund(self, payment: Payment, amount: Decimal, key: str) -> str:
         """Give `amount` of a NestPay payment back, never twice. The XML API takes no
@@ -173,11 +182,15 @@ class NestPayGateway:
         api = self._api()
         try:
             history = api.history(order.oid, payment.currency)
-            if not history.found or history.sale is None:
+            if not history.found:  # the query failed: nothing is known
                 raise GatewayError(
                     _("The bank has no sale for this payment: %(reason)s")
                     % {"reason": history.err_msg or history.response},
-                    code="no_sale",
+                    code="history",
+                )
+            if history.sale is None:
+                raise GatewayError(
+                    _("The bank has no approved sale for this payment."), code="no_sale"
                 )
             if history.sale_voided:
                 if recorded == 0 and amount == payment.amount:
@@ -188,9 +201,9 @@ class NestPayGateway:
                     _("The bank has no approved sale for this payment."), code="no_sale"
                 )
             unrecorded = history.refunded - recorded
-            if unrecorded >= amount:
+            if unrecorded == amount:
                 return f"credit:{order.oid}:confirmed"  # an earlier try went through
-            if unrecorded > 0:
+            if unrecorded != 0:
                 raise GatewayError(
                     _(
                         "The bank's refunds for this payment differ from Kontor's; "

@@ -80,6 +80,8 @@ class Refund(models.Model):
     )
     gateway_refund_id = models.CharField(max_length=255, blank=True)
     failure_message = models.CharField(max_length=500, blank=True)
+    # The gateway's reason (GatewayError.code): whether a failed refund's money may have moved.
+    failure_code = models.CharField(max_length=32, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

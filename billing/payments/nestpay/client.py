@@ -141,21 +141,30 @@ class OrderHistory:
 
     @property
     def sale(self) -> BankTransaction | None:
-        return next((row for row in self.transactions if row.charge_type == SALE), None)
+        """The order's sale: the one the bank approved (voided since or not) — an order id may
+        carry an earlier declined try — else the newest."""
+        sales = [row for row in self.transactions if row.charge_type == SALE]
+        taken = [
+            row
+            for row in sales
+            if row.proc_return_code == APPROVED_CODE
+            and (row.trans_stat in SUCCEEDED_STATS or row.trans_stat in VOIDED_STATS)
+        ]
+        return (taken or sales or [None])[-1]
 
     @property
     def sale_voided(self) -> bool:
-        return any(
-            row.charge_type == SALE and row.trans_stat in VOIDED_STATS for row in self.transactions
-        )
+        sale = self.sale
+        return sale is not None and sale.trans_stat in VOIDED_STATS
 
     @property
     def refunded(self) -> Decimal:
-        """The credits the bank carried out (C, completed, code 00); refused ones do not count."""
+        """The credits the bank carried out (completed or authorized, code 00); refused ones do
+        not count. Counting an authorized one too errs on the side of never paying twice."""
         credits = [
             row.amount
             for row in self.transactions
-            if row.charge_type == CREDIT and row.trans_stat == "C"
+            if row.charge_type == CREDIT and row.trans_stat in SUCCEEDED_STATS
             and row.proc_return_code == APPROVED_CODE
         ]  # fmt: skip
         return sum(credits, Decimal(0))
