@@ -113,6 +113,10 @@ class BillingSchedule:
     outlooks: list[SubscriptionOutlook] = field(default_factory=list)
     totals: list[CurrencyTotal] = field(default_factory=list)
 
+    @property
+    def last_day(self) -> date:
+        return self.until - timedelta(days=1)
+
 
 def _credit_balances(customer: Customer) -> dict[str, Decimal]:
     rows = (

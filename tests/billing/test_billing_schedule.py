@@ -252,6 +252,7 @@ def test_the_page_shows_the_customer_its_schedule_with_net_and_gross(world, acco
     assert "52.48" in page and "44.10" in page  # helpdesk on 10 March: gross, net
     assert "Discount" in page and "Last invoice" in page and "New tariff" in page
     assert "if you cancel by" in page
+    assert "1 more discounted invoice" in page and "The last discounted invoice" in page
 
 
 def test_another_customer_sees_none_of_alphas_schedule(world, account):
