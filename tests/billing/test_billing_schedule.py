@@ -268,3 +268,37 @@ def test_another_customer_sees_none_of_alphas_schedule(world, account):
 def test_the_subscriptions_page_links_the_schedule(world, account):
     page = world.client(world.alice).get("/subscriptions/").content.decode()
     assert 'id="schedule-link" href="/subscriptions/schedule/"' in page
+
+
+def test_an_upgrade_s_prorated_charge_rides_on_the_next_forecast_invoice(world):
+    """An immediate upgrade leaves a pending charge: the forecast puts it on the next invoice
+    and that invoice, once the run issues it, is the forecast one."""
+    TaxRate.objects.create(tenant=world.acme, name="Standard", rate=Decimal(19), is_default=True)
+    world.acme.proration_policy = "immediate"
+    world.acme.save()
+    basic = TariffFactory(module__tenant=world.acme, module__name="CRM", price="10.00")
+    pro = TariffFactory(module=basic.module, name="Pro", price="40.00")
+    basic.allowed_changes.add(pro)
+    subscription = subscription_order(
+        customer=world.alpha, tariff=basic, actor=SYSTEM, start_on=date(2026, 2, 1)
+    )
+    _run_day(date(2026, 2, 1), world.acme)
+    subscription_change_tariff(
+        subscription=subscription,
+        target=pro,
+        actor=world.staff["acme", "manager"],
+        today=date(2026, 2, 15),
+    )
+    schedule = billing_schedule(tenant=world.acme, customer=world.alpha, today=date(2026, 2, 15))
+    march = schedule.invoices[0]
+    assert march.issue_date == date(2026, 3, 1)
+    assert len(march.lines) == 2 and march.lines[1].description.startswith("Upgrade to")
+    assert march.net_amount == Decimal("40.00") + Decimal("15.00")  # 30 × 14/28 days
+    _run_day(date(2026, 3, 1), world.acme)
+    invoice = Invoice.objects.get(subscription=subscription, period_start=date(2026, 3, 1))
+    assert (invoice.net_amount, invoice.tax_amount, invoice.gross_amount) == (
+        march.net_amount,
+        march.tax_amount,
+        march.gross_amount,
+    )
+    assert [f.net_amount for f in schedule.invoices[1:3]] == [Decimal("40.00")] * 2
