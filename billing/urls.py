@@ -4,9 +4,11 @@ from billing.collections import views as collection_views
 from billing.documents import views
 from billing.payments import link_views, package_views
 from billing.payments import views as payment_views
+from billing.run import views as run_views
 
 urlpatterns = [
     path("subscriptions/", views.subscription_list, name="subscriptions"),
+    path("subscriptions/schedule/", run_views.schedule_page, name="billing_schedule"),
     path(
         "subscriptions/<int:subscription_id>/",
         views.subscription_detail,

@@ -33,6 +33,13 @@ SECTIONS: tuple[Section, ...] = (
         _("The modules and tariffs you subscribe to, with renewal dates."),
     ),
     Section(
+        "schedule",
+        "/subscriptions/schedule/",
+        _("Billing schedule"),
+        "calendar",
+        _("Every charge of the next 12 months, with discounts, credit and when you can leave."),
+    ),
+    Section(
         "order",
         "/order/",
         _("Order a module"),

@@ -416,6 +416,20 @@ def subscription_change_tariff(
     return preview
 
 
+def tariff_switch(subscription: Subscription, target: Tariff, *, on: date) -> None:
+    """Put `target`'s prices and terms on the subscription as of `on`, in memory, without
+    saving (no query once the target's prices are loaded): the change itself
+    (`_apply_tariff`) and the billing schedule, which forecasts a scheduled change, both call
+    it. Booked options the target does not offer are the caller's to drop."""
+    if target.interval_months != subscription.interval_months:
+        # A new rhythm starts on the day of the change (always a period boundary): periods,
+        # the next invoice and the new tariff's minimum term run from there.
+        subscription.anchor_on = on
+        subscription.next_invoice_on = on
+    _snapshot_tariff(subscription, target)
+    subscription.scheduled_tariff, subscription.change_on = None, None
+
+
 def _apply_tariff(
     subscription: Subscription,
     target: Tariff,
@@ -425,15 +439,9 @@ def _apply_tariff(
     preview: ChangePreview | None = None,
 ) -> SubscriptionEvent:
     old = str(subscription.tariff)
-    if target.interval_months != subscription.interval_months:
-        # A new rhythm starts on the day of the change (always a period boundary): periods,
-        # the next invoice and the new tariff's minimum term run from there.
-        subscription.anchor_on = today
-        subscription.next_invoice_on = today
-    _snapshot_tariff(subscription, target)
+    tariff_switch(subscription, target, on=today)
     allowed = set(target.options.values_list("pk", flat=True))
     subscription.options.exclude(option_id__in=allowed).delete()
-    subscription.scheduled_tariff, subscription.change_on = None, None
     if preview is not None and preview.prorated_charge > 0:
         current = subscription.current_period(today)
         customer = subscription.customer

@@ -300,13 +300,21 @@ def credit_note_write(
     return note, rest
 
 
+def credit_to_use(*, available: Decimal, amount_due: Decimal) -> Decimal:
+    """How much of a credit balance a just-finalized invoice takes: all it asks for, at most
+    what there is, never a negative amount (no query: the billing schedule forecasts with it)."""
+    return max(min(available, amount_due), Decimal(0))
+
+
 def apply_customer_credit(invoice: Invoice, *, actor: User | SystemActor) -> Decimal:
     """Use the customer's credit on a just-finalized invoice — never more than it asks for.
     Runs inside `invoice_finalize`'s transaction; the customer row lock serializes it."""
     Customer.objects.select_for_update().filter(pk=invoice.customer_id).exists()
-    available = customer_credit_balance(invoice.customer, invoice.currency)
-    used = min(available, invoice.amount_due)
-    if used <= 0:
+    used = credit_to_use(
+        available=customer_credit_balance(invoice.customer, invoice.currency),
+        amount_due=invoice.amount_due,
+    )
+    if not used:
         return Decimal(0)
     CustomerCreditEntry.objects.create(
         tenant=invoice.tenant,

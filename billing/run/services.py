@@ -13,14 +13,11 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
-from decimal import Decimal
 
 from django.db import connection, transaction
 from django.db.models import F, Q
-from django.utils import timezone, translation
-from django.utils.translation import gettext
+from django.utils import timezone
 
-from billing.documents.calculations import line_amounts
 from billing.documents.credit_notes import apply_customer_credit
 from billing.documents.finalization import (
     FROZEN_FIELDS,
@@ -45,16 +42,15 @@ from billing.payments.models import Gateway, PaymentSettings
 from billing.payments.tasks import charge_invoices
 from billing.run.bulk import bulk_set
 from billing.run.insert import RUN_LABEL, insert_by_copy, insert_by_orm
+from billing.run.lines import BILLED_STATUSES, advance, next_period, period_lines
 from contracts.models import Customer
 from core.audit import audit_record
 from core.models import Tenant, User
 from core.roles import SYSTEM, require
-from subscriptions.discounts import discount_amount, discount_description, discount_runs
 from subscriptions.models import (
     PendingCharge,
     Subscription,
     SubscriptionOption,
-    SubscriptionStatus,
 )
 from subscriptions.periods import local_today, period_containing
 
@@ -71,11 +67,7 @@ def due_subscriptions(tenant: Tenant, today: date):
         Subscription.objects.filter(
             tenant=tenant,
             next_invoice_on__lte=today,
-            status__in=[
-                SubscriptionStatus.ACTIVE,
-                SubscriptionStatus.SCHEDULED_CHANGE,
-                SubscriptionStatus.SCHEDULED_END,
-            ],
+            status__in=BILLED_STATUSES,
         )
         .filter(Q(remaining_cycles__isnull=True) | Q(remaining_cycles__gt=0))
         .filter(Q(ends_on__isnull=True) | Q(next_invoice_on__lte=F("ends_on")))
@@ -171,21 +163,19 @@ def _run_batch(
         for subscription in subscriptions:
             # One tenant object for all: no query per row for what it already knows.
             subscription.tenant = subscription.customer.tenant = tenant
-            period = period_containing(
-                subscription.anchor_on, subscription.interval_months, subscription.next_invoice_on
-            )
+            period = next_period(subscription)
             if (subscription.pk, period.start) in already:
                 # Invoiced by an earlier run: this one bills nothing, so no discounted period.
-                _advance(subscription, period.end, discounted=False)
+                advance(subscription, period.end, discounted=False)
                 skipped += 1
                 continue
             customer = subscription.customer
             if customer.pk not in buyers:
                 buyers[customer.pk] = buyer_snapshot(customer)
-            lines = _lines(
+            lines = period_lines(
                 subscription, period, options[subscription.pk], charges[subscription.pk], rate
             )
-            _advance(subscription, period.end)  # after _lines: it counts a discounted period
+            advance(subscription, period.end)  # after period_lines: it counts a discounted period
             plans.append((subscription, period, lines))
 
         bulk_set(
@@ -303,116 +293,11 @@ def _run_batch(
         return len(drafts), skipped
 
 
-def _advance(
-    subscription: Subscription, next_start: date, *, discounted: bool | None = None
-) -> None:
-    """Move the subscription on to its next period, once the period's lines were made.
-
-    `discounted`: the period's invoice had a discount line, so one fewer of the code's periods
-    is left (none left: the discount stops). By default, whether `_lines` gave it one — a
-    discount still runs; pass False for a period this caller did not bill."""
-    if discounted is None:
-        discounted = discount_runs(subscription)
-    subscription.next_invoice_on = next_start
-    if discounted and subscription.discount_periods_left is not None:
-        subscription.discount_periods_left = max(subscription.discount_periods_left - 1, 0)
-    if subscription.remaining_cycles is not None:
-        subscription.remaining_cycles -= 1
-    if subscription.remaining_cycles == 0 or (
-        subscription.ends_on is not None and next_start > subscription.ends_on
-    ):
-        subscription.next_invoice_on = None
-
-
-def _amounts(line: dict, rate: Decimal, currency: str) -> dict:
-    amounts = line_amounts(
-        quantity=line["quantity"], unit_price=line["unit_price"], tax_rate=rate, currency=currency
-    )
-    return {
-        "tax_rate": rate,
-        "net_amount": amounts.net,
-        "tax_amount": amounts.tax,
-        "gross_amount": amounts.gross,
-    }
-
-
-def _lines(subscription, period, options, charges, rate) -> list[dict]:
-    """The invoice lines of one period: the tariff's prices, the booked options, one discount
-    line while a discount runs (on those two only), then the pending charges. No query: the
-    checkout calls it on an unsaved subscription to show the first invoice."""
-    currency = subscription.currency
-    last_day = period.last_day
-    if subscription.ends_on is not None and subscription.ends_on < last_day:
-        last_day = subscription.ends_on
-    language = subscription.customer.language or subscription.tenant.locale
-    lines = []
-    for item in subscription.price_items:
-        line = {
-            "description": f"{subscription.tariff.module.name} — {item['description']}",
-            "quantity": Decimal(subscription.quantity),
-            "unit_price": Decimal(item["unit_price"]),
-            "service_start": period.start,
-            "service_end": last_day,
-            "subscription": subscription,
-        }
-        lines.append({**line, **_amounts(line, rate, currency)})
-    with translation.override(language):
-        for booked in options:
-            line = {
-                "description": gettext("%(option)s (%(months)s × monthly price)")
-                % {"option": booked.option.name, "months": subscription.interval_months},
-                "quantity": Decimal(booked.quantity),
-                "unit_price": booked.unit_price * subscription.interval_months,
-                "service_start": period.start,
-                "service_end": last_day,
-                "subscription": subscription,
-                "option_id": booked.option_id,
-            }
-            lines.append({**line, **_amounts(line, rate, currency)})
-        if discount_runs(subscription):
-            discount = _discount_line(subscription, lines, period.start, last_day)
-            lines.append({**discount, **_amounts(discount, rate, currency)})
-    for charge in charges:
-        line = {
-            "description": charge.description,
-            "quantity": Decimal(1),
-            "unit_price": charge.amount,
-            "service_start": charge.service_start,
-            "service_end": charge.service_end,
-            "subscription": subscription,
-        }
-        lines.append({**line, **_amounts(line, rate, currency)})
-    return lines
-
-
-def _discount_line(subscription, discounted: list[dict], start: date, last_day: date) -> dict:
-    """One line taking the discount off the net of `discounted` (tariff and option lines;
-    pending charges are not discounted). It is at the same rate, so the invoice's VAT at that
-    rate is that of the discounted net, rounded once (calculations.totals, BR-CO-17)."""
-    currency = subscription.currency
-    net = sum((line["net_amount"] for line in discounted), Decimal(0))
-    amount = discount_amount(subscription.discount_kind, subscription.discount_value, net, currency)
-    code = subscription.discount_code
-    return {
-        "description": discount_description(
-            code=code.code if code is not None else "",
-            kind=subscription.discount_kind,
-            value=subscription.discount_value,
-            currency=currency,
-        ),
-        "quantity": Decimal(1),
-        "unit_price": Decimal(0) - amount,  # never -0.00
-        "service_start": start,
-        "service_end": last_day,
-        "subscription": subscription,
-    }
-
-
 def first_period_lines(subscription: Subscription, options: list, today: date) -> list[dict]:
     """The lines the run bills for the subscription's first period — for a subscription that may
     not be saved yet (a checkout's review): no query but the tax rate."""
     period = period_containing(subscription.anchor_on, subscription.interval_months, today)
-    return _lines(subscription, period, options, [], default_tax_rate(subscription.tenant))
+    return period_lines(subscription, period, options, [], default_tax_rate(subscription.tenant))
 
 
 @transaction.atomic
@@ -427,11 +312,9 @@ def subscription_invoice_first(*, subscription: Subscription, today: date, send:
         .get(pk=subscription.pk)
     )
     subscription.tenant = subscription.customer.tenant
-    period = period_containing(
-        subscription.anchor_on, subscription.interval_months, subscription.next_invoice_on
-    )
+    period = next_period(subscription)
     options = list(subscription.options.select_related("option"))
-    lines = _lines(subscription, period, options, [], default_tax_rate(subscription.tenant))
+    lines = period_lines(subscription, period, options, [], default_tax_rate(subscription.tenant))
     # The order the subscription opened: its payment state follows this first invoice.
     order = subscription.orders.order_by("pk").first()
     invoice = invoice_create_draft(
@@ -456,7 +339,7 @@ def subscription_invoice_first(*, subscription: Subscription, today: date, send:
             option_id=line.get("option_id"),
         )
     invoice = invoice_finalize(invoice=invoice, actor=SYSTEM, today=today, send=send)
-    _advance(subscription, period.end)
+    advance(subscription, period.end)
     subscription.save(
         update_fields=["next_invoice_on", "remaining_cycles", "discount_periods_left"]
     )

@@ -127,7 +127,7 @@ def test_test_accounts_are_flagged(world, setup):
 def test_an_interrupted_run_resumes_without_duplicates_or_gaps(world, setup, monkeypatch):
     for _ in range(5):
         subscribe(world, setup, start=date(2026, 3, 1), customer=CustomerFactory(tenant=world.acme))
-    real_lines, calls = billing._lines, {"n": 0}
+    real_lines, calls = billing.period_lines, {"n": 0}
 
     def dies_on_the_fourth(*args, **kwargs):
         calls["n"] += 1
@@ -135,11 +135,11 @@ def test_an_interrupted_run_resumes_without_duplicates_or_gaps(world, setup, mon
             raise RuntimeError("worker killed")
         return real_lines(*args, **kwargs)
 
-    monkeypatch.setattr(billing, "_lines", dies_on_the_fourth)
+    monkeypatch.setattr(billing, "period_lines", dies_on_the_fourth)
     with pytest.raises(RuntimeError):
         billing.billing_run(today=date(2026, 3, 1), batch_size=2)
     assert Invoice.objects.count() == 2  # the first batch committed, the second rolled back
-    monkeypatch.setattr(billing, "_lines", real_lines)
+    monkeypatch.setattr(billing, "period_lines", real_lines)
     billing.billing_run(today=date(2026, 3, 1), batch_size=2)
     assert Invoice.objects.count() == 5
     assert numbers(world.acme) == [f"INV-2026-{n:06d}" for n in range(1, 6)]

@@ -439,3 +439,35 @@ def test_the_quotes_page_costs_the_same_with_1_and_30_quotes(world):
         return markers
 
     assert_flat(world.client(world.alice), "/quotes/", add_rows, ceiling=6)
+
+
+@time_machine.travel(NOW, tick=False)
+def test_the_billing_schedule_costs_the_same_with_1_and_30_subscriptions(world):
+    """Each row: a monthly subscription with an option and a scheduled change to a yearly
+    tariff — twelve months of invoices forecast for each, on the old tariff then the new."""
+    tariff = TariffFactory(module__tenant=world.acme, name="Team", price="49")
+    yearly = TariffFactory(
+        module=tariff.module, name="Team yearly", price="490", interval_months=12
+    )
+    tariff.allowed_changes.add(yearly)
+    seat = OptionFactory(tenant=world.acme, name="Extra seat", unit_price="3.00")
+    tariff.options.add(seat)
+    yearly.options.add(seat)
+    manager = world.staff["acme", "manager"]
+
+    def add_rows(numbers: range) -> list[str]:
+        markers = []
+        for _n in numbers:
+            subscription = subscription_order(
+                customer=world.alpha, tariff=tariff, actor=SYSTEM, start_on=date(2026, 5, 1)
+            )
+            subscription_option_add(
+                subscription=subscription, option=seat, actor=manager, today=TODAY
+            )
+            subscription_change_tariff(
+                subscription=subscription, target=yearly, actor=manager, today=TODAY
+            )
+            markers.append(link(f"/subscriptions/{subscription.pk}/"))
+        return markers
+
+    assert_flat(world.client(world.alice), "/subscriptions/schedule/", add_rows, ceiling=20)

@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 
 from billing.models import Invoice, TaxRate
 from billing.run import services as billing
-from billing.run.services import _lines
+from billing.run.lines import period_lines
 from core.models import AuditEntry
 from core.money import round_money
 from core.roles import SYSTEM
@@ -467,7 +467,7 @@ class TestBillingRun:
         discount_apply(subscription, discount)
         period = period_containing(START, 1, START)
         with django_assert_num_queries(0):
-            lines = _lines(subscription, period, [], [], Decimal(19))
+            lines = period_lines(subscription, period, [], [], Decimal(19))
         assert [line["net_amount"] for line in lines] == [Decimal("49.00"), Decimal("-4.90")]
         assert lines[1]["description"] == "Discount SPRING10 (−10 %)"
 
