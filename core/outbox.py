@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import TextIO
 
 from django.conf import settings
+from django.core import checks
 from django.core.mail.backends.base import BaseEmailBackend
 from django.core.mail.message import EmailMessage as DjangoEmailMessage
 
@@ -36,6 +37,21 @@ class OutboxMessageMissing(LookupError):
 
 def outbox_dir() -> Path:
     return Path(settings.KONTOR_OUTBOX_DIR)
+
+
+@checks.register(checks.Tags.security, deploy=True)
+def demo_outbox_off(app_configs=None, **kwargs) -> list[checks.CheckMessage]:
+    """`manage.py check --deploy` warns of an outbox left on: it shows every e-mail to anyone."""
+    if not settings.KONTOR_DEMO_OUTBOX:
+        return []
+    return [
+        checks.Warning(
+            "KONTOR_DEMO_OUTBOX is on: every e-mail sent (sign-in codes, password resets) is "
+            "readable by anyone at the bare host's /outbox/.",
+            hint="Set KONTOR_DEMO_OUTBOX=false and EMAIL_URL outside development and demos.",
+            id="kontor.W001",
+        )
+    ]
 
 
 class OutboxEmailBackend(BaseEmailBackend):

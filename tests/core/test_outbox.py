@@ -2,20 +2,26 @@
 terminal, and read back (headers, text and HTML parts, attachments) by name only."""
 
 import io
+import subprocess
+import sys
 
 import pytest
+from django.conf import settings as django_settings
 from django.core import mail
 from django.core.mail import EmailMultiAlternatives
 
 from core.outbox import (
     OutboxEmailBackend,
     OutboxMessageMissing,
+    demo_outbox_off,
     outbox_attachment,
     outbox_entries,
     outbox_message,
     outbox_names,
 )
 
+CONSOLE = "django.core.mail.backends.console.EmailBackend"
+SMTP = "django.core.mail.backends.smtp.EmailBackend"
 PDF = b"%PDF-1.7\n" + bytes(range(256)) * 40 + b"\n%%EOF\n"
 
 
@@ -130,3 +136,38 @@ def test_an_attachment_number_out_of_range_is_missing(outbox, number):
 
 def test_an_empty_or_absent_outbox_lists_nothing(outbox):
     assert outbox_names() == []
+
+
+def _settings_say(tmp_path, **env) -> str:
+    code = "import portal.settings as s; print(s.EMAIL_BACKEND, s.KONTOR_DEMO_OUTBOX)"
+    result = subprocess.run(  # noqa: S603 — our own interpreter, fixed arguments
+        [sys.executable, "-c", code],
+        env={"PATH": "/usr/bin:/bin", "KONTOR_DATA_DIR": str(tmp_path), **env},
+        cwd=django_settings.BASE_DIR,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return result.stdout.strip()
+
+
+@pytest.mark.parametrize(
+    ("env", "said"),
+    [
+        ({"DEBUG": "true"}, "core.outbox.OutboxEmailBackend True"),
+        ({"DEBUG": "true", "KONTOR_DEMO_OUTBOX": "false"}, f"{CONSOLE} False"),
+        ({"DEBUG": "false", "SECRET_KEY": "x" * 60}, f"{CONSOLE} False"),
+        ({"DEBUG": "true", "EMAIL_URL": "smtp://mail.example.test:25"}, f"{SMTP} True"),
+    ],
+)
+def test_make_runs_development_settings_send_to_the_outbox_and_production_does_not(
+    tmp_path, env, said
+):
+    assert _settings_say(tmp_path, **env) == said
+
+
+def test_the_deploy_check_warns_of_an_outbox_left_on(settings):
+    settings.KONTOR_DEMO_OUTBOX = True
+    assert [m.id for m in demo_outbox_off()] == ["kontor.W001"]
+    settings.KONTOR_DEMO_OUTBOX = False
+    assert demo_outbox_off() == []
