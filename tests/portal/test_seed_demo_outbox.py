@@ -7,7 +7,7 @@ import re
 import pytest
 from django.core.management import call_command
 
-from core.outbox import outbox_entries, outbox_names
+from core.outbox import outbox_entries, outbox_message, outbox_names
 
 pytestmark = pytest.mark.django_db(transaction=True)  # e-mails go out after commit
 
@@ -34,8 +34,12 @@ def test_seeding_the_demo_prints_one_line_per_email_and_the_logins_last(
     ]
     mail_lines = [line for line in lines if line.startswith("Outbox: e-mail to ")]
     assert len(mail_lines) == len(names)
-    subjects = sorted(line.rsplit(": ", 1)[-1] for line in mail_lines)
-    assert subjects == sorted(" ".join(e.subject.split()) for e in outbox_entries(names))
+    expected = []
+    for entry in outbox_entries(names):
+        message = outbox_message(entry.name)
+        to = ", ".join(filter(None, [entry.to, message.cc, message.bcc]))
+        expected.append(f"Outbox: e-mail to {to}: {' '.join(entry.subject.split())}")
+    assert sorted(mail_lines) == sorted(expected)
     assert not [line for line in lines if BASE64_LINE.match(line.strip())]
     assert not any("Content-Transfer-Encoding" in line for line in lines)
     # What the seed itself prints (make run shows it last) holds the logins and no e-mail.
