@@ -71,16 +71,22 @@ def _base_port(request: HttpRequest) -> str:
 @require_safe
 @demo_page
 def home(request: HttpRequest) -> HttpResponse:
-    return render(
+    port = _base_port(request)
+    response = render(
         request,
         "portal/demo_home.html",
         {
-            "businesses": demo_businesses(scheme=request.scheme, port=_base_port(request)),
+            "businesses": demo_businesses(scheme=request.scheme, port=port),
             "demo_password": DEMO_PASSWORD,
             "demo_api_key": DEMO_API_KEY,
             "outbox_count": len(outbox_names()),
         },
     )
+    # The portal-link buttons post here and are redirected to a business's host: the browser
+    # holds that redirect to this page's form-action too.
+    businesses = f"{request.scheme}://*.{settings.KONTOR_BASE_DOMAIN}{f':{port}' if port else ''}"
+    response._csp_update = {"form-action": [businesses]}
+    return response
 
 
 @require_POST

@@ -192,6 +192,9 @@ def test_the_home_page_links_each_business_its_back_office_the_outbox_and_the_de
     for email in ("alice@example.test", "bob@example.test", "charlie@example.test"):
         assert f'name="email" value="{email}"' in html
     assert "kontor-demo" in html  # the demo password
+    # Its portal-link buttons may land on the businesses' hosts, and on nothing else.
+    policy = response["Content-Security-Policy"]
+    assert "form-action 'self' http://*.localhost:8000" in policy
 
 
 def test_the_home_page_says_what_to_do_without_any_business(demo, bare):
