@@ -13,3 +13,5 @@ class CoreConfig(AppConfig):
         from core.i18n import catalogues_missing_at_start
 
         catalogues_missing_at_start()
+        # Registers the deploy check that warns of the demo's outbox left on.
+        import core.outbox  # noqa: F401

@@ -16,6 +16,10 @@ from core.tenancy import is_platform_host, tenant_for_host
 HOSTLESS_PREFIXES = ("/healthz", "/static/", "/stripe/webhook/")
 # Paths the bare platform host serves, for superusers (who pick a tenant in the back office).
 PLATFORM_PREFIXES = ("/manage/", "/accounts/", "/i18n/")
+# What the bare host serves besides in demo mode (KONTOR_DEMO_OUTBOX): the demo's home page and
+# its outbox, from their own URLs (KONTOR_DEMO_URLCONF), so that no tenant host ever has them.
+DEMO_PLATFORM_PATHS = ("/",)
+DEMO_PLATFORM_PREFIXES = ("/outbox/", "/demo/")
 
 
 def _not_found(request: HttpRequest) -> HttpResponse:
@@ -83,10 +87,19 @@ class TenantMiddleware:
         if tenant is None:
             if is_platform_host(host) and path.startswith(PLATFORM_PREFIXES):
                 return self.get_response(request)
+            if is_platform_host(host) and _demo_page(path):
+                request.urlconf = settings.KONTOR_DEMO_URLCONF
+                return self.get_response(request)
             return _not_found(request)
         request.tenant = tenant
         with timezone.override(zoneinfo.ZoneInfo(tenant.timezone)):
             return self.get_response(request)
+
+
+def _demo_page(path: str) -> bool:
+    return settings.KONTOR_DEMO_OUTBOX and (
+        path in DEMO_PLATFORM_PATHS or path.startswith(DEMO_PLATFORM_PREFIXES)
+    )
 
 
 class TenantLocaleMiddleware:

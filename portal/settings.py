@@ -1,8 +1,8 @@
 """Kontor's settings, read from the environment (and an optional `.env` file).
 
 Every variable is listed, with its default, in the README's table. Embedded defaults run on one
-machine with nothing installed (SQLite, a filesystem broker, console e-mail); production sets
-DATABASE_URL, REDIS_URL, SECRET_KEY and friends.
+machine with nothing installed (SQLite, a filesystem broker, e-mail to the demo's outbox);
+production sets DATABASE_URL, REDIS_URL, SECRET_KEY and friends.
 """
 
 from pathlib import Path
@@ -251,10 +251,24 @@ STORAGES = {
 }
 WHITENOISE_USE_FINDERS = DEBUG
 
-# E-mail
-EMAIL_URL = env.str("EMAIL_URL", default="consolemail://")
-# EMAIL_BACKEND, EMAIL_HOST, EMAIL_PORT, EMAIL_HOST_USER, … all come from the one URL.
-globals().update(env.email_url_config(EMAIL_URL))
+# The demo's pages on the bare host (KONTOR_BASE_DOMAIN, e.g. http://localhost:8000/): a home
+# page with the demo's links and logins, and the outbox at /outbox/, where every e-mail sent is
+# kept (under KONTOR_OUTBOX_DIR) and readable. Never in production: anyone reaching the bare host
+# would read every e-mail, sign-in codes included. On by default under DEBUG (`make run`).
+KONTOR_DEMO_OUTBOX = env.bool("KONTOR_DEMO_OUTBOX", default=DEBUG)
+KONTOR_OUTBOX_DIR = DATA_DIR / "outbox"
+# The URLs the bare host serves in demo mode (core.middleware.TenantMiddleware switches to them).
+KONTOR_DEMO_URLCONF = "portal.demo_urls"
+
+# E-mail. EMAIL_URL (smtp://…, consolemail://, …) gives EMAIL_BACKEND, EMAIL_HOST, EMAIL_PORT,
+# EMAIL_HOST_USER, … all at once; without it, the outbox in demo mode, the console otherwise.
+EMAIL_URL = env.str("EMAIL_URL", default="")
+if EMAIL_URL:
+    globals().update(env.email_url_config(EMAIL_URL))
+elif KONTOR_DEMO_OUTBOX:
+    EMAIL_BACKEND = "core.outbox.OutboxEmailBackend"
+else:
+    EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Kontor <billing@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 

@@ -62,6 +62,16 @@ class Command(BaseCommand):
         self._portal_link(port)
         self._payment_link(port)
         self._api_curl(port)
+        self._demo_pages(port)
+
+    def _demo_pages(self, port: str) -> None:
+        """Where to start: the demo's home page and its outbox, on the bare host."""
+        if not settings.KONTOR_DEMO_OUTBOX:
+            return
+        base = f"http://{settings.KONTOR_BASE_DOMAIN}{port}"
+        self.stdout.write("")
+        self.stdout.write(f"Start here, every link and login of the demo: {base}/")
+        self.stdout.write(f"E-mails sent (invoices, receipts, sign-in codes): {base}/outbox/")
 
     def _portal_link(self, port: str) -> None:
         """A fresh single-use portal link of the first demo customer, to try one (audited like
