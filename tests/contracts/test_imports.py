@@ -301,3 +301,21 @@ def test_bad_contact_rows_are_refused_and_another_business_customers_unknown(wor
     assert (
         not Contact.objects.filter(customer=world.charlie_co).exclude(user=world.charlie).exists()
     )
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        "number,name\nN-1,Café\n".encode("latin-1"),  # not UTF-8
+        b"",  # empty
+        b"\x00\x01\x02PK\x03\x04",  # not text at all
+        b"number,name\n",  # headers only
+    ],
+)
+def test_a_malformed_file_is_a_form_error_not_a_server_error(world, content):
+    file = SimpleUploadedFile("import.csv", content, content_type="text/csv")
+    page = staff(world).post(CUSTOMERS + "import/", {"format": "0", "import_file": file})
+    assert page.status_code == 200
+    assert page.context["form"].errors or not page.context["result"].rows
+    assert 'name="confirm"' not in page.content.decode() or not page.context["result"].rows
+    assert not Customer.objects.filter(number="N-1").exists()
