@@ -12,13 +12,19 @@ then (the data changed in between) rolls back every row, nothing is half importe
 from __future__ import annotations
 
 import datetime
+import logging
 from copy import deepcopy
 from decimal import Decimal
 from typing import Any
 
 from django.contrib import messages
 from django.core import signing
-from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
+from django.core.exceptions import (
+    NON_FIELD_ERRORS,
+    FieldDoesNotExist,
+    PermissionDenied,
+    ValidationError,
+)
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
@@ -33,6 +39,8 @@ from import_export.forms import ExportForm
 from import_export.results import RowResult
 
 from core.models import Tenant, User
+
+logger = logging.getLogger(__name__)
 
 # The uploaded file waits in a temporary file between the dry run and the confirmation; its name
 # comes back signed, for this person at this business, so no other file can be named instead.
@@ -99,7 +107,7 @@ class ServiceResource(resources.ModelResource):
     """An import resource whose rows are written by services, for one tenant and one actor.
 
     Subclasses load existing rows from `scoped_queryset()` only (another tenant's rows are
-    never found, so never touched), and write in `write(instance, is_create, changes)`."""
+    never found, so never touched), and write in `write(instance, is_create, row)`."""
 
     def __init__(self, *, tenant: Tenant | None = None, actor: User | None = None) -> None:
         super().__init__()
@@ -140,7 +148,7 @@ class ServiceResource(resources.ModelResource):
             return ""
         try:
             return str(self._meta.model._meta.get_field(field_name).verbose_name)
-        except Exception:
+        except FieldDoesNotExist:
             return field_name
 
     def import_row(self, row, instance_loader, **kwargs):
@@ -161,7 +169,12 @@ class ServiceResource(resources.ModelResource):
             else:
                 row_result.problems += [("", m) for m in error.messages]
         for error in row_result.errors:
-            row_result.problems.append(("", str(error.error)))
+            # Not a rule of ours but a fault: logged in full, named to the staff member without
+            # the internals an exception may carry (SQL, paths).
+            logger.error("Import row %s failed:\n%s", row_result.number, error.traceback)
+            row_result.problems.append(
+                ("", _("This row could not be imported because of an unexpected error."))
+            )
         return row_result
 
     def row_label(self, row) -> str:

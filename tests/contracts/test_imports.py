@@ -319,3 +319,18 @@ def test_a_malformed_file_is_a_form_error_not_a_server_error(world, content):
     assert page.context["form"].errors or not page.context["result"].rows
     assert 'name="confirm"' not in page.content.decode() or not page.context["result"].rows
     assert not Customer.objects.filter(number="N-1").exists()
+
+
+def test_an_unexpected_fault_refuses_the_row_without_showing_its_internals(world, monkeypatch):
+    def broken(**kwargs):
+        raise RuntimeError("SELECT secret FROM internals")
+
+    monkeypatch.setattr("contracts.admin_impex.customer_create", broken)
+    page = upload(staff(world), CUSTOMERS, "number,name\nN-1,Nova\n")
+    assert page.status_code == 200
+    assert [kind for _n, kind, _l in report(page)] == ["error"]
+    assert problems(page)[1] == [
+        ("", "This row could not be imported because of an unexpected error.")
+    ]
+    html = page.content.decode()
+    assert "secret" not in html and 'name="confirm"' not in html
