@@ -9,6 +9,11 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.translation import gettext_lazy as _
 
+from contracts.admin_impex import (
+    ContactImportResource,
+    CustomerExportResource,
+    CustomerImportResource,
+)
 from contracts.models import Contact, Customer, LegalAcceptance, LegalDocument
 from contracts.portal_links import portal_link_contacts, portal_link_copy, portal_link_email
 from contracts.services import (
@@ -20,6 +25,7 @@ from contracts.services import (
     legal_document_publish,
 )
 from core.admin_base import CreatedByServiceAdmin, TenantScopedInline, is_platform_admin
+from core.admin_impex import ServiceImportMixin, TenantExportMixin
 from core.forms import EmailListField
 from core.licence import LicenceModule, licence_admin_allows
 from core.roles import ContactRole
@@ -72,9 +78,10 @@ class PortalLinkForm(forms.Form):
         return self.contacts[self.cleaned_data["contact"]]
 
 
-class CustomerAdmin(CreatedByServiceAdmin):
+class CustomerAdmin(ServiceImportMixin, TenantExportMixin, CreatedByServiceAdmin):
     """Contract data. Fields a staff member's role may not change are shown read-only (payment
     terms, test account, contract partner: Manager and up); writes go through the services.
+    The list exports (CSV, XLSX) for whoever may view it, and imports from CSV (Billing and up).
 
     The base of the customer page, registered once in portal.admin, where the higher apps'
     additions (subscriptions' account, billing's payments) are mixed in."""
@@ -84,6 +91,9 @@ class CustomerAdmin(CreatedByServiceAdmin):
     change_action = "customer.change"
     audit_name = "customer"
     form = CustomerForm
+    import_export_change_list_template = "admin/import_export/change_list_import_export.html"
+    import_resource_classes = [CustomerImportResource]
+    export_resource_classes = [CustomerExportResource]
     list_display = ["name", "number", "vat_regime", "is_test_account", "created_at"]
     list_filter = ["vat_regime", "is_test_account"]
     search_fields = ["name", "number", "vat_id", "po_number"]
@@ -281,7 +291,10 @@ class ContactAddForm(forms.ModelForm):
 
 
 @admin.register(Contact)
-class ContactAdmin(CreatedByServiceAdmin):
+class ContactAdmin(ServiceImportMixin, CreatedByServiceAdmin):
+    """Contacts; imported from CSV by customer number and e-mail address (Billing and up)."""
+
+    import_resource_classes = [ContactImportResource]
     view_action = "contact.view"
     add_action = change_action = delete_action = "contact.manage"
     audit_name = "contact"

@@ -77,6 +77,9 @@ STAFF_ACTIONS: dict[str, StaffRole] = {
     "customer.delete": StaffRole.MANAGER,
     "contact.view": StaffRole.SUPPORT,
     "contact.manage": StaffRole.BILLING,
+    # Import customers and contacts from a file: the roles that add and change them one by one
+    # (each row goes through the same services, so a field the role may not change is refused).
+    "customers.import": StaffRole.BILLING,
     # Copy or e-mail a contact's portal link (it signs that contact in, once).
     "customer.portal_link": StaffRole.BILLING,
     # Contract terms that change what the customer owes or how they are treated.

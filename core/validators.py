@@ -2,6 +2,7 @@ import re
 import zoneinfo
 from string import Formatter
 
+from babel import Locale
 from babel.numbers import list_currencies
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
@@ -192,6 +193,24 @@ VAT_PREFIX_COUNTRY = {"EL": "GR", "XI": "GB"}
 EU_COUNTRIES = frozenset(
     VAT_PREFIX_COUNTRY.get(prefix, prefix) for prefix in EU_VAT_PREFIXES if prefix != "XI"
 )
+
+
+# ISO 3166-1 alpha-2 codes, from the CLDR data Babel ships; CLDR adds groupings and
+# placeholders (the EU, the euro area, the UN, "unknown region") that are no country.
+COUNTRY_CODES = frozenset(
+    code
+    for code in Locale("en").territories
+    if len(code) == 2 and code.isalpha() and code not in {"EU", "EZ", "QO", "UN", "XA", "XB", "ZZ"}
+)
+
+
+def validate_country_code(value: str) -> None:
+    if value and value.upper() not in COUNTRY_CODES:
+        raise ValidationError(
+            _("%(value)s is not a country code (use the two-letter code, e.g. DE or FR)."),
+            params={"value": value},
+            code="country",
+        )
 
 
 def vat_id_country(vat_id: str) -> str:

@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy as _
 from billing.admin.orders import order_links
 from billing.collections.admin import InvoiceReminderInline
 from billing.documents.admin.downloads import DocumentDownloads
+from billing.documents.admin.exports import InvoiceExportResource
 from billing.documents.admin.invoice_actions import InvoiceActions
 from billing.documents.admin.parties import PartiesShown
 from billing.documents.credit_notes import CREDITABLE, credit_note_issue, creditable_quantity
@@ -35,6 +36,7 @@ from billing.payments.refunds import credit_note_refund
 from billing.payments.services import invoice_mark_paid
 from contracts.models import vat_regime_label
 from core.admin_base import CreatedByServiceAdmin, TenantScopedInline
+from core.admin_impex import TenantExportMixin
 from subscriptions.periods import local_today
 
 
@@ -76,9 +78,15 @@ class InvoiceAddForm(forms.ModelForm):
 
 # Registered on the top floor (portal/admin.py), with what higher apps add.
 class InvoiceAdmin(
-    DocumentDownloads, InvoiceActions, InvoicePaymentActions, PartiesShown, CreatedByServiceAdmin
+    TenantExportMixin,
+    DocumentDownloads,
+    InvoiceActions,
+    InvoicePaymentActions,
+    PartiesShown,
+    CreatedByServiceAdmin,
 ):
     view_action = "invoices.view"
+    export_resource_classes = [InvoiceExportResource]
     add_action = change_action = "invoices.manage"
     audit_name = "invoice"
     list_display = [

@@ -13,9 +13,11 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.translation import gettext_lazy as _
 
+from billing.payments.admin_exports import PaymentExportResource
 from billing.payments.gateways import GatewayError
 from billing.payments.models import (
     DunningCase,
+    Payment,
     PaymentAttempt,
     PaymentMethod,
     PaymentSettings,
@@ -28,6 +30,7 @@ from billing.payments.services import card_setup_start, payment_method_remove, p
 from billing.payments.settings_form import PaymentSettingsForm
 from contracts.models import Customer
 from core.admin_base import ReadOnlyAdmin, TenantScopedAdmin
+from core.admin_impex import TenantExportMixin
 
 
 @admin.register(PaymentSettings)
@@ -231,6 +234,41 @@ class RefundAdmin(ReadOnlyAdmin, TenantScopedAdmin):
         for refund in queryset.filter(status=RefundStatus.FAILED):
             done = refund_paid_by_hand(refund=refund, actor=request.user)
             messages.info(request, f"{done.credit_note}: {done.get_status_display()}")
+
+
+@admin.register(Payment)
+class PaymentAdmin(TenantExportMixin, ReadOnlyAdmin, TenantScopedAdmin):
+    """Money received, as recorded (payment_record, the gateways): listed, filtered and
+    exported; never edited here (a refund goes through a credit note)."""
+
+    view_action = "invoices.view"
+    export_resource_classes = [PaymentExportResource]
+    list_display = ["received_on", "customer", "amount_shown", "method", "reference", "invoices"]
+    list_filter = ["method", "received_on"]
+    list_select_related = ["customer", "tenant", "receipt"]
+    search_fields = ["customer__name", "customer__number", "reference"]
+    date_hierarchy = "received_on"
+    fields = readonly_fields = [
+        "customer",
+        "amount",
+        "currency",
+        "received_on",
+        "method",
+        "reference",
+        "disputed_at",
+        "created_at",
+    ]
+
+    def get_queryset(self, request: HttpRequest):
+        return super().get_queryset(request).prefetch_related("allocations__invoice")
+
+    @admin.display(description=_("amount"), ordering="amount")
+    def amount_shown(self, payment: Payment) -> str:
+        return f"{payment.amount} {payment.currency}"
+
+    @admin.display(description=_("invoices"))
+    def invoices(self, payment: Payment) -> str:
+        return ", ".join(a.invoice.number for a in payment.allocations.all())
 
 
 @admin.register(Receipt)

@@ -26,6 +26,7 @@ EXPECTED_STAFF = {
     "customer.delete": "manager",
     "contact.view": "support",
     "contact.manage": "billing",
+    "customers.import": "billing",
     "customer.portal_link": "billing",
     "customer.payment_terms.change": "manager",
     "customer.test_account.change": "manager",

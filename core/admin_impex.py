@@ -1,0 +1,315 @@
+"""Exports and imports in the back office, with django-import-export, on the terms of every
+tenant-scoped page (core.admin_base): a staff member exports the rows their list shows (their
+tenant's, under the filters and search in force) if their role may view them, and imports rows
+that go through the services, so the same rules and the same audit apply as one by one.
+
+An import is tried first (a dry run inside a transaction that is rolled back: the services run,
+nothing stays) and reported row by row — new, updated, unchanged, refused and why — and only a
+file without a refused row can be confirmed. The confirmed run is one transaction: a row refused
+then (the data changed in between) rolls back every row, nothing is half imported.
+"""
+
+from __future__ import annotations
+
+import datetime
+import logging
+from copy import deepcopy
+from decimal import Decimal
+from typing import Any
+
+from django.contrib import messages
+from django.core import signing
+from django.core.exceptions import (
+    NON_FIELD_ERRORS,
+    FieldDoesNotExist,
+    PermissionDenied,
+    ValidationError,
+)
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from import_export import resources, widgets
+from import_export.admin import ExportMixin, ImportMixin
+from import_export.formats.base_formats import CSV, XLSX
+from import_export.forms import ExportForm
+from import_export.results import RowResult
+
+from core.models import Tenant, User
+
+logger = logging.getLogger(__name__)
+
+# The uploaded file waits in a temporary file between the dry run and the confirmation; its name
+# comes back signed, for this person at this business, so no other file can be named instead.
+_IMPORT_SALT = "kontor.import.file"
+_IMPORT_MAX_AGE = 24 * 3600
+
+
+# What the report calls each outcome of a row.
+IMPORT_TYPE_LABELS = {
+    RowResult.IMPORT_TYPE_NEW: gettext_lazy("new"),
+    RowResult.IMPORT_TYPE_UPDATE: gettext_lazy("updated"),
+    RowResult.IMPORT_TYPE_SKIP: gettext_lazy("unchanged"),
+    RowResult.IMPORT_TYPE_INVALID: gettext_lazy("refused"),
+    RowResult.IMPORT_TYPE_ERROR: gettext_lazy("refused"),
+}
+
+
+class PlainDecimalWidget(widgets.Widget):
+    """Money as a plain decimal ("1234.50", never "1.234,50") beside its currency column; a
+    number cell in a spreadsheet."""
+
+    def render(self, value: Decimal | None, obj=None, **kwargs: Any):
+        if value is None:
+            return ""
+        return value if kwargs.get("force_native_type") else str(value)
+
+
+class IsoDateWidget(widgets.Widget):
+    """A date as ISO 8601 (2026-03-20); a moment as the business's calendar day. A date cell in
+    a spreadsheet."""
+
+    def render(self, value, obj=None, **kwargs: Any):
+        if value is None:
+            return ""
+        if isinstance(value, datetime.datetime):
+            value = timezone.localtime(value).date()
+        return value if kwargs.get("force_native_type") else value.isoformat()
+
+
+class TranslatedHeadersMixin:
+    """Column headings in the staff member's language (they are lazy strings until asked)."""
+
+    def get_export_headers(self, selected_fields=None) -> list[str]:
+        return [str(h) for h in super().get_export_headers(selected_fields)]
+
+
+class TenantExportMixin(ExportMixin):
+    """CSV and XLSX export of the list as filtered, for whoever may view its rows."""
+
+    export_form_class = ExportForm  # every column, always: the file reads the same each time
+    export_resource_classes: list[type[resources.Resource]] = []
+
+    def get_export_formats(self) -> list:
+        return [CSV, XLSX]
+
+    def get_export_resource_classes(self, request: HttpRequest) -> list:
+        return self.export_resource_classes
+
+    def has_export_permission(self, request: HttpRequest) -> bool:
+        return self._may(request, self.view_action)
+
+
+class ServiceResource(resources.ModelResource):
+    """An import resource whose rows are written by services, for one tenant and one actor.
+
+    Subclasses load existing rows from `scoped_queryset()` only (another tenant's rows are
+    never found, so never touched), and write in `write(instance, is_create, row)`."""
+
+    def __init__(self, *, tenant: Tenant | None = None, actor: User | None = None) -> None:
+        super().__init__()
+        self.tenant = tenant
+        self.actor = actor
+        self._row_changes: list[tuple[str, str, str]] = []
+        self._original = None
+
+    class Meta:
+        use_transactions = True
+        skip_unchanged = True
+        report_skipped = True
+        clean_model_instances = False  # the services validate, with the model's full rules
+        skip_diff = True
+
+    def scoped_queryset(self):
+        raise NotImplementedError
+
+    def after_init_instance(self, instance, new, row, **kwargs) -> None:
+        self._original = None if new else deepcopy(instance)
+
+    def skip_row(self, instance, original, row, import_validation_errors=None) -> bool:
+        """Unchanged: an existing row the file would leave as it is."""
+        if import_validation_errors or self._original is None:
+            return False
+        return not self.changed_fields(instance, self._original)
+
+    def get_queryset(self):
+        if self.tenant is None:
+            return self._meta.model._default_manager.none()
+        return self.scoped_queryset()
+
+    def label_of(self, field_name: str) -> str:
+        for field in self.get_import_fields():
+            if field.attribute == field_name or field.column_name == field_name:
+                return str(field.column_name)
+        if field_name == NON_FIELD_ERRORS:
+            return ""
+        try:
+            return str(self._meta.model._meta.get_field(field_name).verbose_name)
+        except FieldDoesNotExist:
+            return field_name
+
+    def import_row(self, row, instance_loader, **kwargs):
+        self._row_changes, self._original = [], None
+        row_result = super().import_row(row, instance_loader, **kwargs)
+        # What the report shows of each row: its number in the file, what it names, what
+        # changes (or why it is refused), in the staff member's language.
+        row_result.number = kwargs.get("row_number")
+        row_result.label = self.row_label(row)
+        row_result.changes = self._row_changes
+        row_result.status_label = IMPORT_TYPE_LABELS.get(row_result.import_type, "")
+        row_result.problems = []
+        if row_result.validation_error is not None:
+            error = row_result.validation_error
+            if hasattr(error, "error_dict"):
+                for field, errors in error.message_dict.items():
+                    row_result.problems += [(self.label_of(field), m) for m in errors]
+            else:
+                row_result.problems += [("", m) for m in error.messages]
+        for error in row_result.errors:
+            # Not a rule of ours but a fault: logged in full, named to the staff member without
+            # the internals an exception may carry (SQL, paths).
+            logger.error("Import row %s failed:\n%s", row_result.number, error.traceback)
+            row_result.problems.append(
+                ("", _("This row could not be imported because of an unexpected error."))
+            )
+        return row_result
+
+    def row_label(self, row) -> str:
+        return ""
+
+    def changed_fields(self, instance, original) -> dict[str, Any]:
+        return {
+            f.attribute: getattr(instance, f.attribute)
+            for f in self.get_import_fields()
+            if f.attribute and getattr(instance, f.attribute) != getattr(original, f.attribute)
+        }
+
+    def note_changes(self, changes: dict[str, Any], original=None) -> None:
+        def shown(value) -> str:
+            if isinstance(value, list):
+                return ", ".join(str(v) for v in value)
+            return "" if value is None else str(value)
+
+        self._row_changes = [
+            (
+                self.label_of(name),
+                shown(getattr(original, name)) if original is not None else "",
+                shown(value),
+            )
+            for name, value in changes.items()
+            if original is not None or shown(value)
+        ]
+
+    def save_instance(self, instance, is_create, row, **kwargs):
+        try:
+            self.write(instance, is_create, row)
+        except PermissionDenied as exc:
+            # The role may not change a column of this row: a refused row, not a crash.
+            raise ValidationError(
+                _("Your role may not make this change (%(detail)s).") % {"detail": exc}
+            ) from exc
+
+    def write(self, instance, is_create: bool, row) -> None:
+        raise NotImplementedError
+
+
+class ServiceImportMixin(ImportMixin):
+    """CSV import through a ServiceResource, for the roles that may import
+    (`customers.import`), tried and reported before it is confirmed."""
+
+    import_resource_classes: list[type[ServiceResource]] = []
+    import_template_name = "admin/import_export/kontor_import.html"
+    import_role_action = "customers.import"
+    skip_admin_log = True  # the services write the audit trail
+
+    def has_import_permission(self, request: HttpRequest) -> bool:
+        # A platform admin acts at one business or not at all: rows belong to a tenant.
+        return getattr(request, "tenant", None) is not None and self._may(
+            request, self.import_role_action
+        )
+
+    def get_import_formats(self) -> list:
+        return [CSV]
+
+    def get_import_resource_classes(self, request: HttpRequest) -> list:
+        return self.import_resource_classes
+
+    def get_import_resource_kwargs(self, request: HttpRequest, **kwargs) -> dict:
+        return {"tenant": request.tenant, "actor": request.user}
+
+    def get_import_data_kwargs(self, **kwargs) -> dict:
+        kwargs.pop("form", None)
+        kwargs.pop("request", None)
+        # All or nothing: a refused row undoes the rows before it.
+        kwargs["use_transactions"] = True
+        kwargs["rollback_on_validation_errors"] = True
+        return kwargs
+
+    def get_confirm_form_initial(self, request: HttpRequest, import_form) -> dict:
+        initial = super().get_confirm_form_initial(request, import_form)
+        if import_form is not None:
+            initial["import_file_name"] = signing.dumps(
+                [request.user.pk, request.tenant.pk, initial["import_file_name"]],
+                salt=_IMPORT_SALT,
+            )
+        return initial
+
+    def process_import(self, request: HttpRequest, **kwargs) -> HttpResponse:
+        if not self.has_import_permission(request):
+            raise PermissionDenied
+        if request.method == "POST":
+            try:
+                user_id, tenant_id, name = signing.loads(
+                    request.POST.get("import_file_name", ""),
+                    salt=_IMPORT_SALT,
+                    max_age=_IMPORT_MAX_AGE,
+                )
+            except (signing.BadSignature, ValueError, TypeError):
+                return HttpResponseBadRequest(_("This import expired: upload the file again."))
+            if (user_id, tenant_id) != (request.user.pk, request.tenant.pk):
+                return HttpResponseBadRequest(_("This import expired: upload the file again."))
+            post = request.POST.copy()
+            post["import_file_name"] = name
+            request.POST = post
+        try:
+            return super().process_import(request, **kwargs)
+        except FileNotFoundError:  # confirmed twice: the first confirmation used the file up
+            messages.error(request, _("This import has already run or expired."))
+            return redirect(self._import_url())
+
+    def _import_url(self) -> str:
+        opts = self.model._meta
+        return reverse(f"admin:{opts.app_label}_{opts.model_name}_import")
+
+    def process_result(self, result, request: HttpRequest) -> HttpResponse:
+        if result.has_errors() or result.has_validation_errors():
+            # Rolled back as a whole: say so, and show the rows again with their reasons.
+            messages.error(request, _("Nothing was imported: some rows were refused."))
+            context = {
+                **self.admin_site.each_context(request),
+                "title": _("Import"),
+                "opts": self.model._meta,
+                "form": self.get_import_form_class(request)(
+                    self.get_import_formats(), self.get_import_resource_classes(request)
+                ),
+                "result": result,
+                "import_error_display": self.import_error_display,
+            }
+            return TemplateResponse(request, [self.import_template_name], context, status=400)
+        totals = result.totals
+        messages.success(
+            request,
+            _("Import done: %(new)d new, %(updated)d updated, %(unchanged)d unchanged.")
+            % {
+                "new": totals[RowResult.IMPORT_TYPE_NEW],
+                "updated": totals[RowResult.IMPORT_TYPE_UPDATE],
+                "unchanged": totals[RowResult.IMPORT_TYPE_SKIP],
+            },
+        )
+        return super().process_result(result, request)
+
+    def add_success_message(self, result, request: HttpRequest) -> None:
+        pass  # said in process_result, in the staff member's words
