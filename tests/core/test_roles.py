@@ -27,6 +27,8 @@ EXPECTED_STAFF = {
     "contact.view": "support",
     "contact.manage": "billing",
     "customer.portal_link": "billing",
+    "customer.act_as": "support",
+    "customer.act_as.act": "billing",
     "customer.payment_terms.change": "manager",
     "customer.test_account.change": "manager",
     "customer.contract_partner.change": "manager",
