@@ -200,57 +200,59 @@ def acting_portal_view(
     request.contact = None
     request.contacts = []
     request.customer = customer
-    is_action = request.method not in SAFE_METHODS
-    with acting(state.context):
-        audit_record(
-            tenant=tenant,
-            actor=request.user,
-            action="customer.act_as.action" if is_action else "customer.act_as.view",
-            obj=customer,
-            after={"path": request.get_full_path()[:500], "method": request.method},
+    if request.method in SAFE_METHODS:
+        with acting(state.context):
+            _audit_request(request, "customer.act_as.view", customer)
+            try:
+                return view(request, *args, **kwargs)
+            except PermissionDenied:
+                return _refused(request, _refused_reason(state))
+    # An action. A refusal writes nothing (as everywhere in Kontor); an action taken is
+    # audited twice under both identities: by its service's own entry and by this request's.
+    if not may(request.user, "customer.act_as.act", tenant=tenant):
+        return _refused(
+            request,
+            _(
+                "Your role lets you view %(customer)s's portal but not act in it: "
+                "nothing was changed."
+            )
+            % {"customer": state.customer_label},
         )
-        if is_action and not may(request.user, "customer.act_as.act", tenant=tenant):
-            return _refused_and_audited(
-                request,
-                customer,
-                _(
-                    "Your role lets you view %(customer)s's portal but not act in it: "
-                    "nothing was changed."
-                )
-                % {"customer": state.customer_label},
-            )
-        if is_action and never_acts:
-            return _refused_and_audited(
-                request,
-                customer,
-                _(
-                    "This page accepts the business's terms for the customer, which staff "
-                    "never do on a customer's behalf: nothing was changed."
-                ),
-            )
+    if never_acts:
+        return _refused(
+            request,
+            _(
+                "This page accepts the business's terms for the customer, which staff "
+                "never do on a customer's behalf: nothing was changed."
+            ),
+        )
+    with acting(state.context):
         try:
-            return view(request, *args, **kwargs)
+            response = view(request, *args, **kwargs)
         except PermissionDenied:
-            return _refused_and_audited(
-                request,
-                customer,
-                _(
-                    "Your role does not allow this on %(customer)s's behalf, or only the "
-                    "customer may do it themselves: nothing was changed."
-                )
-                % {"customer": state.customer_label},
-            )
+            return _refused(request, _refused_reason(state))
+        # Taken: the portal answers an action it took with a redirect (POST, redirect,
+        # GET); a form shown again with its errors changed nothing.
+        if 300 <= response.status_code < 400:
+            _audit_request(request, "customer.act_as.action", customer)
+        return response
 
 
-def _refused_and_audited(request: HttpRequest, customer: Customer, reason: str) -> HttpResponse:
+def _refused_reason(state: ActingSession) -> str:
+    return _(
+        "Your role does not allow this on %(customer)s's behalf, or only the customer may do "
+        "it themselves: nothing was changed."
+    ) % {"customer": state.customer_label}
+
+
+def _audit_request(request: HttpRequest, action: str, customer: Customer | None) -> None:
     audit_record(
         tenant=request.tenant,
         actor=request.user,
-        action="customer.act_as.refused",
+        action=action,
         obj=customer,
         after={"path": request.get_full_path()[:500], "method": request.method},
     )
-    return _refused(request, reason)
 
 
 class ActingAsMiddleware:
@@ -294,13 +296,9 @@ class ActingAsMiddleware:
         request.acting_as = state
         request.acting_read_only = not may(user, "customer.act_as.act", tenant=tenant)
         if path.startswith(CLOSED_PREFIXES):
-            with acting(state.context):
-                audit_record(
-                    tenant=tenant,
-                    actor=user,
-                    action="customer.act_as.refused",
-                    after={"path": request.get_full_path()[:500], "method": request.method},
-                )
+            if request.method in SAFE_METHODS:  # a refused action writes nothing
+                with acting(state.context):
+                    _audit_request(request, "customer.act_as.refused", None)
             return _refused(
                 request,
                 _(

@@ -257,8 +257,10 @@ def test_a_staff_member_who_loses_the_role_is_let_out(world):
 
 
 def test_support_may_look_but_every_action_is_refused_with_a_reason(world):
+    """Read-only: a refused action writes nothing."""
     client = acting_client(world, "support")
     assert client.get("/contract/").status_code == 200
+    written = AuditEntry.objects.count()
     for path, data in [
         ("/contract/edit/", CONTRACT_EDIT),
         ("/contract/close/", {}),
@@ -271,10 +273,10 @@ def test_support_may_look_but_every_action_is_refused_with_a_reason(world):
         assert 'class="acting-banner"' in response.content.decode()
     world.alpha.refresh_from_db()
     assert world.alpha.po_number != "PO-ACT"
-    refused = entries(world, "customer.act_as.refused")
-    assert refused.count() == 4
-    assert all(e.actor == world.staff["acme", "support"] for e in refused)
-    assert all(e.on_behalf_of_id == world.alpha.pk for e in refused)
+    # A refusal writes nothing, as everywhere: no action recorded, nothing changed.
+    assert AuditEntry.objects.count() == written
+    assert not entries(world, "customer.act_as.action").exists()
+    assert not entries(world, "customer.change").exists()
 
 
 @pytest.mark.parametrize("role", ["billing", "manager", "owner"])
@@ -382,3 +384,48 @@ def test_login_and_security_pages_are_closed_while_acting(world, path):
     # Once ended, the staff member's own pages are theirs again.
     client.post("/acting/end/")
     assert client.get("/accounts/password/change/").status_code == 200
+
+
+def _alpha_subscription(world):
+    from datetime import date
+
+    from core.roles import SYSTEM
+    from subscriptions.services import subscription_order
+    from tests.factories import TariffFactory
+
+    tariff = TariffFactory(module__tenant=world.acme, name="Basic", price="10.00")
+    return subscription_order(
+        customer=world.alpha, tariff=tariff, actor=SYSTEM, start_on=date(2026, 1, 1)
+    )
+
+
+@pytest.mark.parametrize("role,allowed", [("support", False), ("billing", True), ("owner", True)])
+def test_cancelling_a_subscription_for_the_customer_follows_the_role(world, role, allowed):
+    subscription = _alpha_subscription(world)
+    client = acting_client(world, role)
+    url = f"/subscriptions/{subscription.pk}/cancel/"
+    response = client.post(url, {"reason": "Budget cuts", "confirm": "on"})
+    subscription.refresh_from_db()
+    written = AuditEntry.objects.filter(
+        tenant=world.acme, action__startswith="subscription.", on_behalf_of_id=world.alpha.pk
+    )
+    if allowed:
+        assert response.status_code == 302
+        assert written.filter(actor=world.staff["acme", role]).exists()
+    else:
+        assert response.status_code == 403
+        assert not written.exists()
+        assert not entries(world, "customer.act_as.action").exists()
+
+
+def test_billing_staff_request_a_quote_for_the_customer(world):
+    from quotes.models import QuoteRequest
+
+    client = acting_client(world, "billing")
+    response = client.post("/quotes/request/", {"note": "Ten more seats, please."})
+    assert response.status_code == 302
+    request = QuoteRequest.objects.get(customer=world.alpha)
+    assert request.requested_by == world.staff["acme", "billing"]
+    assert AuditEntry.objects.filter(
+        action__startswith="quote", on_behalf_of_id=world.alpha.pk
+    ).exists()
