@@ -13,6 +13,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import urlencode
 
+from contracts.acting import acting_portal_view
 from contracts.models import Contact
 from contracts.selectors import contact_list_for_user, legal_documents_pending
 from core.roles import may
@@ -38,13 +39,21 @@ def customer_required(view=None, *, legal_exempt: bool = False):
     """Login required, and the user must be a contact of a customer of this tenant. Sets
     `request.contact` and `request.customer` for the view; staff without a customer account
     are pointed to the back office. New versions of the business's terms are accepted first
-    (`legal_exempt` for the pages that show and accept them)."""
+    (`legal_exempt` for the pages that show and accept them). Staff acting as the customer
+    (contracts.acting) see the customer's pages with their own role's rights."""
     if view is None:
         return lambda v: customer_required(v, legal_exempt=legal_exempt)
 
     @login_required
     @wraps(view)
     def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        acting_as = getattr(request, "acting_as", None)
+        if acting_as is not None:
+            # Staff acting as a customer: no contact, no terms accepted for them; the pages
+            # whose only action is accepting terms may be read, never sent.
+            return acting_portal_view(
+                request, acting_as, view, args, kwargs, never_acts=legal_exempt
+            )
         contact = current_contact(request)
         if contact is None or not may(
             request.user, "portal.view", tenant=request.tenant, customer_id=contact.customer_id

@@ -2,13 +2,14 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib import admin, messages
-from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.translation import gettext_lazy as _
 
+from contracts.acting import acting_start
 from contracts.admin_impex import (
     ContactImportResource,
     CustomerExportResource,
@@ -146,8 +147,10 @@ class CustomerAdmin(ServiceImportMixin, TenantExportMixin, CreatedByServiceAdmin
 
     def get_urls(self):
         view = self.admin_site.admin_view(self.portal_link_view)
+        act_as = self.admin_site.admin_view(self.act_as_view)
         return [
             path("<int:object_id>/portal-link/", view, name="contracts_customer_portal_link"),
+            path("<int:object_id>/act-as/", act_as, name="contracts_customer_act_as"),
             *super().get_urls(),
         ]
 
@@ -157,7 +160,32 @@ class CustomerAdmin(ServiceImportMixin, TenantExportMixin, CreatedByServiceAdmin
             extra_context["portal_link_url"] = reverse(
                 "admin:contracts_customer_portal_link", args=[object_id]
             )
+        if (
+            str(object_id).isdigit()
+            and request.tenant is not None
+            and self._may(request, "customer.act_as")
+        ):
+            extra_context["act_as_url"] = reverse(
+                "admin:contracts_customer_act_as", args=[object_id]
+            )
         return super().change_view(request, object_id, form_url, extra_context)
+
+    def act_as_view(self, request: HttpRequest, object_id: int) -> HttpResponse:
+        """Open this customer's portal view (contracts.acting): POST only, from the change page."""
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        customer = self.get_object(request, str(object_id))
+        # Acting happens on the customer's own business's host, never across businesses.
+        if request.tenant is None or customer.tenant_id != request.tenant.pk:
+            raise Http404
+        if not self._may(request, "customer.act_as"):
+            raise PermissionDenied
+        try:
+            acting_start(session=request.session, actor=request.user, customer=customer)
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+            return redirect("admin:contracts_customer_change", customer.pk)
+        return redirect("dashboard")
 
     def portal_link_view(self, request: HttpRequest, object_id: int) -> HttpResponse:
         """Copy or e-mail a contact's portal link (Billing and up; the account owner first)."""

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 from django.contrib import messages
+from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
 from contracts import selectors, services
 from contracts.access import customer_required
+from contracts.acting import acting_end
 from contracts.forms import ContractEditForm, LegalAcceptForm
 from core.redirects import safe_next
 from core.roles import may
@@ -66,3 +69,23 @@ def may_edit_contract(request: HttpRequest) -> bool:
     return may(
         request.user, "contract.edit", tenant=request.tenant, customer_id=request.customer.pk
     )
+
+
+@require_POST
+@login_required
+def acting_end_view(request: HttpRequest) -> HttpResponse:
+    """End acting as a customer (the banner's button): back to the customer in the back office."""
+    state = getattr(request, "acting_as", None)
+    if state is None:
+        return redirect("admin:index")
+    acting_end(
+        session=request.session,
+        actor=request.user,
+        tenant=request.tenant,
+        state=state,
+        reason="ended",
+    )
+    messages.success(
+        request, _("You no longer act as %(customer)s.") % {"customer": state.customer_label}
+    )
+    return HttpResponseRedirect(state.admin_url)

@@ -325,15 +325,24 @@ class StaffMembershipAdmin(CreatedByServiceAdmin):
 @admin.register(AuditEntry)
 class AuditEntryAdmin(ReadOnlyAdmin, TenantScopedAdmin):  # written by services only
     view_action = "audit.view"
-    list_display = ["created_at", "actor_label", "action", "object_repr", "ip_address"]
+    list_display = [
+        "created_at",
+        "actor_label",
+        "on_behalf_of",
+        "action",
+        "object_repr",
+        "ip_address",
+    ]
     list_filter = ["action"]
-    search_fields = ["actor_label", "action", "object_repr", "object_id"]
+    search_fields = ["actor_label", "on_behalf_of", "action", "object_repr", "object_id"]
     date_hierarchy = "created_at"
     list_select_related = ["tenant"]
     readonly_fields = [
         "created_at",
         "actor",
         "actor_label",
+        "on_behalf_of",
+        "on_behalf_of_id",
         "action",
         "object_type",
         "object_id",

@@ -12,6 +12,7 @@ from django.db import models
 from django.db.models.fields.files import FieldFile
 from django.forms.models import model_to_dict
 
+from core.acting import acting_for
 from core.fields import EncryptedTextField
 from core.models import AuditEntry, Tenant, User
 from core.roles import SYSTEM, SystemActor, acting_user
@@ -62,17 +63,28 @@ def audit_record(
     actor_label: str | None = None,
     ip_address: str | None = None,
 ) -> AuditEntry:
-    """Write one audit entry. `actor=SYSTEM` means a job; give it an `actor_label`."""
+    """Write one audit entry. `actor=SYSTEM` means a job; give it an `actor_label`. A staff
+    member acting as a customer (core.acting) is filed under both: actor and `on_behalf_of`."""
     if actor is None:
         # Nobody is not the system: a job says SYSTEM on purpose (core.roles).
         raise TypeError("audit_record needs a person or SYSTEM as actor, not None")
     if before is not None and after is not None:
         before, after = diff(before, after)
     label = actor_label or ("system" if actor is SYSTEM else actor.email)
+    person = acting_user(actor)
+    acting = acting_for.get()
+    if (
+        acting is None
+        or person is None
+        or not acting.applies(user_id=person.pk, tenant_id=tenant.pk, customer_id=None)
+    ):
+        acting = None
     return AuditEntry.objects.create(
         tenant=tenant,
-        actor=acting_user(actor),
+        actor=person,
         actor_label=label[:254],
+        on_behalf_of_id=acting.customer_id if acting else None,
+        on_behalf_of=acting.customer_label[:254] if acting else "",
         action=action,
         object_type=ContentType.objects.get_for_model(obj) if obj is not None else None,
         object_id=str(obj.pk) if obj is not None else "",

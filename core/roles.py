@@ -18,6 +18,8 @@ from django.core.exceptions import PermissionDenied
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from core.acting import acting_for
+
 if TYPE_CHECKING:
     from core.models import Tenant, User
 
@@ -82,6 +84,10 @@ STAFF_ACTIONS: dict[str, StaffRole] = {
     "customers.import": StaffRole.BILLING,
     # Copy or e-mail a contact's portal link (it signs that contact in, once).
     "customer.portal_link": StaffRole.BILLING,
+    # Act as customer: open the customer's portal view from the back office (read-only), and
+    # take actions there, each of which must also be allowed by its row in ACTING_ACTIONS.
+    "customer.act_as": StaffRole.SUPPORT,
+    "customer.act_as.act": StaffRole.BILLING,
     # Contract terms that change what the customer owes or how they are treated.
     "customer.payment_terms.change": StaffRole.MANAGER,
     "customer.test_account.change": StaffRole.MANAGER,
@@ -141,6 +147,32 @@ CONTACT_ACTIONS: dict[str, ContactRole] = {
     "account.contacts.manage": ContactRole.OWNER,
     "account.delete": ContactRole.OWNER,
 }
+
+
+# Acting as a customer (contracts.acting): the staff action that allows each portal action on
+# the customer's behalf. None: never on their behalf, whatever the role, because it is the
+# customer's own declaration (approving or declining a quote signs it; closing the account
+# gives notice) or a change to who may log in for them.
+ACTING_ACTIONS: dict[str, str | None] = {
+    "portal.view": "customer.act_as",
+    "invoice.view": "invoices.view",
+    "invoice.pay": "invoices.manage",
+    "payment_method.manage": "payment_methods.manage",
+    "quote.view": "quotes.view",
+    "quote.request": "quotes.manage",
+    "quote.approve": None,
+    "contract.edit": "customer.change",
+    "package.buy": "packages.manage",
+    "subscription.order": "subscription.manage",
+    "subscription.change": "subscription.manage",
+    "subscription.cancel": "subscription.manage",
+    "account.contacts.manage": None,
+    "account.delete": None,
+}
+
+# The portal actions that only look: all that acting allows a role without
+# `customer.act_as.act` (Support).
+ACTING_READS = frozenset({"portal.view", "invoice.view", "quote.view"})
 
 
 class UnknownAction(KeyError):
@@ -225,6 +257,18 @@ def may(
             raise ValueError(f"portal action {action!r} needs the customer it applies to")
         if user is SYSTEM:
             return True
+        acting = acting_for.get()
+        if acting is not None and acting.applies(
+            user_id=user.pk, tenant_id=tenant.pk, customer_id=customer_id
+        ):
+            # Staff acting for this customer: their own role decides, never a contact role
+            # they may also hold (contracts.acting), and nothing but read-only for Support.
+            staff_action = ACTING_ACTIONS[action]
+            if staff_action is None:
+                return False
+            if action not in ACTING_READS and not may(user, "customer.act_as.act", tenant=tenant):
+                return False
+            return may(user, staff_action, tenant=tenant)
         return contact_role_at_least(
             contact_role(user, tenant, customer_id), CONTACT_ACTIONS[action]
         )

@@ -103,6 +103,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    "contracts.acting.ActingAsMiddleware",
 ]
 
 # Only our own origin; scripts from files or with the response's nonce, never inline (the card

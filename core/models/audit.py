@@ -29,6 +29,10 @@ class AuditEntry(models.Model):
     )
     # Kept as text too: the actor may be a job ("system: billing run") or a deleted user.
     actor_label = models.CharField(_("actor"), max_length=254)
+    # Staff acting as a customer (core.acting): the customer acted for, as id and as text (it
+    # may be deleted later). Empty when the actor acted for themselves.
+    on_behalf_of_id = models.PositiveBigIntegerField(_("on behalf of (id)"), null=True, blank=True)
+    on_behalf_of = models.CharField(_("on behalf of"), max_length=254, blank=True)
     action = models.CharField(_("action"), max_length=100)
     object_type = models.ForeignKey(
         ContentType,
@@ -55,4 +59,6 @@ class AuditEntry(models.Model):
         ]
 
     def __str__(self) -> str:
+        if self.on_behalf_of:
+            return f"{self.actor_label} ({self.on_behalf_of}): {self.action} {self.object_repr}"
         return f"{self.actor_label}: {self.action} {self.object_repr}"

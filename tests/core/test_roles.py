@@ -28,6 +28,8 @@ EXPECTED_STAFF = {
     "contact.manage": "billing",
     "customers.import": "billing",
     "customer.portal_link": "billing",
+    "customer.act_as": "support",
+    "customer.act_as.act": "billing",
     "customer.payment_terms.change": "manager",
     "customer.test_account.change": "manager",
     "customer.contract_partner.change": "manager",
