@@ -18,7 +18,8 @@ from core.licence import LicenceModule, licence_enabled
 from core.redirects import safe_next
 from core.roles import ContactRole, may, require
 from portal.forms import AccountCloseForm
-from portal.navigation import SECTIONS_BY_KEY, sections_for
+from portal.navigation import SECTIONS_BY_KEY
+from portal.selectors import dashboard_for
 from subscriptions import services as subscription_services
 
 
@@ -39,19 +40,30 @@ def tenant_logo(request: HttpRequest) -> FileResponse:
 
 @customer_required
 def dashboard(request: HttpRequest) -> HttpResponse:
+    """Where the customer stands: what is due, what comes next, what runs, what waits."""
+    tenant, customer = request.tenant, request.customer
+    today = timezone.localdate()
+
+    def allowed(action: str) -> bool:
+        return may(request.user, action, tenant=tenant, customer_id=customer.pk)
+
     return render(
         request,
         "portal/dashboard.html",
         {
             "section_key": "dashboard",
-            "tiles": [s for s in sections_for(request.tenant) if s.key != "dashboard"],
-            "may_request_quote": licence_enabled(request.tenant, LicenceModule.QUOTES)
-            and may(
-                request.user,
-                "quote.request",
-                tenant=request.tenant,
-                customer_id=request.customer.pk,
-            ),
+            "board": dashboard_for(tenant=tenant, customer=customer, today=today),
+            "today": today,
+            "may_pay": allowed("invoice.pay"),
+            "may_manage_methods": allowed("payment_method.manage"),
+            "may_change": allowed("subscription.change"),
+            "may_cancel": allowed("subscription.cancel"),
+            "may_order": licence_enabled(tenant, LicenceModule.ORDERING)
+            and allowed("subscription.order"),
+            "may_approve": allowed("quote.approve"),
+            "may_request_quote": licence_enabled(tenant, LicenceModule.QUOTES)
+            and allowed("quote.request"),
+            "support": licence_enabled(tenant, LicenceModule.VIP_SUPPORT),
         },
     )
 
