@@ -56,15 +56,17 @@ def dashboard_context(*, tenant, currency: str, today) -> dict:
         return format_money(value, currency, locale)
 
     def short(value: Decimal) -> str:
+        # Axis and bar labels: whole units below a thousand, then 1.2K, 12K, 1.5M…
+        if abs(value) < 1000:
+            return format_decimal(value, "#,##0", locale=locale)
         return format_compact_decimal(value, locale=locale, fraction_digits=1)
 
     def count(value: Decimal) -> str:
         return format_decimal(value, locale=locale)
 
-    def month_short(day, index: int) -> str:
-        # The year on the first month and on every January, so that twelve labels fit.
-        skeleton = "yyMMM" if index == 0 or day.month == 1 else "MMM"
-        return format_skeleton(skeleton, day, locale=locale)
+    def month_short(day) -> str:
+        # The year on January's label only (twelve months always have one), so that all fit.
+        return format_skeleton("yyMMM" if day.month == 1 else "MMM", day, locale=locale)
 
     def month_long(day) -> str:
         return format_skeleton("yMMMM", day, locale=locale)
@@ -75,7 +77,7 @@ def dashboard_context(*, tenant, currency: str, today) -> dict:
     selector_args = {"tenant": tenant, "currency": currency, "today": today}
     mrr = selectors.mrr_by_month(**selector_args)
     months = [m.month for m in mrr]
-    axis_months = [month_short(m, i) for i, m in enumerate(months)]
+    axis_months = [month_short(m) for m in months]
     table_months = [month_long(m) for m in months]
     month_column = _("Month")
 
@@ -168,6 +170,7 @@ def dashboard_context(*, tenant, currency: str, today) -> dict:
             Series(_("Ended"), [Decimal(c.ended) for c in churn], "ki-c4"),
         ],
         money=count,
+        whole=True,
         tick_label=short,
         first_column=month_column,
         axis_labels=axis_months,
@@ -226,6 +229,7 @@ def dashboard_context(*, tenant, currency: str, today) -> dict:
             Series(_("Failed"), [Decimal(d.failed) for d in dunning], "ki-c4"),
         ],
         money=count,
+        whole=True,
         tick_label=short,
         first_column=month_column,
         axis_labels=axis_months,

@@ -54,6 +54,7 @@ class Tick:
 class Category:
     x: float
     label: str
+    every_other: bool = False  # a phone shows only every other label
 
 
 @dataclass(frozen=True)
@@ -108,19 +109,30 @@ def nice_step(span: Decimal, steps: int = 4) -> Decimal:
     return power * 10  # pragma: no cover - the loop ends at 10
 
 
-def value_scale(low: Decimal, high: Decimal) -> tuple[Decimal, Decimal, Decimal]:
-    """Axis bounds that include zero and every value, on round ticks: (bottom, top, step)."""
+def value_scale(
+    low: Decimal, high: Decimal, *, whole: bool = False
+) -> tuple[Decimal, Decimal, Decimal]:
+    """Axis bounds that include zero and every value, on round ticks: (bottom, top, step).
+    `whole`: the values are counts, so no tick falls between two whole numbers."""
     low, high = min(low, Decimal(0)), max(high, Decimal(0))
     if low == high:
         high = Decimal(1)
     step = nice_step(high - low)
+    if whole:
+        step = max(step.to_integral_value(rounding="ROUND_CEILING"), Decimal(1))
     bottom = (low / step).to_integral_value(rounding="ROUND_FLOOR") * step
     top = (high / step).to_integral_value(rounding="ROUND_CEILING") * step
     return bottom, top, step
 
 
-def _axis(chart: Chart, low: Decimal, high: Decimal, tick_label: Callable[[Decimal], str]):
-    bottom, top, step = value_scale(low, high)
+def _axis(
+    chart: Chart,
+    low: Decimal,
+    high: Decimal,
+    tick_label: Callable[[Decimal], str],
+    whole: bool = False,
+):
+    bottom, top, step = value_scale(low, high, whole=whole)
     plot_top, plot_bottom = TOP, chart.height - BOTTOM
 
     def y_of(value: Decimal) -> float:
@@ -146,6 +158,7 @@ def bar_chart(
     tick_label: Callable[[Decimal], str],
     stacked: bool = False,
     label_bars: bool = False,
+    whole: bool = False,
     first_column: str = "",
     extra_columns: Sequence[tuple[str, Sequence[str]]] = (),
     axis_labels: Sequence[str] | None = None,
@@ -173,14 +186,18 @@ def bar_chart(
             min((s.values[i] for s in series), default=Decimal(0)) for i in range(len(categories))
         ]
     chart.empty = all(v == 0 for s in series for v in s.values)
-    y_of = _axis(chart, min(lows, default=Decimal(0)), max(highs, default=Decimal(0)), tick_label)
+    y_of = _axis(
+        chart, min(lows, default=Decimal(0)), max(highs, default=Decimal(0)), tick_label, whole
+    )
     slot = (chart.plot_right - chart.plot_left) / max(len(categories), 1)
     group = slot * 0.72
     for index, name in enumerate(categories):
         left = chart.plot_left + slot * index + (slot - group) / 2
         chart.categories.append(
             Category(
-                x=chart.plot_left + slot * (index + 0.5), label=(axis_labels or categories)[index]
+                x=chart.plot_left + slot * (index + 0.5),
+                label=(axis_labels or categories)[index],
+                every_other=len(categories) > 6 and (len(categories) - 1 - index) % 2 == 1,
             )
         )
         up, down = Decimal(0), Decimal(0)
@@ -241,7 +258,8 @@ def line_chart(
     extra_columns: Sequence[tuple[str, Sequence[str]]] = (),
     axis_labels: Sequence[str] | None = None,
 ) -> Chart:
-    """One line through a value per category, each point with its short value written above."""
+    """One line through a value per category; a point's short value is written above it where
+    the line turns and at its end (every value is in its tooltip and the table)."""
     chart = Chart(key=key, title=title, description=description, line_colour=colour)
     chart.empty = all(v == 0 for v in values)
     y_of = _axis(
@@ -250,13 +268,24 @@ def line_chart(
     slot = (chart.plot_right - chart.plot_left) / max(len(categories), 1)
     for index, (category, value) in enumerate(zip(categories, values, strict=True)):
         x = chart.plot_left + slot * (index + 0.5)
-        chart.categories.append(Category(x=x, label=(axis_labels or categories)[index]))
+        chart.categories.append(
+            Category(
+                x=x,
+                label=(axis_labels or categories)[index],
+                every_other=len(categories) > 6 and (len(categories) - 1 - index) % 2 == 1,
+            )
+        )
         chart.line_points.append(
             Point(
                 x=x,
                 y=y_of(value),
                 title=f"{category} — {name}: {money(value)}",
-                label=tick_label(value),
+                # Written where the line turns and at its end, so that labels never crowd.
+                label=(
+                    tick_label(value)
+                    if index in (0, len(values) - 1) or value != values[index - 1]
+                    else ""
+                ),
             )
         )
     chart.table_head = [first_column, name, *(c[0] for c in extra_columns)]
