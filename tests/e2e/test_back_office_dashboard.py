@@ -14,6 +14,7 @@ def _log_in(page, live_server, slug: str, email: str) -> None:
     page.fill("input[name=login]", email)
     page.fill("input[name=password]", DEMO_PASSWORD)
     page.click("form button[type=submit]")
+    page.wait_for_selector(".ki-dashboard")
 
 
 @pytest.mark.parametrize("slug", ["acme", "globex"])
@@ -32,6 +33,7 @@ def test_staff_see_the_charts_on_a_desktop_and_a_phone(live_server, page, shoot,
     shoot(f"e2e-backoffice-dashboard-{slug}-desktop")
     page.set_viewport_size({"width": 360, "height": 780})
     page.reload()
+    page.wait_for_selector(".ki-dashboard")
     # Nothing wider than the phone's screen
     assert page.evaluate("document.querySelector('.ki-dashboard').scrollWidth") <= 360
     shoot(f"e2e-backoffice-dashboard-{slug}-phone")
