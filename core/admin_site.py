@@ -7,6 +7,8 @@ Superusers may pick any tenant (a filter on every list).
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from django.apps import apps
 from django.contrib import admin, messages
 from django.contrib.admin.apps import AdminConfig
@@ -28,6 +30,22 @@ class KontorAdminSite(admin.AdminSite):
     site_header = _("Kontor back office")
     index_title = _("Back office")
     enable_nav_sidebar = True
+    index_template = "admin/kontor_index.html"
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self._index_panels: list[Callable[[HttpRequest], str | None]] = []
+
+    def add_index_panel(self, panel: Callable[[HttpRequest], str | None]) -> None:
+        """Show `panel(request)`'s HTML at the top of the back office's home page (None: show
+        nothing, e.g. for a role that may not see it). Apps above `core` add theirs from their
+        admin module, so that this site never imports them."""
+        if panel not in self._index_panels:
+            self._index_panels.append(panel)
+
+    def index(self, request: HttpRequest, extra_context=None) -> HttpResponse:
+        panels = [html for panel in self._index_panels if (html := panel(request))]
+        return super().index(request, {"index_panels": panels, **(extra_context or {})})
 
     def has_permission(self, request: HttpRequest) -> bool:
         user = request.user
