@@ -43,7 +43,9 @@ ACTING_MAX_AGE = timedelta(hours=1)
 SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
 # While acting, the pages about the staff member's own login stay closed (all of allauth but
 # logging out); the back office stays open, and shows the way back.
-CLOSED_PREFIXES = ("/accounts/",)
+# Login and security pages, and signed portal links (which would log in as the contact and
+# leave acting behind).
+CLOSED_PREFIXES = ("/accounts/", "/l/portal/")
 
 
 @dataclass(frozen=True)

@@ -13,11 +13,13 @@ from __future__ import annotations
 
 import datetime
 import logging
+import re
 from copy import deepcopy
 from decimal import Decimal
 from typing import Any
 
 from django.contrib import messages
+from django.contrib.admin.options import IncorrectLookupParameters
 from django.core import signing
 from django.core.exceptions import (
     NON_FIELD_ERRORS,
@@ -81,10 +83,27 @@ class IsoDateWidget(widgets.Widget):
 
 
 class TranslatedHeadersMixin:
-    """Column headings in the staff member's language (they are lazy strings until asked)."""
+    """Column headings in the staff member's language (they are lazy strings until asked), and
+    cells a spreadsheet cannot mistake for a formula."""
 
     def get_export_headers(self, selected_fields=None) -> list[str]:
         return [str(h) for h in super().get_export_headers(selected_fields)]
+
+    def export_field(self, field, instance, **kwargs):
+        return spreadsheet_safe(super().export_field(field, instance, **kwargs))
+
+
+# A text cell starting with one of these is run as a formula by spreadsheet programs (CSV
+# injection): customers type names, addresses and references that end up in these files.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+_NUMBER = re.compile(r"-?\d+(\.\d+)?")
+
+
+def spreadsheet_safe(value):
+    """Text that would start a formula gets a leading apostrophe; numbers stay numbers."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS) and not _NUMBER.fullmatch(value):
+        return "'" + value
+    return value
 
 
 class TenantExportMixin(ExportMixin):
@@ -101,6 +120,13 @@ class TenantExportMixin(ExportMixin):
 
     def has_export_permission(self, request: HttpRequest) -> bool:
         return self._may(request, self.view_action)
+
+    def export_action(self, request: HttpRequest) -> HttpResponse:
+        try:
+            return super().export_action(request)
+        except IncorrectLookupParameters:
+            # A malformed filter in the address: the list says so (as Django's own list does).
+            return redirect(request.path.rsplit("export/", 1)[0] + "?e=1")
 
 
 class ServiceResource(resources.ModelResource):

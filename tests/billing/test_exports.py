@@ -266,3 +266,22 @@ def test_export_follows_the_role_matrix(world, monkeypatch):
     monkeypatch.setitem(roles.STAFF_ACTIONS, "customer.view", roles.StaffRole.MANAGER)
     assert staff(world, "support").post(CUSTOMERS + "export/", CSV_FORMAT).status_code == 403
     assert staff(world, "manager").post(CUSTOMERS + "export/", CSV_FORMAT).status_code == 200
+
+
+def test_text_a_spreadsheet_would_run_as_a_formula_is_exported_inert(world):
+    world.alpha.name = '=HYPERLINK("http://evil.example","x")'
+    world.alpha.save()
+    world.bravo.name = "@SUM(A1)"
+    world.bravo.save()
+    rows = rows_of(staff(world).post(CUSTOMERS + "export/", CSV_FORMAT))
+    names = {row[1] for row in rows[1:]}
+    assert '\'=HYPERLINK("http://evil.example","x")' in names and "'@SUM(A1)" in names
+    assert not any(cell.startswith(("=", "@", "+")) for row in rows[1:] for cell in row)
+
+
+@pytest.mark.parametrize(
+    "query", ["?received_on__year=99999", "?received_on__gte=x", "?id__in=a,b"]
+)
+def test_a_malformed_filter_on_an_export_sends_back_to_the_list(world, query):
+    response = staff(world).post(PAYMENTS + "export/" + query, CSV_FORMAT)
+    assert response.status_code == 302 and response["Location"].endswith("?e=1")

@@ -429,3 +429,15 @@ def test_billing_staff_request_a_quote_for_the_customer(world):
     assert AuditEntry.objects.filter(
         action__startswith="quote", on_behalf_of_id=world.alpha.pk
     ).exists()
+
+
+@pytest.mark.parametrize("method", ["get", "post"])
+def test_a_contacts_portal_link_cannot_be_used_while_acting(world, method):
+    from contracts.portal_links import portal_link_path
+
+    client = acting_client(world, "owner")
+    link = portal_link_path(world.alpha.contacts.get(user=world.alice))
+    response = getattr(client, method)(link)
+    assert response.status_code == 403
+    assert SESSION_KEY in client.session  # still acting, still the staff member
+    assert client.session["_auth_user_id"] == str(world.staff["acme", "owner"].pk)
