@@ -13,7 +13,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='auditentry',
             name='on_behalf_of',
-            field=models.CharField(blank=True, max_length=254, verbose_name='on behalf of'),
+            field=models.CharField(blank=True, db_default='', default='', max_length=254, verbose_name='on behalf of'),
         ),
         migrations.AddField(
             model_name='auditentry',

@@ -32,7 +32,10 @@ class AuditEntry(models.Model):
     # Staff acting as a customer (core.acting): the customer acted for, as id and as text (it
     # may be deleted later). Empty when the actor acted for themselves.
     on_behalf_of_id = models.PositiveBigIntegerField(_("on behalf of (id)"), null=True, blank=True)
-    on_behalf_of = models.CharField(_("on behalf of"), max_length=254, blank=True)
+    # A database default too: the billing run COPYs its entries without this column.
+    on_behalf_of = models.CharField(
+        _("on behalf of"), max_length=254, blank=True, default="", db_default=""
+    )
     action = models.CharField(_("action"), max_length=100)
     object_type = models.ForeignKey(
         ContentType,
