@@ -4,6 +4,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed
+from django.middleware.csrf import rotate_token
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -185,6 +186,7 @@ class CustomerAdmin(ServiceImportMixin, TenantExportMixin, CreatedByServiceAdmin
         except ValidationError as exc:
             messages.error(request, " ".join(exc.messages))
             return redirect("admin:contracts_customer_change", customer.pk)
+        rotate_token(request)  # a form opened before, in another tab, no longer posts
         return redirect("dashboard")
 
     def portal_link_view(self, request: HttpRequest, object_id: int) -> HttpResponse:

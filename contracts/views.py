@@ -6,6 +6,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.middleware.csrf import rotate_token
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -85,6 +86,7 @@ def acting_end_view(request: HttpRequest) -> HttpResponse:
         state=state,
         reason="ended",
     )
+    rotate_token(request)  # a portal form opened while acting no longer posts
     messages.success(
         request, _("You no longer act as %(customer)s.") % {"customer": state.customer_label}
     )

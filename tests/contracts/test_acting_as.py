@@ -441,3 +441,17 @@ def test_a_contacts_portal_link_cannot_be_used_while_acting(world, method):
     assert response.status_code == 403
     assert SESSION_KEY in client.session  # still acting, still the staff member
     assert client.session["_auth_user_id"] == str(world.staff["acme", "owner"].pk)
+
+
+def test_a_form_opened_before_acting_started_or_ended_no_longer_posts(world):
+    staff = world.staff["acme", "billing"]
+    client = Client(HTTP_HOST=host_of(world.acme), enforce_csrf_checks=True)
+    client.force_login(staff, backend="portal.accounts.TenantAuthenticationBackend")
+    change = client.get(f"/manage/contracts/customer/{world.alpha.pk}/change/")
+    before = str(change.context["csrf_token"])
+    assert client.post(start_url(world.alpha), {"csrfmiddlewaretoken": before}).status_code == 302
+    # The token of the page opened before acting began is refused now.
+    assert client.post("/acting/end/", {"csrfmiddlewaretoken": before}).status_code == 403
+    while_acting = str(client.get("/").context["csrf_token"])
+    assert client.post("/acting/end/", {"csrfmiddlewaretoken": while_acting}).status_code == 302
+    assert SESSION_KEY not in client.session
