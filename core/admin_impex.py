@@ -150,7 +150,9 @@ class ServiceResource(resources.ModelResource):
         skip_diff = True
 
     def scoped_queryset(self):
-        raise NotImplementedError
+        """Each import resource (CustomerImportResource, ContactImportResource) says which of
+        the tenant's rows it may find; the base has none to offer."""
+        raise NotImplementedError(f"{type(self).__name__} must say which rows it may find")
 
     def after_init_instance(self, instance, new, row, **kwargs) -> None:
         self._original = None if new else deepcopy(instance)
@@ -239,7 +241,9 @@ class ServiceResource(resources.ModelResource):
             ) from exc
 
     def write(self, instance, is_create: bool, row) -> None:
-        raise NotImplementedError
+        """Each import resource writes its row through its own services (customer_create,
+        customer_update, contact_add); the base writes nothing itself."""
+        raise NotImplementedError(f"{type(self).__name__} must write through its services")
 
 
 class ServiceImportMixin(ImportMixin):

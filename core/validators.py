@@ -196,7 +196,7 @@ EU_COUNTRIES = frozenset(
 
 
 # ISO 3166-1 alpha-2 codes, from the CLDR data Babel ships; CLDR adds groupings and
-# placeholders (the EU, the euro area, the UN, "unknown region") that are no country.
+# pseudo-regions (the EU, the euro area, the UN, "unknown region") that are no country.
 COUNTRY_CODES = frozenset(
     code
     for code in Locale("en").territories
