@@ -274,6 +274,7 @@ def _let_flush_remove_finalized_invoices(request):
             "billing_invoicedelivery",
             "billing_invoicereminder",
             "billing_customercreditentry",
+            "billing_creditnotedelivery",
             "billing_creditnoteline",
             "billing_creditnote",
             "billing_invoiceline",
