@@ -8,8 +8,6 @@ Screenshots: test-artifacts/phone-<name>.png and desktop-<name>.png."""
 from __future__ import annotations
 
 import uuid
-from decimal import Decimal
-
 import pytest
 from django.core.management import call_command
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
@@ -39,6 +37,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 PHONE = {"width": 360, "height": 740}
 DESKTOP = {"width": 1280, "height": 860}
+A4_PRINTABLE = {"width": 703, "height": 1032}  # 210 x 297 mm less the print margins, in CSS px
 
 # URL names on the tenant host that are no page to look at, and why.
 NOT_PAGES = {
@@ -229,13 +228,46 @@ def _the_menu_folds_away_on_a_phone(page) -> None:
     assert not toggle.is_visible() and menu.is_visible()
 
 
+# Hidden on paper: the portal around the document, and whatever asks for a click.
+NOT_PRINTED = ".sidenav, .topbar-tools, .footer, .crumbs, .tabs, .messages, button, .button, form"
+PRINT_CHECK = """(selector) => {
+    const shown = [...document.querySelectorAll(selector)].filter(e => e.checkVisibility());
+    const visible = [...document.querySelectorAll('main *')].filter(e => e.checkVisibility());
+    return {
+        shown: shown.map(e => e.tagName.toLowerCase() + '.' + e.className),
+        navDisplay: getComputedStyle(document.querySelector('.sidenav')).display,
+        colours: [...new Set(visible.map(e => getComputedStyle(e).color))],
+        backgrounds: [...new Set(visible.map(e => getComputedStyle(e).backgroundColor))],
+        underlined: visible.filter(e => e.tagName === 'A'
+            && getComputedStyle(e).textDecorationLine !== 'none').length,
+        wide: document.documentElement.scrollWidth - document.documentElement.clientWidth,
+    };
+}"""
+
+
+def _documents_print_as_paper(page, live_server, documents: dict[str, str]) -> None:
+    """Printed from the browser, a document comes without the portal around it, without
+    buttons or forms, black on white and not wider than the paper; each saved as a PDF."""
+    page.set_viewport_size(A4_PRINTABLE)
+    page.emulate_media(media="print")
+    for name, path in documents.items():
+        page.goto(tenant_url(live_server, "acme", path))
+        found = page.evaluate(PRINT_CHECK, NOT_PRINTED)
+        assert found["navDisplay"] == "none", name
+        assert not found["shown"], f"{name} prints {found['shown']}"
+        assert found["colours"] == ["rgb(0, 0, 0)"], f"{name}: {found['colours']}"
+        assert set(found["backgrounds"]) <= {"rgba(0, 0, 0, 0)"}, f"{name}: {found['backgrounds']}"
+        assert found["underlined"] == 0, name
+        assert found["wide"] <= 0, name
+        page.pdf(path=str(ARTIFACTS / f"print-{name}.pdf"), format="A4")
+    page.emulate_media(media="screen")
+
+
 def test_every_portal_page_fits_a_phone_and_is_shot_on_a_desktop(
     live_server, page, fake_stripe, settings
 ):
     fake_stripe.reset()
-    import time; t0 = time.perf_counter()
     w = _demo_world(fake_stripe, settings)
-    print("world", time.perf_counter() - t0)
     ARTIFACTS.mkdir(exist_ok=True)
     shoot = Shooter(page, live_server)
     open_invoice, quote = w["open_invoice"], w["quote"]
@@ -313,9 +345,18 @@ def test_every_portal_page_fits_a_phone_and_is_shot_on_a_desktop(
             _the_menu_folds_away_on_a_phone(page)
     shoot.visit("invoice_detail", f"/invoices/{open_invoice.pk}/", shot="invoice_detail-open")
 
-    print("pages", time.perf_counter() - t0)
     assert not shoot.too_wide, "Wider than a 360 px phone:\n" + "\n".join(shoot.too_wide)
     forgotten = _tenant_url_names() - shoot.visited - set(NOT_PAGES)
     assert not forgotten, f"portal pages neither visited here nor listed in NOT_PAGES: {forgotten}"
     assert not set(NOT_PAGES) - _tenant_url_names(), "NOT_PAGES names a URL that is gone"
-    assert Decimal(0) <= w["credit_note"].gross_amount
+
+    _documents_print_as_paper(
+        page,
+        live_server,
+        {
+            "invoice": f"/invoices/{w['paid_invoice'].pk}/",
+            "statement": "/invoices/statement/",
+            "quote": f"/quotes/{quote.pk}/",
+            "payments": "/payments/",  # the receipts: each payment's receipt number
+        },
+    )
