@@ -426,7 +426,7 @@ def test_the_invoice_page_shows_the_terms_and_the_vat_in_the_business_currency(w
     assert "Late-payment interest: 9 % per year." in page
     assert "VAT in EUR: €216.89 (exchange rate 1 EUR = 1.0512 USD of 27 Nov 2026)" in page
     assert "Registered office: Berlin" in page
-    assert "<td>29/11/2026</td>" in page  # the workshop's date of supply
+    assert ">29/11/2026</td>" in page  # the workshop's date of supply
 
 
 def test_a_foreign_currency_quote_states_its_vat_in_the_business_currency_when_it_can(world):
