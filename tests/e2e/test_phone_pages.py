@@ -8,6 +8,7 @@ Screenshots: test-artifacts/phone-<name>.png and desktop-<name>.png."""
 from __future__ import annotations
 
 import uuid
+
 import pytest
 from django.core.management import call_command
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
@@ -125,9 +126,7 @@ class Shooter:
         response = self.page.goto(tenant_url(self.live_server, "acme", path))
         assert response is not None and response.status == status, f"{name} {path}: {response}"
         self.visited.add(name)
-        overflow = self.page.evaluate(
-            "document.documentElement.scrollWidth - window.innerWidth"
-        )
+        overflow = self.page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
         if overflow > 0:
             wide = self.page.evaluate(
                 """[...document.querySelectorAll('body *')]
@@ -285,7 +284,9 @@ def test_every_portal_page_fits_a_phone_and_is_shot_on_a_desktop(
     shoot.visit("portal_link", portal_link_path(w["contact"]))
     shoot.visit("invoice_by_link", invoice_link)
     shoot.visit("invoice_link_pay", f"{invoice_link}pay/")
-    shoot.visit("invoice_by_link", "/l/invoice/not-a-token/", shot="invoice_by_link-invalid", status=404)
+    shoot.visit(
+        "invoice_by_link", "/l/invoice/not-a-token/", shot="invoice_by_link-invalid", status=404
+    )
     shoot.visit("quote_by_link", quote_link_path(quote))
     shoot.visit("quote_link_decline", f"{quote_link_path(quote)}decline/")
     shoot.visit("payment_link", f"/buy/{w['link'].slug}/")
