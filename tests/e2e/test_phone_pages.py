@@ -37,6 +37,7 @@ from tests.e2e.conftest import ARTIFACTS, tenant_url
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 PHONE = {"width": 360, "height": 740}
+TABLET = {"width": 800, "height": 1024}  # the side menu is back, beside the content
 DESKTOP = {"width": 1280, "height": 860}
 A4_PRINTABLE = {"width": 703, "height": 1032}  # 210 x 297 mm less the print margins, in CSS px
 
@@ -112,7 +113,8 @@ def _tenant_url_names() -> set[str]:
 
 
 class Shooter:
-    """Visits pages at phone width (checked for sideways scrolling), then at desktop width."""
+    """Visits pages at phone width and at a tablet's (both checked for sideways scrolling),
+    then at desktop width."""
 
     def __init__(self, page, live_server):
         self.page = page
@@ -126,6 +128,14 @@ class Shooter:
         response = self.page.goto(tenant_url(self.live_server, "acme", path))
         assert response is not None and response.status == status, f"{name} {path}: {response}"
         self.visited.add(name)
+        self._fits(f"{shot} ({path})")
+        self.page.screenshot(path=str(ARTIFACTS / f"phone-{shot}.png"), full_page=True)
+        self.page.set_viewport_size(TABLET)
+        self._fits(f"{shot} ({path}) on a tablet")
+        self.page.set_viewport_size(DESKTOP)
+        self.page.screenshot(path=str(ARTIFACTS / f"desktop-{shot}.png"), full_page=True)
+
+    def _fits(self, what: str) -> None:
         overflow = self.page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
         if overflow > 0:
             wide = self.page.evaluate(
@@ -133,10 +143,7 @@ class Shooter:
                     .filter(e => e.getBoundingClientRect().right > window.innerWidth + 0.5)
                     .slice(-4).map(e => e.tagName.toLowerCase() + '.' + e.className)"""
             )
-            self.too_wide.append(f"{shot} ({path}): {overflow}px too wide: {wide}")
-        self.page.screenshot(path=str(ARTIFACTS / f"phone-{shot}.png"), full_page=True)
-        self.page.set_viewport_size(DESKTOP)
-        self.page.screenshot(path=str(ARTIFACTS / f"desktop-{shot}.png"), full_page=True)
+            self.too_wide.append(f"{what}: {overflow}px too wide: {wide}")
 
 
 def _demo_world(fake_stripe, settings) -> dict:
