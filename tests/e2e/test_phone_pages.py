@@ -8,6 +8,7 @@ Screenshots: test-artifacts/phone-<name>.png and desktop-<name>.png."""
 from __future__ import annotations
 
 import uuid
+from urllib.parse import urlsplit
 
 import pytest
 from django.core.management import call_command
@@ -121,12 +122,16 @@ class Shooter:
         self.live_server = live_server
         self.visited: set[str] = set()
         self.too_wide: list[str] = []
+        self.redirected: dict[str, str] = {}
 
     def visit(self, name: str, path: str, *, shot: str | None = None, status: int = 200) -> None:
         shot = shot or name
         self.page.set_viewport_size(PHONE)
         response = self.page.goto(tenant_url(self.live_server, "acme", path))
         assert response is not None and response.status == status, f"{name} {path}: {response}"
+        landed = urlsplit(self.page.url)
+        if (landed.path, landed.query) != (urlsplit(path).path, urlsplit(path).query):
+            self.redirected[name] = landed.path
         self.visited.add(name)
         self._fits(f"{shot} ({path})")
         self.page.screenshot(path=str(ARTIFACTS / f"phone-{shot}.png"), full_page=True)
@@ -241,7 +246,8 @@ PRINT_CHECK = """(selector) => {
     const visible = [...document.querySelectorAll('main *')].filter(e => e.checkVisibility());
     return {
         shown: shown.map(e => e.tagName.toLowerCase() + '.' + e.className),
-        navDisplay: getComputedStyle(document.querySelector('.sidenav')).display,
+        navDisplay: [...document.querySelectorAll('.sidenav')]
+            .map(e => getComputedStyle(e).display).join() || 'none',
         colours: [...new Set(visible.map(e => getComputedStyle(e).color))],
         backgrounds: [...new Set(visible.map(e => getComputedStyle(e).backgroundColor))],
         underlined: visible.filter(e => e.tagName === 'A'
@@ -310,7 +316,6 @@ def test_every_portal_page_fits_a_phone_and_is_shot_on_a_desktop(
         "contract": "/contract/",
         "contract_edit": "/contract/edit/",
         "account_close": "/contract/close/",
-        "legal_accept": "/legal/accept/",
         "legal_document": f"/legal/{w['legal'].pk}/",
         "subscriptions": "/subscriptions/",
         "billing_schedule": "/subscriptions/schedule/",
@@ -345,14 +350,29 @@ def test_every_portal_page_fits_a_phone_and_is_shot_on_a_desktop(
         "account_reauthenticate": reverse("account_reauthenticate"),
         "mfa_index": reverse("mfa_index"),
         "mfa_activate_totp": reverse("mfa_activate_totp"),
-        "account_logout": reverse("account_logout"),
     }
     for name, path in pages.items():
         shoot.visit(name, path)
         if name == "dashboard":
             _the_menu_folds_away_on_a_phone(page)
     shoot.visit("invoice_detail", f"/invoices/{open_invoice.pk}/", shot="invoice_detail-open")
+    # New terms: the customer is asked to accept them before anything else.
+    terms = w["legal"]
+    LegalDocument.objects.create(
+        tenant=terms.tenant,
+        kind=terms.kind,
+        version="2027-01",
+        title=terms.title,
+        body=terms.body,
+        published_at=timezone.now(),
+    )
+    shoot.visit("legal_accept", "/legal/accept/")
+    shoot.visit("account_logout", reverse("account_logout"))
 
+    # Switching on two factors asks for the password first.
+    assert shoot.redirected == {"mfa_activate_totp": reverse("account_reauthenticate")}, (
+        shoot.redirected
+    )
     assert not shoot.too_wide, "Wider than a 360 px phone:\n" + "\n".join(shoot.too_wide)
     forgotten = _tenant_url_names() - shoot.visited - set(NOT_PAGES)
     assert not forgotten, f"portal pages neither visited here nor listed in NOT_PAGES: {forgotten}"
@@ -363,6 +383,7 @@ def test_every_portal_page_fits_a_phone_and_is_shot_on_a_desktop(
         live_server,
         {
             "invoice": f"/invoices/{w['paid_invoice'].pk}/",
+            "invoice-link": invoice_link,  # as e-mailed, no login needed
             "statement": "/invoices/statement/",
             "quote": f"/quotes/{quote.pk}/",
             "payments": "/payments/",  # the receipts: each payment's receipt number
