@@ -1,9 +1,10 @@
 """Every customer portal page in real Chromium, on a 360 px phone and a 1280 px desktop, filled
-with the demo customer's own objects: nothing may be wider than the phone's screen.
+with the demo customer's own objects: nothing may be wider than the phone's screen, and tables
+become stacked cards. Then invoices, statements, quotes and payments printed from the browser.
 
 The list of pages is checked against the portal's URL patterns: a new pattern on the tenant host
 fails this test until it is visited here or named in NOT_PAGES with the reason it is no page.
-Screenshots: test-artifacts/phone-<name>.png and desktop-<name>.png."""
+Screenshots: test-artifacts/phone-<name>.png and desktop-<name>.png; print-<name>.pdf."""
 
 from __future__ import annotations
 
@@ -113,6 +114,13 @@ def _tenant_url_names() -> set[str]:
     }
 
 
+# On a phone every table's rows are cards, but for two-column summaries (an order's totals).
+TABLES_LEFT_AS_TABLES = """[...document.querySelectorAll('main table:not(.summary *)')]
+    .filter(t => [...t.querySelectorAll('tbody tr')]
+        .some(r => getComputedStyle(r).display === 'table-row'))
+    .map(t => t.className || t.outerHTML.slice(0, 60))"""
+
+
 class Shooter:
     """Visits pages at phone width and at a tablet's (both checked for sideways scrolling),
     then at desktop width."""
@@ -123,6 +131,7 @@ class Shooter:
         self.visited: set[str] = set()
         self.too_wide: list[str] = []
         self.redirected: dict[str, str] = {}
+        self.tables: list[str] = []
 
     def visit(self, name: str, path: str, *, shot: str | None = None, status: int = 200) -> None:
         shot = shot or name
@@ -134,6 +143,7 @@ class Shooter:
             self.redirected[name] = landed.path
         self.visited.add(name)
         self._fits(f"{shot} ({path})")
+        self.tables += [f"{shot}: {table}" for table in self.page.evaluate(TABLES_LEFT_AS_TABLES)]
         self.page.screenshot(path=str(ARTIFACTS / f"phone-{shot}.png"), full_page=True)
         self.page.set_viewport_size(TABLET)
         self._fits(f"{shot} ({path}) on a tablet")
@@ -275,7 +285,7 @@ def _documents_print_as_paper(page, live_server, documents: dict[str, str]) -> N
     page.emulate_media(media="screen")
 
 
-def test_every_portal_page_fits_a_phone_and_is_shot_on_a_desktop(
+def test_every_portal_page_fits_a_phone_and_documents_print_cleanly(
     live_server, page, fake_stripe, settings
 ):
     fake_stripe.reset()
@@ -373,6 +383,7 @@ def test_every_portal_page_fits_a_phone_and_is_shot_on_a_desktop(
     assert shoot.redirected == {"mfa_activate_totp": reverse("account_reauthenticate")}, (
         shoot.redirected
     )
+    assert not shoot.tables, "Tables not stacked on a phone:\n" + "\n".join(shoot.tables)
     assert not shoot.too_wide, "Wider than a 360 px phone:\n" + "\n".join(shoot.too_wide)
     forgotten = _tenant_url_names() - shoot.visited - set(NOT_PAGES)
     assert not forgotten, f"portal pages neither visited here nor listed in NOT_PAGES: {forgotten}"
