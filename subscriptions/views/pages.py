@@ -40,7 +40,8 @@ def subscription_list(request: HttpRequest) -> HttpResponse:
 @customer_required
 def subscription_detail(request: HttpRequest, subscription_id: int) -> HttpResponse:
     """A TemplateResponse, rendered late: billing, a floor up, adds the invoices this
-    subscription produced (billing.documents.views.subscription_detail routes the page)."""
+    subscription produced (billing.documents.views.subscription_pages.subscription_detail
+    routes the page)."""
     subscription = customer_subscription(request, subscription_id)
     today = timezone.localdate()
     return TemplateResponse(
