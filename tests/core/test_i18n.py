@@ -14,6 +14,7 @@ from celery.signals import worker_process_init
 from django.core.exceptions import ImproperlyConfigured
 
 from billing.documents.models import Invoice, InvoiceStatus, TaxRate
+from billing.documents.pdf import invoice_pdf
 from billing.documents.services import invoice_add_line, invoice_create_draft, invoice_finalize
 from billing.run.services import billing_run
 from core.i18n import (
@@ -188,3 +189,29 @@ def test_the_billing_run_refuses_and_issues_nothing(without_french):
         billing_run(today=date(2026, 3, 2), tenant=without_french.tenant)
 
     assert not Invoice.objects.filter(customer=without_french).exists()
+
+
+def test_an_invoice_finalized_before_gets_no_pdf_stored_without_them(world, tmp_path, settings):
+    TaxRate.objects.create(tenant=world.acme, name="Standard", rate=Decimal("19"), is_default=True)
+    draft = invoice_create_draft(
+        customer=CustomerFactory(tenant=world.acme, language="fr"), actor=SYSTEM, currency="EUR"
+    )
+    invoice_add_line(
+        invoice=draft,
+        actor=SYSTEM,
+        description="Helpdesk",
+        quantity=Decimal("1"),
+        unit_price=Decimal("100"),
+        tax_rate=Decimal("19"),
+    )
+    invoice = invoice_finalize(invoice=draft, actor=SYSTEM, today=date(2026, 3, 2))
+    settings.LANGUAGES = LANGUAGES
+    settings.LOCALE_PATHS = [tmp_path]
+    compile_catalogue(tmp_path, "de")
+
+    with pytest.raises(CataloguesMissing):
+        invoice_pdf(invoice)
+
+    invoice.refresh_from_db()
+    assert invoice.status == InvoiceStatus.OPEN
+    assert not invoice.pdf
