@@ -1,5 +1,6 @@
 from core.models.api_key import ApiKey, ApiScope
 from core.models.audit import AuditEntry
+from core.models.job import Job, JobKind, JobState
 from core.models.membership import StaffMembership
 from core.models.party import LegalIdentity
 from core.models.sent_email import SentEmail
@@ -19,6 +20,9 @@ __all__ = [
     "ApiScope",
     "AuditEntry",
     "Domain",
+    "Job",
+    "JobKind",
+    "JobState",
     "EInvoiceChannel",
     "LegalIdentity",
     "OperationCategory",
