@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import datetime
 import logging
-import re
 from copy import deepcopy
 from decimal import Decimal
 from typing import Any
@@ -41,6 +40,7 @@ from import_export.forms import ExportForm
 from import_export.results import RowResult
 
 from core.models import Tenant, User
+from core.spreadsheets import spreadsheet_safe
 
 logger = logging.getLogger(__name__)
 
@@ -91,19 +91,6 @@ class TranslatedHeadersMixin:
 
     def export_field(self, field, instance, **kwargs):
         return spreadsheet_safe(super().export_field(field, instance, **kwargs))
-
-
-# A text cell starting with one of these is run as a formula by spreadsheet programs (CSV
-# injection): customers type names, addresses and references that end up in these files.
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-_NUMBER = re.compile(r"-?\d+(\.\d+)?")
-
-
-def spreadsheet_safe(value):
-    """Text that would start a formula gets a leading apostrophe; numbers stay numbers."""
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS) and not _NUMBER.fullmatch(value):
-        return "'" + value
-    return value
 
 
 class TenantExportMixin(ExportMixin):
