@@ -178,4 +178,5 @@ def job_progress(job: Job, *, download_url: str = "") -> dict:
         "summary": job.summary,
         "error": gettext(FAILED_MESSAGE) if job.state == JobState.FAILED else "",
         "download_url": download_url if job.state == JobState.DONE and job.file else "",
+        "filename": job.filename,
     }

@@ -19,6 +19,8 @@
       if (job.download_url) {
         link.href = job.download_url;
         link.hidden = false;
+        const name = link.querySelector(".job-file-name");
+        if (name) name.textContent = job.filename;
       }
     };
     let wait = 1000;
