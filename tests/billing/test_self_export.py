@@ -319,3 +319,25 @@ def test_expired_files_are_deleted_with_their_jobs(
     assert jobs_expire(now=timezone.now() + timedelta(days=6)) == 0
     assert jobs_expire(now=timezone.now() + timedelta(days=8)) == 1
     assert not storage.exists(name) and not Job.objects.filter(pk=job.pk).exists()
+
+
+def test_staff_acting_as_the_customer_read_the_export_and_support_may_not_start_a_zip(
+    world, books, eager_tasks, django_capture_on_commit_callbacks
+):
+    from tests.contracts.test_acting_as import acting_client
+
+    support = acting_client(world, "support")
+    assert support.get(PAGE).status_code == 200
+    rows = rows_of(support.get(PAGE + "invoices.csv"))
+    assert len(rows) == 3  # Alpha's two finalized invoices
+    assert support.post(PAGE + "zip/").status_code == 403
+    assert not Job.objects.exists()
+
+    billing = acting_client(world, "billing")
+    with django_capture_on_commit_callbacks(execute=True):
+        assert billing.post(PAGE + "zip/").status_code == 302
+    job = Job.objects.get()
+    assert job.customer_id == world.alpha.pk and job.state == JobState.DONE
+    # The customer's own contacts see it on their page; the staff member's mail has the link.
+    assert f"{PAGE}jobs/{job.pk}/download" in world.client(world.alice).get(PAGE).content.decode()
+    assert mail.outbox[-1].to == [world.staff["acme", "billing"].email]
