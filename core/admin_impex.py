@@ -183,13 +183,14 @@ class TenantExportMixin(ExportMixin):
             if data is None:
                 data = self.get_data_for_export(request, queryset.none(), force_native_type=native)
             content = file_format.export_data(data)
+            summary = ngettext("%(count)d row.", "%(count)d rows.", len(ids)) % {"count": len(ids)}
         if not file_format.is_binary():
             content = content.encode(self.to_encoding or "utf-8")
         progress.finish(
             content=content,
             filename=job.params["filename"],
             content_type=file_format.get_content_type(),
-            summary=ngettext("%(count)d row.", "%(count)d rows.", len(ids)) % {"count": len(ids)},
+            summary=summary,
         )
 
 
