@@ -341,3 +341,14 @@ def test_staff_acting_as_the_customer_read_the_export_and_support_may_not_start_
     # The customer's own contacts see it on their page; the staff member's mail has the link.
     assert f"{PAGE}jobs/{job.pk}/download" in world.client(world.alice).get(PAGE).content.decode()
     assert mail.outbox[-1].to == [world.staff["acme", "billing"].email]
+
+
+def test_the_page_polls_a_running_job_and_reads_how_far_it_got(world, books):
+    job = customer_pdf_export_start(tenant=world.acme, customer=world.alpha, actor=world.alice)
+    progress = Progress(job)
+    progress.set_total(10)
+    for _ in range(5):
+        progress.advance()
+    answer = world.client(world.alice).get(f"{PAGE}jobs/{job.pk}/progress").json()
+    assert answer["percent"] == 50 and answer["count_label"] == "5 of 10"
+    assert answer["state"] == "queued" and answer["download_url"] == ""
