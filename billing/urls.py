@@ -1,5 +1,6 @@
 from django.urls import include, path
 
+from billing.collections import export_views
 from billing.collections import views as collection_views
 from billing.documents import views
 from billing.payments import link_views, package_views
@@ -23,6 +24,19 @@ urlpatterns = [
     path("invoices/recurring/", views.recurring_invoices, name="recurring_invoices"),
     path("invoices/statement/", collection_views.statement_page, name="statement"),
     path("invoices/statement/pdf", collection_views.statement_pdf, name="statement_pdf"),
+    path("account/export/", export_views.export_page, name="account_export"),
+    path("account/export/zip/", export_views.export_zip_start, name="account_export_zip"),
+    path("account/export/<slug:kind>.csv", export_views.export_csv, name="account_export_csv"),
+    path(
+        "account/export/jobs/<int:job_id>/progress",
+        export_views.export_progress,
+        name="account_export_progress",
+    ),
+    path(
+        "account/export/jobs/<int:job_id>/download",
+        export_views.export_download,
+        name="account_export_download",
+    ),
     path("invoices/<int:invoice_id>/", views.invoice_detail, name="invoice_detail"),
     path("invoices/<int:invoice_id>/pdf", views.invoice_pdf_download, name="invoice_pdf"),
     path("invoices/<int:invoice_id>/xml", views.invoice_xml_download, name="invoice_xml"),

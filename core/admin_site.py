@@ -43,6 +43,12 @@ class KontorAdminSite(admin.AdminSite):
         if panel not in self._index_panels:
             self._index_panels.append(panel)
 
+    def get_urls(self) -> list:
+        # deferred: Django loads this site while it loads the apps, before models can be imported
+        from core.admin_jobs import job_urls
+
+        return [*job_urls(self), *super().get_urls()]
+
     def index(self, request: HttpRequest, extra_context=None) -> HttpResponse:
         panels = [html for panel in self._index_panels if (html := panel(request))]
         return super().index(request, {"index_panels": panels, **(extra_context or {})})

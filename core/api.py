@@ -1,6 +1,6 @@
-"""The REST API's base view and errors, shared by every app's `api.py`: the licence gate and
-RFC 9457 problem details for every error (authentication, scopes and the rate limit are in
-core/api_auth.py)."""
+"""The REST API's base view and errors, shared by every app's API views (subscriptions/api/):
+the licence gate and RFC 9457 problem details for every error (authentication, scopes and the
+rate limit are in core/api_auth.py)."""
 
 from __future__ import annotations
 

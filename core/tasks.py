@@ -11,3 +11,11 @@ def heartbeat() -> str:
     now = timezone.now().isoformat()
     cache.set(HEARTBEAT_KEY, now, timeout=None)
     return now
+
+
+@shared_task(name="core.tasks.expire_jobs", acks_late=True)
+def expire_jobs() -> int:
+    """Hourly: delete the background jobs past their expiry, with the files they made."""
+    from core.background import jobs_expire
+
+    return jobs_expire()

@@ -204,15 +204,6 @@ COUNTRY_CODES = frozenset(
 )
 
 
-def validate_country_code(value: str) -> None:
-    if value and value.upper() not in COUNTRY_CODES:
-        raise ValidationError(
-            _("%(value)s is not a country code (use the two-letter code, e.g. DE or FR)."),
-            params={"value": value},
-            code="country",
-        )
-
-
 def vat_id_country(vat_id: str) -> str:
     prefix = normalize_vat_id(vat_id)[:2]
     return VAT_PREFIX_COUNTRY.get(prefix, prefix)

@@ -29,6 +29,7 @@ app.autodiscover_tasks(lambda: [*settings.INSTALLED_APPS, *BILLING_TASK_PACKAGES
 def _warm_up_pdfs(**kwargs) -> None:
     """Import WeasyPrint and load fonts once per worker process, not on the first invoice."""
     # deferred: this module is loaded with the settings, before any app or model can be
+    # imported (billing.documents.pdf imports models).
     from billing.documents.pdf import warm_up
 
     warm_up()

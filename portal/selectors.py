@@ -76,7 +76,7 @@ class SubscriptionRow:
     interval: str
     renews_on: date | None
     # What the plan offers in the portal (the role is checked by the view): the same rules as
-    # the subscription's own page (subscriptions.views._rights and its template).
+    # the subscription's own page (subscriptions.views.common.contact_rights and its template).
     offers_change: bool
     offers_cancel: bool
     cancellation_requested: bool

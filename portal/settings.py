@@ -61,6 +61,8 @@ CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 # on one machine.
 KONTOR_LINK_SCHEME = env.str("KONTOR_LINK_SCHEME", default="http" if DEBUG else "https")
 KONTOR_LINK_PORT = env.str("KONTOR_LINK_PORT", default=":8000" if DEBUG else "")
+# How long the files made by background jobs (exports, ZIPs of PDFs) stay downloadable, in days.
+KONTOR_JOB_DAYS = env.int("KONTOR_JOB_DAYS", default=7)
 KONTOR_TENANT_CACHE_SECONDS = env.int("KONTOR_TENANT_CACHE_SECONDS", default=30)
 KONTOR_TRUST_X_FORWARDED_FOR = env.bool("KONTOR_TRUST_X_FORWARDED_FOR", default=False)
 
@@ -295,6 +297,8 @@ CELERY_BEAT_SCHEDULE_FILENAME = str(DATA_DIR / "celerybeat-schedule")
 # Every periodic job, in one place.
 CELERY_BEAT_SCHEDULE = {
     "heartbeat": {"task": "core.tasks.heartbeat", "schedule": 60.0},
+    # Exports and ZIPs past their KONTOR_JOB_DAYS are deleted, files and all.
+    "jobs-expire": {"task": "core.tasks.expire_jobs", "schedule": 3600.0},
     "billing-run": {"task": "billing.tasks.run_billing", "schedule": 3600.0},
     "payment-reminders": {"task": "billing.tasks.send_payment_reminders", "schedule": 3600.0},
     "archive-pdfs": {"task": "billing.tasks.archive_pdfs", "schedule": 3600.0},

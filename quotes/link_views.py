@@ -23,10 +23,7 @@ from quotes.approval import quote_approve
 from quotes.links import quote_from_token, quote_link_path
 from quotes.models import Quote
 from quotes.selectors import current_terms
-
-# ---------------------------------------------------------------------------------------------
-# What a quote's page shows, in the portal and through its link
-from quotes.views import (
+from quotes.views.common import (
     approval_of,
     approve_form,
     approved_message,

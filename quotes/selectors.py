@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from django.db.models import Case, F, IntegerField, Prefetch, QuerySet, Value, When
-from django.shortcuts import get_object_or_404
 
 from contracts.models import Customer, LegalDocument, LegalDocumentKind
 from contracts.selectors import legal_documents_current
@@ -31,13 +30,9 @@ def quote_list(*, tenant: Tenant, customer: Customer) -> QuerySet[Quote]:
     )
 
 
-def quote_get(*, tenant: Tenant, customer: Customer, quote_id: int) -> Quote:
-    """One of the customer's quotes with everything its page shows, or 404 (another
-    business's or customer's quote, or a draft: ids reveal nothing)."""
-    return get_object_or_404(quote_detail_queryset(tenant=tenant, customer=customer), pk=quote_id)
-
-
 def quote_detail_queryset(*, tenant: Tenant, customer: Customer) -> QuerySet[Quote]:
+    """The customer's quotes, drafts never, with everything a quote's page shows. The page 404s
+    for any other (another business's or customer's quote, or a draft): ids reveal nothing."""
     return (
         Quote.objects.filter(tenant=tenant, customer=customer)
         .visible_to_customers()

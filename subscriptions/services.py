@@ -137,19 +137,6 @@ def _confirm(event: SubscriptionEvent) -> None:
     transaction.on_commit(lambda: send_subscription_confirmation.delay(event.pk))
 
 
-def _require_right(
-    subscription: Subscription, actor: User, right: str, *, as_contact: bool
-) -> None:
-    """Who may `right` ("change" or "cancel") a subscription: a contact with the portal action
-    for it, or staff who manage subscriptions on the customer's behalf."""
-    require(
-        actor,
-        f"subscription.{right}" if as_contact else "subscription.manage",
-        tenant=subscription.tenant,
-        customer_id=subscription.customer_id,
-    )
-
-
 def _require_portal_right(subscription: Subscription, right: str) -> None:
     """The plan says what its subscribers may do themselves; staff are not limited by it."""
     allowed = {
@@ -395,7 +382,12 @@ def subscription_change_tariff(
 ) -> ChangePreview:
     """Change at once (an upgrade, where the business prorates) or schedule the change for the
     earliest period start the notice allows. Returns what was done, as previewed."""
-    _require_right(subscription, actor, "change", as_contact=as_contact)
+    require(
+        actor,
+        "subscription.change" if as_contact else "subscription.manage",
+        tenant=subscription.tenant,
+        customer_id=subscription.customer_id,
+    )
     subscription = _locked(subscription)
     if as_contact:
         _require_portal_right(subscription, "change")
@@ -477,7 +469,12 @@ def subscription_undo_change(
     *, subscription: Subscription, actor: User, as_contact: bool = False
 ) -> Subscription:
     """Keep the current tariff after all: withdraw a scheduled change before it takes effect."""
-    _require_right(subscription, actor, "change", as_contact=as_contact)
+    require(
+        actor,
+        "subscription.change" if as_contact else "subscription.manage",
+        tenant=subscription.tenant,
+        customer_id=subscription.customer_id,
+    )
     subscription = _locked(subscription)
     if as_contact:
         _require_portal_right(subscription, "change")
@@ -555,7 +552,12 @@ def subscription_cancel(
     must give a reason; a Manager may choose any date from today on. A customer on a tariff
     whose cancellations need approval gets a pending CancellationRequest instead (see
     `subscription_cancellation_pending`)."""
-    _require_right(subscription, actor, "cancel", as_contact=as_contact)
+    require(
+        actor,
+        "subscription.cancel" if as_contact else "subscription.manage",
+        tenant=subscription.tenant,
+        customer_id=subscription.customer_id,
+    )
     subscription = _locked(subscription)
     if as_contact:
         _require_portal_right(subscription, "cancel")
@@ -713,7 +715,12 @@ def cancellation_request_withdraw(
     *, subscription: Subscription, actor: User, as_contact: bool = False
 ) -> CancellationRequest:
     """The customer (or staff on their behalf) takes a waiting request back."""
-    _require_right(subscription, actor, "cancel", as_contact=as_contact)
+    require(
+        actor,
+        "subscription.cancel" if as_contact else "subscription.manage",
+        tenant=subscription.tenant,
+        customer_id=subscription.customer_id,
+    )
     subscription = _locked(subscription)
     request = _locked_request(subscription)
     request.status = CancellationRequestStatus.WITHDRAWN
@@ -735,7 +742,12 @@ def subscription_undo_cancel(
     *, subscription: Subscription, actor: User, today: date, as_contact: bool = False
 ) -> Subscription:
     """Take a cancellation back, as long as the subscription has not ended."""
-    _require_right(subscription, actor, "cancel", as_contact=as_contact)
+    require(
+        actor,
+        "subscription.cancel" if as_contact else "subscription.manage",
+        tenant=subscription.tenant,
+        customer_id=subscription.customer_id,
+    )
     _lock_customer(subscription.customer)  # see account_close
     subscription = _locked(subscription)
     if as_contact:

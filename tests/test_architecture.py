@@ -81,3 +81,14 @@ def test_every_other_deferred_import_says_why():
     assert not unexplained, "deferred imports without a comment saying why: " + ", ".join(
         unexplained
     )
+
+
+def test_the_web_contract_ignores_the_imports_of_exactly_the_modules_it_forbids():
+    """The domain contract holds every module to it unless its name says it is web; a web name
+    forbidden without its own imports ignored (or ignored without being forbidden) is a slip."""
+    config = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["importlinter"]
+    (web,) = [c for c in config["contracts"] if c["name"].startswith("The domain never")]
+    assert web["source_modules"] == ["**"]
+    importers = [pair.split("->")[0].strip() for pair in web["ignore_imports"]]
+    assert sorted(importers) == sorted(web["forbidden_modules"])
+    assert all(pair.split("->")[1].strip() == "**" for pair in web["ignore_imports"])

@@ -12,6 +12,7 @@ from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from billing.admin.orders import order_links
@@ -34,6 +35,7 @@ from billing.payments.admin_actions import InvoicePaymentActions
 from billing.payments.forms import PaymentForm
 from billing.payments.refunds import credit_note_refund
 from billing.payments.services import invoice_mark_paid
+from billing.run.services import billing_run_job_start
 from contracts.models import vat_regime_label
 from core.admin_base import CreatedByServiceAdmin, TenantScopedInline
 from core.admin_impex import TenantExportMixin
@@ -114,6 +116,7 @@ class InvoiceAdmin(
         "refund_in_full",
         "mark_uncollectible",
         "void",
+        "render_pdfs",
     ]
     readonly_fields = [
         "customer",
@@ -137,10 +140,14 @@ class InvoiceAdmin(
 
     exclude = ["seller", "buyer"]  # shown by PartiesShown, never as editable JSON
 
+    change_list_template = "admin/billing/invoice/change_list.html"
+
     def get_urls(self):
         view = self.admin_site.admin_view(self.payment_view)
         credit = self.admin_site.admin_view(self.credit_note_view)
+        run = self.admin_site.admin_view(self.billing_run_view)
         return [
+            path("billing-run/", run, name="billing_invoice_billing_run"),
             path("<int:object_id>/payment/", view, name="billing_invoice_payment"),
             path("<int:object_id>/credit-note/", credit, name="billing_invoice_credit_note"),
             *super().get_urls(),
@@ -159,6 +166,28 @@ class InvoiceAdmin(
                     "admin:billing_invoice_credit_note", args=[invoice.pk]
                 )
         return super().change_view(request, object_id, form_url, extra_context)
+
+    def changelist_view(self, request: HttpRequest, extra_context=None):
+        extra_context = dict(extra_context or {})
+        extra_context["may_run_billing"] = request.tenant is not None and (
+            self.has_finalize_permission(request)
+        )
+        return super().changelist_view(request, extra_context)
+
+    def billing_run_view(self, request: HttpRequest) -> HttpResponse:
+        """Run the business's billing now (what the hourly run would do today), as a job with
+        a progress bar."""
+        if request.method != "POST":
+            return redirect("admin:billing_invoice_changelist")
+        if request.tenant is None or not self.has_finalize_permission(request):
+            raise PermissionDenied
+        job = billing_run_job_start(
+            tenant=request.tenant,
+            actor=request.user,
+            language=get_language() or "",
+            back_url=reverse("admin:billing_invoice_changelist"),
+        )
+        return redirect("admin:job", job.pk)
 
     def credit_note_view(self, request: HttpRequest, object_id: int) -> HttpResponse:
         """Credit some lines, or part of them; the services check what is still creditable."""

@@ -20,3 +20,12 @@ def send_payment_reminder(reminder_id: int) -> bool:
     from billing.collections.reminders import invoice_reminder_deliver
 
     return invoice_reminder_deliver(reminder_id)
+
+
+@shared_task(name="billing.tasks.build_customer_export", acks_late=True)
+def build_customer_export(job_id: int) -> None:
+    """Build a customer's ZIP of PDFs (billing.collections.exports), with its progress bar; a
+    job already finished is not built again."""
+    from billing.collections.exports import customer_pdf_export_build
+
+    customer_pdf_export_build(job_id)

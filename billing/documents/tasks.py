@@ -75,3 +75,11 @@ def archive_pdfs(limit: int = ARCHIVE_BATCH) -> int:
             else:
                 done += 1
     return done
+
+
+@shared_task(name="billing.tasks.render_invoice_pdfs", acks_late=True)
+def render_invoice_pdfs(job_id: int) -> None:
+    """Back office: the PDFs of the invoices a staff member selected, with a progress bar."""
+    from billing.documents.regeneration import invoice_pdfs_job
+
+    invoice_pdfs_job(job_id)

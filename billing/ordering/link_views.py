@@ -14,19 +14,19 @@ from django.contrib.auth import login
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_safe
 
+from billing.ordering import selectors
 from billing.ordering.link_forms import LinkSignUpForm, TariffChoiceForm
 from billing.ordering.links import (
     AccountExists,
     link_sign_up,
     payment_link_check,
-    payment_link_get,
     payment_link_options,
     payment_link_tariffs,
 )
@@ -67,10 +67,7 @@ def _tenant(request: HttpRequest):
 
 
 def _link(request: HttpRequest, slug: str) -> PaymentLink:
-    link = payment_link_get(tenant=_tenant(request), slug=slug)
-    if link is None:
-        raise Http404
-    return link
+    return get_object_or_404(selectors.payment_link_list(tenant=_tenant(request)), slug=slug[:40])
 
 
 def checkout_url(link: PaymentLink, tariff: Tariff) -> str:

@@ -31,15 +31,6 @@ USED_UP = "used_up"
 NOT_ON_SALE = "not_on_sale"
 
 
-def payment_link_get(*, tenant: Tenant, slug: str) -> PaymentLink | None:
-    """This business's link with that slug; None for an unknown one or another business's."""
-    return (
-        PaymentLink.objects.filter(tenant=tenant, slug=slug[:40])
-        .select_related("module", "discount_code", "tenant")
-        .first()
-    )
-
-
 def payment_link_uses(link: PaymentLink) -> int:
     """Checkouts opened through the link that still count: open or completed."""
     return Checkout.objects.filter(payment_link=link).exclude(status=CheckoutStatus.EXPIRED).count()

@@ -9,7 +9,7 @@ from decimal import Decimal
 from django.db.models import Prefetch, QuerySet
 
 from billing.documents.selectors import Price, customer_price, default_tax_rate
-from billing.ordering.models import Checkout, CheckoutStatus
+from billing.ordering.models import Checkout, CheckoutStatus, PaymentLink
 from contracts.models import Customer
 from core.models import Tenant
 from core.money import round_money
@@ -80,15 +80,20 @@ def catalogue(*, customer: Customer) -> list[ModuleOffer]:
     return list(modules.values())
 
 
-def checkout_get(*, customer: Customer, key) -> Checkout | None:
-    return (
-        Checkout.objects.filter(customer=customer, key=key)
-        .select_related("tariff__module", "invoice", "subscription")
-        .first()
+def checkout_list(*, customer: Customer) -> QuerySet[Checkout]:
+    return Checkout.objects.filter(customer=customer).select_related(
+        "tariff__module", "invoice", "subscription"
     )
 
 
 def open_checkouts(*, customer: Customer) -> QuerySet[Checkout]:
     return Checkout.objects.filter(customer=customer, status=CheckoutStatus.OPEN).select_related(
         "tariff__module", "invoice"
+    )
+
+
+def payment_link_list(*, tenant: Tenant) -> QuerySet[PaymentLink]:
+    """This business's payment links (a view 404s for another business's slug)."""
+    return PaymentLink.objects.filter(tenant=tenant).select_related(
+        "module", "discount_code", "tenant"
     )

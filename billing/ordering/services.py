@@ -452,7 +452,3 @@ def checkouts_settle_due(*, now: datetime | None = None) -> int:
         if settled.status != CheckoutStatus.OPEN:
             done += 1
     return done
-
-
-def open_checkout_of(subscription: Subscription) -> Checkout | None:
-    return Checkout.objects.filter(subscription=subscription, status=CheckoutStatus.OPEN).first()

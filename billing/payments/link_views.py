@@ -19,7 +19,7 @@ from billing.documents.calculations import issued_tax_by_rate
 from billing.documents.links import invoice_from_token
 from billing.documents.models import PAYABLE, Invoice
 from billing.documents.pdf import invoice_pdf
-from billing.documents.views import pdf_download
+from billing.documents.views.downloads import pdf_download
 from billing.payments.gateways import GatewayError, gateway_for
 from billing.payments.models import AttemptStatus, PaymentAttempt, PaymentMethod
 from billing.payments.services import (

@@ -44,3 +44,12 @@ def run_billing_for_tenant(tenant_id: int, day: str) -> int:
     if tenant is None:
         return 0
     return billing_run(today=date.fromisoformat(day), tenant=tenant).invoices
+
+
+@shared_task(name="billing.tasks.run_billing_job", acks_late=True)
+def run_billing_job(job_id: int) -> None:
+    """A business's run started from the back office, with its progress bar (a job already
+    finished is not run again)."""
+    from billing.run.services import billing_run_job
+
+    billing_run_job(job_id)

@@ -1,5 +1,6 @@
 from core.models.api_key import ApiKey, ApiScope
 from core.models.audit import AuditEntry
+from core.models.job import Job, JobKind, JobState
 from core.models.membership import StaffMembership
 from core.models.party import LegalIdentity
 from core.models.sent_email import SentEmail
@@ -20,6 +21,9 @@ __all__ = [
     "AuditEntry",
     "Domain",
     "EInvoiceChannel",
+    "Job",
+    "JobKind",
+    "JobState",
     "LegalIdentity",
     "OperationCategory",
     "SentEmail",

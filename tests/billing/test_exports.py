@@ -6,11 +6,14 @@ from __future__ import annotations
 
 import csv
 import io
+from contextlib import contextmanager
 from datetime import date
 from decimal import Decimal
 
 import pytest
 import time_machine
+from django.http import HttpResponse
+from django.test import TestCase
 from openpyxl import load_workbook
 
 from billing.documents.services import invoice_add_line, invoice_create_draft, invoice_finalize
@@ -38,6 +41,36 @@ def _frozen():
 
 def staff(world, role="support", tenant="acme"):
     return client_for(world.staff[tenant, role], getattr(world, tenant))
+
+
+def export(client, url: str, data: dict) -> HttpResponse:
+    """Send the export form; the worker writes the file (run here, at once, as the job the
+    form starts); then download it from the job's page as the person who asked."""
+    with eager_tasks_on(), TestCase.captureOnCommitCallbacks(execute=True):
+        response = client.post(url, data)
+    if response.status_code != 302 or "/manage/jobs/" not in response["Location"]:
+        return response
+    progress = client.get(response["Location"] + "progress")
+    assert progress.status_code == 200 and progress.json()["state"] == "done", progress.content
+    download = client.get(progress.json()["download_url"])
+    assert download.status_code == 200
+    return HttpResponse(
+        b"".join(download.streaming_content),
+        content_type=download["Content-Type"],
+        headers={"Content-Disposition": download["Content-Disposition"]},
+    )
+
+
+@contextmanager
+def eager_tasks_on():
+    from celery import current_app
+
+    saved = current_app.conf.task_always_eager
+    current_app.conf.task_always_eager = True
+    try:
+        yield
+    finally:
+        current_app.conf.task_always_eager = saved
 
 
 def rows_of(response) -> list[list[str]]:
@@ -97,7 +130,7 @@ def test_the_customer_export_lists_the_business_customers_only(world):
         actor=world.staff["acme", "billing"],
         changes={"billing_country": "DE", "invoice_recipients": ["a@alpha.test", "b@alpha.test"]},
     )
-    rows = rows_of(staff(world).post(CUSTOMERS + "export/", CSV_FORMAT))
+    rows = rows_of(export(staff(world), CUSTOMERS + "export/", CSV_FORMAT))
     assert rows[0][:3] == ["customer number", "name", "document language"]
     by_number = {row[0]: dict(zip(rows[0], row, strict=True)) for row in rows[1:]}
     assert set(by_number) == {"A-1", "B-1"}  # not globex's C-1
@@ -109,10 +142,9 @@ def test_the_customer_export_lists_the_business_customers_only(world):
 
 def test_the_customer_export_follows_the_list_filters_and_search(world):
     client = staff(world)
-    assert [r[0] for r in rows_of(client.post(CUSTOMERS + "export/?q=Bravo", CSV_FORMAT))[1:]] == [
-        "B-1"
-    ]
-    filtered = client.post(CUSTOMERS + "export/?is_test_account__exact=1", CSV_FORMAT)
+    bravo = rows_of(export(client, CUSTOMERS + "export/?q=Bravo", CSV_FORMAT))
+    assert [r[0] for r in bravo[1:]] == ["B-1"]
+    filtered = export(client, CUSTOMERS + "export/?is_test_account__exact=1", CSV_FORMAT)
     assert rows_of(filtered)[1:] == []
 
 
@@ -122,7 +154,7 @@ def test_the_customer_export_follows_the_list_filters_and_search(world):
 def test_the_invoice_export_has_plain_amounts_with_their_currency_and_iso_dates(world, books):
     client = staff(world)
     client.cookies["django_language"] = "de"  # headings in German, numbers never "1.190,00"
-    rows = rows_of(client.post(INVOICES + "export/", CSV_FORMAT))
+    rows = rows_of(export(client, INVOICES + "export/", CSV_FORMAT))
     assert rows[0][:4] == ["Nummer", "Kundennummer", "Kunde", "Status"]
     assert len(rows) == 4  # acme's three invoices, not globex's
     big = next(r for r in rows[1:] if r[0] == books.number)
@@ -142,14 +174,14 @@ def test_the_invoice_export_has_plain_amounts_with_their_currency_and_iso_dates(
 
 def test_the_invoice_export_follows_the_filters(world, books):
     client = staff(world)
-    paid = rows_of(client.post(INVOICES + "export/?status__exact=paid", CSV_FORMAT))
+    paid = rows_of(export(client, INVOICES + "export/?status__exact=paid", CSV_FORMAT))
     assert [r[0] for r in paid[1:]] == [books.number]
-    bravo = rows_of(client.post(INVOICES + "export/?q=Bravo", CSV_FORMAT))
+    bravo = rows_of(export(client, INVOICES + "export/?q=Bravo", CSV_FORMAT))
     assert [r[1] for r in bravo[1:]] == ["B-1"]
 
 
 def test_the_invoice_export_opens_as_a_workbook_with_numbers_and_dates(world, books):
-    response = staff(world).post(INVOICES + "export/", XLSX_FORMAT)
+    response = export(staff(world), INVOICES + "export/", XLSX_FORMAT)
     assert response.status_code == 200
     sheet = load_workbook(io.BytesIO(response.content)).active
     values = list(sheet.values)
@@ -161,13 +193,13 @@ def test_the_invoice_export_opens_as_a_workbook_with_numbers_and_dates(world, bo
 
 def test_the_invoice_export_takes_the_same_queries_however_many_invoices(world, books):
     client = staff(world)
-    client.post(INVOICES + "export/", CSV_FORMAT)  # warm the session and the content types
+    export(client, INVOICES + "export/", CSV_FORMAT)  # warm the session and the content types
     with assert_max_queries(100) as few:
-        client.post(INVOICES + "export/", CSV_FORMAT)
+        export(client, INVOICES + "export/", CSV_FORMAT)
     for day in range(6, 12):
         issue(world.bravo, "5", day=day)
     with assert_max_queries(len(few.captured_queries)):
-        assert len(rows_of(client.post(INVOICES + "export/", CSV_FORMAT))) == 10
+        assert len(rows_of(export(client, INVOICES + "export/", CSV_FORMAT))) == 10
 
 
 # --- payments ----------------------------------------------------------------------------------
@@ -178,7 +210,7 @@ def test_the_payment_list_and_export_show_the_business_payments(world, books):
     page = client.get(PAYMENTS)
     assert page.status_code == 200
     assert [p.reference for p in page.context["cl"].result_list] == ["Wire 42"]
-    rows = rows_of(client.post(PAYMENTS + "export/", CSV_FORMAT))
+    rows = rows_of(export(client, PAYMENTS + "export/", CSV_FORMAT))
     assert rows[0] == [
         "received on",
         "customer number",
@@ -205,9 +237,9 @@ def test_the_payment_list_and_export_show_the_business_payments(world, books):
 
 def test_the_payment_export_follows_the_filters_and_opens_as_a_workbook(world, books):
     client = staff(world)
-    none = rows_of(client.post(PAYMENTS + "export/?method__exact=cash", CSV_FORMAT))
+    none = rows_of(export(client, PAYMENTS + "export/?method__exact=cash", CSV_FORMAT))
     assert none[1:] == []  # globex's cash payment is not acme's
-    book = load_workbook(io.BytesIO(client.post(PAYMENTS + "export/", XLSX_FORMAT).content))
+    book = load_workbook(io.BytesIO(export(client, PAYMENTS + "export/", XLSX_FORMAT).content))
     assert len(list(book.active.values)) == 2
 
 
@@ -223,9 +255,9 @@ def test_a_payment_opens_read_only_and_another_business_gets_404(world, books):
 
 def test_the_payment_export_takes_the_same_queries_however_many_payments(world, books):
     client = staff(world)
-    client.post(PAYMENTS + "export/", CSV_FORMAT)
+    export(client, PAYMENTS + "export/", CSV_FORMAT)
     with assert_max_queries(100) as few:
-        client.post(PAYMENTS + "export/", CSV_FORMAT)
+        export(client, PAYMENTS + "export/", CSV_FORMAT)
     for day in range(12, 18):
         invoice = issue(world.bravo, "5", day=day)
         payment_record(
@@ -239,7 +271,7 @@ def test_the_payment_export_takes_the_same_queries_however_many_payments(world, 
             actor=world.staff["acme", "billing"],
         )
     with assert_max_queries(len(few.captured_queries)):
-        assert len(rows_of(client.post(PAYMENTS + "export/", CSV_FORMAT))) == 8
+        assert len(rows_of(export(client, PAYMENTS + "export/", CSV_FORMAT))) == 8
 
 
 # --- who may export ----------------------------------------------------------------------------
@@ -247,14 +279,14 @@ def test_the_payment_export_takes_the_same_queries_however_many_payments(world, 
 
 @pytest.mark.parametrize("base", [CUSTOMERS, INVOICES, PAYMENTS])
 def test_every_role_that_may_view_the_list_may_export_it(world, books, base):
-    assert staff(world, "support").post(base + "export/", CSV_FORMAT).status_code == 200
+    assert export(staff(world, "support"), base + "export/", CSV_FORMAT).status_code == 200
     assert "export/" in staff(world, "support").get(base).content.decode()
 
 
 @pytest.mark.parametrize("base", [CUSTOMERS, INVOICES, PAYMENTS])
 def test_people_who_are_not_the_business_staff_may_not_export(world, books, base):
     for user, tenant in ((world.alice, world.acme), (world.staff["globex", "owner"], world.acme)):
-        response = client_for(user, tenant).post(base + "export/", CSV_FORMAT)
+        response = export(client_for(user, tenant), base + "export/", CSV_FORMAT)
         assert response.status_code in (302, 403)
         assert b"Alpha Corp" not in response.content
 
@@ -264,8 +296,8 @@ def test_export_follows_the_role_matrix(world, monkeypatch):
     from core import roles
 
     monkeypatch.setitem(roles.STAFF_ACTIONS, "customer.view", roles.StaffRole.MANAGER)
-    assert staff(world, "support").post(CUSTOMERS + "export/", CSV_FORMAT).status_code == 403
-    assert staff(world, "manager").post(CUSTOMERS + "export/", CSV_FORMAT).status_code == 200
+    assert export(staff(world, "support"), CUSTOMERS + "export/", CSV_FORMAT).status_code == 403
+    assert export(staff(world, "manager"), CUSTOMERS + "export/", CSV_FORMAT).status_code == 200
 
 
 def test_text_a_spreadsheet_would_run_as_a_formula_is_exported_inert(world):
@@ -273,7 +305,7 @@ def test_text_a_spreadsheet_would_run_as_a_formula_is_exported_inert(world):
     world.alpha.save()
     world.bravo.name = "@SUM(A1)"
     world.bravo.save()
-    rows = rows_of(staff(world).post(CUSTOMERS + "export/", CSV_FORMAT))
+    rows = rows_of(export(staff(world), CUSTOMERS + "export/", CSV_FORMAT))
     names = {row[1] for row in rows[1:]}
     assert '\'=HYPERLINK("http://evil.example","x")' in names and "'@SUM(A1)" in names
     assert not any(cell.startswith(("=", "@", "+")) for row in rows[1:] for cell in row)
@@ -283,5 +315,5 @@ def test_text_a_spreadsheet_would_run_as_a_formula_is_exported_inert(world):
     "query", ["?received_on__year=99999", "?received_on__gte=x", "?id__in=a,b"]
 )
 def test_a_malformed_filter_on_an_export_sends_back_to_the_list(world, query):
-    response = staff(world).post(PAYMENTS + "export/" + query, CSV_FORMAT)
+    response = export(staff(world), PAYMENTS + "export/" + query, CSV_FORMAT)
     assert response.status_code == 302 and response["Location"].endswith("?e=1")

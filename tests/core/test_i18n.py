@@ -3,6 +3,8 @@ invoice, says so at worker start, and costs nothing per finalization once they a
 
 import logging
 import shutil
+from datetime import date
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -11,12 +13,19 @@ from babel.messages.mofile import write_mo
 from celery.signals import worker_process_init
 from django.core.exceptions import ImproperlyConfigured
 
+from billing.documents.models import Invoice, InvoiceStatus, TaxRate
+from billing.documents.pdf import invoice_pdf
+from billing.documents.services import invoice_add_line, invoice_create_draft, invoice_finalize
+from billing.run.services import billing_run
 from core.i18n import (
     CataloguesMissing,
     catalogues_missing,
     catalogues_missing_at_start,
     require_catalogues,
 )
+from core.roles import SYSTEM
+from subscriptions.services import subscription_order
+from tests.factories import CustomerFactory, TariffFactory
 
 LANGUAGES = [("en", "English"), ("fr", "Français"), ("de", "Deutsch")]
 REVERSE_CHARGE = {"fr": "Autoliquidation", "de": "Steuerschuldnerschaft des Leistungsempfängers"}
@@ -136,3 +145,73 @@ def test_a_worker_starting_with_them_logs_nothing(locale_path, caplog):
         worker_process_init.send(sender=None)
 
     assert [record for record in caplog.records if record.levelno >= logging.WARNING] == []
+
+
+# The real paths, not require_catalogues() alone: finalizing by hand and the billing run both
+# refuse in a process without the catalogues, and nothing is issued.
+
+
+@pytest.fixture
+def without_french(locale_path, world):
+    """German compiled, French missing; a French customer of acme with a taxed rate."""
+    compile_catalogue(locale_path, "de")
+    TaxRate.objects.create(tenant=world.acme, name="Standard", rate=Decimal("19"), is_default=True)
+    return CustomerFactory(tenant=world.acme, language="fr")
+
+
+def test_invoice_finalize_refuses_and_the_invoice_stays_a_draft(without_french):
+    draft = invoice_create_draft(customer=without_french, actor=SYSTEM, currency="EUR")
+    invoice_add_line(
+        invoice=draft,
+        actor=SYSTEM,
+        description="Helpdesk",
+        quantity=Decimal("1"),
+        unit_price=Decimal("100"),
+        tax_rate=Decimal("19"),
+    )
+
+    with pytest.raises(CataloguesMissing):
+        invoice_finalize(invoice=draft, actor=SYSTEM, today=date(2026, 3, 2))
+
+    draft.refresh_from_db()
+    assert draft.status == InvoiceStatus.DRAFT
+    assert not draft.number
+    assert draft.buyer in ({}, None)
+
+
+def test_the_billing_run_refuses_and_issues_nothing(without_french):
+    tariff = TariffFactory(module__tenant=without_french.tenant, price="50")
+    subscription_order(
+        customer=without_french, tariff=tariff, actor=SYSTEM, start_on=date(2026, 3, 1)
+    )
+
+    with pytest.raises(CataloguesMissing):
+        billing_run(today=date(2026, 3, 2), tenant=without_french.tenant)
+
+    assert not Invoice.objects.filter(customer=without_french).exists()
+
+
+def test_an_invoice_finalized_before_gets_no_pdf_stored_without_them(world, tmp_path, settings):
+    TaxRate.objects.create(tenant=world.acme, name="Standard", rate=Decimal("19"), is_default=True)
+    draft = invoice_create_draft(
+        customer=CustomerFactory(tenant=world.acme, language="fr"), actor=SYSTEM, currency="EUR"
+    )
+    invoice_add_line(
+        invoice=draft,
+        actor=SYSTEM,
+        description="Helpdesk",
+        quantity=Decimal("1"),
+        unit_price=Decimal("100"),
+        tax_rate=Decimal("19"),
+    )
+    invoice = invoice_finalize(invoice=draft, actor=SYSTEM, today=date(2026, 3, 2))
+    settings.LANGUAGES = LANGUAGES
+    settings.LOCALE_PATHS = [tmp_path]
+    compile_catalogue(tmp_path, "de")
+
+    with pytest.raises(CataloguesMissing):
+        invoice_pdf(invoice)
+
+    invoice.refresh_from_db()
+    assert invoice.status == InvoiceStatus.OPEN
+    assert not invoice.pdf

@@ -57,7 +57,9 @@ def test_a_body_over_64_kb_is_a_413(world, desk, api):
 
 def test_a_bug_in_a_view_is_a_bare_problem_500_and_logged(world, desk, api, caplog):
     with (
-        mock.patch("subscriptions.api.department_list", side_effect=RuntimeError("db secret")),
+        mock.patch(
+            "subscriptions.api.departments.department_list", side_effect=RuntimeError("db secret")
+        ),
         caplog.at_level(logging.ERROR, logger="core.api"),
     ):
         response = api.get("/api/v1/departments/")

@@ -5,14 +5,16 @@ from __future__ import annotations
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponseRedirect
+from django.shortcuts import redirect
 from django.utils import timezone
+from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext
 
 from billing.documents.credit_notes import credit_note_issue
 from billing.documents.emails import invoice_mark_sent
 from billing.documents.models import Invoice, InvoiceStatus
+from billing.documents.regeneration import invoice_pdfs_job_start
 from billing.documents.services import invoice_finalize, invoice_mark_uncollectible, invoice_void
 from billing.documents.tasks import send_invoice_emails
 from core.audit import audit_record
@@ -26,6 +28,25 @@ class InvoiceActions:
     def _today(self, invoice: Invoice):
         """Documents are dated by the business's calendar day, not the server's."""
         return local_today(timezone.now(), invoice.tenant.timezone)
+
+    @admin.action(
+        description=_("Render the missing PDFs of the selected invoices (and check the stored)"),
+        permissions=["finalize"],
+    )
+    def render_pdfs(self, request: HttpRequest, queryset) -> HttpResponseRedirect | None:
+        """A job with a progress bar: a finalized invoice's PDF is stored once, from its frozen
+        snapshot (billing.documents.regeneration); drafts have none."""
+        if request.tenant is None:  # a platform admin on the bare host: which business's?
+            messages.error(request, _("Open the back office at the business's address for this."))
+            return None
+        job = invoice_pdfs_job_start(
+            tenant=request.tenant,
+            actor=request.user,
+            invoice_ids=list(queryset.values_list("pk", flat=True)),
+            language=get_language() or "",
+            back_url=request.get_full_path(),
+        )
+        return redirect("admin:job", job.pk)
 
     @admin.action(description=_("Finalize the selected drafts"), permissions=["finalize"])
     def finalize(self, request: HttpRequest, queryset) -> None:

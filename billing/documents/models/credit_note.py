@@ -55,6 +55,12 @@ class CreditNote(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["tenant", "number"], name="credit_note_number_unique"),
         ]
+        indexes = [
+            # The portal's list, paged by keyset (core.paging): a seek, whatever the page.
+            models.Index(
+                fields=["customer", "-issue_date", "-id"], name="credit_note_customer_seek"
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.number

@@ -113,7 +113,9 @@ class Invoice(models.Model):
             ),
         ]
         indexes = [
-            models.Index(fields=["tenant", "customer", "status"], name="invoice_customer_status")
+            models.Index(fields=["tenant", "customer", "status"], name="invoice_customer_status"),
+            # The portal's list, paged by keyset (core.paging): a seek, whatever the page.
+            models.Index(fields=["customer", "-issue_date", "-id"], name="invoice_customer_seek"),
         ]
 
     def __str__(self) -> str:

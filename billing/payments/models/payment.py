@@ -40,6 +40,10 @@ class Payment(models.Model):
         verbose_name = _("payment")
         verbose_name_plural = _("payments")
         ordering = ["-received_on", "-id"]
+        indexes = [
+            # The portal's list, paged by keyset (core.paging): a seek, whatever the page.
+            models.Index(fields=["customer", "-received_on", "-id"], name="payment_customer_seek"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.amount} {self.currency} ({self.received_on})"
