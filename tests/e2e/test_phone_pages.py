@@ -62,6 +62,9 @@ NOT_PAGES = {
     "payment_link_image": "an image",
     "tenant_logo": "an image",
     "mfa_download_recovery_codes": "a text download",
+    "account_export_csv": "a CSV download",
+    "account_export_download": "a ZIP download",
+    "account_export_progress": "the progress the export page polls, as JSON",
     # Forms' targets and machines' endpoints
     "subscription_undo_change": "POST only (a button on the subscription's page)",
     "subscription_undo_cancel": "POST only (a button on the subscription's page)",
@@ -69,6 +72,7 @@ NOT_PAGES = {
     "auto_topup": "POST only (the form on the credits page)",
     "quote_approve": "POST only (the form on the quote's page)",
     "quote_link_approve": "POST only (the form on the quote link's page)",
+    "account_export_zip": "POST only (the form on the export page)",
     "customer_switch": "POST only (the customer menu)",
     "acting_end": "POST only (the act-as-customer banner)",
     "set_language": "POST only (the language menu)",
@@ -343,6 +347,7 @@ def test_every_portal_page_fits_a_phone_and_documents_print_cleanly(
         "invoice_pay": f"/invoices/{open_invoice.pk}/pay/",
         "recurring_invoices": "/invoices/recurring/",
         "statement": "/invoices/statement/",
+        "account_export": "/account/export/",
         "payments": "/payments/",
         "payment_methods": "/payment-methods/",
         "payment_method_add": "/payment-methods/add/",
@@ -396,6 +401,7 @@ def test_every_portal_page_fits_a_phone_and_documents_print_cleanly(
             "invoice": f"/invoices/{w['paid_invoice'].pk}/",
             "invoice-link": invoice_link,  # as e-mailed, no login needed
             "statement": "/invoices/statement/",
+        "account_export": "/account/export/",
             "quote": f"/quotes/{quote.pk}/",
             "payments": "/payments/",  # the receipts: each payment's receipt number
         },
