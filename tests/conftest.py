@@ -275,6 +275,7 @@ def _let_flush_remove_finalized_invoices(request):
             "billing_invoicereminder",
             "billing_customercreditentry",
             "billing_creditnoteline",
+            "billing_creditnotedelivery",
             "billing_creditnote",
             "billing_invoiceline",
             "billing_invoiceevent",

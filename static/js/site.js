@@ -16,3 +16,32 @@ document.addEventListener("change", (event) => {
 // <form data-submit-on-load>: sent as soon as the page is ready (the signed order for a bank's
 // 3-D page); its button stays for a browser without JavaScript.
 document.querySelectorAll("form[data-submit-on-load]").forEach((form) => form.submit());
+
+// A table wider than its card scrolls sideways in its .table-scroll box. While it does, the box
+// takes the keyboard's focus (arrow keys scroll it) and is a region named by its card's heading.
+function markScrollingTables() {
+  document.querySelectorAll(".table-scroll").forEach((box) => {
+    if (box.scrollWidth > box.clientWidth + 1) {
+      box.tabIndex = 0;
+      let heading = box.previousElementSibling;
+      while (heading && !/^H[1-6]$/.test(heading.tagName)) heading = heading.previousElementSibling;
+      const caption = box.querySelector("caption");
+      const name = (caption || heading)?.textContent.trim();
+      if (name) {
+        box.setAttribute("role", "region");
+        box.setAttribute("aria-label", name);
+      }
+    } else if (box.hasAttribute("tabindex")) {
+      box.removeAttribute("tabindex");
+      box.removeAttribute("role");
+      box.removeAttribute("aria-label");
+    }
+  });
+}
+markScrollingTables();
+window.addEventListener("resize", markScrollingTables);
+
+// A form sent back with errors: the keyboard starts at its first invalid field, whose error
+// text is read out with it (aria-describedby). Messages with role="alert" are read out anyway.
+const firstInvalid = document.querySelector("main [aria-invalid=true]");
+if (firstInvalid) firstInvalid.focus();
