@@ -329,10 +329,11 @@ def test_every_portal_page_passes_axe_in_two_languages_and_on_a_phone(
     tenant_routes = {r for r in routes() if not NOT_PORTAL.match(r)}
     covered = set(portal) | set(public) | set(terms) | set(NOT_PAGES)
     assert not tenant_routes - covered, (
-        "pages neither checked by axe nor listed in NOT_PAGES: "
-        f"{sorted(tenant_routes - covered)}"
+        f"pages neither checked by axe nor listed in NOT_PAGES: {sorted(tenant_routes - covered)}"
     )
-    assert not covered - tenant_routes, f"no such pattern any more: {sorted(covered - tenant_routes)}"
+    assert not covered - tenant_routes, (
+        f"no such pattern any more: {sorted(covered - tenant_routes)}"
+    )
 
     audit = Audit()
     for code in LANGUAGES:
@@ -340,7 +341,7 @@ def test_every_portal_page_passes_axe_in_two_languages_and_on_a_phone(
         page.context.clear_cookies()
         open_page(page, live_server, "/accounts/login/")
         switch_language(page, code)
-        for pattern, path in public.items():
+        for path in public.values():
             open_page(page, live_server, path)
             audit.check(page, f"[{code}] {path}")
         page.context.clear_cookies()
@@ -362,6 +363,12 @@ def test_every_portal_page_passes_axe_in_two_languages_and_on_a_phone(
         open_page(page, live_server, portal[pattern])
         audit.check(page, f"[360px] {portal[pattern]}")
         shoot(f"a11y-360-portal-{pattern.split('/')[0] or 'dashboard'}-{pattern.count('/')}")
+    # Refusals (still logged in): an unknown object of the portal, a broken invoice link.
+    for path in ("/invoices/999999/", "/l/invoice/not-a-token/"):
+        response = page.goto(tenant_url(live_server, "acme", path))
+        assert response is not None and response.status == 404, path
+        audit.check(page, f"[404] {path}")
+
     page.context.clear_cookies()
     for pattern in PHONE_PUBLIC:
         open_page(page, live_server, public[pattern])
@@ -400,9 +407,16 @@ FOCUS_SHOWN = """() => {
 }"""
 FOCUSED = """() => {
     const el = document.activeElement;
+    const text = (el.textContent || "").trim().slice(0, 30);
     return el.tagName.toLowerCase() + (el.name ? `[name=${el.name}]` : "")
-        + (el.className ? "." + el.className : "") + " " + (el.textContent || "").trim().slice(0, 30);
+        + (el.className ? "." + el.className : "") + " " + text;
 }"""
+
+
+def axe_clean(page, label: str) -> None:
+    audit = Audit()
+    audit.check(page, label)
+    assert not audit.blocking, "\n".join(audit.blocking)
 
 
 def tab_to(page, selector: str, *, limit: int = 40) -> list[str]:
@@ -452,6 +466,7 @@ def test_log_in_skip_to_the_content_and_pay_with_the_keyboard_alone(
     alert = page.locator("main [role=alert]")
     assert alert.count() == 1 and "not correct" in alert.inner_text(), page.content()
     shoot("a11y-login-wrong-password")
+    axe_clean(page, "login with a wrong password")
 
     tab_to(page, "input[name=password]")
     page.keyboard.type(DEMO_PASSWORD)
@@ -493,11 +508,12 @@ def test_approve_a_quote_with_the_keyboard_after_its_errors_are_announced(
     with page.expect_navigation():
         page.keyboard.press("Enter")
     terms, name = "input[name=accept_terms]", "#approve input[name=name]"
-    for field in (terms, name):
-        assert page.get_attribute(field, "aria-invalid") == "true", field
-        assert described_by(page, field), f"{field} names no error text"
+    for invalid in (terms, name):
+        assert page.get_attribute(invalid, "aria-invalid") == "true", invalid
+        assert described_by(page, invalid), f"{invalid} names no error text"
     assert page.evaluate("(s) => document.activeElement.matches(s)", terms)
     shoot("a11y-quote-approve-errors")
+    axe_clean(page, "quote approval sent empty")
 
     page.keyboard.press("Space")
     assert page.is_checked(terms)
