@@ -3,14 +3,44 @@
 //
 // <select data-autosubmit>: submits its form on change (language, customer switch). With
 // data-action="/customer/0/switch/", the form posts to that path with the chosen value for 0.
-document.addEventListener("change", (event) => {
-  const select = event.target.closest("select[data-autosubmit]");
-  if (!select || !select.form) return;
+//
+// From the keyboard, the arrow keys step through the options and each step is a "change": the
+// page would reload at the first press. There the choice waits for Enter (or for the focus to
+// leave the menu); a choice by mouse or touch is sent at once.
+function submitChoice(select) {
   const action = select.dataset.action;
   if (action) {
     select.form.action = action.replace("/0/", "/" + encodeURIComponent(select.value) + "/");
   }
   select.form.submit();
+}
+let keyedSelect = null;
+document.addEventListener("keydown", (event) => {
+  const select = event.target.closest && event.target.closest("select[data-autosubmit]");
+  if (!select || !select.form) return;
+  if (event.key === "Enter") {
+    event.preventDefault();
+    if (select.dataset.chosen) submitChoice(select);
+  } else if (event.key !== "Tab" && event.key !== "Shift") {
+    keyedSelect = select;
+  }
+});
+document.addEventListener("change", (event) => {
+  const select = event.target.closest("select[data-autosubmit]");
+  if (!select || !select.form) return;
+  if (keyedSelect === select) {
+    select.dataset.chosen = "true";
+    return;
+  }
+  submitChoice(select);
+});
+document.addEventListener("pointerdown", (event) => {
+  if (event.target.closest && event.target.closest("select[data-autosubmit]")) keyedSelect = null;
+});
+document.addEventListener("focusout", (event) => {
+  const select = event.target.closest && event.target.closest("select[data-autosubmit]");
+  if (select === keyedSelect) keyedSelect = null;
+  if (select && select.form && select.dataset.chosen) submitChoice(select);
 });
 
 // <form data-submit-on-load>: sent as soon as the page is ready (the signed order for a bank's

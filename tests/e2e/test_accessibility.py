@@ -41,8 +41,8 @@ from quotes.models import Quote, QuoteRequest
 from quotes.requests import ItemIn, quote_request_create
 from subscriptions.models import Order, Package, Subscription, Tariff
 from tests.billing.test_payments import save_card
-from tests.conftest import take_cards_through
-from tests.e2e.conftest import tenant_url
+from tests.conftest import AXE_REPORT, take_cards_through
+from tests.e2e.conftest import ARTIFACTS, tenant_url
 from tests.test_fuzz import routes
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -265,6 +265,7 @@ class Audit:
     blocking: list[str] = field(default_factory=list)
     other: Counter = field(default_factory=Counter)
     where: dict[str, list[str]] = field(default_factory=dict)
+    patterns: int = 0  # URL patterns the page views cover
 
     def check(self, page, label: str) -> None:
         result = self.axe.run(page, context={"exclude": EXCLUDE})
@@ -289,7 +290,10 @@ class Audit:
 
     def summary(self) -> str:
         impacts = ", ".join(f"{k}: {v}" for k, v in sorted(self.by_impact.items())) or "none"
-        lines = [f"axe-core: {self.pages} page views checked; violations by impact: {impacts}"]
+        covering = f" of {self.patterns} URL patterns" if self.patterns else ""
+        lines = [
+            f"axe-core: {self.pages} page views{covering} checked; violations by impact: {impacts}"
+        ]
         lines += [
             f"  not blocking: {k} on {n} page views, e.g. {', '.join(self.where[k][:3])}"
             for k, n in self.other.most_common()
@@ -335,7 +339,7 @@ def test_every_portal_page_passes_axe_in_two_languages_and_on_a_phone(
         f"no such pattern any more: {sorted(covered - tenant_routes)}"
     )
 
-    audit = Audit()
+    audit = Audit(patterns=len(portal) + len(public) + len(terms))
     for code in LANGUAGES:
         # Logged out first: the language menu is on every page, the login page too.
         page.context.clear_cookies()
@@ -394,6 +398,8 @@ def test_every_portal_page_passes_axe_in_two_languages_and_on_a_phone(
         audit.check(page, f"[globex] {path}")
 
     print("\n" + audit.summary())
+    ARTIFACTS.mkdir(exist_ok=True)
+    (ARTIFACTS / AXE_REPORT).write_text(audit.summary() + "\n")
     assert not audit.blocking, "serious or critical accessibility violations:\n" + "\n".join(
         audit.blocking
     )
@@ -454,6 +460,17 @@ def test_log_in_skip_to_the_content_and_pay_with_the_keyboard_alone(
     fake_stripe.reset()
     demo = demo_world(fake_stripe, settings)
     page.goto(tenant_url(live_server, "acme", "/accounts/login/"))
+
+    # The language menu: the arrow keys go through the languages without leaving the page;
+    # Enter chooses.
+    page.focus("#lang-select")
+    page.keyboard.press("ArrowDown")
+    page.wait_for_timeout(300)
+    assert page.locator("html").get_attribute("lang") == "en"
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    assert page.locator("html").get_attribute("lang") != "en"
+    switch_language(page, "en")
 
     # A wrong password first: the form says so, as an alert read out at once.
     tab_to(page, "input[name=login]")
