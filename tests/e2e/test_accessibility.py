@@ -71,10 +71,14 @@ NOT_PAGES: dict[str, str] = {
     "l/quote/<str:token>/pdf": "a PDF",
     "quotes/<int:quote_id>/pdf": "a PDF",
     "payments/<int:payment_id>/receipt": "a PDF",
+    "account/export/<slug:kind>.csv": "a CSV file",
+    "account/export/jobs/<int:job_id>/download": "a ZIP file",
+    "account/export/jobs/<int:job_id>/progress": "JSON the export page polls",
     "healthz": "a health check for the load balancer",
     "accounts/2fa/recovery-codes/download/": "a text file",
     # POST only: buttons on pages checked here
     "acting/end/": "POST only (the staff's banner button)",
+    "account/export/zip/": "POST only (a button on the export page)",
     "credits/auto-topup/": "POST only (a form on the Credits page)",
     "customer/<int:customer_id>/switch/": "POST only (the customer menu)",
     "i18n/setlang/": "POST only (the language menu)",
@@ -218,6 +222,7 @@ def portal_pages(d: Demo) -> dict[str, str]:
         "contract/": "/contract/",
         "contract/edit/": "/contract/edit/",
         "contract/close/": "/contract/close/",
+        "account/export/": "/account/export/",
         "legal/<int:document_id>/": f"/legal/{d.legal_id}/",
         "accounts/email/": "/accounts/email/",
         "accounts/password/change/": "/accounts/password/change/",
@@ -372,6 +377,13 @@ def test_every_portal_page_passes_axe_in_two_languages_and_on_a_phone(
         response = page.goto(tenant_url(live_server, "acme", path))
         assert response is not None and response.status == 404, path
         audit.check(page, f"[404] {path}")
+
+    # The export page once a ZIP file is asked for: its progress bar, then its download.
+    open_page(page, live_server, "/account/export/")
+    with page.expect_navigation():
+        page.click("main form button[type=submit]")
+    page.wait_for_selector(".job-progress")
+    audit.check(page, "[360px] /account/export/ with a ZIP file")
 
     page.context.clear_cookies()
     for pattern in PHONE_PUBLIC:
