@@ -342,3 +342,32 @@ def validate_email_list(value) -> None:
             params={"addresses": ", ".join(bad)},
             code="invalid",
         )
+
+
+# WCAG 2's contrast for normal text (success criterion 1.4.3, level AA).
+MIN_CONTRAST = 4.5
+
+
+def contrast_with_white(colour: str) -> float:
+    """The contrast ratio of #RRGGBB against white, by WCAG 2's relative luminance."""
+    channels = [int(colour[i : i + 2], 16) / 255 for i in (1, 3, 5)]
+    linear = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+    luminance = 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+    return 1.05 / (luminance + 0.05)
+
+
+def validate_brand_contrast(value: str) -> None:
+    """The brand colour is the portal's link and heading colour on white, and the background of
+    its buttons under white text: both must stay readable, for every customer."""
+    if not re.fullmatch(r"#[0-9a-fA-F]{6}", value or ""):
+        return  # the format has its own validator and message
+    ratio = contrast_with_white(value)
+    if ratio < MIN_CONTRAST:
+        raise ValidationError(
+            _(
+                "%(value)s is too light to read on white (contrast %(ratio)s:1, at least "
+                "%(minimum)s:1 is needed): choose a darker shade."
+            ),
+            params={"value": value, "ratio": f"{ratio:.1f}", "minimum": MIN_CONTRAST},
+            code="contrast",
+        )

@@ -47,16 +47,23 @@ def pytest_sessionstart(session: pytest.Session) -> None:
 
 
 FUZZ_REPORTS = Path(__file__).resolve().parent.parent / "test-artifacts"
+AXE_REPORT = "axe-summary.txt"  # tests/e2e/test_accessibility.py's summary, in that folder
 
 
 def pytest_configure(config: pytest.Config) -> None:
     if not hasattr(config, "workerinput"):  # the controller: last run's fuzz reports go
         for report in FUZZ_REPORTS.glob("fuzz-*.txt"):
             report.unlink()
+        (FUZZ_REPORTS / AXE_REPORT).unlink(missing_ok=True)
 
 
 def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Config) -> None:
-    """The fuzzer's closing summary (tests/test_fuzz.py writes one report per persona)."""
+    """The fuzzer's closing summary (tests/test_fuzz.py writes one report per persona), and the
+    accessibility check's (tests/e2e/test_accessibility.py)."""
+    axe = FUZZ_REPORTS / AXE_REPORT
+    if axe.exists():
+        terminalreporter.section("axe-core")
+        terminalreporter.write_line(axe.read_text().rstrip())
     reports = sorted(FUZZ_REPORTS.glob("fuzz-*.txt"))
     if not reports:
         return
@@ -276,6 +283,7 @@ def _let_flush_remove_finalized_invoices(request):
             "billing_customercreditentry",
             "billing_creditnotedelivery",
             "billing_creditnoteline",
+            "billing_creditnotedelivery",
             "billing_creditnote",
             "billing_invoiceline",
             "billing_invoiceevent",

@@ -16,6 +16,7 @@ from core.validators import (
     normalize_vat_id,
     number_formats_may_collide,
     validate_bic,
+    validate_brand_contrast,
     validate_currency,
     validate_email_list,
     validate_iban,
@@ -99,7 +100,10 @@ class Tenant(LegalIdentity):
     # Branding
     logo = models.ImageField(_("logo"), upload_to=tenant_logo_path, blank=True)
     primary_colour = models.CharField(
-        _("primary colour"), max_length=7, default="#1f6feb", validators=[colour_validator]
+        _("primary colour"),
+        max_length=7,
+        default="#1f6feb",
+        validators=[colour_validator, validate_brand_contrast],
     )
 
     # Locale
