@@ -87,6 +87,27 @@ def _alpha_invoice(world):
     return invoice_finalize(invoice=invoice, actor=SYSTEM, today=date(2026, 3, 1))
 
 
+def _alpha_export_job(world):
+    from datetime import timedelta
+
+    from django.core.files.base import ContentFile
+    from django.utils import timezone
+
+    from core.models import Job, JobKind, JobState
+
+    job = Job.objects.create(
+        tenant=world.acme,
+        kind=JobKind.CUSTOMER_EXPORT,
+        customer_id=world.alpha.pk,
+        requested_by=world.alice,
+        state=JobState.DONE,
+        filename="documents.zip",
+        expires_at=timezone.now() + timedelta(days=1),
+    )
+    job.file.save("documents.zip", ContentFile(b"PK"), save=True)
+    return job
+
+
 def _alpha_credit_note(world, invoice=None):
     from datetime import date
 
@@ -229,6 +250,16 @@ OBJECT_URLS = {
     "quote_pdf": lambda w: (f"/quotes/{_alpha_quote(w).pk}/pdf", "get", None),
     "quote_approve": _quote_url("approve/", "post", {"accept_terms": "on", "terms_id": ""}),
     "quote_decline": _quote_url("decline/"),
+    "account_export_progress": lambda w: (
+        f"/account/export/jobs/{_alpha_export_job(w).pk}/progress",
+        "get",
+        None,
+    ),
+    "account_export_download": lambda w: (
+        f"/account/export/jobs/{_alpha_export_job(w).pk}/download",
+        "get",
+        None,
+    ),
 }
 # Pages of things the whole tenant shares (its terms, its catalogue): url name -> path to acme's.
 TENANT_WIDE_URLS = {
