@@ -227,6 +227,8 @@ LANGUAGES = [
     ("tr", "Türkçe"),
 ]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+# Dates, times and numbers: one convention per language, tabled in core/formats/__init__.py.
+FORMAT_MODULE_PATH = ["core.formats"]
 USE_I18N = True
 USE_TZ = True
 TIME_ZONE = "UTC"

@@ -35,7 +35,8 @@ def unit_price(amount: Decimal | str | None, currency: str) -> str:
 def document_date(day: date | datetime | None, style: str = "") -> str:
     """{{ invoice.issue_date|document_date }} → "29 Nov 2026", "29.11.2026", "29 nov 2026";
     {{ line.service_start|document_date:"compact" }} → "29/11/2026", for narrow columns. In the
-    active language (documents activate their own), the same style on every document."""
+    active language (documents activate their own): `|date` and `|date:"SHORT_DATE_FORMAT"`
+    (core/formats), which also read the ISO text a snapshot keeps."""
     if day is None or day == "":
         return ""
     if isinstance(day, str):
