@@ -31,7 +31,8 @@ which takes CLDR's long date: Django's French abbreviations ("jan.", "fév.") ar
 ("janv.", "févr."), and the full month is never wrong. English follows British usage (day,
 month, year; en_GB): Kontor's businesses are European and "11/29/2026" reads as nonsense to most
 of their customers; Django's "Sep" stands for CLDR's "Sept". The short date is CLDR's yMMdd
-skeleton, for narrow columns (a line's service period, a statement's rows). A date-time is the
+skeleton, for narrow columns (a line's service period, a statement's rows); Turkish keeps its
+zeros (01.01.2026) where CLDR's match of that skeleton drops them (1.1.2026). A date-time is the
 date, CLDR's glue for that date length (", " or " ") and the 24-hour time, without seconds. The
 month heads a month's rows; Italian capitalises it there, as a heading does. Numbers use CLDR's
 decimal and group symbols, the ones Babel puts in money.
