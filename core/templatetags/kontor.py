@@ -4,7 +4,7 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from django import template
-from django.utils import translation
+from django.utils import formats, translation
 
 from core.dates import format_document_date
 from core.money import format_money, format_unit_price
@@ -29,6 +29,21 @@ def unit_price(amount: Decimal | str | None, currency: str) -> str:
         return ""
     language = (translation.get_language() or "en").split("-")[0]
     return format_unit_price(Decimal(amount), currency, language)
+
+
+@register.filter
+def quantity(value: Decimal | int | str | None) -> str:
+    """{{ line.quantity|quantity }} → "1,250.5", "1.250,5", "3": as many decimals as it has
+    (stored with 4: 2.5000 is 2.5), grouped, in the active language (core/formats)."""
+    if value is None or value == "":
+        return ""
+    try:
+        number = Decimal(value)
+    except ArithmeticError:
+        return str(value)
+    # normalize() alone writes 1000 as 1E+3.
+    number = number.quantize(Decimal(1)) if number == number.to_integral() else number.normalize()
+    return formats.number_format(number, use_l10n=True, force_grouping=True)
 
 
 @register.filter

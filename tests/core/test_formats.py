@@ -232,3 +232,21 @@ def test_no_python_module_writes_a_date_for_people_with_strftime():
         if str(path.relative_to(root)) not in machine
     ]
     assert found == []
+
+
+@pytest.mark.parametrize(
+    ("value", "language", "shown"),
+    [
+        (Decimal("2.5000"), "en", "2.5"),
+        (Decimal("1250.5000"), "de", "1.250,5"),
+        (Decimal("1000.0000"), "en", "1,000"),
+        (Decimal("0.0050"), "fr", "0,005"),
+        (3, "tr", "3"),
+        ("junk", "en", "junk"),
+        (None, "en", ""),
+    ],
+)
+def test_quantities_show_the_decimals_they_have_grouped(value, language, shown):
+    with translation.override(language):
+        rendered = Template("{% load kontor %}{{ v|quantity }}").render(Context({"v": value}))
+    assert rendered == shown
