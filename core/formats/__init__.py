@@ -39,7 +39,9 @@ decimal and group symbols, the ones Babel puts in money.
 
 Grouping is off for bare numbers (settings.USE_THOUSAND_SEPARATOR stays False): templates print
 ids into URLs (`/invoices/{{ invoice.pk }}/`), which "1,234" would break. A number a person reads
-that may pass 999 is grouped where it is printed (`|floatformat:"g"`); money is always grouped.
+that may pass 999 is grouped where it is printed: `|quantity` (core.templatetags.kontor) for a
+line's quantity or a rate, with the decimals it has, `|floatformat:"g"` otherwise; money is always
+grouped, and English money is en_GB's too ("US$1,200.00", where en_US writes "$").
 
 Outside this convention on purpose: machine-readable output, which stays ISO 8601 and plain
 decimals: CSV and XLSX exports, e-invoice XML, API responses, `datetime="…"` attributes
