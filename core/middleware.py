@@ -8,6 +8,10 @@ from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, HttpR
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
+# Not among django.utils.translation's public names, but the parser its own lookup uses: sorted
+# by quality, an empty answer for a malformed header, a bounded read of an overlong one.
+from django.utils.translation.trans_real import parse_accept_lang_header
+
 from core.audit import current_ip
 from core.tenancy import is_platform_host, tenant_for_host
 
@@ -103,10 +107,26 @@ def _demo_page(path: str) -> bool:
 
 
 class TenantLocaleMiddleware:
-    """Language: the visitor's choice (cookie), else their browser's, else the tenant's.
+    """The language of a page: the person's saved language, else the visitor's choice, else
+    their browser's, else the business's.
 
-    Replaces Django's LocaleMiddleware, which would fall back to the project default instead of
-    the tenant's language.
+    1. A logged-in person's own setting (`User.language`), which the language switcher and the
+       language page (/accounts/language/) save. It follows the person to every browser, and no
+       Accept-Language header overrides it. Staff acting as a customer (core.acting) stay who
+       they are, so they keep their own language.
+    2. The choice an anonymous visitor made with the switcher (the language cookie), and a
+       logged-in person's choice on this browser while they have saved none.
+    3. The browser's Accept-Language, its first language Kontor offers.
+    4. The business's language (`Tenant.locale`), else the project's (LANGUAGE_CODE).
+
+    Documents and the e-mails that carry them follow another rule, since they are read by
+    whoever the customer forwards them to and are frozen once issued: the customer account's
+    document language (`Customer.language`), else the business's. So a person reading pages in
+    English may download an invoice in German. E-mails to one person about their own login
+    (sign-in links) are in that person's language first (contracts.emails).
+
+    Replaces Django's LocaleMiddleware, which knows neither the person nor the business. Placed
+    after AuthenticationMiddleware, for `request.user`.
     """
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
@@ -126,16 +146,36 @@ class TenantLocaleMiddleware:
 
     @staticmethod
     def language_for(request: HttpRequest) -> str:
+        """The page's language by the order above. Also called before the person is known
+        (an unknown host's 404 page), without step 1."""
         supported = dict(settings.LANGUAGES)
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated and user.language in supported:
+            return user.language
         cookie = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME)
         if cookie in supported:
             return cookie
-        if request.headers.get("Accept-Language"):
-            return translation.get_language_from_request(request)
+        browser = _browser_language(request.headers.get("Accept-Language", ""))
+        if browser is not None:
+            return browser
         tenant = getattr(request, "tenant", None)
         if tenant is not None and tenant.locale in supported:
             return tenant.locale
         return settings.LANGUAGE_CODE
+
+
+def _browser_language(header: str) -> str | None:
+    """The first language of an Accept-Language header that Kontor offers ("de-AT" gives "de"),
+    or None: then the business's language applies, where Django's own lookup would answer with
+    the project's (LANGUAGE_CODE)."""
+    for code, _quality in parse_accept_lang_header(header):
+        if code == "*":
+            return None
+        try:
+            return translation.get_supported_language_variant(code)
+        except LookupError:
+            continue
+    return None
 
 
 class RequestContextMiddleware:

@@ -44,9 +44,21 @@ def from_minor_units(units: int, currency: str) -> Decimal:
     return Decimal(units).scaleb(-minor_unit_exponent(currency))
 
 
+# The CLDR locale for a language where it is not the language code itself: English follows
+# British usage, as dates do (the table in core/formats/__init__.py): "US$", not a bare "$".
+BABEL_LOCALES = {"en": "en_GB"}
+
+
+def babel_locale(language: str) -> str:
+    """The Babel locale for a language code ("en", "fr") or a locale ("de_CH", kept)."""
+    code = (language or "en").replace("-", "_")
+    return BABEL_LOCALES.get(code.lower(), code)
+
+
 def format_money(amount: Decimal, currency: str, locale: str) -> str:
-    """Localized display, e.g. 1.234,50 € in German, €1,234.50 in English."""
-    return format_currency(amount, currency.upper(), locale=locale)
+    """Localized display, e.g. 1.234,50 € in German, €1,234.50 in English; `locale` is a
+    language code, as `translation.get_language()` gives it."""
+    return format_currency(amount, currency.upper(), locale=babel_locale(locale))
 
 
 # Unit prices are stored with 4 places (DESIGN.md, Money).
@@ -59,7 +71,9 @@ def format_unit_price(amount: Decimal, currency: str, locale: str) -> str:
     `format_money` would round it to the currency's minor unit."""
     stored = Decimal(amount).quantize(Decimal(1).scaleb(-UNIT_PRICE_PLACES), rounding=ROUND_HALF_UP)
     # Babel keeps the currency's minimum digits and drops the trailing zeros beyond them.
-    return format_currency(stored, currency.upper(), locale=locale, decimal_quantization=False)
+    return format_currency(
+        stored, currency.upper(), locale=babel_locale(locale), decimal_quantization=False
+    )
 
 
 @dataclass(frozen=True, slots=True)

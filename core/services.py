@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from allauth.account.models import EmailAddress
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
@@ -147,3 +148,27 @@ def tenant_licence_change(*, tenant: Tenant, modules: list[str], actor: User) ->
     # Every process reads the business from its in-process cache: drop it once committed.
     transaction.on_commit(tenant_cache_clear)
     return locked
+
+
+@transaction.atomic
+def user_language_set(*, user: User, language: str, tenant: Tenant | None) -> User:
+    """Save the language a person reads pages in (core.middleware.TenantLocaleMiddleware, step
+    1); "" gives the choice back to their browser. Audited under the business whose portal it
+    was changed on; on the bare host (a superuser) there is none to file it under."""
+    if language and language not in dict(settings.LANGUAGES):
+        raise ValidationError(_("Choose one of the languages offered."), code="language")
+    before = user.language
+    if before == language:
+        return user
+    user.language = language
+    user.save(update_fields=["language"])
+    if tenant is not None:
+        audit_record(
+            tenant=tenant,
+            actor=user,
+            action="user.language_set",
+            obj=user,
+            before={"language": before},
+            after={"language": language},
+        )
+    return user

@@ -1,4 +1,5 @@
 from django import forms
+from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 
@@ -16,3 +17,23 @@ class AccountCloseForm(forms.Form):
         if value.casefold() != self.customer.name.strip().casefold():
             raise forms.ValidationError(_("That is not the company name."))
         return value
+
+
+class LanguageForm(forms.Form):
+    """The language a person reads the portal in; empty leaves it to their browser."""
+
+    language = forms.ChoiceField(
+        label=_("Language of the portal's pages"),
+        required=False,
+        help_text=_(
+            "Saved with your login, on every device. Invoices, quotes and e-mails about your "
+            "account are written in the account's document language."
+        ),
+    )
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["language"].choices = [
+            ("", _("The language my browser asks for")),
+            *settings.LANGUAGES,
+        ]

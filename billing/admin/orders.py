@@ -9,7 +9,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import path, reverse
-from django.utils import timezone, translation
+from django.utils import formats, timezone, translation
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -35,7 +35,7 @@ def invoice_table(invoices) -> str:
         (
             _invoice_url(i),
             str(i),
-            i.issue_date.isoformat() if i.issue_date else "—",
+            formats.date_format(i.issue_date) if i.issue_date else "—",
             i.get_status_display(),
             format_money(i.gross_amount, i.currency, language),
         )

@@ -4,7 +4,7 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from django import template
-from django.utils import translation
+from django.utils import formats, translation
 
 from core.dates import format_document_date
 from core.money import format_money, format_unit_price
@@ -32,10 +32,26 @@ def unit_price(amount: Decimal | str | None, currency: str) -> str:
 
 
 @register.filter
+def quantity(value: Decimal | int | str | None) -> str:
+    """{{ line.quantity|quantity }} → "1,250.5", "1.250,5", "3": as many decimals as it has
+    (stored with 4: 2.5000 is 2.5), grouped, in the active language (core/formats)."""
+    if value is None or value == "":
+        return ""
+    try:
+        number = Decimal(value)
+    except ArithmeticError:
+        return str(value)
+    # normalize() alone writes 1000 as 1E+3.
+    number = number.quantize(Decimal(1)) if number == number.to_integral() else number.normalize()
+    return formats.number_format(number, use_l10n=True, force_grouping=True)
+
+
+@register.filter
 def document_date(day: date | datetime | None, style: str = "") -> str:
     """{{ invoice.issue_date|document_date }} → "29 Nov 2026", "29.11.2026", "29 nov 2026";
     {{ line.service_start|document_date:"compact" }} → "29/11/2026", for narrow columns. In the
-    active language (documents activate their own), the same style on every document."""
+    active language (documents activate their own): `|date` and `|date:"SHORT_DATE_FORMAT"`
+    (core/formats), which also read the ISO text a snapshot keeps."""
     if day is None or day == "":
         return ""
     if isinstance(day, str):

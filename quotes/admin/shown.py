@@ -7,6 +7,7 @@ from django.contrib import admin
 from django.contrib.contenttypes.models import ContentType
 from django.http import HttpRequest
 from django.urls import reverse
+from django.utils import formats, timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
@@ -94,7 +95,9 @@ class QuoteShown:
         if quote.emailed_at is None:
             return _("Not yet")
         return format_html(
-            "{} — {}", quote.emailed_at.strftime("%Y-%m-%d %H:%M"), ", ".join(quote.emailed_to)
+            "{} — {}",
+            formats.date_format(timezone.localtime(quote.emailed_at), "SHORT_DATETIME_FORMAT"),
+            ", ".join(quote.emailed_to),
         )
 
     @admin.display(description=_("VAT regime"))
@@ -114,7 +117,7 @@ class QuoteShown:
         if quote.approved_at is None:
             return "—"
         rows = [
-            (_("When"), quote.approved_at.strftime("%Y-%m-%d %H:%M:%S %Z")),
+            (_("When"), _approved_when(quote)),
             (_("By"), quote.approved_by.user if quote.approved_by else _("the e-mailed link")),
             (_("Signed as"), quote.approver_name or "—"),
             (_("IP address"), quote.approver_ip or "—"),
@@ -164,3 +167,9 @@ class QuoteShown:
         if not rows:
             return "—"
         return format_html_join(BR, "{}: {}", rows)
+
+
+def _approved_when(quote: Quote) -> str:
+    """As the quote's PDF states it: the date-time where the business is, and that zone."""
+    moment = timezone.localtime(quote.approved_at)
+    return f"{formats.date_format(moment, 'DATETIME_FORMAT')} ({moment.tzname()})"

@@ -251,7 +251,7 @@ def test_without_a_register_court_no_registered_office_is_printed(world):
     ("language", "document", "compact"),
     [
         ("en", "29 Nov 2026", "29/11/2026"),
-        ("fr", "29 nov. 2026", "29/11/2026"),
+        ("fr", "29 novembre 2026", "29/11/2026"),  # CLDR long: core/formats
         ("de", "29.11.2026", "29.11.2026"),
         ("it", "29 nov 2026", "29/11/2026"),  # Italian months in lower case
         ("tr", "29 Kas 2026", "29.11.2026"),

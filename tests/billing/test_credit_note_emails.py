@@ -57,7 +57,7 @@ def test_an_issued_credit_note_is_e_mailed_once_with_its_pdf(
     [message] = notes_mail(note)
     assert message.to == ["ap@alpha.test", "cfo@alpha.test"]
     assert message.subject.endswith(f"Credit note {note.number} for invoice {sent.number}")
-    assert f"correcting invoice {sent.number} of March 1, 2026" in message.body
+    assert f"correcting invoice {sent.number} of 1 Mar 2026" in message.body
     assert f"reduced the amount due on invoice {sent.number} by €119.00" in message.body
     assert message.attachments[0][0] == f"{note.number}.pdf"
     delivery = CreditNoteDelivery.objects.get(credit_note=note)

@@ -124,7 +124,7 @@ class TestSubscriptions:
         assert "Helpdesk" in subs and "Team" in subs and "Tickets, chat and a FAQ." in subs
         assert "€40.00" in subs and "excl. VAT" in subs and "€47.60" in subs and "incl. VAT" in subs
         assert "per month" in subs
-        assert "Renews on 1 May 2026" in subs or "Renews on May 1, 2026" in subs
+        assert "Renews on 1 May 2026" in subs
         assert f'href="/subscriptions/{subscription.pk}/change/"' in subs
         assert f'href="/subscriptions/{subscription.pk}/cancel/"' in subs
 

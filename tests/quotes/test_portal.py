@@ -181,7 +181,7 @@ def test_only_subscriptions_lead_back_to_the_quote_naming_their_start(world):
     response = client.post(f"/quotes/{quote.pk}/approve/", approve_data(quote), follow=True)
     assert response.redirect_chain[-1][0] == f"/quotes/{quote.pk}/"
     page = response.content.decode()
-    assert "Your subscriptions start" in page and "April 1, 2026" in page
+    assert "Your subscriptions start" in page and "1 Apr 2026" in page
     (subscription,) = quote.subscriptions.all()
     assert f'href="/subscriptions/{subscription.pk}/"' in page
     sub_page = client.get(f"/subscriptions/{subscription.pk}/").content.decode()

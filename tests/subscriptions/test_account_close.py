@@ -78,4 +78,4 @@ def test_the_contract_page_shows_how_long_the_contract_runs(world, plans):
         customer=world.alpha, tariff=plans.basic, actor=SYSTEM, start_on=date(2025, 1, 20)
     )
     content = world.client(world.alice).get("/contract/").content.decode()
-    assert "Jan. 20, 2025" in content and "1\xa0year, 2\xa0months" in content
+    assert "20 Jan 2025" in content and "1\xa0year, 2\xa0months" in content

@@ -139,7 +139,7 @@ def test_a_scheduled_change_and_its_withdrawal_are_confirmed(
     sent = _one_pair("change_scheduled")
     assert "Pro yearly" in sent["alice@example.test"].body
     assert "15 avril 2026" in sent["alice@example.test"].body
-    assert "15. April 2026" in sent["ops@acme.test"].body
+    assert "15.04.2026" in sent["ops@acme.test"].body
     with django_capture_on_commit_callbacks(execute=True):
         subscription_undo_change(subscription=alpha_basic, actor=notified.alice, as_contact=True)
     _one_pair("change_withdrawn")

@@ -423,5 +423,5 @@ def test_the_page_shows_dates_and_answers_in_words(world, alpha_basic, fields):
         actor=SYSTEM,
     )
     page = world.client(world.alice).get(f"/subscriptions/{alpha_basic.pk}/").content.decode()
-    assert "<dd>April 1, 2026</dd>" in page
+    assert "<dd>1 Apr 2026</dd>" in page  # DATE_FORMAT (core/formats)
     assert "<dd>No</dd>" in page
