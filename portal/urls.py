@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.urls import include, path
 
 from core.views import healthz
-from portal import language, views
+from portal import language_views, views
 from portal.navigation import SECTIONS
 
 # Sections whose own app has not landed yet; each later issue replaces its entry here.
@@ -27,8 +27,8 @@ urlpatterns = [
     ],
     path("api/v1/", include("portal.api_urls")),
     path("healthz", healthz, name="healthz"),
-    path("i18n/setlang/", language.set_language, name="set_language"),
-    path("accounts/language/", language.language_preference, name="account_language"),
+    path("i18n/setlang/", language_views.set_language, name="set_language"),
+    path("accounts/language/", language_views.language_preference, name="account_language"),
     path("accounts/", include("allauth.urls")),
     path("manage/", admin.site.urls),
 ]
