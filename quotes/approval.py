@@ -168,7 +168,16 @@ def _convert(quote: Quote, today: date) -> None:
             quantity=int(line.quantity),
             # The run's lines read "<module> — <description>": the tariff's name, not the line's
             # "<module> — <tariff>" again.
-            price_items=[{"description": line.tariff.name, "unit_price": str(line.unit_price)}],
+            price_items=[
+                {
+                    "description": line.tariff.name,
+                    "unit_price": str(line.unit_price),
+                    "translations": {
+                        language: {"description": text}
+                        for language, text in line.tariff.texts_of("name").items()
+                    },
+                }
+            ],
             options=[(o.option, o.quantity, o.unit_price) for o in line.options.all()],
         )
         quote.subscriptions.add(subscription)

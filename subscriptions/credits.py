@@ -156,8 +156,13 @@ def package_purchase(
         actor=acting_user(actor),  # nobody for SYSTEM (an automatic top-up)
         reference=package.name,
     )
+    # The order's title becomes its invoice's line: in the customer's document language.
+    language = customer.language or customer.tenant.locale
     order = order_create(
-        customer=customer, title=package.name, actor=SYSTEM, description=package.description
+        customer=customer,
+        title=package.text_in("name", language),
+        actor=SYSTEM,
+        description=package.text_in("description", language),
     )
     order.amount, order.currency = package.price, package.currency
     order.save(update_fields=["amount", "currency"])

@@ -27,6 +27,7 @@ from subscriptions.models.subscription import (
     SubscriptionEvent,
     SubscriptionOption,
     SubscriptionStatus,
+    price_item_text,
 )
 
 __all__ = [
@@ -64,4 +65,5 @@ __all__ = [
     "Tariff",
     "TariffPrice",
     "UsageRecord",
+    "price_item_text",
 ]
