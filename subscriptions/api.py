@@ -16,7 +16,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from contracts.models import Customer
-from core.api import ApiView, BoundedDateTimeField, Problem
+from core.api import ApiView, BoundedDateTimeField, Problem, TranslatedTextField
 from core.models import ApiScope, Tenant
 from subscriptions.models import Department, RequestKind, UsageRecord
 from subscriptions.selectors import (
@@ -116,7 +116,10 @@ class UsageCheckSerializer(serializers.Serializer):
 
 class DepartmentSerializer(serializers.Serializer):
     id = serializers.IntegerField()
-    name = serializers.CharField()
+    name = serializers.CharField(help_text="In the business's language.")
+    names = TranslatedTextField(
+        "name", help_text="In each language, as a customer reading in it sees it."
+    )
     credits_per_request = serializers.IntegerField()
     counts_tickets = serializers.BooleanField()
     counts_conversations = serializers.BooleanField()
