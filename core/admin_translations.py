@@ -6,6 +6,8 @@ name, description". Left empty, a text falls back to the business's language."""
 
 from __future__ import annotations
 
+import copy
+
 from django import forms
 from django.conf import settings
 from django.db import models
@@ -93,6 +95,22 @@ def _default_language(request: HttpRequest, obj) -> str | None:
 class TranslatedTextsAdmin:
     """A ModelAdmin mixin: one group per language other than the business's, after the page's
     own groups. Use with `form = translated_form(Model)`."""
+
+    def get_form(self, request: HttpRequest, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change=change, **kwargs)
+        default = _default_language(request, obj)
+        if default is None:
+            return form
+        # The page's own fields say which language they hold (a copy: fields are shared).
+        language_name = dict(settings.LANGUAGES).get(default, default)
+        for field in self.model.TRANSLATED_FIELDS:
+            if field in form.base_fields:
+                copied = copy.deepcopy(form.base_fields[field])
+                copied.help_text = _("In %(language)s, the business's language.") % {
+                    "language": language_name
+                }
+                form.base_fields[field] = copied
+        return form
 
     def get_fieldsets(self, request: HttpRequest, obj=None):
         fieldsets = list(super().get_fieldsets(request, obj))

@@ -35,6 +35,7 @@ from subscriptions.models import (
     SubscriptionOption,
     SubscriptionStatus,
     Tariff,
+    price_item,
 )
 from subscriptions.orders import order_create
 from subscriptions.tasks import send_subscription_confirmation
@@ -164,12 +165,7 @@ def _snapshot_tariff(subscription: Subscription, tariff: Tariff) -> None:
     subscription.tariff = tariff
     subscription.currency = tariff.currency
     subscription.price_items = [
-        {
-            "description": p.description,
-            "unit_price": str(p.unit_price),
-            "translations": p.translations,
-        }
-        for p in tariff.prices.all()
+        price_item(p.description, p.unit_price, p.translations) for p in tariff.prices.all()
     ]
     subscription.interval_months = tariff.interval_months
     subscription.minimum_term_months = tariff.minimum_term_months

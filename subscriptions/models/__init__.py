@@ -27,6 +27,7 @@ from subscriptions.models.subscription import (
     SubscriptionEvent,
     SubscriptionOption,
     SubscriptionStatus,
+    price_item,
     price_item_text,
 )
 
@@ -65,5 +66,6 @@ __all__ = [
     "Tariff",
     "TariffPrice",
     "UsageRecord",
+    "price_item",
     "price_item_text",
 ]

@@ -66,6 +66,14 @@ class SubscriptionQuerySet(models.QuerySet):
         return self.exclude(status=SubscriptionStatus.ENDED)
 
 
+def price_item(description: str, unit_price, translations: dict) -> dict:
+    """One snapshotted price item; its translations only where there are any."""
+    item = {"description": description, "unit_price": str(unit_price)}
+    if translations:
+        item["translations"] = translations
+    return item
+
+
 def price_item_text(item: dict, language: str | None) -> str:
     """A snapshotted price item's description in `language`, falling back like the catalogue
     (core.models.translated.pick_text)."""
