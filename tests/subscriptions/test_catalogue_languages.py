@@ -7,6 +7,7 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
+from django.core import mail
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
@@ -313,3 +314,18 @@ def test_texts_by_language_round_trip_through_the_serializer_field(world):
         field.run_validation({"xx": "?"})
     with pytest.raises(Exception, match="object"):
         field.run_validation(["fr"])
+
+
+def test_e_mails_name_the_catalogue_in_each_reader_s_language(
+    world, catalogue, eager_tasks, django_capture_on_commit_callbacks
+):
+    world.acme.notification_email = "ops@acme.test"
+    world.acme.save()
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        subscribe(world, catalogue, world.alpha)
+    sent = {address: message for message in mail.outbox for address in message.to}
+    customer, business = sent["alice@example.test"], sent["ops@acme.test"]
+    assert "Service d'assistance" in customer.subject
+    assert "Équipe" in customer.body
+    assert "Helpdesk" in business.subject and "Team" in business.body
