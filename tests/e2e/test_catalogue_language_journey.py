@@ -107,3 +107,11 @@ def test_staff_find_a_group_per_language_in_the_back_office(live_server, page, s
     assert page.input_value("input[name=name_de]") == "Cloud-Backup"
     assert page.locator("input[name=name_fr]").count() == 0  # French is the module's own name
     shoot("e2e-backoffice-module-languages")
+    # A tariff's price items: one column per other language beside the business's own.
+    page.goto(tenant_url(live_server, "globex", "/manage/subscriptions/tariff/"))
+    # Its name follows the staff member's language (English here), like every page's.
+    page.click("#result_list a:has-text('Cloud backup — 50 GB')")
+    page.wait_for_selector("input[name=prices-0-description_en]")
+    assert page.input_value("input[name=prices-0-description_en]") == "50 GB"
+    assert page.input_value("input[name=name_en]") == "50 GB"
+    shoot("e2e-backoffice-tariff-languages")
