@@ -21,8 +21,11 @@ def translated_field_name(field: str, language: str) -> str:
     return f"{field}_{language}"
 
 
-def translation_form_fields(model: type[TranslatedTexts]) -> dict[str, forms.Field]:
-    """One optional form field per translated field and offered language."""
+def translation_form_fields(
+    model: type[TranslatedTexts], *, compact: bool = False
+) -> dict[str, forms.Field]:
+    """One optional form field per translated field and offered language (`compact`: narrow
+    inputs, for a table's columns)."""
     declared: dict[str, forms.Field] = {}
     for language, language_name in settings.LANGUAGES:
         for field in model.TRANSLATED_FIELDS:
@@ -36,7 +39,10 @@ def translation_form_fields(model: type[TranslatedTexts]) -> dict[str, forms.Fie
                 )
             else:
                 declared[translated_field_name(field, language)] = forms.CharField(
-                    label=label, required=False, max_length=model_field.max_length
+                    label=label,
+                    required=False,
+                    max_length=model_field.max_length,
+                    widget=forms.TextInput(attrs={"size": 12 if compact else 40}),
                 )
     return declared
 
@@ -73,7 +79,10 @@ class TranslatedTextsForm(forms.ModelForm):
 
 
 def translated_form(
-    model: type[TranslatedTexts], base: type[forms.ModelForm] = TranslatedTextsForm
+    model: type[TranslatedTexts],
+    base: type[forms.ModelForm] = TranslatedTextsForm,
+    *,
+    compact: bool = False,
 ):
     """A ModelForm class for `model` declaring its translation fields (the admin's
     `fields`/`fieldsets` may then name them)."""
@@ -82,7 +91,7 @@ def translated_form(
     return type(
         f"{model.__name__}TranslatedForm",
         (base,),
-        {**translation_form_fields(model), "__module__": __name__},
+        {**translation_form_fields(model, compact=compact), "__module__": __name__},
     )
 
 
@@ -106,7 +115,7 @@ class TranslatedTextsAdmin:
         for field in self.model.TRANSLATED_FIELDS:
             if field in form.base_fields:
                 copied = copy.deepcopy(form.base_fields[field])
-                copied.help_text = _("In %(language)s, the business's language.") % {
+                copied.help_text = _("In the business's language (%(language)s).") % {
                     "language": language_name
                 }
                 form.base_fields[field] = copied

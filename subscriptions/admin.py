@@ -94,7 +94,7 @@ class OptionAdmin(TranslatedTextsAdmin, CatalogueAdmin):
 
 class TariffPriceInline(TranslatedTextsInline, TenantScopedInline):
     model = TariffPrice
-    form = translated_form(TariffPrice)
+    form = translated_form(TariffPrice, compact=True)
     fields = ["description", "unit_price", "position"]
     extra = 0
     view_action = "catalogue.view"
