@@ -52,8 +52,14 @@ class TranslatedTextsForm(forms.ModelForm):
     business's default language is the model's own fields: a translation under that language
     would shadow them, so none is kept."""
 
+    compact = False  # a table's row: every text input narrow, so the columns fit the page
+
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
+        if self.compact:
+            for form_field in self.fields.values():
+                if isinstance(form_field.widget, forms.TextInput | forms.NumberInput):
+                    form_field.widget.attrs.update({"size": 12, "class": ""})
         for language, _name in settings.LANGUAGES:
             for field in self._meta.model.TRANSLATED_FIELDS:
                 name = translated_field_name(field, language)
@@ -91,7 +97,11 @@ def translated_form(
     return type(
         f"{model.__name__}TranslatedForm",
         (base,),
-        {**translation_form_fields(model, compact=compact), "__module__": __name__},
+        {
+            **translation_form_fields(model, compact=compact),
+            "compact": compact,
+            "__module__": __name__,
+        },
     )
 
 
