@@ -329,3 +329,31 @@ def test_e_mails_name_the_catalogue_in_each_reader_s_language(
     assert "Service d'assistance" in customer.subject
     assert "Équipe" in customer.body
     assert "Helpdesk" in business.subject and "Team" in business.body
+
+
+def test_packages_and_departments_take_their_translations_in_the_back_office(world):
+    package = PackageFactory(tenant=world.acme, name="10 tickets")
+    department = Department.objects.create(tenant=world.acme, name="Support")
+    client = client_for(world.staff["acme", "billing"], world.acme)
+    url = f"/manage/subscriptions/package/{package.pk}/change/"
+    page = client.get(url)
+    assert "In the business's language (English)." in page.content.decode()
+    data = admin_form_data(
+        page,
+        departments=[department.pk],
+        name_fr="10 tickets d'assistance",
+        description_de="Für kleine Teams.",
+    )
+    assert client.post(url, data).status_code == 302
+    package.refresh_from_db()
+    assert package.translations == {
+        "fr": {"name": "10 tickets d'assistance"},
+        "de": {"description": "Für kleine Teams."},
+    }
+    assert list(package.departments.all()) == [department]
+    url = f"/manage/subscriptions/department/{department.pk}/change/"
+    page = client.get(url)
+    assert client.post(url, admin_form_data(page, name_tr="Destek")).status_code == 302
+    department.refresh_from_db()
+    assert department.text_in("name", "tr") == "Destek"
+    assert department.text_in("name", "it") == "Support"
