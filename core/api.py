@@ -9,10 +9,12 @@ from datetime import datetime, timedelta
 from http import HTTPStatus
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import exceptions, serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -20,6 +22,7 @@ from rest_framework.views import APIView, set_rollback
 
 from core.api_auth import AUTH_SCHEME, ApiAnonRateThrottle, HasScope
 from core.licence import LicenceModule, licence_enabled
+from core.models.translated import pick_text
 
 PROBLEM_CONTENT_TYPE = "application/problem+json"
 logger = logging.getLogger(__name__)
@@ -111,6 +114,45 @@ class BoundedDateTimeField(serializers.DateTimeField):
     @staticmethod
     def _out_of_range() -> str:
         return str(_("Give a date and time from the year 2000 until tomorrow."))
+
+
+@extend_schema_field(
+    {
+        "type": "object",
+        "additionalProperties": {"type": "string"},
+        "example": {"en": "Support", "fr": "Assistance", "de": "Support"},
+    }
+)
+class TranslatedTextField(serializers.Field):
+    """A catalogue text (core.models.translated) in every offered language, as
+    `{"en": "…", "fr": "…", …}`: each as a customer reading in that language sees it, an empty
+    translation already fallen back. Written, it takes the same object and gives the
+    `{language: text}` of the languages given (unknown ones are an error, empty ones fall back),
+    for the caller to store with `set_text`."""
+
+    def __init__(self, field: str, **kwargs) -> None:
+        self.text_field = field
+        kwargs.setdefault("source", "*")
+        super().__init__(**kwargs)
+
+    def to_representation(self, obj) -> dict[str, str]:
+        return {
+            code: pick_text(getattr(obj, self.text_field), obj.translations, self.text_field, code)
+            for code, _name in settings.LANGUAGES
+        }
+
+    def to_internal_value(self, data: Any) -> dict[str, str]:
+        offered = {code for code, _name in settings.LANGUAGES}
+        if not isinstance(data, dict):
+            raise serializers.ValidationError(_("Give an object of texts by language code."))
+        unknown = sorted(str(code) for code in data if code not in offered)
+        if unknown:
+            raise serializers.ValidationError(
+                _("Unknown language: %(codes)s.") % {"codes": ", ".join(unknown)}
+            )
+        if not all(isinstance(text, str) for text in data.values()):
+            raise serializers.ValidationError(_("Each text must be a string."))
+        return {code: text.strip() for code, text in data.items()}
 
 
 class LicencedApiMixin:

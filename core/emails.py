@@ -9,7 +9,8 @@ from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
-from django.template.loader import render_to_string
+from django.template import Context
+from django.template.loader import get_template, render_to_string
 from django.utils import translation
 
 from core.models import SentEmail, Tenant
@@ -24,14 +25,20 @@ def send_templated(
         ).send()
 
 
+def _plain_text(name: str, context: dict) -> str:
+    """A subject or text body: plain text, never HTML-escaped, so that a name like "Service
+    d'assistance" or "Smith & Sons" reads as written (not "d&#x27;assistance")."""
+    return get_template(name).template.render(Context(context, autoescape=False))
+
+
 def templated_message(
     *, prefix: str, to: list[str], context: dict, language: str, tenant: Tenant
 ) -> EmailMultiAlternatives:
     """The e-mail from the business (its name, our sending address), not yet sent."""
     context = {**context, "tenant": tenant}
     with translation.override(language):
-        subject = " ".join(render_to_string(f"{prefix}_subject.txt", context).split())
-        text = render_to_string(f"{prefix}.txt", context)
+        subject = " ".join(_plain_text(f"{prefix}_subject.txt", context).split())
+        text = _plain_text(f"{prefix}.txt", context)
         html = render_to_string(f"{prefix}.html", context)
     address = settings.DEFAULT_FROM_EMAIL.rsplit("<", 1)[-1].rstrip(">").strip()
     message = EmailMultiAlternatives(

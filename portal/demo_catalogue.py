@@ -67,6 +67,136 @@ CATALOGUE = {
         ),
     },
 }
+# The catalogue's texts in the other four languages (fr, de, it, tr), by their English text. Each
+# business enters its catalogue in its own language (Acme English, Globex French) and the others
+# as translations (`demo_texts`).
+TRANSLATIONS = {
+    # Acme
+    "Helpdesk": ("Service d'assistance", "Helpdesk", "Helpdesk", "Yardım masası"),
+    "Shared inbox, ticket tracking and a customer knowledge base for your support team.": (
+        "Boîte de réception partagée, suivi des tickets et base de connaissances clients pour "
+        "votre équipe d'assistance.",
+        "Gemeinsames Postfach, Ticketverfolgung und eine Wissensdatenbank für Ihr Support-Team.",
+        "Casella condivisa, gestione dei ticket e una knowledge base per i clienti del tuo team "
+        "di assistenza.",
+        "Destek ekibiniz için ortak gelen kutusu, talep takibi ve müşteri bilgi bankası.",
+    ),
+    "Starter": ("Essentiel", "Starter", "Base", "Başlangıç"),
+    "Team": ("Équipe", "Team", "Team", "Ekip"),
+    "Team yearly": ("Équipe annuel", "Team jährlich", "Team annuale", "Ekip yıllık"),
+    "Extra agent": (
+        "Agent supplémentaire",
+        "Zusätzlicher Agent",
+        "Agente aggiuntivo",
+        "Ek temsilci",
+    ),
+    "Website hosting": (
+        "Hébergement de site web",
+        "Website-Hosting",
+        "Hosting del sito web",
+        "Web sitesi barındırma",
+    ),
+    "Managed hosting with daily backups, TLS certificates and 99.9 % uptime.": (
+        "Hébergement infogéré avec sauvegardes quotidiennes, certificats TLS et 99,9 % de "
+        "disponibilité.",
+        "Verwaltetes Hosting mit täglichen Backups, TLS-Zertifikaten und 99,9 % Verfügbarkeit.",
+        "Hosting gestito con backup giornalieri, certificati TLS e disponibilità del 99,9 %.",
+        "Günlük yedekleme, TLS sertifikaları ve %99,9 erişilebilirlik ile yönetilen barındırma.",
+    ),
+    "Small": ("Petit", "Klein", "Piccolo", "Küçük"),
+    "Business": ("Entreprise", "Business", "Business", "Kurumsal"),
+    "10 support tickets": (
+        "10 tickets d'assistance",
+        "10 Support-Tickets",
+        "10 ticket di assistenza",
+        "10 destek talebi",
+    ),
+    "50 support tickets": (
+        "50 tickets d'assistance",
+        "50 Support-Tickets",
+        "50 ticket di assistenza",
+        "50 destek talebi",
+    ),
+    "Unlimited support for a year": (
+        "Assistance illimitée pendant un an",
+        "Unbegrenzter Support für ein Jahr",
+        "Assistenza illimitata per un anno",
+        "Bir yıl sınırsız destek",
+    ),
+    # Globex
+    "Coaching": ("Coaching", "Coaching", "Coaching", "Koçluk"),
+    "A monthly one-to-one session with a senior consultant and a written action plan.": (
+        "Une séance individuelle mensuelle avec un consultant senior et un plan d'action écrit.",
+        "Eine monatliche Einzelsitzung mit einem erfahrenen Berater und ein schriftlicher "
+        "Maßnahmenplan.",
+        "Una sessione individuale mensile con un consulente senior e un piano d'azione scritto.",
+        "Kıdemli bir danışmanla aylık birebir görüşme ve yazılı bir eylem planı.",
+    ),
+    "Monthly coaching": (
+        "Coaching mensuel",
+        "Monatliches Coaching",
+        "Coaching mensile",
+        "Aylık koçluk",
+    ),
+    "Quarterly coaching": (
+        "Coaching trimestriel",
+        "Vierteljährliches Coaching",
+        "Coaching trimestrale",
+        "Üç aylık koçluk",
+    ),
+    "Cloud backup": ("Sauvegarde cloud", "Cloud-Backup", "Backup nel cloud", "Bulut yedekleme"),
+    "Encrypted off-site backup of your servers, kept in the EU.": (
+        "Sauvegarde chiffrée et externalisée de vos serveurs, conservée dans l'UE.",
+        "Verschlüsselte externe Sicherung Ihrer Server, gespeichert in der EU.",
+        "Backup cifrato e remoto dei tuoi server, conservato nell'UE.",
+        "Sunucularınızın şifreli, tesis dışı yedeği; AB'de saklanır.",
+    ),
+    "50 GB": ("50 Go", "50 GB", "50 GB", "50 GB"),
+    "500 GB": ("500 Go", "500 GB", "500 GB", "500 GB"),
+    "Extra 100 GB": (
+        "100 Go supplémentaires",
+        "Zusätzliche 100 GB",
+        "100 GB aggiuntivi",
+        "Ek 100 GB",
+    ),
+    "5 coaching calls": (
+        "5 appels de coaching",
+        "5 Coaching-Gespräche",
+        "5 chiamate di coaching",
+        "5 koçluk görüşmesi",
+    ),
+    "Coaching hotline, 90 days": (
+        "Ligne directe coaching, 90 jours",
+        "Coaching-Hotline, 90 Tage",
+        "Linea diretta coaching, 90 giorni",
+        "Koçluk yardım hattı, 90 gün",
+    ),
+    # Departments (both businesses)
+    "Support": ("Assistance", "Support", "Assistenza", "Destek"),
+    "Development": ("Développement", "Entwicklung", "Sviluppo", "Geliştirme"),
+    "Live chat": ("Chat en direct", "Live-Chat", "Chat dal vivo", "Canlı sohbet"),
+}
+TRANSLATED_LANGUAGES = ("fr", "de", "it", "tr")
+
+
+def demo_text(english: str, language: str) -> str:
+    if language == "en" or not english:
+        return english
+    return TRANSLATIONS[english][TRANSLATED_LANGUAGES.index(language)]
+
+
+def demo_texts(tenant: Tenant, **english: str) -> dict:
+    """The model's fields for English texts (name="Helpdesk", description="…"): each in the
+    business's language, and `translations` holding the other four."""
+    fields = {field: demo_text(text, tenant.locale) for field, text in english.items()}
+    translations = {
+        language: {field: demo_text(text, language) for field, text in english.items() if text}
+        for language in ("en", *TRANSLATED_LANGUAGES)
+        if language != tenant.locale
+    }
+    return {**fields, "translations": translations}
+
+
 # What subscribers may do in the portal, where it differs from "cancel and change freely":
 # yearly and coaching contracts end only with the business's approval; quarterly coaching is
 # changed by staff only.
@@ -206,9 +336,9 @@ MODULE_DATA = {
 }
 
 
-def _seed_module_fields(tenant: Tenant, module: Module) -> None:
+def _seed_module_fields(tenant: Tenant, module: Module, key_name: str) -> None:
     for position, (key, kind, editor, required, labels, extra) in enumerate(
-        MODULE_FIELDS.get(module.name, [])
+        MODULE_FIELDS.get(key_name, [])
     ):
         en, fr, de, it, tr = labels
         ModuleField.objects.get_or_create(
@@ -243,30 +373,39 @@ def _image(colour: str, letter: str) -> ContentFile:
 def seed_catalogue(tenant: Tenant) -> dict[str, Tariff]:
     tariffs: dict[str, Tariff] = {}
     for module_name, (description, tariff_specs, option_specs) in CATALOGUE[tenant.slug].items():
+        texts = demo_texts(tenant, name=module_name, description=description)
         module, made = Module.objects.get_or_create(
-            tenant=tenant, name=module_name, defaults={"description": description}
+            tenant=tenant,
+            name=texts.pop("name"),
+            defaults=texts,
         )
         if made or not module.image:  # every orderable module shows a picture
             module.image.save(
                 f"{module_name.lower().replace(' ', '-')}.png",
                 _image(tenant.primary_colour, module_name[0]),
             )
-        _seed_module_fields(tenant, module)
+        _seed_module_fields(tenant, module, module_name)
         options = [
             Option.objects.get_or_create(
                 tenant=tenant,
-                name=name,
-                defaults={"unit_price": Decimal(price), "currency": tenant.default_currency},
+                name=demo_text(name, tenant.locale),
+                defaults={
+                    "unit_price": Decimal(price),
+                    "currency": tenant.default_currency,
+                    "translations": demo_texts(tenant, name=name)["translations"],
+                },
             )[0]
             for name, price in option_specs
         ]
         siblings = []
         for position, (name, price, interval, minimum, notice, change) in enumerate(tariff_specs):
+            texts = demo_texts(tenant, name=name)
             tariff, made = Tariff.objects.get_or_create(
                 tenant=tenant,
                 module=module,
-                name=name,
+                name=texts["name"],
                 defaults={
+                    "translations": texts["translations"],
                     "interval_months": interval,
                     "minimum_term_months": minimum,
                     "notice_period_days": notice,
@@ -278,7 +417,10 @@ def seed_catalogue(tenant: Tenant) -> dict[str, Tariff]:
             )
             if made:
                 TariffPrice.objects.create(
-                    tenant=tenant, tariff=tariff, description=name, unit_price=Decimal(price)
+                    tenant=tenant,
+                    tariff=tariff,
+                    unit_price=Decimal(price),
+                    **demo_texts(tenant, description=name),
                 )
                 tariff.options.set(options)
             siblings.append(tariff)
@@ -376,7 +518,7 @@ def seed_packages(tenant: Tenant, today: date) -> None:
     packages = [
         Package.objects.create(
             tenant=tenant,
-            name=name,
+            **demo_texts(tenant, name=name),
             kind=kind,
             credits=credits,
             duration_days=days,
@@ -388,7 +530,7 @@ def seed_packages(tenant: Tenant, today: date) -> None:
     departments = {
         name: Department.objects.create(
             tenant=tenant,
-            name=name,
+            **demo_texts(tenant, name=name),
             credits_per_request=price,
             counts_tickets=tickets,
             counts_conversations=conversations,

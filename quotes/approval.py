@@ -31,6 +31,7 @@ from quotes.models import Quote, QuoteEvent, QuoteLine, QuoteStatus
 from quotes.selectors import current_terms
 from quotes.services import locked_quote, move_quote
 from quotes.tasks import store_approved_pdf
+from subscriptions.models import price_item
 from subscriptions.services import subscription_order
 
 # Why a quote that is not awaiting approval cannot be approved or declined, by status.
@@ -168,7 +169,16 @@ def _convert(quote: Quote, today: date) -> None:
             quantity=int(line.quantity),
             # The run's lines read "<module> — <description>": the tariff's name, not the line's
             # "<module> — <tariff>" again.
-            price_items=[{"description": line.tariff.name, "unit_price": str(line.unit_price)}],
+            price_items=[
+                price_item(
+                    line.tariff.name,
+                    line.unit_price,
+                    {
+                        language: {"description": text}
+                        for language, text in line.tariff.texts_of("name").items()
+                    },
+                )
+            ],
             options=[(o.option, o.quantity, o.unit_price) for o in line.options.all()],
         )
         quote.subscriptions.add(subscription)

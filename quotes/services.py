@@ -206,6 +206,13 @@ def quote_update(*, quote: Quote, actor: User | SystemActor, **fields) -> Quote:
     return locked
 
 
+def tariff_line_description(quote: Quote, tariff) -> str:
+    """A recurring line's text, "<module> — <tariff>", in the language the quote is written in
+    (the customer's): staff may still reword it before sending."""
+    language = quote.buyer.get("language") or quote.customer.language or quote.tenant.locale
+    return f"{tariff.module.text_in('name', language)} — {tariff.text_in('name', language)}"
+
+
 def _next_position(quote: Quote) -> int:
     last = quote.lines.order_by("-position").values_list("position", flat=True).first()
     return 0 if last is None else last + 1
@@ -324,7 +331,7 @@ def quote_add_recurring(
         quote=quote,
         position=_next_position(quote),
         kind=LineKind.RECURRING,
-        description=str(tariff),
+        description=tariff_line_description(quote, tariff),
         quantity=quantity,
         unit_price=price,
         tax_rate=default_tax_rate(quote.tenant),
@@ -369,7 +376,7 @@ def quote_lines_save(
             if line.start_on is None:
                 line.start_on = local_today(timezone.now(), quote.tenant.timezone)
             if not line.description:
-                line.description = str(line.tariff)
+                line.description = tariff_line_description(quote, line.tariff)
         else:
             line.kind = LineKind.ONE_OFF
             line.start_on = None

@@ -16,6 +16,7 @@ from django.utils.translation import pgettext_lazy
 
 from contracts.models import Customer
 from core.admin_base import CreatedByServiceAdmin, TenantScopedAdmin, TenantScopedInline
+from core.admin_translations import TranslatedTextsAdmin, TranslatedTextsInline, translated_form
 from core.licence import LicenceModule
 
 # Registers DiscountCodeAdmin and the paid-support pages (departments, packages, purchased
@@ -73,8 +74,9 @@ class CatalogueAdmin(TenantScopedAdmin):
 
 
 @admin.register(Module)
-class ModuleAdmin(CatalogueAdmin):
+class ModuleAdmin(TranslatedTextsAdmin, CatalogueAdmin):
     audit_name = "module"
+    form = translated_form(Module)
     list_display = ["name", "is_active"]
     search_fields = ["name"]
     fields = ["tenant", "name", "description", "image", "is_active"]
@@ -82,15 +84,17 @@ class ModuleAdmin(CatalogueAdmin):
 
 
 @admin.register(Option)
-class OptionAdmin(CatalogueAdmin):
+class OptionAdmin(TranslatedTextsAdmin, CatalogueAdmin):
     audit_name = "option"
+    form = translated_form(Option)
     list_display = ["name", "unit_price", "currency"]
     search_fields = ["name"]
     fields = ["tenant", "name", "description", "unit_price", "currency"]
 
 
-class TariffPriceInline(TenantScopedInline):
+class TariffPriceInline(TranslatedTextsInline, TenantScopedInline):
     model = TariffPrice
+    form = translated_form(TariffPrice, compact=True)
     fields = ["description", "unit_price", "position"]
     extra = 0
     view_action = "catalogue.view"
@@ -98,8 +102,9 @@ class TariffPriceInline(TenantScopedInline):
 
 
 @admin.register(Tariff)
-class TariffAdmin(CatalogueAdmin):
+class TariffAdmin(TranslatedTextsAdmin, CatalogueAdmin):
     audit_name = "tariff"
+    form = translated_form(Tariff)
     list_display = [
         "__str__",
         "currency",

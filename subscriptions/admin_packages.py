@@ -23,6 +23,7 @@ from import_export.formats.base_formats import CSV, XLSX
 from import_export.forms import ExportForm
 
 from core.admin_base import ReadOnlyAdmin, TenantScopedAdmin
+from core.admin_translations import TranslatedTextsAdmin, TranslatedTextsForm, translated_form
 from core.licence import LicenceModule, licence_admin_allows, licence_admin_required
 from subscriptions.access import department_access_set
 from subscriptions.models import Department, Package, PackageKind, PackagePurchase, PurchaseState
@@ -38,8 +39,9 @@ class PaidSupportAdmin(TenantScopedAdmin):
 
 
 @admin.register(Department)
-class DepartmentAdmin(PaidSupportAdmin):
+class DepartmentAdmin(TranslatedTextsAdmin, PaidSupportAdmin):
     audit_name = "department"
+    form = translated_form(Department)
     list_display = [
         "name",
         "credits_per_request",
@@ -52,7 +54,7 @@ class DepartmentAdmin(PaidSupportAdmin):
     fields = ["tenant", *list_display]
 
 
-class PackageForm(forms.ModelForm):
+class PackageForm(TranslatedTextsForm):
     def clean(self):
         data = super().clean()
         tenant = data.get("tenant") or getattr(self.instance, "tenant", None)
@@ -64,9 +66,9 @@ class PackageForm(forms.ModelForm):
 
 
 @admin.register(Package)
-class PackageAdmin(PaidSupportAdmin):
+class PackageAdmin(TranslatedTextsAdmin, PaidSupportAdmin):
     audit_name = "package"
-    form = PackageForm
+    form = translated_form(Package, PackageForm)
     list_display = ["name", "kind", "credits", "duration_days", "price", "currency", "is_active"]
     list_filter = ["kind", "is_active"]
     fields = [

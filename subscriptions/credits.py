@@ -146,6 +146,9 @@ def package_purchase(
         delta = 0
     account.kind, account.package = package.kind, package
     account.save()
+    # The ledger's reference and the order's title are the customer's records (the credits
+    # page, the order's invoice line): in their document language.
+    language = customer.language or customer.tenant.locale
     CreditLedgerEntry.objects.create(
         tenant=customer.tenant,
         customer=customer,
@@ -154,10 +157,13 @@ def package_purchase(
         balance_after=account.balance,
         package=package,
         actor=acting_user(actor),  # nobody for SYSTEM (an automatic top-up)
-        reference=package.name,
+        reference=package.text_in("name", language),
     )
     order = order_create(
-        customer=customer, title=package.name, actor=SYSTEM, description=package.description
+        customer=customer,
+        title=package.text_in("name", language),
+        actor=SYSTEM,
+        description=package.text_in("description", language),
     )
     order.amount, order.currency = package.price, package.currency
     order.save(update_fields=["amount", "currency"])

@@ -48,7 +48,8 @@ def _event_context(event: SubscriptionEvent) -> dict:
             data[key] = date.fromisoformat(data[key])
     if event.kind == "order":
         tariff = Tariff.objects.select_related("module").filter(pk=data.get("tariff")).first()
-        data["tariff"] = str(tariff or event.subscription.tariff)
+        # The Tariff itself: rendered in each reader's language (its __str__ is localized).
+        data["tariff"] = tariff or event.subscription.tariff
     return data
 
 
@@ -92,7 +93,7 @@ def send_subscription_confirmation(event_id: int) -> int:
             "kind": event.kind,
             "data": _event_context(event),
             "subscription": subscription,
-            "module": subscription.tariff.module.name,
+            "module": subscription.tariff.module,  # named in each reader's language
             "customer": customer,
         }
         groups = by_language(customer, recipients)

@@ -35,6 +35,7 @@ from subscriptions.models import (
     SubscriptionOption,
     SubscriptionStatus,
     Tariff,
+    price_item,
 )
 from subscriptions.orders import order_create
 from subscriptions.tasks import send_subscription_confirmation
@@ -151,7 +152,7 @@ def _snapshot_tariff(subscription: Subscription, tariff: Tariff) -> None:
     subscription.tariff = tariff
     subscription.currency = tariff.currency
     subscription.price_items = [
-        {"description": p.description, "unit_price": str(p.unit_price)} for p in tariff.prices.all()
+        price_item(p.description, p.unit_price, p.translations) for p in tariff.prices.all()
     ]
     subscription.interval_months = tariff.interval_months
     subscription.minimum_term_months = tariff.minimum_term_months
@@ -229,12 +230,14 @@ def subscription_order(
             Customer.objects.filter(pk=customer.pk, contract_partner__isnull=True).update(
                 contract_partner=partner
             )
+    # The order's texts are the customer's to read (portal, its invoice): in their language.
+    language = customer.language or customer.tenant.locale
     order_create(
         customer=customer,
-        title=str(tariff),
+        title=f"{tariff.module.text_in('name', language)} — {tariff.text_in('name', language)}",
         actor=actor,
         subscription=subscription,
-        description=tariff.module.description,
+        description=tariff.module.text_in("description", language),
     )
     audit_record(
         tenant=customer.tenant,
@@ -896,7 +899,7 @@ def account_close_blockers(customer: Customer, today: date) -> list[str]:
     for subscription in (
         Subscription.objects.filter(customer=customer).running().select_related("tariff__module")
     ):
-        name = subscription.tariff.module.name
+        name = subscription.tariff.module.localized_name
         if subscription.status == SubscriptionStatus.PENDING:
             reasons.append(
                 gettext(

@@ -63,7 +63,7 @@ class CheckoutForm(forms.Form):
         self.options = [] if link is not None else list(tariff.options.all())
         for option in self.options:
             self.fields[f"{OPTION_PREFIX}{option.pk}"] = forms.IntegerField(
-                label=option.name,
+                label=option.localized_name,
                 min_value=0,
                 max_value=QUANTITY_MAX,
                 initial=0,

@@ -81,7 +81,7 @@ def auto_topup_change(request: HttpRequest) -> HttpResponse:
         messages.success(
             request,
             _("%(package)s is bought automatically when your balance runs low.")
-            % {"package": package.name}
+            % {"package": package.localized_name}
             if package
             else _("Automatic top-up is off."),
         )
@@ -141,7 +141,8 @@ def package_buy(request: HttpRequest, package_id: int) -> HttpResponse:
             else:
                 messages.success(
                     request,
-                    _("Thank you: %(package)s is ready to use.") % {"package": package.name},
+                    _("Thank you: %(package)s is ready to use.")
+                    % {"package": package.localized_name},
                 )
                 method = form.cleaned_data.get("method")
                 if method is None and gateway.pays_at_bank:  # paid on the bank's page next

@@ -78,7 +78,7 @@ def purchase_context(purchase: PackagePurchase, invoice: Invoice) -> dict:
     )
     return {
         "purchase": purchase,
-        "package": purchase.package.name,
+        "package": purchase.package,  # named in each reader's language
         "days": days,
         "invoice": invoice,
         "customer": purchase.customer,

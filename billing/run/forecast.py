@@ -153,7 +153,7 @@ def _outlook(subscription: Subscription, today: date) -> SubscriptionOutlook:
         ),
         earliest_end=earliest,
         cancel_by=cancel_by,
-        change_tariff=subscription.scheduled_tariff.name if changing else "",
+        change_tariff=subscription.scheduled_tariff.localized_name if changing else "",
         change_on=subscription.change_on if changing else None,
     )
 
@@ -215,7 +215,7 @@ def _forecast_one(
             ScheduledInvoice(
                 issue_date=day,
                 subscription=subscription,
-                tariff_name=forecast.tariff.name,
+                tariff_name=forecast.tariff.localized_name,
                 tariff_changed=changed,
                 period=period,
                 service_end=min(period.last_day, forecast.ends_on or period.last_day),

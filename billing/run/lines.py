@@ -14,7 +14,7 @@ from django.utils.translation import gettext
 
 from billing.documents.calculations import line_amounts
 from subscriptions.discounts import discount_amount, discount_description, discount_runs
-from subscriptions.models import Subscription, SubscriptionStatus
+from subscriptions.models import Subscription, SubscriptionStatus, price_item_text
 from subscriptions.periods import Period, period_containing
 
 # The statuses the run bills (billing.run.services.due_subscriptions).
@@ -84,11 +84,14 @@ def period_lines(subscription, period, options, charges, rate) -> list[dict]:
     last_day = period.last_day
     if subscription.ends_on is not None and subscription.ends_on < last_day:
         last_day = subscription.ends_on
+    # The customer's document language, for the catalogue's texts as for the gettext ones: no
+    # query, every language's text came with the tariff's and the options' rows.
     language = subscription.customer.language or subscription.tenant.locale
+    module = subscription.tariff.module.text_in("name", language)
     lines = []
     for item in subscription.price_items:
         line = {
-            "description": f"{subscription.tariff.module.name} — {item['description']}",
+            "description": f"{module} — {price_item_text(item, language)}",
             "quantity": Decimal(subscription.quantity),
             "unit_price": Decimal(item["unit_price"]),
             "service_start": period.start,
@@ -100,7 +103,10 @@ def period_lines(subscription, period, options, charges, rate) -> list[dict]:
         for booked in options:
             line = {
                 "description": gettext("%(option)s (%(months)s × monthly price)")
-                % {"option": booked.option.name, "months": subscription.interval_months},
+                % {
+                    "option": booked.option.text_in("name", language),
+                    "months": subscription.interval_months,
+                },
                 "quantity": Decimal(booked.quantity),
                 "unit_price": booked.unit_price * subscription.interval_months,
                 "service_start": period.start,

@@ -113,7 +113,7 @@ def approved_message(request: HttpRequest, quote: Quote) -> None:
     starts = ", ".join(
         _("%(subscription)s from %(date)s")
         % {
-            "subscription": s.tariff.module.name,
+            "subscription": s.tariff.module.localized_name,
             "date": formats.date_format(s.started_on, "DATE_FORMAT"),
         }
         for s in subscriptions

@@ -7,7 +7,7 @@ from rest_framework import serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from core.api import ApiView
+from core.api import ApiView, TranslatedTextField
 from core.models import ApiScope
 from subscriptions.api.common import problems
 from subscriptions.selectors import department_list
@@ -15,7 +15,10 @@ from subscriptions.selectors import department_list
 
 class DepartmentSerializer(serializers.Serializer):
     id = serializers.IntegerField()
-    name = serializers.CharField()
+    name = serializers.CharField(help_text="In the business's language.")
+    names = TranslatedTextField(
+        "name", help_text="In each language, as a customer reading in it sees it."
+    )
     credits_per_request = serializers.IntegerField()
     counts_tickets = serializers.BooleanField()
     counts_conversations = serializers.BooleanField()

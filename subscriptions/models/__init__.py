@@ -27,6 +27,8 @@ from subscriptions.models.subscription import (
     SubscriptionEvent,
     SubscriptionOption,
     SubscriptionStatus,
+    price_item,
+    price_item_text,
 )
 
 __all__ = [
@@ -64,4 +66,6 @@ __all__ = [
     "Tariff",
     "TariffPrice",
     "UsageRecord",
+    "price_item",
+    "price_item_text",
 ]

@@ -9,6 +9,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from core.models import Tenant
+from core.models.translated import TranslatedTexts
 from core.validators import validate_currency
 
 
@@ -16,7 +17,7 @@ def module_image_path(instance: Module, filename: str) -> str:
     return f"tenants/{instance.tenant.slug}/modules/{filename}"
 
 
-class Module(models.Model):
+class Module(TranslatedTexts):
     """A product: "Helpdesk", "Website hosting", "Coaching"."""
 
     tenant = models.ForeignKey(
@@ -33,10 +34,10 @@ class Module(models.Model):
         ordering = ["name"]
 
     def __str__(self) -> str:
-        return self.name
+        return self.localized_name
 
 
-class Option(models.Model):
+class Option(TranslatedTexts):
     """An add-on a tariff may allow: "extra user", "priority support"."""
 
     tenant = models.ForeignKey(
@@ -61,11 +62,13 @@ class Option(models.Model):
         ordering = ["name"]
 
     def __str__(self) -> str:
-        return self.name
+        return self.localized_name
 
 
-class Tariff(models.Model):
+class Tariff(TranslatedTexts):
     """A way to buy a module: price list, billing interval and contract terms."""
+
+    TRANSLATED_FIELDS = ("name",)
 
     tenant = models.ForeignKey(
         Tenant, on_delete=models.CASCADE, related_name="tariffs", verbose_name=_("business")
@@ -127,11 +130,13 @@ class Tariff(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.module.name} — {self.name}"
+        return f"{self.module.localized_name} — {self.localized_name}"
 
 
-class TariffPrice(models.Model):
+class TariffPrice(TranslatedTexts):
     """One priced item of a tariff's price list (a tariff may have several)."""
+
+    TRANSLATED_FIELDS = ("description",)
 
     tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="+")
     tariff = models.ForeignKey(
@@ -152,4 +157,4 @@ class TariffPrice(models.Model):
         ordering = ["position", "id"]
 
     def __str__(self) -> str:
-        return f"{self.description}: {self.unit_price}"
+        return f"{self.localized_description}: {self.unit_price}"

@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 
 from contracts.models import Customer
 from core.models import Tenant
+from core.models.translated import TranslatedTexts
 from core.validators import validate_currency
 from subscriptions.models.departments import Department, RequestKind
 
@@ -24,7 +25,7 @@ class PackageKind(models.TextChoices):
     SUBSCRIPTION = "subscription", _("Subscription package")
 
 
-class Package(models.Model):
+class Package(TranslatedTexts):
     tenant = models.ForeignKey(
         Tenant, on_delete=models.CASCADE, related_name="+", verbose_name=_("business")
     )
@@ -69,7 +70,7 @@ class Package(models.Model):
         ]
 
     def __str__(self) -> str:
-        return self.name
+        return self.localized_name
 
 
 # The balance and each ledger entry's delta are IntegerFields: PostgreSQL's integer holds this.

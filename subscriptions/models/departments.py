@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from contracts.models import Customer
 from core.models import Tenant
+from core.models.translated import TranslatedTexts
 
 
 class RequestKind(models.TextChoices):
@@ -19,9 +20,11 @@ class RequestKind(models.TextChoices):
     LIVE_CHAT = "live_chat", _("Live chat")
 
 
-class Department(models.Model):
+class Department(TranslatedTexts):
     """Where requests are handled ("Support", "Development", "Live chat"), and what each
     costs there."""
+
+    TRANSLATED_FIELDS = ("name",)
 
     tenant = models.ForeignKey(
         Tenant, on_delete=models.CASCADE, related_name="+", verbose_name=_("business")
@@ -50,7 +53,7 @@ class Department(models.Model):
         ordering = ["name"]
 
     def __str__(self) -> str:
-        return self.name
+        return self.localized_name
 
     def counts(self, kind: str) -> bool:
         """Whether a request of this kind costs credits here."""

@@ -6,11 +6,13 @@ from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 from django.core.validators import MinValueValidator
 from django.db import models
+from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from contracts.models import Customer
 from core.models import Tenant
+from core.models.translated import pick_text
 from subscriptions.models.catalogue import Option, Tariff
 from subscriptions.models.discounts import DiscountCode, DiscountKind
 from subscriptions.periods import Period, period_containing
@@ -64,6 +66,22 @@ class SubscriptionQuerySet(models.QuerySet):
         return self.exclude(status=SubscriptionStatus.ENDED)
 
 
+def price_item(description: str, unit_price, translations: dict) -> dict:
+    """One snapshotted price item; its translations only where there are any."""
+    item = {"description": description, "unit_price": str(unit_price)}
+    if translations:
+        item["translations"] = translations
+    return item
+
+
+def price_item_text(item: dict, language: str | None) -> str:
+    """A snapshotted price item's description in `language`, falling back like the catalogue
+    (core.models.translated.pick_text)."""
+    return pick_text(
+        item.get("description", ""), item.get("translations") or {}, "description", language
+    )
+
+
 class Subscription(models.Model):
     """A module ordered under a customer's contract, on a tariff.
 
@@ -98,7 +116,10 @@ class Subscription(models.Model):
     anchor_on = models.DateField(_("periods start from"))
     # Snapshot of the tariff when ordered (or last changed).
     currency = models.CharField(_("currency"), max_length=3)
-    price_items = models.JSONField(_("prices"), default=list)  # [{"description", "unit_price"}]
+    # [{"description", "unit_price", "translations": {"fr": {"description": …}, …}}]: the
+    # description in the business's language and, snapshotted with it, the tariff's others
+    # (`price_item_text`). Snapshots taken before translations existed have none.
+    price_items = models.JSONField(_("prices"), default=list)
     interval_months = models.PositiveSmallIntegerField(_("billed every (months)"))
     minimum_term_months = models.PositiveSmallIntegerField(_("minimum term (months)"))
     notice_period_days = models.PositiveSmallIntegerField(_("notice period (days)"))
@@ -175,6 +196,14 @@ class Subscription(models.Model):
 
     def __str__(self) -> str:
         return f"{self.customer.name}: {self.tariff}"
+
+    @property
+    def localized_price_items(self) -> list[dict]:
+        """`price_items` with each description in the active language (pages)."""
+        language = translation.get_language()
+        return [
+            {**item, "description": price_item_text(item, language)} for item in self.price_items
+        ]
 
     def current_period(self, today) -> Period:
         return period_containing(self.anchor_on, self.interval_months, today)

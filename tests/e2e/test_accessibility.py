@@ -226,6 +226,7 @@ def portal_pages(d: Demo) -> dict[str, str]:
         "legal/<int:document_id>/": f"/legal/{d.legal_id}/",
         "accounts/email/": "/accounts/email/",
         "accounts/password/change/": "/accounts/password/change/",
+        "accounts/language/": "/accounts/language/",
         "accounts/2fa/": "/accounts/2fa/",
         "accounts/2fa/totp/activate/": "/accounts/2fa/totp/activate/",
         "accounts/reauthenticate/": "/accounts/reauthenticate/",

@@ -362,6 +362,7 @@ def test_every_portal_page_fits_a_phone_and_documents_print_cleanly(
         "quote_request_detail": f"/quotes/requests/{w['quote_request'].pk}/",
         "account_email": reverse("account_email"),
         "account_change_password": reverse("account_change_password"),
+        "account_language": reverse("account_language"),
         "account_reauthenticate": reverse("account_reauthenticate"),
         "mfa_index": reverse("mfa_index"),
         "mfa_activate_totp": reverse("mfa_activate_totp"),
