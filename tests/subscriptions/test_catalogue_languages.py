@@ -20,7 +20,7 @@ from core.models import ApiScope
 from core.models.translated import pick_text
 from core.roles import SYSTEM
 from quotes.services import quote_add_recurring, quote_create_draft
-from subscriptions.api import DepartmentSerializer
+from subscriptions.api.departments import DepartmentSerializer
 from subscriptions.models import Department, Module, Option, TariffPrice
 from subscriptions.services import subscription_option_add, subscription_order
 from tests.conftest import client_for
