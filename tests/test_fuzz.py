@@ -38,6 +38,7 @@ from billing.documents.credit_notes import credit_note_issue
 from billing.documents.links import invoice_link_path
 from billing.models import PaymentLink, TaxRate
 from billing.payments.services import invoice_mark_paid
+from contracts.models import Customer
 from contracts.portal_links import portal_link_path
 from core.models import StaffMembership, Tenant, User
 from core.roles import SYSTEM
@@ -759,6 +760,20 @@ def test_every_back_office_url_pattern_is_walked_or_excluded():
     names = {name for t in templates for name in re.findall(r"<(?:\w+:)?(\w+)>", t)}
     fillable = {"object_id", "id", "line_id", "app_label", "url", "content_type_id", *PATH_MODELS}
     assert names <= fillable, f"the walk cannot fill these path parameters: {names - fillable}"
+
+
+def test_the_snapshot_sees_a_changed_column_and_a_new_session(world):
+    """What "wrote nothing" compares: not only row counts, but the columns of the money and
+    state tables, and the tables of logins and sessions."""
+    world_data(world)
+    before = db_state()
+    Customer.objects.filter(pk=world.alpha.pk).update(payment_terms_days=99)
+    assert {table for table, value in db_state().items() if before[table] != value} == {
+        "contracts.Customer"
+    }
+    before = db_state()
+    client_for(world.alice, world.acme)  # a login: a new session row
+    assert "django_session" in {t for t, value in db_state().items() if before.get(t) != value}
 
 
 def test_no_host_gives_a_server_error(world):
