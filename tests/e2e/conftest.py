@@ -52,12 +52,9 @@ def chromium():
             os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = saved
 
 
-@pytest.fixture
-def page(chromium):
-    """A fresh page; the test fails if the browser reports any Content-Security-Policy
-    violation on it (every page runs with the policy on, as in production)."""
-    context = chromium.new_context(viewport={"width": 1280, "height": 860}, locale="en-GB")
-    page = context.new_page()
+def watch_csp(page) -> list[str]:
+    """The Content-Security-Policy violations the browser reports on `page`'s console, as they
+    come (the list fills while the test runs)."""
     violations: list[str] = []
     page.on(
         "console",
@@ -65,9 +62,33 @@ def page(chromium):
             violations.append(message.text) if "Content Security Policy" in message.text else None
         ),
     )
-    yield page
-    context.close()
+    return violations
+
+
+@pytest.fixture
+def open_window(chromium):
+    """`open_window()`: a fresh browser window of its own (cookies, session) and its page. The
+    test fails if the browser reports any Content-Security-Policy violation in any window it
+    opened (every page runs with the policy on, as in production)."""
+    opened: list[tuple[object, list[str]]] = []
+
+    def _open():
+        context = chromium.new_context(viewport={"width": 1280, "height": 860}, locale="en-GB")
+        page = context.new_page()
+        opened.append((context, watch_csp(page)))
+        return page
+
+    yield _open
+    for context, _violations in opened:
+        context.close()
+    violations = [text for _context, heard in opened for text in heard]
     assert not violations, "Content-Security-Policy violations:\n" + "\n".join(violations)
+
+
+@pytest.fixture
+def page(open_window):
+    """A fresh page, watched for Content-Security-Policy violations (see `open_window`)."""
+    return open_window()
 
 
 @pytest.fixture

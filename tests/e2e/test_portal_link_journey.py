@@ -22,7 +22,9 @@ def both_widths(page, shoot, name: str) -> None:
     page.set_viewport_size({"width": 1280, "height": 860})
 
 
-def test_staff_copy_a_portal_link_and_the_contact_signs_in_once(live_server, chromium, shoot, page):
+def test_staff_copy_a_portal_link_and_the_contact_signs_in_once(
+    live_server, open_window, shoot, page
+):
     call_command("seed_demo")
     owner = Contact.objects.get(user__email="customer1@acme.test")
     page.goto(
@@ -39,8 +41,7 @@ def test_staff_copy_a_portal_link_and_the_contact_signs_in_once(live_server, chr
     assert "/l/portal/" in link
     both_widths(page, shoot, "portal-link-backoffice-copied")
 
-    visitor = chromium.new_context(viewport={"width": 1280, "height": 860}, locale="en-GB")
-    contact_page = visitor.new_page()
+    contact_page = open_window()  # the contact's own browser, watched like `page`
     link = tenant_url(live_server, "acme", urlsplit(link).path)  # the test server's port
     contact_page.goto(link)
     assert "customer1@acme.test" in contact_page.content()
@@ -57,7 +58,6 @@ def test_staff_copy_a_portal_link_and_the_contact_signs_in_once(live_server, chr
     contact_page.screenshot(path=str(_path("portal-link-used-1280")), full_page=True)
     contact_page.set_viewport_size({"width": 390, "height": 844})
     contact_page.screenshot(path=str(_path("portal-link-used-390")), full_page=True)
-    visitor.close()
 
 
 def _path(name: str):
