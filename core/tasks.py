@@ -11,3 +11,11 @@ def heartbeat() -> str:
     now = timezone.now().isoformat()
     cache.set(HEARTBEAT_KEY, now, timeout=None)
     return now
+
+
+@shared_task(ignore_result=True)
+def purge_import_files() -> int:
+    """Hourly: delete the import files whose confirmation expired unused (core.import_files)."""
+    from core.import_files import import_files_purge
+
+    return import_files_purge()
