@@ -267,6 +267,7 @@ def _let_flush_remove_finalized_invoices(request):
             "billing_paymentlink_options",
             "billing_paymentlink",
             "billing_nestpayorder",  # points at its payment attempt
+            "billing_dunningcase",  # points at its invoice
             "billing_paymentattempt",
             "billing_paymentallocation",
             "billing_receipt",
