@@ -103,6 +103,16 @@ def checkout_review_page(request: HttpRequest, tariff_id: int) -> HttpResponse:
         "module_form": module_form,
         "pending_terms": pending_terms,
         "may_order": may_order,
+        # Staff acting for the customer never accept its terms: said before they try.
+        "acting_terms_refused": (
+            _(
+                "The customer has not accepted the business's current terms yet, and staff "
+                "never accept them on a customer's behalf: the customer places this order "
+                "themselves, accepting them on the way."
+            )
+            if pending_terms and getattr(request, "acting_as", None) is not None
+            else None
+        ),
         "takes_cards": gateway.takes_cards,
         "pays_at_bank": gateway.pays_at_bank,
         "open_checkout": selectors.open_checkouts(customer=customer).filter(tariff=tariff).first(),

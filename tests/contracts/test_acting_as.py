@@ -542,7 +542,10 @@ def test_terms_pages_and_checkouts_are_refused_each_with_its_own_reason(stripe_a
         tenant=world.acme, kind="terms", version="9", title="Terms", body="…", actor=SYSTEM
     )
     other = TariffFactory(module=ModuleFactory(tenant=world.acme), name="Max", price="90.00")
-    refused = place(client, other)
+    review = html.unescape(client.get(f"/order/tariffs/{other.pk}/").content.decode())
+    assert "has not accepted the business's current terms yet" in review
+    assert 'value="place"' not in review and 'name="accept_terms"' not in review
+    refused = place(client, other)  # sent all the same: the service refuses it
     assert refused.status_code == 403
     text = html.unescape(refused.content.decode())
     assert "has not accepted the business's current terms yet" in text
