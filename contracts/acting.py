@@ -292,6 +292,7 @@ def _refused_reason(state: ActingSession) -> str:
 def _audit_request(
     request: HttpRequest, action: str, customer: Customer | None, **detail: str | int
 ) -> None:
+    request.acting_audited = True
     audit_record(
         tenant=request.tenant,
         actor=request.user,
@@ -303,8 +304,9 @@ def _audit_request(
 
 class ActingAsMiddleware:
     """Reads the acting state for every request (`request.acting_as`, for the banner and the
-    portal gate), ends it when it has expired or on logging out, and closes the login pages
-    while it lasts. Sits after authentication and messages."""
+    portal gate), ends it when it has expired or on logging out, closes the login pages while
+    it lasts, and audits every action sent while acting that the portal's gate did not.
+    Sits after authentication and messages."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
@@ -359,7 +361,19 @@ class ActingAsMiddleware:
                 )
                 % {"customer": state.customer_label},
             )
-        return self.get_response(request)
+        response = self.get_response(request)
+        if (
+            request.method not in SAFE_METHODS
+            and not getattr(request, "acting_audited", False)
+            and not path.startswith("/manage/")
+            and path != reverse("acting_end")
+        ):
+            # Sent while acting outside the portal's pages (the language switch, a document's
+            # signed link): on record under both identities too. The back office is the staff
+            # member's own, audited as always; ending is audited by itself.
+            with acting(state.context):
+                _audit_request(request, "customer.act_as.action", None, status=response.status_code)
+        return response
 
 
 def _logout_paths() -> set[str]:

@@ -586,3 +586,15 @@ def test_logging_out_after_the_hour_logs_out_too(world):
         client.post("/accounts/logout/")
         assert "_auth_user_id" not in client.session and SESSION_KEY not in client.session
         assert entries(world, "customer.act_as.end").get().after["reason"] == "expired"
+
+
+def test_an_action_outside_the_portal_pages_is_on_record_too(world):
+    client = acting_client(world, "support")
+    assert client.post("/i18n/setlang/", {"language": "fr", "next": "/"}).status_code == 302
+    entry = entries(world, "customer.act_as.action").get()
+    assert entry.after == {"path": "/i18n/setlang/", "method": "POST", "status": 302}
+    assert (entry.actor, entry.on_behalf_of_id) == (world.staff["acme", "support"], world.alpha.pk)
+    # The back office is the staff member's own: audited by its services, not as acting.
+    client.post(f"/manage/contracts/customer/{world.alpha.pk}/change/", {})
+    client.post("/acting/end/")
+    assert entries(world, "customer.act_as.action").count() == 1
