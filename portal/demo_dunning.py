@@ -57,8 +57,8 @@ OVERDUE = {
 # was declined and the customer was told). The renewal the billing run issued today was
 # charged to that card and declined.
 DECLINED_RENEWALS = {
-    "C-1001": ("0341", False),  # waiting for its first retry, tomorrow
     "C-1002": ("9995", True),  # recovered
+    "C-1003": ("0341", False),  # waiting for its first retry, tomorrow
 }
 DECLINED = "Your card was declined."
 

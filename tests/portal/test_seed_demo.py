@@ -305,8 +305,8 @@ def test_acme_has_customers_in_dunning_and_a_recovery_on_the_dashboard():
         c.invoice.customer.number: c
         for c in DunningCase.objects.filter(tenant=acme).select_related("invoice__customer")
     }
-    assert sorted(cases) == ["C-1001", "C-1002"]
-    waiting, recovered = cases["C-1001"], cases["C-1002"]
+    assert sorted(cases) == ["C-1002", "C-1003"]
+    waiting, recovered = cases["C-1003"], cases["C-1002"]
     assert waiting.closed_on is None and waiting.next_retry_on == today + timedelta(days=1)
     (attempt,) = waiting.invoice.payment_attempts.all()
     assert (attempt.status, attempt.off_session) == ("failed", True)
