@@ -275,6 +275,8 @@ def _let_flush_remove_finalized_invoices(request):
             "billing_invoicedelivery",
             "billing_invoicereminder",
             "billing_customercreditentry",
+            "billing_refund",  # points at its credit note
+            "billing_creditnotedelivery",
             "billing_creditnoteline",
             "billing_creditnote",
             "billing_invoiceline",
