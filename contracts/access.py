@@ -35,24 +35,28 @@ def current_contact(request: HttpRequest) -> Contact | None:
     return contact
 
 
-def customer_required(view=None, *, legal_exempt: bool = False):
+def customer_required(view=None, *, legal_exempt: bool = False, acting_refuses: str | None = None):
     """Login required, and the user must be a contact of a customer of this tenant. Sets
     `request.contact` and `request.customer` for the view; staff without a customer account
     are pointed to the back office. New versions of the business's terms are accepted first
-    (`legal_exempt` for the pages that show and accept them). Staff acting as the customer
-    (contracts.acting) see the customer's pages with their own role's rights."""
+    (`legal_exempt` for the pages that show and accept them, or accept them on the way).
+    Staff acting as the customer (contracts.acting) see the customer's pages with their own
+    role's rights; `acting_refuses` names why a page's form is never sent for a customer (a
+    code of contracts.acting.ACTING_REFUSALS)."""
     if view is None:
-        return lambda v: customer_required(v, legal_exempt=legal_exempt)
+        return lambda v: customer_required(
+            v, legal_exempt=legal_exempt, acting_refuses=acting_refuses
+        )
 
     @login_required
     @wraps(view)
     def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
         acting_as = getattr(request, "acting_as", None)
         if acting_as is not None:
-            # Staff acting as a customer: no contact, no terms accepted for them; the pages
-            # whose only action is accepting terms may be read, never sent.
+            # Staff acting as a customer: no contact, no terms gate (nor terms accepted for
+            # them); the pages whose only action is accepting terms may be read, never sent.
             return acting_portal_view(
-                request, acting_as, view, args, kwargs, never_acts=legal_exempt
+                request, acting_as, view, args, kwargs, refuses=acting_refuses
             )
         contact = current_contact(request)
         if contact is None or not may(

@@ -29,9 +29,10 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from contracts.models import Customer
-from core.acting import ActingFor, acting
+from core.acting import ActingFor, ActingRefused, acting
 from core.audit import audit_record
 from core.models import User
 from core.roles import may, require
@@ -46,6 +47,21 @@ SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
 # Login and security pages, and signed portal links (which would log in as the contact and
 # leave acting behind).
 CLOSED_PREFIXES = ("/accounts/", "/l/portal/")
+
+# What only the customer may do themselves, each with the reason the staff member is given
+# (a page says which with `customer_required(acting_refuses=…)`, a service by raising
+# core.acting.ActingRefused with the code).
+ACTING_REFUSALS = {
+    "terms": gettext_lazy(
+        "This page accepts the business's terms for the customer, which staff never do on a "
+        "customer's behalf: nothing was changed."
+    ),
+    "terms_pending": gettext_lazy(
+        "The customer has not accepted the business's current terms yet, and staff never "
+        "accept them on a customer's behalf: they accept them in their portal first. "
+        "Nothing was changed."
+    ),
+}
 
 
 @dataclass(frozen=True)
@@ -176,12 +192,13 @@ def acting_portal_view(
     args: tuple,
     kwargs: dict,
     *,
-    never_acts: bool,
+    refuses: str | None = None,
 ) -> HttpResponse:
     """A portal page seen by a staff member acting as the customer (the gate for portal views,
     contracts.access.customer_required, hands over here): no contact, the customer's data,
-    the matrix answering from the staff member's role, every request audited. `never_acts`:
-    a page whose form staff never send for a customer (accepting the business's terms)."""
+    the matrix answering from the staff member's role, every request audited — an action
+    taken, shown again with its errors, or refused, each under both identities. `refuses`: a
+    page whose form staff never send for a customer (a code of ACTING_REFUSALS)."""
     tenant = request.tenant
     customer = Customer.objects.filter(
         tenant=tenant, pk=state.customer_id, closed_at__isnull=True
@@ -207,11 +224,28 @@ def acting_portal_view(
             _audit_request(request, "customer.act_as.view", customer)
             try:
                 return view(request, *args, **kwargs)
-            except PermissionDenied:
-                return _refused(request, _refused_reason(state))
-    # An action. A refusal writes nothing (as everywhere in Kontor); an action taken is
-    # audited twice under both identities: by its service's own entry and by this request's.
-    if not may(request.user, "customer.act_as.act", tenant=tenant):
+            except PermissionDenied as exc:
+                return _refused(request, _refusal_message(exc, state))
+    with acting(state.context):
+        return _acting_action(request, state, customer, view, args, kwargs, refuses=refuses)
+
+
+def _acting_action(
+    request: HttpRequest,
+    state: ActingSession,
+    customer: Customer,
+    view: Callable[..., HttpResponse],
+    args: tuple,
+    kwargs: dict,
+    *,
+    refuses: str | None,
+) -> HttpResponse:
+    """An action (any method but GET, HEAD, OPTIONS) while acting. Each one is audited under
+    both identities, whatever comes of it: taken (`customer.act_as.action`, besides its
+    service's own entry), shown again with its errors (the same, with the status), or refused
+    (`customer.act_as.refused`, with why)."""
+    if not may(request.user, "customer.act_as.act", tenant=request.tenant):
+        _audit_request(request, "customer.act_as.refused", customer, reason="read_only")
         return _refused(
             request,
             _(
@@ -220,24 +254,32 @@ def acting_portal_view(
             )
             % {"customer": state.customer_label},
         )
-    if never_acts:
-        return _refused(
-            request,
-            _(
-                "This page accepts the business's terms for the customer, which staff "
-                "never do on a customer's behalf: nothing was changed."
-            ),
-        )
-    with acting(state.context):
-        try:
-            response = view(request, *args, **kwargs)
-        except PermissionDenied:
-            return _refused(request, _refused_reason(state))
-        # Taken: the portal answers an action it took with a redirect (POST, redirect,
-        # GET); a form shown again with its errors changed nothing.
-        if 300 <= response.status_code < 400:
-            _audit_request(request, "customer.act_as.action", customer)
-        return response
+    if refuses is not None:
+        _audit_request(request, "customer.act_as.refused", customer, reason=refuses)
+        return _refused(request, str(ACTING_REFUSALS[refuses]))
+    try:
+        response = view(request, *args, **kwargs)
+    except PermissionDenied as exc:
+        reason = exc.code if isinstance(exc, ActingRefused) else "not_allowed"
+        _audit_request(request, "customer.act_as.refused", customer, reason=reason)
+        return _refused(request, _refusal_message(exc, state))
+    except Exception:
+        # Not found, a fault: still on record that it was tried (then handled as always).
+        _audit_request(request, "customer.act_as.refused", customer, reason="failed")
+        raise
+    # Taken: the portal answers an action it took with a redirect (POST, redirect, GET); a
+    # form shown again with its errors changed nothing, and says so with its status.
+    if 300 <= response.status_code < 400:
+        _audit_request(request, "customer.act_as.action", customer)
+    else:
+        _audit_request(request, "customer.act_as.action", customer, status=response.status_code)
+    return response
+
+
+def _refusal_message(exc: PermissionDenied, state: ActingSession) -> str:
+    if isinstance(exc, ActingRefused) and exc.code in ACTING_REFUSALS:
+        return str(ACTING_REFUSALS[exc.code])
+    return _refused_reason(state)
 
 
 def _refused_reason(state: ActingSession) -> str:
@@ -247,20 +289,24 @@ def _refused_reason(state: ActingSession) -> str:
     ) % {"customer": state.customer_label}
 
 
-def _audit_request(request: HttpRequest, action: str, customer: Customer | None) -> None:
+def _audit_request(
+    request: HttpRequest, action: str, customer: Customer | None, **detail: str | int
+) -> None:
+    request.acting_audited = True
     audit_record(
         tenant=request.tenant,
         actor=request.user,
         action=action,
         obj=customer,
-        after={"path": request.get_full_path()[:500], "method": request.method},
+        after={"path": request.get_full_path()[:500], "method": request.method, **detail},
     )
 
 
 class ActingAsMiddleware:
     """Reads the acting state for every request (`request.acting_as`, for the banner and the
-    portal gate), ends it when it has expired or on logging out, and closes the login pages
-    while it lasts. Sits after authentication and messages."""
+    portal gate), ends it when it has expired or on logging out, closes the login pages while
+    it lasts, and audits every action sent while acting that the portal's gate did not.
+    Sits after authentication and messages."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
@@ -277,6 +323,19 @@ class ActingAsMiddleware:
         if state is None:
             return self.get_response(request)
         path = request.path_info
+        if path in _logout_paths():
+            # Logging out (from the portal or the back office) ends acting first, audited,
+            # and then logs out as always: nothing of it is left in the session.
+            if request.method == "POST":
+                expired = state.is_expired(timezone.now())
+                acting_end(
+                    session=request.session,
+                    actor=user,
+                    tenant=tenant,
+                    state=state,
+                    reason="expired" if expired else "logout",
+                )
+            return self.get_response(request)
         if state.is_expired(timezone.now()):
             acting_end(
                 session=request.session, actor=user, tenant=tenant, state=state, reason="expired"
@@ -289,18 +348,11 @@ class ActingAsMiddleware:
             if path.startswith("/manage/"):
                 return self.get_response(request)
             return HttpResponseRedirect(state.admin_url)
-        if path == reverse("account_logout"):
-            if request.method == "POST":
-                acting_end(
-                    session=request.session, actor=user, tenant=tenant, state=state, reason="logout"
-                )
-            return self.get_response(request)
         request.acting_as = state
         request.acting_read_only = not may(user, "customer.act_as.act", tenant=tenant)
         if path.startswith(CLOSED_PREFIXES):
-            if request.method in SAFE_METHODS:  # a refused action writes nothing
-                with acting(state.context):
-                    _audit_request(request, "customer.act_as.refused", None)
+            with acting(state.context):
+                _audit_request(request, "customer.act_as.refused", None, reason="closed")
             return _refused(
                 request,
                 _(
@@ -309,4 +361,20 @@ class ActingAsMiddleware:
                 )
                 % {"customer": state.customer_label},
             )
-        return self.get_response(request)
+        response = self.get_response(request)
+        if (
+            request.method not in SAFE_METHODS
+            and not getattr(request, "acting_audited", False)
+            and not path.startswith("/manage/")
+            and path != reverse("acting_end")
+        ):
+            # Sent while acting outside the portal's pages (the language switch, a document's
+            # signed link): on record under both identities too. The back office is the staff
+            # member's own, audited as always; ending is audited by itself.
+            with acting(state.context):
+                _audit_request(request, "customer.act_as.action", None, status=response.status_code)
+        return response
+
+
+def _logout_paths() -> set[str]:
+    return {reverse("account_logout"), reverse("admin:logout")}

@@ -19,7 +19,7 @@ from contracts.models import (
 )
 from core.audit import audit_record, snapshot
 from core.models import Tenant, User
-from core.roles import ContactRole, SystemActor, may
+from core.roles import ContactRole, SystemActor, may, require
 from core.services import user_get_or_create
 
 _ADDRESS = [
@@ -90,6 +90,14 @@ def customer_fields_allowed(
 def customer_create(
     *, tenant: Tenant, name: str, actor: User | SystemActor, number: str = "", **fields: Any
 ) -> Customer:
+    """A new customer account, added by the business's staff (`customer.add`) or a job."""
+    require(actor, "customer.add", tenant=tenant)
+    return _customer_insert(tenant=tenant, name=name, number=number, actor=actor, **fields)
+
+
+def _customer_insert(
+    *, tenant: Tenant, name: str, number: str, actor: User | SystemActor, **fields: Any
+) -> Customer:
     customer = Customer(tenant=tenant, name=name, number=number, **fields)
     customer.full_clean(exclude=["contract_partner"])
     customer.save()
@@ -146,7 +154,18 @@ def contact_add(
     full_name: str = "",
     actor: User | SystemActor,
 ) -> Contact:
-    """Give a person (found or created by e-mail) access to the customer's portal."""
+    """Give a person (found or created by e-mail) access to the customer's portal: the
+    business's staff (`contact.manage`) or a job; never the customer's own contacts while
+    acting (`account.contacts.manage` has no acting row)."""
+    require(actor, "contact.manage", tenant=customer.tenant)
+    return _contact_insert(
+        customer=customer, email=email, role=role, full_name=full_name, actor=actor
+    )
+
+
+def _contact_insert(
+    *, customer: Customer, email: str, role: str, full_name: str, actor: User | SystemActor
+) -> Contact:
     user = user_get_or_create(email=email, full_name=full_name)
     contact, created = Contact.objects.get_or_create(
         customer=customer, user=user, defaults={"tenant": customer.tenant, "role": role}
@@ -175,11 +194,23 @@ def contact_add(
 
 
 @transaction.atomic
+def customer_sign_up(*, tenant: Tenant, user: User, name: str, **fields: Any) -> Contact:
+    """A person signs up as a new customer, of which they become the account owner. No role
+    gates it: the way in does (the business's open self-registration, a payment link), and
+    the caller checks it; the person is the actor of the audit entries."""
+    customer = _customer_insert(tenant=tenant, name=name, number="", actor=user, **fields)
+    return _contact_insert(
+        customer=customer, email=user.email, role=ContactRole.OWNER, full_name="", actor=user
+    )
+
+
+@transaction.atomic
 def customer_register_self(*, tenant: Tenant, user: User) -> Contact:
     """A person signed up on a tenant that allows self-registration: a new customer account
     whose owner they are."""
-    customer = customer_create(tenant=tenant, name=user.full_name or user.email, actor=user)
-    return contact_add(customer=customer, email=user.email, role=ContactRole.OWNER, actor=user)
+    if not tenant.self_registration_enabled:
+        raise PermissionDenied("self-registration is closed at this business")
+    return customer_sign_up(tenant=tenant, user=user, name=user.full_name or user.email)
 
 
 @transaction.atomic

@@ -40,7 +40,7 @@ def contract_edit(request: HttpRequest) -> HttpResponse:
     )
 
 
-@customer_required(legal_exempt=True)
+@customer_required(legal_exempt=True, acting_refuses="terms")
 def legal_accept(request: HttpRequest) -> HttpResponse:
     pending = selectors.legal_documents_pending(tenant=request.tenant, customer=request.customer)
     next_url = safe_next(request, "/")

@@ -13,6 +13,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
+from django.core.exceptions import PermissionDenied
+
 
 @dataclass(frozen=True)
 class ActingFor:
@@ -41,3 +43,21 @@ def acting(value: ActingFor) -> Iterator[ActingFor]:
         yield value
     finally:
         acting_for.reset(token)
+
+
+def acting_applies(actor, *, tenant_id: int, customer_id: int) -> bool:
+    """Is `actor` a staff member acting for this customer right now (not one of its contacts)?"""
+    current = acting_for.get()
+    return current is not None and current.applies(
+        user_id=getattr(actor, "pk", None), tenant_id=tenant_id, customer_id=customer_id
+    )
+
+
+class ActingRefused(PermissionDenied):
+    """Refused because a staff member acts for the customer: something only the customer may
+    do themselves. `code` says what (contracts.acting.ACTING_REFUSALS words it for the staff
+    member and the audit log records it), so each refusal is explained by its own reason."""
+
+    def __init__(self, code: str) -> None:
+        super().__init__(code)
+        self.code = code

@@ -11,7 +11,10 @@ then (the data changed in between) rolls back every row, nothing is half importe
 
 from __future__ import annotations
 
+import contextlib
+import csv
 import datetime
+import io
 import logging
 from copy import deepcopy
 from decimal import Decimal
@@ -30,6 +33,7 @@ from django.core.exceptions import (
 )
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect
+from django.template.defaultfilters import filesizeformat
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import timezone
@@ -38,19 +42,61 @@ from django.utils.translation import gettext as _
 from import_export import resources, widgets
 from import_export.admin import ExportMixin, ImportMixin
 from import_export.formats.base_formats import BINARY_FORMATS, CSV, XLSX
-from import_export.forms import ExportForm
+from import_export.forms import ExportForm, ImportForm
 from import_export.results import RowResult
 
 from core.background import Progress, job_running, job_start
+from core.import_files import IMPORT_FILE_MAX_AGE, ImportFileStorage
 from core.models import Job, JobKind, Tenant, User
 from core.spreadsheets import spreadsheet_safe
 
 logger = logging.getLogger(__name__)
 
 # The uploaded file waits in a temporary file between the dry run and the confirmation; its name
-# comes back signed, for this person at this business, so no other file can be named instead.
+# comes back signed, for this person at this business and this list (customers or contacts), so
+# no other file can be named instead, nor a file tried as customers confirmed as contacts.
 _IMPORT_SALT = "kontor.import.file"
-_IMPORT_MAX_AGE = 24 * 3600
+_IMPORT_MAX_AGE = int(IMPORT_FILE_MAX_AGE.total_seconds())
+
+# What one import may hold. The file is read whole into memory (the dry run, then again at the
+# confirmation) and every row runs the services in one transaction: a bigger file is split.
+IMPORT_MAX_BYTES = 2 * 1024 * 1024
+IMPORT_MAX_ROWS = 5000
+
+
+class BoundedImportForm(ImportForm):
+    """The upload form, refusing a file too big or with too many rows before anything reads it
+    whole (IMPORT_MAX_BYTES, IMPORT_MAX_ROWS), with a message saying what to do."""
+
+    def clean_import_file(self):
+        upload = self.cleaned_data["import_file"]
+        if upload.size > IMPORT_MAX_BYTES:
+            raise ValidationError(
+                _(
+                    "This file is %(size)s; an import takes at most %(limit)s. "
+                    "Split it into smaller files."
+                )
+                % {
+                    "size": filesizeformat(upload.size),
+                    "limit": filesizeformat(IMPORT_MAX_BYTES),
+                }
+            )
+        # Rows as CSV counts them (a quoted cell may hold a line break), the heading aside.
+        text = io.StringIO(upload.read().decode("utf-8-sig", errors="replace"), newline="")
+        upload.seek(0)
+        try:
+            rows = sum(1 for row in csv.reader(text) if row) - 1
+        except csv.Error:
+            rows = 0  # not CSV at all: the import's own reading says so
+        if rows > IMPORT_MAX_ROWS:
+            raise ValidationError(
+                _(
+                    "This file has %(rows)d rows; an import takes at most %(limit)d. "
+                    "Split it into smaller files."
+                )
+                % {"rows": rows, "limit": IMPORT_MAX_ROWS}
+            )
+        return upload
 
 
 # What the report calls each outcome of a row.
@@ -317,6 +363,8 @@ class ServiceImportMixin(ImportMixin):
 
     import_resource_classes: list[type[ServiceResource]] = []
     import_template_name = "admin/import_export/kontor_import.html"
+    import_form_class = BoundedImportForm
+    tmp_storage_class = ImportFileStorage
     import_role_action = "customers.import"
     skip_admin_log = True  # the services write the audit trail
 
@@ -343,37 +391,75 @@ class ServiceImportMixin(ImportMixin):
         kwargs["rollback_on_validation_errors"] = True
         return kwargs
 
+    def _import_label(self) -> str:
+        return self.model._meta.label_lower
+
     def get_confirm_form_initial(self, request: HttpRequest, import_form) -> dict:
         initial = super().get_confirm_form_initial(request, import_form)
         if import_form is not None:
             initial["import_file_name"] = signing.dumps(
-                [request.user.pk, request.tenant.pk, initial["import_file_name"]],
+                [
+                    request.user.pk,
+                    request.tenant.pk,
+                    self._import_label(),
+                    str(initial.get("resource") or ""),
+                    str(initial["format"]),
+                    initial["import_file_name"],
+                ],
                 salt=_IMPORT_SALT,
             )
         return initial
 
+    def import_action(self, request: HttpRequest, **kwargs) -> HttpResponse:
+        response = super().import_action(request, **kwargs)
+        # A file whose dry run refused rows can never be confirmed: it goes at once.
+        context = getattr(response, "context_data", None) or {}
+        form = context.get("form")
+        if context.get("confirm_form") is None and form is not None and form.is_bound:
+            upload = getattr(form, "cleaned_data", {}).get("import_file")
+            name = getattr(upload, "tmp_storage_name", None)
+            if name:
+                self._remove_import_file(name)
+        return response
+
+    @staticmethod
+    def _remove_import_file(name: str) -> None:
+        with contextlib.suppress(FileNotFoundError):
+            ImportFileStorage(name=name).remove()
+
     def process_import(self, request: HttpRequest, **kwargs) -> HttpResponse:
         if not self.has_import_permission(request):
             raise PermissionDenied
-        if request.method == "POST":
-            try:
-                user_id, tenant_id, name = signing.loads(
-                    request.POST.get("import_file_name", ""),
-                    salt=_IMPORT_SALT,
-                    max_age=_IMPORT_MAX_AGE,
-                )
-            except (signing.BadSignature, ValueError, TypeError):
-                return HttpResponseBadRequest(_("This import expired: upload the file again."))
-            if (user_id, tenant_id) != (request.user.pk, request.tenant.pk):
-                return HttpResponseBadRequest(_("This import expired: upload the file again."))
-            post = request.POST.copy()
-            post["import_file_name"] = name
-            request.POST = post
+        if request.method != "POST":
+            return super().process_import(request, **kwargs)  # which refuses it
+        expired = _("This import expired: upload the file again.")
+        try:
+            user_id, tenant_id, label, resource, file_format, name = signing.loads(
+                request.POST.get("import_file_name", ""),
+                salt=_IMPORT_SALT,
+                max_age=_IMPORT_MAX_AGE,
+            )
+        except (signing.BadSignature, ValueError, TypeError):
+            return HttpResponseBadRequest(expired)
+        if (user_id, tenant_id, label) != (
+            request.user.pk,
+            request.tenant.pk,
+            self._import_label(),
+        ):
+            # Another person's, another business's, or tried as another list's rows.
+            return HttpResponseBadRequest(expired)
+        post = request.POST.copy()
+        # Confirmed as it was tried: the same file, read the same way, by the same resource.
+        post.update({"import_file_name": name, "resource": resource, "format": file_format})
+        request.POST = post
         try:
             return super().process_import(request, **kwargs)
         except FileNotFoundError:  # confirmed twice: the first confirmation used the file up
             messages.error(request, _("This import has already run or expired."))
             return redirect(self._import_url())
+        finally:
+            # Used once, whatever came of it (imported, refused, a fault): never left behind.
+            self._remove_import_file(name)
 
     def _import_url(self) -> str:
         opts = self.model._meta

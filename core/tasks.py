@@ -19,3 +19,11 @@ def expire_jobs() -> int:
     from core.background import jobs_expire
 
     return jobs_expire()
+
+
+@shared_task(ignore_result=True)
+def purge_import_files() -> int:
+    """Hourly: delete the import files whose confirmation expired unused (core.import_files)."""
+    from core.import_files import import_files_purge
+
+    return import_files_purge()

@@ -31,6 +31,7 @@ from portal.demo_catalogue import (
     seed_packages,
     seed_subscriptions,
 )
+from portal.demo_dunning import seed_dunning
 from portal.demo_links import seed_link_purchase, seed_payment_links
 from portal.demo_nestpay import DEMO_NESTPAY_SIMULATOR_URL, DEMO_NESTPAY_TENANT, seed_nestpay
 from portal.demo_quotes import seed_quotes
@@ -308,6 +309,7 @@ def seed_demo(*, nestpay_simulator: str = DEMO_NESTPAY_SIMULATOR_URL) -> dict[st
         seed_packages(tenant, today=today)
         seed_api_key(tenant)
         seed_invoices(tenant, today=today)
+        seed_dunning(tenant, today=today)
         seed_quotes(tenant, tariffs, today=today)
         welcome, _pick = seed_payment_links(tenant, tariffs)
         seed_link_purchase(tenant, welcome, today=today)

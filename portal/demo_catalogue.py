@@ -16,6 +16,7 @@ from billing.run.services import billing_run
 from contracts.models import Customer
 from core.models import Tenant
 from core.roles import SYSTEM
+from portal.demo_dunning import overdue_invoice_issue, overdue_invoices
 from subscriptions.credits import credits_use, package_purchase
 from subscriptions.models import (
     Department,
@@ -564,7 +565,8 @@ def seed_packages(tenant: Tenant, today: date) -> None:
 def seed_invoices(tenant: Tenant, today: date) -> None:
     """Invoices as the billing run made them, fortnight by fortnight since the first
     started; all paid a few days after issue but the latest (for the first customer, the
-    latest two: one of them overdue)."""
+    latest two: one of them overdue). Between the runs, on their days, the one-off invoices
+    that are overdue today (portal.demo_dunning)."""
 
     if Invoice.objects.filter(tenant=tenant).exists():
         return
@@ -576,14 +578,21 @@ def seed_invoices(tenant: Tenant, today: date) -> None:
     first = Subscription.objects.filter(tenant=tenant).order_by("started_on").first()
     if first is None:
         return
+    one_offs, unpaid = overdue_invoices(tenant, today), []
     day = first.started_on
     while day <= today:
+        # Numbers follow the dates: an invoice issued since the last run is numbered first.
+        while one_offs and one_offs[0].issue_date <= day:
+            unpaid.append(overdue_invoice_issue(tenant, one_offs.pop(0)).pk)
         billing_run(today=day, tenant=tenant)
         day += timedelta(days=14)
+    unpaid += [overdue_invoice_issue(tenant, one_off).pk for one_off in one_offs]
     billing_run(today=today, tenant=tenant)
     for customer in Customer.objects.filter(tenant=tenant):
         invoices = list(
-            Invoice.objects.filter(customer=customer, status="open").order_by("issue_date", "id")
+            Invoice.objects.filter(customer=customer, status="open")
+            .exclude(pk__in=unpaid)
+            .order_by("issue_date", "id")
         )
         keep_open = 2 if customer.number.endswith("1") else 1
         for invoice in invoices[:-keep_open]:

@@ -301,6 +301,8 @@ CELERY_BEAT_SCHEDULE = {
     "heartbeat": {"task": "core.tasks.heartbeat", "schedule": 60.0},
     # Exports and ZIPs past their KONTOR_JOB_DAYS are deleted, files and all.
     "jobs-expire": {"task": "core.tasks.expire_jobs", "schedule": 3600.0},
+    # Uploaded import files left unconfirmed are deleted once their confirmation has expired.
+    "import-files-purge": {"task": "core.tasks.purge_import_files", "schedule": 3600.0},
     "billing-run": {"task": "billing.tasks.run_billing", "schedule": 3600.0},
     "payment-reminders": {"task": "billing.tasks.send_payment_reminders", "schedule": 3600.0},
     "archive-pdfs": {"task": "billing.tasks.archive_pdfs", "schedule": 3600.0},

@@ -844,16 +844,7 @@ def subscriptions_apply_due(*, today: date, tenant: Tenant | None = None) -> dic
     ).values_list("pk", flat=True):
         with transaction.atomic():
             subscription = Subscription.objects.select_for_update().get(pk=pk)
-            if (
-                subscription.status == SubscriptionStatus.SCHEDULED_CHANGE
-                and subscription.change_on <= today
-            ):
-                _apply_tariff(
-                    subscription,
-                    subscription.scheduled_tariff,
-                    actor=SYSTEM,
-                    today=subscription.change_on,
-                )
+            if subscription_apply_due_change(subscription, today=today):
                 done["changed"] += 1
     for pk in base.filter(status=SubscriptionStatus.SCHEDULED_END, ends_on__lt=today).values_list(
         "pk", flat=True
@@ -875,6 +866,24 @@ def subscriptions_apply_due(*, today: date, tenant: Tenant | None = None) -> dic
                 subscription.save()
                 done["ended"] += 1
     return done
+
+
+def subscription_apply_due_change(subscription: Subscription, *, today: date) -> bool:
+    """Apply the subscription's scheduled tariff change if its day has come (as of its day),
+    and say whether it did. The caller holds the row's lock in its transaction and has just
+    read it: the daily job above, and the billing run for the subscriptions of its batch —
+    so that a period starting on the day of a change is priced at the new tariff whichever
+    of the two runs first, and a change is never applied twice."""
+    if (
+        subscription.status != SubscriptionStatus.SCHEDULED_CHANGE
+        or subscription.change_on is None
+        or subscription.change_on > today
+    ):
+        return False
+    _apply_tariff(
+        subscription, subscription.scheduled_tariff, actor=SYSTEM, today=subscription.change_on
+    )
+    return True
 
 
 def customer_contract_start(customer: Customer) -> date | None:

@@ -276,6 +276,7 @@ def _let_flush_remove_finalized_invoices(request):
             "billing_paymentlink_options",
             "billing_paymentlink",
             "billing_nestpayorder",  # points at its payment attempt
+            "billing_dunningcase",  # points at its invoice
             "billing_paymentattempt",
             "billing_paymentallocation",
             "billing_receipt",
@@ -283,9 +284,9 @@ def _let_flush_remove_finalized_invoices(request):
             "billing_invoicedelivery",
             "billing_invoicereminder",
             "billing_customercreditentry",
+            "billing_refund",  # points at its credit note
             "billing_creditnotedelivery",
             "billing_creditnoteline",
-            "billing_creditnotedelivery",
             "billing_creditnote",
             "billing_invoiceline",
             "billing_invoiceevent",

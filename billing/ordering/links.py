@@ -18,10 +18,9 @@ from django.utils.translation import gettext_lazy as _
 
 from billing.ordering.models import Checkout, CheckoutStatus, PaymentLink
 from contracts.models import Contact
-from contracts.services import contact_add, customer_create
+from contracts.services import customer_sign_up
 from core.audit import audit_record
 from core.models import Tenant, User
-from core.roles import ContactRole
 from subscriptions.models import Option, Tariff, TariffPrice
 
 # Why a link refuses to sell (the `code` of the ValidationError; the public page tells which).
@@ -131,10 +130,11 @@ def link_sign_up(*, tenant: Tenant, link: PaymentLink, data: SignUp, today: date
     # allauth's own table of addresses, as every other way in keeps it (unverified: nobody
     # has proved the address yet; allauth asks for that at the next password login).
     EmailAddress.objects.create(user=user, email=email, primary=True, verified=False)
-    customer = customer_create(
+    # The link is the way in (checked above): no role to ask, the person is the actor.
+    contact = customer_sign_up(
         tenant=tenant,
+        user=user,
         name=data.company.strip(),
-        actor=user,
         billing_company=data.company.strip(),
         billing_street=data.street.strip(),
         billing_street_2=data.street_2.strip(),
@@ -143,7 +143,7 @@ def link_sign_up(*, tenant: Tenant, link: PaymentLink, data: SignUp, today: date
         billing_country=data.country.strip().upper(),
         vat_id=data.vat_id,
     )
-    contact = contact_add(customer=customer, email=email, role=ContactRole.OWNER, actor=user)
+    customer = contact.customer
     audit_record(
         tenant=tenant,
         actor=user,

@@ -47,6 +47,7 @@ from billing.run.services import first_period_lines, subscription_invoice_first
 from contracts.models import Contact, Customer, LegalDocument
 from contracts.selectors import legal_documents_pending
 from contracts.services import legal_accept
+from core.acting import ActingRefused, acting_applies
 from core.audit import audit_record
 from core.models import User
 from core.roles import SYSTEM, SystemActor, require
@@ -238,7 +239,10 @@ def checkout_place(
     the payment link it came through, whose uses it counts (checked under its row lock, so
     two buyers never both take its last use)."""
     require(actor, "subscription.order", tenant=customer.tenant, customer_id=customer.pk)
-    contact = _contact(actor, customer)
+    # Staff acting for the customer (contracts.acting) order as their role allows, but never
+    # accept the business's terms for them: with terms pending, the customer orders.
+    staff_acting = acting_applies(actor, tenant_id=customer.tenant_id, customer_id=customer.pk)
+    contact = None if staff_acting else _contact(actor, customer)
     # One checkout at a time per customer: a second post of the same form waits here, then
     # finds the first one's checkout.
     customer = Customer.objects.select_for_update().select_related("tenant").get(pk=customer.pk)
@@ -274,9 +278,12 @@ def checkout_place(
             _("The terms were updated while you were reading. Please read them again."),
             code="terms_changed",
         )
+    if pending and contact is None:
+        raise ActingRefused("terms_pending")
     if pending and not accepted:
         raise ValidationError(_("Accept the terms to place the order."), code="terms")
-    legal_accept(contact=contact, documents=pending, actor=actor)
+    if pending:
+        legal_accept(contact=contact, documents=pending, actor=actor)
     takes_cards = gateway_for(customer.tenant).takes_cards
     subscription = subscription_order(
         customer=customer,

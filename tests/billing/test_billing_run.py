@@ -253,3 +253,39 @@ def test_the_back_office_bills_one_customer_now(world, setup, role, issued):
     assert response.status_code == (302 if issued else 200)  # Support is not offered the action
     assert Issued.objects.filter(customer=world.alpha).count() == issued
     assert not Issued.objects.filter(customer=other).exists()  # only the chosen customer
+
+
+@pytest.mark.parametrize("first", ["change job", "billing run"])
+def test_a_period_starting_on_a_tariff_change_is_priced_at_the_new_tariff_whichever_runs_first(
+    world, setup, first
+):
+    """On the day a scheduled change takes effect, the hourly run may come before the change
+    job: it applies the change of its batch itself, once, and both orders give one invoice."""
+    from subscriptions.models import SubscriptionEvent
+    from subscriptions.services import subscription_change_tariff, subscriptions_apply_due
+
+    lite = TariffFactory(module=setup.module, name="Lite", price="19.00")
+    setup.allowed_changes.add(lite)
+    sub = subscribe(world, setup)
+    billing.billing_run(today=date(2026, 1, 15))
+    preview = subscription_change_tariff(
+        subscription=sub, target=lite, actor=world.staff["acme", "manager"], today=date(2026, 1, 20)
+    )
+    assert not preview.immediate and preview.effective_on == date(2026, 2, 15)
+
+    day = date(2026, 2, 15)
+    if first == "change job":
+        assert subscriptions_apply_due(today=day, tenant=world.acme)["changed"] == 1
+        assert billing.billing_run(today=day).invoices == 1
+    else:
+        assert billing.billing_run(today=day).invoices == 1
+        assert subscriptions_apply_due(today=day, tenant=world.acme)["changed"] == 0
+
+    february = Invoice.objects.get(subscription=sub, period_start=day)
+    line = february.lines.get()
+    assert (line.description, line.net_amount) == ("Helpdesk — Lite", Decimal("19.00"))
+    assert february.gross_amount == Decimal("22.61")
+    sub.refresh_from_db()
+    assert (sub.tariff, sub.status, sub.scheduled_tariff) == (lite, "active", None)
+    assert sub.next_invoice_on == date(2026, 3, 15)
+    assert SubscriptionEvent.objects.filter(subscription=sub, kind="tariff_changed").count() == 1

@@ -7,6 +7,7 @@ or after an hour, never across businesses and never into login or security pages
 
 from __future__ import annotations
 
+import html
 from datetime import timedelta
 
 import pytest
@@ -18,7 +19,7 @@ from contracts.acting import SESSION_KEY
 from contracts.services import legal_document_publish
 from core.acting import ActingFor, acting
 from core.models import AuditEntry
-from core.roles import ACTING_ACTIONS, CONTACT_ACTIONS, StaffRole, may
+from core.roles import ACTING_ACTIONS, CONTACT_ACTIONS, SYSTEM, StaffRole, may
 from tests.conftest import host_of
 
 ROLES = [role.value for role in StaffRole]
@@ -257,10 +258,9 @@ def test_a_staff_member_who_loses_the_role_is_let_out(world):
 
 
 def test_support_may_look_but_every_action_is_refused_with_a_reason(world):
-    """Read-only: a refused action writes nothing."""
+    """Read-only: a refused action changes nothing, and is on record as refused."""
     client = acting_client(world, "support")
     assert client.get("/contract/").status_code == 200
-    written = AuditEntry.objects.count()
     for path, data in [
         ("/contract/edit/", CONTRACT_EDIT),
         ("/contract/close/", {}),
@@ -273,10 +273,19 @@ def test_support_may_look_but_every_action_is_refused_with_a_reason(world):
         assert 'class="acting-banner"' in response.content.decode()
     world.alpha.refresh_from_db()
     assert world.alpha.po_number != "PO-ACT"
-    # A refusal writes nothing, as everywhere: no action recorded, nothing changed.
-    assert AuditEntry.objects.count() == written
+    # Nothing changed, no action taken; each refusal is on record under both identities.
     assert not entries(world, "customer.act_as.action").exists()
     assert not entries(world, "customer.change").exists()
+    refused = list(entries(world, "customer.act_as.refused").order_by("id"))
+    assert [(r.after["path"], r.after["method"], r.after["reason"]) for r in refused] == [
+        ("/contract/edit/", "POST", "read_only"),
+        ("/contract/close/", "POST", "read_only"),
+        ("/quotes/request/", "POST", "read_only"),
+        ("/payment-methods/add/", "POST", "read_only"),
+    ]
+    assert {(r.actor_id, r.on_behalf_of_id) for r in refused} == {
+        (world.staff["acme", "support"].pk, world.alpha.pk)
+    }
 
 
 @pytest.mark.parametrize("role", ["billing", "manager", "owner"])
@@ -455,3 +464,137 @@ def test_a_form_opened_before_acting_started_or_ended_no_longer_posts(world):
     while_acting = str(client.get("/").context["csrf_token"])
     assert client.post("/acting/end/", {"csrfmiddlewaretoken": while_acting}).status_code == 302
     assert SESSION_KEY not in client.session
+
+
+# --- every action on record, each refusal with its own reason, logging out ------------------
+
+
+def test_every_action_is_audited_under_both_identities_whatever_came_of_it(world):
+    client = acting_client(world, "billing")
+    staff = world.staff["acme", "billing"]
+    # Refused by the matrix (closing the account is the customer's own declaration).
+    assert client.post("/contract/close/", {"confirm": "on"}).status_code == 403
+    # Shown again with its errors: nothing changed, on record with its status.
+    assert (
+        client.post(
+            "/contract/edit/", {**CONTRACT_EDIT, "invoice_recipients": "not-an-address"}
+        ).status_code
+        == 200
+    )
+    # Taken.
+    assert client.post("/contract/edit/", CONTRACT_EDIT).status_code == 302
+    # A login page, closed while acting.
+    assert client.post("/accounts/password/change/", {}).status_code == 403
+    records = AuditEntry.objects.filter(
+        tenant=world.acme, action__in=["customer.act_as.action", "customer.act_as.refused"]
+    ).order_by("id")
+    assert [(r.action, r.after) for r in records] == [
+        (
+            "customer.act_as.refused",
+            {"path": "/contract/close/", "method": "POST", "reason": "not_allowed"},
+        ),
+        ("customer.act_as.action", {"path": "/contract/edit/", "method": "POST", "status": 200}),
+        ("customer.act_as.action", {"path": "/contract/edit/", "method": "POST"}),
+        (
+            "customer.act_as.refused",
+            {"path": "/accounts/password/change/", "method": "POST", "reason": "closed"},
+        ),
+    ]
+    assert {(r.actor_id, r.on_behalf_of_id) for r in records} == {(staff.pk, world.alpha.pk)}
+
+
+def test_a_missing_page_posted_to_while_acting_is_on_record_too(world):
+    client = acting_client(world, "billing")
+    assert client.post("/invoices/999999/pay/", {}).status_code == 404
+    refused = entries(world, "customer.act_as.refused").get()
+    assert refused.after["reason"] == "failed" and refused.on_behalf_of_id == world.alpha.pk
+
+
+def test_terms_pages_and_checkouts_are_refused_each_with_its_own_reason(stripe_acme, world):
+    """The checkout pages take the terms on the way (no terms gate) but are not the terms
+    page: paying an open checkout for the customer follows the role, and only placing an
+    order while terms are pending is refused — saying so, not with the terms page's words."""
+    from decimal import Decimal
+
+    from billing.models import Checkout, TaxRate
+    from tests.billing.test_checkout import place
+    from tests.billing.test_payments import save_card
+    from tests.factories import ModuleFactory, TariffFactory
+
+    TaxRate.objects.create(tenant=world.acme, name="Standard", rate=Decimal(19), is_default=True)
+    tariff = TariffFactory(module=ModuleFactory(tenant=world.acme), name="Pro", price="40.00")
+    card = save_card(world, stripe_acme)
+    pay_url = place(world.client(world.alice), tariff)["Location"]
+    checkout = Checkout.objects.get()
+    client = acting_client(world, "billing")
+
+    paid = client.post(pay_url, {"method": card.pk})
+
+    assert paid.status_code == 302, paid.content.decode()[:2000]
+    checkout.refresh_from_db()
+    assert checkout.status == "completed" and checkout.invoice.status == "paid"
+    taken = entries(world, "customer.act_as.action").get()
+    assert taken.after == {"path": pay_url, "method": "POST"}
+    assert taken.actor == world.staff["acme", "billing"]
+
+    # New terms: the customer has not accepted them. Ordering for them is refused, saying why.
+    legal_document_publish(
+        tenant=world.acme, kind="terms", version="9", title="Terms", body="…", actor=SYSTEM
+    )
+    other = TariffFactory(module=ModuleFactory(tenant=world.acme), name="Max", price="90.00")
+    review = html.unescape(client.get(f"/order/tariffs/{other.pk}/").content.decode())
+    assert "has not accepted the business's current terms yet" in review
+    assert 'value="place"' not in review and 'name="accept_terms"' not in review
+    refused = place(client, other)  # sent all the same: the service refuses it
+    assert refused.status_code == 403
+    text = html.unescape(refused.content.decode())
+    assert "has not accepted the business's current terms yet" in text
+    assert "This page accepts the business's terms" not in text
+    assert Checkout.objects.count() == 1
+    assert entries(world, "customer.act_as.refused").get().after["reason"] == "terms_pending"
+    # The terms page itself keeps its own reason.
+    terms = client.post("/legal/accept/", {"accept": "on"})
+    assert "This page accepts the business's terms" in html.unescape(terms.content.decode())
+    assert not world.alpha.legal_acceptances.filter(document__version="9").exists()
+
+
+@pytest.mark.parametrize("logout", ["/accounts/logout/", "/manage/logout/"])
+def test_logging_out_before_the_hour_ends_acting_cleanly(world, logout):
+    staff = world.staff["acme", "billing"]
+    client = acting_client(world, "billing")
+    with time_machine.travel(timezone.now() + timedelta(minutes=20), tick=False):
+        response = client.post(logout)
+        assert response.status_code in (200, 302)
+        assert SESSION_KEY not in client.session and "_auth_user_id" not in client.session
+        end = entries(world, "customer.act_as.end").get()
+        assert end.after["reason"] == "logout"
+        assert (end.actor, end.on_behalf_of_id) == (staff, world.alpha.pk)
+        # Logged out: the portal asks to log in, no banner, no error.
+        assert client.get("/").status_code == 302
+        # Back in: themselves, not acting (no customer account of their own, no banner).
+        client.force_login(staff, backend="portal.accounts.TenantAuthenticationBackend")
+        page = client.get("/")
+        assert page.status_code == 403
+        assert 'class="acting-banner"' not in page.content.decode()
+        assert client.get("/manage/").status_code == 200
+    assert entries(world, "customer.act_as.end").count() == 1
+
+
+def test_logging_out_after_the_hour_logs_out_too(world):
+    client = acting_client(world, "billing")
+    with time_machine.travel(timezone.now() + timedelta(minutes=75), tick=False):
+        client.post("/accounts/logout/")
+        assert "_auth_user_id" not in client.session and SESSION_KEY not in client.session
+        assert entries(world, "customer.act_as.end").get().after["reason"] == "expired"
+
+
+def test_an_action_outside_the_portal_pages_is_on_record_too(world):
+    client = acting_client(world, "support")
+    assert client.post("/i18n/setlang/", {"language": "fr", "next": "/"}).status_code == 302
+    entry = entries(world, "customer.act_as.action").get()
+    assert entry.after == {"path": "/i18n/setlang/", "method": "POST", "status": 302}
+    assert (entry.actor, entry.on_behalf_of_id) == (world.staff["acme", "support"], world.alpha.pk)
+    # The back office is the staff member's own: audited by its services, not as acting.
+    client.post(f"/manage/contracts/customer/{world.alpha.pk}/change/", {})
+    client.post("/acting/end/")
+    assert entries(world, "customer.act_as.action").count() == 1

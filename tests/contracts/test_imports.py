@@ -5,9 +5,11 @@ may import, never touching another business's rows."""
 from __future__ import annotations
 
 import pytest
+from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from contracts.models import Contact, Customer
+from core.import_files import IMPORT_FOLDER
 from core.models import AuditEntry
 from core.roles import ContactRole
 from tests.conftest import client_for
@@ -334,3 +336,102 @@ def test_an_unexpected_fault_refuses_the_row_without_showing_its_internals(world
     ]
     html = page.content.decode()
     assert "secret" not in html and 'name="confirm"' not in html
+
+
+# --- limits, confirmations tied to their list, temporary files -----------------------------
+
+
+def waiting_files() -> list[str]:
+    try:
+        return default_storage.listdir(IMPORT_FOLDER)[1]
+    except FileNotFoundError:
+        return []
+
+
+@pytest.fixture(autouse=True)
+def no_waiting_files():
+    """The test storage lives as long as the test process: start each test without files."""
+    for name in waiting_files():
+        default_storage.delete(f"{IMPORT_FOLDER}/{name}")
+
+
+def test_a_file_too_big_is_a_form_error_saying_what_to_do(world, monkeypatch):
+    monkeypatch.setattr("core.admin_impex.IMPORT_MAX_BYTES", 100)
+    page = upload(staff(world), CUSTOMERS, "number,name\n" + "N-1,Nova GmbH\n" * 20)
+    assert page.status_code == 200
+    error = page.context["form"].errors["import_file"][0]
+    assert "at most 100" in error and "Split it into smaller files" in error
+    assert 'name="confirm"' not in page.content.decode()
+    assert not Customer.objects.filter(number="N-1").exists() and waiting_files() == []
+
+
+def test_a_file_with_too_many_rows_is_a_form_error(world, monkeypatch):
+    monkeypatch.setattr("core.admin_impex.IMPORT_MAX_ROWS", 3)
+    client = staff(world)
+    # Three rows, one with a line break in a quoted cell: within the limit.
+    fits = 'number,name,billing_street\nN-1,Nova,"Hof 2\nHaus B"\nN-2,Two,\nN-3,Three,\n'
+    assert upload(client, CUSTOMERS, fits).context["form"].errors == {}
+    page = upload(client, CUSTOMERS, fits + "N-4,Four,\n")
+    assert page.status_code == 200
+    assert page.context["form"].errors["import_file"] == [
+        "This file has 4 rows; an import takes at most 3. Split it into smaller files."
+    ]
+    assert "result" not in page.context or page.context["result"] is None
+
+
+def test_a_confirmation_only_confirms_the_list_it_was_tried_for(world):
+    """A customers file tried at the customer list cannot be confirmed as contacts."""
+    client = staff(world)
+    page = upload(client, CUSTOMERS, "number,name\nN-1,Nova\n")
+    data = dict(page.context["confirm_form"].initial)
+    assert client.post(CONTACTS + "process_import/", data).status_code == 400
+    # Nor with the resource or format swapped on the way: the token says which.
+    swapped = {**data, "resource": "1", "format": "1"}
+    assert client.post(CUSTOMERS + "process_import/", swapped).status_code == 302
+    assert Customer.objects.filter(tenant=world.acme, number="N-1").count() == 1
+    assert not Contact.objects.filter(user__email="").exists()
+
+
+def test_uploaded_files_are_deleted_once_used_or_refused(world):
+    client = staff(world)
+    refused = upload(client, CUSTOMERS, "number,name,billing_country\nN-1,Nova,XX\n")
+    assert 'name="confirm"' not in refused.content.decode()
+    assert waiting_files() == []  # it can never be confirmed
+    page = upload(client, CUSTOMERS, "number,name\nN-1,Nova\n")
+    assert len(waiting_files()) == 1
+    assert confirm(client, CUSTOMERS, page).status_code == 302
+    assert waiting_files() == []
+
+
+def test_a_confirmation_that_fails_leaves_no_file_behind(world, monkeypatch):
+    client = staff(world)
+    page = upload(client, CUSTOMERS, "number,name\nN-1,Nova\n")
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("disk on fire")
+
+    monkeypatch.setattr("core.admin_impex.ImportMixin.process_dataset", broken)
+    with pytest.raises(RuntimeError):
+        confirm(client, CUSTOMERS, page)
+    assert waiting_files() == []
+
+
+def test_files_left_unconfirmed_are_purged_once_their_confirmation_expired(world):
+    from datetime import timedelta
+
+    import time_machine
+    from django.utils import timezone
+
+    from core.tasks import purge_import_files
+
+    client = staff(world)
+    with time_machine.travel(timezone.now() - timedelta(hours=25)):
+        upload(client, CUSTOMERS, "number,name\nN-1,Old\n")
+    fresh = upload(client, CUSTOMERS, "number,name\nN-2,Fresh\n")
+    assert len(waiting_files()) == 2
+
+    assert purge_import_files() == 1
+
+    assert len(waiting_files()) == 1
+    assert confirm(client, CUSTOMERS, fresh).status_code == 302
+    assert Customer.objects.filter(tenant=world.acme, number="N-2").exists()

@@ -12,6 +12,8 @@ from django.core.exceptions import PermissionDenied
 from billing.documents.services import invoice_add_line, invoice_create_draft, invoice_finalize
 from billing.models import TaxRate
 from billing.payments.services import invoice_mark_paid, payment_method_set_default
+from contracts.models import Contact, Customer
+from contracts.services import contact_add, customer_create, customer_register_self
 from core.audit import audit_record
 from core.models import AuditEntry
 from core.roles import (
@@ -162,6 +164,36 @@ def test_subscription_and_order_services_refuse_nobody(world):
         order_create(customer=world.alpha, title="Setup", actor=world.staff["acme", "support"])
     order = order_create(customer=world.alpha, title="Setup", actor=SYSTEM)
     assert order.stages.get(position=0).reached_by is None
+
+
+@pytest.mark.django_db
+def test_customer_and_contact_services_check_the_role_like_the_others(world):
+    support, billing = world.staff["acme", "support"], world.staff["acme", "billing"]
+    # Nobody, a role below Billing, a customer's own contact, another business's staff: refused.
+    for actor in (None, AnonymousUser(), support, world.alice, world.staff["globex", "owner"]):
+        with pytest.raises(PermissionDenied):
+            customer_create(tenant=world.acme, name="Foxtrot", number="F-1", actor=actor)
+        with pytest.raises(PermissionDenied):
+            contact_add(customer=world.alpha, email="dora@example.test", actor=actor)
+    assert not Customer.objects.filter(number="F-1").exists()
+    assert not Contact.objects.filter(user__email="dora@example.test").exists()
+    # Billing and up, and jobs, pass.
+    created = customer_create(tenant=world.acme, name="Foxtrot", number="F-1", actor=billing)
+    contact_add(customer=created, email="dora@example.test", actor=billing)
+    customer_create(tenant=world.acme, name="Golf", number="G-1", actor=SYSTEM)
+    contact_add(customer=created, email="emil@example.test", actor=SYSTEM)
+    assert Contact.objects.filter(customer=created).count() == 2
+
+
+@pytest.mark.django_db
+def test_a_person_signs_up_without_a_role_only_where_the_business_lets_them(world):
+    newcomer = UserFactory(email="newcomer@example.test", full_name="New Comer")
+    contact = customer_register_self(tenant=world.acme, user=newcomer)
+    assert contact.role == ContactRole.OWNER and contact.customer.name == "New Comer"
+    entry = AuditEntry.objects.get(action="customer.create", object_id=str(contact.customer_id))
+    assert entry.actor == newcomer
+    with pytest.raises(PermissionDenied):  # globex has no open registration
+        customer_register_self(tenant=world.globex, user=newcomer)
 
 
 @pytest.mark.django_db

@@ -21,7 +21,7 @@ def _log_in(page, live_server, slug: str, email: str) -> None:
 def test_staff_see_the_charts_on_a_desktop_and_a_phone(live_server, page, shoot, slug):
     call_command("seed_demo", nestpay_simulator="")
     _log_in(page, live_server, slug, f"support@{slug}.test")
-    # Seven charts, each drawn unless it has nothing to show (the demo has no dunning)
+    # Seven charts, each drawn unless it has nothing to show (dunning: the demo's recovery)
     assert page.locator("figure.ki-chart").count() == 7
     assert page.locator("figure.ki-chart svg[role=img]").count() >= 4
     assert page.locator("figure.ki-chart details table").count() == 7

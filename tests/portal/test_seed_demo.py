@@ -2,6 +2,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+from datetime import timedelta
 from decimal import Decimal
 from io import StringIO
 
@@ -273,3 +274,53 @@ def test_the_simulator_started_with_the_demo_merchant_accepts_globex_forms():
     finally:
         process.terminate()
         process.wait(timeout=10)
+
+
+def test_acme_has_customers_in_dunning_and_a_recovery_on_the_dashboard():
+    from django.utils import timezone
+
+    from billing.collections.models import InvoiceReminder, ReminderOutcome
+    from billing.insights.selectors import dunning_by_month
+    from billing.insights.selectors import dunning_open as dunning_still_open
+    from billing.payments.models import DunningCase
+    from subscriptions.periods import local_today
+
+    call_command("seed_demo")
+    acme = Tenant.objects.get(slug="acme")
+    today = local_today(timezone.now(), acme.timezone)
+
+    # Two overdue invoices, the one at its first reminder after the due date, the other later.
+    def latest_reminder(number: str) -> tuple[int, int]:
+        invoice = Invoice.objects.get(
+            tenant=acme, customer__number=number, status="open", due_date__lt=today
+        )
+        sent = invoice.reminders.exclude(outcome=ReminderOutcome.PASSED_OVER)
+        return (today - invoice.due_date).days, max(sent.values_list("offset_days", flat=True))
+
+    assert latest_reminder("C-1002") == (5, 3)
+    assert latest_reminder("C-1003") == (12, 10)
+    assert InvoiceReminder.objects.filter(tenant=acme).count() == 5  # each step once
+    # A declined renewal charge waiting for its retry, and one recovered after the e-mail.
+    cases = {
+        c.invoice.customer.number: c
+        for c in DunningCase.objects.filter(tenant=acme).select_related("invoice__customer")
+    }
+    assert sorted(cases) == ["C-1002", "C-1003"]
+    waiting, recovered = cases["C-1003"], cases["C-1002"]
+    assert waiting.closed_on is None and waiting.next_retry_on == today + timedelta(days=1)
+    (attempt,) = waiting.invoice.payment_attempts.all()
+    assert (attempt.status, attempt.off_session) == ("failed", True)
+    assert attempt.payment_method.is_default and waiting.invoice.status == "open"
+    assert recovered.outcome == "recovered" and recovered.invoice.status == "paid"
+    # The back office's dunning figures show them.
+    months = dunning_by_month(tenant=acme, currency="EUR", today=today)
+    assert sum(m.recovered for m in months) == 1
+    assert sum(m.amount_recovered for m in months) == recovered.invoice.gross_amount
+    assert dunning_still_open(tenant=acme, currency="EUR").count == 1
+    # Invoice numbers follow their dates, the overdue ones issued between the runs.
+    issued = list(
+        Invoice.objects.filter(tenant=acme, number__startswith="INV-")
+        .order_by("issue_date", "id")
+        .values_list("number", flat=True)
+    )
+    assert issued == sorted(issued)

@@ -86,6 +86,16 @@ def checkout_review_page(request: HttpRequest, tariff_id: int) -> HttpResponse:
         "form": form,
         "module_form": module_form,
         "pending_terms": pending_terms,
+        # Staff acting for the customer never accept its terms: said before they try.
+        "acting_terms_refused": (
+            _(
+                "The customer has not accepted the business's current terms yet, and staff "
+                "never accept them on a customer's behalf: the customer places this order "
+                "themselves, accepting them on the way."
+            )
+            if pending_terms and getattr(request, "acting_as", None) is not None
+            else None
+        ),
         "may_order": may_order,
         "takes_cards": gateway.takes_cards,
         "pays_at_bank": gateway.pays_at_bank,
