@@ -4,6 +4,8 @@ person's, another business's or an unknown id is a 404."""
 
 from __future__ import annotations
 
+from django.apps import apps
+from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
@@ -11,7 +13,7 @@ from django.urls import path, reverse
 from django.utils.translation import gettext as _
 
 from core.background import job_progress
-from core.models import Job, JobState
+from core.models import Job, JobKind, JobState
 
 
 def _own_job(request: HttpRequest, job_id: int) -> Job:
@@ -19,6 +21,18 @@ def _own_job(request: HttpRequest, job_id: int) -> Job:
     if tenant is None:
         raise Http404
     return get_object_or_404(Job.objects.for_staff(tenant=tenant, user=request.user), pk=job_id)
+
+
+def _may_download(site, request: HttpRequest, job: Job) -> bool:
+    """An export's file holds the list's rows: a staff member whose role no longer lets them
+    export that list (changed since they asked) no longer downloads it."""
+    if job.kind != JobKind.STAFF_EXPORT:
+        return True
+    try:
+        model_admin = site._registry.get(apps.get_model(job.params.get("model", "")))
+    except (LookupError, ValueError):
+        return False
+    return model_admin is not None and model_admin.has_export_permission(request)
 
 
 def _local(url: str) -> str:
@@ -49,8 +63,14 @@ def job_urls(site) -> list:
         job = _own_job(request, job_id)
         if job.state != JobState.DONE or not job.file:
             raise Http404(_("This file is not ready, or has expired."))
+        if not _may_download(site, request, job):
+            raise PermissionDenied
+        try:
+            file = job.file.open("rb")
+        except OSError:  # expired (deleted) a moment ago
+            raise Http404(_("This file is not ready, or has expired.")) from None
         return FileResponse(
-            job.file.open("rb"),
+            file,
             as_attachment=True,
             filename=job.filename,
             content_type=job.content_type or "application/octet-stream",

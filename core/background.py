@@ -5,8 +5,11 @@ A page starts a job (`job_start`) and enqueues its task after commit; the task r
 inside `job_running(job_id)`, which marks it running, hands it a `Progress` to count items
 through (written in batches: about twenty writes per job, never one per item), records the file
 it made (`Progress.finish`) and, should the work fail, marks the job failed with a message the
-person who asked may read (the traceback goes to the log). A job already finished is not run
-again: a redelivered task (acks_late) finds it done and returns.
+person who asked may read (the traceback goes to the log). A worker takes a job only while it
+waits (one UPDATE, so two workers never both take it): a redelivered task (acks_late) finds it
+running or finished and returns. A job waiting or running with no sign of life (its heartbeat,
+written with its progress) for KONTOR_JOB_STALE_MINUTES lost its worker: it counts as failed
+to the person who asked, whom asking again gives a new one, and a redelivered task may run it.
 """
 
 from __future__ import annotations
@@ -20,10 +23,12 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.core.files.base import ContentFile, File
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext, gettext_noop
 
 from core.models import Job, JobKind, JobState, Tenant, User
+from core.models.job import PENDING, JobQuerySet
 
 logger = logging.getLogger(__name__)
 
@@ -55,8 +60,43 @@ def job_start(
         total=total,
         expires_at=timezone.now() + timedelta(days=settings.KONTOR_JOB_DAYS),
     )
-    transaction.on_commit(lambda: run(job.pk))
+    transaction.on_commit(lambda: _enqueue(job.pk, run))
     return job
+
+
+def _enqueue(job_id: int, run: Callable[[int], object]) -> None:
+    try:
+        run(job_id)
+    except Exception as exc:
+        # The broker is down: the job fails now (the person may ask again) instead of the page
+        # answering 500 and the job waiting forever. Only a waiting one: an eager task (tests,
+        # the demo) may have finished it already.
+        logger.exception("Background job %s could not be queued", job_id)
+        Job.objects.filter(pk=job_id, state=JobState.QUEUED).update(
+            state=JobState.FAILED,
+            error=f"Not queued: {type(exc).__name__}: {exc}"[:2000],
+            finished_at=timezone.now(),
+        )
+
+
+def stalled_before(now: datetime | None = None) -> datetime:
+    """A job waiting or running with no sign of life since then lost its worker."""
+    return (now or timezone.now()) - timedelta(minutes=settings.KONTOR_JOB_STALE_MINUTES)
+
+
+def job_stalled(job: Job, *, now: datetime | None = None) -> bool:
+    return job.state in PENDING and job.heartbeat_at < stalled_before(now)
+
+
+def jobs_fail_stalled(jobs: JobQuerySet, *, now: datetime | None = None) -> int:
+    """Mark the stalled ones among `jobs` failed (a task redelivered later finds them
+    finished). Returns how many."""
+    now = now or timezone.now()
+    return jobs.stalled(before=stalled_before(now)).update(
+        state=JobState.FAILED,
+        error=f"No sign of life for {settings.KONTOR_JOB_STALE_MINUTES} minutes: worker lost",
+        finished_at=now,
+    )
 
 
 class Progress:
@@ -88,7 +128,9 @@ class Progress:
     def _write(self) -> None:
         if (self.done, self.total) == self._written:
             return
-        Job.objects.filter(pk=self.job.pk).update(done=self.done, total=self.total)
+        Job.objects.filter(pk=self.job.pk).update(
+            done=self.done, total=self.total, heartbeat_at=timezone.now()
+        )
         self._written = (self.done, self.total)
         self._written_at = time.monotonic()
 
@@ -123,18 +165,24 @@ class Progress:
 @contextmanager
 def job_running(job_id: int) -> Iterator[Progress | None]:
     """Run a job's work: yields its Progress, or None when there is nothing to run (no such
-    job, or finished already). Work that raises marks the job failed; the error is logged and
-    not raised again (a retry would fail the same way; the person asks again)."""
-    with transaction.atomic():
-        job = Job.objects.select_for_update().filter(pk=job_id).first()
-        if job is not None and not job.finished:
-            job.state = JobState.RUNNING
-            job.started_at = timezone.now()
-            job.save(update_fields=["state", "started_at"])
-    if job is None or job.finished:
+    job, another worker runs it, or finished already). Work that raises marks the job failed;
+    the error is logged and not raised again (a retry would fail the same way; the person asks
+    again)."""
+    now = timezone.now()
+    # Taken in one UPDATE: of two workers handed the same task, the database lets one take it.
+    # A running job is taken again only once its worker is lost (no heartbeat), from the start.
+    claimed = (
+        Job.objects.filter(pk=job_id)
+        .filter(
+            Q(state=JobState.QUEUED)
+            | Q(state=JobState.RUNNING, heartbeat_at__lt=stalled_before(now))
+        )
+        .update(state=JobState.RUNNING, started_at=now, heartbeat_at=now, done=0)
+    )
+    if not claimed:
         yield None
         return
-    progress = Progress(job)
+    progress = Progress(Job.objects.get(pk=job_id))
     try:
         yield progress
     except Exception as exc:
@@ -151,8 +199,11 @@ def job_running(job_id: int) -> Iterator[Progress | None]:
 
 
 def jobs_expire(*, now: datetime | None = None) -> int:
-    """Delete the jobs past their expiry, with their files. Returns how many."""
-    expired = list(Job.objects.filter(expires_at__lt=now or timezone.now()))
+    """Delete the jobs past their expiry, with their files, but not those still waiting or
+    running (unless stalled): their worker is about to write the file. Returns how many."""
+    now = now or timezone.now()
+    alive = Q(state__in=PENDING, heartbeat_at__gte=stalled_before(now))
+    expired = list(Job.objects.filter(expires_at__lt=now).exclude(alive))
     for job in expired:
         if job.file:
             job.file.delete(save=False)
@@ -161,11 +212,13 @@ def jobs_expire(*, now: datetime | None = None) -> int:
 
 
 def job_progress(job: Job, *, download_url: str = "") -> dict:
-    """What the page polls: the state, the counters, and when done, the file's address."""
+    """What the page polls: the state, the counters, and when done, the file's address. A
+    stalled job reads as failed: its bar stops, and the person may ask again."""
+    state = JobState.FAILED if job_stalled(job) else JobState(job.state)
     return {
         "id": job.pk,
-        "state": job.state,
-        "state_label": str(job.get_state_display()),
+        "state": state,
+        "state_label": str(state.label),
         "done": job.done,
         "total": job.total,
         "percent": job.percent,
@@ -176,7 +229,7 @@ def job_progress(job: Job, *, download_url: str = "") -> dict:
             else ""
         ),
         "summary": job.summary,
-        "error": gettext(FAILED_MESSAGE) if job.state == JobState.FAILED else "",
+        "error": gettext(FAILED_MESSAGE) if state == JobState.FAILED else "",
         "download_url": download_url if job.state == JobState.DONE and job.file else "",
         "filename": job.filename,
     }

@@ -63,6 +63,9 @@ KONTOR_LINK_SCHEME = env.str("KONTOR_LINK_SCHEME", default="http" if DEBUG else 
 KONTOR_LINK_PORT = env.str("KONTOR_LINK_PORT", default=":8000" if DEBUG else "")
 # How long the files made by background jobs (exports, ZIPs of PDFs) stay downloadable, in days.
 KONTOR_JOB_DAYS = env.int("KONTOR_JOB_DAYS", default=7)
+# A job waiting or running with no sign of life (its progress written) for this many minutes lost
+# its worker (killed, or its task lost by the broker): the person may ask again.
+KONTOR_JOB_STALE_MINUTES = env.int("KONTOR_JOB_STALE_MINUTES", default=30)
 KONTOR_TENANT_CACHE_SECONDS = env.int("KONTOR_TENANT_CACHE_SECONDS", default=30)
 KONTOR_TRUST_X_FORWARDED_FOR = env.bool("KONTOR_TRUST_X_FORWARDED_FOR", default=False)
 
@@ -288,6 +291,13 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
         "control_folder": str(CELERY_BROKER_FOLDER / "control"),
         "store_processed": False,
         "polling_interval": 0.1,
+    }
+else:
+    # Tasks are acknowledged late: Redis hands a task not acknowledged within this many seconds
+    # to another worker. Above the longest task (a large ZIP, a big billing run), or it runs
+    # twice (the default is one hour).
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=6 * 3600)
     }
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 CELERY_TASK_EAGER_PROPAGATES = True

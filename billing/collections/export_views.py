@@ -14,6 +14,7 @@ from django.http import (
 )
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.http import content_disposition_header
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
@@ -24,7 +25,7 @@ from billing.collections.exports import (
     export_download_path,
 )
 from contracts.access import customer_required
-from core.background import job_progress
+from core.background import job_progress, job_stalled
 from core.models import Job, JobKind, JobState
 from core.roles import may
 
@@ -70,7 +71,8 @@ def export_page(request: HttpRequest) -> HttpResponse:
                 }
                 for job in jobs
             ],
-            "building": any(not j.finished for j in jobs),
+            # A stalled job (its worker lost) reads as failed: the customer may ask again.
+            "building": any(not j.finished and not job_stalled(j) for j in jobs),
         },
     )
 
@@ -82,7 +84,8 @@ def export_csv(request: HttpRequest, kind: str) -> StreamingHttpResponse:
         raise Http404
     filename, lines = customer_csv(kind=kind, tenant=request.tenant, customer=request.customer)
     response = StreamingHttpResponse(lines, content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    # The customer number is the business's text: quoted, or encoded (RFC 6266) when it must be.
+    response["Content-Disposition"] = content_disposition_header(True, filename)
     return response
 
 
@@ -107,8 +110,12 @@ def export_download(request: HttpRequest, job_id: int) -> FileResponse:
     job = get_object_or_404(_jobs(request), pk=job_id)
     if job.state != JobState.DONE or not job.file:
         raise Http404
+    try:
+        file = job.file.open("rb")
+    except OSError:  # expired (deleted) a moment ago
+        raise Http404 from None
     return FileResponse(
-        job.file.open("rb"),
+        file,
         as_attachment=True,
         filename=job.filename,
         content_type=job.content_type or "application/zip",

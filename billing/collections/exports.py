@@ -11,6 +11,7 @@ the reader's language. They are streamed, a few hundred rows per query.
 from __future__ import annotations
 
 import csv
+import logging
 import re
 import tempfile
 import zipfile
@@ -22,10 +23,11 @@ from decimal import Decimal
 from django.conf import settings
 from django.core.exceptions import ObjectDoesNotExist
 from django.core.files import File
+from django.db import transaction
 from django.db.models import Prefetch, QuerySet
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.translation import get_language, ngettext, override
+from django.utils.translation import get_language, gettext, ngettext, override
 from django.utils.translation import gettext_lazy as _
 
 from billing.collections.tasks import build_customer_export
@@ -33,12 +35,14 @@ from billing.documents.models import CreditNote, Invoice, InvoiceStatus
 from billing.documents.pdf import credit_note_pdf, invoice_pdf, receipt_pdf
 from billing.payments.models import Payment, PaymentAllocation, PaymentMethodKind, Receipt
 from contracts.models import Customer
-from core.background import job_running, job_start
+from core.background import job_running, job_start, jobs_fail_stalled
 from core.emails import templated_message
 from core.models import Job, JobKind, JobState, Tenant, User
 from core.roles import require
 from core.spreadsheets import spreadsheet_safe
 from core.tenancy import tenant_host
+
+logger = logging.getLogger(__name__)
 
 CHUNK = 500  # rows per query while streaming
 
@@ -197,22 +201,25 @@ def _entry_name(folder: str, number: str, taken: set[str]) -> str:
 
 def customer_pdf_export_start(*, tenant: Tenant, customer: Customer, actor: User) -> Job:
     """Queue the ZIP of the customer's PDFs, or hand back the one still being built (asking
-    twice builds it once)."""
+    twice builds it once). One that stalled (its worker lost) is failed, and a new one queued."""
     require(actor, "invoice.view", tenant=tenant, customer_id=customer.pk)
-    pending = (
-        Job.objects.for_customer(tenant=tenant, customer_id=customer.pk)
-        .filter(kind=JobKind.CUSTOMER_EXPORT, state__in=[JobState.QUEUED, JobState.RUNNING])
-        .first()
-    )
-    if pending is not None:
-        return pending
-    return job_start(
-        tenant=tenant,
-        kind=JobKind.CUSTOMER_EXPORT,
-        requested_by=actor,
-        customer_id=customer.pk,
-        run=build_customer_export.delay,
-    )
+    with transaction.atomic():
+        # Two quick clicks: the second waits here until the first's job is written, and gets it.
+        Customer.objects.select_for_update().filter(pk=customer.pk).exists()
+        jobs = Job.objects.for_customer(tenant=tenant, customer_id=customer.pk).filter(
+            kind=JobKind.CUSTOMER_EXPORT
+        )
+        jobs_fail_stalled(jobs)
+        pending = jobs.pending().first()
+        if pending is not None:
+            return pending
+        return job_start(
+            tenant=tenant,
+            kind=JobKind.CUSTOMER_EXPORT,
+            requested_by=actor,
+            customer_id=customer.pk,
+            run=build_customer_export.delay,
+        )
 
 
 def customer_pdf_export_build(job_id: int) -> None:
@@ -234,6 +241,7 @@ def customer_pdf_export_build(job_id: int) -> None:
         )
         progress.set_total(invoices.count() + notes.count() + receipts.count())
         taken: set[str] = set()
+        missing: list[tuple[str, str]] = []  # (entry name, document number)
         with tempfile.TemporaryFile() as spool:
             # PDFs are compressed already: stored as they are, the ZIP is built at disk speed.
             with zipfile.ZipFile(spool, "w", compression=zipfile.ZIP_STORED) as archive:
@@ -244,28 +252,53 @@ def customer_pdf_export_build(job_id: int) -> None:
                 ):
                     for document in documents.iterator(chunk_size=100):
                         pdf = stored(document).pdf
-                        with pdf.open("rb") as f:
-                            archive.writestr(_entry_name(folder, document.number, taken), f.read())
+                        name = _entry_name(folder, document.number, taken)
+                        try:
+                            with pdf.open("rb") as f:
+                                archive.writestr(name, f.read())
+                        except OSError:
+                            # Lost from storage: the others still reach the customer, and the
+                            # ZIP names this one (the business restores it).
+                            logger.error("PDF of %s missing from storage (%s)", document, pdf.name)
+                            missing.append((name, document.number))
                         progress.advance()
+                if missing:
+                    archive.writestr("MISSING.txt", _missing_note(missing, customer))
             spool.seek(0)
             day = timezone.localdate().isoformat()
-            count = len(taken)
             progress.finish(
                 content=File(spool),
                 filename=f"{customer.number or customer.pk}-documents-{day}.zip",
                 content_type="application/zip",
-                summary=_summary(count, customer),
+                summary=_summary(len(taken) - len(missing), customer, missing),
             )
     if progress is not None and progress.job.state == JobState.DONE:
         customer_pdf_export_mail(progress.job)
 
 
-def _summary(count: int, customer: Customer) -> str:
+def _summary(count: int, customer: Customer, missing: list[tuple[str, str]]) -> str:
     # Kept in the job in the customer's language: the page shows it as written.
     with override(customer.language or customer.tenant.locale):
-        return ngettext("%(count)d PDF in the file.", "%(count)d PDFs in the file.", count) % {
-            "count": count
-        }
+        summary = ngettext(
+            "%(count)d PDF in the file.", "%(count)d PDFs in the file.", count
+        ) % {"count": count}
+        if missing:
+            # The numbers last: a long list is what the summary's length cuts.
+            summary += " " + ngettext(
+                "%(count)d PDF could not be found (listed in MISSING.txt): %(numbers)s",
+                "%(count)d PDFs could not be found (listed in MISSING.txt): %(numbers)s",
+                len(missing),
+            ) % {"count": len(missing), "numbers": ", ".join(number for _name, number in missing)}
+        return summary
+
+
+def _missing_note(missing: list[tuple[str, str]], customer: Customer) -> str:
+    with override(customer.language or customer.tenant.locale):
+        heading = gettext(
+            "The PDFs of these documents could not be found when this file was prepared. "
+            "Please ask us for them."
+        )
+    return "\n".join([heading, "", *(name for name, _number in missing)]) + "\n"
 
 
 def export_download_path(job: Job) -> str:

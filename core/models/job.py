@@ -9,8 +9,11 @@ their business, or a customer's contact (`customer_id`) for their customer. File
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
@@ -32,6 +35,7 @@ class JobState(models.TextChoices):
 
 
 FINISHED = (JobState.DONE, JobState.FAILED)
+PENDING = (JobState.QUEUED, JobState.RUNNING)
 
 
 class JobQuerySet(models.QuerySet):
@@ -42,6 +46,13 @@ class JobQuerySet(models.QuerySet):
         """A staff member's own jobs at this business (not those started acting as a customer:
         those are the customer's)."""
         return self.filter(tenant=tenant, requested_by=user, customer_id__isnull=True)
+
+    def pending(self) -> JobQuerySet:
+        return self.filter(state__in=PENDING)
+
+    def stalled(self, *, before: datetime) -> JobQuerySet:
+        """Waiting or running, with no sign of life since `before`: their worker was lost."""
+        return self.pending().filter(heartbeat_at__lt=before)
 
 
 class Job(models.Model):
@@ -73,6 +84,9 @@ class Job(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
+    # The last sign of life: queued, taken by a worker, or progress written. A job waiting or
+    # running without one for KONTOR_JOB_STALE_MINUTES lost its worker (core.background).
+    heartbeat_at = models.DateTimeField(default=timezone.now)
     expires_at = models.DateTimeField(db_index=True)
 
     objects = JobQuerySet.as_manager()

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import csv
 import io
+import threading
+import time
 import zipfile
 from datetime import date, timedelta
 from decimal import Decimal
@@ -14,6 +16,7 @@ from decimal import Decimal
 import pytest
 import time_machine
 from django.core import mail
+from django.db import connection
 from django.utils import timezone
 
 from billing.collections.exports import customer_pdf_export_start
@@ -352,3 +355,149 @@ def test_the_page_polls_a_running_job_and_reads_how_far_it_got(world, books):
     answer = world.client(world.alice).get(f"{PAGE}jobs/{job.pk}/progress").json()
     assert answer["percent"] == 50 and answer["count_label"] == "5 of 10"
     assert answer["state"] == "queued" and answer["download_url"] == ""
+
+
+# --- what the review found: redelivered, stuck, lost and racing jobs ----------------------------
+
+
+def _job(world, **fields) -> Job:
+    return Job.objects.create(
+        tenant=world.acme,
+        kind=JobKind.CUSTOMER_EXPORT,
+        customer_id=world.alpha.pk,
+        expires_at=timezone.now() + timedelta(days=7),
+        **fields,
+    )
+
+
+def test_a_redelivered_task_does_not_run_a_job_its_first_worker_still_runs(world):
+    job = _job(world)
+    # Asserted outside: job_running turns what its work raises into a failed job.
+    with background.job_running(job.pk) as first:
+        with background.job_running(job.pk) as again:  # acks_late: the same task, redelivered
+            pass
+        first.finish(summary="once")
+    assert first is not None and again is None
+    job.refresh_from_db()
+    assert job.state == JobState.DONE and job.summary == "once"
+
+
+def test_a_running_job_whose_worker_was_lost_is_run_again_from_the_start(world, settings):
+    lost = timezone.now() - timedelta(minutes=settings.KONTOR_JOB_STALE_MINUTES + 1)
+    job = _job(world, state=JobState.RUNNING, done=3, total=9, heartbeat_at=lost)
+    with background.job_running(job.pk) as progress:
+        assert progress is not None and progress.done == 0
+    job.refresh_from_db()
+    assert job.state == JobState.DONE and job.heartbeat_at > lost
+
+
+def test_a_stuck_zip_reads_as_failed_and_asking_again_starts_a_new_one(world, books, settings):
+    stuck = customer_pdf_export_start(tenant=world.acme, customer=world.alpha, actor=world.alice)
+    client = world.client(world.alice)
+    later = timezone.now() + timedelta(minutes=settings.KONTOR_JOB_STALE_MINUTES + 1)
+    with time_machine.travel(later, tick=False):
+        progress = client.get(f"{PAGE}jobs/{stuck.pk}/progress").json()
+        assert progress["state"] == "failed" and progress["error"]
+        assert 'action="/account/export/zip/"' in client.get(PAGE).content.decode()
+        fresh = customer_pdf_export_start(
+            tenant=world.acme, customer=world.alpha, actor=world.alice
+        )
+    stuck.refresh_from_db()
+    assert fresh != stuck and fresh.state == JobState.QUEUED
+    assert stuck.state == JobState.FAILED and "No sign of life" in stuck.error
+
+
+def test_a_broker_down_fails_the_job_instead_of_the_page(
+    world, books, django_capture_on_commit_callbacks, monkeypatch
+):
+    from billing.collections.tasks import build_customer_export
+
+    def broker_down(job_id):
+        raise ConnectionError("Error 111 connecting to redis:6379")
+
+    monkeypatch.setattr(build_customer_export, "delay", broker_down)
+    job = _build_zip(world, world.alice, django_capture_on_commit_callbacks)
+    job.refresh_from_db()
+    assert job.state == JobState.FAILED and job.error.startswith("Not queued: ConnectionError")
+    page = world.client(world.alice).get(PAGE).content.decode()
+    assert 'action="/account/export/zip/"' in page  # the customer may ask again
+
+
+def test_a_pdf_lost_from_storage_is_named_and_the_others_still_zipped(
+    world, books, eager_tasks, django_capture_on_commit_callbacks
+):
+    from billing.documents.pdf import invoice_pdf
+
+    lost = invoice_pdf(books)
+    lost.pdf.storage.delete(lost.pdf.name)
+    job = _build_zip(world, world.alice, django_capture_on_commit_callbacks)
+    assert job.state == JobState.DONE, job.error
+    assert job.summary == (
+        f"3 PDFs in the file. 1 PDF could not be found (listed in MISSING.txt): {lost.number}"
+    )
+    archive = zipfile.ZipFile(job.file.open("rb"))
+    assert f"invoices/{lost.number}.pdf" not in archive.namelist()
+    assert len(archive.namelist()) == 4  # three PDFs and the note
+    assert f"invoices/{lost.number}.pdf" in archive.read("MISSING.txt").decode()
+    assert len(mail.outbox) == 1
+
+
+def test_expiry_leaves_a_job_being_built_alone_and_a_vanished_file_is_a_404(
+    world, books, eager_tasks, django_capture_on_commit_callbacks, settings
+):
+    week = timezone.now() + timedelta(days=8)
+    running = _job(world, state=JobState.RUNNING, heartbeat_at=week - timedelta(minutes=1))
+    assert jobs_expire(now=week) == 0 and Job.objects.filter(pk=running.pk).exists()
+    stalled = week + timedelta(minutes=settings.KONTOR_JOB_STALE_MINUTES)
+    assert jobs_expire(now=stalled) == 1 and not Job.objects.filter(pk=running.pk).exists()
+
+    job = _build_zip(world, world.alice, django_capture_on_commit_callbacks)
+    job.file.storage.delete(job.file.name)  # expired between the page and the click
+    assert world.client(world.alice).get(f"{PAGE}jobs/{job.pk}/download").status_code == 404
+
+
+def test_the_csv_file_name_survives_any_customer_number(world, books):
+    world.alpha.number = 'Ä"1\r\nX'
+    world.alpha.save(update_fields=["number"])
+    response = world.client(world.alice).get(PAGE + "invoices.csv")
+    assert response.status_code == 200
+    assert response["Content-Disposition"] == (
+        "attachment; filename*=utf-8''%C3%84%221%0D%0AX-invoices.csv"
+    )
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_quick_clicks_start_one_zip(world, books, monkeypatch):
+    if connection.vendor != "postgresql":
+        pytest.skip("row locks under real concurrency need PostgreSQL (CI runs this)")
+    from billing.collections import exports
+
+    real = exports.job_start
+
+    def slow_start(**kwargs):
+        time.sleep(0.5)  # the second click arrives between the check and the new job
+        return real(**kwargs)
+
+    monkeypatch.setattr(exports, "job_start", slow_start)
+    monkeypatch.setattr(exports.build_customer_export, "delay", lambda job_id: None)
+    barrier = threading.Barrier(2)
+    errors: list[Exception] = []
+
+    def click() -> None:
+        from django.db import connections
+
+        try:
+            barrier.wait()
+            customer_pdf_export_start(tenant=world.acme, customer=world.alpha, actor=world.alice)
+        except Exception as exc:  # collected and asserted below
+            errors.append(exc)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=click) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    assert Job.objects.filter(kind=JobKind.CUSTOMER_EXPORT).count() == 1

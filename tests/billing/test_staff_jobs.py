@@ -238,3 +238,31 @@ def test_an_export_fails_when_the_role_was_taken_away_before_the_worker_ran(
             callback()
     job = Job.objects.get()
     assert job.state == JobState.FAILED and not job.file
+
+
+def _exported(world, django_capture_on_commit_callbacks) -> Job:
+    return started(
+        staff(world, "support"),
+        INVOICES + "export/",
+        {"format": "0", "resource": "0"},
+        django_capture_on_commit_callbacks,
+    )
+
+
+def test_an_export_is_not_downloaded_once_the_role_was_taken_away(
+    world, invoices, django_capture_on_commit_callbacks, monkeypatch
+):
+    from core import roles
+
+    job = _exported(world, django_capture_on_commit_callbacks)
+    assert staff(world, "support").get(f"/manage/jobs/{job.pk}/download").status_code == 200
+    monkeypatch.setitem(roles.STAFF_ACTIONS, "invoices.view", roles.StaffRole.MANAGER)
+    assert staff(world, "support").get(f"/manage/jobs/{job.pk}/download").status_code == 403
+
+
+def test_an_export_whose_file_vanished_is_a_404(
+    world, invoices, django_capture_on_commit_callbacks
+):
+    job = _exported(world, django_capture_on_commit_callbacks)
+    job.file.storage.delete(job.file.name)  # expired between the page and the click
+    assert staff(world, "support").get(f"/manage/jobs/{job.pk}/download").status_code == 404
