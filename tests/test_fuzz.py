@@ -19,7 +19,7 @@ import hashlib
 import itertools
 import re
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from html.parser import HTMLParser
 from pathlib import Path
@@ -28,6 +28,7 @@ import pytest
 from django.apps import apps
 from django.contrib import admin
 from django.contrib.contenttypes.models import ContentType
+from django.core.files.base import ContentFile
 from django.db import connection, models
 from django.test import Client, RequestFactory
 from django.urls import URLPattern, URLResolver, get_resolver
@@ -40,7 +41,7 @@ from billing.models import PaymentLink, TaxRate
 from billing.payments.services import invoice_mark_paid
 from contracts.models import Customer
 from contracts.portal_links import portal_link_path
-from core.models import StaffMembership, Tenant, User
+from core.models import Job, JobKind, JobState, StaffMembership, Tenant, User
 from core.roles import SYSTEM
 from core.tenancy import tenant_cache_clear
 from quotes.approval import quote_approve
@@ -336,6 +337,22 @@ def sample_rows(queryset: models.QuerySet) -> list[str]:
     return [str(pk) for pk in sorted(first.values())[:4]]
 
 
+def finished_export(tenant, user) -> Job:
+    """A back-office export the staff member asked for, done: its page, progress and file."""
+    job = Job.objects.create(
+        tenant=tenant,
+        kind=JobKind.STAFF_EXPORT,
+        requested_by=user,
+        state=JobState.DONE,
+        params={"model": "billing.invoice", "back_url": "/manage/billing/invoice/"},
+        filename="invoices.csv",
+        content_type="text/csv",
+        expires_at=timezone.now() + timedelta(days=1),
+    )
+    job.file.save("invoices.csv", ContentFile(b"number\n"), save=True)
+    return job
+
+
 def admin_paths(tenant, user) -> list[Page]:
     """Every back-office URL pattern but ADMIN_NOT_WALKED, its parameters filled with rows the
     back office shows this staff member at this business (as its own queryset scopes them), and
@@ -361,6 +378,8 @@ def admin_paths(tenant, user) -> list[Page]:
         if name == "content_type_id":
             model = apps.get_model(VIEW_ON_SITE_MODEL)
             return [str(ContentType.objects.get_for_model(model).pk)], JUNK_IDS[:3]
+        if name == "job_id":  # the staff member's own background jobs (core.admin_jobs)
+            return sample_rows(Job.objects.filter(tenant=tenant, requested_by=user)), JUNK_IDS[:3]
         if name == "line_id":  # a quote's lines (a recurring one has a page of its options)
             return sample_rows(QuoteLine.objects.filter(quote__tenant=tenant)), JUNK_IDS[:3]
         if name in PATH_MODELS:
@@ -701,6 +720,7 @@ def test_no_input_gives_a_server_error(world, who, request):
     if area == "portal":
         pages = [Page(path) for path in portal_paths(ids)]
     else:
+        finished_export(world.acme, user)
         pages = admin_paths(world.acme, user)
     tally = Tally()
     client = None
@@ -758,7 +778,8 @@ def test_every_back_office_url_pattern_is_walked_or_excluded():
     assert set(listed) <= templates, f"no such pattern any more: {set(listed) - templates}"
     assert all(reason.strip() for reason in listed.values())
     names = {name for t in templates for name in re.findall(r"<(?:\w+:)?(\w+)>", t)}
-    fillable = {"object_id", "id", "line_id", "app_label", "url", "content_type_id", *PATH_MODELS}
+    fillable = {"object_id", "id", "line_id", "job_id", "app_label", "url", "content_type_id"}
+    fillable |= set(PATH_MODELS)
     assert names <= fillable, f"the walk cannot fill these path parameters: {names - fillable}"
 
 
