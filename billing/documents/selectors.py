@@ -37,6 +37,11 @@ INVOICE_FILTERS = {
 }
 
 
+# The portal's order of invoices, paged by keyset (core.paging) on Invoice's
+# invoice_customer_seek index.
+INVOICE_ORDER = ("-issue_date", "-id")
+
+
 def invoice_list(
     *, tenant: Tenant, customer: Customer, show: str = "all", with_lines: bool = False
 ) -> QuerySet[Invoice]:
@@ -47,7 +52,7 @@ def invoice_list(
         invoices = invoices.filter(status__in=statuses)
     if with_lines:
         invoices = invoices.prefetch_related("lines")
-    return invoices.order_by("-issue_date", "-id")
+    return invoices.order_by(*INVOICE_ORDER)
 
 
 def credit_note_list(*, tenant: Tenant, customer: Customer) -> QuerySet[CreditNote]:

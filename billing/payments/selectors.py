@@ -27,6 +27,11 @@ def payment_method_list(*, tenant: Tenant, customer: Customer) -> QuerySet[Payme
     return PaymentMethod.objects.filter(tenant=tenant, customer=customer)
 
 
+# The portal's order of payments, paged by keyset (core.paging) on Payment's
+# payment_customer_seek index.
+PAYMENT_ORDER = ("-received_on", "-id")
+
+
 def payment_list(*, tenant: Tenant, customer: Customer) -> QuerySet[Payment]:
     """Newest first, each with its receipt and the invoices it paid."""
 
@@ -40,7 +45,7 @@ def payment_list(*, tenant: Tenant, customer: Customer) -> QuerySet[Payment]:
             ),
             Prefetch("refunds", queryset=Refund.objects.select_related("credit_note")),
         )
-        .order_by("-received_on", "-id")
+        .order_by(*PAYMENT_ORDER)
     )
 
 

@@ -12,6 +12,7 @@ from billing.documents.calculations import issued_tax_by_rate
 from billing.documents.credit_notes import customer_credit_balance
 from billing.documents.models import PAYABLE
 from contracts.access import customer_required
+from core.paging import keyset_page
 from core.roles import may
 from subscriptions.selectors import interval_label
 from subscriptions.services import subscription_period_amount
@@ -22,7 +23,12 @@ def invoice_list(request: HttpRequest) -> HttpResponse:
     show = request.GET.get("show", "all")
     if show not in selectors.INVOICE_FILTERS:
         show = "all"
-    invoices = selectors.invoice_list(tenant=request.tenant, customer=request.customer, show=show)
+    invoices = keyset_page(
+        selectors.invoice_list(tenant=request.tenant, customer=request.customer, show=show),
+        selectors.INVOICE_ORDER,
+        after=request.GET.get("after"),
+        before=request.GET.get("before"),
+    )
     return render(
         request,
         "billing/invoices.html",

@@ -9,6 +9,7 @@ from billing.documents.pdf import receipt_pdf
 from billing.payments import selectors
 from billing.payments.receipts import receipt_of
 from contracts.access import customer_required
+from core.paging import keyset_page
 
 
 @customer_required
@@ -18,7 +19,12 @@ def payment_list(request: HttpRequest) -> HttpResponse:
         "billing/payments.html",
         {
             "section_key": "payments",
-            "payments": selectors.payment_list(tenant=request.tenant, customer=request.customer),
+            "payments": keyset_page(
+                selectors.payment_list(tenant=request.tenant, customer=request.customer),
+                selectors.PAYMENT_ORDER,
+                after=request.GET.get("after"),
+                before=request.GET.get("before"),
+            ),
         },
     )
 
