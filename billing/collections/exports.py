@@ -24,7 +24,7 @@ from django.conf import settings
 from django.core.exceptions import ObjectDoesNotExist
 from django.core.files import File
 from django.db import transaction
-from django.db.models import Prefetch, QuerySet
+from django.db.models import QuerySet
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import get_language, gettext, ngettext, override
@@ -33,7 +33,8 @@ from django.utils.translation import gettext_lazy as _
 from billing.collections.tasks import build_customer_export
 from billing.documents.models import CreditNote, Invoice, InvoiceStatus
 from billing.documents.pdf import credit_note_pdf, invoice_pdf, receipt_pdf
-from billing.payments.models import Payment, PaymentAllocation, PaymentMethodKind, Receipt
+from billing.payments.models import Payment, PaymentMethodKind, Receipt
+from billing.payments.selectors import payment_list
 from contracts.models import Customer
 from core.background import job_running, job_start, jobs_fail_stalled
 from core.emails import templated_message
@@ -82,17 +83,8 @@ def credit_note_export_list(*, tenant: Tenant, customer: Customer) -> QuerySet[C
 
 
 def payment_export_list(*, tenant: Tenant, customer: Customer) -> QuerySet[Payment]:
-    return (
-        Payment.objects.filter(tenant=tenant, customer=customer)
-        .select_related("receipt")
-        .prefetch_related(
-            Prefetch(
-                "allocations",
-                queryset=PaymentAllocation.objects.select_related("invoice").order_by("id"),
-            )
-        )
-        .order_by("received_on", "id")
-    )
+    """The portal's payments with what each paid, oldest first as a ledger reads."""
+    return payment_list(tenant=tenant, customer=customer).order_by("received_on", "id")
 
 
 def _receipt_number(payment: Payment) -> str:
@@ -279,9 +271,9 @@ def customer_pdf_export_build(job_id: int) -> None:
 def _summary(count: int, customer: Customer, missing: list[tuple[str, str]]) -> str:
     # Kept in the job in the customer's language: the page shows it as written.
     with override(customer.language or customer.tenant.locale):
-        summary = ngettext(
-            "%(count)d PDF in the file.", "%(count)d PDFs in the file.", count
-        ) % {"count": count}
+        summary = ngettext("%(count)d PDF in the file.", "%(count)d PDFs in the file.", count) % {
+            "count": count
+        }
         if missing:
             # The numbers last: a long list is what the summary's length cuts.
             summary += " " + ngettext(
