@@ -36,6 +36,7 @@ from quotes.models import (
 )
 from subscriptions.models import Option, Tariff
 from subscriptions.periods import local_today
+from subscriptions.services import tariff_label
 
 HUNDRED = Decimal(100)
 
@@ -346,7 +347,7 @@ def quote_add_recurring(
         actor=actor,
         action="quote.line_add",
         obj=quote,
-        after={"tariff": str(tariff), "quantity": quantity, "start_on": start_on},
+        after={"tariff": tariff_label(tariff), "quantity": quantity, "start_on": start_on},
     )
     return line
 

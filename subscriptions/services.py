@@ -44,6 +44,18 @@ from subscriptions.tasks import send_subscription_confirmation
 # Amounts
 
 
+def tariff_label(tariff: Tariff, language: str | None = None) -> str:
+    """ "Module — Tariff" in `language`, else the business's own texts: what records keep, never
+    the language of whoever's page wrote them."""
+    return f"{tariff.module.text_in('name', language)} — {tariff.text_in('name', language)}"
+
+
+def _in_documents(tariff: Tariff, subscription: Subscription) -> str:
+    """The tariff's label in the customer's document language (its events feed its e-mails)."""
+    customer = subscription.customer
+    return tariff_label(tariff, customer.language or subscription.tenant.locale)
+
+
 def subscription_period_amount(subscription: Subscription) -> Decimal:
     """What one period costs: each line rounded to the currency, then summed (DESIGN.md)."""
     currency = subscription.currency
@@ -244,7 +256,7 @@ def subscription_order(
         actor=actor,
         action="subscription.order",
         obj=subscription,
-        after={"tariff": str(tariff), "start_on": start_on, "quantity": quantity},
+        after={"tariff": tariff_label(tariff), "start_on": start_on, "quantity": quantity},
     )
     if not pending:
         _confirm(ordered)
@@ -404,7 +416,7 @@ def subscription_change_tariff(
             SubscriptionStatus.SCHEDULED_CHANGE,
             kind="change_scheduled",
             actor=actor,
-            data={"tariff": str(target), "change_on": preview.effective_on},
+            data={"tariff": _in_documents(target, subscription), "change_on": preview.effective_on},
         )
         subscription.save()
         _confirm(event)
@@ -433,7 +445,7 @@ def _apply_tariff(
     today: date,
     preview: ChangePreview | None = None,
 ) -> SubscriptionEvent:
-    old = str(subscription.tariff)
+    old = _in_documents(subscription.tariff, subscription)
     tariff_switch(subscription, target, on=today)
     allowed = set(target.options.values_list("pk", flat=True))
     subscription.options.exclude(option_id__in=allowed).delete()
@@ -461,7 +473,7 @@ def _apply_tariff(
         SubscriptionStatus.ACTIVE,
         kind="tariff_changed",
         actor=actor,
-        data={"from": old, "to": str(target), "on": today},
+        data={"from": old, "to": _in_documents(target, subscription), "on": today},
     )
     subscription.save()
     return event

@@ -10,6 +10,7 @@ import pytest
 from django.core import mail
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import translation
 
 from billing.models import Invoice, TaxRate
 from billing.payments.checkout import package_purchase_invoiced
@@ -21,8 +22,12 @@ from core.models.translated import pick_text
 from core.roles import SYSTEM
 from quotes.services import quote_add_recurring, quote_create_draft
 from subscriptions.api.departments import DepartmentSerializer
-from subscriptions.models import Department, Module, Option, TariffPrice
-from subscriptions.services import subscription_option_add, subscription_order
+from subscriptions.models import Department, Module, Option, SubscriptionEvent, TariffPrice
+from subscriptions.services import (
+    subscription_change_tariff,
+    subscription_option_add,
+    subscription_order,
+)
 from tests.conftest import client_for
 from tests.factories import CustomerFactory, OptionFactory, PackageFactory, TariffFactory
 from tests.helpers import admin_form_data
@@ -357,3 +362,25 @@ def test_packages_and_departments_take_their_translations_in_the_back_office(wor
     department.refresh_from_db()
     assert department.text_in("name", "tr") == "Destek"
     assert department.text_in("name", "it") == "Support"
+
+
+def test_a_tariff_change_records_the_tariffs_in_the_customers_language_whatever_the_page(
+    world, catalogue
+):
+    """The change's event feeds the customer's confirmation e-mails: its tariff names are the
+    customer's document language (French), not the language of the page that made it."""
+    subscription = subscribe(world, catalogue, world.alpha)
+    bigger = TariffFactory(module=catalogue.module, name="Business", price="99.00")
+    translate(bigger, name={"fr": "Entreprise"})
+    catalogue.allowed_changes.add(bigger)
+    with translation.override("de"):
+        subscription_change_tariff(
+            subscription=subscription,
+            target=bigger,
+            actor=world.staff["acme", "manager"],
+            today=date(2026, 1, 20),
+        )
+    event = SubscriptionEvent.objects.filter(subscription=subscription).latest("id")
+    assert event.kind == "tariff_changed"  # an upgrade: at once
+    assert event.data["from"] == "Service d'assistance — Équipe"
+    assert event.data["to"] == "Service d'assistance — Entreprise"
