@@ -16,6 +16,7 @@ import argparse
 import json
 import multiprocessing
 import os
+import resource
 import sys
 import time
 from datetime import date
@@ -27,6 +28,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 DB = "kontor_bench_billing"
 TODAY = date(2026, 3, 1)
+SEED_CHUNK = 10_000
 
 
 def _setup_env() -> str:
@@ -54,15 +56,15 @@ def _pg(url: str, sql: str) -> None:
         conn.execute(sql)
 
 
-def _seed(count: int) -> tuple[int, int]:
-    """Two tenants with `count` identical monthly subscriptions each (bulk inserts)."""
+def _seed(count: int, sample: int) -> tuple[int, int]:
+    """Two tenants with identical monthly subscriptions (bulk inserts, 10,000 at a time): the
+    naive way's gets `sample` of them, the run's `count`."""
     from billing.models import TaxRate
-    from contracts.models import Customer
     from core.models import Tenant
-    from subscriptions.models import Module, Subscription, Tariff, TariffPrice
+    from subscriptions.models import Module, Tariff, TariffPrice
 
     ids = []
-    for slug in ("naive", "run"):
+    for slug, size in (("naive", sample), ("run", count)):
         tenant = Tenant.objects.create(
             slug=slug,
             name=slug.title(),
@@ -79,38 +81,44 @@ def _seed(count: int) -> tuple[int, int]:
         TariffPrice.objects.create(
             tenant=tenant, tariff=tariff, description="Storage", unit_price=Decimal("4.99")
         )
-        customers = Customer.objects.bulk_create(
-            [
-                Customer(tenant=tenant, name=f"Customer {n}", number=f"{slug}-{n}")
-                for n in range(count)
-            ],
-            batch_size=5000,
-        )
-        Subscription.objects.bulk_create(
-            [
-                Subscription(
-                    tenant=tenant,
-                    customer=c,
-                    tariff=tariff,
-                    started_on=TODAY,
-                    anchor_on=TODAY,
-                    next_invoice_on=TODAY,
-                    currency="EUR",
-                    price_items=[
-                        {"description": "Team", "unit_price": "49.00"},
-                        {"description": "Storage", "unit_price": "4.99"},
-                    ],
-                    interval_months=1,
-                    minimum_term_months=0,
-                    notice_period_days=30,
-                    change_notice_days=0,
-                )
-                for c in customers
-            ],
-            batch_size=5000,
-        )
+        for start in range(0, size, SEED_CHUNK):
+            numbers = range(start, min(start + SEED_CHUNK, size))
+            _seed_chunk(tenant, tariff, slug, numbers)
         ids.append(tenant.pk)
     return ids[0], ids[1]
+
+
+def _seed_chunk(tenant, tariff, slug: str, numbers: range) -> None:
+    from contracts.models import Customer
+    from subscriptions.models import Subscription
+
+    customers = Customer.objects.bulk_create(
+        [Customer(tenant=tenant, name=f"Customer {n}", number=f"{slug}-{n}") for n in numbers],
+        batch_size=5000,
+    )
+    Subscription.objects.bulk_create(
+        [
+            Subscription(
+                tenant=tenant,
+                customer=c,
+                tariff=tariff,
+                started_on=TODAY,
+                anchor_on=TODAY,
+                next_invoice_on=TODAY,
+                currency="EUR",
+                price_items=[
+                    {"description": "Team", "unit_price": "49.00"},
+                    {"description": "Storage", "unit_price": "4.99"},
+                ],
+                interval_months=1,
+                minimum_term_months=0,
+                notice_period_days=30,
+                change_notice_days=0,
+            )
+            for c in customers
+        ],
+        batch_size=5000,
+    )
 
 
 def _naive(tenant_id: int, sample: int) -> float:
@@ -145,16 +153,19 @@ def _naive(tenant_id: int, sample: int) -> float:
     return len(subscriptions) / (time.perf_counter() - start)
 
 
-def _worker(tenant_id: int) -> int:
+def _worker(tenant_id: int) -> tuple[int, float]:
+    """One worker process (started afresh, as a Celery worker is): the invoices it issued, and
+    its peak resident memory in MB."""
     import django
 
     django.setup()
     from billing.run.services import billing_run
     from core.models import Tenant
 
-    return billing_run(
+    issued = billing_run(
         today=TODAY, tenant=Tenant.objects.get(pk=tenant_id), batch_size=1000
     ).invoices
+    return issued, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def main() -> None:
@@ -174,18 +185,18 @@ def main() -> None:
         from django.db import connections
 
         call_command("migrate", verbosity=0)
-        naive_tenant, run_tenant = _seed(args.subscriptions)
-        naive_rate = _naive(naive_tenant, min(args.naive, args.subscriptions))
+        sample = min(args.naive, args.subscriptions)
+        naive_tenant, run_tenant = _seed(args.subscriptions, sample)
+        naive_rate = _naive(naive_tenant, sample)
         connections.close_all()
         start = time.perf_counter()
-        with multiprocessing.get_context("fork").Pool(args.workers) as pool:
-            issued = sum(pool.map(_worker, [run_tenant] * args.workers))
+        with multiprocessing.get_context("spawn").Pool(args.workers) as pool:
+            done = pool.map(_worker, [run_tenant] * args.workers)
         elapsed = time.perf_counter() - start
+        issued = sum(count for count, _peak in done)
         from billing.models import Invoice
 
-        same = _same_invoices(
-            Invoice, naive_tenant, run_tenant, min(args.naive, args.subscriptions)
-        )
+        same = _same_invoices(Invoice, naive_tenant, run_tenant, sample)
         result = {
             "subscriptions": args.subscriptions,
             "invoices": issued,
@@ -195,6 +206,9 @@ def main() -> None:
             "ratio": round(issued / elapsed / naive_rate, 1),
             "same_invoices": same,
             "workers": args.workers,
+            # Each worker's peak resident memory: the run holds one batch at a time, so this
+            # does not grow with the number of subscriptions.
+            "worker_peak_rss_mb": [round(peak) for _count, peak in done],
         }
     finally:
         from django.db import connections
@@ -207,20 +221,20 @@ def main() -> None:
 def _same_invoices(invoice_model, naive_tenant: int, run_tenant: int, sample: int) -> bool:
     """The naive sample and the run's invoices for the same customers match in totals."""
 
-    def key(tenant_id):
+    def key(tenant_id, slug):
         return sorted(
             (
                 row["customer__number"].split("-", 1)[1],
                 str(row["net_amount"]),
                 str(row["gross_amount"]),
             )
-            for row in invoice_model.objects.filter(tenant_id=tenant_id).values(
-                "customer__number", "net_amount", "gross_amount"
-            )
+            for row in invoice_model.objects.filter(
+                tenant_id=tenant_id, customer__number__in=[f"{slug}-{n}" for n in range(sample)]
+            ).values("customer__number", "net_amount", "gross_amount")
         )
 
-    naive = key(naive_tenant)
-    run = dict((k, (n, g)) for k, n, g in key(run_tenant))
+    naive = key(naive_tenant, "naive")
+    run = dict((k, (n, g)) for k, n, g in key(run_tenant, "run"))
     return len(naive) == sample and all(run.get(k) == (n, g) for k, n, g in naive)
 
 

@@ -37,7 +37,7 @@ from datetime import date
 from decimal import Decimal
 from http.client import HTTPConnection
 from pathlib import Path
-from urllib.parse import urlencode, urlsplit, urlunsplit
+from urllib.parse import parse_qs, urlencode, urlsplit, urlunsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -58,6 +58,7 @@ LARGE_TABLES = {
 TARGET_RPS = 500
 TARGET_P99_MS = 50.0
 EXTRA_SUBSCRIPTIONS = 20  # customer1's, so that its lists are long
+DEEP_PAGE = 30  # "page N" of the invoices: 1,450 invoices in, of 2,000
 
 
 def _setup_env(port: int) -> str:
@@ -237,6 +238,33 @@ def _pay(tenant_id: int, customer_id: int, today: date) -> int:
     return len(oldest) // 3
 
 
+def _seed(customers: int, months: int) -> dict:
+    from django.core.management import call_command
+    from django.utils import timezone
+
+    call_command("seed_demo", nestpay_simulator="", stdout=open(os.devnull, "w"))  # noqa: SIM115
+    today = timezone.localdate()
+    start = _months_back(today, months - 1)
+    began = time.perf_counter()
+    tenant_id, customer_id = _seed_scale(customers, start)
+    issued = _bill_every_month(tenant_id, start, months)
+    transfers = _pay(tenant_id, customer_id, today)
+    return {
+        "seed": _counts(tenant_id, customer_id),
+        "invoices_issued_by_the_run": issued,
+        "customer1_transfers": transfers,
+        "seed_seconds": round(time.perf_counter() - began),
+        "ids": (tenant_id, customer_id),
+    }
+
+
+def _customer1() -> tuple[int, int]:
+    from contracts.models import Contact
+
+    contact = Contact.objects.select_related("customer").get(user__email=LOGIN[0])
+    return contact.customer.tenant_id, contact.customer_id
+
+
 def _counts(tenant_id: int, customer_id: int) -> dict:
     from billing.models import Invoice, InvoiceLine, Payment
     from contracts.models import Customer
@@ -263,12 +291,14 @@ def _pages(customer_id: int) -> list[tuple[str, str]]:
 
     invoice = Invoice.objects.filter(customer_id=customer_id).exclude(number="").latest("id")
     subscription = Subscription.objects.filter(customer_id=customer_id).order_by("pk").first()
+    deep = _deep_invoice_page(customer_id)
     return [
         ("healthz", "/healthz"),
         ("dashboard", "/"),
         ("invoices", "/invoices/"),
         ("invoices unpaid", "/invoices/?show=unpaid"),
         ("invoices paid", "/invoices/?show=paid"),
+        (f"invoices page {deep[0]}", f"/invoices/?{deep[1]}"),
         ("invoice", f"/invoices/{invoice.pk}/"),
         ("payments", "/payments/"),
         ("subscriptions", "/subscriptions/"),
@@ -281,8 +311,27 @@ def _pages(customer_id: int) -> list[tuple[str, str]]:
     ]
 
 
+def _deep_invoice_page(customer_id: int, pages: int = DEEP_PAGE) -> tuple[int, str]:
+    """(n, query string) of the n-th page of customer1's invoices, followed link by link."""
+    from billing.documents import selectors
+    from contracts.models import Customer
+    from core.paging import keyset_page
+
+    customer = Customer.objects.select_related("tenant").get(pk=customer_id)
+    invoices = selectors.invoice_list(tenant=customer.tenant, customer=customer, show="all")
+    query = ""
+    for n in range(1, pages):
+        after = parse_qs(query)["after"][0] if query else None
+        following = keyset_page(invoices, selectors.INVOICE_ORDER, after=after).next_query
+        if following is None:
+            return n, query
+        query = following
+    return pages, query
+
+
 def _queries_and_plans(paths: list[tuple[str, str]]) -> dict[str, dict]:
-    """Per page: its query count, and the large tables a query of it scans sequentially."""
+    """Per page: its query count when rendered and when served from the page cache, and the
+    large tables a query of the rendering scans sequentially."""
     from django.db import connection
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
@@ -291,11 +340,13 @@ def _queries_and_plans(paths: list[tuple[str, str]]) -> dict[str, dict]:
 
     client = Client(HTTP_HOST=HOST)
     client.force_login(User.objects.get(email=LOGIN[0]))
+    client.get("/contract/edit/")  # warm the session and the business (a page not cached)
     found = {}
     for name, path in paths:
-        client.get(path)  # warm what is cached per customer
         with CaptureQueriesContext(connection) as captured:
             response = client.get(path)
+        with CaptureQueriesContext(connection) as again:
+            client.get(path)
         queries = [q["sql"] for q in captured.captured_queries]
         scans = set()
         with connection.cursor() as cursor:
@@ -307,6 +358,7 @@ def _queries_and_plans(paths: list[tuple[str, str]]) -> dict[str, dict]:
         found[name] = {
             "status": response.status_code,
             "queries": len(queries),
+            "queries_from_cache": len(again),
             "seq_scans": sorted(scans),
         }
     return found
@@ -429,12 +481,18 @@ def main() -> None:
     parser.add_argument("--seconds", type=int, default=10, help="wrk's duration per page")
     parser.add_argument("--port", type=int, default=8470)
     parser.add_argument("--keep", action="store_true", help="keep the database afterwards")
+    parser.add_argument(
+        "--reuse",
+        action="store_true",
+        help="measure the database a --keep run left, without seeding it again",
+    )
     args = parser.parse_args()
     if not shutil.which("wrk"):
         raise SystemExit("wrk is needed: apt-get install wrk")
     admin_url = _setup_env(args.port)
-    _pg(admin_url, f"DROP DATABASE IF EXISTS {DB}")
-    _pg(admin_url, f"CREATE DATABASE {DB}")
+    if not args.reuse:
+        _pg(admin_url, f"DROP DATABASE IF EXISTS {DB}")
+        _pg(admin_url, f"CREATE DATABASE {DB}")
     server = None
     try:
         import django
@@ -442,24 +500,16 @@ def main() -> None:
         django.setup()
         from django.core.cache import cache
         from django.core.management import call_command
-        from django.utils import timezone
 
         cache.clear()
         call_command("migrate", verbosity=0)
         call_command("collectstatic", interactive=False, verbosity=0)  # the manifest pages read
-        call_command("seed_demo", nestpay_simulator="", stdout=open(os.devnull, "w"))  # noqa: SIM115
-        today = timezone.localdate()
-        start = _months_back(today, args.months - 1)
-        began = time.perf_counter()
-        tenant_id, customer_id = _seed_scale(args.customers, start)
-        issued = _bill_every_month(tenant_id, start, args.months)
-        transfers = _pay(tenant_id, customer_id, today)
-        seed = {
-            "seed": _counts(tenant_id, customer_id),
-            "invoices_issued_by_the_run": issued,
-            "customer1_transfers": transfers,
-            "seed_seconds": round(time.perf_counter() - began),
-        }
+        if args.reuse:
+            tenant_id, customer_id = _customer1()
+            seed = {"seed": _counts(tenant_id, customer_id), "reused": True}
+        else:
+            seed = _seed(args.customers, args.months)
+            tenant_id, customer_id = seed.pop("ids")
         print(json.dumps(seed), flush=True)
 
         pages = _pages(customer_id)

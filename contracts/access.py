@@ -16,6 +16,7 @@ from django.utils.http import urlencode
 from contracts.acting import acting_portal_view
 from contracts.models import Contact
 from contracts.selectors import contact_list_for_user, legal_documents_pending
+from core.page_cache import customer_scope
 from core.roles import may
 
 SESSION_KEY = "kontor_customer_id"
@@ -82,6 +83,8 @@ def customer_required(view=None, *, legal_exempt: bool = False, acting_refuses: 
         ):
             query = urlencode({"next": request.get_full_path()})
             return redirect(f"{reverse('legal_accept')}?{query}")
-        return view(request, *args, **kwargs)
+        # What the view writes is this customer's (core.page_cache).
+        with customer_scope(request.tenant.pk, contact.customer_id):
+            return view(request, *args, **kwargs)
 
     return wrapper

@@ -13,6 +13,7 @@ from django.utils import timezone, translation
 from django.utils.translation.trans_real import parse_accept_lang_header
 
 from core.audit import current_ip
+from core.page_cache import business_scope
 from core.tenancy import is_platform_host, tenant_for_host
 
 # Paths that work on any host, tenant or not: load-balancer probes and static assets.
@@ -96,7 +97,7 @@ class TenantMiddleware:
                 return self.get_response(request)
             return _not_found(request)
         request.tenant = tenant
-        with timezone.override(zoneinfo.ZoneInfo(tenant.timezone)):
+        with timezone.override(zoneinfo.ZoneInfo(tenant.timezone)), business_scope(tenant.pk):
             return self.get_response(request)
 
 

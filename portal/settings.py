@@ -67,6 +67,9 @@ KONTOR_JOB_DAYS = env.int("KONTOR_JOB_DAYS", default=7)
 # its worker (killed, or its task lost by the broker): the person may ask again.
 KONTOR_JOB_STALE_MINUTES = env.int("KONTOR_JOB_STALE_MINUTES", default=30)
 KONTOR_TENANT_CACHE_SECONDS = env.int("KONTOR_TENANT_CACHE_SECONDS", default=30)
+# How long a portal page stays in the cache (core.page_cache); 0 renders every page afresh.
+# Any write makes the pages it touches miss at once: this is only the longest a page lives.
+KONTOR_PAGE_CACHE_SECONDS = env.int("KONTOR_PAGE_CACHE_SECONDS", default=600)
 KONTOR_TRUST_X_FORWARDED_FOR = env.bool("KONTOR_TRUST_X_FORWARDED_FOR", default=False)
 
 INSTALLED_APPS = [

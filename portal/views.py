@@ -15,6 +15,7 @@ from contracts import selectors as contract_selectors
 from contracts.access import SESSION_KEY, customer_required
 from contracts.views import may_edit_contract
 from core.licence import LicenceModule, licence_enabled
+from core.page_cache import cached_page
 from core.redirects import safe_next
 from core.roles import ContactRole, may, require
 from portal.forms import AccountCloseForm
@@ -39,6 +40,7 @@ def tenant_logo(request: HttpRequest) -> FileResponse:
 
 
 @customer_required
+@cached_page
 def dashboard(request: HttpRequest) -> HttpResponse:
     """Where the customer stands: what is due, what comes next, what runs, what waits."""
     tenant, customer = request.tenant, request.customer
@@ -89,6 +91,7 @@ def customer_switch(request: HttpRequest, customer_id: int) -> HttpResponse:
 
 
 @customer_required
+@cached_page
 def contract(request: HttpRequest) -> HttpResponse:
     """The contract page gathers from contracts (its data, contacts, legal) and subscriptions
     (how long the contract has run)."""

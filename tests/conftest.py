@@ -165,6 +165,13 @@ def world(db) -> World:
 
 
 @pytest.fixture
+def no_page_cache(settings):
+    """Every portal page rendered, none served from the cache (core.page_cache): for the
+    tests that count what rendering a page costs, reading it twice."""
+    settings.KONTOR_PAGE_CACHE_SECONDS = 0
+
+
+@pytest.fixture
 def eager_tasks():
     """Queued Celery tasks run in-process at once, also where a broker is configured (CI)."""
     from celery import current_app

@@ -24,6 +24,7 @@ from billing.payments.services import invoice_pay
 from billing.payments.views.pay import pay_outcome
 from contracts.access import customer_required
 from core.licence import LicenceModule, licence_required
+from core.page_cache import cached_page
 from core.roles import may
 from subscriptions import alerts, credits
 from subscriptions import selectors as subscription_selectors
@@ -50,6 +51,8 @@ class PackagePayForm(PackageBuyForm):
         return self.methods[self.cleaned_data["method"]]
 
 
+@customer_required
+@cached_page
 def credit_overview(request: HttpRequest) -> HttpResponse:
     """The Credits page (billing.documents, which checks the login), with the automatic top-up
     where the business offers it: whether it takes cards is for payments, a floor up, to say."""

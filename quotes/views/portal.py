@@ -14,6 +14,7 @@ from django.views.decorators.http import require_POST
 from billing.payments.gateways import gateway_for
 from contracts.access import customer_required
 from core.licence import LicenceModule, licence_required
+from core.page_cache import cached_page
 from core.roles import may
 from quotes import selectors
 from quotes.approval import quote_approve
@@ -49,6 +50,7 @@ def _may_approve(request: HttpRequest) -> bool:
 
 @licence_required(LicenceModule.QUOTES)
 @customer_required
+@cached_page
 def quote_list(request: HttpRequest) -> HttpResponse:
     quotes = list(selectors.quote_list(tenant=request.tenant, customer=request.customer))
     today = timezone.localdate()
@@ -100,6 +102,7 @@ def _detail(request: HttpRequest, quote: Quote, *, form=None, status: int = 200)
 
 @licence_required(LicenceModule.QUOTES)
 @customer_required
+@cached_page
 def quote_detail(request: HttpRequest, quote_id: int) -> HttpResponse:
     return _detail(request, _quote(request, quote_id))
 

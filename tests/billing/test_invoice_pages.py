@@ -72,6 +72,7 @@ def test_the_invoice_page_carries_what_the_law_asks(world):
         assert text in content, text
 
 
+@pytest.mark.usefixtures("no_page_cache")
 def test_the_list_costs_the_same_with_more_invoices(world):
     client = world.client(world.alice)
     invoice(world)

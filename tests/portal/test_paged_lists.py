@@ -93,6 +93,7 @@ def test_a_filter_is_kept_across_pages(world):
     assert _shown(first) + _shown(second) == paid
 
 
+@pytest.mark.usefixtures("no_page_cache")
 def test_a_deep_page_costs_what_the_first_costs(world):
     _invoices(world)
     client = world.client(world.alice)

@@ -131,6 +131,7 @@ class TestSeveralCustomers:
         assert response.status_code == 302 and response["Location"] == "/"
 
 
+@pytest.mark.usefixtures("no_page_cache")
 def test_the_dashboard_costs_a_constant_number_of_queries(world):
     client = world.client(world.alice)
     client.get("/")  # warm the session

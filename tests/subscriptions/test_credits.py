@@ -271,6 +271,7 @@ class TestBackOffice:
         assert credit_account(world.alpha).balance == 10
 
 
+@pytest.mark.usefixtures("no_page_cache")
 def test_the_credits_page_costs_the_same_with_a_longer_history(world, ten):
     from tests.helpers import assert_max_queries
 

@@ -390,6 +390,7 @@ def test_an_ended_subscription_keeps_its_data(world, alpha_basic, fields):
 # --- query counts ------------------------------------------------------------------------------
 
 
+@pytest.mark.usefixtures("no_page_cache")
 def test_the_subscription_page_costs_the_same_with_more_fields(world, plans):
     subscription = subscription_order(
         customer=world.alpha, tariff=plans.basic, actor=SYSTEM, start_on=date(2026, 1, 15)

@@ -56,6 +56,7 @@ def test_the_customer_follows_the_timeline(world):
     assert "Website redesign" not in world.client(world.bob).get("/orders/").content.decode()
 
 
+@pytest.mark.usefixtures("no_page_cache")
 def test_the_orders_page_costs_the_same_with_more_orders(world):
     client = world.client(world.alice)
     order_create(customer=world.alpha, title="One", actor=SYSTEM)

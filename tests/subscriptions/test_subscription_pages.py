@@ -33,6 +33,7 @@ def test_the_list_speaks_the_customers_language(world, alpha_basic):
     assert "10,00\xa0€" in content and "pro Monat" in content
 
 
+@pytest.mark.usefixtures("no_page_cache")
 def test_the_list_costs_the_same_with_more_subscriptions(world, plans):
     client = world.client(world.alice)
     subscription_order(

@@ -12,6 +12,7 @@ from billing.documents.calculations import issued_tax_by_rate
 from billing.documents.credit_notes import customer_credit_balance
 from billing.documents.models import PAYABLE
 from contracts.access import customer_required
+from core.page_cache import cached_page
 from core.paging import keyset_page
 from core.roles import may
 from subscriptions.selectors import interval_label
@@ -19,6 +20,7 @@ from subscriptions.services import subscription_period_amount
 
 
 @customer_required
+@cached_page
 def invoice_list(request: HttpRequest) -> HttpResponse:
     show = request.GET.get("show", "all")
     if show not in selectors.INVOICE_FILTERS:
@@ -49,6 +51,7 @@ def invoice_list(request: HttpRequest) -> HttpResponse:
 
 
 @customer_required
+@cached_page
 def invoice_detail(request: HttpRequest, invoice_id: int) -> HttpResponse:
     invoice = get_object_or_404(
         selectors.invoice_list(tenant=request.tenant, customer=request.customer, with_lines=True),

@@ -10,6 +10,7 @@ from django.template.response import TemplateResponse
 
 from billing.documents import selectors
 from contracts.access import customer_required
+from core.page_cache import cached_page
 from subscriptions import selectors as subscription_selectors
 from subscriptions import views as subscription_views
 from subscriptions.models import Order
@@ -28,6 +29,7 @@ def _timeline(order: Order, payment: selectors.OrderPayment) -> dict:
 
 
 @customer_required
+@cached_page
 def order_list(request: HttpRequest) -> HttpResponse:
     orders = list(
         subscription_selectors.order_list(tenant=request.tenant, customer=request.customer)
@@ -41,6 +43,7 @@ def order_list(request: HttpRequest) -> HttpResponse:
 
 
 @customer_required
+@cached_page
 def order_detail(request: HttpRequest, order_id: int) -> HttpResponse:
     order = get_object_or_404(
         subscription_selectors.order_list(tenant=request.tenant, customer=request.customer),
@@ -66,6 +69,8 @@ def _with_prices(request: HttpRequest, cards: list[dict]) -> None:
         )
 
 
+@customer_required
+@cached_page
 def subscription_list(request: HttpRequest) -> HttpResponse:
     """The subscriptions app's list (it checks the login), each price with VAT."""
     response = subscription_views.subscription_list(request)
@@ -74,6 +79,8 @@ def subscription_list(request: HttpRequest) -> HttpResponse:
     return response
 
 
+@customer_required
+@cached_page
 def subscription_detail(request: HttpRequest, subscription_id: int) -> HttpResponse:
     """The subscriptions app's page (it checks the login and 404s outsiders), with the invoices
     the subscription produced and its price with VAT."""

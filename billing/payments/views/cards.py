@@ -27,6 +27,7 @@ from billing.payments.services import (
     payment_method_set_default,
 )
 from contracts.access import customer_required
+from core.page_cache import cached_page
 from core.redirects import safe_next
 from core.roles import may
 
@@ -54,6 +55,7 @@ def expiring_soon(method: PaymentMethod, today: date) -> bool:
 
 
 @customer_required
+@cached_page
 def payment_methods(request: HttpRequest) -> HttpResponse:
     today = timezone.localdate()
     methods = list(selectors.payment_method_list(tenant=request.tenant, customer=request.customer))

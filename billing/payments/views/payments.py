@@ -9,10 +9,12 @@ from billing.documents.pdf import receipt_pdf
 from billing.payments import selectors
 from billing.payments.receipts import receipt_of
 from contracts.access import customer_required
+from core.page_cache import cached_page
 from core.paging import keyset_page
 
 
 @customer_required
+@cached_page
 def payment_list(request: HttpRequest) -> HttpResponse:
     return render(
         request,
