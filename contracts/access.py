@@ -7,7 +7,9 @@ from __future__ import annotations
 
 from functools import wraps
 
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
+from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -16,14 +18,31 @@ from django.utils.http import urlencode
 from contracts.acting import acting_portal_view
 from contracts.models import Contact
 from contracts.selectors import contact_list_for_user, legal_documents_pending
-from core.page_cache import customer_scope
-from core.roles import may
+from core.page_cache import (
+    accounts_of,
+    cached_response,
+    customer_scope,
+    may_cache,
+    versions,
+)
+from core.roles import contact_roles_known, may
 
 SESSION_KEY = "kontor_customer_id"
 
 
-def current_contact(request: HttpRequest) -> Contact | None:
+def current_contact(request: HttpRequest, *, remember: bool = False) -> Contact | None:
+    """The contact the person acts as (the customer chosen in the session, else the first).
+    `remember`: keep their accounts in the cache, for `_page_from_cache` to find."""
+    if remember and may_cache(request):
+        # Read before the contacts: a write between the two leaves an older stamp, which
+        # the next request finds out of date, never newer data under an old stamp.
+        stamp = versions(request.tenant.pk)
+    else:
+        remember = False
     contacts = list(contact_list_for_user(tenant=request.tenant, user=request.user))
+    if remember:
+        entry = (stamp, accounts_of(contacts))
+        cache.set(_accounts_key(request), entry, settings.KONTOR_PAGE_CACHE_SECONDS)
     if not contacts:
         return None
     chosen = request.session.get(SESSION_KEY)
@@ -33,7 +52,37 @@ def current_contact(request: HttpRequest) -> Contact | None:
     else:
         contact = contacts[0]
     request.contacts = contacts
+    contact_roles_known(request.user, request.tenant, {c.customer_id: c.role for c in contacts})
     return contact
+
+
+def _accounts_key(request: HttpRequest) -> str:
+    return f"portal-accounts:{request.tenant.pk}:{request.user.pk}"
+
+
+def _page_from_cache(request: HttpRequest) -> HttpResponse | None:
+    """A cached portal page without loading the person's contacts, their customers and the
+    terms (the three costliest reads of a page served from the cache): the accounts the
+    person had when `current_contact` last remembered them, while the platform's and the
+    business's versions say that none changed since (a write to contacts or customers is
+    always the business's: core.page_cache.TENANT_WIDE_TABLES)."""
+    if not may_cache(request):
+        return None
+    remembered = cache.get(_accounts_key(request))
+    if remembered is None:
+        return None
+    stamp, accounts = remembered
+    if not accounts:
+        return None
+    chosen = request.session.get(SESSION_KEY)
+    account = next((a for a in accounts if a[1] == chosen), accounts[0])
+    current = versions(request.tenant.pk, account[1])
+    if current[:2] != stamp:
+        return None
+    contact_roles_known(request.user, request.tenant, {a[1]: a[3] for a in accounts})
+    if not may(request.user, "portal.view", tenant=request.tenant, customer_id=account[1]):
+        return None
+    return cached_response(request, customer_id=account[1], accounts=accounts, current=current)
 
 
 def customer_required(view=None, *, legal_exempt: bool = False, acting_refuses: str | None = None):
@@ -59,7 +108,12 @@ def customer_required(view=None, *, legal_exempt: bool = False, acting_refuses: 
             return acting_portal_view(
                 request, acting_as, view, args, kwargs, refuses=acting_refuses
             )
-        contact = current_contact(request)
+        page_cached = getattr(view, "page_cached", False)
+        if page_cached:
+            cached = _page_from_cache(request)
+            if cached is not None:
+                return cached
+        contact = current_contact(request, remember=page_cached)
         if contact is None or not may(
             request.user, "portal.view", tenant=request.tenant, customer_id=contact.customer_id
         ):
@@ -78,6 +132,15 @@ def customer_required(view=None, *, legal_exempt: bool = False, acting_refuses: 
         # already loaded (prices and VAT read it), so no query fetches it again.
         contact.customer.tenant = request.tenant
         request.customer = contact.customer
+        if page_cached:
+            # Before the terms: a page in the cache under the current versions was rendered
+            # after they were accepted, and no terms were published or accepted since (either
+            # would have bumped a version). So is one from `_page_from_cache`.
+            cached = cached_response(
+                request, customer_id=contact.customer_id, accounts=accounts_of(request.contacts)
+            )
+            if cached is not None:
+                return cached
         if not legal_exempt and legal_documents_pending(
             tenant=request.tenant, customer=contact.customer
         ):

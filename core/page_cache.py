@@ -84,6 +84,11 @@ _PLATFORM = "page-v:all"
 _LAST_LOGIN = 'UPDATE "core_user" SET "last_login" = '
 
 
+# Who may open which customer account, and under which name: every page's shell shows them
+# (the customer switch), and contracts.access keeps them per person in the cache under the
+# business's version. So a write to them is the business's, never one customer's alone.
+TENANT_WIDE_TABLES = frozenset({"contracts_customer", "contracts_contact"})
+
 # (tenant id, customer id) of the portal request being served; a tenant id alone for any
 # other request of a business; None outside requests.
 _scope: ContextVar[tuple[int, int | None] | None] = ContextVar("page_cache_scope", default=None)
@@ -144,7 +149,7 @@ def _keys_for(table: str | None) -> tuple[str, ...]:
     if scope is None:
         return (_PLATFORM,)
     tenant_id, customer_id = scope
-    if customer_id is not None and table in _customer_tables():
+    if customer_id is not None and table in _customer_tables() - TENANT_WIDE_TABLES:
         return (_customer_key(customer_id),)
     return (_tenant_key(tenant_id),)
 
@@ -202,8 +207,11 @@ def install() -> None:
 # --- reading ----------------------------------------------------------------------------
 
 
-def _versions(tenant_id: int, customer_id: int) -> list[str]:
-    keys = [_PLATFORM, _tenant_key(tenant_id), _customer_key(customer_id)]
+def versions(tenant_id: int, customer_id: int | None = None) -> list[str]:
+    """The platform's, the business's and (given one) the customer's versions, as they are."""
+    keys = [_PLATFORM, _tenant_key(tenant_id)]
+    if customer_id is not None:
+        keys.append(_customer_key(customer_id))
     found = cache.get_many(keys)
     for key in keys:
         if key not in found:
@@ -241,14 +249,24 @@ def _tenant_digest(tenant) -> str:
     return digest
 
 
-def page_key(request: HttpRequest) -> str:
-    tenant, customer, user = request.tenant, request.customer, request.user
-    accounts = [(c.pk, c.customer_id, c.customer.name) for c in getattr(request, "contacts", [])]
+# One customer account a person may open, as the shell shows it (the customer switch) and the
+# page depends on it: (contact id, customer id, customer name, contact role).
+Account = tuple[int, int, str, str]
+
+
+def accounts_of(contacts) -> list[Account]:
+    return [(c.pk, c.customer_id, c.customer.name, c.role) for c in contacts]
+
+
+def page_key(
+    request: HttpRequest, *, customer_id: int, accounts: list[Account], current: list[str]
+) -> str:
+    tenant, user = request.tenant, request.user
     parts = [
         _release(),
         tenant.pk,
         _tenant_digest(tenant),
-        customer.pk,
+        customer_id,
         user.pk,
         user.full_name,
         user.email,
@@ -256,12 +274,12 @@ def page_key(request: HttpRequest) -> str:
         request.LANGUAGE_CODE,
         timezone.localdate().isoformat(),
         request.get_full_path(),
-        *_versions(tenant.pk, customer.pk),
+        *current,
     ]
     return "page:" + hashlib.sha1(repr(parts).encode(), usedforsecurity=False).hexdigest()
 
 
-def _may_cache(request: HttpRequest) -> bool:
+def may_cache(request: HttpRequest) -> bool:
     return (
         settings.KONTOR_PAGE_CACHE_SECONDS > 0
         and request.method == "GET"
@@ -280,6 +298,33 @@ def _storable(request: HttpRequest, response: HttpResponse) -> bool:
     )
 
 
+def cached_response(
+    request: HttpRequest,
+    *,
+    customer_id: int,
+    accounts: list[Account],
+    current: list[str] | None = None,
+) -> HttpResponse | None:
+    """The page from the cache, or None: then `request.page_cache_key` says where it goes.
+    contracts.access.customer_required asks first, before the checks a hit makes needless.
+    `current`: the versions, where the caller has just read them."""
+    if not may_cache(request):
+        return None
+    if current is None:
+        current = versions(request.tenant.pk, customer_id)
+    key = request.page_cache_key = page_key(
+        request, customer_id=customer_id, accounts=accounts, current=current
+    )
+    stored = cache.get(key)
+    if stored is None:
+        return None
+    content, headers = stored
+    response = HttpResponse(content)
+    for name, value in headers.items():
+        response[name] = value
+    return _with_token(request, response)
+
+
 def cached_page(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
     """Serve a portal page from the cache. Goes below contracts.access.customer_required (it
     reads `request.customer`), and above any view that adds to a TemplateResponse's context:
@@ -287,27 +332,26 @@ def cached_page(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse
 
     @wraps(view)
     def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
-        if not _may_cache(request):
+        if not may_cache(request):
             return view(request, *args, **kwargs)
-        key = page_key(request)
-        stored = cache.get(key)
-        if stored is None:
-            request.page_cache_rendering = True
-            try:
-                response = view(request, *args, **kwargs)
-                if not getattr(response, "is_rendered", True):
-                    response.render()  # a TemplateResponse: what it shows is final here
-            finally:
-                request.page_cache_rendering = False
-            if not _storable(request, response):
-                return _with_token(request, response)
-            headers = {k: v for k, v in response.items()}
-            cache.set(key, (response.content, headers), settings.KONTOR_PAGE_CACHE_SECONDS)
+        key = getattr(request, "page_cache_key", None)
+        if key is None:
+            accounts = accounts_of(getattr(request, "contacts", []))
+            cached = cached_response(request, customer_id=request.customer.pk, accounts=accounts)
+            if cached is not None:
+                return cached
+            key = request.page_cache_key
+        request.page_cache_rendering = True
+        try:
+            response = view(request, *args, **kwargs)
+            if not getattr(response, "is_rendered", True):
+                response.render()  # a TemplateResponse: what it shows is final here
+        finally:
+            request.page_cache_rendering = False
+        if not _storable(request, response):
             return _with_token(request, response)
-        content, headers = stored
-        response = HttpResponse(content)
-        for name, value in headers.items():
-            response[name] = value
+        headers = {k: v for k, v in response.items()}
+        cache.set(key, (response.content, headers), settings.KONTOR_PAGE_CACHE_SECONDS)
         return _with_token(request, response)
 
     wrapper.page_cached = True  # type: ignore[attr-defined]  # tests find every cached page

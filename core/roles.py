@@ -199,6 +199,14 @@ def staff_role(user: User, tenant: Tenant) -> str | None:
     return cache[tenant.pk]
 
 
+def contact_roles_known(user: User, tenant: Tenant, roles: dict[int, str]) -> None:
+    """The user's contact roles at this tenant, by customer id, where the caller has just
+    loaded the user's active contacts: `contact_role` answers from them without a query."""
+    cache = user.__dict__.setdefault("_kontor_contact_roles", {})
+    for customer_id, role in roles.items():
+        cache[(tenant.pk, customer_id)] = role
+
+
 def contact_role(user: User, tenant: Tenant, customer_id: int) -> str | None:
     """The user's contact role for that customer (via the reverse relation, so that `core`
     does not import `contracts`, which sits above it)."""
