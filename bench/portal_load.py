@@ -2,6 +2,7 @@
 by wrk against gunicorn with production settings on PostgreSQL and Redis.
 
     .venv/bin/python bench/portal_load.py [--customers 10000] [--months 100] [--seconds 10]
+        [--keep] [--reuse] [--no-page-cache]
 
 It creates its own PostgreSQL database (`kontor_bench_load`, from DATABASE_URL's server, default
 the local one) and drops it at the end (`--keep` leaves it for a look). The seed:
@@ -12,10 +13,14 @@ the local one) and drops it at the end (`--keep` leaves it for a look). The seed
   defaults 1,000,000+ invoices with their lines and audit entries;
 - payments: customer1 pays 1,500 of its invoices in 500 transfers recorded by the service, the
   other customers' invoices due before today are paid one transfer each (INSERT … SELECT).
-Then it serves Kontor with gunicorn (2 sync workers), logs customer1 in through the real login
-form and drives each page with wrk (8 connections, a separate compiled process). Each page's
-queries are counted with Django's test client on the same database, and each SELECT is run
-through EXPLAIN: a sequential scan over a large table is reported.
+Then VACUUM (ANALYZE), as autovacuum would have. It serves Kontor with gunicorn (2 sync
+workers), logs customer1 in through the real login form (and follows it to the dashboard, as a
+browser does) and drives each page with wrk (8 connections, a separate compiled process). wrk
+sends one session for one page, so after its first request the page comes from the page cache
+(core.page_cache), as it does for a customer who opens it again; `--no-page-cache` renders
+every request instead. Each page's queries are counted with Django's test client on the same
+database, rendered and from the cache, and each SELECT of the rendering is run through
+EXPLAIN: a sequential scan over a large table is reported.
 
 Prints one JSON line per page, and a summary line last. Needs `wrk` (apt-get install wrk).
 """
@@ -498,6 +503,11 @@ def main() -> None:
     parser.add_argument("--port", type=int, default=8470)
     parser.add_argument("--keep", action="store_true", help="keep the database afterwards")
     parser.add_argument(
+        "--no-page-cache",
+        action="store_true",
+        help="render every page (KONTOR_PAGE_CACHE_SECONDS=0): what a page costs on a miss",
+    )
+    parser.add_argument(
         "--reuse",
         action="store_true",
         help="measure the database a --keep run left, without seeding it again",
@@ -506,6 +516,8 @@ def main() -> None:
     if not shutil.which("wrk"):
         raise SystemExit("wrk is needed: apt-get install wrk")
     admin_url = _setup_env(args.port)
+    if args.no_page_cache:
+        os.environ["KONTOR_PAGE_CACHE_SECONDS"] = "0"
     if not args.reuse:
         _pg(admin_url, f"DROP DATABASE IF EXISTS {DB}")
         _pg(admin_url, f"CREATE DATABASE {DB}")

@@ -5,7 +5,9 @@ legal documents are accepted before anything else is shown."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import wraps
+from typing import TypeVar
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
@@ -18,16 +20,12 @@ from django.utils.http import urlencode
 from contracts.acting import acting_portal_view
 from contracts.models import Contact
 from contracts.selectors import contact_list_for_user, legal_documents_pending
-from core.page_cache import (
-    accounts_of,
-    cached_response,
-    customer_scope,
-    may_cache,
-    versions,
-)
+from core.page_cache import accounts_of, cached_response, may_cache
+from core.page_versions import customer_scope, versions
 from core.roles import contact_roles_known, may
 
 SESSION_KEY = "kontor_customer_id"
+T = TypeVar("T")
 
 
 def current_contact(request: HttpRequest, *, remember: bool = False) -> Contact | None:
@@ -45,15 +43,16 @@ def current_contact(request: HttpRequest, *, remember: bool = False) -> Contact 
         cache.set(_accounts_key(request), entry, settings.KONTOR_PAGE_CACHE_SECONDS)
     if not contacts:
         return None
-    chosen = request.session.get(SESSION_KEY)
-    for contact in contacts:
-        if contact.customer_id == chosen:
-            break
-    else:
-        contact = contacts[0]
+    contact = _chosen(request, contacts, lambda c: c.customer_id)
     request.contacts = contacts
     contact_roles_known(request.user, request.tenant, {c.customer_id: c.role for c in contacts})
     return contact
+
+
+def _chosen(request: HttpRequest, accounts: list[T], customer_of: Callable[[T], int]) -> T:
+    """The account chosen in the session (the customer switch), else the first."""
+    chosen = request.session.get(SESSION_KEY)
+    return next((a for a in accounts if customer_of(a) == chosen), accounts[0])
 
 
 def _accounts_key(request: HttpRequest) -> str:
@@ -74,15 +73,17 @@ def _page_from_cache(request: HttpRequest) -> HttpResponse | None:
     stamp, accounts = remembered
     if not accounts:
         return None
-    chosen = request.session.get(SESSION_KEY)
-    account = next((a for a in accounts if a[1] == chosen), accounts[0])
-    current = versions(request.tenant.pk, account[1])
+    account = _chosen(request, accounts, lambda a: a.customer_id)
+    current = versions(request.tenant.pk, account.customer_id)
     if current[:2] != stamp:
         return None
-    contact_roles_known(request.user, request.tenant, {a[1]: a[3] for a in accounts})
-    if not may(request.user, "portal.view", tenant=request.tenant, customer_id=account[1]):
+    roles = {a.customer_id: a.role for a in accounts}
+    contact_roles_known(request.user, request.tenant, roles)
+    if not may(request.user, "portal.view", tenant=request.tenant, customer_id=account.customer_id):
         return None
-    return cached_response(request, customer_id=account[1], accounts=accounts, current=current)
+    return cached_response(
+        request, customer_id=account.customer_id, accounts=accounts, current=current
+    )
 
 
 def customer_required(view=None, *, legal_exempt: bool = False, acting_refuses: str | None = None):

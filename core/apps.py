@@ -13,8 +13,9 @@ class CoreConfig(AppConfig):
         from core.i18n import catalogues_missing_at_start
 
         catalogues_missing_at_start()
-        # Every write bumps the versions of the cached portal pages it touches.
-        from core.page_cache import install
+        # Once the apps are ready (it reads the models): every write bumps the versions of
+        # the cached portal pages it touches.
+        from core.page_versions import install
 
         install()
         # Registers the deploy check that warns of the demo's outbox left on.

@@ -13,7 +13,7 @@ from django.utils import timezone, translation
 from django.utils.translation.trans_real import parse_accept_lang_header
 
 from core.audit import current_ip
-from core.page_cache import business_scope
+from core.page_versions import business_scope
 from core.tenancy import is_platform_host, tenant_for_host
 
 # Paths that work on any host, tenant or not: load-balancer probes and static assets.

@@ -54,7 +54,7 @@ class PackagePayForm(PackageBuyForm):
 @customer_required
 @cached_page
 def credit_overview(request: HttpRequest) -> HttpResponse:
-    """The Credits page (billing.documents, which checks the login), with the automatic top-up
+    """The Credits page (billing.documents), with the automatic top-up
     where the business offers it: whether it takes cards is for payments, a floor up, to say."""
     response = documents_views.credit_overview(request)
     if isinstance(response, TemplateResponse) and response.context_data is not None:

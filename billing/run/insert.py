@@ -13,7 +13,7 @@ from django.db import connection
 from billing.documents.models import Invoice, InvoiceEvent, InvoiceLine, InvoiceStatus
 from billing.run.bulk import bulk_set
 from core.models import AuditEntry, Tenant
-from core.page_cache import pages_changed
+from core.page_versions import pages_changed
 
 RUN_LABEL = "system: billing run"
 
@@ -133,7 +133,7 @@ def insert_by_copy(
                         now,
                     ]
                 )
-    # COPY passes by Django's cursor, where every other write is seen (core.page_cache).
+    # COPY bypasses Django's cursor, where every other write is seen (core.page_versions).
     pages_changed(("billing_invoiceline", "billing_invoice", "billing_invoiceevent"))
 
 

@@ -24,8 +24,9 @@ from subscriptions.module_data_forms import module_data_form
 from subscriptions.views.common import contact_rights, customer_subscription, subscription_card
 
 
-@customer_required
 def subscription_list(request: HttpRequest) -> HttpResponse:
+    """The page's body, a TemplateResponse: billing.documents.views.subscription_pages routes
+    the page, behind customer_required and the page cache, and adds each card's price."""
     today = timezone.localdate()
     cards = [
         subscription_card(s, today)
@@ -37,11 +38,10 @@ def subscription_list(request: HttpRequest) -> HttpResponse:
     )
 
 
-@customer_required
 def subscription_detail(request: HttpRequest, subscription_id: int) -> HttpResponse:
-    """A TemplateResponse, rendered late: billing, a floor up, adds the invoices this
-    subscription produced (billing.documents.views.subscription_pages.subscription_detail
-    routes the page)."""
+    """The page's body, a TemplateResponse rendered late: billing, a floor up, adds the
+    invoices this subscription produced (billing.documents.views.subscription_pages routes
+    the page, behind customer_required and the page cache)."""
     subscription = customer_subscription(request, subscription_id)
     today = timezone.localdate()
     return TemplateResponse(

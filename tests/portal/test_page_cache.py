@@ -9,6 +9,7 @@ import threading
 from datetime import date
 
 import pytest
+import time_machine
 from django.core.cache import cache
 from django.db import connection, connections, transaction
 from django.test.utils import CaptureQueriesContext
@@ -19,7 +20,14 @@ from billing.run.services import billing_run
 from contracts.models import Contact, Customer
 from contracts.services import legal_document_publish
 from core.models import StaffMembership, Tenant
-from core.page_cache import _PLATFORM, CSRF_PLACEHOLDER, customer_scope, pages_changed
+from core.page_cache import CSRF_PLACEHOLDER
+from core.page_versions import (
+    PLATFORM_KEY,
+    business_scope,
+    customer_scope,
+    pages_changed,
+    tenant_key,
+)
 from core.roles import SYSTEM
 from portal.demo import seed_demo
 from quotes.models import Quote
@@ -343,14 +351,14 @@ def test_an_evicted_version_never_brings_an_old_page_back(world, settings):
     client.get("/contract/")
     Customer.objects.filter(pk=world.alpha.pk).update(po_number="PO-EVICTED")
     # As if Redis dropped the versions that write set, and not the page read before it.
-    cache.delete_many([_PLATFORM, f"page-v:t:{world.acme.pk}"])
+    cache.delete_many([PLATFORM_KEY, tenant_key(world.acme.pk)])
     assert b"PO-EVICTED" in client.get("/contract/").content
 
 
 def test_pages_changed_bumps_the_platforms_version_outside_requests(db):
-    before = cache.get(_PLATFORM)
+    before = cache.get(PLATFORM_KEY)
     pages_changed()
-    assert cache.get(_PLATFORM) != before
+    assert cache.get(PLATFORM_KEY) != before
 
 
 def test_an_account_given_in_another_customers_portal_shows_at_once(world, settings):
@@ -364,3 +372,74 @@ def test_an_account_given_in_another_customers_portal_shows_at_once(world, setti
     with customer_scope(world.acme.pk, world.bravo.pk):  # as bravo's owner's request writes
         ContactFactory(customer=world.bravo, user=world.alice)
     assert b"Bravo Corp" in client.get("/invoices/").content
+
+
+@pytest.fixture
+def cached(settings):
+    settings.KONTOR_PAGE_CACHE_SECONDS = 600
+
+
+@pytest.mark.usefixtures("cached")
+def test_another_customer_asking_for_a_cached_page_gets_a_404_or_their_own(world):
+    from billing.documents.services import invoice_finalize
+    from tests.billing.test_invoices import draft
+
+    invoice = invoice_finalize(
+        invoice=draft(world, ("Alpha only", "1", "100")), actor=SYSTEM, today=date(2026, 4, 1)
+    )
+    number = invoice.number.encode()
+    alice, bob = world.client(world.alice), world.client(world.bob)
+    for _ in range(2):  # the second read is from the cache
+        assert number in alice.get(f"/invoices/{invoice.pk}/").content
+        assert number in alice.get("/invoices/").content
+    assert bob.get(f"/invoices/{invoice.pk}/").status_code == 404
+    mine = bob.get("/invoices/").content
+    assert number not in mine and b"Bravo Corp" in mine
+
+
+@pytest.mark.usefixtures("cached")
+def test_a_person_renamed_at_another_business_shows_at_once_at_this_one(world):
+    """People are shared by businesses: a write to them bumps the platform's version, so a
+    page of another business that names them does not lag."""
+    carol = ContactFactory(customer=world.alpha, user__full_name="Carol Before").user
+    ContactFactory(customer=world.charlie_co, user=carol)
+    alice = world.client(world.alice)
+    for _ in range(2):
+        assert b"Carol Before" in alice.get("/contract/").content
+    with business_scope(world.globex.pk):  # as her account page on globex's host writes
+        type(carol).objects.filter(pk=carol.pk).update(full_name="Carol After")
+    assert b"Carol After" in alice.get("/contract/").content
+
+
+@pytest.mark.usefixtures("cached")
+def test_a_query_the_pages_do_not_read_is_not_cached(world):
+    client = world.client(world.alice)
+    client.get("/invoices/?utm=1")
+    with CaptureQueriesContext(connection) as again:
+        client.get("/invoices/?utm=1")
+    assert len(again) > HIT_QUERIES
+
+
+@pytest.mark.usefixtures("cached")
+def test_the_placeholders_letters_in_a_customers_data_are_left_alone(world):
+    Customer.objects.filter(pk=world.alpha.pk).update(po_number=CSRF_PLACEHOLDER)
+    client = world.client(world.alice)
+    for _ in range(2):
+        page = client.get("/contract/").content
+        assert CSRF_PLACEHOLDER.encode() in page  # the PO number, as written
+        assert TOKEN.search(page) and b'value="' + CSRF_PLACEHOLDER.encode() not in page
+
+
+@pytest.mark.usefixtures("cached")
+def test_a_page_cached_yesterday_is_not_served_today(world):
+    client = world.client(world.alice)
+    with time_machine.travel("2026-06-01 12:00:00+00:00", tick=False):
+        client.get("/invoices/")
+        with CaptureQueriesContext(connection) as same_day:
+            client.get("/invoices/")
+    with (
+        time_machine.travel("2026-06-02 12:00:00+00:00", tick=False),
+        CaptureQueriesContext(connection) as next_day,
+    ):
+        client.get("/invoices/")
+    assert len(same_day) <= HIT_QUERIES < len(next_day)

@@ -9,18 +9,17 @@ from django.utils import timezone
 from billing.documents import selectors
 from billing.documents.credit_notes import customer_credit_balance
 from billing.documents.views.invoices import with_outcomes
-from contracts.access import customer_required
 from core.licence import LicenceModule, licence_enabled
 from core.roles import may
 from subscriptions import selectors as subscription_selectors
 
 
-@customer_required
 def credit_overview(request: HttpRequest) -> HttpResponse:
     """Credits: the packages (subscriptions app) and the money credit from credit notes. It
     lives here because billing builds on subscriptions, never the other way round. Without the
     paid-support licence module the page keeps the money credit alone: credit notes are
-    invoicing's, not the module's."""
+    invoicing's, not the module's. The page's body: billing.payments.package_views routes the
+    page, behind customer_required and the page cache."""
     customer, tenant = request.customer, request.tenant
     context = {
         "section_key": "credits",

@@ -72,7 +72,7 @@ def _with_prices(request: HttpRequest, cards: list[dict]) -> None:
 @customer_required
 @cached_page
 def subscription_list(request: HttpRequest) -> HttpResponse:
-    """The subscriptions app's list (it checks the login), each price with VAT."""
+    """The subscriptions app's list, each price with VAT."""
     response = subscription_views.subscription_list(request)
     if isinstance(response, TemplateResponse) and response.context_data is not None:
         _with_prices(request, response.context_data["cards"])
@@ -82,8 +82,8 @@ def subscription_list(request: HttpRequest) -> HttpResponse:
 @customer_required
 @cached_page
 def subscription_detail(request: HttpRequest, subscription_id: int) -> HttpResponse:
-    """The subscriptions app's page (it checks the login and 404s outsiders), with the invoices
-    the subscription produced and its price with VAT."""
+    """The subscriptions app's page (it 404s outsiders), with the invoices the subscription
+    produced and its price with VAT."""
     response = subscription_views.subscription_detail(request, subscription_id)
     if isinstance(response, TemplateResponse) and response.context_data is not None:
         context = response.context_data
