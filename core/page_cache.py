@@ -48,8 +48,9 @@ from core.page_versions import versions
 # replaced, never the same letters written elsewhere on the page.
 CSRF_PLACEHOLDER = "KontorCsrfPlaceholderToBeReplacedOnTheWayOut"
 _CSRF_FIELD = f'name="csrfmiddlewaretoken" value="{CSRF_PLACEHOLDER}"'.encode()
-# The query parameters the cached pages read: the list filter and the keyset cursors.
-QUERY_PARAMETERS = frozenset({"show", "after", "before"})
+# The query parameters the cached pages read: the list filter and the keyset cursors (the
+# credit notes' too, a second list on a page).
+QUERY_PARAMETERS = frozenset({"show", "after", "before", "credit_after", "credit_before"})
 # Where the code that renders pages lives, for the release digest.
 _CODE = ("core", "contracts", "subscriptions", "billing", "quotes", "portal")
 

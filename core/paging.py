@@ -53,10 +53,13 @@ def keyset_page(
     after: str | None = None,
     before: str | None = None,
     size: int = PAGE_SIZE,
+    parameters: tuple[str, str] = ("after", "before"),
 ) -> KeysetPage[M]:
     """One page of `queryset` in `order` (field names, "-" for descending, all in the same
     direction and ending with "id"): the first, the one after the cursor `after`, or the one
-    before the cursor `before`. Costs one query, of at most size + 1 rows."""
+    before the cursor `before`. Costs one query, of at most size + 1 rows. `parameters`: the
+    names the neighbouring pages' links give the two cursors (a second list on the page has
+    its own)."""
     fields = [name.lstrip("-") for name in order]
     descending = order[0].startswith("-")
     if fields[-1] != "id" or any(name.startswith("-") != descending for name in order):
@@ -81,16 +84,18 @@ def keyset_page(
         found = found[:size][::-1]
         return KeysetPage(
             rows=found,
-            next_query=_query("after", fields, found[-1]) if found else None,
-            previous_query=_query("before", fields, found[0]) if more_before else None,
+            next_query=_query(parameters[0], fields, found[-1]) if found else None,
+            previous_query=_query(parameters[1], fields, found[0]) if more_before else None,
         )
     found = list(rows.order_by(*order)[: size + 1])
     more_after = len(found) > size
     found = found[:size]
     return KeysetPage(
         rows=found,
-        next_query=_query("after", fields, found[-1]) if more_after else None,
-        previous_query=_query("before", fields, found[0]) if cursor is not None and found else None,
+        next_query=_query(parameters[0], fields, found[-1]) if more_after else None,
+        previous_query=_query(parameters[1], fields, found[0])
+        if cursor is not None and found
+        else None,
     )
 
 

@@ -27,6 +27,7 @@ from contracts.models import Contact, Customer
 from core.dates import format_document_date
 from core.models import Tenant
 from core.money import format_money, round_money
+from core.paging import KeysetPage, keyset_page
 from core.roles import ContactRole
 from subscriptions.models import Order, Subscription
 
@@ -53,6 +54,25 @@ def invoice_list(
     if with_lines:
         invoices = invoices.prefetch_related("lines")
     return invoices.order_by(*INVOICE_ORDER)
+
+
+CREDIT_NOTE_ORDER = ("-issue_date", "-id")
+# The portal's credit notes are a second list on the invoices and credits pages: their pages
+# have cursors of their own, so paging one list keeps the other where it is.
+CREDIT_NOTE_PARAMETERS = ("credit_after", "credit_before")
+
+
+def credit_note_page(
+    *, tenant: Tenant, customer: Customer, after: str | None, before: str | None
+) -> KeysetPage[CreditNote]:
+    """One page of the customer's credit notes, newest first (the cursors: core.paging)."""
+    return keyset_page(
+        credit_note_list(tenant=tenant, customer=customer),
+        CREDIT_NOTE_ORDER,
+        after=after,
+        before=before,
+        parameters=CREDIT_NOTE_PARAMETERS,
+    )
 
 
 def credit_note_list(*, tenant: Tenant, customer: Customer) -> QuerySet[CreditNote]:

@@ -121,9 +121,11 @@ def test_a_cursor_that_cannot_be_read_shows_the_first_page(world, cursor):
 def test_another_customers_cursor_shows_only_ones_own(world):
     _invoices(world)
     theirs = Invoice.objects.filter(customer=world.alpha).order_by("-issue_date", "-id")[3]
-    html = world.client(world.bob).get(
-        f"/invoices/?after={theirs.issue_date.isoformat()}~{theirs.pk}"
-    ).content.decode()
+    html = (
+        world.client(world.bob)
+        .get(f"/invoices/?after={theirs.issue_date.isoformat()}~{theirs.pk}")
+        .content.decode()
+    )
     assert not set(_shown(html)) & set(
         Invoice.objects.filter(customer=world.alpha).values_list("pk", flat=True)
     )
@@ -157,3 +159,52 @@ def test_payments_come_fifty_a_page(world):
     shown = re.findall(r">(Transfer \d+)<", first) + re.findall(r">(Transfer \d+)<", second)
     assert shown == expected
     assert _link(second, "next") is None and _link(second, "prev")
+
+
+def _credit_notes(world, count: int = COUNT) -> list[int]:
+    """`count` credit notes of alpha on one of its invoices, several a day; ids newest first."""
+    from billing.models import CreditNote
+
+    invoice = Invoice.objects.get(pk=_invoices(world, 1)[0])
+    CreditNote.objects.bulk_create(
+        CreditNote(
+            tenant=world.acme,
+            customer=world.alpha,
+            invoice=invoice,
+            number=f"CN-PAGED-{n:05d}",
+            issue_date=START + timedelta(days=n // 3),
+            currency="EUR",
+            reason="Paged",
+            net_amount=Decimal(1),
+            tax_amount=Decimal("0.19"),
+            gross_amount=Decimal("1.19"),
+        )
+        for n in range(count)
+    )
+    return list(
+        CreditNote.objects.filter(customer=world.alpha)
+        .order_by("-issue_date", "-id")
+        .values_list("pk", flat=True)
+    )
+
+
+def _notes_shown(html: str) -> list[int]:
+    return [int(pk) for pk in re.findall(r'href="/invoices/credit-notes/(\d+)/pdf"', html)]
+
+
+@pytest.mark.parametrize("path", ["/invoices/?show=paid", "/credits/"])
+def test_credit_notes_are_paged_apart_from_the_invoices(world, path):
+    expected = _credit_notes(world)
+    client = world.client(world.alice)
+    html = client.get(path).content.decode()
+    seen = _notes_shown(html)
+    assert seen == expected[:PAGE_SIZE]
+    pages = 1
+    while (link := re.search(r'href="\?([^"]*credit_after=[^"]+)"', html)) is not None:
+        query = link.group(1).replace("&amp;", "&")
+        if path.startswith("/invoices/"):
+            assert "show=paid" in query  # the invoices' filter is kept
+        html = client.get(f"{path.split('?')[0]}?{query}").content.decode()
+        seen += _notes_shown(html)
+        pages += 1
+    assert seen == expected and pages == 3

@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from billing.documents import selectors
 from billing.documents.credit_notes import customer_credit_balance
-from billing.documents.views.invoices import with_outcomes
+from billing.documents.views.invoices import credit_notes_paged
 from core.licence import LicenceModule, licence_enabled
 from core.roles import may
 from subscriptions import selectors as subscription_selectors
@@ -24,7 +24,7 @@ def credit_overview(request: HttpRequest) -> HttpResponse:
     context = {
         "section_key": "credits",
         "support": licence_enabled(tenant, LicenceModule.VIP_SUPPORT),
-        "credit_notes": with_outcomes(selectors.credit_note_list(tenant=tenant, customer=customer)),
+        **credit_notes_paged(request),
         "credit_movements": selectors.credit_movements(tenant=tenant, customer=customer),
         "credit_balance": customer_credit_balance(customer, tenant.default_currency),
         "currency": tenant.default_currency,

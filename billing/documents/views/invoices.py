@@ -39,9 +39,8 @@ def invoice_list(request: HttpRequest) -> HttpResponse:
             "invoices": invoices,
             "show": show,
             "today": timezone.localdate(),
-            "credit_notes": with_outcomes(
-                selectors.credit_note_list(tenant=request.tenant, customer=request.customer)
-            ),
+            **credit_notes_paged(request),
+            "credit_keep": f"show={show}&",
             "credit_balance": customer_credit_balance(
                 request.customer, request.tenant.default_currency
             ),
@@ -94,6 +93,19 @@ def recurring_invoices(request: HttpRequest) -> HttpResponse:
         for s in selectors.recurring_list(tenant=request.tenant, customer=request.customer)
     ]
     return render(request, "billing/recurring.html", {"section_key": "invoices", "rows": rows})
+
+
+def credit_notes_paged(request: HttpRequest) -> dict:
+    """The customer's credit notes, a page at a time: `credit_notes` and their `credit_page`
+    (templates/billing/_credit_notes.html shows the pager)."""
+    after, before = selectors.CREDIT_NOTE_PARAMETERS
+    page = selectors.credit_note_page(
+        tenant=request.tenant,
+        customer=request.customer,
+        after=request.GET.get(after),
+        before=request.GET.get(before),
+    )
+    return {"credit_notes": with_outcomes(page), "credit_page": page}
 
 
 def with_outcomes(notes) -> list:
