@@ -12,10 +12,10 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
-from django.db.models import Prefetch, Sum
+from django.db.models import Count, F, Prefetch, Q, Sum
 
 from billing.documents import selectors as document_selectors
-from billing.documents.models import PAYABLE, CustomerCreditEntry, Invoice
+from billing.documents.models import PAYABLE, CustomerCreditEntry, Invoice, InvoiceStatus
 from billing.documents.selectors import Price
 from billing.payments import selectors as payment_selectors
 from billing.payments.gateways import gateway_for
@@ -162,12 +162,27 @@ def dashboard_for(*, tenant: Tenant, customer: Customer, today: date) -> Dashboa
 
 
 def _amount_due(*, tenant: Tenant, customer: Customer, today: date) -> AmountDue:
-    """One query: the open invoices' figures only (a customer rarely has many)."""
-    invoices = [
-        invoice
-        for invoice in document_selectors.invoice_list(tenant=tenant, customer=customer)
+    """Two queries, whatever the number of open invoices: the sums per currency in the
+    database, and the one to pay first (a long-unpaid account may have hundreds)."""
+    owed = (
+        document_selectors.invoice_list(tenant=tenant, customer=customer)
         .filter(status__in=PAYABLE)
-        .only(
+        .annotate(due=F("gross_amount") - F("amount_paid") - F("amount_credited"))
+        .filter(due__gt=0)
+    )
+    per_currency = (
+        owed.order_by()
+        .values("currency")
+        .annotate(
+            total=Sum("due"),
+            count=Count("id"),
+            overdue=Count("id", filter=Q(status=InvoiceStatus.OPEN, due_date__lt=today)),
+        )
+        .order_by("currency")
+    )
+    totals = list(per_currency)
+    oldest = (
+        owed.only(
             "pk",
             "number",
             "status",
@@ -179,16 +194,15 @@ def _amount_due(*, tenant: Tenant, customer: Customer, today: date) -> AmountDue
             "amount_credited",
         )
         .order_by("due_date", "issue_date", "id")
-        if invoice.amount_due > 0
-    ]
-    totals: dict[str, Decimal] = defaultdict(Decimal)
-    for invoice in invoices:
-        totals[invoice.currency] += invoice.amount_due
+        .first()
+        if totals
+        else None
+    )
     return AmountDue(
-        totals=[Amount(value, currency) for currency, value in sorted(totals.items())],
-        invoices=len(invoices),
-        oldest=invoices[0] if invoices else None,
-        overdue=sum(1 for invoice in invoices if invoice.is_overdue(today)),
+        totals=[Amount(row["total"], row["currency"]) for row in totals],
+        invoices=sum(row["count"] for row in totals),
+        oldest=oldest,
+        overdue=sum(row["overdue"] for row in totals),
     )
 
 
