@@ -42,6 +42,10 @@ def _setup_env() -> str:
             "LOG_LEVEL": "WARNING",
             "SECURE_SSL_REDIRECT": "false",
             "CONN_MAX_AGE": "0",
+            # Redis, as in production: every write bumps the page versions (core.page_versions)
+            # in the cache, and the embedded file cache would make each bump a file write.
+            "REDIS_URL": os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/8"),
+            "CELERY_BROKER_URL": "memory://localhost/",
         }
     )
     os.environ.setdefault("KONTOR_DATA_DIR", "/tmp/kontor-bench")
