@@ -93,14 +93,24 @@ def billing_run(
         tenant = customer.tenant
     tenants = [tenant] if tenant else list(Tenant.objects.filter(is_active=True))
     for current in tenants:
+        # Each batch takes the due subscriptions after the last one this run took, in id
+        # order: a seek on the primary key, so batch 1,000 reads no more rows than batch 1
+        # (from the start every time, it would step over every subscription already advanced).
+        # Rows another worker held (SKIP LOCKED) and gave back, by rolling back, lie behind:
+        # the run ends only when a pass from the start finds nothing due.
+        after = 0
         while True:
-            done, skipped = _run_batch(current, today, batch_size, customer)
+            done, skipped, last = _run_batch(current, today, batch_size, customer, after)
             stats.invoices += done
             stats.skipped += skipped
             stats.by_tenant[current.slug] += done
             if progress:
                 progress(done + skipped)
-            if done + skipped == 0:
+            if last is not None:
+                after = last
+            elif after:
+                after = 0
+            else:
                 break
         # One-off orders with a price: each on an invoice of its own, rather than a line on the
         # customer's next subscription invoice (PendingCharge's way). A customer may have no
@@ -176,20 +186,27 @@ def billing_run_job(job_id: int) -> None:
 
 
 def _run_batch(
-    tenant: Tenant, today: date, batch_size: int, customer: Customer | None = None
-) -> tuple[int, int]:
+    tenant: Tenant,
+    today: date,
+    batch_size: int,
+    customer: Customer | None = None,
+    after: int = 0,
+) -> tuple[int, int, int | None]:
+    """One batch of the due subscriptions with an id above `after`: (invoices issued,
+    periods found already invoiced, the last id taken, None when none was due)."""
     with transaction.atomic():
-        due = due_subscriptions(tenant, today)
+        due = due_subscriptions(tenant, today).filter(pk__gt=after)
         if customer is not None:
             due = due.filter(customer=customer)
         subscriptions = list(
             due.select_for_update(skip_locked=True, of=("self",))
             # discount_code: its code names the discount line, no query per subscription.
             .select_related("customer", "tariff__module", "discount_code")
-            .order_by()[:batch_size]  # any order: sorting all due rows per batch is O(n²)
+            .order_by("pk")[:batch_size]
         )
         if not subscriptions:
-            return 0, 0
+            return 0, 0, None
+        last = subscriptions[-1].pk
         for subscription in subscriptions:
             # A tariff change due by today is applied first, under this batch's lock, as the
             # daily job would (which then finds it done): the period starting on the day of
@@ -244,7 +261,7 @@ def _run_batch(
             ["next_invoice_on", "remaining_cycles", "discount_periods_left"],
         )
         if not plans:
-            return 0, skipped
+            return 0, skipped, last
 
         now = timezone.now()
         invoices, lines_of = [], []
@@ -350,7 +367,7 @@ def _run_batch(
         email_after_commit(issued)
         if PaymentSettings.objects.filter(tenant=tenant, gateway=Gateway.STRIPE).exists():
             transaction.on_commit(lambda: charge_invoices.delay(issued))
-        return len(drafts), skipped
+        return len(drafts), skipped, last
 
 
 def first_period_lines(subscription: Subscription, options: list, today: date) -> list[dict]:
