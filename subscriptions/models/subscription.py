@@ -179,7 +179,10 @@ class Subscription(models.Model):
         verbose_name_plural = _("subscriptions")
         ordering = ["-started_on", "-id"]
         indexes = [
-            models.Index(fields=["tenant", "status", "next_invoice_on"], name="subscription_due")
+            models.Index(fields=["tenant", "status", "next_invoice_on"], name="subscription_due"),
+            # The billing run's batches, each after the last subscription it took
+            # (billing.run.services): a seek in id order within the business.
+            models.Index(fields=["tenant", "id"], name="subscription_run_seek"),
         ]
         constraints = [
             # A scheduled change names both the tariff and the day; an end has a day.
