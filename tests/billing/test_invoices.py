@@ -426,6 +426,44 @@ def test_a_line_cannot_move_into_or_out_of_a_finalized_invoice(world, vat):
         InvoiceLine.objects.filter(invoice=finalized).update(invoice=open_draft)
 
 
+def test_a_line_finds_its_invoice_by_index_however_small_the_table(world, vat):
+    """The frozen-line trigger looks its invoice up once per line written, with the plan it
+    made on first use. Planned over a table the statistics call tiny, that plan would read the
+    whole table for every line, for as long as the connection lives, while a billing run grows
+    it to millions (billing migration 0035)."""
+    if connection.vendor != "postgresql":
+        pytest.skip("PostgreSQL's trigger")
+    invoice = draft(world)
+    with connection.cursor() as cursor:
+        # Statistics of a table of one invoice: a sequential scan is the cheaper plan there.
+        # ANALYZE also drops the plans cached on the table, so the trigger plans afresh.
+        cursor.execute("ANALYZE billing_invoice")
+
+        def seq_scans() -> int:
+            cursor.execute(
+                "SELECT seq_scan FROM pg_stat_xact_user_tables WHERE relname = 'billing_invoice'"
+            )
+            return cursor.fetchone()[0]
+
+        before = seq_scans()
+        # More than PL/pgSQL's first five plans: the sixth on is the plan it keeps.
+        for position in range(8):
+            InvoiceLine.objects.create(
+                tenant=world.acme,
+                invoice=invoice,
+                position=position,
+                description="x",
+                quantity=1,
+                unit_price=1,
+                tax_rate=19,
+                net_amount=1,
+                tax_amount=Decimal("0.19"),
+                gross_amount=Decimal("1.19"),
+            )
+        assert seq_scans() == before
+        assert invoice.lines.count() == 8
+
+
 def test_escaped_braces_do_not_restart_numbers_each_year(world, vat):
     world.acme.invoice_number_format = "INV-{{year}}-{number:04d}"
     world.acme.save()
