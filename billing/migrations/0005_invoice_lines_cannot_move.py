@@ -3,6 +3,8 @@ triggers now check the invoice a line comes from *and* the one it would go to.""
 
 from django.db import migrations
 
+# Migration 0035 gives this function `SET enable_seqscan = off` (its lookup stays on the index
+# however small the table was when planned): a later re-creation must state it again.
 POSTGRES = """
 CREATE OR REPLACE FUNCTION billing_invoiceline_frozen() RETURNS trigger AS $$
 DECLARE old_status text; new_status text;
