@@ -57,6 +57,16 @@ def pytest_configure(config: pytest.Config) -> None:
         (FUZZ_REPORTS / AXE_REPORT).unlink(missing_ok=True)
 
 
+# The longest tests, run first: xdist hands the first tests out one by one in turn, so both
+# workers start on them and fill their gaps with the short ones. Collected in path order they
+# came last, and one worker walked the fuzzer's personas while the other sat idle.
+LONGEST_FIRST = ("tests/test_fuzz.py::", "tests/e2e/test_accessibility.py::")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    items.sort(key=lambda item: not item.nodeid.startswith(LONGEST_FIRST))  # stable otherwise
+
+
 def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Config) -> None:
     """The fuzzer's closing summary (tests/test_fuzz.py writes one report per persona), and the
     accessibility check's (tests/e2e/test_accessibility.py)."""
